@@ -1,0 +1,128 @@
+//! Loading a tree: walk, read and parse every YAML file in parallel, into a [`SourceDb`].
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::parse::{LoadIssue, LoadIssueKind, ParsedYaml, parse_yaml, Limits};
+use crate::source::{FileId, SourceDb, SourceFile, Span};
+use crate::sourceignore::{IgnoreCause, SourceIgnore};
+use crate::walk::{FileKind, SkippedEntry, walk};
+
+/// A parsed YAML file of a tree.
+#[derive(Debug)]
+pub struct LoadedFile {
+    /// Its id in the [`SourceDb`].
+    pub id: FileId,
+    /// Documents, issues and suppressions.
+    pub yaml: ParsedYaml,
+    /// Why the tree's `.sourceignore` rules leave it out of an artifact, if they do.
+    pub ignored: Option<IgnoreCause>,
+}
+
+/// A loaded tree: the checked root or a mapped source.
+#[derive(Debug)]
+pub struct LoadedTree {
+    /// The directory as given.
+    pub root: PathBuf,
+    /// The mapping key for a mapped source; `None` for the checked root.
+    pub source: Option<Arc<str>>,
+    /// Parsed YAML files, sorted by path.
+    pub files: Vec<LoadedFile>,
+    /// Every other regular file (relative paths), for generators and path checks.
+    pub other_files: Vec<String>,
+    /// Entries not read (symlinks, special files, walk errors).
+    pub skipped: Vec<SkippedEntry>,
+    /// The tree's `.sourceignore` rules.
+    pub source_ignore: SourceIgnore,
+}
+
+impl LoadedTree {
+    /// Number of documents in all files.
+    #[must_use]
+    pub fn document_count(&self) -> usize {
+        self.files.iter().map(|f| f.yaml.documents.len()).sum()
+    }
+}
+
+/// Walk `root` and parse its YAML files into `db`.
+///
+/// # Errors
+/// When `root` is not a readable directory. Problems with single files are recorded as
+/// [`LoadIssue`]s, never returned as errors.
+pub fn load_tree(db: &mut SourceDb, root: &Path, source: Option<Arc<str>>, limits: &Limits) -> std::io::Result<LoadedTree> {
+    let walked = walk(root)?;
+    let mut yaml_files = Vec::new();
+    let mut ignore_files = Vec::new();
+    let mut other_files = Vec::new();
+    for f in walked.files {
+        match f.kind {
+            FileKind::Yaml => yaml_files.push(f),
+            FileKind::SourceIgnore => {
+                let text = std::fs::read(&f.path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+                ignore_files.push((f.rel.clone(), text));
+                other_files.push(f.rel);
+            }
+            FileKind::Other => other_files.push(f.rel),
+        }
+    }
+    let source_ignore = SourceIgnore::new(&ignore_files, None);
+    let base = db.len();
+    let read: Vec<(SourceFile, ParsedYaml)> = yaml_files
+        .par_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let id = FileId(u32::try_from(base + i).unwrap_or(u32::MAX));
+            let (text, yaml) = read_and_parse(id, &f.path, f.size, limits);
+            (SourceFile::new(f.rel.clone(), source.clone(), f.path.clone(), text), yaml)
+        })
+        .collect();
+    let mut files = Vec::with_capacity(read.len());
+    for (file, yaml) in read {
+        let ignored = source_ignore.status(&file.path);
+        let id = db.add(file);
+        files.push(LoadedFile { id, yaml, ignored });
+    }
+    Ok(LoadedTree { root: root.to_path_buf(), source, files, other_files, skipped: walked.skipped, source_ignore })
+}
+
+/// Read one file with the size limit, decode it, and parse it.
+#[must_use]
+pub fn read_and_parse(id: FileId, path: &Path, size: u64, limits: &Limits) -> (Arc<str>, ParsedYaml) {
+    let issue = |kind| ParsedYaml { issues: vec![LoadIssue { kind, span: Span::empty(id, 0) }], ..ParsedYaml::default() };
+    if size > limits.max_file_bytes {
+        return (Arc::from(""), issue(LoadIssueKind::TooLarge { size, limit: limits.max_file_bytes }));
+    }
+    let bytes = match read_capped(path, limits.max_file_bytes) {
+        Ok(b) => b,
+        Err(e) => return (Arc::from(""), issue(LoadIssueKind::Unreadable(e.to_string()))),
+    };
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return (Arc::from(""), issue(LoadIssueKind::TooLarge { size: bytes.len() as u64, limit: limits.max_file_bytes }));
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let yaml = parse_yaml(id, &text, limits);
+            (Arc::from(text), yaml)
+        }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            // Keep the replacement text so the finding can show the line; nothing is parsed,
+            // as kustomize refuses the file.
+            let span = Span::empty(id, at);
+            (Arc::from(text), ParsedYaml { issues: vec![LoadIssue { kind: LoadIssueKind::InvalidUtf8, span }], ..ParsedYaml::default() })
+        }
+    }
+}
+
+/// Read at most `cap + 1` bytes, so a file that grows (or `/dev/zero` behind a path) cannot
+/// exhaust memory.
+fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut buf = Vec::new();
+    file.take(cap + 1).read_to_end(&mut buf)?;
+    Ok(buf)
+}

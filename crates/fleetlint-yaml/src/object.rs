@@ -1,0 +1,178 @@
+//! A light view of a Kubernetes object: apiVersion, kind and metadata, with positions, and the
+//! Flux kinds recognised by API group across all their versions.
+
+use crate::tree::Node;
+
+/// The Flux (and Flux Operator) kinds fleetlint models.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FluxKind {
+    /// `kustomize.toolkit.fluxcd.io` Kustomization.
+    Kustomization,
+    /// `helm.toolkit.fluxcd.io` HelmRelease.
+    HelmRelease,
+    /// `source.toolkit.fluxcd.io` GitRepository.
+    GitRepository,
+    /// `source.toolkit.fluxcd.io` OCIRepository.
+    OciRepository,
+    /// `source.toolkit.fluxcd.io` HelmRepository.
+    HelmRepository,
+    /// `source.toolkit.fluxcd.io` HelmChart.
+    HelmChart,
+    /// `source.toolkit.fluxcd.io` Bucket.
+    Bucket,
+    /// `source.toolkit.fluxcd.io` ExternalArtifact.
+    ExternalArtifact,
+    /// `notification.toolkit.fluxcd.io` Alert.
+    Alert,
+    /// `notification.toolkit.fluxcd.io` Provider.
+    Provider,
+    /// `notification.toolkit.fluxcd.io` Receiver.
+    Receiver,
+    /// `image.toolkit.fluxcd.io` ImageRepository.
+    ImageRepository,
+    /// `image.toolkit.fluxcd.io` ImagePolicy.
+    ImagePolicy,
+    /// `image.toolkit.fluxcd.io` ImageUpdateAutomation.
+    ImageUpdateAutomation,
+    /// `fluxcd.controlplane.io` FluxInstance.
+    FluxInstance,
+    /// `fluxcd.controlplane.io` ResourceSet.
+    ResourceSet,
+    /// `fluxcd.controlplane.io` ResourceSetInputProvider.
+    ResourceSetInputProvider,
+}
+
+impl FluxKind {
+    /// Recognise a Flux kind from `apiVersion` (any version of the group) and `kind`.
+    #[must_use]
+    pub fn from_type(api_version: &str, kind: &str) -> Option<Self> {
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        Some(match (group, kind) {
+            ("kustomize.toolkit.fluxcd.io", "Kustomization") => Self::Kustomization,
+            ("helm.toolkit.fluxcd.io", "HelmRelease") => Self::HelmRelease,
+            ("source.toolkit.fluxcd.io", "GitRepository") => Self::GitRepository,
+            ("source.toolkit.fluxcd.io", "OCIRepository") => Self::OciRepository,
+            ("source.toolkit.fluxcd.io", "HelmRepository") => Self::HelmRepository,
+            ("source.toolkit.fluxcd.io", "HelmChart") => Self::HelmChart,
+            ("source.toolkit.fluxcd.io", "Bucket") => Self::Bucket,
+            ("source.toolkit.fluxcd.io", "ExternalArtifact") => Self::ExternalArtifact,
+            ("notification.toolkit.fluxcd.io", "Alert") => Self::Alert,
+            ("notification.toolkit.fluxcd.io", "Provider") => Self::Provider,
+            ("notification.toolkit.fluxcd.io", "Receiver") => Self::Receiver,
+            ("image.toolkit.fluxcd.io", "ImageRepository") => Self::ImageRepository,
+            ("image.toolkit.fluxcd.io", "ImagePolicy") => Self::ImagePolicy,
+            ("image.toolkit.fluxcd.io", "ImageUpdateAutomation") => Self::ImageUpdateAutomation,
+            ("fluxcd.controlplane.io", "FluxInstance") => Self::FluxInstance,
+            ("fluxcd.controlplane.io", "ResourceSet") => Self::ResourceSet,
+            ("fluxcd.controlplane.io", "ResourceSetInputProvider") => Self::ResourceSetInputProvider,
+            _ => return None,
+        })
+    }
+
+    /// Whether this kind is a source (something a `sourceRef` can name).
+    #[must_use]
+    pub fn is_source(self) -> bool {
+        matches!(
+            self,
+            Self::GitRepository
+                | Self::OciRepository
+                | Self::HelmRepository
+                | Self::HelmChart
+                | Self::Bucket
+                | Self::ExternalArtifact
+        )
+    }
+}
+
+/// Whether a document root looks like a kustomize `Kustomization` file rather than an object.
+#[must_use]
+pub fn is_kustomize_file_kind(api_version: &str, kind: &str) -> bool {
+    api_version.starts_with("kustomize.config.k8s.io/") && matches!(kind, "Kustomization" | "Component")
+}
+
+/// A borrowed view of an object's identity and metadata, with the nodes that hold them.
+#[derive(Clone, Copy, Debug)]
+pub struct ObjectView<'a> {
+    /// The document root.
+    pub root: &'a Node,
+}
+
+impl<'a> ObjectView<'a> {
+    /// View `root` as an object when it is a mapping with `apiVersion` and `kind`.
+    #[must_use]
+    pub fn new(root: &'a Node) -> Option<Self> {
+        root.get("apiVersion")?.as_str()?;
+        root.get("kind")?.as_str()?;
+        Some(Self { root })
+    }
+
+    /// `apiVersion`.
+    #[must_use]
+    pub fn api_version(&self) -> &'a str {
+        self.root.get("apiVersion").and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// The API group (empty for the core group).
+    #[must_use]
+    pub fn group(&self) -> &'a str {
+        self.api_version().rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    /// `kind`.
+    #[must_use]
+    pub fn kind(&self) -> &'a str {
+        self.root.get("kind").and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// `metadata`.
+    #[must_use]
+    pub fn metadata(&self) -> Option<&'a Node> {
+        self.root.get("metadata")
+    }
+
+    /// `metadata.name`.
+    #[must_use]
+    pub fn name(&self) -> Option<&'a str> {
+        self.root.get_path(&["metadata", "name"]).and_then(Node::as_str)
+    }
+
+    /// `metadata.namespace`.
+    #[must_use]
+    pub fn namespace(&self) -> Option<&'a str> {
+        self.root.get_path(&["metadata", "namespace"]).and_then(Node::as_str)
+    }
+
+    /// A label's value.
+    #[must_use]
+    pub fn label(&self, key: &str) -> Option<&'a str> {
+        self.root.get_path(&["metadata", "labels", key]).and_then(Node::as_str)
+    }
+
+    /// An annotation's value.
+    #[must_use]
+    pub fn annotation(&self, key: &str) -> Option<&'a str> {
+        self.root.get_path(&["metadata", "annotations", key]).and_then(Node::as_str)
+    }
+
+    /// The Flux kind, if this is one.
+    #[must_use]
+    pub fn flux_kind(&self) -> Option<FluxKind> {
+        FluxKind::from_type(self.api_version(), self.kind())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flux_kinds_by_group_across_versions() {
+        for v in ["v1", "v1beta1", "v1beta2"] {
+            let av = format!("kustomize.toolkit.fluxcd.io/{v}");
+            assert_eq!(FluxKind::from_type(&av, "Kustomization"), Some(FluxKind::Kustomization));
+        }
+        assert_eq!(FluxKind::from_type("kustomize.config.k8s.io/v1beta1", "Kustomization"), None);
+        assert_eq!(FluxKind::from_type("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease"), Some(FluxKind::HelmRelease));
+        assert!(FluxKind::GitRepository.is_source());
+    }
+}

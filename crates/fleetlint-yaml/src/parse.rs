@@ -1,0 +1,472 @@
+//! The one module that talks to the YAML event parser (granit-parser).
+//!
+//! It turns the event stream into [`Document`]s of positioned [`Node`]s, expands aliases and
+//! `<<` merge keys as kyaml's de-anchoring does, and records every problem as a [`LoadIssue`]
+//! instead of failing: a syntax error abandons the broken document and parsing resumes at the
+//! next `---`. Swapping the parser (saphyr-parser has a near-identical event enum) touches only
+//! this file.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use granit_parser::{ErrorKind, Event, Parser, ScanError};
+
+use crate::scalar::{ScalarStyle, ScalarValue, is_ambiguous, resolve_kyaml};
+use crate::source::{FileId, Span};
+use crate::suppress::{Suppression, parse_suppression};
+use crate::tree::{Entry, Node, NodeKind, Scalar};
+
+/// Resource limits that protect the loader from hostile input.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest file read, in bytes.
+    pub max_file_bytes: u64,
+    /// Deepest collection nesting.
+    pub max_depth: usize,
+    /// Most nodes that alias expansion may create in one document.
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        // Kubernetes objects are capped near 1.5 MiB by etcd; CRD bundles reach a few MiB.
+        Self { max_file_bytes: 16 << 20, max_depth: 128, max_alias_nodes: 100_000 }
+    }
+}
+
+/// One YAML document of a file.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// 0-based position of the document in its file.
+    pub index: usize,
+    /// The root node; an empty document has a null scalar root.
+    pub root: Node,
+}
+
+/// Something wrong with a file's YAML, found while loading it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoadIssueKind {
+    /// The text is not valid YAML.
+    Syntax(String),
+    /// The bytes are not valid UTF-8.
+    InvalidUtf8,
+    /// The file could not be read.
+    Unreadable(String),
+    /// A mapping key appears twice; `first` is the earlier occurrence.
+    DuplicateKey {
+        /// The repeated key.
+        key: String,
+        /// The earlier occurrence.
+        first: Span,
+    },
+    /// Alias expansion exceeded [`Limits::max_alias_nodes`].
+    AliasBudget {
+        /// The limit.
+        limit: usize,
+    },
+    /// Nesting exceeded [`Limits::max_depth`].
+    TooDeep {
+        /// The limit.
+        limit: usize,
+    },
+    /// The file exceeds [`Limits::max_file_bytes`].
+    TooLarge {
+        /// The file's size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A plain scalar that kyaml and YAML 1.1 readers type differently.
+    AmbiguousScalar,
+}
+
+/// A load problem and where it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadIssue {
+    /// What is wrong.
+    pub kind: LoadIssueKind,
+    /// Where.
+    pub span: Span,
+}
+
+/// The result of parsing one file.
+#[derive(Clone, Debug, Default)]
+pub struct ParsedYaml {
+    /// The documents that parsed (a broken document is left out and reported).
+    pub documents: Vec<Document>,
+    /// Problems, in source order.
+    pub issues: Vec<LoadIssue>,
+    /// `# fleetlint: ignore[...]` comments.
+    pub suppressions: Vec<Suppression>,
+}
+
+impl ParsedYaml {
+    /// Whether kustomize would refuse this file (syntax, encoding, duplicate keys, limits).
+    #[must_use]
+    pub fn is_broken(&self) -> bool {
+        self.issues.iter().any(|i| !matches!(i.kind, LoadIssueKind::AmbiguousScalar))
+    }
+}
+
+enum Frame {
+    Seq { start: usize, anchor: usize, items: Vec<Node> },
+    Map { start: usize, anchor: usize, entries: Vec<Entry>, key: Option<Node> },
+}
+
+struct Builder {
+    file: FileId,
+    limits: Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    alias_nodes: usize,
+    root: Option<Node>,
+    issues: Vec<LoadIssue>,
+}
+
+/// Why a document had to be abandoned.
+struct Abandon;
+
+impl Builder {
+    fn span(&self, s: &granit_parser::Span) -> Span {
+        let start = s.start.byte_offset().unwrap_or(s.start.index());
+        let end = s.end.byte_offset().unwrap_or(s.end.index());
+        Span::new(self.file, start, end)
+    }
+
+    fn reset(&mut self) {
+        self.stack.clear();
+        self.anchors.clear();
+        self.alias_nodes = 0;
+        self.root = None;
+    }
+
+    fn event(&mut self, event: Event<'_>, raw_span: &granit_parser::Span) -> Result<(), Abandon> {
+        let span = self.span(raw_span);
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let style = convert_style(style);
+                let tag_suffix = tag.as_deref().map(|t| t.core_suffix().unwrap_or(""));
+                let value = resolve_kyaml(&text, style, tag_suffix);
+                if is_ambiguous(&text, style, tag_suffix) {
+                    self.issues.push(LoadIssue { kind: LoadIssueKind::AmbiguousScalar, span });
+                }
+                let node = Node {
+                    span,
+                    kind: NodeKind::Scalar(Scalar {
+                        text: Arc::from(text.as_ref()),
+                        style,
+                        value,
+                        tag: tag.map(|t| Arc::from(t.original().as_str())),
+                    }),
+                };
+                self.complete(node, anchor);
+            }
+            Event::SequenceStart(_, anchor, _) => {
+                self.check_depth(span)?;
+                self.stack.push(Frame::Seq { start: span.start as usize, anchor, items: Vec::new() });
+            }
+            Event::MappingStart(_, anchor, _) => {
+                self.check_depth(span)?;
+                self.stack.push(Frame::Map { start: span.start as usize, anchor, entries: Vec::new(), key: None });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq { start, anchor, items }) = self.stack.pop() {
+                    let node = Node { span: Span::new(self.file, start, span.end as usize), kind: NodeKind::Seq(items) };
+                    self.complete(node, anchor);
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map { start, anchor, entries, .. }) = self.stack.pop() {
+                    let entries = self.finish_mapping(entries);
+                    let node = Node { span: Span::new(self.file, start, span.end as usize), kind: NodeKind::Map(entries) };
+                    self.complete(node, anchor);
+                }
+            }
+            Event::Alias(id) => {
+                let Some((node, count)) = self.anchors.get(&id) else {
+                    // The anchor is still open: the alias refers to a node that contains it.
+                    self.issues.push(LoadIssue {
+                        kind: LoadIssueKind::Syntax("anchor value contains itself".into()),
+                        span,
+                    });
+                    return Err(Abandon);
+                };
+                self.alias_nodes += count;
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    self.issues.push(LoadIssue {
+                        kind: LoadIssueKind::AliasBudget { limit: self.limits.max_alias_nodes },
+                        span,
+                    });
+                    return Err(Abandon);
+                }
+                let node = node.clone();
+                self.complete(node, 0);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn check_depth(&mut self, span: Span) -> Result<(), Abandon> {
+        if self.stack.len() >= self.limits.max_depth {
+            self.issues.push(LoadIssue { kind: LoadIssueKind::TooDeep { limit: self.limits.max_depth }, span });
+            return Err(Abandon);
+        }
+        Ok(())
+    }
+
+    fn complete(&mut self, node: Node, anchor: usize) {
+        if anchor != 0 {
+            let count = node.count_nodes();
+            self.anchors.insert(anchor, (node.clone(), count));
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, key, .. }) => match key.take() {
+                None => *key = Some(node),
+                Some(k) => entries.push(Entry { key: k, value: node }),
+            },
+        }
+    }
+
+    /// Report duplicate keys and expand `<<` merge keys (explicit keys win, earlier merges win).
+    fn finish_mapping(&mut self, entries: Vec<Entry>) -> Vec<Entry> {
+        let mut seen: HashMap<String, Span> = HashMap::with_capacity(entries.len());
+        let mut has_merge = false;
+        for e in &entries {
+            let Some(k) = e.key.as_scalar() else { continue };
+            if is_merge_key(k) {
+                has_merge = true;
+                continue;
+            }
+            let key_text = key_identity(k);
+            if let Some(first) = seen.get(&key_text) {
+                self.issues.push(LoadIssue {
+                    kind: LoadIssueKind::DuplicateKey { key: k.text.to_string(), first: *first },
+                    span: e.key.span,
+                });
+            } else {
+                seen.insert(key_text, e.key.span);
+            }
+        }
+        if !has_merge {
+            return entries;
+        }
+        let mut out = Vec::with_capacity(entries.len());
+        let mut present: std::collections::HashSet<String> = seen.into_keys().collect();
+        for e in entries {
+            let is_merge = e.key.as_scalar().is_some_and(is_merge_key);
+            if !is_merge {
+                out.push(e);
+                continue;
+            }
+            let sources: Vec<&Node> = match &e.value.kind {
+                NodeKind::Map(_) => vec![&e.value],
+                NodeKind::Seq(items) => items.iter().collect(),
+                NodeKind::Scalar(_) => {
+                    self.issues.push(LoadIssue {
+                        kind: LoadIssueKind::Syntax("map merge requires map or sequence of maps as the value".into()),
+                        span: e.value.span,
+                    });
+                    Vec::new()
+                }
+            };
+            for src in sources {
+                for m in src.as_map().unwrap_or_default() {
+                    let Some(k) = m.key.as_scalar() else { continue };
+                    if present.insert(key_identity(k)) {
+                        out.push(m.clone());
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn is_merge_key(k: &Scalar) -> bool {
+    &*k.text == "<<" && k.style == ScalarStyle::Plain
+}
+
+fn key_identity(k: &Scalar) -> String {
+    match &k.value {
+        ScalarValue::Str => format!("s:{}", k.text),
+        other => format!("v:{other:?}"),
+    }
+}
+
+fn convert_style(style: granit_parser::ScalarStyle) -> ScalarStyle {
+    match style {
+        granit_parser::ScalarStyle::Plain => ScalarStyle::Plain,
+        granit_parser::ScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+        granit_parser::ScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+        granit_parser::ScalarStyle::Literal => ScalarStyle::Literal,
+        granit_parser::ScalarStyle::Folded => ScalarStyle::Folded,
+    }
+}
+
+fn scan_error_issue(file: FileId, text: &str, err: &ScanError, limits: &Limits) -> LoadIssue {
+    let m = err.marker();
+    let offset = m.byte_offset().unwrap_or(m.index()).min(text.len());
+    let kind = match err.kind() {
+        ErrorKind::RecursionLimitExceeded => LoadIssueKind::TooDeep { limit: limits.max_depth },
+        k => LoadIssueKind::Syntax(k.to_string()),
+    };
+    LoadIssue { kind, span: Span::empty(file, offset) }
+}
+
+/// Parse `text` (the contents of `file`) into documents, issues and suppressions.
+#[must_use]
+pub fn parse_yaml(file: FileId, text: &str, limits: &Limits) -> ParsedYaml {
+    let options = granit_parser::options! {
+        // Our own depth check fires first and names the limit; these only bound the scanner.
+        flow_nesting_limit: limits.max_depth + 8,
+        block_nesting_limit: limits.max_depth + 8,
+        // Long comment blocks (commented-out values files) are ordinary in fleet repos.
+        max_buffered_comment_events: 1 << 20,
+    };
+    let mut parser = Parser::new_from_str_with_options(text, options);
+    let mut builder = Builder {
+        file,
+        limits: *limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        root: None,
+        issues: Vec::new(),
+    };
+    let mut out = ParsedYaml::default();
+    let mut doc_index = 0;
+    loop {
+        match parser.next_event() {
+            None => break,
+            Some(Ok((event, span))) => match event {
+                Event::DocumentStart(..) => builder.reset(),
+                Event::DocumentEnd => {
+                    let root = builder.root.take().unwrap_or_else(|| {
+                        Node::string("", builder.span(&span))
+                    });
+                    let root = if root.as_str() == Some("") && root.as_scalar().is_some() {
+                        null_node(root.span)
+                    } else {
+                        root
+                    };
+                    out.documents.push(Document { index: doc_index, root });
+                    doc_index += 1;
+                }
+                Event::Comment(body, _) => {
+                    if let Some(s) = parse_suppression(&body, builder.span(&span)) {
+                        out.suppressions.push(s);
+                    }
+                }
+                other => {
+                    if builder.event(other, &span).is_err() {
+                        doc_index += 1;
+                        builder.reset();
+                        match parser.proceed_next_document() {
+                            Ok(true) => {}
+                            Ok(false) | Err(_) => break,
+                        }
+                    }
+                }
+            },
+            Some(Err(err)) => {
+                builder.issues.push(scan_error_issue(file, text, &err, limits));
+                doc_index += 1;
+                builder.reset();
+                match parser.proceed_next_document() {
+                    Ok(true) => {}
+                    Ok(false) | Err(_) => break,
+                }
+            }
+        }
+    }
+    out.issues = builder.issues;
+    out.issues.sort_by_key(|i| (i.span.start, i.span.end));
+    out
+}
+
+fn null_node(span: Span) -> Node {
+    Node {
+        span,
+        kind: NodeKind::Scalar(Scalar { text: Arc::from(""), style: ScalarStyle::Plain, value: ScalarValue::Null, tag: None }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> ParsedYaml {
+        parse_yaml(FileId(0), text, &Limits::default())
+    }
+
+    #[test]
+    fn keys_and_values_carry_positions() {
+        let text = "a: 1\n---\nkind: Kustomization\nspec:\n  sourceRef:\n    namespace: flux-system\n";
+        let p = parse(text);
+        assert_eq!(p.documents.len(), 2);
+        let doc = &p.documents[1];
+        let e = doc.root.get("spec").unwrap().get("sourceRef").unwrap().entry("namespace").unwrap();
+        assert_eq!(&text[e.key.span.range()], "namespace");
+        assert_eq!(&text[e.value.span.range()], "flux-system");
+    }
+
+    #[test]
+    fn syntax_error_recovers_at_next_document() {
+        let p = parse("a: [1, 2\n---\nb: 2\n");
+        assert!(matches!(p.issues[0].kind, LoadIssueKind::Syntax(_)));
+        assert!(p.documents.iter().any(|d| d.root.get("b").is_some()));
+    }
+
+    #[test]
+    fn duplicate_keys_are_kept_and_reported() {
+        let p = parse("metadata:\n  name: x\n  name: y\n");
+        let dup: Vec<_> = p.issues.iter().filter(|i| matches!(i.kind, LoadIssueKind::DuplicateKey { .. })).collect();
+        assert_eq!(dup.len(), 1);
+        assert_eq!(p.documents[0].root.get_path(&["metadata", "name"]).unwrap().as_str(), Some("y"));
+    }
+
+    #[test]
+    fn merge_keys_expand_with_explicit_keys_winning() {
+        let p = parse("base: &b {a: 1, c: 3}\nm:\n  <<: *b\n  a: 2\n");
+        let m = p.documents[0].root.get("m").unwrap();
+        assert_eq!(m.to_json(), serde_json::json!({"a": 2, "c": 3}));
+    }
+
+    #[test]
+    fn alias_bomb_is_stopped() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let p = i - 1;
+            text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        }
+        let p = parse(&text);
+        assert!(p.issues.iter().any(|i| matches!(i.kind, LoadIssueKind::AliasBudget { .. })));
+    }
+
+    #[test]
+    fn deep_nesting_is_stopped() {
+        let text = "[".repeat(5000) + &"]".repeat(5000);
+        let p = parse(&text);
+        assert!(p.issues.iter().any(|i| matches!(i.kind, LoadIssueKind::TooDeep { .. })), "{:?}", p.issues);
+        let block: String = (0..400).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let p = parse(&block);
+        assert!(p.issues.iter().any(|i| matches!(i.kind, LoadIssueKind::TooDeep { .. })), "{:?}", p.issues);
+    }
+
+    #[test]
+    fn tolerant_like_kustomize() {
+        // Repeated anchor names (the latest wins), a bare `=`, unknown tags, BOM and CRLF.
+        let p = parse("\u{feff}a: &x 1\r\nb: &x 2\r\nc: *x\r\nd: =\r\ne: !foo bar\r\n");
+        assert!(!p.is_broken(), "{:?}", p.issues);
+        assert_eq!(p.documents[0].root.to_json(), serde_json::json!({"a": 1, "b": 2, "c": 2, "d": "=", "e": "bar"}));
+    }
+
+    #[test]
+    fn empty_documents_are_null() {
+        let p = parse("---\n---\na: 1\n");
+        assert!(p.documents[0].root.is_null());
+    }
+}
