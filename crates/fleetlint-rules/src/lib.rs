@@ -1,1 +1,17 @@
-//! placeholder
+//! fleetlint-rules: the rule engine and the rule catalog.
+//!
+//! Rules detect and produce [`Finding`]s (code, span, object, message, related spans); they never
+//! render. Each rule lives in its own file under `rules/<group>/`, declared once with
+//! [`declare_rule!`], and is listed in [`registry`].
+
+pub mod context;
+pub mod engine;
+pub mod finding;
+pub mod registry;
+pub mod rule;
+mod rules;
+
+pub use engine::{CheckOutcome, check};
+pub use finding::{Category, Finding, ObjectRef, Related, Scope, Severity};
+pub use registry::{all_rules, rule_by_code};
+pub use rule::{Rule, RuleMeta};

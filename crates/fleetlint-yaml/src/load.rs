@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::parse::{LoadIssue, LoadIssueKind, ParsedYaml, parse_yaml, Limits};
+use crate::parse::{Limits, LoadIssue, LoadIssueKind, ParsedYaml, parse_yaml};
 use crate::source::{FileId, SourceDb, SourceFile, Span};
 use crate::sourceignore::{IgnoreCause, SourceIgnore};
 use crate::walk::{FileKind, SkippedEntry, walk};
@@ -51,7 +51,12 @@ impl LoadedTree {
 /// # Errors
 /// When `root` is not a readable directory. Problems with single files are recorded as
 /// [`LoadIssue`]s, never returned as errors.
-pub fn load_tree(db: &mut SourceDb, root: &Path, source: Option<Arc<str>>, limits: &Limits) -> std::io::Result<LoadedTree> {
+pub fn load_tree(
+    db: &mut SourceDb,
+    root: &Path,
+    source: Option<Arc<str>>,
+    limits: &Limits,
+) -> std::io::Result<LoadedTree> {
     let walked = walk(root)?;
     let mut yaml_files = Vec::new();
     let mut ignore_files = Vec::new();
@@ -90,7 +95,8 @@ pub fn load_tree(db: &mut SourceDb, root: &Path, source: Option<Arc<str>>, limit
 /// Read one file with the size limit, decode it, and parse it.
 #[must_use]
 pub fn read_and_parse(id: FileId, path: &Path, size: u64, limits: &Limits) -> (Arc<str>, ParsedYaml) {
-    let issue = |kind| ParsedYaml { issues: vec![LoadIssue { kind, span: Span::empty(id, 0) }], ..ParsedYaml::default() };
+    let issue =
+        |kind| ParsedYaml { issues: vec![LoadIssue { kind, span: Span::empty(id, 0) }], ..ParsedYaml::default() };
     if size > limits.max_file_bytes {
         return (Arc::from(""), issue(LoadIssueKind::TooLarge { size, limit: limits.max_file_bytes }));
     }
@@ -99,7 +105,10 @@ pub fn read_and_parse(id: FileId, path: &Path, size: u64, limits: &Limits) -> (A
         Err(e) => return (Arc::from(""), issue(LoadIssueKind::Unreadable(e.to_string()))),
     };
     if bytes.len() as u64 > limits.max_file_bytes {
-        return (Arc::from(""), issue(LoadIssueKind::TooLarge { size: bytes.len() as u64, limit: limits.max_file_bytes }));
+        return (
+            Arc::from(""),
+            issue(LoadIssueKind::TooLarge { size: bytes.len() as u64, limit: limits.max_file_bytes }),
+        );
     }
     match String::from_utf8(bytes) {
         Ok(text) => {
@@ -112,7 +121,13 @@ pub fn read_and_parse(id: FileId, path: &Path, size: u64, limits: &Limits) -> (A
             // Keep the replacement text so the finding can show the line; nothing is parsed,
             // as kustomize refuses the file.
             let span = Span::empty(id, at);
-            (Arc::from(text), ParsedYaml { issues: vec![LoadIssue { kind: LoadIssueKind::InvalidUtf8, span }], ..ParsedYaml::default() })
+            (
+                Arc::from(text),
+                ParsedYaml {
+                    issues: vec![LoadIssue { kind: LoadIssueKind::InvalidUtf8, span }],
+                    ..ParsedYaml::default()
+                },
+            )
         }
     }
 }

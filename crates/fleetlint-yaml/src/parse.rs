@@ -56,6 +56,8 @@ pub enum LoadIssueKind {
     DuplicateKey {
         /// The repeated key.
         key: String,
+        /// The path of the mapping that holds it, as `spec.values` (`[i]` for list items).
+        path: String,
         /// The earlier occurrence.
         first: Span,
     },
@@ -171,24 +173,24 @@ impl Builder {
             }
             Event::SequenceEnd => {
                 if let Some(Frame::Seq { start, anchor, items }) = self.stack.pop() {
-                    let node = Node { span: Span::new(self.file, start, span.end as usize), kind: NodeKind::Seq(items) };
+                    let node =
+                        Node { span: Span::new(self.file, start, span.end as usize), kind: NodeKind::Seq(items) };
                     self.complete(node, anchor);
                 }
             }
             Event::MappingEnd => {
                 if let Some(Frame::Map { start, anchor, entries, .. }) = self.stack.pop() {
                     let entries = self.finish_mapping(entries);
-                    let node = Node { span: Span::new(self.file, start, span.end as usize), kind: NodeKind::Map(entries) };
+                    let node =
+                        Node { span: Span::new(self.file, start, span.end as usize), kind: NodeKind::Map(entries) };
                     self.complete(node, anchor);
                 }
             }
             Event::Alias(id) => {
                 let Some((node, count)) = self.anchors.get(&id) else {
                     // The anchor is still open: the alias refers to a node that contains it.
-                    self.issues.push(LoadIssue {
-                        kind: LoadIssueKind::Syntax("anchor value contains itself".into()),
-                        span,
-                    });
+                    self.issues
+                        .push(LoadIssue { kind: LoadIssueKind::Syntax("anchor value contains itself".into()), span });
                     return Err(Abandon);
                 };
                 self.alias_nodes += count;
@@ -205,6 +207,23 @@ impl Builder {
             _ => {}
         }
         Ok(())
+    }
+
+    /// The key path of the node being completed (the open frames' pending keys and indexes).
+    fn path(&self) -> String {
+        let mut out = String::new();
+        for frame in &self.stack {
+            match frame {
+                Frame::Seq { items, .. } => out.push_str(&format!("[{}]", items.len())),
+                Frame::Map { key, .. } => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(key.as_ref().and_then(Node::as_str).unwrap_or("?"));
+                }
+            }
+        }
+        out
     }
 
     fn check_depth(&mut self, span: Span) -> Result<(), Abandon> {
@@ -242,8 +261,9 @@ impl Builder {
             }
             let key_text = key_identity(k);
             if let Some(first) = seen.get(&key_text) {
+                let path = self.path();
                 self.issues.push(LoadIssue {
-                    kind: LoadIssueKind::DuplicateKey { key: k.text.to_string(), first: *first },
+                    kind: LoadIssueKind::DuplicateKey { key: k.text.to_string(), path, first: *first },
                     span: e.key.span,
                 });
             } else {
@@ -344,9 +364,7 @@ pub fn parse_yaml(file: FileId, text: &str, limits: &Limits) -> ParsedYaml {
             Some(Ok((event, span))) => match event {
                 Event::DocumentStart(..) => builder.reset(),
                 Event::DocumentEnd => {
-                    let root = builder.root.take().unwrap_or_else(|| {
-                        Node::string("", builder.span(&span))
-                    });
+                    let root = builder.root.take().unwrap_or_else(|| Node::string("", builder.span(&span)));
                     let root = if root.as_str() == Some("") && root.as_scalar().is_some() {
                         null_node(root.span)
                     } else {
@@ -390,7 +408,12 @@ pub fn parse_yaml(file: FileId, text: &str, limits: &Limits) -> ParsedYaml {
 fn null_node(span: Span) -> Node {
     Node {
         span,
-        kind: NodeKind::Scalar(Scalar { text: Arc::from(""), style: ScalarStyle::Plain, value: ScalarValue::Null, tag: None }),
+        kind: NodeKind::Scalar(Scalar {
+            text: Arc::from(""),
+            style: ScalarStyle::Plain,
+            value: ScalarValue::Null,
+            tag: None,
+        }),
     }
 }
 
@@ -425,6 +448,9 @@ mod tests {
         let p = parse("metadata:\n  name: x\n  name: y\n");
         let dup: Vec<_> = p.issues.iter().filter(|i| matches!(i.kind, LoadIssueKind::DuplicateKey { .. })).collect();
         assert_eq!(dup.len(), 1);
+        assert!(
+            matches!(&dup[0].kind, LoadIssueKind::DuplicateKey { key, path, .. } if key == "name" && path == "metadata")
+        );
         assert_eq!(p.documents[0].root.get_path(&["metadata", "name"]).unwrap().as_str(), Some("y"));
     }
 
@@ -440,7 +466,9 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..12 {
             let p = i - 1;
-            text.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
         }
         let p = parse(&text);
         assert!(p.issues.iter().any(|i| matches!(i.kind, LoadIssueKind::AliasBudget { .. })));

@@ -11,9 +11,26 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 const VCS_DEFAULTS: &[&str] = &[".git/", ".gitignore", ".gitmodules", ".gitattributes"];
 const OTHER_DEFAULTS: &[&str] = &[
-    "*.jpg", "*.jpeg", "*.gif", "*.png", "*.wmv", "*.flv", "*.tar.gz", "*.zip", ".github/", ".circleci/",
-    ".travis.yml", ".gitlab-ci.yml", "appveyor.yml", ".drone.yml", "cloudbuild.yaml", "codeship-services.yml",
-    "codeship-steps.yml", "**/.goreleaser.yml", "**/.sops.yaml", "**/.flux.yaml",
+    "*.jpg",
+    "*.jpeg",
+    "*.gif",
+    "*.png",
+    "*.wmv",
+    "*.flv",
+    "*.tar.gz",
+    "*.zip",
+    ".github/",
+    ".circleci/",
+    ".travis.yml",
+    ".gitlab-ci.yml",
+    "appveyor.yml",
+    ".drone.yml",
+    "cloudbuild.yaml",
+    "codeship-services.yml",
+    "codeship-steps.yml",
+    "**/.goreleaser.yml",
+    "**/.sops.yaml",
+    "**/.flux.yaml",
 ];
 
 /// Why a file is left out of a source artifact.
@@ -141,7 +158,10 @@ mod tests {
     #[test]
     fn user_patterns_drop_non_vcs_defaults_and_are_scoped() {
         let si = SourceIgnore::new(
-            &[(".sourceignore".into(), "docs/\n*.md\n".into()), ("apps/.sourceignore".into(), "# c\nlocal.yaml\n".into())],
+            &[
+                (".sourceignore".into(), "docs/\n*.md\n".into()),
+                ("apps/.sourceignore".into(), "# c\nlocal.yaml\n".into()),
+            ],
             None,
         );
         // The quirk: a .sourceignore re-includes .github/ and .sops.yaml.

@@ -64,7 +64,8 @@ mod tests {
 
     #[test]
     fn parses_codes_and_reason() {
-        let s = parse_suppression(" fleetlint: ignore[XNS001, ISO004] shared source by design", Span::default()).unwrap();
+        let s =
+            parse_suppression(" fleetlint: ignore[XNS001, ISO004] shared source by design", Span::default()).unwrap();
         assert_eq!(s.codes, ["XNS001", "ISO004"]);
         assert_eq!(s.reason.as_deref(), Some("shared source by design"));
         assert!(s.problem.is_none());

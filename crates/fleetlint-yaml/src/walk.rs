@@ -69,7 +69,10 @@ pub fn classify(name: &str) -> FileKind {
 pub fn walk(root: &Path) -> std::io::Result<Walk> {
     let meta = std::fs::metadata(root)?;
     if !meta.is_dir() {
-        return Err(std::io::Error::new(std::io::ErrorKind::NotADirectory, format!("{} is not a directory", root.display())));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotADirectory,
+            format!("{} is not a directory", root.display()),
+        ));
     }
     let result = Mutex::new(Walk::default());
     WalkBuilder::new(root)
@@ -102,11 +105,19 @@ pub fn walk(root: &Path) -> std::io::Result<Walk> {
                 }
                 let rel = relative_slash_path(root, entry.path());
                 if ft.is_symlink() {
-                    result.lock().expect("walk lock").skipped.push(SkippedEntry { rel, reason: "symbolic link (not followed)".into() });
+                    result
+                        .lock()
+                        .expect("walk lock")
+                        .skipped
+                        .push(SkippedEntry { rel, reason: "symbolic link (not followed)".into() });
                     return WalkState::Continue;
                 }
                 if !ft.is_file() {
-                    result.lock().expect("walk lock").skipped.push(SkippedEntry { rel, reason: "not a regular file".into() });
+                    result
+                        .lock()
+                        .expect("walk lock")
+                        .skipped
+                        .push(SkippedEntry { rel, reason: "not a regular file".into() });
                     return WalkState::Continue;
                 }
                 let size = entry.metadata().map(|m| m.len()).unwrap_or(0);

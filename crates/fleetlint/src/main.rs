@@ -1,1 +1,190 @@
-fn main() {}
+//! fleetlint: the command line. Thin: parses flags, calls the library crates, picks the
+//! reporter and the exit code (0 clean, 1 findings at or above `--fail-on`, 2 usage,
+//! configuration, I/O or internal errors).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use fleetlint_report::{ReportInput, human, json};
+use fleetlint_rules::{Severity, all_rules, rule_by_code};
+use fleetlint_yaml::{Limits, SourceDb, load_tree};
+
+#[derive(Parser)]
+#[command(name = "fleetlint", version, about = "Policy-as-code linter for Flux GitOps fleet repositories")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a fleet repository and report findings.
+    Check(CheckArgs),
+    /// Print the documentation of a rule.
+    Explain {
+        /// The rule code, e.g. SRC010.
+        code: String,
+    },
+    /// List every rule.
+    Rules,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Repository root to walk.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Exit 1 when a finding at or above this severity remains.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    fail_on: FailOn,
+    /// Write the report to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Only findings: no summary, no progress.
+    #[arg(long, short, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Stage timings and skipped entries on standard error.
+    #[arg(long, short)]
+    verbose: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    None,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::None => None,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => check(&args),
+        Command::Explain { code } => explain(&code),
+        Command::Rules => list_rules(),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            let _ = writeln!(std::io::stderr(), "fleetlint: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<u8, String> {
+    let started = Instant::now();
+    let mut db = SourceDb::new();
+    let limits = Limits::default();
+    let tree = load_tree(&mut db, &args.path, None, &limits)
+        .map_err(|e| format!("cannot read {}: {e}", args.path.display()))?;
+    let load_ms = ms(started);
+    if args.verbose {
+        for s in &tree.skipped {
+            let _ = writeln!(std::io::stderr(), "fleetlint: skipped {}: {}", s.rel, s.reason);
+        }
+    }
+    let rules_started = Instant::now();
+    let trees = [tree];
+    let outcome = fleetlint_rules::check(&db, &trees);
+    let rules_ms = ms(rules_started);
+    let timings = [("load", load_ms), ("rules", rules_ms)];
+    let root = args.path.to_string_lossy();
+    let input = ReportInput {
+        root: &root,
+        db: &db,
+        outcome: &outcome,
+        sources: &[],
+        clusters: &[],
+        objects: 0,
+        elapsed_ms: ms(started),
+        timings_ms: &timings,
+    };
+    let to_file = args.output.is_some();
+    let rendered = match args.format {
+        Format::Json => json::render(&input),
+        Format::Human => {
+            let color = !to_file
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            human::render(&input, human::HumanOptions { color, quiet: args.quiet })
+        }
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, rendered).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => write_stdout(&rendered)?,
+    }
+    if args.verbose {
+        let _ = writeln!(std::io::stderr(), "fleetlint: load {load_ms:.1} ms, rules {rules_ms:.1} ms");
+    }
+    let failing = args.fail_on.threshold().is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
+    Ok(u8::from(failing))
+}
+
+fn explain(code: &str) -> Result<u8, String> {
+    let rule = rule_by_code(code).ok_or_else(|| format!("no rule with code `{code}` (see `fleetlint rules`)"))?;
+    let m = rule.meta();
+    write_stdout(&format!(
+        "# {} {}\n\ncategory: {}, default severity: {}\n\n{}",
+        m.code,
+        m.name,
+        m.category.as_str(),
+        m.default_severity.as_str(),
+        m.doc
+    ))?;
+    Ok(0)
+}
+
+fn list_rules() -> Result<u8, String> {
+    let mut out = String::new();
+    for r in all_rules() {
+        let m = r.meta();
+        out.push_str(&format!("{}  {:<40} {:<8} {}\n", m.code, m.name, m.default_severity.as_str(), m.summary()));
+    }
+    write_stdout(&out)?;
+    Ok(0)
+}
+
+fn write_stdout(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`fleetlint check | head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| format!("cannot write to standard output: {e}")),
+    }
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}

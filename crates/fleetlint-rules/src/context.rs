@@ -1,0 +1,39 @@
+//! What a rule sees at each stage.
+
+use fleetlint_yaml::{LoadedFile, ObjectView, SourceFile, Span};
+
+use crate::finding::ObjectRef;
+
+/// A parsed file and what the rules know about it.
+#[derive(Debug)]
+pub struct FileContext<'a> {
+    /// The parsed file.
+    pub file: &'a LoadedFile,
+    /// Its source text and path.
+    pub source: &'a SourceFile,
+    /// Whether a build (a kustomization or a Flux Kustomization path) includes the file; until
+    /// the resolver and fleet model decide, `false`.
+    pub reached_by_build: bool,
+}
+
+impl FileContext<'_> {
+    /// The object of the document that contains `span`, if that document is an object.
+    #[must_use]
+    pub fn object_at(&self, span: Span) -> Option<ObjectRef> {
+        let doc =
+            self.file.yaml.documents.iter().find(|d| d.root.span.start <= span.start && span.end <= d.root.span.end)?;
+        object_ref(&doc.root)
+    }
+}
+
+/// The identity of a document root, when it is an object.
+#[must_use]
+pub fn object_ref(root: &fleetlint_yaml::Node) -> Option<ObjectRef> {
+    let v = ObjectView::new(root)?;
+    Some(ObjectRef {
+        api_version: v.api_version().to_string(),
+        kind: v.kind().to_string(),
+        namespace: v.namespace().map(str::to_string),
+        name: v.name().unwrap_or("").to_string(),
+    })
+}

@@ -1,0 +1,191 @@
+//! Findings: what a rule detected, as data. Reporters render them; rules never format output.
+
+use fleetlint_yaml::Span;
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Worth knowing.
+    Info,
+    /// Likely a problem.
+    Warning,
+    /// Breaks reconciliation or isolation.
+    Error,
+}
+
+impl Severity {
+    /// The lowercase name used in reports.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// The rule groups of the catalog, as the report schema names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// ISO: tenant isolation.
+    TenantIsolation,
+    /// XNS: cross-namespace references.
+    CrossNamespace,
+    /// ORD: dependency ordering.
+    DependencyOrder,
+    /// SRC: source and path integrity.
+    SourceIntegrity,
+    /// API: API versions.
+    ApiVersion,
+    /// HYG: hygiene.
+    Hygiene,
+    /// SCH: schemas.
+    Schema,
+    /// POL: policies.
+    Policy,
+    /// FLT: fleetlint itself.
+    Internal,
+}
+
+impl Category {
+    /// The report schema's name for the category.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::TenantIsolation => "tenant-isolation",
+            Category::CrossNamespace => "cross-namespace",
+            Category::DependencyOrder => "dependency-order",
+            Category::SourceIntegrity => "source-integrity",
+            Category::ApiVersion => "api-version",
+            Category::Hygiene => "hygiene",
+            Category::Schema => "schema",
+            Category::Policy => "policy",
+            Category::Internal => "internal",
+        }
+    }
+}
+
+/// Whether an object is managed by the platform team or by a tenant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Rendered on behalf of a tenant.
+    Tenant,
+    /// Managed by the platform.
+    Platform,
+}
+
+/// The identity of the object a finding is about, after overlay resolution.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ObjectRef {
+    /// `apiVersion`.
+    pub api_version: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.namespace`, if any.
+    pub namespace: Option<String>,
+    /// `metadata.name`.
+    pub name: String,
+}
+
+impl ObjectRef {
+    /// `Kind/namespace/name` (empty namespace for cluster-scoped objects).
+    #[must_use]
+    pub fn id(&self) -> String {
+        format!("{}/{}/{}", self.kind, self.namespace.as_deref().unwrap_or(""), self.name)
+    }
+}
+
+/// Another place that explains a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    /// Where.
+    pub span: Span,
+    /// What it is.
+    pub message: String,
+}
+
+/// One problem found.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// The rule's code, e.g. `SRC010`.
+    pub code: &'static str,
+    /// Severity after configuration.
+    pub severity: Severity,
+    /// One line saying what is wrong (lowercase start, no trailing period).
+    pub message: String,
+    /// The text that wrote the offending value (for an absent field, the nearest existing
+    /// ancestor key).
+    pub span: Span,
+    /// The object concerned.
+    pub object: Option<ObjectRef>,
+    /// Clusters where the finding holds.
+    pub clusters: Vec<String>,
+    /// The Flux object rendering the object, `Kind/namespace/name`.
+    pub owner: Option<String>,
+    /// The chain of rendering Flux objects, root first.
+    pub owners: Vec<String>,
+    /// Tenant or platform.
+    pub scope: Option<Scope>,
+    /// The tenant.
+    pub tenant: Option<String>,
+    /// Places that explain it.
+    pub related: Vec<Related>,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// The offending field path (e.g. `spec.sourceRef.namespace`), part of the fingerprint.
+    pub field: String,
+    /// Stable identity across runs and unrelated edits (set by the engine).
+    pub fingerprint: String,
+}
+
+impl Finding {
+    /// A finding of `code` at `span` with the rule's default severity set by the caller.
+    #[must_use]
+    pub fn new(code: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            severity,
+            message: message.into(),
+            span,
+            object: None,
+            clusters: Vec::new(),
+            owner: None,
+            owners: Vec::new(),
+            scope: None,
+            tenant: None,
+            related: Vec::new(),
+            help: None,
+            field: String::new(),
+            fingerprint: String::new(),
+        }
+    }
+
+    /// Set the help text.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Add a related location.
+    #[must_use]
+    pub fn with_related(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.related.push(Related { span, message: message.into() });
+        self
+    }
+
+    /// Set the object.
+    #[must_use]
+    pub fn with_object(mut self, object: Option<ObjectRef>) -> Self {
+        self.object = object;
+        self
+    }
+
+    /// Set the offending field path.
+    #[must_use]
+    pub fn with_field(mut self, field: impl Into<String>) -> Self {
+        self.field = field.into();
+        self
+    }
+}

@@ -1,0 +1,84 @@
+//! How a rule is declared: metadata once, with a doc comment that becomes `fleetlint explain`.
+
+use crate::context::FileContext;
+use crate::finding::{Category, Finding, Severity};
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable code, e.g. `SRC010`.
+    pub code: &'static str,
+    /// kebab-case name naming the pattern, e.g. `invalid-yaml`.
+    pub name: &'static str,
+    /// The group.
+    pub category: Category,
+    /// Severity unless the rule or configuration decides otherwise per finding.
+    pub default_severity: Severity,
+    /// Markdown documentation with the sections What it does / Why is this bad? / Example / Fix.
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The first sentence of the "What it does" section.
+    #[must_use]
+    pub fn summary(&self) -> &'static str {
+        self.doc.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("")
+    }
+}
+
+/// A check. Each method is one stage of the pipeline; a rule implements the stages it needs.
+pub trait Rule: Send + Sync {
+    /// The rule's metadata.
+    fn meta(&self) -> &'static RuleMeta;
+
+    /// Per parsed file: loader problems, comments, raw documents.
+    fn check_file(&self, _cx: &FileContext<'_>, _out: &mut Vec<Finding>) {}
+}
+
+/// Declare a rule: a unit struct, its [`RuleMeta`] built from the doc comment, and `meta()`.
+///
+/// ```ignore
+/// declare_rule! {
+///     /// ## What it does
+///     /// ...
+///     pub(crate) struct InvalidYaml {
+///         code: "SRC010",
+///         name: "invalid-yaml",
+///         category: Category::SourceIntegrity,
+///         severity: Severity::Info,
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:expr])*
+        $vis:vis struct $name:ident {
+            code: $code:literal,
+            name: $rname:literal,
+            category: $cat:expr,
+            severity: $sev:expr $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        $vis struct $name;
+
+        impl $name {
+            /// This rule's metadata.
+            $vis const META: $crate::rule::RuleMeta = $crate::rule::RuleMeta {
+                code: $code,
+                name: $rname,
+                category: $cat,
+                default_severity: $sev,
+                doc: concat!($($doc, "\n"),*),
+            };
+
+            /// A finding of this rule with its default severity.
+            #[allow(dead_code)]
+            $vis fn finding(span: fleetlint_yaml::Span, message: impl Into<String>) -> $crate::finding::Finding {
+                $crate::finding::Finding::new($code, $sev, span, message)
+            }
+        }
+    };
+}

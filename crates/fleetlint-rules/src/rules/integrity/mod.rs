@@ -1,0 +1,3 @@
+//! SRC: source and path integrity.
+
+pub(crate) mod invalid_yaml;
