@@ -1,0 +1,173 @@
+//! End-to-end: the binary's exit codes, formats and report contract.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn fleetlint() -> Command {
+    let mut cmd = Command::cargo_bin("fleetlint").unwrap();
+    cmd.current_dir(repo_root()).env_remove("NO_COLOR");
+    cmd
+}
+
+fn report_validator() -> jsonschema::Validator {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("schemas/report.schema.json")).unwrap()).unwrap();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+fn assert_valid_report(json: &serde_json::Value) {
+    let validator = report_validator();
+    let errors: Vec<String> = validator.iter_errors(json).map(|e| format!("{}: {e}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "report does not match the schema:\n{}", errors.join("\n"));
+}
+
+#[test]
+fn clean_example_fleet_exits_zero() {
+    fleetlint()
+        .args(["check", "testdata/fleets/clean"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("0 errors, 0 warnings"));
+}
+
+#[test]
+fn violations_fleet_reports_with_positions_and_fails_on_warning() {
+    fleetlint()
+        .args(["check", "testdata/fleets/violations", "--fail-on", "warning"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("warning[HYG006]: mapping key `replicaCount` is defined twice"))
+        .stdout(predicate::str::contains("--> tenant-repos/team-a/staging/podinfo-canary.yaml:23:5"))
+        .stdout(predicate::str::contains("info[SRC010]"));
+    // The same findings do not fail the default threshold (error).
+    fleetlint().args(["check", "testdata/fleets/violations"]).assert().code(0);
+    fleetlint().args(["check", "testdata/fleets/violations", "--fail-on", "none"]).assert().code(0);
+}
+
+#[test]
+fn json_report_matches_the_schema() {
+    let out = fleetlint().args(["check", "testdata/fleets/violations", "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_valid_report(&json);
+    let findings = json["findings"].as_array().unwrap();
+    let dup = findings.iter().find(|f| f["rule"] == "HYG006").expect("HYG006 finding");
+    assert_eq!(dup["file"], "tenant-repos/team-a/staging/podinfo-canary.yaml");
+    assert_eq!(dup["line"], 23);
+    assert_eq!(dup["related"][0]["line"], 20);
+    assert_eq!(dup["object"]["kind"], "HelmRelease");
+    assert_eq!(json["summary"]["skipped_files"], 1);
+}
+
+#[test]
+fn fingerprints_do_not_depend_on_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  name: b\n";
+    std::fs::write(dir.path().join("cm.yaml"), body).unwrap();
+    let run = || {
+        let out = fleetlint().args(["check", "--format", "json"]).arg(dir.path()).output().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (json["findings"][0]["fingerprint"].as_str().unwrap().to_string(), json["findings"][0]["line"].as_u64().unwrap())
+    };
+    let (before, line_before) = run();
+    std::fs::write(dir.path().join("cm.yaml"), format!("# a comment moves everything down\n\n{body}")).unwrap();
+    let (after, line_after) = run();
+    assert_ne!(line_before, line_after);
+    assert_eq!(before, after);
+}
+
+#[test]
+fn suppression_comment_silences_the_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  # fleetlint: ignore[HYG006] kept for the migration test\n  name: b\n",
+    )
+    .unwrap();
+    let out = fleetlint().args(["check", "--format", "json"]).arg(dir.path()).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(json["summary"]["suppressed"], 1);
+}
+
+#[test]
+fn usage_and_io_errors_exit_two() {
+    fleetlint().args(["check", "--format", "xml"]).assert().code(2);
+    fleetlint()
+        .args(["check", "does/not/exist"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with("fleetlint: error: cannot read does/not/exist"));
+    fleetlint().args(["explain", "NOPE999"]).assert().code(2);
+}
+
+#[test]
+fn output_has_no_colour_when_not_a_terminal_or_no_color_is_set() {
+    let out = fleetlint().args(["check", "testdata/fleets/violations"]).env("NO_COLOR", "1").output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+    let out = fleetlint().args(["check", "testdata/fleets/violations"]).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn quiet_prints_only_findings() {
+    let out = fleetlint().args(["check", "testdata/fleets/clean", "--quiet"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn explain_prints_the_rule_documentation() {
+    fleetlint()
+        .args(["explain", "hyg006"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("# HYG006 duplicate-key"))
+        .stdout(predicate::str::contains("## Why is this bad?"));
+    fleetlint().arg("rules").assert().code(0).stdout(predicate::str::contains("SRC010  invalid-yaml"));
+}
+
+#[test]
+fn special_files_and_symlinks_out_of_the_root_are_not_followed() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.yaml"), "a: 1\na: 2\n").unwrap();
+    symlink(outside.path().join("secret.yaml"), dir.path().join("link.yaml")).unwrap();
+    symlink(outside.path(), dir.path().join("linked-dir")).unwrap();
+    symlink("/dev/zero", dir.path().join("zero.yaml")).unwrap();
+    let fifo = dir.path().join("pipe.yaml");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    std::fs::write(dir.path().join("ok.yaml"), "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n").unwrap();
+    let out = fleetlint()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 1, "only ok.yaml is read");
+    assert_eq!(json["findings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn bundled_schemas_are_the_shared_contract() {
+    let shared = repo_root().join("../shared/spec");
+    if !shared.is_dir() {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "../shared/spec is missing in CI");
+        eprintln!("skipped: ../shared/spec is absent");
+        return;
+    }
+    for name in ["report.schema.json", "graph.schema.json"] {
+        let ours = std::fs::read_to_string(repo_root().join("schemas").join(name)).unwrap();
+        let theirs = std::fs::read_to_string(shared.join(name)).unwrap();
+        assert_eq!(ours, theirs, "schemas/{name} differs from ../shared/spec/{name}");
+    }
+}
