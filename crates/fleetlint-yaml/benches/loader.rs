@@ -4,6 +4,8 @@
 //!
 //! `cargo bench -p fleetlint-yaml --bench loader`
 
+#![allow(clippy::print_stderr)] // skip notices and bench input are for the person running them
+
 use std::hint::black_box;
 use std::path::PathBuf;
 
@@ -22,9 +24,15 @@ fn loader(c: &mut Criterion) {
     let listing = walk(&root).unwrap();
     let yaml: Vec<_> = listing.files.iter().filter(|f| f.kind == FileKind::Yaml).collect();
     let bytes: u64 = yaml.iter().map(|f| f.size).sum();
-    eprintln!("bench input: {} ({} YAML files, {:.2} MiB)", root.display(), yaml.len(), bytes as f64 / (1 << 20) as f64);
+    eprintln!(
+        "bench input: {} ({} YAML files, {:.2} MiB)",
+        root.display(),
+        yaml.len(),
+        bytes as f64 / (1 << 20) as f64
+    );
 
-    for (label, throughput) in [("files", Throughput::Elements(yaml.len() as u64)), ("bytes", Throughput::Bytes(bytes))] {
+    for (label, throughput) in [("files", Throughput::Elements(yaml.len() as u64)), ("bytes", Throughput::Bytes(bytes))]
+    {
         let mut group = c.benchmark_group(format!("loader/{label}"));
         group.throughput(throughput);
         group.sample_size(20);
@@ -41,7 +49,8 @@ fn loader(c: &mut Criterion) {
             });
         });
         group.bench_function("baseline_events_only", |b| {
-            let texts: Vec<String> = yaml.iter().map(|f| std::fs::read_to_string(&f.path).unwrap_or_default()).collect();
+            let texts: Vec<String> =
+                yaml.iter().map(|f| std::fs::read_to_string(&f.path).unwrap_or_default()).collect();
             b.iter(|| {
                 let mut n = 0usize;
                 for t in &texts {

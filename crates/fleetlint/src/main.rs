@@ -89,11 +89,16 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    let result = match cli.command {
+    // A bug must still end with exit 2 and one line on stderr, never a raw backtrace dump.
+    std::panic::set_hook(Box::new(|info| {
+        let _ = writeln!(std::io::stderr(), "fleetlint: internal error (FLT001): {info}");
+    }));
+    let result = std::panic::catch_unwind(|| match cli.command {
         Command::Check(args) => check(&args),
         Command::Explain { code } => explain(&code),
         Command::Rules => list_rules(),
-    };
+    })
+    .unwrap_or_else(|_| Err("internal error; please report it with the input that caused it".into()));
     match result {
         Ok(code) => ExitCode::from(code),
         Err(message) => {

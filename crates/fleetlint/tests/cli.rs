@@ -1,5 +1,7 @@
 //! End-to-end: the binary's exit codes, formats and report contract.
 
+#![allow(clippy::print_stderr)] // skip notices and bench input are for the person running them
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -17,7 +19,8 @@ fn fleetlint() -> Command {
 
 fn report_validator() -> jsonschema::Validator {
     let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo_root().join("schemas/report.schema.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("schemas/report.schema.json")).unwrap())
+            .unwrap();
     jsonschema::validator_for(&schema).unwrap()
 }
 
@@ -73,7 +76,10 @@ fn fingerprints_do_not_depend_on_line_numbers() {
     let run = || {
         let out = fleetlint().args(["check", "--format", "json"]).arg(dir.path()).output().unwrap();
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        (json["findings"][0]["fingerprint"].as_str().unwrap().to_string(), json["findings"][0]["line"].as_u64().unwrap())
+        (
+            json["findings"][0]["fingerprint"].as_str().unwrap().to_string(),
+            json["findings"][0]["line"].as_u64().unwrap(),
+        )
     };
     let (before, line_before) = run();
     std::fs::write(dir.path().join("cm.yaml"), format!("# a comment moves everything down\n\n{body}")).unwrap();

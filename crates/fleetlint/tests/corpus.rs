@@ -1,6 +1,8 @@
 //! The whole corpus of real fleet repositories: `check --format json` never crashes, exits 0 or
 //! 1, writes a report valid against the schema, and every finding points inside a real file.
 
+#![allow(clippy::print_stderr)] // skip notices and bench input are for the person running them
+
 use std::path::{Path, PathBuf};
 
 fn repo_root() -> PathBuf {
@@ -16,7 +18,8 @@ fn every_corpus_repository_checks_cleanly_against_the_contract() {
         return;
     }
     let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(repo_root().join("schemas/report.schema.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("schemas/report.schema.json")).unwrap())
+            .unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let mut repos: Vec<PathBuf> =
         std::fs::read_dir(&corpus).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_dir()).collect();
