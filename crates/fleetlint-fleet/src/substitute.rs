@@ -1,0 +1,393 @@
+//! Flux post-build variable substitution (`fluxcd/pkg/envsubst`, flux-rules A3.3).
+//!
+//! Only `${name}` forms are substituted (`$name` never is), `$${name}` is a literal `${name}`,
+//! and the bash-like operators Flux supports are implemented: defaults (`:=`, `=`, `:-`, `-`),
+//! substrings (`:off[:len]`), length (`#`), case (`^`, `^^`, `,`, `,,`), affix removal (`#`, `##`,
+//! `%`, `%%`) and replacement (`/`, `//`, `/#`, `/%`). In strict mode (the default since Flux 2.9)
+//! a variable without value and without default is an error, as in kustomize-controller.
+
+/// Why a substitution failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubstError {
+    /// `${name}` has no value and no default (strict mode).
+    Unset {
+        /// The variable.
+        name: String,
+    },
+    /// The expression cannot be parsed (e.g. a dash in the name: "missing closing brace").
+    Syntax(String),
+}
+
+impl std::fmt::Display for SubstError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SubstError::Unset { name } => write!(f, "variable `{name}` not set (strict mode)"),
+            SubstError::Syntax(m) => write!(f, "variable substitution failed: {m}"),
+        }
+    }
+}
+
+/// The outcome of substituting one string.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Substituted {
+    /// The result.
+    pub text: String,
+    /// Variables referenced, in order (with duplicates removed).
+    pub referenced: Vec<String>,
+    /// Variables that had no value; with a default they were filled from it, without one they
+    /// became empty (non-strict mode) or an error (strict mode).
+    pub unset: Vec<String>,
+}
+
+/// Whether `text` contains a `${` reference at all (cheap pre-check).
+#[must_use]
+pub fn has_reference(text: &str) -> bool {
+    text.contains("${")
+}
+
+/// Whether `name` is a valid variable name for the *defined* variables
+/// (`^[_[:alpha:]][_[:alpha:][:digit:]]*$`).
+#[must_use]
+pub fn is_valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+/// Substitute `${...}` references in `input` with values from `lookup`.
+///
+/// # Errors
+/// [`SubstError::Unset`] in strict mode for a variable without value or default, and
+/// [`SubstError::Syntax`] for an expression Flux cannot parse.
+pub fn substitute(
+    input: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    strict: bool,
+) -> Result<Substituted, SubstError> {
+    let mut out = Substituted::default();
+    let bytes = input.as_bytes();
+    let mut i = 0;
+    let mut text = String::with_capacity(input.len());
+    while i < bytes.len() {
+        if bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'$') && bytes.get(i + 2) == Some(&b'{') {
+            // `$${v}` is an escaped literal `${v}`.
+            text.push('$');
+            i += 2;
+            continue;
+        }
+        if bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'{') {
+            let end = matching_brace(input, i + 2).ok_or_else(|| SubstError::Syntax("missing closing brace".into()))?;
+            let expr = &input[i + 2..end];
+            let value = eval(expr, lookup, strict, &mut out)?;
+            text.push_str(&value);
+            i = end + 1;
+            continue;
+        }
+        let ch = input[i..].chars().next().unwrap_or('\0');
+        text.push(ch);
+        i += ch.len_utf8().max(1);
+    }
+    out.text = text;
+    Ok(out)
+}
+
+fn matching_brace(s: &str, from: usize) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = from;
+    while i < b.len() {
+        match b[i] {
+            b'$' if b.get(i + 1) == Some(&b'{') => {
+                depth += 1;
+                i += 1;
+            }
+            b'}' if depth == 0 => return Some(i),
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn eval(
+    expr: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    strict: bool,
+    out: &mut Substituted,
+) -> Result<String, SubstError> {
+    if let Some(name) = expr.strip_prefix('#') {
+        check_name(name)?;
+        note(&mut out.referenced, name);
+        let v = value_or_unset(name, lookup, strict, out)?;
+        return Ok(v.chars().count().to_string());
+    }
+    let name_len = expr.bytes().take_while(|b| *b == b'_' || b.is_ascii_alphanumeric()).count();
+    let (name, op) = expr.split_at(name_len);
+    if name.is_empty() || !is_valid_name(name) {
+        return Err(SubstError::Syntax("missing closing brace".into()));
+    }
+    note(&mut out.referenced, name);
+    let value = lookup(name);
+    let nested = |s: &str, out: &mut Substituted| -> Result<String, SubstError> {
+        let r = substitute(s, lookup, strict)?;
+        for v in r.referenced {
+            note(&mut out.referenced, &v);
+        }
+        for v in r.unset {
+            note(&mut out.unset, &v);
+        }
+        Ok(r.text)
+    };
+    let defaulted = |empty_counts: bool, default: &str, out: &mut Substituted| -> Result<String, SubstError> {
+        match &value {
+            Some(v) if !(empty_counts && v.is_empty()) => Ok(v.clone()),
+            _ => {
+                if value.is_none() {
+                    note(&mut out.unset, name);
+                }
+                nested(default, out)
+            }
+        }
+    };
+    if op.is_empty() {
+        return value_or_unset(name, lookup, strict, out);
+    }
+    if let Some(d) = op.strip_prefix(":=").or_else(|| op.strip_prefix(":-")) {
+        return defaulted(true, d, out);
+    }
+    if let Some(d) = op.strip_prefix('=').or_else(|| op.strip_prefix('-')) {
+        return defaulted(false, d, out);
+    }
+    if op.starts_with(":+") || op.starts_with(":?") || op.starts_with('+') {
+        return Err(SubstError::Syntax(format!("unsupported operator in `${{{expr}}}`")));
+    }
+    let v = value_or_unset(name, lookup, strict, out)?;
+    match op {
+        "^" => return Ok(map_first(&v, true)),
+        "^^" => return Ok(v.to_uppercase()),
+        "," => return Ok(map_first(&v, false)),
+        ",," => return Ok(v.to_lowercase()),
+        _ => {}
+    }
+    if let Some(p) = op.strip_prefix("##") {
+        return Ok(trim_prefix(&v, &nested(p, out)?, true));
+    }
+    if let Some(p) = op.strip_prefix('#') {
+        return Ok(trim_prefix(&v, &nested(p, out)?, false));
+    }
+    if let Some(p) = op.strip_prefix("%%") {
+        return Ok(trim_suffix(&v, &nested(p, out)?, true));
+    }
+    if let Some(p) = op.strip_prefix('%') {
+        return Ok(trim_suffix(&v, &nested(p, out)?, false));
+    }
+    if let Some(rest) = op.strip_prefix('/') {
+        let (mode, rest) = match rest.as_bytes().first() {
+            Some(b'/') => (Replace::All, &rest[1..]),
+            Some(b'#') => (Replace::Prefix, &rest[1..]),
+            Some(b'%') => (Replace::Suffix, &rest[1..]),
+            _ => (Replace::First, rest),
+        };
+        let (pat, rep) = rest.split_once('/').unwrap_or((rest, ""));
+        return Ok(replace(&v, &nested(pat, out)?, &nested(rep, out)?, mode));
+    }
+    if let Some(rest) = op.strip_prefix(':') {
+        let (off, len) = rest.split_once(':').map_or((rest, None), |(o, l)| (o, Some(l)));
+        let chars: Vec<char> = v.chars().collect();
+        let n = chars.len() as i64;
+        let off: i64 = off.trim().parse().map_err(|_| SubstError::Syntax(format!("bad offset in `${{{expr}}}`")))?;
+        let start = if off < 0 { (n + off).max(0) } else { off.min(n) };
+        let end = match len {
+            None => n,
+            Some(l) => {
+                let l: i64 =
+                    l.trim().parse().map_err(|_| SubstError::Syntax(format!("bad length in `${{{expr}}}`")))?;
+                if l < 0 { (n + l).max(start) } else { (start + l).min(n) }
+            }
+        };
+        #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation)]
+        return Ok(chars[start as usize..end as usize].iter().collect());
+    }
+    Err(SubstError::Syntax(format!("unsupported expression `${{{expr}}}`")))
+}
+
+fn check_name(name: &str) -> Result<(), SubstError> {
+    if is_valid_name(name) { Ok(()) } else { Err(SubstError::Syntax("missing closing brace".into())) }
+}
+
+fn value_or_unset(
+    name: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    strict: bool,
+    out: &mut Substituted,
+) -> Result<String, SubstError> {
+    match lookup(name) {
+        Some(v) => Ok(v),
+        None => {
+            note(&mut out.unset, name);
+            if strict { Err(SubstError::Unset { name: name.to_string() }) } else { Ok(String::new()) }
+        }
+    }
+}
+
+fn note(list: &mut Vec<String>, name: &str) {
+    if !list.iter().any(|n| n == name) {
+        list.push(name.to_string());
+    }
+}
+
+fn map_first(v: &str, upper: bool) -> String {
+    let mut c = v.chars();
+    match c.next() {
+        Some(f) if upper => f.to_uppercase().chain(c).collect(),
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Replace {
+    First,
+    All,
+    Prefix,
+    Suffix,
+}
+
+/// Shell glob match of `pat` (`*`, `?`) against all of `s`.
+fn glob(pat: &[char], s: &[char]) -> bool {
+    match pat.split_first() {
+        None => s.is_empty(),
+        Some(('*', rest)) => (0..=s.len()).any(|i| glob(rest, &s[i..])),
+        Some(('?', rest)) => !s.is_empty() && glob(rest, &s[1..]),
+        Some((c, rest)) => s.first() == Some(c) && glob(rest, &s[1..]),
+    }
+}
+
+fn trim_prefix(v: &str, pat: &str, longest: bool) -> String {
+    let s: Vec<char> = v.chars().collect();
+    let p: Vec<char> = pat.chars().collect();
+    let mut lens: Vec<usize> = (0..=s.len()).collect();
+    if longest {
+        lens.reverse();
+    }
+    for n in lens {
+        if glob(&p, &s[..n]) {
+            return s[n..].iter().collect();
+        }
+    }
+    v.to_string()
+}
+
+fn trim_suffix(v: &str, pat: &str, longest: bool) -> String {
+    let s: Vec<char> = v.chars().collect();
+    let p: Vec<char> = pat.chars().collect();
+    let mut starts: Vec<usize> = (0..=s.len()).collect();
+    if !longest {
+        starts.reverse();
+    }
+    for start in starts {
+        if glob(&p, &s[start..]) {
+            return s[..start].iter().collect();
+        }
+    }
+    v.to_string()
+}
+
+fn replace(v: &str, pat: &str, rep: &str, mode: Replace) -> String {
+    if pat.is_empty() {
+        return v.to_string();
+    }
+    let s: Vec<char> = v.chars().collect();
+    let p: Vec<char> = pat.chars().collect();
+    match mode {
+        Replace::Prefix => {
+            for n in (0..=s.len()).rev() {
+                if glob(&p, &s[..n]) {
+                    return format!("{rep}{}", s[n..].iter().collect::<String>());
+                }
+            }
+            v.to_string()
+        }
+        Replace::Suffix => {
+            for start in 0..=s.len() {
+                if glob(&p, &s[start..]) {
+                    return format!("{}{rep}", s[..start].iter().collect::<String>());
+                }
+            }
+            v.to_string()
+        }
+        Replace::First | Replace::All => {
+            let mut out = String::new();
+            let mut i = 0;
+            let mut replaced = false;
+            while i < s.len() {
+                if !(replaced && matches!(mode, Replace::First)) {
+                    // Longest match starting at i.
+                    if let Some(n) = (1..=s.len() - i).rev().find(|&n| glob(&p, &s[i..i + n])) {
+                        out.push_str(rep);
+                        i += n;
+                        replaced = true;
+                        continue;
+                    }
+                }
+                out.push(s[i]);
+                i += 1;
+            }
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(input: &str, strict: bool) -> Result<String, SubstError> {
+        let lookup = |n: &str| match n {
+            "CLUSTER" => Some("production".to_string()),
+            "EMPTY" => Some(String::new()),
+            "PATH_V" => Some("a/b/c.yaml".to_string()),
+            _ => None,
+        };
+        substitute(input, &lookup, strict).map(|s| s.text)
+    }
+
+    #[test]
+    fn plain_and_default_forms() {
+        assert_eq!(run("./clusters/${CLUSTER}", true).unwrap(), "./clusters/production");
+        assert_eq!(run("$CLUSTER stays", true).unwrap(), "$CLUSTER stays");
+        assert_eq!(run("$${CLUSTER}", true).unwrap(), "${CLUSTER}");
+        assert_eq!(run("${MISSING:=main}", true).unwrap(), "main");
+        assert_eq!(run("${EMPTY:-x}", true).unwrap(), "x");
+        assert_eq!(run("${EMPTY-x}", true).unwrap(), "");
+        assert_eq!(run("${MISSING=${CLUSTER}}", true).unwrap(), "production");
+    }
+
+    #[test]
+    fn strict_mode_reports_unset() {
+        assert_eq!(run("${MISSING}", true), Err(SubstError::Unset { name: "MISSING".into() }));
+        assert_eq!(run("${MISSING}", false).unwrap(), "");
+        // `${a-b}` is the `-` default operator, as in bash.
+        assert_eq!(run("${bad-name}", true).unwrap(), "name");
+        assert!(matches!(run("${CLUSTER:+x}", true), Err(SubstError::Syntax(_))));
+        assert!(matches!(run("${CLUSTER", true), Err(SubstError::Syntax(_))));
+    }
+
+    #[test]
+    fn string_operators() {
+        assert_eq!(run("${#CLUSTER}", true).unwrap(), "10");
+        assert_eq!(run("${CLUSTER:0:4}", true).unwrap(), "prod");
+        assert_eq!(run("${CLUSTER:-3}", true).unwrap(), "production"); // `:-` is a default
+        assert_eq!(run("${CLUSTER^}", true).unwrap(), "Production");
+        assert_eq!(run("${CLUSTER^^}", true).unwrap(), "PRODUCTION");
+        assert_eq!(run("${PATH_V#*/}", true).unwrap(), "b/c.yaml");
+        assert_eq!(run("${PATH_V##*/}", true).unwrap(), "c.yaml");
+        assert_eq!(run("${PATH_V%/*}", true).unwrap(), "a/b");
+        assert_eq!(run("${PATH_V%%/*}", true).unwrap(), "a");
+        assert_eq!(run("${CLUSTER/o/0}", true).unwrap(), "pr0duction");
+        assert_eq!(run("${CLUSTER//o/0}", true).unwrap(), "pr0ducti0n");
+        assert_eq!(run("${CLUSTER/#prod/dev}", true).unwrap(), "devuction");
+        assert_eq!(run("${CLUSTER/%tion/ce}", true).unwrap(), "producce");
+    }
+}
