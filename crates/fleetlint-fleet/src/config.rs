@@ -1,0 +1,157 @@
+//! `.fleetlint.yaml`: found upward from the checked root or given with `--config`, loaded into
+//! typed structs; an unknown key is an error at its line (flux-rules C1).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The configuration file name searched upward from the checked root.
+pub const CONFIG_FILE: &str = ".fleetlint.yaml";
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Config {
+    /// Globs of cluster entry directories, relative to the root; overrides discovery.
+    #[serde(default)]
+    pub clusters: Vec<String>,
+    /// Namespaces managed by the platform team (default `flux-system`).
+    #[serde(default)]
+    pub platform_namespaces: Option<Vec<String>>,
+    /// Tenant name -> the namespaces it owns, added to those derived from tenant labels.
+    #[serde(default)]
+    pub tenants: BTreeMap<String, Vec<String>>,
+    /// Source mapping key (`Kind/namespace/name` or `URL[@REF]`) -> local path, relative to
+    /// the configuration file.
+    #[serde(default)]
+    pub sources: BTreeMap<String, String>,
+    /// Namespaces and objects that exist before Git applies anything.
+    #[serde(default)]
+    pub preexisting: Preexisting,
+    /// API group -> the Flux object (`HelmRelease/namespace/name`) that installs its CRDs.
+    #[serde(default)]
+    pub crd_providers: BTreeMap<String, String>,
+    /// Per-cluster overrides, by cluster name.
+    #[serde(default)]
+    pub cluster_overrides: BTreeMap<String, ClusterOverride>,
+}
+
+/// Objects created outside Git.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Preexisting {
+    /// Namespaces.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// Objects as `Kind/namespace/name` (empty namespace for cluster-scoped ones).
+    #[serde(default)]
+    pub objects: Vec<String>,
+}
+
+/// What the repository does not say about one cluster.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterOverride {
+    /// The Flux version, e.g. `v2.9.0`.
+    pub flux_version: Option<String>,
+    /// Lockdown flags.
+    pub lockdown: Option<LockdownOverride>,
+    /// Feature gates, e.g. `StrictPostBuildSubstitutions: false`.
+    #[serde(default)]
+    pub feature_gates: BTreeMap<String, bool>,
+}
+
+/// Lockdown flags stated in the configuration.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LockdownOverride {
+    /// `--no-cross-namespace-refs`.
+    pub no_cross_namespace_refs: Option<bool>,
+    /// `--default-service-account`.
+    pub default_service_account: Option<String>,
+    /// `--no-remote-bases`.
+    pub no_remote_bases: Option<bool>,
+}
+
+/// A loaded configuration and where it came from.
+#[derive(Clone, Debug, Default)]
+pub struct LoadedConfig {
+    /// The file, when there is one.
+    pub path: Option<PathBuf>,
+    /// The settings (defaults when there is no file).
+    pub config: Config,
+}
+
+impl LoadedConfig {
+    /// The directory relative paths in the file are resolved against.
+    #[must_use]
+    pub fn base_dir(&self) -> PathBuf {
+        self.path.as_deref().and_then(Path::parent).map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    }
+
+    /// The platform namespaces in force.
+    #[must_use]
+    pub fn platform_namespaces(&self) -> Vec<String> {
+        self.config.platform_namespaces.clone().unwrap_or_else(|| vec!["flux-system".to_string()])
+    }
+}
+
+/// Parse configuration text. Errors name the file, line and column.
+///
+/// # Errors
+/// A message for invalid YAML, an unknown key or a wrongly typed value.
+pub fn parse_config(text: &str, path: &Path) -> Result<Config, String> {
+    if text.trim().is_empty() {
+        return Ok(Config::default());
+    }
+    serde_saphyr::from_str::<Config>(text).map_err(|e| {
+        let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
+        let msg = e.to_string();
+        let first = msg.lines().next().unwrap_or("invalid configuration");
+        format!("{}{at}: {first}", path.display())
+    })
+}
+
+/// Load the configuration: `explicit` when given, else the first `.fleetlint.yaml` found in
+/// `root` or one of its parents.
+///
+/// # Errors
+/// When the file cannot be read or is invalid.
+pub fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, String> {
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => {
+            let start = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+            start.ancestors().map(|d| d.join(CONFIG_FILE)).find(|p| p.is_file())
+        }
+    };
+    let Some(path) = path else { return Ok(LoadedConfig::default()) };
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let config = parse_config(&text, &path)?;
+    Ok(LoadedConfig { path: Some(path), config })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_key() {
+        let text = "clusters: [clusters/*]\nplatformNamespaces: [flux-system, infra]\ntenants:\n  team-a: [team-a, team-a-dev]\nsources:\n  GitRepository/apps/dev-team: ../dev-team\npreexisting:\n  namespaces: [cert-manager]\n  objects: [ClusterRole//view]\ncrdProviders:\n  cert-manager.io: HelmRelease/cert-manager/cert-manager\nclusterOverrides:\n  production:\n    fluxVersion: v2.8.0\n    lockdown:\n      noCrossNamespaceRefs: true\n      defaultServiceAccount: default\n    featureGates:\n      StrictPostBuildSubstitutions: false\n";
+        let c = parse_config(text, Path::new(".fleetlint.yaml")).unwrap();
+        assert_eq!(c.tenants["team-a"], ["team-a", "team-a-dev"]);
+        assert_eq!(
+            c.cluster_overrides["production"].lockdown.as_ref().unwrap().default_service_account.as_deref(),
+            Some("default")
+        );
+        assert_eq!(c.cluster_overrides["production"].feature_gates["StrictPostBuildSubstitutions"], false);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_at_their_line() {
+        let err = parse_config("clusters: []\nplatformNamespace: [x]\n", Path::new("cfg.yaml")).unwrap_err();
+        assert!(err.starts_with("cfg.yaml:2:"), "{err}");
+        assert!(err.contains("platformNamespace"), "{err}");
+    }
+}
