@@ -145,7 +145,7 @@ mod tests {
             c.cluster_overrides["production"].lockdown.as_ref().unwrap().default_service_account.as_deref(),
             Some("default")
         );
-        assert_eq!(c.cluster_overrides["production"].feature_gates["StrictPostBuildSubstitutions"], false);
+        assert!(!c.cluster_overrides["production"].feature_gates["StrictPostBuildSubstitutions"]);
     }
 
     #[test]
