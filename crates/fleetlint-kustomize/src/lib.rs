@@ -10,6 +10,7 @@
 //! kustomize 5.8. Nothing this crate relies on differs between the two so far; any divergence
 //! found is documented at the code that follows 5.8.
 
+pub mod generated;
 pub mod patch;
 
 mod emit;

@@ -1,5 +1,6 @@
 //! What a rule sees at each stage.
 
+use fleetlint_kustomize::BuildIssue;
 use fleetlint_yaml::{LoadedFile, ObjectView, SourceFile, Span};
 
 use crate::finding::ObjectRef;
@@ -36,4 +37,16 @@ pub fn object_ref(root: &fleetlint_yaml::Node) -> Option<ObjectRef> {
         namespace: v.namespace().map(str::to_string),
         name: v.name().unwrap_or("").to_string(),
     })
+}
+
+/// The problems of the kustomize builds of a tree, each reported once however many overlays
+/// include the input that causes it.
+#[derive(Debug)]
+pub struct BuildContext<'a> {
+    /// Build issues, deduplicated.
+    pub issues: &'a [BuildIssue],
+    /// The files behind the spans.
+    pub db: &'a fleetlint_yaml::SourceDb,
+    /// The tree that was built.
+    pub tree: &'a fleetlint_yaml::LoadedTree,
 }

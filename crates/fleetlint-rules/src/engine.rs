@@ -7,7 +7,8 @@ use sha2::{Digest, Sha256};
 
 use fleetlint_yaml::{LoadedTree, SourceDb};
 
-use crate::context::FileContext;
+use crate::builds::build_tree;
+use crate::context::{BuildContext, FileContext};
 use crate::finding::{Finding, Severity};
 use crate::registry::all_rules;
 
@@ -24,6 +25,8 @@ pub struct CheckOutcome {
     pub documents: usize,
     /// Files that could not be used (invalid YAML, unreadable) and no build reaches.
     pub skipped_files: usize,
+    /// Objects produced by the kustomize builds.
+    pub objects: usize,
 }
 
 impl CheckOutcome {
@@ -44,11 +47,14 @@ pub fn check(db: &SourceDb, trees: &[LoadedTree]) -> CheckOutcome {
     for tree in trees {
         outcome.files += tree.files.len();
         outcome.documents += tree.document_count();
+        let builds = build_tree(db, tree);
+        outcome.objects += builds.objects;
         let per_file: Vec<Vec<Finding>> = tree
             .files
             .par_iter()
             .map(|file| {
-                let cx = FileContext { file, source: db.get(file.id), reached_by_build: false };
+                let reached_by_build = builds.reached.contains(&file.id);
+                let cx = FileContext { file, source: db.get(file.id), reached_by_build };
                 let mut out = Vec::new();
                 for rule in rules {
                     rule.check_file(&cx, &mut out);
@@ -61,6 +67,10 @@ pub fn check(db: &SourceDb, trees: &[LoadedTree]) -> CheckOutcome {
                 outcome.skipped_files += 1;
             }
             findings.extend(found);
+        }
+        let cx = BuildContext { issues: &builds.issues, db, tree };
+        for rule in rules {
+            rule.check_build(&cx, &mut findings);
         }
     }
     let (kept, suppressed) = apply_suppressions(db, trees, findings);

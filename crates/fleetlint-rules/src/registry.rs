@@ -4,7 +4,10 @@ use crate::rule::Rule;
 use crate::rules::{hygiene, integrity};
 
 static RULES: &[&dyn Rule] = &[
+    &integrity::kustomize_build_input_invalid::KustomizeBuildInputInvalid,
+    &integrity::remote_kustomize_resource::RemoteKustomizeResource,
     &integrity::invalid_yaml::InvalidYaml,
+    &integrity::patch_target_unmatched::PatchTargetUnmatched,
     &hygiene::duplicate_key::DuplicateKey,
     &hygiene::yaml_resource_limit::YamlResourceLimit,
 ];

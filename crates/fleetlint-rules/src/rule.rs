@@ -1,6 +1,6 @@
 //! How a rule is declared: metadata once, with a doc comment that becomes `fleetlint explain`.
 
-use crate::context::FileContext;
+use crate::context::{BuildContext, FileContext};
 use crate::finding::{Category, Finding, Severity};
 
 /// A rule's identity and documentation.
@@ -33,6 +33,9 @@ pub trait Rule: Send + Sync {
 
     /// Per parsed file: loader problems, comments, raw documents.
     fn check_file(&self, _cx: &FileContext<'_>, _out: &mut Vec<Finding>) {}
+
+    /// Per tree: the issues of its kustomize builds.
+    fn check_build(&self, _cx: &BuildContext<'_>, _out: &mut Vec<Finding>) {}
 }
 
 /// Declare a rule: a unit struct, its [`RuleMeta`] built from the doc comment, and `meta()`.

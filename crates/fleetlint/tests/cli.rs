@@ -40,23 +40,29 @@ fn clean_example_fleet_exits_zero() {
 }
 
 #[test]
-fn violations_fleet_reports_with_positions_and_fails_on_warning() {
+fn violations_fleet_reports_with_positions_and_exit_codes_follow_fail_on() {
+    // The duplicate key is in a file a kustomization loads, so kustomize fails: an error. The
+    // broken scratch file is reached by no build: an info.
     fleetlint()
-        .args(["check", "testdata/fleets/violations", "--fail-on", "warning"])
+        .args(["check", "testdata/fleets/violations"])
         .assert()
         .code(1)
-        .stdout(predicate::str::contains("warning[HYG006]: mapping key `replicaCount` is defined twice"))
+        .stdout(predicate::str::contains("error[HYG006]: mapping key `replicaCount` is defined twice"))
         .stdout(predicate::str::contains("--> tenant-repos/team-a/staging/podinfo-canary.yaml:23:5"))
         .stdout(predicate::str::contains("info[SRC010]"));
-    // The same findings do not fail the default threshold (error).
-    fleetlint().args(["check", "testdata/fleets/violations"]).assert().code(0);
     fleetlint().args(["check", "testdata/fleets/violations", "--fail-on", "none"]).assert().code(0);
+    // An info alone fails only `--fail-on info`.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.yaml"), "a: [1, 2\n").unwrap();
+    fleetlint().arg("check").arg(dir.path()).assert().code(0);
+    fleetlint().arg("check").arg(dir.path()).args(["--fail-on", "warning"]).assert().code(0);
+    fleetlint().arg("check").arg(dir.path()).args(["--fail-on", "info"]).assert().code(1);
 }
 
 #[test]
 fn json_report_matches_the_schema() {
     let out = fleetlint().args(["check", "testdata/fleets/violations", "--format", "json"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_valid_report(&json);
     let findings = json["findings"].as_array().unwrap();
@@ -65,6 +71,7 @@ fn json_report_matches_the_schema() {
     assert_eq!(dup["line"], 23);
     assert_eq!(dup["related"][0]["line"], 20);
     assert_eq!(dup["object"]["kind"], "HelmRelease");
+    assert_eq!(dup["severity"], "error");
     assert_eq!(json["summary"]["skipped_files"], 1);
 }
 
@@ -176,4 +183,28 @@ fn bundled_schemas_are_the_shared_contract() {
         let theirs = std::fs::read_to_string(shared.join(name)).unwrap();
         assert_eq!(ours, theirs, "schemas/{name} differs from ../shared/spec/{name}");
     }
+}
+
+#[test]
+fn build_prints_resolved_objects_with_origins_and_fails_like_kustomize() {
+    let out = fleetlint()
+        .args(["build", "testdata/fleets/clean/tenants/staging", "--root", "testdata/fleets/clean", "--origin"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // The namespace of the tenant ServiceAccount was written by the base kustomization's
+    // `namespace:` field, not by the resource file.
+    assert!(text.contains("  namespace: team-a # tenants/base/team-a/kustomization.yaml:3"), "{text}");
+    fleetlint()
+        .args([
+            "build",
+            "testdata/fleets/violations/tenant-repos/team-a/staging",
+            "--root",
+            "testdata/fleets/violations",
+        ])
+        .assert()
+        .code(1);
+    fleetlint().args(["build", "testdata/fleets/clean"]).assert().code(1);
+    fleetlint().args(["build", "does/not/exist"]).assert().code(2);
 }

@@ -1,0 +1,37 @@
+//! Build issues: everything that goes wrong or is left out while resolving an overlay.
+
+use fleetlint_yaml::Span;
+
+/// What kind of problem a [`BuildIssue`] is; the rules crate maps these to finding codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BuildIssueKind {
+    /// An input kustomize rejects or that fleetlint cannot read (missing file, empty or invalid
+    /// kustomization, invalid patch, cycle, path leaving the root, unsupported feature):
+    /// `SRC003 kustomize-build-input-invalid`.
+    InputInvalid,
+    /// A remote resource, base or component (URL, `git@`, `github.com/...`) that is not fetched:
+    /// `SRC005 remote-kustomize-resource`.
+    RemoteResource,
+    /// A patch whose explicit `target` selects nothing (kustomize accepts it):
+    /// `SRC013 patch-target-unmatched`.
+    PatchTargetUnmatched,
+}
+
+/// A problem found while building a directory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuildIssue {
+    /// The kind of problem.
+    pub kind: BuildIssueKind,
+    /// A human-readable explanation.
+    pub message: String,
+    /// Where: usually the entry in the kustomization file that caused it.
+    pub span: Span,
+    /// Whether `kustomize build` itself fails on this input.
+    pub fatal: bool,
+}
+
+impl BuildIssue {
+    pub(crate) fn invalid(span: Span, fatal: bool, message: impl Into<String>) -> Self {
+        Self { kind: BuildIssueKind::InputInvalid, message: message.into(), span, fatal }
+    }
+}

@@ -1,0 +1,222 @@
+//! Name-reference fix-ups (kustomize's `nameReferenceTransformer`): after prefixes, suffixes,
+//! namespaces and hashes changed names, rewrite the fields that refer to those objects.
+
+use fleetlint_yaml::{Node, NodeKind, Span};
+
+use crate::fieldspec::{FieldSpec, TransformerConfig, visit};
+use crate::issue::BuildIssue;
+use crate::resource::{Gvk, ResId, Resource, set_entry};
+
+struct Snapshot {
+    prev_ids: Vec<ResId>,
+    cur: ResId,
+    org: ResId,
+    name_span: Span,
+    ns_span: Span,
+    prefixes: Vec<String>,
+    suffixes: Vec<String>,
+}
+
+fn same_ending(a: &[String], b: &[String]) -> bool {
+    let (short, long) = if a.len() > b.len() { (b, a) } else { (a, b) };
+    let diff = long.len() - short.len();
+    if short.is_empty() {
+        return diff == 0;
+    }
+    short.iter().enumerate().all(|(i, s)| &long[i + diff] == s)
+}
+
+struct Ctx<'a> {
+    snaps: &'a [Snapshot],
+    referrer: usize,
+    target: &'a Gvk,
+    role_ref: Option<Gvk>,
+    error: Option<String>,
+}
+
+impl Ctx<'_> {
+    fn select(&mut self, old: &str, candidates: &[usize], with_ns: bool) -> Option<usize> {
+        let me = &self.snaps[self.referrer];
+        let c: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|&i| self.snaps[i].prev_ids.iter().any(|id| id.name == old))
+            .filter(|&i| self.snaps[i].prev_ids.iter().any(|id| id.gvk.is_selected_by(self.target)))
+            .filter(|&i| {
+                self.role_ref.as_ref().is_none_or(|g| self.snaps[i].prev_ids.iter().any(|id| id.gvk.is_selected_by(g)))
+            })
+            .filter(|&i| {
+                me.cur.is_cluster_scoped()
+                    || self.snaps[i].cur.is_cluster_scoped()
+                    || self.snaps[i].cur.gvk.kind == "ServiceAccount"
+                    || me.cur.ns_equals(&self.snaps[i].cur)
+            })
+            .collect();
+        if c.len() == 1 {
+            return Some(c[0]);
+        }
+        let c: Vec<usize> = c
+            .into_iter()
+            .filter(|&i| {
+                same_ending(&self.snaps[i].prefixes, &me.prefixes) && same_ending(&self.snaps[i].suffixes, &me.suffixes)
+            })
+            .collect();
+        match c.len() {
+            0 => None,
+            1 => Some(c[0]),
+            _ => {
+                let first = &self.snaps[c[0]].cur;
+                if c.iter().all(|&i| {
+                    let s = &self.snaps[i].cur;
+                    s.name == first.name && (!with_ns || s.namespace == first.namespace)
+                }) {
+                    Some(c[0])
+                } else {
+                    let ids: Vec<String> = c.iter().map(|&i| self.snaps[i].cur.describe()).collect();
+                    self.error = Some(format!("found multiple possible referrals for {old:?}: {}", ids.join(", ")));
+                    None
+                }
+            }
+        }
+    }
+
+    fn set_scalar(&mut self, node: &mut Node, candidates: &[usize]) {
+        let Some(old) = node.as_str().map(str::to_string) else { return };
+        if let Some(i) = self.select(&old, candidates, false) {
+            let s = &self.snaps[i];
+            if s.cur.name != old {
+                *node = Node::string(s.cur.name.as_str(), s.name_span);
+            }
+        }
+    }
+
+    fn set_mapping(&mut self, node: &mut Node, candidates: &[usize]) {
+        let Some(old) = node.get("name").and_then(Node::as_str).map(str::to_string) else {
+            self.error = Some("path config error; no 'name' field in node".into());
+            return;
+        };
+        let subset: Vec<usize> = match node.get("namespace").and_then(Node::as_str) {
+            None => candidates.to_vec(),
+            Some(ns) => {
+                let want = if ns.is_empty() { "default" } else { ns };
+                let by_org: Vec<usize> =
+                    candidates.iter().copied().filter(|&i| self.snaps[i].org.effective_namespace() == want).collect();
+                if by_org.is_empty() {
+                    candidates.iter().copied().filter(|&i| self.snaps[i].cur.effective_namespace() == want).collect()
+                } else {
+                    by_org
+                }
+            }
+        };
+        let Some(i) = self.select(&old, &subset, true) else { return };
+        let s = &self.snaps[i];
+        if s.cur.name == old && s.cur.namespace.is_empty() {
+            return;
+        }
+        if s.cur.name != old {
+            set_entry(node, "name", Node::string(s.cur.name.as_str(), s.name_span), s.name_span);
+        }
+        if !s.cur.namespace.is_empty() && node.get("namespace").and_then(Node::as_str) != Some(s.cur.namespace.as_str())
+        {
+            set_entry(node, "namespace", Node::string(s.cur.namespace.as_str(), s.ns_span), s.ns_span);
+        }
+    }
+
+    fn set(&mut self, node: &mut Node, candidates: &[usize]) {
+        match &mut node.kind {
+            NodeKind::Scalar(_) => {
+                if !node.is_null() {
+                    self.set_scalar(node, candidates);
+                }
+            }
+            NodeKind::Map(_) => self.set_mapping(node, candidates),
+            NodeKind::Seq(items) => {
+                for item in items {
+                    match item.kind {
+                        NodeKind::Scalar(_) => self.set_scalar(item, candidates),
+                        NodeKind::Map(_) => self.set_mapping(item, candidates),
+                        NodeKind::Seq(_) => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn role_binding_namespaces(r: &Resource) -> Vec<String> {
+    if r.kind() != "RoleBinding" {
+        return Vec::new();
+    }
+    r.root
+        .get("subjects")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter(|s| s.get("kind").and_then(Node::as_str) == Some("ServiceAccount"))
+        .filter_map(|s| s.get("namespace").and_then(Node::as_str).map(str::to_string))
+        .collect()
+}
+
+/// Fix every name reference in `resources`.
+pub(crate) fn fix(resources: &mut [Resource], tc: &TransformerConfig, span: Span) -> Vec<BuildIssue> {
+    let snaps: Vec<Snapshot> = resources
+        .iter()
+        .map(|r| Snapshot {
+            prev_ids: r.prev_ids.clone(),
+            cur: r.cur_id(),
+            org: r.org_id(),
+            name_span: r.root.get_path(&["metadata", "name"]).map_or(r.root.span, |n| n.span),
+            ns_span: r.root.get_path(&["metadata", "namespace"]).map_or(r.root.span, |n| n.span),
+            prefixes: r.prefixes.clone(),
+            suffixes: r.suffixes.clone(),
+        })
+        .collect();
+    let mut issues = Vec::new();
+    for (ri, r) in resources.iter_mut().enumerate() {
+        let org = snaps[ri].org.gvk.clone();
+        let filters: Vec<(&Gvk, &FieldSpec)> = tc
+            .name_reference
+            .iter()
+            .flat_map(|br| br.referrers.iter().map(move |fs| (&br.gvk, fs)))
+            .filter(|(_, fs)| org.is_selected_by(&fs.gvk))
+            .collect();
+        if filters.is_empty() {
+            continue;
+        }
+        let me = &snaps[ri].cur;
+        let rb_ns = role_binding_namespaces(r);
+        let candidates: Vec<usize> = (0..snaps.len())
+            .filter(|&i| {
+                me.is_cluster_scoped()
+                    || snaps[i].cur.is_cluster_scoped()
+                    || snaps[i].cur.ns_equals(me)
+                    || rb_ns.contains(&snaps[i].cur.namespace)
+            })
+            .collect();
+        for (target, fs) in filters {
+            let role_ref = if fs.path_text.ends_with("roleRef/name") {
+                let rr = r.root.get("roleRef");
+                let g = rr.and_then(|n| n.get("apiGroup")).and_then(Node::as_str);
+                let k = rr.and_then(|n| n.get("kind")).and_then(Node::as_str);
+                match (g, k) {
+                    (Some(g), Some(k)) => {
+                        Some(Gvk { group: g.to_string(), version: String::new(), kind: k.to_string() })
+                    }
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            let mut ctx = Ctx { snaps: &snaps, referrer: ri, target, role_ref, error: None };
+            visit(&mut r.root, &fs.path, None, span, &mut |n| ctx.set(n, &candidates));
+            if let Some(e) = ctx.error {
+                issues.push(BuildIssue::invalid(
+                    span,
+                    true,
+                    format!("updating name reference in {}: {e}", fs.path_text),
+                ));
+            }
+        }
+    }
+    issues
+}

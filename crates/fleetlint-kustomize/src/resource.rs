@@ -1,0 +1,257 @@
+//! Resources as kustomize tracks them: the object tree plus the identity history (previous
+//! names and namespaces), the name prefixes/suffixes applied, and generator bookkeeping.
+
+use fleetlint_yaml::{Entry, Node, NodeKind, Span};
+
+/// Group, version and kind.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Gvk {
+    pub(crate) group: String,
+    pub(crate) version: String,
+    pub(crate) kind: String,
+}
+
+impl Gvk {
+    pub(crate) fn from_api_version(api_version: &str, kind: &str) -> Self {
+        let (group, version) = match api_version.rsplit_once('/') {
+            Some((g, v)) => (g.to_string(), v.to_string()),
+            None => (String::new(), api_version.to_string()),
+        };
+        Self { group, version, kind: kind.to_string() }
+    }
+
+    /// kustomize's `Gvk.IsSelected`: empty selector fields match anything.
+    pub(crate) fn is_selected_by(&self, sel: &Gvk) -> bool {
+        (sel.group.is_empty() || sel.group == self.group)
+            && (sel.version.is_empty() || sel.version == self.version)
+            && (sel.kind.is_empty() || sel.kind == self.kind)
+    }
+
+    /// kustomize's `Gvk.String()` (used for ordering): `group_version_kind` with `~G`/`~V`/`~K`
+    /// for empty parts.
+    pub(crate) fn sort_string(&self) -> String {
+        let g = if self.group.is_empty() { "~G" } else { &self.group };
+        let v = if self.version.is_empty() { "~V" } else { &self.version };
+        let k = if self.kind.is_empty() { "~K" } else { &self.kind };
+        format!("{g}_{v}_{k}")
+    }
+
+    /// Whether objects of this kind live in a namespace (kustomize consults its built-in
+    /// OpenAPI schema; unknown kinds, CRDs included, are namespaced).
+    pub(crate) fn is_namespaceable(&self) -> bool {
+        !is_cluster_scoped(&self.group, &self.kind)
+    }
+}
+
+/// Built-in cluster-scoped kinds by API group (kustomize's schema answers the same).
+fn is_cluster_scoped(group: &str, kind: &str) -> bool {
+    match group {
+        "" => matches!(kind, "Namespace" | "Node" | "PersistentVolume" | "ComponentStatus"),
+        "rbac.authorization.k8s.io" => matches!(kind, "ClusterRole" | "ClusterRoleBinding"),
+        "apiextensions.k8s.io" => kind == "CustomResourceDefinition",
+        "storage.k8s.io" => {
+            matches!(kind, "StorageClass" | "CSIDriver" | "CSINode" | "VolumeAttachment" | "VolumeAttributesClass")
+        }
+        "scheduling.k8s.io" => kind == "PriorityClass",
+        "apiregistration.k8s.io" => kind == "APIService",
+        "admissionregistration.k8s.io" => matches!(
+            kind,
+            "MutatingWebhookConfiguration"
+                | "ValidatingWebhookConfiguration"
+                | "ValidatingAdmissionPolicy"
+                | "ValidatingAdmissionPolicyBinding"
+                | "MutatingAdmissionPolicy"
+                | "MutatingAdmissionPolicyBinding"
+        ),
+        "node.k8s.io" => kind == "RuntimeClass",
+        "networking.k8s.io" => matches!(kind, "IngressClass" | "IPAddress" | "ServiceCIDR"),
+        "policy" => kind == "PodSecurityPolicy",
+        "extensions" => kind == "PodSecurityPolicy",
+        "certificates.k8s.io" => matches!(kind, "CertificateSigningRequest" | "ClusterTrustBundle"),
+        "flowcontrol.apiserver.k8s.io" => matches!(kind, "FlowSchema" | "PriorityLevelConfiguration"),
+        "authentication.k8s.io" => matches!(kind, "TokenReview" | "SelfSubjectReview"),
+        "authorization.k8s.io" => {
+            matches!(kind, "SelfSubjectAccessReview" | "SelfSubjectRulesReview" | "SubjectAccessReview")
+        }
+        "resource.k8s.io" => matches!(kind, "DeviceClass" | "ResourceSlice"),
+        "internal.apiserver.k8s.io" => kind == "StorageVersion",
+        "storagemigration.k8s.io" => kind == "StorageVersionMigration",
+        _ => false,
+    }
+}
+
+/// A resource id: gvk, name and namespace.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct ResId {
+    pub(crate) gvk: Gvk,
+    pub(crate) name: String,
+    pub(crate) namespace: String,
+}
+
+impl ResId {
+    /// kustomize's `EffectiveNamespace`.
+    pub(crate) fn effective_namespace(&self) -> &str {
+        if !self.gvk.is_namespaceable() {
+            "_non_namespaceable_"
+        } else if self.namespace.is_empty() || self.namespace == "default" {
+            "default"
+        } else {
+            &self.namespace
+        }
+    }
+
+    pub(crate) fn ns_equals(&self, other: &ResId) -> bool {
+        self.effective_namespace() == other.effective_namespace()
+    }
+
+    /// kustomize's `ResId.Equals`.
+    pub(crate) fn equals(&self, other: &ResId) -> bool {
+        self.ns_equals(other) && self.name == other.name && self.gvk == other.gvk
+    }
+
+    pub(crate) fn is_cluster_scoped(&self) -> bool {
+        !self.gvk.is_namespaceable()
+    }
+
+    pub(crate) fn describe(&self) -> String {
+        let ns = if self.namespace.is_empty() { String::new() } else { format!("{}/", self.namespace) };
+        format!("{} {}{}", self.gvk.kind, ns, self.name)
+    }
+}
+
+/// How a generated resource joins what is already accumulated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub(crate) enum Behavior {
+    #[default]
+    Create,
+    Merge,
+    Replace,
+}
+
+/// A resolved object.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// The object. Every node carries the span of the text that wrote it.
+    pub root: Node,
+    pub(crate) prev_ids: Vec<ResId>,
+    pub(crate) prefixes: Vec<String>,
+    pub(crate) suffixes: Vec<String>,
+    pub(crate) behavior: Behavior,
+    pub(crate) needs_hash: bool,
+    pub(crate) ref_var_names: Vec<String>,
+}
+
+impl Resource {
+    pub(crate) fn new(root: Node) -> Self {
+        Self {
+            root,
+            prev_ids: Vec::new(),
+            prefixes: Vec::new(),
+            suffixes: Vec::new(),
+            behavior: Behavior::Create,
+            needs_hash: false,
+            ref_var_names: Vec::new(),
+        }
+    }
+
+    /// `apiVersion`.
+    #[must_use]
+    pub fn api_version(&self) -> &str {
+        self.root.get("apiVersion").and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// `kind`.
+    #[must_use]
+    pub fn kind(&self) -> &str {
+        self.root.get("kind").and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// `metadata.name`.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.root.get_path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// `metadata.namespace` (empty when unset).
+    #[must_use]
+    pub fn namespace(&self) -> &str {
+        self.root.get_path(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or("")
+    }
+
+    pub(crate) fn gvk(&self) -> Gvk {
+        Gvk::from_api_version(self.api_version(), self.kind())
+    }
+
+    pub(crate) fn cur_id(&self) -> ResId {
+        ResId { gvk: self.gvk(), name: self.name().to_string(), namespace: self.namespace().to_string() }
+    }
+
+    pub(crate) fn org_id(&self) -> ResId {
+        self.prev_ids.first().cloned().unwrap_or_else(|| self.cur_id())
+    }
+
+    pub(crate) fn store_previous_id(&mut self) {
+        let id = self.cur_id();
+        self.prev_ids.push(id);
+    }
+
+    /// Ids this resource has had, the current one last.
+    pub(crate) fn any_ids(&self) -> impl Iterator<Item = ResId> + '_ {
+        self.prev_ids.iter().cloned().chain(std::iter::once(self.cur_id()))
+    }
+
+    pub(crate) fn set_name(&mut self, name: &str, span: Span) {
+        let meta = ensure_map_entry(&mut self.root, "metadata", span);
+        set_entry(meta, "name", Node::string(name, span), span);
+    }
+
+    pub(crate) fn set_namespace(&mut self, ns: &str, span: Span) {
+        let meta = ensure_map_entry(&mut self.root, "metadata", span);
+        set_entry(meta, "namespace", Node::string(ns, span), span);
+    }
+
+    /// The object's `config.kubernetes.io/local-config` annotation says it is not deployed.
+    pub(crate) fn is_local_config(&self) -> bool {
+        self.root
+            .get_path(&["metadata", "annotations", "config.kubernetes.io/local-config"])
+            .and_then(Node::as_str)
+            .is_some_and(|v| v == "true")
+    }
+}
+
+/// Set `key` in mapping `map` to `value`, keeping the existing key node when there is one.
+/// A null `map` becomes a mapping first. Non-mappings are left alone.
+pub(crate) fn set_entry(map: &mut Node, key: &str, value: Node, key_span: Span) {
+    if map.is_null() {
+        *map = Node::map(key_span);
+    }
+    if let NodeKind::Map(entries) = &mut map.kind {
+        if let Some(e) = entries.iter_mut().rev().find(|e| e.key.as_scalar().is_some_and(|k| &*k.text == key)) {
+            e.value = value;
+        } else {
+            entries.push(Entry { key: Node::string(key, key_span), value });
+        }
+    }
+}
+
+/// The mapping under `key`, created (with `span`) when missing or null.
+pub(crate) fn ensure_map_entry<'n>(map: &'n mut Node, key: &str, span: Span) -> &'n mut Node {
+    if map.is_null() {
+        *map = Node::map(span);
+    }
+    let needs = match map.get(key) {
+        None => true,
+        Some(v) => v.is_null(),
+    };
+    if needs {
+        set_entry(map, key, Node::map(span), span);
+    }
+    map.get_mut(key).expect("entry just ensured")
+}
+
+/// Remove `key` from a mapping.
+pub(crate) fn remove_entry(map: &mut Node, key: &str) {
+    if let NodeKind::Map(entries) = &mut map.kind {
+        entries.retain(|e| e.key.as_scalar().is_none_or(|k| &*k.text != key));
+    }
+}

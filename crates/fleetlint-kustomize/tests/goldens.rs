@@ -1,0 +1,183 @@
+//! Golden tests: every case under `testdata/kustomize/` is built and compared (after parsing)
+//! with the `expected.yaml` that `scripts/update-kustomize-goldens.sh` produced with
+//! `kubectl kustomize`; cases kustomize rejects (`expected-error.txt`) must fail with a fatal
+//! issue. Plus provenance and `--origin` checks.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use fleetlint_kustomize::{BuildIssueKind, Resolver, to_yaml};
+use fleetlint_yaml::{FileId, Limits, LoadedTree, Node, SourceDb, load_tree, parse_yaml};
+
+fn testdata() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/kustomize")
+}
+
+fn load() -> (SourceDb, LoadedTree) {
+    let mut db = SourceDb::new();
+    let tree = load_tree(&mut db, &testdata(), None, &Limits::default()).expect("load testdata");
+    (db, tree)
+}
+
+fn objects(text: &str) -> BTreeMap<String, serde_json::Value> {
+    let parsed = parse_yaml(FileId(0), text, &Limits::default());
+    assert!(!parsed.is_broken(), "unparsable YAML: {:?}\n{text}", parsed.issues);
+    parsed
+        .documents
+        .into_iter()
+        .filter(|d| !d.root.is_null())
+        .map(|d| {
+            let s = |p: &[&str]| d.root.get_path(p).and_then(Node::as_str).unwrap_or("").to_string();
+            let id = format!(
+                "{} {} {}/{}",
+                s(&["apiVersion"]),
+                s(&["kind"]),
+                s(&["metadata", "namespace"]),
+                s(&["metadata", "name"])
+            );
+            (id, d.root.to_json())
+        })
+        .collect()
+}
+
+fn check_case(resolver: &Resolver<'_>, case: &str) {
+    let dir = testdata().join(case);
+    let out = resolver.build(case);
+    if dir.join("expected-error.txt").exists() {
+        assert!(out.fails(), "{case}: kustomize rejects it, fleetlint reports no fatal issue: {:?}", out.issues);
+        return;
+    }
+    let expected = std::fs::read_to_string(dir.join("expected.yaml")).expect("expected.yaml");
+    assert!(!out.fails(), "{case}: unexpected fatal issues {:?}", out.issues);
+    let ours = to_yaml(&out.resources, None);
+    let (want, got) = (objects(&expected), objects(&ours));
+    assert_eq!(
+        want.keys().collect::<Vec<_>>(),
+        got.keys().collect::<Vec<_>>(),
+        "{case}: object identities differ\nours:\n{ours}"
+    );
+    for (id, w) in &want {
+        assert_eq!(Some(w), got.get(id), "{case}: {id} differs\nours:\n{ours}");
+    }
+    // Same order as kubectl prints.
+    let order = |text: &str| -> Vec<String> {
+        parse_yaml(FileId(0), text, &Limits::default())
+            .documents
+            .iter()
+            .filter(|d| !d.root.is_null())
+            .map(|d| format!("{:?}", d.root.get_path(&["metadata", "name"]).and_then(Node::as_str)))
+            .collect()
+    };
+    assert_eq!(order(&expected), order(&ours), "{case}: output order differs");
+}
+
+macro_rules! golden {
+    ($($name:ident => $case:literal),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let (db, tree) = load();
+                let resolver = Resolver::new(&tree, &db);
+                check_case(&resolver, $case);
+            }
+        )*
+    };
+}
+
+golden! {
+    namespace => "namespace",
+    prefix_suffix_namerefs => "prefix-suffix-namerefs",
+    labels => "labels",
+    annotations => "annotations",
+    images => "images",
+    replicas => "replicas",
+    generators => "generators",
+    components => "components",
+    replacements => "replacements",
+    vars => "vars",
+    missing_file => "missing-file",
+    cycle => "cycle",
+    provenance_case => "provenance",
+    patch_smp_containers => "patch-smp-containers",
+    patch_smp_directives => "patch-smp-directives",
+    patch_json6902_targets => "patch-json6902-targets",
+    patch_crd_flux => "patch-crd-flux",
+}
+
+#[test]
+fn remote_resource_is_reported_and_the_rest_resolved() {
+    let (db, tree) = load();
+    let resolver = Resolver::new(&tree, &db);
+    let out = resolver.build("remote-resource");
+    let remote: Vec<_> = out.issues.iter().filter(|i| i.kind == BuildIssueKind::RemoteResource).collect();
+    assert_eq!(remote.len(), 2, "{:?}", out.issues);
+    assert!(out.incomplete);
+    assert_eq!(out.resources.len(), 1);
+    let f = db.get(remote[0].span.file);
+    assert_eq!(f.path, "remote-resource/kustomization.yaml");
+}
+
+#[test]
+fn missing_file_points_at_the_entry() {
+    let (db, tree) = load();
+    let resolver = Resolver::new(&tree, &db);
+    let out = resolver.build("missing-file");
+    let issue = out.issues.iter().find(|i| i.fatal).expect("fatal issue");
+    let f = db.get(issue.span.file);
+    assert_eq!(f.path, "missing-file/kustomization.yaml");
+    assert_eq!(&f.text[issue.span.range()], "absent.yaml");
+    assert_eq!(out.resources.len(), 1, "the rest is still resolved");
+}
+
+#[test]
+fn cycle_is_reported_not_looped() {
+    let (db, tree) = load();
+    let resolver = Resolver::new(&tree, &db);
+    let out = resolver.build("cycle");
+    assert!(out.issues.iter().any(|i| i.fatal && i.message.contains("cycle")), "{:?}", out.issues);
+}
+
+fn line_of(db: &SourceDb, node: &Node) -> (String, u32) {
+    let f = db.get(node.span.file);
+    (f.path.clone(), f.line_col(node.span.start).line)
+}
+
+#[test]
+fn provenance_of_a_patch_two_layers_down_from_the_top() {
+    let (db, tree) = load();
+    let resolver = Resolver::new(&tree, &db);
+    let out = resolver.build("provenance");
+    let dep = out.resources.iter().find(|r| r.kind() == "Deployment").expect("deployment");
+    let c =
+        &dep.root.get_path(&["spec", "template", "spec", "containers"]).and_then(Node::as_seq).expect("containers")[0];
+    let mem = c.get_path(&["resources", "limits", "memory"]).expect("memory");
+    assert_eq!(line_of(&db, mem), ("provenance/mid/resources-patch.yaml".into(), 12));
+    let image = c.get("image").expect("image");
+    assert_eq!(line_of(&db, image), ("provenance/base/deployment.yaml".into(), 17));
+    let name = dep.root.get_path(&["metadata", "name"]).expect("name");
+    assert_eq!(dep.name(), "top-web");
+    assert_eq!(line_of(&db, name), ("provenance/kustomization.yaml".into(), 3));
+    let ns = dep.root.get_path(&["metadata", "namespace"]).expect("namespace");
+    assert_eq!(line_of(&db, ns), ("provenance/kustomization.yaml".into(), 4));
+}
+
+#[test]
+fn origin_comments_name_file_and_line() {
+    let (db, tree) = load();
+    let resolver = Resolver::new(&tree, &db);
+    let out = resolver.build("provenance");
+    let text = to_yaml(&out.resources, Some(&db));
+    assert!(text.contains("memory: 512Mi # provenance/mid/resources-patch.yaml:12"), "{text}");
+    assert!(text.contains("namespace: web # provenance/kustomization.yaml:4"), "{text}");
+    // Still the same objects once the comments are parsed away.
+    assert_eq!(objects(&text), objects(&to_yaml(&out.resources, None)));
+}
+
+#[test]
+fn a_base_shared_by_overlays_is_resolved_once() {
+    let (db, tree) = load();
+    let resolver = Resolver::new(&tree, &db);
+    let a = resolver.build("provenance/mid");
+    let b = resolver.build("provenance/mid");
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
+}

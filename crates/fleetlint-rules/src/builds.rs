@@ -1,0 +1,81 @@
+//! The kustomize builds of a tree: every directory with a kustomization file is resolved once
+//! (bases shared through the resolver's cache), issues are deduplicated, and the files the
+//! builds load as resources are recorded, so file-level rules know which files a build reaches.
+
+use std::collections::HashSet;
+
+use rayon::prelude::*;
+
+use fleetlint_kustomize::{BuildIssue, Resolver};
+use fleetlint_yaml::{FileId, LoadIssueKind, LoadedTree, Node, SourceDb, Span};
+
+const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// What the builds of one tree found.
+#[derive(Debug, Default)]
+pub struct TreeBuilds {
+    /// Directories built (tree-relative).
+    pub dirs: Vec<String>,
+    /// Issues of all builds, each once.
+    pub issues: Vec<BuildIssue>,
+    /// Files loaded as resources by some kustomization.
+    pub reached: HashSet<FileId>,
+    /// Objects produced by all builds.
+    pub objects: usize,
+}
+
+/// Whether a document is a kustomize kustomization (not a Flux Kustomization in a file that
+/// happens to be named `kustomization.yaml`).
+fn is_kustomize_file(root: &Node) -> bool {
+    match root.get("apiVersion").and_then(Node::as_str) {
+        Some(av) => av.starts_with("kustomize.config.k8s.io/"),
+        None => root.as_map().is_some(),
+    }
+}
+
+/// Build every kustomization directory of `tree`.
+#[must_use]
+pub fn build_tree(db: &SourceDb, tree: &LoadedTree) -> TreeBuilds {
+    let resolver = Resolver::new(tree, db);
+    let mut dirs: Vec<String> = tree
+        .files
+        .iter()
+        .filter_map(|f| {
+            let path = &db.get(f.id).path;
+            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+            let is_kustomization = KUSTOMIZATION_NAMES.contains(&name)
+                && f.yaml.documents.first().is_some_and(|d| is_kustomize_file(&d.root));
+            is_kustomization.then(|| dir.to_string())
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let outputs: Vec<_> = dirs.par_iter().map(|d| resolver.build(d)).collect();
+    // A build that fails on a file's own YAML problem reaches that file; the problem itself is
+    // reported once, by the file rule (SRC010, HYG006, HYG007), at error severity.
+    let load_issue_spans: HashSet<Span> = tree
+        .files
+        .iter()
+        .flat_map(|f| f.yaml.issues.iter())
+        .filter(|i| !matches!(i.kind, LoadIssueKind::AmbiguousScalar))
+        .map(|i| i.span)
+        .collect();
+    let mut seen = HashSet::new();
+    let mut builds = TreeBuilds { dirs, ..TreeBuilds::default() };
+    for out in &outputs {
+        builds.objects += out.resources.len();
+        for r in &out.resources {
+            builds.reached.insert(r.root.span.file);
+        }
+        for issue in &out.issues {
+            if load_issue_spans.contains(&issue.span) {
+                builds.reached.insert(issue.span.file);
+                continue;
+            }
+            if seen.insert((issue.kind, issue.span, issue.message.clone())) {
+                builds.issues.push(issue.clone());
+            }
+        }
+    }
+    builds
+}
