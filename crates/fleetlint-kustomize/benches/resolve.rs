@@ -1,6 +1,7 @@
 //! Resolving every kustomization directory of the largest corpus repository
 //! (`../shared/corpus/onedr0p__home-ops`, override with `FLEETLINT_BENCH_REPO`) with a fresh
-//! resolver each iteration (so per-directory caching within one run is measured, not across runs).
+//! resolver each iteration (so per-directory caching within one run is measured, not across runs),
+//! against loading the same repository as the baseline.
 #![allow(missing_docs, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,13 @@ fn bench(c: &mut Criterion) {
         .filter(|p| p.ends_with("kustomization.yaml") || p.ends_with("kustomization.yml"))
         .map(|p| p.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_string()))
         .collect();
+    // Baseline in the same run: loading (walk + parse) the same repository.
+    c.bench_function("baseline load_tree", |b| {
+        b.iter(|| {
+            let mut db = SourceDb::new();
+            load_tree(&mut db, &repo, None, &Limits::default()).expect("load").files.len()
+        });
+    });
     c.bench_function(&format!("resolve {} overlays", dirs.len()), |b| {
         b.iter(|| {
             let resolver = Resolver::new(&tree, &db);

@@ -147,6 +147,7 @@ impl Builder {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let style = convert_style(style);
+                let text = if style == ScalarStyle::Folded { go_yaml_folded(&text).into() } else { text };
                 let tag_suffix = tag.as_deref().map(|t| t.core_suffix().unwrap_or(""));
                 let value = resolve_kyaml(&text, style, tag_suffix);
                 if is_ambiguous(&text, style, tag_suffix) {
@@ -303,6 +304,29 @@ impl Builder {
         }
         out
     }
+}
+
+/// go-yaml v3 (and so kustomize and Flux) keeps an extra line break where a folded scalar goes
+/// from a normal line to a more-indented one: `>-` over `x(c,` / `  y` reads as `"x(c,\n\n  y"`,
+/// where the YAML spec (and granit) give `"x(c,\n  y"`. Observed with `kubectl kustomize`.
+fn go_yaml_folded(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut line_start = 0;
+    let bytes = text.as_bytes();
+    for (i, ch) in text.char_indices() {
+        out.push(ch);
+        if ch != '\n' {
+            continue;
+        }
+        let line = &bytes[line_start..i];
+        let next_is_more_indented = matches!(bytes.get(i + 1), Some(b' ' | b'\t'));
+        let line_is_normal = !line.is_empty() && !matches!(line[0], b' ' | b'\t');
+        if next_is_more_indented && line_is_normal {
+            out.push('\n');
+        }
+        line_start = i + 1;
+    }
+    out
 }
 
 fn is_merge_key(k: &Scalar) -> bool {
@@ -490,6 +514,14 @@ mod tests {
         let p = parse("\u{feff}a: &x 1\r\nb: &x 2\r\nc: *x\r\nd: =\r\ne: !foo bar\r\n");
         assert!(!p.is_broken(), "{:?}", p.issues);
         assert_eq!(p.documents[0].root.to_json(), serde_json::json!({"a": 1, "b": 2, "c": 2, "d": "=", "e": "bar"}));
+    }
+
+    #[test]
+    fn folded_scalars_keep_the_break_before_more_indented_lines_like_go_yaml() {
+        let p = parse("a: >-\n  x(c,\n    y\n  )\nb: >\n  one\n  two\n\n  three\n    more\n  four\n");
+        let root = &p.documents[0].root;
+        assert_eq!(root.get("a").unwrap().as_str(), Some("x(c,\n\n  y\n)"));
+        assert_eq!(root.get("b").unwrap().as_str(), Some("one two\nthree\n\n  more\nfour\n"));
     }
 
     #[test]
