@@ -6,7 +6,7 @@ use fleetlint_yaml::{FileId, Node, Span};
 use crate::issue::BuildIssue;
 
 /// File names kustomize recognises, in its order.
-pub(crate) const KUSTOMIZATION_FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// Top-level fields of kustomize v5's `Kustomization` type (its decoder is strict).
 const KNOWN_FIELDS: &[&str] = &[

@@ -30,6 +30,6 @@ mod vars;
 
 pub use emit::to_yaml;
 pub use issue::{BuildIssue, BuildIssueKind};
-pub use kustfile::Kustomization;
+pub use kustfile::{KUSTOMIZATION_FILE_NAMES, Kustomization};
 pub use resolver::{BuildOutput, Resolver};
 pub use resource::Resource;

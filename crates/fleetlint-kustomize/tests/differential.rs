@@ -7,12 +7,11 @@
 //! `FLEETLINT_DIFF_MIN` sets the required agreement percentage (default 99.5).
 #![allow(clippy::print_stderr)]
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fleetlint_kustomize::{BuildIssueKind, Resolver, to_yaml};
-use fleetlint_yaml::{FileId, Limits, SourceDb, load_tree, parse_yaml};
+use fleetlint_yaml::{Limits, SourceDb, load_tree};
 use rayon::prelude::*;
 
 fn corpus() -> PathBuf {
@@ -24,30 +23,8 @@ fn kubectl() -> Option<PathBuf> {
     ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].iter().map(PathBuf::from).find(|p| p.exists())
 }
 
-type Objects = BTreeMap<String, serde_json::Value>;
-
-fn objects(text: &str) -> Result<Objects, String> {
-    let parsed = parse_yaml(FileId(0), text, &Limits::default());
-    if parsed.is_broken() {
-        return Err(format!("unparsable output: {:?}", parsed.issues.first()));
-    }
-    let mut out = BTreeMap::new();
-    for d in parsed.documents {
-        if d.root.is_null() {
-            continue;
-        }
-        let s = |p: &[&str]| d.root.get_path(p).and_then(|n| n.as_str()).unwrap_or("").to_string();
-        let id = format!(
-            "{} {} {}/{}",
-            s(&["apiVersion"]),
-            s(&["kind"]),
-            s(&["metadata", "namespace"]),
-            s(&["metadata", "name"])
-        );
-        out.insert(id, d.root.to_json());
-    }
-    Ok(out)
-}
+mod common;
+use common::{Objects, parse_objects as objects};
 
 fn describe_diff(ours: &Objects, theirs: &Objects) -> String {
     let mut msgs = Vec::new();

@@ -3,7 +3,6 @@
 //! `kubectl kustomize`; cases kustomize rejects (`expected-error.txt`) must fail with a fatal
 //! issue. Plus provenance and `--origin` checks.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use fleetlint_kustomize::{BuildIssueKind, Resolver, to_yaml};
@@ -19,25 +18,10 @@ fn load() -> (SourceDb, LoadedTree) {
     (db, tree)
 }
 
-fn objects(text: &str) -> BTreeMap<String, serde_json::Value> {
-    let parsed = parse_yaml(FileId(0), text, &Limits::default());
-    assert!(!parsed.is_broken(), "unparsable YAML: {:?}\n{text}", parsed.issues);
-    parsed
-        .documents
-        .into_iter()
-        .filter(|d| !d.root.is_null())
-        .map(|d| {
-            let s = |p: &[&str]| d.root.get_path(p).and_then(Node::as_str).unwrap_or("").to_string();
-            let id = format!(
-                "{} {} {}/{}",
-                s(&["apiVersion"]),
-                s(&["kind"]),
-                s(&["metadata", "namespace"]),
-                s(&["metadata", "name"])
-            );
-            (id, d.root.to_json())
-        })
-        .collect()
+mod common;
+
+fn objects(text: &str) -> common::Objects {
+    common::parse_objects(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
 fn check_case(resolver: &Resolver<'_>, case: &str) {

@@ -6,10 +6,8 @@ use std::collections::HashSet;
 
 use rayon::prelude::*;
 
-use fleetlint_kustomize::{BuildIssue, Resolver};
+use fleetlint_kustomize::{BuildIssue, KUSTOMIZATION_FILE_NAMES, Resolver};
 use fleetlint_yaml::{FileId, LoadIssueKind, LoadedTree, Node, SourceDb, Span};
-
-const KUSTOMIZATION_NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// What the builds of one tree found.
 #[derive(Debug, Default)]
@@ -43,7 +41,7 @@ pub fn build_tree(db: &SourceDb, tree: &LoadedTree) -> TreeBuilds {
         .filter_map(|f| {
             let path = &db.get(f.id).path;
             let (dir, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
-            let is_kustomization = KUSTOMIZATION_NAMES.contains(&name)
+            let is_kustomization = KUSTOMIZATION_FILE_NAMES.contains(&name)
                 && f.yaml.documents.first().is_some_and(|d| is_kustomize_file(&d.root));
             is_kustomization.then(|| dir.to_string())
         })

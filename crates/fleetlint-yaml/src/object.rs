@@ -84,12 +84,6 @@ impl FluxKind {
     }
 }
 
-/// Whether a document root looks like a kustomize `Kustomization` file rather than an object.
-#[must_use]
-pub fn is_kustomize_file_kind(api_version: &str, kind: &str) -> bool {
-    api_version.starts_with("kustomize.config.k8s.io/") && matches!(kind, "Kustomization" | "Component")
-}
-
 /// A borrowed view of an object's identity and metadata, with the nodes that hold them.
 #[derive(Clone, Copy, Debug)]
 pub struct ObjectView<'a> {

@@ -195,12 +195,6 @@ impl SourceDb {
         self.files.iter().enumerate().map(|(i, f)| (FileId(to_u32(i)), f))
     }
 
-    /// Find a file by its tree-relative path in the checked root (`source == None`).
-    #[must_use]
-    pub fn find(&self, path: &str) -> Option<FileId> {
-        self.iter().find(|(_, f)| f.source.is_none() && f.path == path).map(|(id, _)| id)
-    }
-
     /// Start and end line/column of a span.
     #[must_use]
     pub fn span_lines(&self, span: Span) -> (LineCol, LineCol) {

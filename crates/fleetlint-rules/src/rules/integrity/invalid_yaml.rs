@@ -58,7 +58,7 @@ impl Rule for InvalidYaml {
                 }
                 _ => continue,
             };
-            let mut f = Self::finding(issue.span, message).with_help(help).with_field(format!("{:?}", issue.kind));
+            let mut f = Self::finding(issue.span, message).with_help(help);
             f.severity = severity;
             // The parser message can carry positions; the fingerprint must not.
             f.field = match &issue.kind {

@@ -1,5 +1,7 @@
-use fleetlint_kustomize::BuildIssueKind;
+use std::sync::OnceLock;
+
 use fleetlint_kustomize::patch::target::Target;
+use fleetlint_kustomize::{BuildIssueKind, KUSTOMIZATION_FILE_NAMES};
 use fleetlint_yaml::{FileId, Limits, Node, ObjectView, Span, parse_yaml};
 
 use crate::context::BuildContext;
@@ -78,7 +80,7 @@ apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: f
 fn aimed_at_bootstrap_objects(cx: &BuildContext<'_>, span: Span) -> bool {
     let path = &cx.db.get(span.file).path;
     let dir = match path.rsplit_once('/') {
-        Some((dir, "kustomization.yaml" | "kustomization.yml" | "Kustomization")) => dir,
+        Some((dir, name)) if KUSTOMIZATION_FILE_NAMES.contains(&name) => dir,
         _ => return false,
     };
     if !(dir == "flux-system" || dir.ends_with("/flux-system")) {
@@ -95,13 +97,17 @@ fn aimed_at_bootstrap_objects(cx: &BuildContext<'_>, span: Span) -> bool {
     let Some(patches) = file.yaml.documents.first().and_then(|d| d.root.get("patches")).and_then(Node::as_seq) else {
         return false;
     };
-    let Some(entry) = patches
-        .iter()
-        .find(|p| p.span.start <= span.start && span.end <= p.span.end.max(span.end) && span.start < p.span.end)
-    else {
+    let Some(entry) = patches.iter().find(|p| p.span.start <= span.start && span.start < p.span.end) else {
         return false;
     };
     let Some(target) = entry.get("target").and_then(|t| Target::from_node(t).ok()) else { return false };
-    let objects = parse_yaml(FileId(u32::MAX), BOOTSTRAP_OBJECTS, &Limits::default());
-    objects.documents.iter().any(|d| target.matches(&d.root))
+    static OBJECTS: OnceLock<Vec<Node>> = OnceLock::new();
+    let objects = OBJECTS.get_or_init(|| {
+        parse_yaml(FileId(u32::MAX), BOOTSTRAP_OBJECTS, &Limits::default())
+            .documents
+            .into_iter()
+            .map(|d| d.root)
+            .collect()
+    });
+    objects.iter().any(|o| target.matches(o))
 }
