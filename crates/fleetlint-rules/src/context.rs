@@ -1,9 +1,10 @@
 //! What a rule sees at each stage.
 
+use fleetlint_fleet::{Cluster, Fleet, RenderedObject};
 use fleetlint_kustomize::BuildIssue;
-use fleetlint_yaml::{LoadedFile, ObjectView, SourceFile, Span};
+use fleetlint_yaml::{LoadedFile, ObjectView, SourceDb, SourceFile, Span};
 
-use crate::finding::ObjectRef;
+use crate::finding::{Finding, ObjectRef, Scope};
 
 /// A parsed file and what the rules know about it.
 #[derive(Debug)]
@@ -49,4 +50,66 @@ pub struct BuildContext<'a> {
     pub db: &'a fleetlint_yaml::SourceDb,
     /// The tree that was built.
     pub tree: &'a fleetlint_yaml::LoadedTree,
+    /// The fleet (which clusters build an input, and their lockdown).
+    pub fleet: &'a Fleet,
+}
+
+/// One cluster of the fleet model, as a rule sees it.
+#[derive(Debug)]
+pub struct ClusterContext<'a> {
+    /// The cluster.
+    pub cluster: &'a Cluster,
+    /// The whole fleet (for facts about other clusters).
+    pub fleet: &'a Fleet,
+    /// The files behind the spans.
+    pub db: &'a SourceDb,
+    /// The loaded trees, indexed like [`RenderedObject::tree`] (0 = the checked root).
+    pub trees: &'a [fleetlint_yaml::LoadedTree],
+}
+
+impl ClusterContext<'_> {
+    /// The object at index `i` of the cluster.
+    #[must_use]
+    pub fn object(&self, i: usize) -> &RenderedObject {
+        &self.cluster.objects[i]
+    }
+
+    /// Fill a finding's object, owner chain, scope and tenant from object `i`.
+    #[must_use]
+    pub fn about(&self, mut finding: Finding, i: usize) -> Finding {
+        let o = &self.cluster.objects[i];
+        finding.object = object_ref(&o.root);
+        finding.owner = o.owner_id().map(str::to_string);
+        finding.owners.clone_from(&o.owners);
+        finding.scope = Some(match o.scope {
+            fleetlint_fleet::Scope::Tenant => Scope::Tenant,
+            fleetlint_fleet::Scope::Platform => Scope::Platform,
+        });
+        finding.tenant.clone_from(&o.tenant);
+        finding
+    }
+}
+
+impl ClusterContext<'_> {
+    /// Findings for the fleet builder's issues of `code` (SRC001, SRC007, SRC011, SRC012): the
+    /// error-level variant at `error`, the other at `other`.
+    pub fn fleet_issues(
+        &self,
+        code: &'static str,
+        error: crate::Severity,
+        other: crate::Severity,
+        help: &str,
+        out: &mut Vec<Finding>,
+    ) {
+        for issue in self.cluster.issues.iter().filter(|i| i.code == code) {
+            let severity = if issue.error { error } else { other };
+            let mut f = Finding::new(code, severity, issue.span, issue.message.clone())
+                .with_help(help)
+                .with_field(issue.field.clone());
+            if let Some(i) = issue.object {
+                f = self.about(f, i);
+            }
+            out.push(f);
+        }
+    }
 }

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use fleetlint_yaml::{LoadedTree, SourceDb};
+use fleetlint_fleet::Fleet;
+use fleetlint_yaml::{LoadIssueKind, LoadedTree, SourceDb, Span};
 
 use crate::builds::build_tree;
-use crate::context::{BuildContext, FileContext};
+use crate::context::{BuildContext, ClusterContext, FileContext};
 use crate::finding::{Finding, Severity};
 use crate::registry::all_rules;
 
@@ -38,17 +39,51 @@ impl CheckOutcome {
     }
 }
 
-/// Run every rule over `trees`, whose files live in `db`.
+/// Run every rule over `trees` (whose files live in `db`) and the fleet built from them.
 #[must_use]
-pub fn check(db: &SourceDb, trees: &[LoadedTree]) -> CheckOutcome {
+pub fn check(db: &SourceDb, trees: &[LoadedTree], fleet: &Fleet) -> CheckOutcome {
     let rules = all_rules();
     let mut outcome = CheckOutcome::default();
     let mut findings: Vec<Finding> = Vec::new();
+    // Files the Flux builds reach: their objects, and inputs whose own YAML problem failed a
+    // build (reported once, by the file rule, at error severity).
+    let load_issue_spans: std::collections::HashSet<Span> = trees
+        .iter()
+        .flat_map(|t| t.files.iter())
+        .flat_map(|f| f.yaml.issues.iter())
+        .filter(|i| !matches!(i.kind, LoadIssueKind::AmbiguousScalar))
+        .map(|i| i.span)
+        .collect();
+    let mut flux_reached = std::collections::HashSet::new();
+    let mut flux_issues = Vec::new();
+    for c in &fleet.clusters {
+        flux_reached.extend(c.objects.iter().filter(|o| !o.synthesized).map(|o| o.root.span.file));
+        for issue in &c.build_issues {
+            if load_issue_spans.contains(&issue.span) {
+                flux_reached.insert(issue.span.file);
+            } else {
+                flux_issues.push(issue.clone());
+            }
+        }
+    }
+    outcome.objects = fleet.clusters.iter().map(|c| c.objects.len()).sum();
     for tree in trees {
         outcome.files += tree.files.len();
         outcome.documents += tree.document_count();
-        let builds = build_tree(db, tree);
-        outcome.objects += builds.objects;
+        let mut builds = build_tree(db, tree);
+        if fleet.clusters.is_empty() {
+            outcome.objects += builds.objects;
+        }
+        builds.reached.extend(tree.files.iter().map(|f| f.id).filter(|id| flux_reached.contains(id)));
+        // Issues of Flux builds (implicit kustomizations, Flux patches) join the tree's own.
+        let ids: std::collections::HashSet<_> = tree.files.iter().map(|f| f.id).collect();
+        let mut seen: std::collections::HashSet<_> =
+            builds.issues.iter().map(|b| (b.kind, b.span, b.message.clone())).collect();
+        for issue in &flux_issues {
+            if ids.contains(&issue.span.file) && seen.insert((issue.kind, issue.span, issue.message.clone())) {
+                builds.issues.push(issue.clone());
+            }
+        }
         let per_file: Vec<Vec<Finding>> = tree
             .files
             .par_iter()
@@ -68,11 +103,27 @@ pub fn check(db: &SourceDb, trees: &[LoadedTree]) -> CheckOutcome {
             }
             findings.extend(found);
         }
-        let cx = BuildContext { issues: &builds.issues, db, tree };
+        let cx = BuildContext { issues: &builds.issues, db, tree, fleet };
         for rule in rules {
             rule.check_build(&cx, &mut findings);
         }
     }
+    let per_cluster: Vec<Vec<Finding>> = fleet
+        .clusters
+        .par_iter()
+        .map(|cluster| {
+            let cx = ClusterContext { cluster, fleet, db, trees };
+            let mut out = Vec::new();
+            for rule in rules {
+                rule.check_cluster(&cx, &mut out);
+            }
+            for f in &mut out {
+                f.clusters = vec![cluster.name.clone()];
+            }
+            out
+        })
+        .collect();
+    findings.extend(merge_across_clusters(per_cluster.into_iter().flatten()));
     let (kept, suppressed) = apply_suppressions(db, trees, findings);
     outcome.suppressed = suppressed;
     outcome.findings = kept;
@@ -90,6 +141,32 @@ pub fn check(db: &SourceDb, trees: &[LoadedTree]) -> CheckOutcome {
         ))
     });
     outcome
+}
+
+/// One finding per problem: the same code, place, message, field and object found in several
+/// clusters (or twice in one, through two overlays of a base) becomes one finding listing them.
+fn merge_across_clusters(findings: impl Iterator<Item = Finding>) -> Vec<Finding> {
+    let mut index: HashMap<(&'static str, Span, String, String, Option<String>), usize> = HashMap::new();
+    let mut out: Vec<Finding> = Vec::new();
+    for f in findings {
+        let key = (f.code, f.span, f.message.clone(), f.field.clone(), f.object.as_ref().map(crate::ObjectRef::id));
+        match index.get(&key) {
+            Some(&i) => {
+                let existing = &mut out[i];
+                for c in f.clusters {
+                    if !existing.clusters.contains(&c) {
+                        existing.clusters.push(c);
+                    }
+                }
+                existing.severity = existing.severity.max(f.severity);
+            }
+            None => {
+                index.insert(key, out.len());
+                out.push(f);
+            }
+        }
+    }
+    out
 }
 
 /// Drop findings named by a suppression comment on their line or on the line above.

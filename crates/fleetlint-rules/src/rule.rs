@@ -1,6 +1,6 @@
 //! How a rule is declared: metadata once, with a doc comment that becomes `fleetlint explain`.
 
-use crate::context::{BuildContext, FileContext};
+use crate::context::{BuildContext, ClusterContext, FileContext};
 use crate::finding::{Category, Finding, Severity};
 
 /// A rule's identity and documentation.
@@ -36,6 +36,11 @@ pub trait Rule: Send + Sync {
 
     /// Per tree: the issues of its kustomize builds.
     fn check_build(&self, _cx: &BuildContext<'_>, _out: &mut Vec<Finding>) {}
+
+    /// Per cluster of the fleet model: the objects Flux would apply there, who rendered them,
+    /// scopes, tenants and controller configuration. The engine records the cluster on each
+    /// finding and merges the same problem found in several clusters into one finding.
+    fn check_cluster(&self, _cx: &ClusterContext<'_>, _out: &mut Vec<Finding>) {}
 }
 
 /// Declare a rule: a unit struct, its [`RuleMeta`] built from the doc comment, and `meta()`.

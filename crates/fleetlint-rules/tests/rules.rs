@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use fleetlint_fleet::session::{LoadOptions, load};
 use fleetlint_rules::{all_rules, check};
-use fleetlint_yaml::{Limits, SourceDb, load_tree};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
@@ -33,9 +33,9 @@ fn expectations(dir: &Path, code: &str) -> BTreeSet<(String, u32)> {
 }
 
 fn reported(dir: &Path, code: &str) -> BTreeSet<(String, u32)> {
-    let mut db = SourceDb::new();
-    let tree = load_tree(&mut db, dir, None, &Limits::default()).unwrap();
-    let outcome = check(&db, &[tree]);
+    // A fixture is a repository: its `.fleetlint.yaml` (if any) maps sources and sets tenants.
+    let s = load(&LoadOptions { root: dir.to_path_buf(), ..LoadOptions::default() }).unwrap();
+    let (db, outcome) = (&s.db, check(&s.db, &s.trees, &s.fleet));
     outcome
         .findings
         .iter()

@@ -9,7 +9,12 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use fleetlint_report::{ReportInput, human, json};
+use fleetlint_fleet::session::{LoadOptions, Session, load};
+use fleetlint_fleet::{Cluster, SourceResolution};
+use fleetlint_report::{
+    ClusterSummary, EdgeReason, FluxVersion, GraphCluster, GraphEdge, GraphInput, GraphNode, GraphScope, Lockdown,
+    ReportInput, graph_dot, graph_json, graph_mermaid, human, json,
+};
 use fleetlint_rules::{Severity, all_rules, rule_by_code};
 use fleetlint_yaml::{Limits, SourceDb, load_tree};
 
@@ -26,6 +31,8 @@ enum Command {
     Check(CheckArgs),
     /// Print the resolved objects of a kustomize directory, as `kubectl kustomize` would.
     Build(BuildArgs),
+    /// Print each cluster's Flux graph: Kustomizations, HelmReleases, sources and how they relate.
+    Graph(GraphArgs),
     /// Print the documentation of a rule.
     Explain {
         /// The rule code, e.g. SRC010.
@@ -35,11 +42,60 @@ enum Command {
     Rules,
 }
 
+/// What to load: shared by `check` and `graph`.
 #[derive(clap::Args)]
-struct CheckArgs {
+struct FleetArgs {
     /// Repository root to walk.
     #[arg(default_value = ".")]
     path: PathBuf,
+    /// Map a Flux source to a local checkout: `Kind/namespace/name=PATH` or `URL[@REF]=PATH`
+    /// (repeatable; PATH relative to the current directory).
+    #[arg(long = "source", value_name = "KEY=PATH")]
+    sources: Vec<String>,
+    /// Configuration file (default: `.fleetlint.yaml` in the root or a parent).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Cluster entry directories (glob, repeatable), instead of discovering them.
+    #[arg(long = "clusters", value_name = "GLOB")]
+    clusters: Vec<String>,
+    /// Only this cluster.
+    #[arg(long)]
+    cluster: Option<String>,
+}
+
+impl FleetArgs {
+    fn load(&self) -> Result<Session, String> {
+        load(&LoadOptions {
+            root: self.path.clone(),
+            sources: self.sources.clone(),
+            config: self.config.clone(),
+            clusters: self.clusters.clone(),
+            cluster: self.cluster.clone(),
+            limits: Limits::default(),
+        })
+    }
+}
+
+#[derive(clap::Args)]
+struct GraphArgs {
+    #[command(flatten)]
+    fleet: FleetArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+    format: GraphFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Mermaid,
+    Dot,
+    Json,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    fleet: FleetArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -111,6 +167,7 @@ fn main() -> ExitCode {
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Check(args) => check(&args),
         Command::Build(args) => build(&args),
+        Command::Graph(args) => graph(&args),
         Command::Explain { code } => explain(&code),
         Command::Rules => list_rules(),
     })
@@ -126,28 +183,30 @@ fn main() -> ExitCode {
 
 fn check(args: &CheckArgs) -> Result<u8, String> {
     let started = Instant::now();
-    let mut db = SourceDb::new();
-    let limits = Limits::default();
-    let tree = load_tree(&mut db, &args.path, None, &limits)
-        .map_err(|e| format!("cannot read {}: {e}", args.path.display()))?;
-    let load_ms = ms(started);
+    let session = args.fleet.load()?;
     if args.verbose {
-        for s in &tree.skipped {
-            let _ = writeln!(std::io::stderr(), "fleetlint: skipped {}: {}", s.rel, s.reason);
+        for tree in &session.trees {
+            for s in &tree.skipped {
+                let _ = writeln!(std::io::stderr(), "fleetlint: skipped {}: {}", s.rel, s.reason);
+            }
         }
     }
     let rules_started = Instant::now();
-    let trees = [tree];
-    let outcome = fleetlint_rules::check(&db, &trees);
+    let outcome = fleetlint_rules::check(&session.db, &session.trees, &session.fleet);
     let rules_ms = ms(rules_started);
-    let timings = [("load", load_ms), ("rules", rules_ms)];
-    let root = args.path.to_string_lossy();
+    let [(_, load_ms), (_, graph_ms)] = session.timings_ms;
+    let timings = [("load", load_ms), ("graph", graph_ms), ("rules", rules_ms)];
+    let root = args.fleet.path.to_string_lossy();
+    let sources: Vec<(String, String)> =
+        session.mappings.iter().map(|m| (m.key_string(), m.path.to_string_lossy().into_owned())).collect();
+    let clusters: Vec<ClusterSummary> = session.fleet.clusters.iter().map(summary).collect();
+    let db = &session.db;
     let input = ReportInput {
         root: &root,
-        db: &db,
+        db,
         outcome: &outcome,
-        sources: &[],
-        clusters: &[],
+        sources: &sources,
+        clusters: &clusters,
         objects: outcome.objects,
         elapsed_ms: ms(started),
         timings_ms: &timings,
@@ -167,7 +226,10 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         None => write_stdout(&rendered)?,
     }
     if args.verbose {
-        let _ = writeln!(std::io::stderr(), "fleetlint: load {load_ms:.1} ms, rules {rules_ms:.1} ms");
+        let _ = writeln!(
+            std::io::stderr(),
+            "fleetlint: load {load_ms:.1} ms, graph {graph_ms:.1} ms, rules {rules_ms:.1} ms"
+        );
     }
     let failing = args.fail_on.threshold().is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
     Ok(u8::from(failing))
@@ -208,6 +270,105 @@ fn build(args: &BuildArgs) -> Result<u8, String> {
     }
     write_stdout(&fleetlint_kustomize::to_yaml(&output.resources, args.origin.then_some(&db)))?;
     Ok(0)
+}
+
+fn summary(c: &Cluster) -> ClusterSummary {
+    ClusterSummary {
+        name: c.name.clone(),
+        path: c.path.clone(),
+        entry: c.entry.as_str(),
+        flux_version: Some(FluxVersion { value: c.flux_version.value.clone(), from: c.flux_version.from.as_str() })
+            .filter(|v| !v.value.is_empty()),
+        lockdown: Lockdown {
+            known: c.lockdown.known,
+            no_cross_namespace_refs: c.lockdown.no_cross_namespace_refs,
+            default_service_account: c.lockdown.default_service_account.clone(),
+            no_remote_bases: c.lockdown.no_remote_bases,
+        },
+        tenants: c.tenants.keys().cloned().collect(),
+        kustomizations: c.kustomization_count(),
+        helmreleases: c.helmrelease_count(),
+        objects: c.objects.len(),
+        opaque: c.opaque_count(),
+    }
+}
+
+fn graph(args: &GraphArgs) -> Result<u8, String> {
+    let session = args.fleet.load()?;
+    let input = GraphInput { clusters: session.fleet.clusters.iter().map(|c| graph_cluster(&session, c)).collect() };
+    let text = match args.format {
+        GraphFormat::Mermaid => graph_mermaid(&input),
+        GraphFormat::Dot => graph_dot(&input),
+        GraphFormat::Json => graph_json(&input),
+    };
+    write_stdout(&text)?;
+    Ok(0)
+}
+
+/// The Flux objects of a cluster and their edges: `renders` from a Kustomization to the Flux
+/// objects it rendered, `dependsOn` to same-kind dependencies, `source` from a consumer to its
+/// source.
+fn graph_cluster(session: &Session, c: &Cluster) -> GraphCluster {
+    let flux: Vec<usize> = (0..c.objects.len()).filter(|&i| c.objects[i].flux_kind().is_some()).collect();
+    let mut nodes = Vec::new();
+    let mut ids = std::collections::HashSet::new();
+    for &i in &flux {
+        let o = &c.objects[i];
+        let id = o.id();
+        if !ids.insert(id.clone()) {
+            continue;
+        }
+        let (file, line) = if o.synthesized {
+            (None, None)
+        } else {
+            let f = session.db.get(o.root.span.file);
+            (Some(f.path.clone()), Some(f.line_col(o.root.span.start).line))
+        };
+        let opaque = c.kustomization_of(i).is_some_and(|k| k.source == SourceResolution::Unmapped);
+        nodes.push(GraphNode {
+            id,
+            kind: o.kind().to_string(),
+            api_version: Some(o.api_version().to_string()),
+            namespace: o.namespace().to_string(),
+            name: o.name().to_string(),
+            tenant: o.tenant.clone(),
+            scope: Some(match o.scope {
+                fleetlint_fleet::Scope::Tenant => GraphScope::Tenant,
+                fleetlint_fleet::Scope::Platform => GraphScope::Platform,
+            }),
+            opaque,
+            file,
+            line,
+        });
+    }
+    let mut edges = Vec::new();
+    let mut push = |from: String, to: String, reason: EdgeReason| {
+        if ids.contains(&to) && !edges.iter().any(|e: &GraphEdge| e.from == from && e.to == to && e.reason == reason) {
+            edges.push(GraphEdge { from, to, reason });
+        }
+    };
+    for &i in &flux {
+        let o = &c.objects[i];
+        let id = o.id();
+        if let Some(owner) = o.owner.map(|p| c.objects[p].id()).filter(|p| *p != id) {
+            push(owner, id.clone(), EdgeReason::Renders);
+        }
+        let ns = o.namespace();
+        for dep in o.root.get_path(&["spec", "dependsOn"]).and_then(fleetlint_yaml::Node::as_seq).unwrap_or_default() {
+            let name = dep.get("name").and_then(fleetlint_yaml::Node::as_str).unwrap_or("");
+            let dns = dep.get("namespace").and_then(fleetlint_yaml::Node::as_str).unwrap_or(ns);
+            push(id.clone(), format!("{}/{dns}/{name}", o.kind()), EdgeReason::DependsOn);
+        }
+        let refs = [&["spec", "sourceRef"][..], &["spec", "chart", "spec", "sourceRef"][..], &["spec", "chartRef"][..]];
+        for path in refs {
+            let Some(r) = o.root.get_path(path) else { continue };
+            let kind = r.get("kind").and_then(fleetlint_yaml::Node::as_str).unwrap_or("");
+            let name = r.get("name").and_then(fleetlint_yaml::Node::as_str).unwrap_or("");
+            let rns = r.get("namespace").and_then(fleetlint_yaml::Node::as_str).unwrap_or(ns);
+            push(id.clone(), format!("{kind}/{rns}/{name}"), EdgeReason::Source);
+        }
+    }
+    GraphCluster { name: c.name.clone(), path: c.path.clone(), nodes, edges }
 }
 
 fn explain(code: &str) -> Result<u8, String> {

@@ -1,0 +1,160 @@
+//! The artifact view of a loaded tree: what source-controller would put in the tarball (files
+//! not excluded by `.sourceignore` and the default exclusions; symlinks never followed by the
+//! walker), and the kustomization kustomize-controller generates for a path without one.
+
+use std::collections::{HashMap, HashSet};
+
+use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
+use fleetlint_yaml::{FileId, LoadedFile, LoadedTree, Node, SourceDb, Span};
+
+/// Index of one tree's files and directories.
+pub struct TreeView<'t> {
+    files: HashMap<&'t str, &'t LoadedFile>,
+    /// YAML files in the artifact, sorted by path.
+    artifact_yaml: Vec<&'t str>,
+    /// Directories that exist in the artifact.
+    dirs: HashSet<String>,
+}
+
+fn add_parents(dirs: &mut HashSet<String>, path: &str) {
+    let mut p = path;
+    while let Some((parent, _)) = p.rsplit_once('/') {
+        if !dirs.insert(parent.to_string()) {
+            return;
+        }
+        p = parent;
+    }
+}
+
+impl<'t> TreeView<'t> {
+    /// Index `tree`, whose files live in `db`.
+    #[must_use]
+    pub fn new(tree: &'t LoadedTree, db: &'t SourceDb) -> Self {
+        let mut files = HashMap::new();
+        let mut artifact_yaml = Vec::new();
+        let mut dirs = HashSet::new();
+        dirs.insert(String::new());
+        for f in &tree.files {
+            let path = db.get(f.id).path.as_str();
+            files.insert(path, f);
+            if f.ignored.is_none() {
+                artifact_yaml.push(path);
+                add_parents(&mut dirs, path);
+            }
+        }
+        for p in &tree.other_files {
+            add_parents(&mut dirs, p);
+        }
+        artifact_yaml.sort_unstable();
+        Self { files, artifact_yaml, dirs }
+    }
+
+    /// The parsed file at a tree-relative path.
+    #[must_use]
+    pub fn file(&self, path: &str) -> Option<&'t LoadedFile> {
+        self.files.get(path).copied()
+    }
+
+    /// All parsed files.
+    pub fn files(&self) -> impl Iterator<Item = (&'t str, &'t LoadedFile)> + '_ {
+        self.files.iter().map(|(p, f)| (*p, *f))
+    }
+
+    /// Whether `dir` is a directory of the artifact.
+    #[must_use]
+    pub fn is_dir(&self, dir: &str) -> bool {
+        self.dirs.contains(dir)
+    }
+
+    /// The kustomization file of `dir`, if it has one.
+    #[must_use]
+    pub fn kustomization_file(&self, dir: &str) -> Option<FileId> {
+        KUSTOMIZATION_FILE_NAMES.iter().find_map(|n| self.file(&join(dir, n)).map(|f| f.id))
+    }
+
+    /// The `resources` kustomize-controller generates for `dir` when it has no kustomization
+    /// file: every `.yaml`/`.yml` file below it, except that a sub-directory with its own
+    /// kustomization file is included as a directory and not descended into.
+    #[must_use]
+    pub fn implicit_resources(&self, dir: &str) -> Vec<String> {
+        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        let mut out = Vec::new();
+        let mut stop_dirs: Vec<String> = Vec::new();
+        for path in &self.artifact_yaml {
+            let Some(rel) = path.strip_prefix(&prefix) else { continue };
+            if !(rel.ends_with(".yaml") || rel.ends_with(".yml")) {
+                continue;
+            }
+            if stop_dirs.iter().any(|d| rel.starts_with(&format!("{d}/"))) {
+                continue;
+            }
+            // The shallowest sub-directory on the way that has a kustomization file.
+            let mut sub = String::new();
+            let mut stopped = false;
+            if let Some((dirs, _)) = rel.rsplit_once('/') {
+                for part in dirs.split('/') {
+                    sub = if sub.is_empty() { part.to_string() } else { format!("{sub}/{part}") };
+                    if self.kustomization_file(&join(dir, &sub)).is_some() {
+                        stop_dirs.push(sub.clone());
+                        out.push(sub.clone());
+                        stopped = true;
+                        break;
+                    }
+                }
+            }
+            if !stopped {
+                out.push(rel.to_string());
+            }
+        }
+        out
+    }
+}
+
+/// Join a tree-relative directory and a name.
+#[must_use]
+pub fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") }
+}
+
+/// Normalise a Flux `spec.path` the way kustomize-controller's `securejoin` does: relative to the
+/// artifact root, `.` and empty parts dropped, `..` clamped at the root. Returns the path and
+/// whether it was clamped.
+#[must_use]
+pub fn normalize_path(path: &str) -> (String, bool) {
+    let mut parts: Vec<&str> = Vec::new();
+    let mut clamped = false;
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    clamped = true;
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    (parts.join("/"), clamped)
+}
+
+/// A `resources:` list node for a generated kustomization.
+#[must_use]
+pub fn resources_node(resources: &[String], span: Span) -> Node {
+    Node {
+        span,
+        kind: fleetlint_yaml::NodeKind::Seq(resources.iter().map(|r| Node::string(r.as_str(), span)).collect()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_clamped_like_securejoin() {
+        assert_eq!(normalize_path("./clusters/prod/"), ("clusters/prod".into(), false));
+        assert_eq!(normalize_path("../../etc"), ("etc".into(), true));
+        assert_eq!(normalize_path(""), (String::new(), false));
+        assert_eq!(normalize_path("a/./b/../c"), ("a/c".into(), false));
+    }
+}

@@ -1,0 +1,151 @@
+//! Bootstrap objects fleetlint makes up when a cluster's are not in the repo: the root
+//! GitRepository and Kustomization `flux-system` that `flux bootstrap` (or a FluxInstance's
+//! `spec.sync`) creates, and the controller Deployments of the Flux install, with the container
+//! args the flux2 manifests give them. The committed `flux-system/kustomization.yaml` patches (or
+//! a FluxInstance's `spec.kustomize.patches`) are then applied to these objects as on a real
+//! cluster, so lockdown flags and the root's `serviceAccountName` come from the repo's own text.
+
+use fleetlint_yaml::{Limits, Node, NodeKind, Span, parse_yaml};
+
+/// The controllers `flux bootstrap` installs by default.
+pub const DEFAULT_COMPONENTS: &[&str] =
+    &["source-controller", "kustomize-controller", "helm-controller", "notification-controller"];
+
+/// Container args of each controller in the flux2 v2.x manifests (`manifests/bases/*`).
+fn controller_args(name: &str) -> &'static [&'static str] {
+    const EVENTS: &str = "--events-addr=http://notification-controller.flux-system.svc.cluster.local./";
+    match name {
+        "source-controller" => &[
+            EVENTS,
+            "--watch-all-namespaces=true",
+            "--log-level=info",
+            "--log-encoding=json",
+            "--enable-leader-election",
+            "--storage-path=/data",
+            "--storage-adv-addr=source-controller.$(RUNTIME_NAMESPACE).svc.cluster.local.",
+        ],
+        "notification-controller" => {
+            &["--watch-all-namespaces=true", "--log-level=info", "--log-encoding=json", "--enable-leader-election"]
+        }
+        _ => &[
+            EVENTS,
+            "--watch-all-namespaces=true",
+            "--log-level=info",
+            "--log-encoding=json",
+            "--enable-leader-election",
+        ],
+    }
+}
+
+/// Parse YAML written by fleetlint and point every node at `span`: synthesized objects have no
+/// text of their own, so findings about them point at the file that stands in for them.
+fn synthesize(text: &str, span: Span) -> Vec<Node> {
+    let parsed = parse_yaml(span.file, text, &Limits::default());
+    parsed
+        .documents
+        .into_iter()
+        .map(|d| {
+            let mut root = d.root;
+            respan(&mut root, span);
+            root
+        })
+        .collect()
+}
+
+/// Set the span of `node` and all its descendants.
+pub fn respan(node: &mut Node, span: Span) {
+    node.span = span;
+    match &mut node.kind {
+        NodeKind::Scalar(_) => {}
+        NodeKind::Seq(items) => items.iter_mut().for_each(|n| respan(n, span)),
+        NodeKind::Map(entries) => {
+            for e in entries {
+                respan(&mut e.key, span);
+                respan(&mut e.value, span);
+            }
+        }
+    }
+}
+
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The root GitRepository and Kustomization `flux-system` for a cluster whose entry directory is
+/// `path` (tree-relative).
+#[must_use]
+pub fn sync_objects(path: &str, url: &str, reference: Option<(&str, &str)>, span: Span) -> Vec<Node> {
+    let (ref_key, ref_value) = reference.unwrap_or(("branch", "main"));
+    let text = format!(
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m0s\n  ref:\n    {ref_key}: {}\n  secretRef:\n    name: flux-system\n  url: {}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m0s\n  path: {}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
+        quote(ref_value),
+        quote(url),
+        quote(&format!("./{path}")),
+    );
+    synthesize(&text, span)
+}
+
+/// The `flux-system` Namespace and the controller Deployments of `components`, each with the
+/// stock args plus `extra_args(controller)` (a FluxInstance's multi-tenancy settings).
+#[must_use]
+pub fn component_objects(components: &[&str], extra_args: &dyn Fn(&str) -> Vec<String>, span: Span) -> Vec<Node> {
+    let mut text = String::from("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n");
+    for name in components {
+        let mut args: Vec<String> = controller_args(name).iter().map(|a| quote(a)).collect();
+        args.extend(extra_args(name).iter().map(|a| quote(a)));
+        let volumes = if *name == "source-controller" {
+            "      - name: data\n        emptyDir: {}\n      - name: tmp\n        emptyDir: {}\n"
+        } else {
+            "      - name: temp\n        emptyDir: {}\n"
+        };
+        text.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: flux-system\n  labels:\n    app.kubernetes.io/component: {name}\n    app.kubernetes.io/part-of: flux\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      serviceAccountName: {name}\n      containers:\n      - name: manager\n        image: ghcr.io/fluxcd/{name}\n        args:\n{}\n      volumes:\n{volumes}",
+            args.iter().map(|a| format!("        - {a}")).collect::<Vec<_>>().join("\n"),
+        ));
+    }
+    synthesize(&text, span)
+}
+
+/// Whether a bootstrap file is a placeholder: no document is an object.
+#[must_use]
+pub fn is_placeholder(documents: &[fleetlint_yaml::Document]) -> bool {
+    !documents.iter().any(|d| d.root.get("kind").is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controllers::ControllerConfig;
+    use fleetlint_yaml::FileId;
+
+    #[test]
+    fn synthesized_controllers_carry_extra_flags_and_stock_args() {
+        let span = Span::new(FileId(3), 5, 9);
+        let objs = component_objects(
+            DEFAULT_COMPONENTS,
+            &|c| if c == "kustomize-controller" { vec!["--no-remote-bases=true".into()] } else { vec![] },
+            span,
+        );
+        assert_eq!(objs.len(), 5, "namespace + four controllers");
+        assert!(objs.iter().all(|o| o.span == span));
+        let cfg = ControllerConfig::from_objects(objs.iter());
+        assert!(cfg.known);
+        assert!(ControllerConfig::enabled(&cfg.no_remote_bases, "kustomize-controller"));
+        assert!(!ControllerConfig::enabled(&cfg.no_remote_bases, "helm-controller"));
+        let args = objs[2].get_path(&["spec", "template", "spec", "containers"]).and_then(Node::as_seq).unwrap()[0]
+            .get("args")
+            .and_then(Node::as_seq)
+            .unwrap();
+        assert_eq!(
+            args[0].as_str(),
+            Some("--events-addr=http://notification-controller.flux-system.svc.cluster.local./")
+        );
+    }
+
+    #[test]
+    fn sync_objects_point_the_root_at_the_cluster_dir() {
+        let objs = sync_objects("clusters/prod", "https://example.com/r.git", None, Span::default());
+        assert_eq!(objs[1].get_path(&["spec", "path"]).and_then(Node::as_str), Some("./clusters/prod"));
+        assert_eq!(objs[0].get_path(&["spec", "ref", "branch"]).and_then(Node::as_str), Some("main"));
+    }
+}

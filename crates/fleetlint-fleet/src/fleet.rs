@@ -1,0 +1,307 @@
+//! Building the fleet: discover the clusters, set up each one's bootstrap objects and controller
+//! configuration, walk its Flux graph, then assign tenants and scopes.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+
+use fleetlint_kustomize::{BuildIssue, KUSTOMIZATION_FILE_NAMES, Kustomization};
+use fleetlint_yaml::{Entry, LoadedTree, Node, NodeKind, SourceDb, Span};
+
+use crate::artifact::{join, normalize_path};
+use crate::bootstrap::{self, DEFAULT_COMPONENTS, is_placeholder};
+use crate::config::ClusterOverride;
+use crate::controllers::{ControllerConfig, flux_version_from_header};
+use crate::discover::{EntryPoint, cluster_names, discover};
+use crate::model::{Cluster, EntryKind, Fleet, FluxVersion, Lockdown, NEWEST_FLUX, RenderedObject, Scope, VersionFrom};
+use crate::sources::{SourceMapping, normalize_url};
+use crate::tenants;
+use crate::walk::{RootSource, Trees, Walk};
+
+/// What the fleet builder needs besides the trees.
+#[derive(Clone, Debug, Default)]
+pub struct FleetOptions {
+    /// Platform namespaces (default `flux-system`).
+    pub platform_namespaces: Vec<String>,
+    /// Configured tenants: name -> namespaces.
+    pub tenants: BTreeMap<String, Vec<String>>,
+    /// Namespaces that exist before anything is applied.
+    pub preexisting_namespaces: Vec<String>,
+    /// Entry directory globs replacing discovery.
+    pub cluster_globs: Vec<String>,
+    /// Limit the run to this cluster.
+    pub only_cluster: Option<String>,
+    /// Per-cluster overrides by cluster name.
+    pub overrides: BTreeMap<String, ClusterOverride>,
+}
+
+/// Namespaces every cluster has.
+pub const BUILTIN_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease", "flux-system"];
+
+/// Build the fleet of `trees[0]` (the checked root); `trees[i + 1]` is the tree of `mappings[i]`.
+///
+/// # Errors
+/// When `only_cluster` names no cluster.
+pub fn build_fleet(
+    db: &SourceDb,
+    trees: &[LoadedTree],
+    mappings: &[SourceMapping],
+    opts: &FleetOptions,
+) -> Result<Fleet, String> {
+    let indexed = Trees::new(db, trees, mappings);
+    let entries = discover(&indexed.views[0], &opts.cluster_globs);
+    let dirs: Vec<&str> = entries.iter().map(|e| e.dir.as_str()).collect();
+    let names = cluster_names(&dirs);
+    let built: Vec<Vec<Cluster>> = entries
+        .par_iter()
+        .zip(names.par_iter())
+        .filter(|(_, name)| opts.only_cluster.as_ref().is_none_or(|only| only == *name))
+        .map(|(entry, name)| build_cluster(&indexed, entry, name, opts))
+        .collect();
+    let mut clusters: Vec<Cluster> = Vec::new();
+    for group in built {
+        for mut c in group {
+            if c.entry == EntryKind::Remote && clusters.iter().any(|o| o.name == c.name) {
+                c.name = format!("{}/{}", c.hub.as_deref().unwrap_or(""), c.name);
+            }
+            clusters.push(c);
+        }
+    }
+    if let Some(only) = &opts.only_cluster {
+        if clusters.is_empty() {
+            let known = names.join(", ");
+            return Err(format!("--cluster {only}: no such cluster (found: {known})"));
+        }
+    }
+    Ok(Fleet { clusters })
+}
+
+fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &FleetOptions) -> Vec<Cluster> {
+    let boot = bootstrap_objects(trees, entry);
+    let mut controllers = ControllerConfig::from_objects(boot.objects.iter().map(|o| &o.root));
+    controllers.known = boot.lockdown_known;
+    let mut flux_version = boot.version;
+    let override_ = opts.overrides.get(name);
+    if let Some(v) = override_.and_then(|o| o.flux_version.clone()) {
+        flux_version = FluxVersion { value: v, from: VersionFrom::Config };
+    }
+    let mut lockdown = Lockdown {
+        known: controllers.known,
+        no_cross_namespace_refs: ControllerConfig::enabled(
+            &controllers.no_cross_namespace_refs,
+            "kustomize-controller",
+        ),
+        default_service_account: ControllerConfig::value(&controllers.default_service_account, "kustomize-controller")
+            .map(str::to_string),
+        no_remote_bases: ControllerConfig::enabled(&controllers.no_remote_bases, "kustomize-controller"),
+    };
+    if let Some(l) = override_.and_then(|o| o.lockdown.as_ref()) {
+        lockdown.known = true;
+        if let Some(v) = l.no_cross_namespace_refs {
+            lockdown.no_cross_namespace_refs = v;
+        }
+        if let Some(v) = &l.default_service_account {
+            lockdown.default_service_account = Some(v.clone()).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = l.no_remote_bases {
+            lockdown.no_remote_bases = v;
+        }
+    }
+    let mut preexisting: Vec<String> = BUILTIN_NAMESPACES.iter().map(|s| (*s).to_string()).collect();
+    preexisting.extend(opts.preexisting_namespaces.iter().cloned());
+    let platform = if opts.platform_namespaces.is_empty() {
+        vec!["flux-system".to_string()]
+    } else {
+        opts.platform_namespaces.clone()
+    };
+    let cluster = Cluster {
+        name: name.to_string(),
+        path: entry.dir.clone(),
+        entry: entry.kind,
+        entry_span: entry.span,
+        flux_version,
+        controllers,
+        lockdown,
+        objects: boot.objects,
+        kustomizations: Vec::new(),
+        tenants: BTreeMap::new(),
+        namespace_tenant: BTreeMap::new(),
+        platform_namespaces: platform,
+        preexisting_namespaces: preexisting,
+        build_issues: boot.issues,
+        issues: Vec::new(),
+        platform_tenant_labels: Vec::new(),
+        hub: None,
+    };
+    let mut walk = Walk::new(trees, cluster, boot.root_source);
+    walk.run();
+    let mut out = vec![walk.cluster];
+    for (_, mut remote) in walk.remotes {
+        remote.lockdown = Lockdown::default();
+        out.push(remote);
+    }
+    for c in &mut out {
+        tenants::assign(c, &opts.tenants);
+    }
+    out
+}
+
+struct Bootstrap {
+    objects: Vec<RenderedObject>,
+    issues: Vec<BuildIssue>,
+    version: FluxVersion,
+    lockdown_known: bool,
+    root_source: Option<RootSource>,
+}
+
+fn rendered(root: Node, synthesized: bool) -> RenderedObject {
+    RenderedObject { root, owner: None, owners: Vec::new(), tree: 0, scope: Scope::Platform, tenant: None, synthesized }
+}
+
+fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
+    let view = &trees.views[0];
+    let resolver = &trees.resolvers[0];
+    let fs = entry.flux_system.clone().unwrap_or_else(|| join(&entry.dir, "flux-system"));
+    let components_file = view.file(&join(&fs, "gotk-components.yaml"));
+    let sync_file = view.file(&join(&fs, "gotk-sync.yaml"));
+    let real_components = components_file.filter(|f| !is_placeholder(&f.yaml.documents));
+    let real_sync = sync_file.filter(|f| !is_placeholder(&f.yaml.documents));
+    let kfile = view.kustomization_file(&fs);
+    let header_version = real_components.and_then(|f| flux_version_from_header(&trees.db.get(f.id).text));
+    let mut version = header_version.map_or_else(
+        || FluxVersion { value: NEWEST_FLUX.to_string(), from: VersionFrom::Assumed },
+        |v| FluxVersion { value: v, from: VersionFrom::GotkComponents },
+    );
+    let stand_in = |f: Option<&fleetlint_yaml::LoadedFile>| f.map_or(entry.span, |f| Span::empty(f.id, 0));
+
+    let mut seeds = Vec::new();
+    let mut lockdown_known = kfile.is_some() || real_components.is_some();
+    let mut base = kfile
+        .and_then(|id| view.files().find(|(_, f)| f.id == id))
+        .and_then(|(_, f)| f.yaml.documents.first().map(|d| d.root.clone()).filter(|r| r.as_map().is_some()));
+    if let Some(spec) = &entry.instance {
+        // FluxInstance: the operator generates the sync objects and the components, with the
+        // multi-tenancy flags, then applies `spec.kustomize.patches`.
+        let url = spec.get_path(&["sync", "url"]).and_then(Node::as_str).unwrap_or("");
+        let reference = spec
+            .get_path(&["sync", "ref"])
+            .and_then(Node::as_str)
+            .map(|r| if r.starts_with("refs/") { ("name", r) } else { ("branch", r) });
+        seeds.extend(bootstrap::sync_objects(&entry.dir, url, reference, entry.span));
+        let components: Vec<&str> = spec
+            .get("components")
+            .and_then(Node::as_seq)
+            .map(|s| s.iter().filter_map(Node::as_str).collect())
+            .unwrap_or_else(|| DEFAULT_COMPONENTS.to_vec());
+        let multitenant = spec.get_path(&["cluster", "multitenant"]);
+        let on = multitenant.and_then(Node::as_bool).unwrap_or(false);
+        let sa = spec
+            .get_path(&["cluster", "tenantDefaultServiceAccount"])
+            .and_then(Node::as_str)
+            .unwrap_or("default")
+            .to_string();
+        let extra = move |c: &str| -> Vec<String> {
+            if !on {
+                return Vec::new();
+            }
+            let mut a = Vec::new();
+            if c != "source-controller" {
+                a.push("--no-cross-namespace-refs=true".to_string());
+            }
+            if matches!(c, "kustomize-controller" | "helm-controller") {
+                a.push(format!("--default-service-account={sa}"));
+            }
+            a
+        };
+        let span = multitenant.map_or(entry.span, |n| n.span);
+        seeds.extend(bootstrap::component_objects(&components, &extra, span));
+        if let Some(v) = spec.get_path(&["distribution", "version"]).and_then(Node::as_str) {
+            version = FluxVersion { value: v.to_string(), from: VersionFrom::FluxInstance };
+        }
+        lockdown_known = true;
+        let patches = spec.get_path(&["kustomize", "patches"]).cloned();
+        let mut root = Node::map(entry.span);
+        if let (Some(p), NodeKind::Map(entries)) = (patches, &mut root.kind) {
+            entries.push(Entry { key: Node::string("patches", p.span), value: p });
+        }
+        base = Some(root);
+    } else {
+        if real_sync.is_none() {
+            seeds.extend(bootstrap::sync_objects(&entry.dir, "", None, stand_in(sync_file)));
+        }
+        if real_components.is_none() {
+            seeds.extend(bootstrap::component_objects(DEFAULT_COMPONENTS, &|_| Vec::new(), stand_in(components_file)));
+        }
+    }
+    let seed_spans: Vec<Span> = seeds.iter().map(|s| s.span).collect();
+    let (resources, issues) = match base {
+        Some(mut root) => {
+            // The placeholders stand for the seeds.
+            if let NodeKind::Map(entries) = &mut root.kind {
+                for e in entries.iter_mut().filter(|e| e.key.as_str() == Some("resources")) {
+                    if let NodeKind::Seq(items) = &mut e.value.kind {
+                        items.retain(|i| {
+                            let name = i.as_str().unwrap_or("");
+                            let is_placeholder_entry = (name == "gotk-sync.yaml" && real_sync.is_none())
+                                || (name == "gotk-components.yaml" && real_components.is_none());
+                            !is_placeholder_entry
+                        });
+                    }
+                }
+            }
+            let dir = if entry.instance.is_some() && kfile.is_none() { entry.dir.clone() } else { fs.clone() };
+            let k = Kustomization { dir, root, file: kfile };
+            let out = resolver.build_kustomization_with(&k, seeds);
+            (out.resources.into_iter().map(|r| r.root).collect::<Vec<_>>(), out.issues)
+        }
+        None => {
+            let mut roots = seeds;
+            for f in [real_components, real_sync].into_iter().flatten() {
+                roots.extend(f.yaml.documents.iter().map(|d| d.root.clone()));
+            }
+            (roots, Vec::new())
+        }
+    };
+    let objects: Vec<RenderedObject> = resources
+        .into_iter()
+        .map(|r| {
+            let s = seed_spans.contains(&r.span);
+            rendered(r, s)
+        })
+        .collect();
+    let root_source = root_source(&objects, &entry.dir);
+    let _ = KUSTOMIZATION_FILE_NAMES;
+    Bootstrap { objects, issues, version, lockdown_known, root_source }
+}
+
+/// The bootstrap source: the source of the root Kustomization (`flux-system`, or the one whose
+/// path is the cluster directory).
+fn root_source(objects: &[RenderedObject], dir: &str) -> Option<RootSource> {
+    let is_ks = |o: &&RenderedObject| o.kind() == "Kustomization" && o.api_version().starts_with("kustomize.toolkit");
+    let root = objects
+        .iter()
+        .filter(is_ks)
+        .find(|o| o.root.get_path(&["spec", "path"]).and_then(Node::as_str).is_some_and(|p| normalize_path(p).0 == dir))
+        .or_else(|| objects.iter().filter(is_ks).find(|o| o.name() == "flux-system"))?;
+    let name = root.root.get_path(&["spec", "sourceRef", "name"]).and_then(Node::as_str)?.to_string();
+    let ns = root
+        .root
+        .get_path(&["spec", "sourceRef", "namespace"])
+        .and_then(Node::as_str)
+        .unwrap_or(root.namespace())
+        .to_string();
+    let src = objects.iter().find(|o| o.kind() == "GitRepository" && o.name() == name && o.namespace() == ns);
+    let url = src
+        .and_then(|s| s.root.get_path(&["spec", "url"]).and_then(Node::as_str))
+        .map(normalize_url)
+        .unwrap_or_default();
+    let reference = src.and_then(|s| {
+        s.root.get_path(&["spec", "ref"]).and_then(Node::as_map).and_then(|m| {
+            m.iter().find_map(|e| {
+                matches!(e.key.as_str()?, "branch" | "tag" | "semver" | "name" | "commit")
+                    .then(|| e.value.as_str().map(str::to_string))?
+            })
+        })
+    });
+    Some(RootSource { id: (ns, name), url, reference })
+}

@@ -1,0 +1,320 @@
+//! The fleet model as data: clusters, the objects each renders, who rendered them, and what
+//! the fleet builder found wrong along the way. Rules read this; nothing here is presentation.
+
+use std::collections::BTreeMap;
+
+use fleetlint_kustomize::BuildIssue;
+use fleetlint_yaml::{FluxKind, Node, ObjectView, Span};
+
+use crate::controllers::ControllerConfig;
+
+/// How a cluster's root was found (the report's `clusters[].entry`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EntryKind {
+    /// Committed bootstrap files (`flux-system/gotk-sync.yaml` with real objects).
+    GotkSync,
+    /// A `FluxInstance` (also one carried in a `flux-instance` HelmRelease's values).
+    FluxInstance,
+    /// Bootstrap files are placeholders or absent: the root objects were synthesized.
+    Synthesized,
+    /// A cluster reached through `spec.kubeConfig` from another cluster.
+    Remote,
+}
+
+impl EntryKind {
+    /// The report's name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::GotkSync => "gotk-sync",
+            EntryKind::FluxInstance => "flux-instance",
+            EntryKind::Synthesized => "synthesized",
+            EntryKind::Remote => "remote",
+        }
+    }
+}
+
+/// Where the Flux version came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VersionFrom {
+    /// The `# Flux Version:` header of `gotk-components.yaml`.
+    GotkComponents,
+    /// `FluxInstance.spec.distribution.version`.
+    FluxInstance,
+    /// `.fleetlint.yaml` `clusterOverrides`.
+    Config,
+    /// Nothing said: the newest release is assumed.
+    Assumed,
+}
+
+impl VersionFrom {
+    /// The report's name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionFrom::GotkComponents => "gotk-components",
+            VersionFrom::FluxInstance => "flux-instance",
+            VersionFrom::Config => "config",
+            VersionFrom::Assumed => "assumed",
+        }
+    }
+}
+
+/// The newest Flux release fleetlint knows; assumed when a cluster does not say.
+pub const NEWEST_FLUX: &str = "2.9.0";
+
+/// A cluster's Flux version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FluxVersion {
+    /// As written (`v2.3.0`, `2.7.x`).
+    pub value: String,
+    /// Where it came from.
+    pub from: VersionFrom,
+}
+
+impl FluxVersion {
+    /// `(major, minor)` when the value starts with a parsable version.
+    #[must_use]
+    pub fn minor(&self) -> Option<(u32, u32)> {
+        let v = self.value.trim_start_matches('v');
+        let mut parts = v.split('.');
+        let major = parts.next()?.parse().ok()?;
+        let minor = parts.next()?.parse().ok()?;
+        Some((major, minor))
+    }
+}
+
+/// The multi-tenancy lockdown of a cluster's controllers, as the report shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Lockdown {
+    /// Whether the repository says what the controllers run with.
+    pub known: bool,
+    /// `--no-cross-namespace-refs=true` on kustomize-controller and helm-controller.
+    pub no_cross_namespace_refs: bool,
+    /// `--default-service-account` of kustomize-controller.
+    pub default_service_account: Option<String>,
+    /// `--no-remote-bases=true` on kustomize-controller.
+    pub no_remote_bases: bool,
+}
+
+/// Tenant or platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Rendered on behalf of a tenant, or in a tenant's namespace.
+    Tenant,
+    /// Managed by the platform.
+    Platform,
+}
+
+/// Which tree an object was read from: the checked root (0) or a mapped source.
+pub type TreeIndex = usize;
+
+/// One object as Flux would apply it in one cluster.
+#[derive(Clone, Debug)]
+pub struct RenderedObject {
+    /// The object after overlays, Flux's build options and post-build substitution. Every
+    /// node keeps the span of the text that wrote it.
+    pub root: Node,
+    /// Index (in [`Cluster::objects`]) of the Flux object that rendered it; `None` for the
+    /// bootstrap objects.
+    pub owner: Option<usize>,
+    /// The chain of rendering Flux objects, root first, as `Kind/namespace/name`.
+    pub owners: Vec<String>,
+    /// The tree its manifests came from.
+    pub tree: TreeIndex,
+    /// Tenant or platform.
+    pub scope: Scope,
+    /// The tenant, in tenant scope.
+    pub tenant: Option<String>,
+    /// Made up by fleetlint (bootstrap objects for placeholders), not written in the repo.
+    pub synthesized: bool,
+}
+
+impl RenderedObject {
+    /// A view of the object.
+    #[must_use]
+    pub fn view(&self) -> Option<ObjectView<'_>> {
+        ObjectView::new(&self.root)
+    }
+
+    /// The Flux kind, if it is a Flux object.
+    #[must_use]
+    pub fn flux_kind(&self) -> Option<FluxKind> {
+        self.view().and_then(|v| v.flux_kind())
+    }
+
+    /// `kind`.
+    #[must_use]
+    pub fn kind(&self) -> &str {
+        self.root.get("kind").and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// `apiVersion`.
+    #[must_use]
+    pub fn api_version(&self) -> &str {
+        self.root.get("apiVersion").and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// `metadata.name`.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        self.root.get_path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// `metadata.namespace`, empty when unset.
+    #[must_use]
+    pub fn namespace(&self) -> &str {
+        self.root.get_path(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// `Kind/namespace/name`.
+    #[must_use]
+    pub fn id(&self) -> String {
+        format!("{}/{}/{}", self.kind(), self.namespace(), self.name())
+    }
+
+    /// The owner's id, `Kind/namespace/name`.
+    #[must_use]
+    pub fn owner_id(&self) -> Option<&str> {
+        self.owner.and(self.owners.last().map(String::as_str))
+    }
+}
+
+/// How a Flux Kustomization's source was resolved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceResolution {
+    /// A local tree (the checked root or a mapped source).
+    Tree(TreeIndex),
+    /// A source object exists but is not mapped to a local tree: what it renders is unknown.
+    Unmapped,
+    /// No such source object in the cluster and no mapping for it.
+    Missing,
+}
+
+/// What the builder did with one Flux Kustomization.
+#[derive(Clone, Debug)]
+pub struct KustomizationNode {
+    /// Index of the Kustomization in [`Cluster::objects`].
+    pub object: usize,
+    /// The source it reads.
+    pub source: SourceResolution,
+    /// `spec.path` normalised like kustomize-controller does (relative, clamped at the root).
+    pub path: String,
+    /// Whether its path was built (a mapped source and an existing directory).
+    pub built: bool,
+    /// Objects it rendered (indices in [`Cluster::objects`]).
+    pub rendered: Vec<usize>,
+    /// The post-build variables it substitutes with, when `spec.postBuild` is set.
+    pub variables: Option<BTreeMap<String, String>>,
+}
+
+/// A problem the fleet builder found (build failures, unresolved substitutions, missing paths,
+/// path cycles, unmapped sources). Rules turn these into findings with their codes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FleetIssue {
+    /// The rule code (`SRC001`, `SRC007`, `SRC011`, `SRC012`).
+    pub code: &'static str,
+    /// `true` for the error-level variant of the code (e.g. strict substitution).
+    pub error: bool,
+    /// Where.
+    pub span: Span,
+    /// What.
+    pub message: String,
+    /// The object concerned (index in [`Cluster::objects`]).
+    pub object: Option<usize>,
+    /// The offending field path, for fingerprints.
+    pub field: String,
+}
+
+/// One tenant of a cluster.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tenant {
+    /// Namespaces it owns.
+    pub namespaces: Vec<String>,
+    /// Where each namespace was declared (the Namespace object or the config entry).
+    pub declared_at: Vec<Span>,
+}
+
+/// One cluster: its entry, controllers and everything it renders.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    /// Unique in the fleet: the entry directory's name, or its path when names collide.
+    pub name: String,
+    /// Entry directory relative to the root.
+    pub path: String,
+    /// How the root was found.
+    pub entry: EntryKind,
+    /// The entry file (for findings about the whole cluster).
+    pub entry_span: Span,
+    /// The Flux version in force.
+    pub flux_version: FluxVersion,
+    /// Controller flags with the text that set them.
+    pub controllers: ControllerConfig,
+    /// The lockdown summary.
+    pub lockdown: Lockdown,
+    /// Every object, in the order reached (parents before what they render).
+    pub objects: Vec<RenderedObject>,
+    /// The Flux Kustomizations and what became of them.
+    pub kustomizations: Vec<KustomizationNode>,
+    /// Tenants by name.
+    pub tenants: BTreeMap<String, Tenant>,
+    /// Namespace -> tenant.
+    pub namespace_tenant: BTreeMap<String, String>,
+    /// Namespaces that belong to the platform.
+    pub platform_namespaces: Vec<String>,
+    /// Namespaces that exist before anything is applied (built-ins, Flux's, config).
+    pub preexisting_namespaces: Vec<String>,
+    /// Build problems of the Flux builds (deduplicated by the rules engine across clusters).
+    pub build_issues: Vec<BuildIssue>,
+    /// Other problems.
+    pub issues: Vec<FleetIssue>,
+    /// Namespaces labelled with a tenant although they are platform namespaces (label span).
+    pub platform_tenant_labels: Vec<(String, Span)>,
+    /// For a remote cluster, the cluster whose Flux objects apply to it.
+    pub hub: Option<String>,
+}
+
+impl Cluster {
+    /// Flux Kustomizations reached.
+    #[must_use]
+    pub fn kustomization_count(&self) -> usize {
+        self.objects.iter().filter(|o| o.flux_kind() == Some(FluxKind::Kustomization)).count()
+    }
+
+    /// HelmReleases reached.
+    #[must_use]
+    pub fn helmrelease_count(&self) -> usize {
+        self.objects.iter().filter(|o| o.flux_kind() == Some(FluxKind::HelmRelease)).count()
+    }
+
+    /// Flux Kustomizations whose output is unknown because their source is not mapped.
+    #[must_use]
+    pub fn opaque_count(&self) -> usize {
+        self.kustomizations.iter().filter(|k| k.source == SourceResolution::Unmapped).count()
+    }
+
+    /// The node of the Flux Kustomization at object index `i`.
+    #[must_use]
+    pub fn kustomization_of(&self, i: usize) -> Option<&KustomizationNode> {
+        self.kustomizations.iter().find(|k| k.object == i)
+    }
+
+    /// The tenant owning namespace `ns`.
+    #[must_use]
+    pub fn tenant_of_namespace(&self, ns: &str) -> Option<&str> {
+        self.namespace_tenant.get(ns).map(String::as_str)
+    }
+
+    /// Whether `ns` is a platform namespace.
+    #[must_use]
+    pub fn is_platform_namespace(&self, ns: &str) -> bool {
+        self.platform_namespaces.iter().any(|p| p == ns)
+    }
+}
+
+/// The whole fleet.
+#[derive(Clone, Debug, Default)]
+pub struct Fleet {
+    /// Clusters, in evaluation order.
+    pub clusters: Vec<Cluster>,
+}

@@ -1,0 +1,529 @@
+//! Walking one cluster's Flux graph: the bootstrap objects, then every Flux Kustomization
+//! rendered along the way, built from its source's tree (flux-rules A9.1). Objects rendered by a
+//! Kustomization with `spec.kubeConfig` land in a remote cluster.
+
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+
+use fleetlint_kustomize::{BuildIssue, BuildIssueKind, Resolver};
+use fleetlint_yaml::{FluxKind, LoadedTree, Node, ObjectView, SourceDb, Span};
+
+use crate::artifact::{TreeView, normalize_path};
+use crate::fluxbuild;
+use crate::model::{
+    Cluster, FleetIssue, FluxVersion, KustomizationNode, RenderedObject, Scope, SourceResolution, TreeIndex,
+};
+use crate::postbuild::{self, Variables};
+use crate::sources::{SourceMapping, normalize_url};
+use crate::substitute::SubstError;
+
+/// Everything shared by the walks of all clusters: the trees, their views and resolvers
+/// (whose caches make a base used by many clusters resolve once), and the source mappings.
+pub struct Trees<'t> {
+    /// The trees: 0 is the checked root, `i + 1` the tree of `mappings[i]`.
+    pub trees: &'t [LoadedTree],
+    /// Their views.
+    pub views: Vec<TreeView<'t>>,
+    /// Their resolvers.
+    pub resolvers: Vec<Resolver<'t>>,
+    /// The source mappings, in tree order.
+    pub mappings: &'t [SourceMapping],
+    /// The files.
+    pub db: &'t SourceDb,
+}
+
+impl<'t> Trees<'t> {
+    /// Index `trees` for walking.
+    #[must_use]
+    pub fn new(db: &'t SourceDb, trees: &'t [LoadedTree], mappings: &'t [SourceMapping]) -> Self {
+        Self {
+            trees,
+            views: trees.iter().map(|t| TreeView::new(t, db)).collect(),
+            resolvers: trees.iter().map(|t| Resolver::new(t, db)).collect(),
+            mappings,
+            db,
+        }
+    }
+}
+
+fn str_at<'a>(n: &'a Node, path: &[&str]) -> Option<&'a str> {
+    n.get_path(path).and_then(Node::as_str)
+}
+
+/// The node a finding about an absent field points at: the field, else its nearest ancestor.
+fn field_span(root: &Node, path: &[&str]) -> Span {
+    root.get_path(path).map_or_else(|| root.nearest_key(path).map_or(root.span, |n| n.span), |n| n.span)
+}
+
+/// The root source of a cluster: the tree it is checked from, and the URL/ref of the bootstrap
+/// GitRepository (another source with the same URL and ref is the same tree).
+pub struct RootSource {
+    /// `GitRepository/namespace/name` of the bootstrap source.
+    pub id: (String, String),
+    /// Normalised URL (empty when unknown).
+    pub url: String,
+    /// Its ref, as `key=value`.
+    pub reference: Option<String>,
+}
+
+fn source_ref_string(root: &Node) -> Option<String> {
+    let r = root.get_path(&["spec", "ref"])?.as_map()?;
+    r.iter().find_map(|e| {
+        let k = e.key.as_str()?;
+        matches!(k, "branch" | "tag" | "semver" | "name" | "commit").then(|| e.value.as_str().map(str::to_string))?
+    })
+}
+
+/// The walk of one cluster (plus the remote clusters it applies to).
+pub struct Walk<'w, 't> {
+    trees: &'w Trees<'t>,
+    /// The cluster being built; remote clusters are collected in `remotes`.
+    pub cluster: Cluster,
+    /// Remote clusters by `namespace/secret`.
+    pub remotes: BTreeMap<String, Cluster>,
+    root_source: Option<RootSource>,
+    seen: HashMap<String, usize>,
+    strict: bool,
+}
+
+/// One unit of work: a Flux Kustomization (object index), the (tree, path) chain of its
+/// ancestors for cycle detection, and whether its `substituteFrom` was already deferred once.
+struct Job {
+    object: usize,
+    chain: Vec<(TreeIndex, String)>,
+    deferred: bool,
+}
+
+impl<'w, 't> Walk<'w, 't> {
+    /// Start a walk of `cluster` whose bootstrap objects are already in `cluster.objects`.
+    pub fn new(trees: &'w Trees<'t>, cluster: Cluster, root_source: Option<RootSource>) -> Self {
+        let strict = strict_substitution(&cluster);
+        let seen = cluster.objects.iter().enumerate().map(|(i, o)| (o.id(), i)).collect();
+        Self { trees, cluster, remotes: BTreeMap::new(), root_source, seen, strict }
+    }
+
+    /// Follow every Flux Kustomization among the current objects, breadth first.
+    pub fn run(&mut self) {
+        let mut queue: VecDeque<Job> = self
+            .cluster
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.flux_kind() == Some(FluxKind::Kustomization))
+            .map(|(i, _)| Job { object: i, chain: Vec::new(), deferred: false })
+            .collect();
+        let mut done: HashSet<usize> = HashSet::new();
+        while let Some(job) = queue.pop_front() {
+            if done.contains(&job.object) {
+                continue;
+            }
+            match self.follow(&job) {
+                Followed::Deferred => queue.push_back(Job { deferred: true, ..job }),
+                Followed::Done(children, chain) => {
+                    done.insert(job.object);
+                    for c in children {
+                        queue.push_back(Job { object: c, chain: chain.clone(), deferred: false });
+                    }
+                }
+            }
+        }
+    }
+
+    fn resolve_source(&mut self, ks: usize) -> (SourceResolution, Option<usize>) {
+        let obj = &self.cluster.objects[ks];
+        let own_ns = obj.namespace().to_string();
+        let kind = str_at(&obj.root, &["spec", "sourceRef", "kind"]).unwrap_or("GitRepository").to_string();
+        let name = str_at(&obj.root, &["spec", "sourceRef", "name"]).unwrap_or("").to_string();
+        let ns = str_at(&obj.root, &["spec", "sourceRef", "namespace"]).filter(|s| !s.is_empty()).unwrap_or(&own_ns);
+        let ns = ns.to_string();
+        let source =
+            self.cluster.objects.iter().position(|o| o.kind() == kind && o.name() == name && o.namespace() == ns);
+        let (url, reference) = source.map_or((None, None), |i| {
+            let root = &self.cluster.objects[i].root;
+            (str_at(root, &["spec", "url"]).map(str::to_string), source_ref_string(root))
+        });
+        let mapped = self
+            .trees
+            .mappings
+            .iter()
+            .position(|m| m.matches(&kind, &ns, &name, url.as_deref(), reference.as_deref()))
+            .map(|i| i + 1);
+        if let Some(t) = mapped {
+            return (SourceResolution::Tree(t), source);
+        }
+        if let Some(rs) = &self.root_source {
+            let same_object = rs.id == (ns.clone(), name.clone()) && kind == "GitRepository";
+            let same_url = kind == "GitRepository"
+                && !rs.url.is_empty()
+                && url.as_deref().is_some_and(|u| normalize_url(u) == rs.url)
+                && reference.as_deref().map(str::to_string) == rs.reference;
+            if same_object || same_url {
+                return (SourceResolution::Tree(0), source);
+            }
+        }
+        match source {
+            Some(_) => (SourceResolution::Unmapped, source),
+            None => (SourceResolution::Missing, None),
+        }
+    }
+
+    fn variables(&self, ks: usize) -> Option<(Variables, bool)> {
+        let root = &self.cluster.objects[ks].root;
+        let post = root.get_path(&["spec", "postBuild"])?;
+        let ns = self.cluster.objects[ks].namespace();
+        let mut vars = Variables {
+            complete: true,
+            always: str_at(post, &["substituteStrategy"]) == Some("Always"),
+            ..Variables::default()
+        };
+        let mut missing_required = false;
+        for r in post.get("substituteFrom").and_then(Node::as_seq).unwrap_or_default() {
+            let kind = str_at(r, &["kind"]).unwrap_or("");
+            let name = str_at(r, &["name"]).unwrap_or("");
+            let optional = r.get("optional").and_then(Node::as_bool).unwrap_or(false);
+            let found =
+                self.cluster.objects.iter().find(|o| o.kind() == kind && o.name() == name && o.namespace() == ns);
+            match found {
+                Some(o) if o.root.get("sops").is_none() => {
+                    read_data(&o.root, kind == "Secret", &mut vars.values);
+                }
+                Some(_) => vars.complete = false,
+                None => {
+                    if !optional {
+                        missing_required = true;
+                        vars.complete = false;
+                    }
+                }
+            }
+        }
+        for e in post.get("substitute").and_then(Node::as_map).unwrap_or_default() {
+            if let (Some(k), Some(v)) = (e.key.as_str(), e.value.as_str()) {
+                vars.values.insert(k.to_string(), v.replace('\n', ""));
+            }
+        }
+        Some((vars, missing_required))
+    }
+
+    fn follow(&mut self, job: &Job) -> Followed {
+        let ks = job.object;
+        let vars = self.variables(ks);
+        if !job.deferred && vars.as_ref().is_some_and(|(_, missing)| *missing) {
+            // The substituteFrom object may be rendered by a Kustomization not yet followed.
+            return Followed::Deferred;
+        }
+        let (source, _) = self.resolve_source(ks);
+        let root = self.cluster.objects[ks].root.clone();
+        let raw_path = str_at(&root, &["spec", "path"]).unwrap_or("");
+        let (path, clamped) = normalize_path(raw_path);
+        let mut node = KustomizationNode {
+            object: ks,
+            source: source.clone(),
+            path: path.clone(),
+            built: false,
+            rendered: Vec::new(),
+            variables: vars.as_ref().map(|(v, _)| v.values.clone()),
+        };
+        let owner_id = self.cluster.objects[ks].id();
+        let mut chain = job.chain.clone();
+        let mut children = Vec::new();
+        match source {
+            SourceResolution::Tree(t) => {
+                let view = &self.trees.views[t];
+                let path_span = field_span(&root, &["spec", "path"]);
+                if clamped {
+                    self.issue(
+                        "SRC001",
+                        false,
+                        path_span,
+                        ks,
+                        "spec.path",
+                        format!(
+                            "spec.path `{raw_path}` leaves the source root; kustomize-controller clamps it to `{path}`"
+                        ),
+                    );
+                }
+                if !view.is_dir(&path) {
+                    let msg = if view.file(&path).is_some() {
+                        format!("spec.path `{raw_path}` is a file, not a directory: kustomization path not found")
+                    } else {
+                        format!("spec.path `{raw_path}` does not exist in the source: kustomization path not found")
+                    };
+                    self.issue("SRC001", true, path_span, ks, "spec.path", msg);
+                } else if let Some(pos) = chain.iter().position(|(ct, cp)| *ct == t && *cp == path) {
+                    let cycle: Vec<String> =
+                        chain[pos..].iter().map(|(_, p)| format!("./{p}")).chain([format!("./{path}")]).collect();
+                    self.issue(
+                        "SRC011",
+                        true,
+                        path_span,
+                        ks,
+                        "spec.path",
+                        format!("Flux path cycle: {} renders itself again", cycle.join(" -> ")),
+                    );
+                } else {
+                    chain.push((t, path.clone()));
+                    let spec = root.get("spec").cloned().unwrap_or_else(|| Node::map(root.span));
+                    let out = fluxbuild::build(&self.trees.resolvers[t], view, &path, &spec);
+                    // A defaults patch a parent injects into every child (home-ops does this for
+                    // HelmReleases) matches nothing in children without that kind: not a mistake
+                    // of the child, so SRC013 only for patches written in this object.
+                    let own = root.span;
+                    let injected = |sp: Span| {
+                        let inside =
+                            |outer: Span| outer.file == sp.file && outer.start <= sp.start && sp.end <= outer.end;
+                        let from_spec = spec
+                            .get("patches")
+                            .and_then(Node::as_seq)
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|p| inside(p.span));
+                        from_spec && !inside(own)
+                    };
+                    self.cluster.build_issues.extend(
+                        out.issues
+                            .iter()
+                            .filter(|i| i.kind != BuildIssueKind::PatchTargetUnmatched || !injected(i.span))
+                            .cloned(),
+                    );
+                    node.built = true;
+                    let remote = self.remote_target(ks);
+                    let mut owners = self.cluster.objects[ks].owners.clone();
+                    owners.push(owner_id.clone());
+                    let sub = vars.map(|(v, _)| v);
+                    for r in out.resources {
+                        let mut obj_root = r.root;
+                        if let Some(v) = &sub {
+                            self.substitute(&mut obj_root, v, ks);
+                        }
+                        let obj = RenderedObject {
+                            root: obj_root,
+                            owner: Some(ks),
+                            owners: owners.clone(),
+                            tree: t,
+                            scope: Scope::Platform,
+                            tenant: None,
+                            synthesized: false,
+                        };
+                        if let Some(key) = &remote {
+                            let rc = self.remotes.get_mut(key).expect("remote cluster created");
+                            rc.objects.push(RenderedObject { owner: None, ..obj });
+                            continue;
+                        }
+                        if let Some(i) = self.add(obj) {
+                            node.rendered.push(i);
+                            if self.cluster.objects[i].flux_kind() == Some(FluxKind::Kustomization) {
+                                children.push(i);
+                            }
+                            if self.cluster.objects[i].flux_kind() == Some(FluxKind::ResourceSet) {
+                                children.extend(self.expand_resource_set(i));
+                            }
+                        }
+                    }
+                }
+            }
+            SourceResolution::Unmapped => {
+                let span = field_span(&root, &["spec", "sourceRef"]);
+                let sref = format!(
+                    "{}/{}",
+                    str_at(&root, &["spec", "sourceRef", "kind"]).unwrap_or("GitRepository"),
+                    str_at(&root, &["spec", "sourceRef", "name"]).unwrap_or("")
+                );
+                self.issue("SRC012", false, span, ks, "spec.sourceRef", format!("source {sref} is not mapped to a local tree: what {owner_id} renders is unknown (map it with --source)"));
+            }
+            SourceResolution::Missing => {}
+        }
+        self.cluster.kustomizations.push(node);
+        Followed::Done(children, chain)
+    }
+
+    /// Add a rendered object unless the same object is already known: a bootstrap object
+    /// rendered again by the root (the root manages itself) takes the renderer as owner.
+    fn add(&mut self, obj: RenderedObject) -> Option<usize> {
+        let id = obj.id();
+        if let Some(&i) = self.seen.get(&id) {
+            let existing = &mut self.cluster.objects[i];
+            if existing.owner.is_none() && !existing.synthesized && existing.owners.is_empty() {
+                existing.owner = obj.owner;
+                existing.owners = obj.owners;
+                return None;
+            }
+            if existing.owner.is_none() {
+                return None;
+            }
+            // A second copy from another Kustomization (SRC004's business): keep it, but do not
+            // follow a Flux object twice.
+            self.cluster.objects.push(obj);
+            return None;
+        }
+        self.cluster.objects.push(obj);
+        let i = self.cluster.objects.len() - 1;
+        self.seen.insert(id, i);
+        Some(i)
+    }
+
+    fn substitute(&mut self, root: &mut Node, vars: &Variables, ks: usize) {
+        if postbuild::substitution_disabled(root) || !postbuild::has_any_reference(root) {
+            return;
+        }
+        if vars.values.is_empty() && !vars.always {
+            return;
+        }
+        for p in postbuild::apply(root, vars, self.strict) {
+            let (error, msg) = match &p.error {
+                SubstError::Unset { name } if vars.complete => (
+                    self.strict,
+                    if self.strict {
+                        format!(
+                            "variable `{name}` is not set and has no default: kustomize-controller fails with \"variable not set (strict mode)\""
+                        )
+                    } else {
+                        format!("variable `{name}` is not set and has no default: it becomes an empty string")
+                    },
+                ),
+                SubstError::Unset { .. } => continue,
+                SubstError::Syntax(m) => (true, format!("post-build substitution fails: {m}")),
+            };
+            self.issue("SRC007", error, p.span, ks, &p.field, msg);
+        }
+    }
+
+    /// The literal `spec.resources` of a ResourceSet are rendered objects; templated ones are
+    /// opaque (an info). Returns the Flux Kustomizations among them.
+    fn expand_resource_set(&mut self, rs: usize) -> Vec<usize> {
+        let root = self.cluster.objects[rs].root.clone();
+        let templated = root.get_path(&["spec", "inputs"]).is_some()
+            || root.get_path(&["spec", "inputsFrom"]).is_some()
+            || root.get_path(&["spec", "resourcesTemplate"]).is_some();
+        let mut owners = self.cluster.objects[rs].owners.clone();
+        owners.push(self.cluster.objects[rs].id());
+        let tree = self.cluster.objects[rs].tree;
+        if templated {
+            let span = field_span(&root, &["spec", "inputs"]);
+            self.issue(
+                "SRC012",
+                false,
+                span,
+                rs,
+                "spec.inputs",
+                format!("{} is templated from inputs: its resources are not rendered", self.cluster.objects[rs].id()),
+            );
+            return Vec::new();
+        }
+        let mut children = Vec::new();
+        for r in root.get_path(&["spec", "resources"]).and_then(Node::as_seq).unwrap_or_default() {
+            let mut r = r.clone();
+            if ObjectView::new(&r).is_some_and(|v| v.namespace().is_none()) {
+                set_namespace(&mut r, self.cluster.objects[rs].namespace());
+            }
+            let obj = RenderedObject {
+                root: r,
+                owner: Some(rs),
+                owners: owners.clone(),
+                tree,
+                scope: Scope::Platform,
+                tenant: None,
+                synthesized: false,
+            };
+            if let Some(i) = self.add(obj) {
+                if self.cluster.objects[i].flux_kind() == Some(FluxKind::Kustomization) {
+                    children.push(i);
+                }
+            }
+        }
+        children
+    }
+
+    /// For a Kustomization with `spec.kubeConfig`, the key of the remote cluster it applies to
+    /// (created on first use).
+    fn remote_target(&mut self, ks: usize) -> Option<String> {
+        let obj = &self.cluster.objects[ks];
+        let kc = obj.root.get_path(&["spec", "kubeConfig"])?;
+        let secret = str_at(kc, &["secretRef", "name"]).or_else(|| str_at(kc, &["configMapRef", "name"])).unwrap_or("");
+        let ns = obj.namespace().to_string();
+        let key = format!("{ns}/{secret}");
+        if !self.remotes.contains_key(&key) {
+            let (path, _) = normalize_path(str_at(&obj.root, &["spec", "path"]).unwrap_or(""));
+            let dir = path.rsplit_once('/').map_or(path.as_str(), |(d, _)| d).to_string();
+            let mut remote = Cluster {
+                name: ns.clone(),
+                path: dir,
+                entry: crate::model::EntryKind::Remote,
+                entry_span: kc.span,
+                hub: Some(self.cluster.name.clone()),
+                ..self.empty_like()
+            };
+            remote.flux_version = self.cluster.flux_version.clone();
+            self.remotes.insert(key.clone(), remote);
+        }
+        Some(key)
+    }
+
+    fn empty_like(&self) -> Cluster {
+        Cluster {
+            name: String::new(),
+            path: String::new(),
+            entry: self.cluster.entry,
+            entry_span: self.cluster.entry_span,
+            flux_version: FluxVersion { value: String::new(), from: crate::model::VersionFrom::Assumed },
+            controllers: crate::controllers::ControllerConfig::default(),
+            lockdown: crate::model::Lockdown::default(),
+            objects: Vec::new(),
+            kustomizations: Vec::new(),
+            tenants: BTreeMap::new(),
+            namespace_tenant: BTreeMap::new(),
+            platform_namespaces: self.cluster.platform_namespaces.clone(),
+            preexisting_namespaces: self.cluster.preexisting_namespaces.clone(),
+            build_issues: Vec::<BuildIssue>::new(),
+            issues: Vec::new(),
+            platform_tenant_labels: Vec::new(),
+            hub: None,
+        }
+    }
+
+    fn issue(&mut self, code: &'static str, error: bool, span: Span, object: usize, field: &str, message: String) {
+        self.cluster.issues.push(FleetIssue {
+            code,
+            error,
+            span,
+            message,
+            object: Some(object),
+            field: field.to_string(),
+        });
+    }
+}
+
+enum Followed {
+    Deferred,
+    Done(Vec<usize>, Vec<(TreeIndex, String)>),
+}
+
+fn set_namespace(root: &mut Node, ns: &str) {
+    let span = root.span;
+    if let Some(fleetlint_yaml::NodeKind::Map(entries)) = root.get_mut("metadata").map(|m| &mut m.kind) {
+        entries.push(fleetlint_yaml::Entry { key: Node::string("namespace", span), value: Node::string(ns, span) });
+    }
+}
+
+/// ConfigMap `data` (and Secret `stringData`/base64 `data`) into `values`.
+fn read_data(root: &Node, secret: bool, values: &mut BTreeMap<String, String>) {
+    for (key, b64) in [("data", secret), ("stringData", false)] {
+        for e in root.get(key).and_then(Node::as_map).unwrap_or_default() {
+            let (Some(k), Some(v)) = (e.key.as_str(), e.value.as_str()) else { continue };
+            let v = if b64 { postbuild::decode_base64(v) } else { Some(v.to_string()) };
+            if let Some(v) = v {
+                values.insert(k.to_string(), v.replace('\n', ""));
+            }
+        }
+    }
+}
+
+/// Whether kustomize-controller substitutes strictly: on by default since Flux 2.9, or with the
+/// `StrictPostBuildSubstitutions` feature gate.
+fn strict_substitution(cluster: &Cluster) -> bool {
+    let gate =
+        cluster.controllers.feature_gates.iter().rev().find(|g| g.controller == "kustomize-controller").and_then(|g| {
+            g.value
+                .split(',')
+                .find_map(|kv| kv.trim().strip_prefix("StrictPostBuildSubstitutions=").map(|v| v == "true"))
+        });
+    gate.unwrap_or_else(|| cluster.flux_version.minor().is_none_or(|v| v >= (2, 9)))
+}
