@@ -210,7 +210,7 @@ fn is_base60(s: &str) -> bool {
         })
 }
 
-fn quote_str(s: &str) -> String {
+pub(crate) fn quote_str(s: &str) -> String {
     use fleetlint_yaml::scalar::{is_ambiguous, resolve_kyaml};
     let non_string = resolve_kyaml(s, ScalarStyle::Plain, None) != ScalarValue::Str
         || is_ambiguous(s, ScalarStyle::Plain, None)

@@ -13,12 +13,15 @@
 pub mod generated;
 pub mod patch;
 
+mod buildmeta;
+mod crds;
 mod emit;
 mod fieldspec;
 mod generator;
 mod issue;
 mod kustfile;
 mod nameref;
+mod openapi;
 mod order;
 mod patches;
 mod replacements;
@@ -33,3 +36,4 @@ pub use issue::{BuildIssue, BuildIssueKind};
 pub use kustfile::{KUSTOMIZATION_FILE_NAMES, Kustomization};
 pub use resolver::{BuildOutput, Resolver};
 pub use resource::Resource;
+pub use resource::is_builtin_cluster_scoped;

@@ -4,6 +4,7 @@
 
 use fleetlint_yaml::{Node, Span};
 
+use crate::patch::SchemaSource;
 use crate::patch::strategic::{SmpOptions, SmpOutcome, apply_smp_to_resource};
 
 /// Whether a patch's documents are one JSON 6902 operation list rather than strategic-merge
@@ -19,8 +20,9 @@ pub(crate) fn apply_strategic_merge(
     patch: &Node,
     allow_name_change: bool,
     allow_kind_change: bool,
+    schemas: SchemaSource,
 ) -> Result<bool, (String, Span)> {
-    let options = SmpOptions { allow_name_change, allow_kind_change };
+    let options = SmpOptions { allow_name_change, allow_kind_change, schemas };
     match apply_smp_to_resource(target, patch, options) {
         Ok(SmpOutcome::Deleted) => Ok(true),
         Ok(SmpOutcome::Merged) => Ok(false),

@@ -7,16 +7,23 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use fleetlint_yaml::{FileId, LoadedTree, Node, SourceDb, Span, parse_yaml};
+use fleetlint_yaml::{FileId, LoadedTree, Node, SourceDb, Span};
 
-use crate::fieldspec::{FieldSpec, TransformerConfig, builtin};
+use crate::buildmeta::{self, BuildMetadata, Origin, path_join};
+use crate::fieldspec::{TransformerConfig, builtin};
 use crate::generator::{self, GenOptions};
 use crate::issue::{BuildIssue, BuildIssueKind};
 use crate::kustfile::{KUSTOMIZATION_FILE_NAMES, Kustomization};
-use crate::resource::{Behavior, ResId, Resource, set_entry};
-use crate::selector::Selector;
-use crate::transform::{self, ImageSpec, ReplicaSpec, Spanned, pairs};
-use crate::{nameref, order, patches, replacements, vars};
+use crate::openapi::{self, OpenApi};
+use crate::patch::SchemaSource;
+use crate::resource::Resource;
+use crate::{nameref, order, vars};
+
+mod acc;
+mod fields;
+mod transformers;
+
+use acc::{Acc, absorb_generated};
 
 /// The result of building one directory.
 #[derive(Clone, Debug, Default)]
@@ -38,48 +45,16 @@ impl BuildOutput {
     }
 }
 
-/// What a directory accumulates before the final, top-level-only steps.
-#[derive(Clone, Debug, Default)]
-struct Acc {
-    resources: Vec<Resource>,
-    config: TransformerConfig,
-    vars: Vec<vars::Var>,
-    issues: Vec<BuildIssue>,
-    incomplete: bool,
-    /// A cycle through an ancestor was hit: the result depends on the path taken.
-    cyclic: bool,
-}
-
-impl Acc {
-    fn fatal(&mut self, span: Span, msg: impl Into<String>) {
-        self.issues.push(BuildIssue::invalid(span, true, msg));
-    }
-
-    fn append(&mut self, r: Resource, span: Span) {
-        let id = r.cur_id();
-        if self.resources.iter().any(|o| o.cur_id().equals(&id)) {
-            self.fatal(span, format!("may not add resource with an already registered id: {}", id.describe()));
-            return;
-        }
-        self.resources.push(r);
-    }
-
-    fn absorb(&mut self, other: &Acc, span: Span) {
-        for r in &other.resources {
-            self.append(r.clone(), span);
-        }
-        self.config.merge(&other.config);
-        for v in &other.vars {
-            vars::merge_var(&mut self.vars, v.clone(), &mut self.issues);
-        }
-        self.issues.extend(other.issues.iter().cloned());
-        self.incomplete |= other.incomplete;
-        self.cyclic |= other.cyclic;
-    }
-}
-
 /// A cached accumulation: `Err(empty)` when the directory has no kustomization file.
 type AccResult = Arc<Result<Acc, Vec<BuildIssue>>>;
+
+/// What a kustomization is accumulated with: the path it was reached through from the
+/// accumulating directory (origins are relative to that directory), and the build's schemas.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    prefix: &'a str,
+    schema: SchemaSource,
+}
 
 /// Resolves kustomizations of one loaded tree. Thread-safe; results are cached per directory,
 /// so a base shared by many overlays is resolved once.
@@ -89,7 +64,8 @@ pub struct Resolver<'t> {
     yaml: HashMap<&'t str, usize>,
     other: HashSet<&'t str>,
     dirs: HashSet<String>,
-    acc_cache: Mutex<HashMap<String, AccResult>>,
+    /// Accumulations by directory and schema source ([`SchemaSource::id`]).
+    acc_cache: Mutex<HashMap<(String, usize), AccResult>>,
     out_cache: Mutex<HashMap<String, Arc<BuildOutput>>>,
 }
 
@@ -214,13 +190,12 @@ impl<'t> Resolver<'t> {
             }
             _ => {}
         }
-        let acc = self.accumulate_dir(dir, &mut Vec::new());
+        let k = self.load_kustomization(dir).ok();
+        let (schema, schema_issue) = self.top_schema(k.as_ref());
+        let acc = self.accumulate_dir(dir, &mut Vec::new(), schema);
         match &*acc {
             Err(issues) => BuildOutput { resources: Vec::new(), issues: issues.clone(), incomplete: true },
-            Ok(acc) => {
-                let k = self.load_kustomization(dir).ok();
-                self.finish(acc.clone(), k.as_ref())
-            }
+            Ok(acc) => self.finish(acc.clone(), k.as_ref(), schema_issue),
         }
     }
 
@@ -228,15 +203,28 @@ impl<'t> Resolver<'t> {
     /// without a kustomization file). Not cached.
     #[must_use]
     pub fn build_kustomization(&self, k: &Kustomization) -> BuildOutput {
+        self.build_kustomization_with(k, Vec::new())
+    }
+
+    /// Build an in-memory kustomization whose resources start with `seed` (objects that exist
+    /// only in memory, such as the bootstrap objects Flux would generate for a placeholder
+    /// `gotk-sync.yaml`); its transformers and patches then apply to them as to any resource.
+    #[must_use]
+    pub fn build_kustomization_with(&self, k: &Kustomization, seed: Vec<Node>) -> BuildOutput {
         let mut acc = Acc::default();
+        for root in seed {
+            let span = root.span;
+            acc.append(Resource::new(root), span);
+        }
         let mut stack = vec![k.dir.clone()];
-        self.accumulate_target(k, &mut acc, &mut stack);
-        self.finish(acc, Some(k))
+        let (schema, schema_issue) = self.top_schema(Some(k));
+        self.accumulate_target(k, &mut acc, &mut stack, Scope { prefix: "", schema });
+        self.finish(acc, Some(k), schema_issue)
     }
 
     /// The final steps kustomize runs only at the top: hash suffixes, name references, vars,
-    /// dropping local-config objects, sorting.
-    fn finish(&self, mut acc: Acc, k: Option<&Kustomization>) -> BuildOutput {
+    /// dropping local-config objects, sorting, build metadata.
+    fn finish(&self, mut acc: Acc, k: Option<&Kustomization>, schema_issue: Option<BuildIssue>) -> BuildOutput {
         let span = k.and_then(|k| k.file).map_or(Span::default(), |f| self.file_span(f));
         for r in &mut acc.resources {
             if r.needs_hash {
@@ -265,6 +253,15 @@ impl<'t> Resolver<'t> {
             let (first, last) = (list("orderFirst"), list("orderLast"));
             order::sort_legacy(&mut acc.resources, first.as_deref(), last.as_deref());
         }
+        let build_metadata = BuildMetadata::of(k);
+        issues.extend(buildmeta::check(&acc.resources, &build_metadata));
+        buildmeta::finish(&mut acc.resources, &build_metadata);
+        issues.extend(schema_issue);
+        let top_openapi = k.and_then(|k| OpenApi::of(k).ok().flatten());
+        let top_dir = k.map_or("", |k| k.dir.as_str());
+        let nested = openapi::nested_issues(top_openapi.as_ref(), top_dir, &acc.openapi);
+        acc.incomplete |= !nested.is_empty();
+        issues.extend(nested);
         dedup_issues(&mut issues);
         let incomplete = acc.incomplete || issues.iter().any(|i| i.fatal);
         BuildOutput { resources: acc.resources, issues, incomplete }
@@ -315,8 +312,9 @@ impl<'t> Resolver<'t> {
 
     /// Accumulate a (non-component) kustomization directory. `Err(empty)` means there is no
     /// kustomization file.
-    fn accumulate_dir(&self, dir: &str, stack: &mut Vec<String>) -> AccResult {
-        if let Some(hit) = self.acc_cache.lock().expect("cache lock").get(dir) {
+    fn accumulate_dir(&self, dir: &str, stack: &mut Vec<String>, schema: SchemaSource) -> AccResult {
+        let key = (dir.to_string(), schema.id());
+        if let Some(hit) = self.acc_cache.lock().expect("cache lock").get(&key) {
             return hit.clone();
         }
         let result = match self.load_kustomization(dir) {
@@ -329,7 +327,7 @@ impl<'t> Resolver<'t> {
             Ok(k) => {
                 let mut acc = Acc::default();
                 stack.push(dir.to_string());
-                self.accumulate_target(&k, &mut acc, stack);
+                self.accumulate_target(&k, &mut acc, stack, Scope { prefix: "", schema });
                 stack.pop();
                 Ok(acc)
             }
@@ -337,7 +335,7 @@ impl<'t> Resolver<'t> {
         let cyclic = matches!(&result, Ok(a) if a.cyclic);
         let result = Arc::new(result);
         if !cyclic {
-            self.acc_cache.lock().expect("cache lock").insert(dir.to_string(), result.clone());
+            self.acc_cache.lock().expect("cache lock").insert(key, result.clone());
         }
         result
     }
@@ -376,7 +374,12 @@ impl<'t> Resolver<'t> {
         Ok(f.yaml.documents.iter().map(|d| d.root.clone()).filter(|r| !r.is_null()).collect())
     }
 
-    fn load_resource_file(&self, path: &str, span: Span, acc: &mut Acc) {
+    fn load_resource_file(&self, path: &str, span: Span, acc: &mut Acc, origin: &Origin) {
+        let new = |root: Node| {
+            let mut r = Resource::new(root);
+            r.origin = Some(origin.clone());
+            r
+        };
         let docs = match self.documents(path, span) {
             Ok(d) => d,
             Err(e) => {
@@ -399,7 +402,7 @@ impl<'t> Resolver<'t> {
                     .is_some_and(|k| k.ends_with("List") && doc.get("items").is_some())
             {
                 for item in doc.get("items").and_then(Node::as_seq).unwrap_or_default() {
-                    acc.append(Resource::new(item.clone()), span);
+                    acc.append(new(item.clone()), span);
                 }
                 continue;
             }
@@ -407,7 +410,7 @@ impl<'t> Resolver<'t> {
                 acc.fatal(doc.span, format!("{path}: missing kind in resource"));
                 continue;
             }
-            acc.append(Resource::new(doc), span);
+            acc.append(new(doc), span);
         }
     }
 
@@ -440,7 +443,14 @@ impl<'t> Resolver<'t> {
         stack.iter().any(|visited| under(candidate, visited))
     }
 
-    fn accumulate_resources(&self, k: &Kustomization, list: &[(String, Span)], acc: &mut Acc, stack: &mut Vec<String>) {
+    fn accumulate_resources(
+        &self,
+        k: &Kustomization,
+        list: &[(String, Span)],
+        acc: &mut Acc,
+        stack: &mut Vec<String>,
+        scope: Scope<'_>,
+    ) {
         for (path, span) in list {
             let Some(full) = self.entry_dir(k, path, *span, acc) else {
                 if is_remote(path) {
@@ -450,16 +460,16 @@ impl<'t> Resolver<'t> {
                 continue;
             };
             if self.yaml.contains_key(full.as_str()) || self.other.contains(full.as_str()) {
-                self.load_resource_file(&full, *span, acc);
+                self.load_resource_file(&full, *span, acc, &Origin::file(scope.prefix, path));
             } else if self.dirs.contains(&full) {
                 if Self::cycle_check(stack, &full) {
                     acc.fatal(*span, format!("cycle detected: {path} contains or is an already visited directory"));
                     acc.cyclic = true;
                     continue;
                 }
-                let sub = self.accumulate_dir(&full, stack);
+                let sub = self.accumulate_dir(&full, stack, scope.schema);
                 match &*sub {
-                    Ok(sub) => acc.absorb(sub, *span),
+                    Ok(sub) => acc.absorb(sub, *span, &path_join(scope.prefix, path)),
                     Err(issues) if issues.is_empty() => {
                         acc.fatal(
                             *span,
@@ -483,10 +493,11 @@ impl<'t> Resolver<'t> {
         }
     }
 
-    fn accumulate_target(&self, k: &Kustomization, acc: &mut Acc, stack: &mut Vec<String>) {
+    fn accumulate_target(&self, k: &Kustomization, acc: &mut Acc, stack: &mut Vec<String>, scope: Scope<'_>) {
+        self.check_openapi(k, acc);
         let mut resources = k.str_list("resources");
         resources.extend(k.str_list("bases"));
-        self.accumulate_resources(k, &resources, acc, stack);
+        self.accumulate_resources(k, &resources, acc, stack, scope);
 
         for (path, span) in k.str_list("configurations") {
             let Some(full) = self.entry_dir(k, &path, span, acc) else { continue };
@@ -499,16 +510,11 @@ impl<'t> Resolver<'t> {
                 Err(e) => acc.issues.push(e),
             }
         }
-        if let Some(crds) = k.root.get("crds").filter(|n| !n.is_null()) {
-            acc.issues.push(BuildIssue::invalid(
-                crds.span,
-                false,
-                "crds: name references into custom resources are not modelled",
-            ));
-            acc.incomplete = true;
+        for (path, span) in k.str_list("crds") {
+            self.load_crds(k, &path, span, acc);
         }
 
-        self.run_generators(k, acc);
+        self.run_generators(k, acc, scope);
 
         for (path, span) in k.str_list("components") {
             let Some(full) = self.entry_dir(k, &path, span, acc) else {
@@ -537,7 +543,8 @@ impl<'t> Resolver<'t> {
             match self.load_kustomization(&full) {
                 Ok(ck) if ck.is_component() => {
                     stack.push(full.clone());
-                    self.accumulate_target(&ck, acc, stack);
+                    let prefix = path_join(scope.prefix, &path);
+                    self.accumulate_target(&ck, acc, stack, Scope { prefix: &prefix, schema: scope.schema });
                     stack.pop();
                 }
                 Ok(_) => acc.fatal(span, format!("expected kind 'Component' for path '{path}'")),
@@ -549,7 +556,15 @@ impl<'t> Resolver<'t> {
             }
         }
 
-        self.run_transformers(k, acc);
+        self.run_transformers(k, acc, scope.schema);
+        let kust_file = self.kust_file_name(k);
+        let ran: Vec<Origin> = buildmeta::configured_transformers(k)
+            .into_iter()
+            .map(|kind| Origin::builtin(scope.prefix, &kust_file, kind))
+            .collect();
+        for r in &mut acc.resources {
+            r.transformations.extend(ran.iter().cloned());
+        }
 
         for key in ["transformers", "generators", "validators"] {
             if let Some(n) = k.root.get(key).filter(|n| n.as_seq().is_some_and(|s| !s.is_empty())) {
@@ -578,277 +593,23 @@ impl<'t> Resolver<'t> {
         }
     }
 
-    fn run_generators(&self, k: &Kustomization, acc: &mut Acc) {
+    fn run_generators(&self, k: &Kustomization, acc: &mut Acc, scope: Scope<'_>) {
         let global = GenOptions::from_node(k.root.get("generatorOptions"));
         let read = |p: &str| self.read_file(p);
-        for (key, secret) in [("configMapGenerator", false), ("secretGenerator", true)] {
+        let kust_file = self.kust_file_name(k);
+        for (key, secret, kind) in
+            [("configMapGenerator", false, "ConfigMapGenerator"), ("secretGenerator", true, "SecretGenerator")]
+        {
             for entry in k.seq(key) {
-                let Some(r) = generator::generate(secret, entry, &k.dir, &global, &read, &mut acc.issues) else {
+                let Some(mut r) = generator::generate(secret, entry, &k.dir, &global, &read, &mut acc.issues) else {
                     continue;
                 };
+                // kustomize keeps an origin annotation a generator's options wrote
+                if r.root.get_path(&["metadata", "annotations", buildmeta::ORIGIN_ANNOTATION]).is_none() {
+                    r.origin = Some(Origin::builtin(scope.prefix, &kust_file, kind));
+                }
                 absorb_generated(acc, r, entry.span);
             }
-        }
-    }
-
-    fn patch_docs(&self, k: &Kustomization, entry: &Node, acc: &mut Acc) -> Option<Vec<Node>> {
-        if let Some(p) = entry.get("path").and_then(Node::as_str) {
-            let span = entry.get("path").map_or(entry.span, |n| n.span);
-            let full = self.entry_dir(k, p, span, acc)?;
-            return self.docs_any(&full, span, acc);
-        }
-        if let Some(inline) = entry.get("patch") {
-            return Some(inline_docs(inline));
-        }
-        acc.fatal(entry.span, "patch has neither path nor patch");
-        None
-    }
-
-    /// Documents of a file given by path, reading non-`.yaml` files (JSON patches) from disk.
-    fn docs_any(&self, full: &str, span: Span, acc: &mut Acc) -> Option<Vec<Node>> {
-        if self.yaml.contains_key(full) {
-            return match self.documents(full, span) {
-                Ok(d) => Some(d),
-                Err(e) => {
-                    acc.issues.push(e);
-                    None
-                }
-            };
-        }
-        match self.read_file(full) {
-            Ok(bytes) => {
-                let text = String::from_utf8_lossy(&bytes);
-                let parsed = parse_yaml(span.file, &text, &fleetlint_yaml::Limits::default());
-                if parsed.is_broken() {
-                    acc.fatal(span, format!("{full}: invalid YAML"));
-                    return None;
-                }
-                Some(parsed.documents.into_iter().map(|d| respan(d.root, span)).filter(|r| !r.is_null()).collect())
-            }
-            Err(e) => {
-                acc.fatal(span, format!("{full}: {e}"));
-                None
-            }
-        }
-    }
-
-    fn run_transformers(&self, k: &Kustomization, acc: &mut Acc) {
-        let tc = effective_config(&acc.config).into_owned();
-
-        // patchesStrategicMerge
-        for entry in k.seq("patchesStrategicMerge") {
-            let Some(text) = entry.as_str() else { continue };
-            let docs = if !text.contains('\n') && !text.trim_start().starts_with('{') {
-                let Some(full) = self.entry_dir(k, text, entry.span, acc) else { continue };
-                match self.docs_any(&full, entry.span, acc) {
-                    Some(d) => d,
-                    None => continue,
-                }
-            } else {
-                inline_docs(entry)
-            };
-            for d in docs {
-                apply_smp_by_id(acc, &d, entry.span, false, false);
-            }
-        }
-
-        // patches
-        for entry in k.seq("patches") {
-            let Some(docs) = self.patch_docs(k, entry, acc) else { continue };
-            let opts = entry.get("options");
-            let allow_name = opts.and_then(|o| o.get("allowNameChange")).and_then(Node::as_bool).unwrap_or(false);
-            let allow_kind = opts.and_then(|o| o.get("allowKindChange")).and_then(Node::as_bool).unwrap_or(false);
-            let target = entry.get("target").filter(|t| !t.is_null());
-            let json = patches::is_json6902(&docs);
-            match (target, json) {
-                (None, true) => acc.fatal(entry.span, "must specify a target for JSON patch"),
-                (None, false) => {
-                    for d in &docs {
-                        apply_smp_by_id(acc, d, entry.span, allow_name, allow_kind);
-                    }
-                }
-                (Some(t), json) => {
-                    let sel = match Selector::from_node(t) {
-                        Ok(s) => s,
-                        Err(e) => {
-                            acc.fatal(t.span, format!("invalid patch target: {e}"));
-                            continue;
-                        }
-                    };
-                    let selected: Vec<usize> =
-                        (0..acc.resources.len()).filter(|&i| sel.matches(&acc.resources[i])).collect();
-                    if selected.is_empty() {
-                        acc.issues.push(BuildIssue {
-                            kind: BuildIssueKind::PatchTargetUnmatched,
-                            message: "patch target matches no resource".into(),
-                            span: t.span,
-                            fatal: false,
-                        });
-                        continue;
-                    }
-                    if json {
-                        for i in selected {
-                            let r = &mut acc.resources[i];
-                            r.store_previous_id();
-                            if let Err((e, _)) = patches::apply_json6902(&mut r.root, &docs[0]) {
-                                acc.issues.push(BuildIssue::invalid(
-                                    entry.span,
-                                    true,
-                                    format!("JSON patch failed: {e}"),
-                                ));
-                            }
-                        }
-                    } else {
-                        for d in &docs {
-                            apply_smp_to(acc, &selected, d, entry.span, allow_name, allow_kind);
-                        }
-                    }
-                }
-            }
-        }
-
-        if let Some((ns, span)) = k.str_field("namespace").filter(|(s, _)| !s.is_empty()) {
-            let issues = transform::namespace(&mut acc.resources, &Spanned { text: ns.to_string(), span }, &tc);
-            acc.issues.extend(issues);
-        }
-        if let Some((p, span)) = k.str_field("namePrefix").filter(|(s, _)| !s.is_empty()) {
-            transform::name_affix(&mut acc.resources, &Spanned { text: p.to_string(), span }, false, &tc.name_prefix);
-        }
-        if let Some((p, span)) = k.str_field("nameSuffix").filter(|(s, _)| !s.is_empty()) {
-            transform::name_affix(&mut acc.resources, &Spanned { text: p.to_string(), span }, true, &tc.name_suffix);
-        }
-
-        // labels, then commonLabels
-        for entry in k.seq("labels") {
-            let pairs = pairs(entry.get("pairs"));
-            let mut specs: Vec<FieldSpec> = entry
-                .get("fields")
-                .and_then(Node::as_seq)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(FieldSpec::from_node)
-                .collect();
-            let flag = |key: &str| entry.get(key).and_then(Node::as_bool).unwrap_or(false);
-            if flag("includeSelectors") {
-                merge_specs(&mut specs, &tc.common_labels);
-            } else {
-                merge_specs(
-                    &mut specs,
-                    &[FieldSpec {
-                        gvk: Default::default(),
-                        path: crate::fieldspec::split_path("metadata/labels"),
-                        path_text: "metadata/labels".into(),
-                        create: true,
-                    }],
-                );
-                if flag("includeTemplates") {
-                    merge_specs(&mut specs, &tc.template_labels);
-                }
-            }
-            transform::set_map_fields(&mut acc.resources, &pairs, &specs, entry.span);
-        }
-        if let Some(cl) = k.root.get("commonLabels") {
-            transform::set_map_fields(&mut acc.resources, &pairs(Some(cl)), &tc.common_labels, cl.span);
-        }
-        if let Some(ca) = k.root.get("commonAnnotations") {
-            transform::set_map_fields(&mut acc.resources, &pairs(Some(ca)), &tc.common_annotations, ca.span);
-        }
-
-        // patchesJson6902
-        for entry in k.seq("patchesJson6902") {
-            let Some(docs) = self.patch_docs(k, entry, acc) else { continue };
-            let Some(t) = entry.get("target") else {
-                acc.fatal(entry.span, "must specify a target for patch");
-                continue;
-            };
-            let sel = match Selector::from_node(t) {
-                Ok(s) => s,
-                Err(e) => {
-                    acc.fatal(t.span, format!("invalid patch target: {e}"));
-                    continue;
-                }
-            };
-            let ops = docs.into_iter().next().unwrap_or_else(|| crate::fieldspec::null_node(entry.span));
-            for i in 0..acc.resources.len() {
-                if sel.matches(&acc.resources[i])
-                    && let Err((e, _)) = patches::apply_json6902(&mut acc.resources[i].root, &ops)
-                {
-                    acc.issues.push(BuildIssue::invalid(entry.span, true, format!("JSON patch failed: {e}")));
-                }
-            }
-        }
-
-        for entry in k.seq("replicas") {
-            let name = entry.get("name").and_then(Node::as_str).unwrap_or("").to_string();
-            let count_node = entry.get("count");
-            let count = match count_node.map(|n| n.to_json()) {
-                Some(serde_json::Value::Number(n)) if n.as_i64().is_some() => n.as_i64().unwrap_or(0),
-                None => 0,
-                _ => {
-                    acc.fatal(entry.span, "replicas: count must be an integer");
-                    continue;
-                }
-            };
-            let spec =
-                ReplicaSpec { name, count, span: entry.span, count_span: count_node.map_or(entry.span, |n| n.span) };
-            if let Some(issue) = transform::replicas(&mut acc.resources, &spec, &tc.replicas) {
-                acc.issues.push(issue);
-            }
-        }
-
-        let mut images = Vec::new();
-        for entry in k.seq("images").iter().chain(k.seq("imageTags")) {
-            let get = |key: &str| -> Result<Option<String>, ()> {
-                match entry.get(key) {
-                    None => Ok(None),
-                    Some(n) if n.is_null() => Ok(None),
-                    Some(n) => match n.as_scalar() {
-                        Some(s) if s.value == fleetlint_yaml::ScalarValue::Str => Ok(Some(s.text.to_string())),
-                        _ => Err(()),
-                    },
-                }
-            };
-            match (get("name"), get("newName"), get("newTag"), get("digest")) {
-                (Ok(name), Ok(new_name), Ok(new_tag), Ok(digest)) => images.push(ImageSpec {
-                    matcher: transform::image_regex(&name.unwrap_or_default()),
-                    new_name,
-                    new_tag,
-                    digest,
-                    span: entry.span,
-                }),
-                _ => acc.fatal(entry.span, "invalid image entry: values must be strings (quote numeric tags)"),
-            }
-        }
-        transform::images(&mut acc.resources, &images);
-
-        if !k.seq("replacements").is_empty() {
-            let mut list = Vec::new();
-            for entry in k.seq("replacements") {
-                if let Some(p) = entry.get("path").and_then(Node::as_str) {
-                    let span = entry.get("path").map_or(entry.span, |n| n.span);
-                    let Some(full) = self.entry_dir(k, p, span, acc) else { continue };
-                    if let Some(docs) = self.docs_any(&full, span, acc) {
-                        for d in docs {
-                            match d.as_seq() {
-                                Some(items) => list.extend(items.iter().cloned()),
-                                None => list.push(d),
-                            }
-                        }
-                    }
-                } else {
-                    list.push(entry.clone());
-                }
-            }
-            let issues = replacements::apply(&mut acc.resources, &list);
-            acc.issues.extend(issues);
-        }
-    }
-}
-
-fn merge_specs(into: &mut Vec<FieldSpec>, more: &[FieldSpec]) {
-    for fs in more {
-        if !into.contains(fs) {
-            into.push(fs.clone());
         }
     }
 }
@@ -875,149 +636,6 @@ fn effective_config(extra: &TransformerConfig) -> Cow<'static, TransformerConfig
 fn dedup_issues(issues: &mut Vec<BuildIssue>) {
     let mut seen = HashSet::new();
     issues.retain(|i| seen.insert((i.span, i.message.clone())));
-}
-
-/// Give every node of `node` the span `span` (for content read from files outside the db).
-fn respan(mut node: Node, span: Span) -> Node {
-    node.span = span;
-    match &mut node.kind {
-        fleetlint_yaml::NodeKind::Map(entries) => {
-            for e in entries {
-                e.key = respan(std::mem::replace(&mut e.key, crate::fieldspec::null_node(span)), span);
-                e.value = respan(std::mem::replace(&mut e.value, crate::fieldspec::null_node(span)), span);
-            }
-        }
-        fleetlint_yaml::NodeKind::Seq(items) => {
-            for i in items {
-                *i = respan(std::mem::replace(i, crate::fieldspec::null_node(span)), span);
-            }
-        }
-        fleetlint_yaml::NodeKind::Scalar(_) => {}
-    }
-    node
-}
-
-/// Parse an inline patch (a string scalar of the kustomization) into documents whose spans
-/// point into the kustomization file. Block scalars map line by line; other styles get the
-/// scalar's span.
-fn inline_docs(scalar: &Node) -> Vec<Node> {
-    let Some(s) = scalar.as_scalar() else {
-        // An inline patch written as a YAML mapping/sequence rather than a string.
-        return vec![scalar.clone()];
-    };
-    let parsed = parse_yaml(scalar.span.file, &s.text, &fleetlint_yaml::Limits::default());
-    parsed.documents.into_iter().map(|d| respan(d.root, scalar.span)).filter(|r| !r.is_null()).collect()
-}
-
-fn patch_id(d: &Node) -> ResId {
-    let r = Resource::new(d.clone());
-    r.cur_id()
-}
-
-fn apply_smp_by_id(acc: &mut Acc, patch: &Node, span: Span, allow_name: bool, allow_kind: bool) {
-    let id = patch_id(patch);
-    let matches: Vec<usize> =
-        (0..acc.resources.len()).filter(|&i| acc.resources[i].any_ids().any(|rid| rid.equals(&id))).collect();
-    match matches.len() {
-        1 => apply_smp_to(acc, &matches, patch, span, allow_name, allow_kind),
-        0 => acc.fatal(span, format!("no matches for Id {}; failed to find unique target for patch", id.describe())),
-        _ => acc
-            .fatal(span, format!("multiple matches for Id {}; failed to find unique target for patch", id.describe())),
-    }
-}
-
-fn apply_smp_to(acc: &mut Acc, selected: &[usize], patch: &Node, span: Span, allow_name: bool, allow_kind: bool) {
-    let mut deleted = Vec::new();
-    for &i in selected {
-        let r = &mut acc.resources[i];
-        if allow_name || allow_kind {
-            r.store_previous_id();
-        }
-        // kustomize gives the patch the target's apiVersion before merging.
-        let mut p = patch.clone();
-        if let Some(a) = r.root.get("apiVersion").cloned()
-            && p.get("apiVersion").is_some()
-        {
-            set_entry(&mut p, "apiVersion", a.clone(), a.span);
-        }
-        match patches::apply_strategic_merge(&mut r.root, &p, allow_name, allow_kind) {
-            Ok(true) => deleted.push(i),
-            Ok(false) => {}
-            Err((msg, at)) => {
-                acc.issues.push(BuildIssue::invalid(span, true, format!("strategic merge patch failed: {msg}")));
-                if at != span {
-                    acc.issues.push(BuildIssue::invalid(at, true, format!("strategic merge patch failed here: {msg}")));
-                }
-            }
-        }
-    }
-    for i in deleted.into_iter().rev() {
-        acc.resources.remove(i);
-    }
-}
-
-fn absorb_generated(acc: &mut Acc, mut r: Resource, span: Span) {
-    let id = r.cur_id();
-    let matches: Vec<usize> =
-        (0..acc.resources.len()).filter(|&i| acc.resources[i].any_ids().any(|rid| rid.equals(&id))).collect();
-    match (matches.len(), r.behavior) {
-        (0, Behavior::Create) => acc.resources.push(r),
-        (0, _) => acc.fatal(span, format!("id {} does not exist; cannot merge or replace", id.describe())),
-        (1, Behavior::Create) => {
-            acc.fatal(span, format!("id {} exists; behavior must be merge or replace", id.describe()));
-        }
-        (1, behavior) => {
-            let old = &acc.resources[matches[0]];
-            // CopyMergeMetaDataFieldsFrom: labels and annotations merged (new wins), the old
-            // name and namespace kept, with the old identity history.
-            for key in ["labels", "annotations"] {
-                if let Some(old_map) = old.root.get_path(&["metadata", key]).and_then(Node::as_map) {
-                    let meta = crate::resource::ensure_map_entry(&mut r.root, "metadata", span);
-                    let m = crate::resource::ensure_map_entry(meta, key, span);
-                    for e in old_map {
-                        let k = e.key.as_str().unwrap_or("");
-                        if m.get(k).is_none() {
-                            set_entry(m, k, e.value.clone(), e.key.span);
-                        }
-                    }
-                }
-            }
-            if let Some(n) = old.root.get_path(&["metadata", "name"]).cloned() {
-                let meta = crate::resource::ensure_map_entry(&mut r.root, "metadata", span);
-                set_entry(meta, "name", n.clone(), n.span);
-            }
-            let meta = crate::resource::ensure_map_entry(&mut r.root, "metadata", span);
-            match old.root.get_path(&["metadata", "namespace"]).cloned() {
-                Some(n) => set_entry(meta, "namespace", n.clone(), n.span),
-                None => crate::resource::remove_entry(meta, "namespace"),
-            }
-            if behavior == Behavior::Merge {
-                for key in ["data", "binaryData"] {
-                    if let Some(old_map) = old.root.get(key).and_then(Node::as_map) {
-                        let m = crate::resource::ensure_map_entry(&mut r.root, key, span);
-                        let mut merged: Vec<fleetlint_yaml::Entry> = old_map.to_vec();
-                        for e in m.as_map().unwrap_or_default() {
-                            let k = e.key.as_str().unwrap_or("");
-                            if let Some(x) = merged.iter_mut().find(|x| x.key.as_str() == Some(k)) {
-                                *x = e.clone();
-                            } else {
-                                merged.push(e.clone());
-                            }
-                        }
-                        m.kind = fleetlint_yaml::NodeKind::Map(merged);
-                    }
-                }
-            }
-            r.prev_ids = old.prev_ids.clone();
-            r.prefixes = old.prefixes.clone();
-            r.suffixes = old.suffixes.clone();
-            r.ref_var_names = old.ref_var_names.clone();
-            r.needs_hash = r.needs_hash || old.needs_hash;
-            r.behavior = Behavior::Create;
-            acc.resources[matches[0]] = r;
-        }
-        _ => acc.fatal(span, format!("found multiple objects that could accept merge of {}", id.describe())),
-    }
 }
 
 #[cfg(test)]

@@ -43,6 +43,14 @@ impl Gvk {
     }
 }
 
+/// Whether kustomize knows `kind` (of `api_version`, any version) as a built-in cluster-scoped
+/// kind. Every other kind, custom resources included, kustomize treats as namespaced.
+#[must_use]
+pub fn is_builtin_cluster_scoped(api_version: &str, kind: &str) -> bool {
+    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+    is_cluster_scoped(group, kind)
+}
+
 /// Built-in cluster-scoped kinds by API group (kustomize's schema answers the same).
 fn is_cluster_scoped(group: &str, kind: &str) -> bool {
     match group {
@@ -139,6 +147,11 @@ pub struct Resource {
     pub(crate) behavior: Behavior,
     pub(crate) needs_hash: bool,
     pub(crate) ref_var_names: Vec<String>,
+    /// Where kustomize says the object came from (`buildMetadata: [originAnnotations]`);
+    /// `None` when a generator wrote its own origin annotation.
+    pub(crate) origin: Option<crate::buildmeta::Origin>,
+    /// The builtin transformers run over it (`buildMetadata: [transformerAnnotations]`).
+    pub(crate) transformations: Vec<crate::buildmeta::Origin>,
 }
 
 impl Resource {
@@ -151,6 +164,8 @@ impl Resource {
             behavior: Behavior::Create,
             needs_hash: false,
             ref_var_names: Vec::new(),
+            origin: None,
+            transformations: Vec::new(),
         }
     }
 

@@ -86,6 +86,62 @@ golden! {
     patch_smp_directives => "patch-smp-directives",
     patch_json6902_targets => "patch-json6902-targets",
     patch_crd_flux => "patch-crd-flux",
+    crds => "crds",
+    crds_missing => "crds-missing",
+    openapi_custom => "openapi-custom",
+    openapi_version_invalid => "openapi-version-invalid",
+    build_metadata => "build-metadata",
+    build_annotations => "build-annotations",
+}
+
+/// These cases print exactly what kubectl prints (origin and transformation annotations are
+/// multi-line strings kubectl writes as literal blocks).
+#[test]
+fn build_metadata_cases_match_kubectl_byte_for_byte() {
+    let (db, tree) = load();
+    let resolver = Resolver::new(&tree, &db);
+    for case in ["build-metadata", "build-annotations", "crds", "openapi-custom"] {
+        let expected = std::fs::read_to_string(testdata().join(case).join("expected.yaml")).expect("expected.yaml");
+        let out = resolver.build(case);
+        assert_eq!(to_yaml(&out.resources, None), expected, "{case}");
+    }
+}
+
+#[test]
+fn build_metadata_values_point_at_their_option() {
+    let (db, tree) = load();
+    let resolver = Resolver::new(&tree, &db);
+    let out = resolver.build("build-metadata");
+    let dep = out.resources.iter().find(|r| r.kind() == "Deployment").expect("deployment");
+    let label = dep.root.get_path(&["metadata", "labels", "app.kubernetes.io/managed-by"]).expect("label");
+    assert_eq!(line_of(&db, label), ("build-metadata/kustomization.yaml".into(), 6));
+    let origin = dep.root.get_path(&["metadata", "annotations", "config.kubernetes.io/origin"]).expect("origin");
+    assert_eq!(line_of(&db, origin), ("build-metadata/kustomization.yaml".into(), 4));
+}
+
+#[test]
+fn missing_crds_file_is_fatal_at_its_entry() {
+    let (db, tree) = load();
+    let resolver = Resolver::new(&tree, &db);
+    let out = resolver.build("crds-missing");
+    let issue = out.issues.iter().find(|i| i.fatal).expect("fatal issue");
+    assert_eq!(issue.kind, BuildIssueKind::InputInvalid);
+    assert_eq!(&db.get(issue.span.file).text[issue.span.range()], "crds/absent.json");
+    assert_eq!(out.resources.len(), 1, "the rest is still resolved");
+}
+
+#[test]
+fn openapi_of_a_base_under_a_top_without_one_is_reported_not_modelled() {
+    let (db, tree) = load();
+    let resolver = Resolver::new(&tree, &db);
+    let out = resolver.build("openapi-custom/nested/overlay");
+    assert!(!out.fails(), "{:?}", out.issues);
+    assert!(out.incomplete);
+    let issue = out.issues.iter().find(|i| i.message.contains("openapi path")).expect("openapi issue");
+    assert_eq!(db.get(issue.span.file).path, "openapi-custom/nested/with-schema/kustomization.yaml");
+    // built as the top itself, the base's schema applies
+    let own = resolver.build("openapi-custom/nested/with-schema");
+    assert!(own.issues.is_empty(), "{:?}", own.issues);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //!
 //! - [`strategic`]: strategic merge patches as kustomize v5 (kyaml `merge2`) applies them;
 //! - [`schema`]: the merge keys and strategies of built-in kinds ([`schema_for`]);
+//! - [`custom`]: a custom schema (`openapi: {path: ...}`) replacing the built-in one;
 //! - [`json6902`]: RFC 6902 operations on positioned trees;
 //! - [`target`]: `patches[].target` selection and the implicit target of an SMP without one;
 //! - [`detect`]: whether a patch document is a strategic merge patch or a JSON 6902 patch.
@@ -12,6 +13,7 @@
 
 use fleetlint_yaml::Span;
 
+pub mod custom;
 pub mod detect;
 pub mod json6902;
 pub mod schema;
@@ -21,10 +23,11 @@ pub mod target;
 #[cfg(test)]
 mod golden_tests;
 
+pub use custom::CustomSchema;
 pub use detect::{PatchKind, detect_patch};
 pub use json6902::apply_json6902;
-pub use schema::{TypeSchema, schema_for};
-pub use strategic::{SmpOptions, SmpOutcome, apply_smp_to_resource, apply_strategic_merge};
+pub use schema::{SchemaSource, TypeSchema, schema_for};
+pub use strategic::{SmpOptions, SmpOutcome, apply_smp_to_resource, apply_strategic_merge, apply_strategic_merge_with};
 pub use target::{Target, smp_implicit_target_matches};
 
 /// A patch that cannot be applied, with the patch node at fault.

@@ -2,7 +2,11 @@
 //! keys. The tables are generated (`crate::generated::merge_keys`) from the Kubernetes JSON
 //! Schemas; kinds without a table (CRDs, Flux objects, anything unknown) have no schema, and
 //! kustomize then merges their maps and replaces their lists.
+//!
+//! A kustomization's `openapi: {path: ...}` replaces these tables with a custom schema
+//! ([`super::custom`]); [`SchemaSource`] says which applies.
 
+use super::custom::CustomSchema;
 use crate::generated::merge_keys::GVKS;
 
 /// One field of a kind that carries a patch strategy (or a map leading to one).
@@ -71,6 +75,53 @@ pub struct Gvk {
 pub fn schema_for(api_version: &str, kind: &str) -> Option<&'static TypeSchema> {
     let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
     GVKS.binary_search_by(|g| (g.group, g.version, g.kind).cmp(&(group, version, kind))).ok().map(|i| GVKS[i].schema)
+}
+
+/// Where the schemas of kinds come from during a build: kustomize's built-in OpenAPI (the
+/// default), or a custom schema, which kustomize uses *instead of* the built-in one (built-in
+/// kinds the custom schema does not define then have no merge keys either).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SchemaSource(Option<&'static CustomSchema>);
+
+impl PartialEq for SchemaSource {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for SchemaSource {}
+
+impl SchemaSource {
+    /// kustomize's built-in OpenAPI (Kubernetes v1.21.2).
+    pub const BUILTIN: Self = Self(None);
+
+    /// A custom schema.
+    #[must_use]
+    pub fn custom(schema: &'static CustomSchema) -> Self {
+        Self(Some(schema))
+    }
+
+    /// Whether this is the built-in schema.
+    #[must_use]
+    pub fn is_builtin(self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The schema of a kind, by `apiVersion` and `kind`, from this source.
+    #[must_use]
+    pub fn schema_for(self, api_version: &str, kind: &str) -> Option<&'static TypeSchema> {
+        match self.0 {
+            None => schema_for(api_version, kind),
+            Some(c) => c.schema_for(api_version, kind),
+        }
+    }
+
+    /// An identity for caches: 0 for the built-in schema (custom schemas are interned, so equal
+    /// content has one identity).
+    #[must_use]
+    pub fn id(self) -> usize {
+        self.0.map_or(0, |c| std::ptr::from_ref(c) as usize)
+    }
 }
 
 /// The child path of field `name` under `path` in `schema`.

@@ -28,7 +28,7 @@ use std::collections::HashSet;
 use fleetlint_yaml::{Entry, Node, NodeKind};
 
 use super::PatchError;
-use super::schema::{TypeSchema, child_path, schema_for};
+use super::schema::{SchemaSource, TypeSchema, child_path};
 
 /// What became of the target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,13 +39,15 @@ pub enum SmpOutcome {
     Deleted,
 }
 
-/// Options of a `patches[]` entry that affect a strategic merge.
+/// Options of a `patches[]` entry that affect a strategic merge, and the schemas in force.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SmpOptions {
     /// `options.allowNameChange`.
     pub allow_name_change: bool,
     /// `options.allowKindChange`.
     pub allow_kind_change: bool,
+    /// Where kind schemas come from (the build's `openapi`); built-in by default.
+    pub schemas: SchemaSource,
 }
 
 /// Apply the strategic merge patch `patch` to `target` (both document roots).
@@ -62,8 +64,22 @@ pub fn apply_strategic_merge(
     patch: &Node,
     schema: Option<&'static TypeSchema>,
 ) -> Result<SmpOutcome, PatchError> {
+    apply_strategic_merge_with(target, patch, schema, SchemaSource::BUILTIN)
+}
+
+/// [`apply_strategic_merge`] with kind schemas (found from `apiVersion` and `kind`) taken from
+/// `src`.
+///
+/// # Errors
+/// As [`apply_strategic_merge`].
+pub fn apply_strategic_merge_with(
+    target: &mut Node,
+    patch: &Node,
+    schema: Option<&'static TypeSchema>,
+    src: SchemaSource,
+) -> Result<SmpOutcome, PatchError> {
     let mut patch = patch.clone();
-    let out = walk(Some(target), Some(&mut patch), false, schema, String::new())?;
+    let out = walk(Some(target), Some(&mut patch), false, schema, String::new(), src)?;
     Ok(match out {
         Out::Dest => SmpOutcome::Merged,
         Out::Node(n) => {
@@ -87,7 +103,7 @@ pub fn apply_smp_to_resource(target: &mut Node, patch: &Node, options: SmpOption
     let kind = target.entry("kind").cloned();
     let name = target.get("metadata").and_then(|m| m.entry("name")).cloned();
     let namespace = target.get("metadata").and_then(|m| m.entry("namespace")).cloned();
-    let outcome = apply_strategic_merge(target, patch, None)?;
+    let outcome = apply_strategic_merge_with(target, patch, None, options.schemas)?;
     if outcome == SmpOutcome::Deleted || target.as_map().is_none_or(<[Entry]>::is_empty) {
         return Ok(SmpOutcome::Deleted);
     }
@@ -224,6 +240,7 @@ fn get_schema(
     schema: Option<&'static TypeSchema>,
     path: String,
     sources: [Option<&Node>; 2],
+    src: SchemaSource,
 ) -> (Option<&'static TypeSchema>, String) {
     if schema.is_some() {
         return (schema, path);
@@ -237,7 +254,7 @@ fn get_schema(
         else {
             continue;
         };
-        if let Some(found) = schema_for(av, k) {
+        if let Some(found) = src.schema_for(av, k) {
             return (Some(found), String::new());
         }
     }
@@ -253,15 +270,16 @@ fn walk(
     aliased: bool,
     schema: Option<&'static TypeSchema>,
     path: String,
+    src: SchemaSource,
 ) -> Result<Out, PatchError> {
     let (schema, path) = {
         let o: Option<&Node> = if aliased { dest.as_deref() } else { origin.as_deref() };
-        get_schema(schema, path, [dest.as_deref(), o])
+        get_schema(schema, path, [dest.as_deref(), o], src)
     };
     let o: Option<&Node> = if aliased { dest.as_deref() } else { origin.as_deref() };
     let kind = [dest.as_deref(), o].into_iter().flatten().find(|n| !n.is_null()).map(kind_of);
     let Some(kind) = kind else {
-        return walk_map(dest, origin, aliased, schema, &path);
+        return walk_map(dest, origin, aliased, schema, &path, src);
     };
     // kyaml's ErrorIfAnyInvalidAndNonNull.
     for n in [dest.as_deref(), o].into_iter().flatten() {
@@ -279,12 +297,12 @@ fn walk(
         }
     }
     match kind {
-        Kind::Map => walk_map(dest, origin, aliased, schema, &path),
+        Kind::Map => walk_map(dest, origin, aliased, schema, &path, src),
         Kind::Scalar => Ok(visit_override(dest.as_deref_mut(), origin.as_deref_mut(), aliased)),
         Kind::Seq => {
             let merged = schema.and_then(|s| s.field(&path)).is_some_and(|f| f.is_merged_list());
             if merged {
-                walk_assoc(dest, origin, aliased, schema, &path)
+                walk_assoc(dest, origin, aliased, schema, &path, src)
             } else {
                 Ok(visit_override(dest, origin, aliased))
             }
@@ -351,6 +369,7 @@ fn walk_map(
     aliased: bool,
     schema: Option<&'static TypeSchema>,
     path: &str,
+    src: SchemaSource,
 ) -> Result<Out, PatchError> {
     // VisitMap
     if missing_or_null(dest.as_deref()) {
@@ -365,7 +384,7 @@ fn walk_map(
             return Ok(Out::Clear);
         }
         let mut added = origin.clone();
-        walk_fields(&mut added, None, true, schema, path)?;
+        walk_fields(&mut added, None, true, schema, path, src)?;
         return Ok(Out::Node(added));
     }
     let Some(dest) = dest else { return Ok(Out::Clear) };
@@ -373,13 +392,13 @@ fn walk_map(
         match map_directive(dest)? {
             Directive::Delete => return Ok(Out::Clear),
             Directive::Replace | Directive::Merge => {
-                walk_fields(dest, None, true, schema, path)?;
+                walk_fields(dest, None, true, schema, path, src)?;
                 return Ok(Out::Dest);
             }
         }
     }
     let Some(origin) = origin else {
-        walk_fields(dest, None, false, schema, path)?;
+        walk_fields(dest, None, false, schema, path, src)?;
         return Ok(Out::Dest);
     };
     if origin.is_null() {
@@ -389,11 +408,11 @@ fn walk_map(
         Directive::Delete => Ok(Out::Clear),
         Directive::Replace => {
             let mut replaced = origin.clone();
-            walk_fields(&mut replaced, None, true, schema, path)?;
+            walk_fields(&mut replaced, None, true, schema, path, src)?;
             Ok(Out::Node(replaced))
         }
         Directive::Merge => {
-            walk_fields(dest, Some(origin), false, schema, path)?;
+            walk_fields(dest, Some(origin), false, schema, path, src)?;
             Ok(Out::Dest)
         }
     }
@@ -406,6 +425,7 @@ fn walk_fields(
     aliased: bool,
     schema: Option<&'static TypeSchema>,
     path: &str,
+    src: SchemaSource,
 ) -> Result<(), PatchError> {
     let mut names: Vec<String> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -433,7 +453,7 @@ fn walk_fields(
                 (Some(NodeKind::Map(entries)), Some(i)) => Some(&mut entries[i].value),
                 _ => None,
             };
-            walk(d, o, aliased, schema, child)?
+            walk(d, o, aliased, schema, child, src)?
         };
         match out {
             Out::Clear => remove_field(dest, &name),
@@ -470,6 +490,7 @@ fn walk_assoc(
     aliased: bool,
     schema: Option<&'static TypeSchema>,
     path: &str,
+    src: SchemaSource,
 ) -> Result<Out, PatchError> {
     let field_schema = schema.and_then(|s| s.field(path));
     let mut owned: Node;
@@ -544,19 +565,19 @@ fn walk_assoc(
     };
     drop(sources);
 
-    let list = set_assoc_elements(values, &keys, dest, origin, aliased, schema, elem_path)?;
+    let list = set_assoc_elements((values, keys), dest, origin, aliased, schema, elem_path, src)?;
     Ok(Out::Node(list))
 }
 
 /// kyaml's setAssociativeSequenceElements (prepend direction).
 fn set_assoc_elements(
-    mut values_list: Vec<Vec<String>>,
-    keys: &[String],
+    (mut values_list, keys): (Vec<Vec<String>>, Vec<String>),
     dest: &mut Node,
     mut origin: Option<&mut Node>,
     aliased: bool,
     schema: Option<&'static TypeSchema>,
     elem_path: String,
+    src: SchemaSource,
 ) -> Result<Node, PatchError> {
     let mut to_add: Vec<Node> = Vec::new();
     if keys.len() > 1 {
@@ -567,7 +588,7 @@ fn set_assoc_elements(
         if values.is_empty() {
             continue;
         }
-        let (vk, vv) = validate_keys(&values_list, &values, keys);
+        let (vk, vv) = validate_keys(&values_list, &values, &keys);
         valid_keys.clone_from(&vk);
         // elementValueList validates again against this item's values only.
         let (ek, ev) = validate_keys(std::slice::from_ref(&vv), &vv, &vk);
@@ -580,9 +601,9 @@ fn set_assoc_elements(
                 _ => None,
             };
             if aliased {
-                walk(d, None, true, schema, elem_path.clone())?
+                walk(d, None, true, schema, elem_path.clone(), src)?
             } else {
-                walk(d, o, false, schema, elem_path.clone())?
+                walk(d, o, false, schema, elem_path.clone(), src)?
             }
         };
         let val = match out {
@@ -942,7 +963,7 @@ mod tests {
             json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "ns"}, "data": {"x": "1", "y": "2"}})
         );
         let mut b = doc(0, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n");
-        apply_smp_to_resource(&mut b, &p, SmpOptions { allow_name_change: true, allow_kind_change: false }).unwrap();
+        apply_smp_to_resource(&mut b, &p, SmpOptions { allow_name_change: true, ..SmpOptions::default() }).unwrap();
         assert_eq!(b.to_json()["metadata"], json!({"name": "other"}));
     }
 }

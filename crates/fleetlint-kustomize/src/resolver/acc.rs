@@ -1,0 +1,187 @@
+//! What a directory accumulates ([`Acc`]), and how objects join it: appended resources,
+//! absorbed bases, generated objects merged or replaced by id, strategic merge patches applied
+//! to the objects they select.
+
+use fleetlint_yaml::{Node, Span};
+
+use crate::buildmeta;
+use crate::fieldspec::TransformerConfig;
+use crate::issue::BuildIssue;
+use crate::openapi;
+use crate::patch::SchemaSource;
+use crate::patches;
+use crate::resource::{Behavior, ResId, Resource, set_entry};
+use crate::vars;
+
+/// What a directory accumulates before the final, top-level-only steps.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Acc {
+    pub(super) resources: Vec<Resource>,
+    pub(super) config: TransformerConfig,
+    pub(super) vars: Vec<vars::Var>,
+    pub(super) issues: Vec<BuildIssue>,
+    pub(super) incomplete: bool,
+    /// A cycle through an ancestor was hit: the result depends on the path taken.
+    pub(super) cyclic: bool,
+    /// `openapi` fields met, in kustomize's loading order (see [`openapi::nested_issues`]).
+    pub(super) openapi: Vec<openapi::Nested>,
+}
+
+impl Acc {
+    pub(super) fn fatal(&mut self, span: Span, msg: impl Into<String>) {
+        self.issues.push(BuildIssue::invalid(span, true, msg));
+    }
+
+    pub(super) fn append(&mut self, r: Resource, span: Span) {
+        let id = r.cur_id();
+        if self.resources.iter().any(|o| o.cur_id().equals(&id)) {
+            self.fatal(span, format!("may not add resource with an already registered id: {}", id.describe()));
+            return;
+        }
+        self.resources.push(r);
+    }
+
+    /// Absorb a base's accumulation, reached through the entry `origin_prefix` (as written,
+    /// joined to the current kustomization's own prefix).
+    pub(super) fn absorb(&mut self, other: &Acc, span: Span, origin_prefix: &str) {
+        for r in &other.resources {
+            let mut r = r.clone();
+            buildmeta::rebase(&mut r, origin_prefix);
+            self.append(r, span);
+        }
+        self.openapi.extend(other.openapi.iter().cloned());
+        self.config.merge(&other.config);
+        for v in &other.vars {
+            vars::merge_var(&mut self.vars, v.clone(), &mut self.issues);
+        }
+        self.issues.extend(other.issues.iter().cloned());
+        self.incomplete |= other.incomplete;
+        self.cyclic |= other.cyclic;
+    }
+}
+
+fn patch_id(d: &Node) -> ResId {
+    let r = Resource::new(d.clone());
+    r.cur_id()
+}
+
+/// `allow`: the patch's `(allowNameChange, allowKindChange)` options.
+pub(super) fn apply_smp_by_id(acc: &mut Acc, patch: &Node, span: Span, allow: (bool, bool), schema: SchemaSource) {
+    let id = patch_id(patch);
+    let matches: Vec<usize> =
+        (0..acc.resources.len()).filter(|&i| acc.resources[i].any_ids().any(|rid| rid.equals(&id))).collect();
+    match matches.len() {
+        1 => apply_smp_to(acc, &matches, patch, span, allow, schema),
+        0 => acc.fatal(span, format!("no matches for Id {}; failed to find unique target for patch", id.describe())),
+        _ => acc
+            .fatal(span, format!("multiple matches for Id {}; failed to find unique target for patch", id.describe())),
+    }
+}
+
+pub(super) fn apply_smp_to(
+    acc: &mut Acc,
+    selected: &[usize],
+    patch: &Node,
+    span: Span,
+    allow: (bool, bool),
+    schema: SchemaSource,
+) {
+    let (allow_name, allow_kind) = allow;
+    let mut deleted = Vec::new();
+    for &i in selected {
+        let r = &mut acc.resources[i];
+        if allow_name || allow_kind {
+            r.store_previous_id();
+        }
+        // kustomize gives the patch the target's apiVersion before merging.
+        let mut p = patch.clone();
+        if let Some(a) = r.root.get("apiVersion").cloned()
+            && p.get("apiVersion").is_some()
+        {
+            set_entry(&mut p, "apiVersion", a.clone(), a.span);
+        }
+        match patches::apply_strategic_merge(&mut r.root, &p, allow_name, allow_kind, schema) {
+            Ok(true) => deleted.push(i),
+            Ok(false) => {}
+            Err((msg, at)) => {
+                acc.issues.push(BuildIssue::invalid(span, true, format!("strategic merge patch failed: {msg}")));
+                if at != span {
+                    acc.issues.push(BuildIssue::invalid(at, true, format!("strategic merge patch failed here: {msg}")));
+                }
+            }
+        }
+    }
+    for i in deleted.into_iter().rev() {
+        acc.resources.remove(i);
+    }
+}
+
+pub(super) fn absorb_generated(acc: &mut Acc, mut r: Resource, span: Span) {
+    let id = r.cur_id();
+    let matches: Vec<usize> =
+        (0..acc.resources.len()).filter(|&i| acc.resources[i].any_ids().any(|rid| rid.equals(&id))).collect();
+    match (matches.len(), r.behavior) {
+        (0, Behavior::Create) => acc.resources.push(r),
+        (0, _) => acc.fatal(span, format!("id {} does not exist; cannot merge or replace", id.describe())),
+        (1, Behavior::Create) => {
+            acc.fatal(span, format!("id {} exists; behavior must be merge or replace", id.describe()));
+        }
+        (1, behavior) => {
+            let old = &acc.resources[matches[0]];
+            // CopyMergeMetaDataFieldsFrom: labels and annotations merged (new wins), the old
+            // name and namespace kept, with the old identity history.
+            for key in ["labels", "annotations"] {
+                if let Some(old_map) = old.root.get_path(&["metadata", key]).and_then(Node::as_map) {
+                    let meta = crate::resource::ensure_map_entry(&mut r.root, "metadata", span);
+                    let m = crate::resource::ensure_map_entry(meta, key, span);
+                    for e in old_map {
+                        let k = e.key.as_str().unwrap_or("");
+                        if m.get(k).is_none() {
+                            set_entry(m, k, e.value.clone(), e.key.span);
+                        }
+                    }
+                }
+            }
+            if let Some(n) = old.root.get_path(&["metadata", "name"]).cloned() {
+                let meta = crate::resource::ensure_map_entry(&mut r.root, "metadata", span);
+                set_entry(meta, "name", n.clone(), n.span);
+            }
+            let meta = crate::resource::ensure_map_entry(&mut r.root, "metadata", span);
+            match old.root.get_path(&["metadata", "namespace"]).cloned() {
+                Some(n) => set_entry(meta, "namespace", n.clone(), n.span),
+                None => crate::resource::remove_entry(meta, "namespace"),
+            }
+            if behavior == Behavior::Merge {
+                for key in ["data", "binaryData"] {
+                    if let Some(old_map) = old.root.get(key).and_then(Node::as_map) {
+                        let m = crate::resource::ensure_map_entry(&mut r.root, key, span);
+                        let mut merged: Vec<fleetlint_yaml::Entry> = old_map.to_vec();
+                        for e in m.as_map().unwrap_or_default() {
+                            let k = e.key.as_str().unwrap_or("");
+                            if let Some(x) = merged.iter_mut().find(|x| x.key.as_str() == Some(k)) {
+                                *x = e.clone();
+                            } else {
+                                merged.push(e.clone());
+                            }
+                        }
+                        m.kind = fleetlint_yaml::NodeKind::Map(merged);
+                    }
+                }
+            }
+            r.prev_ids = old.prev_ids.clone();
+            r.prefixes = old.prefixes.clone();
+            r.suffixes = old.suffixes.clone();
+            r.ref_var_names = old.ref_var_names.clone();
+            // kustomize restores the existing object's origin on merge (a replacement keeps its
+            // own); the transformations recorded so far are the existing object's
+            if behavior == Behavior::Merge {
+                r.origin.clone_from(&old.origin);
+            }
+            r.transformations.clone_from(&old.transformations);
+            r.needs_hash = r.needs_hash || old.needs_hash;
+            r.behavior = Behavior::Create;
+            acc.resources[matches[0]] = r;
+        }
+        _ => acc.fatal(span, format!("found multiple objects that could accept merge of {}", id.describe())),
+    }
+}
