@@ -10,6 +10,7 @@ use fleetlint_yaml::{FileId, LoadedFile, LoadedTree, Node, SourceDb, Span};
 /// Index of one tree's files and directories.
 pub struct TreeView<'t> {
     files: HashMap<&'t str, &'t LoadedFile>,
+    by_id: HashMap<FileId, &'t LoadedFile>,
     /// YAML files in the artifact, sorted by path.
     artifact_yaml: Vec<&'t str>,
     /// Directories that exist in the artifact.
@@ -31,12 +32,14 @@ impl<'t> TreeView<'t> {
     #[must_use]
     pub fn new(tree: &'t LoadedTree, db: &'t SourceDb) -> Self {
         let mut files = HashMap::new();
+        let mut by_id = HashMap::new();
         let mut artifact_yaml = Vec::new();
         let mut dirs = HashSet::new();
         dirs.insert(String::new());
         for f in &tree.files {
             let path = db.get(f.id).path.as_str();
             files.insert(path, f);
+            by_id.insert(f.id, f);
             if f.ignored.is_none() {
                 artifact_yaml.push(path);
                 add_parents(&mut dirs, path);
@@ -46,13 +49,19 @@ impl<'t> TreeView<'t> {
             add_parents(&mut dirs, p);
         }
         artifact_yaml.sort_unstable();
-        Self { files, artifact_yaml, dirs }
+        Self { files, by_id, artifact_yaml, dirs }
     }
 
     /// The parsed file at a tree-relative path.
     #[must_use]
     pub fn file(&self, path: &str) -> Option<&'t LoadedFile> {
         self.files.get(path).copied()
+    }
+
+    /// The parsed file with this id.
+    #[must_use]
+    pub fn file_by_id(&self, id: FileId) -> Option<&'t LoadedFile> {
+        self.by_id.get(&id).copied()
     }
 
     /// All parsed files.
@@ -80,8 +89,10 @@ impl<'t> TreeView<'t> {
         let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
         let mut out = Vec::new();
         let mut stop_dirs: Vec<String> = Vec::new();
-        for path in &self.artifact_yaml {
-            let Some(rel) = path.strip_prefix(&prefix) else { continue };
+        // The sorted list holds everything below `dir` in one run.
+        let start = self.artifact_yaml.partition_point(|p| *p < prefix.as_str());
+        for path in &self.artifact_yaml[start..] {
+            let Some(rel) = path.strip_prefix(&prefix) else { break };
             if !(rel.ends_with(".yaml") || rel.ends_with(".yml")) {
                 continue;
             }

@@ -90,6 +90,28 @@ pub fn sync_objects(path: &str, url: &str, reference: Option<(&str, &str)>, span
 #[must_use]
 pub fn component_objects(components: &[&str], extra_args: &dyn Fn(&str) -> Vec<String>, span: Span) -> Vec<Node> {
     let mut text = String::from("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n");
+    text.push_str(&deployments_text(components, extra_args));
+    synthesize(&text, span)
+}
+
+/// Only the controller Deployments of `components` (for a `gotk-components.yaml` trimmed to its
+/// header and Namespace).
+#[must_use]
+pub fn deployment_objects(components: &[&str], span: Span) -> Vec<Node> {
+    synthesize(&deployments_text(components, &|_| Vec::new()), span)
+}
+
+/// The components a `gotk-components.yaml` header lists: `# Components: a,b,c`.
+#[must_use]
+pub fn components_from_header(text: &str) -> Option<Vec<String>> {
+    text.lines()
+        .take_while(|l| l.starts_with('#') || l.trim().is_empty() || l.starts_with("---"))
+        .find_map(|l| l.trim_start_matches('#').trim().strip_prefix("Components:").map(str::trim))
+        .map(|v| v.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect())
+}
+
+fn deployments_text(components: &[&str], extra_args: &dyn Fn(&str) -> Vec<String>) -> String {
+    let mut text = String::new();
     for name in components {
         let mut args: Vec<String> = controller_args(name).iter().map(|a| quote(a)).collect();
         args.extend(extra_args(name).iter().map(|a| quote(a)));
@@ -103,7 +125,7 @@ pub fn component_objects(components: &[&str], extra_args: &dyn Fn(&str) -> Vec<S
             args.iter().map(|a| format!("        - {a}")).collect::<Vec<_>>().join("\n"),
         ));
     }
-    synthesize(&text, span)
+    text
 }
 
 /// Whether a bootstrap file is a placeholder: no document is an object.

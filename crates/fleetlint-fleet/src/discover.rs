@@ -58,7 +58,8 @@ fn instance_spec(root: &Node) -> Option<&Node> {
 #[must_use]
 pub fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
     let mut found: BTreeMap<String, EntryPoint> = BTreeMap::new();
-    let mut paths: Vec<&str> = view.files().map(|(p, _)| p).collect();
+    // Only what the root source's artifact holds can be a cluster path.
+    let mut paths: Vec<&str> = view.files().filter(|(_, f)| f.ignored.is_none()).map(|(p, _)| p).collect();
     paths.sort_unstable();
 
     // Bootstrap directories.

@@ -22,9 +22,8 @@ pub fn build(resolver: &Resolver<'_>, view: &TreeView<'_>, dir: &str, spec: &Nod
     } else {
         let base = match existing {
             Some(id) => view
-                .files()
-                .find(|(_, f)| f.id == id)
-                .and_then(|(_, f)| f.yaml.documents.first())
+                .file_by_id(id)
+                .and_then(|f| f.yaml.documents.first())
                 .map(|d| d.root.clone())
                 .filter(|r| r.as_map().is_some())
                 .unwrap_or_else(|| Node::map(spec.span)),

@@ -200,7 +200,8 @@ pub struct KustomizationNode {
     pub source: SourceResolution,
     /// `spec.path` normalised like kustomize-controller does (relative, clamped at the root).
     pub path: String,
-    /// Whether its path was built (a mapped source and an existing directory).
+    /// Whether its path was built successfully (a mapped source, an existing directory, and a
+    /// build kustomize accepts; a failed build applies nothing).
     pub built: bool,
     /// Objects it rendered (indices in [`Cluster::objects`]).
     pub rendered: Vec<usize>,
@@ -254,7 +255,7 @@ pub struct Cluster {
     pub lockdown: Lockdown,
     /// Every object, in the order reached (parents before what they render).
     pub objects: Vec<RenderedObject>,
-    /// The Flux Kustomizations and what became of them.
+    /// The Flux Kustomizations and what became of them, sorted by object index.
     pub kustomizations: Vec<KustomizationNode>,
     /// Tenants by name.
     pub tenants: BTreeMap<String, Tenant>,
@@ -296,7 +297,8 @@ impl Cluster {
     /// The node of the Flux Kustomization at object index `i`.
     #[must_use]
     pub fn kustomization_of(&self, i: usize) -> Option<&KustomizationNode> {
-        self.kustomizations.iter().find(|k| k.object == i)
+        let at = self.kustomizations.binary_search_by_key(&i, |k| k.object).ok()?;
+        self.kustomizations.get(at)
     }
 
     /// The tenant owning namespace `ns`.

@@ -81,16 +81,16 @@ fn scope_of(cluster: &Cluster, i: usize, scopes: &[(Scope, Option<String>)]) -> 
         return (Scope::Tenant, Some(t.to_string()));
     }
     // Built from a source in a tenant namespace.
-    if let Some(owner_obj) = owner.map(|p| &cluster.objects[p]) {
-        if owner_obj.flux_kind() == Some(FluxKind::Kustomization) {
-            let src_ns = owner_obj
-                .root
-                .get_path(&["spec", "sourceRef", "namespace"])
-                .and_then(Node::as_str)
-                .unwrap_or(owner_obj.namespace());
-            if let Some(t) = cluster.tenant_of_namespace(src_ns) {
-                return (Scope::Tenant, Some(t.to_string()));
-            }
+    if let Some(owner_obj) = owner.map(|p| &cluster.objects[p])
+        && owner_obj.flux_kind() == Some(FluxKind::Kustomization)
+    {
+        let src_ns = owner_obj
+            .root
+            .get_path(&["spec", "sourceRef", "namespace"])
+            .and_then(Node::as_str)
+            .unwrap_or(owner_obj.namespace());
+        if let Some(t) = cluster.tenant_of_namespace(src_ns) {
+            return (Scope::Tenant, Some(t.to_string()));
         }
     }
     (Scope::Platform, None)

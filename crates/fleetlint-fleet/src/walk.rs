@@ -126,6 +126,8 @@ impl<'w, 't> Walk<'w, 't> {
                 }
             }
         }
+        // Indexed by object for `Cluster::kustomization_of`.
+        self.cluster.kustomizations.sort_by_key(|k| k.object);
     }
 
     fn resolve_source(&mut self, ks: usize) -> (SourceResolution, Option<usize>) {
@@ -180,8 +182,7 @@ impl<'w, 't> Walk<'w, 't> {
             let kind = str_at(r, &["kind"]).unwrap_or("");
             let name = str_at(r, &["name"]).unwrap_or("");
             let optional = r.get("optional").and_then(Node::as_bool).unwrap_or(false);
-            let found =
-                self.cluster.objects.iter().find(|o| o.kind() == kind && o.name() == name && o.namespace() == ns);
+            let found = self.lookup(kind, ns, name).map(|i| &self.cluster.objects[i]);
             match found {
                 Some(o) if o.root.get("sops").is_none() => {
                     read_data(&o.root, kind == "Secret", &mut vars.values);
@@ -284,12 +285,14 @@ impl<'w, 't> Walk<'w, 't> {
                             .filter(|i| i.kind != BuildIssueKind::PatchTargetUnmatched || !injected(i.span))
                             .cloned(),
                     );
-                    node.built = true;
+                    // kustomize-controller applies nothing when the build fails.
+                    node.built = !out.fails();
+                    let resources = if out.fails() { Vec::new() } else { out.resources };
                     let remote = self.remote_target(ks);
                     let mut owners = self.cluster.objects[ks].owners.clone();
                     owners.push(owner_id.clone());
                     let sub = vars.map(|(v, _)| v);
-                    for r in out.resources {
+                    for r in resources {
                         let mut obj_root = r.root;
                         if let Some(v) = &sub {
                             self.substitute(&mut obj_root, v, ks);
@@ -321,7 +324,10 @@ impl<'w, 't> Walk<'w, 't> {
                 }
             }
             SourceResolution::Unmapped => {
-                let span = field_span(&root, &["spec", "sourceRef"]);
+                let span = root
+                    .get("spec")
+                    .and_then(|spec| spec.entry("sourceRef"))
+                    .map_or_else(|| field_span(&root, &["spec", "sourceRef"]), |e| e.key.span);
                 let sref = format!(
                     "{}/{}",
                     str_at(&root, &["spec", "sourceRef", "kind"]).unwrap_or("GitRepository"),
@@ -335,6 +341,11 @@ impl<'w, 't> Walk<'w, 't> {
         Followed::Done(children, chain)
     }
 
+    /// The first object with this identity (objects are indexed as they are added).
+    fn lookup(&self, kind: &str, namespace: &str, name: &str) -> Option<usize> {
+        self.seen.get(&format!("{kind}/{namespace}/{name}")).copied()
+    }
+
     /// Add a rendered object unless the same object is already known: a bootstrap object
     /// rendered again by the root (the root manages itself) takes the renderer as owner.
     fn add(&mut self, obj: RenderedObject) -> Option<usize> {
@@ -346,9 +357,7 @@ impl<'w, 't> Walk<'w, 't> {
                 existing.owners = obj.owners;
                 return None;
             }
-            if existing.owner.is_none() {
-                return None;
-            }
+            existing.owner?;
             // A second copy from another Kustomization (SRC004's business): keep it, but do not
             // follow a Flux object twice.
             self.cluster.objects.push(obj);
@@ -423,10 +432,10 @@ impl<'w, 't> Walk<'w, 't> {
                 tenant: None,
                 synthesized: false,
             };
-            if let Some(i) = self.add(obj) {
-                if self.cluster.objects[i].flux_kind() == Some(FluxKind::Kustomization) {
-                    children.push(i);
-                }
+            if let Some(i) = self.add(obj)
+                && self.cluster.objects[i].flux_kind() == Some(FluxKind::Kustomization)
+            {
+                children.push(i);
             }
         }
         children

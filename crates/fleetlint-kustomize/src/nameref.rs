@@ -171,6 +171,19 @@ pub(crate) fn fix(resources: &mut [Resource], tc: &TransformerConfig, span: Span
             suffixes: r.suffixes.clone(),
         })
         .collect();
+    // Candidates by namespace, so a referrer looks at its namespace's objects, not at all of
+    // them (a tenants overlay with thousands of RoleBindings stays linear).
+    let mut cluster_scoped: Vec<usize> = Vec::new();
+    let mut by_namespace: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    let mut by_raw_namespace: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (i, snap) in snaps.iter().enumerate() {
+        if snap.cur.is_cluster_scoped() {
+            cluster_scoped.push(i);
+        } else {
+            by_namespace.entry(snap.cur.effective_namespace()).or_default().push(i);
+        }
+        by_raw_namespace.entry(snap.cur.namespace.as_str()).or_default().push(i);
+    }
     let mut issues = Vec::new();
     for (ri, r) in resources.iter_mut().enumerate() {
         let org = snaps[ri].org.gvk.clone();
@@ -185,14 +198,18 @@ pub(crate) fn fix(resources: &mut [Resource], tc: &TransformerConfig, span: Span
         }
         let me = &snaps[ri].cur;
         let rb_ns = role_binding_namespaces(r);
-        let candidates: Vec<usize> = (0..snaps.len())
-            .filter(|&i| {
-                me.is_cluster_scoped()
-                    || snaps[i].cur.is_cluster_scoped()
-                    || snaps[i].cur.ns_equals(me)
-                    || rb_ns.contains(&snaps[i].cur.namespace)
-            })
-            .collect();
+        let candidates: Vec<usize> = if me.is_cluster_scoped() {
+            (0..snaps.len()).collect()
+        } else {
+            let mut c: Vec<usize> = cluster_scoped.clone();
+            c.extend(by_namespace.get(me.effective_namespace()).into_iter().flatten());
+            for ns in &rb_ns {
+                c.extend(by_raw_namespace.get(ns.as_str()).into_iter().flatten());
+            }
+            c.sort_unstable();
+            c.dedup();
+            c
+        };
         for (target, fs) in filters {
             let role_ref = if fs.path_text.ends_with("roleRef/name") {
                 let rr = r.root.get("roleRef");

@@ -451,6 +451,19 @@ impl<'t> Resolver<'t> {
         stack: &mut Vec<String>,
         scope: Scope<'_>,
     ) {
+        acc.begin_appends();
+        self.accumulate_resource_entries(k, list, acc, stack, scope);
+        acc.end_appends();
+    }
+
+    fn accumulate_resource_entries(
+        &self,
+        k: &Kustomization,
+        list: &[(String, Span)],
+        acc: &mut Acc,
+        stack: &mut Vec<String>,
+        scope: Scope<'_>,
+    ) {
         for (path, span) in list {
             let Some(full) = self.entry_dir(k, path, *span, acc) else {
                 if is_remote(path) {

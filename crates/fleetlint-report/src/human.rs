@@ -122,10 +122,54 @@ pub fn render(input: &ReportInput<'_>, options: HumanOptions) -> String {
         out.push_str("\n\n");
     }
     if !options.quiet {
+        for c in input.clusters {
+            out.push_str(&cluster_line(c));
+        }
         out.push_str(&summary_line(input));
         out.push('\n');
     }
     out
+}
+
+/// One cluster: how it was found, what it renders, its lockdown, and what fleetlint could not see.
+#[must_use]
+pub fn cluster_line(c: &crate::ClusterSummary) -> String {
+    let version = c.flux_version.as_ref().map_or(String::new(), |v| format!(", Flux {} ({})", v.value, v.from));
+    let lockdown = if c.lockdown.known {
+        let mut on = Vec::new();
+        if c.lockdown.no_cross_namespace_refs {
+            on.push("no-cross-namespace-refs".to_string());
+        }
+        if let Some(sa) = &c.lockdown.default_service_account {
+            on.push(format!("default-service-account={sa}"));
+        }
+        if c.lockdown.no_remote_bases {
+            on.push("no-remote-bases".to_string());
+        }
+        if on.is_empty() { "lockdown off".to_string() } else { format!("lockdown {}", on.join(", ")) }
+    } else {
+        "lockdown unknown".to_string()
+    };
+    let mut s = format!(
+        "cluster {} ({}, {}{version}): {}, {}, {}; {lockdown}",
+        c.name,
+        c.entry,
+        c.path,
+        plural(c.kustomizations, "Kustomization", "Kustomizations"),
+        plural(c.helmreleases, "HelmRelease", "HelmReleases"),
+        plural(c.objects, "object", "objects"),
+    );
+    if !c.tenants.is_empty() {
+        s.push_str(&format!("; tenants {}", c.tenants.join(", ")));
+    }
+    s.push('\n');
+    if c.opaque > 0 {
+        s.push_str(&format!(
+            "  {} opaque: no local checkout is mapped for the source, so what it renders is not checked (SRC012; map sources with --source)\n",
+            plural(c.opaque, "Kustomization is", "Kustomizations are")
+        ));
+    }
+    s
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -124,6 +124,10 @@ pub fn check(db: &SourceDb, trees: &[LoadedTree], fleet: &Fleet) -> CheckOutcome
         })
         .collect();
     findings.extend(merge_across_clusters(per_cluster.into_iter().flatten()));
+    // A mapped checkout inside the checked root is read twice; its findings belong to the mapped
+    // tree (with `source`), not to the root's copy.
+    let shadowed = shadowed_files(db, trees);
+    findings.retain(|f| !shadowed.contains(&f.span.file));
     let (kept, suppressed) = apply_suppressions(db, trees, findings);
     outcome.suppressed = suppressed;
     outcome.findings = kept;
@@ -141,6 +145,27 @@ pub fn check(db: &SourceDb, trees: &[LoadedTree], fleet: &Fleet) -> CheckOutcome
         ))
     });
     outcome
+}
+
+/// Files of the checked tree that lie inside the tree of a source mapping.
+fn shadowed_files(db: &SourceDb, trees: &[LoadedTree]) -> std::collections::HashSet<fleetlint_yaml::FileId> {
+    let Some((root, mapped)) = trees.split_first() else { return std::collections::HashSet::new() };
+    let Ok(root_dir) = root.root.canonicalize() else { return std::collections::HashSet::new() };
+    let prefixes: Vec<String> = mapped
+        .iter()
+        .filter_map(|t| t.root.canonicalize().ok())
+        .filter_map(|m| {
+            m.strip_prefix(&root_dir)
+                .ok()
+                .map(|rel| fleetlint_yaml::source::relative_slash_path(std::path::Path::new(""), rel))
+        })
+        .map(|rel| if rel.is_empty() { String::new() } else { format!("{rel}/") })
+        .collect();
+    root.files
+        .iter()
+        .filter(|f| prefixes.iter().any(|p| db.get(f.id).path.starts_with(p.as_str())))
+        .map(|f| f.id)
+        .collect()
 }
 
 /// One finding per problem: the same code, place, message, field and object found in several

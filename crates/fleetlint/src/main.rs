@@ -124,6 +124,11 @@ struct BuildArgs {
     /// Append `# file:line` after each line, naming the text that wrote the value.
     #[arg(long)]
     origin: bool,
+    /// Build DIR as kustomize-controller builds a Flux Kustomization path: a kustomization is
+    /// generated when DIR has none (every `.yaml`/`.yml` below it, stopping at directories with
+    /// their own kustomization; files excluded by `.sourceignore` left out).
+    #[arg(long)]
+    flux: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -247,6 +252,19 @@ fn build(args: &BuildArgs) -> Result<u8, String> {
     let tree = load_tree(&mut db, &root, None, &Limits::default())
         .map_err(|e| format!("cannot read {}: {e}", root.display()))?;
     let resolver = fleetlint_kustomize::Resolver::new(&tree, &db);
+    if args.flux {
+        let view = fleetlint_fleet::artifact::TreeView::new(&tree, &db);
+        // Problems of the generated kustomization point at the first file of DIR.
+        let prefix = if rel.is_empty() { String::new() } else { format!("{rel}/") };
+        let first = tree.files.iter().find(|f| db.get(f.id).path.starts_with(&prefix));
+        let Some(first) = first else {
+            let _ = writeln!(std::io::stderr(), "error: {}: kustomization path not found", args.dir.display());
+            return Ok(1);
+        };
+        let spec = fleetlint_yaml::Node::map(fleetlint_yaml::Span::empty(first.id, 0));
+        let output = fleetlint_fleet::fluxbuild::build(&resolver, &view, &rel, &spec);
+        return print_build(&db, &output, args.origin);
+    }
     if resolver.kustomization_file(&rel).is_none() {
         // kustomize fails the build here too, so this is exit 1, not a usage error.
         let _ = writeln!(
@@ -257,6 +275,11 @@ fn build(args: &BuildArgs) -> Result<u8, String> {
         return Ok(1);
     }
     let output = resolver.build(&rel);
+    print_build(&db, &output, args.origin)
+}
+
+/// Findings on stderr, objects on stdout unless the build fails (exit 1, as kustomize).
+fn print_build(db: &SourceDb, output: &fleetlint_kustomize::BuildOutput, origin: bool) -> Result<u8, String> {
     let mut stderr = String::new();
     for issue in &output.issues {
         let file = db.get(issue.span.file);
@@ -268,7 +291,7 @@ fn build(args: &BuildArgs) -> Result<u8, String> {
     if output.fails() {
         return Ok(1);
     }
-    write_stdout(&fleetlint_kustomize::to_yaml(&output.resources, args.origin.then_some(&db)))?;
+    write_stdout(&fleetlint_kustomize::to_yaml(&output.resources, origin.then_some(db)))?;
     Ok(0)
 }
 

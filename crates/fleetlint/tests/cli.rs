@@ -41,14 +41,15 @@ fn clean_example_fleet_exits_zero() {
 
 #[test]
 fn violations_fleet_reports_with_positions_and_exit_codes_follow_fail_on() {
-    // The duplicate key is in a file a kustomization loads, so kustomize fails: an error. The
+    // The duplicate key is in a file a kustomization loads, so kustomize fails: an error. It is
+    // in team-a's repository, mapped by `.fleetlint.yaml`, so it is shown in that source. The
     // broken scratch file is reached by no build: an info.
     fleetlint()
         .args(["check", "testdata/fleets/violations"])
         .assert()
         .code(1)
         .stdout(predicate::str::contains("error[HYG006]: mapping key `replicaCount` is defined twice"))
-        .stdout(predicate::str::contains("--> tenant-repos/team-a/staging/podinfo-canary.yaml:23:5"))
+        .stdout(predicate::str::contains("--> github.com/example/team-a:staging/podinfo-canary.yaml:23:5"))
         .stdout(predicate::str::contains("info[SRC010]"));
     fleetlint().args(["check", "testdata/fleets/violations", "--fail-on", "none"]).assert().code(0);
     // An info alone fails only `--fail-on info`.
@@ -67,7 +68,8 @@ fn json_report_matches_the_schema() {
     assert_valid_report(&json);
     let findings = json["findings"].as_array().unwrap();
     let dup = findings.iter().find(|f| f["rule"] == "HYG006").expect("HYG006 finding");
-    assert_eq!(dup["file"], "tenant-repos/team-a/staging/podinfo-canary.yaml");
+    assert_eq!(dup["source"], "github.com/example/team-a");
+    assert_eq!(dup["file"], "staging/podinfo-canary.yaml");
     assert_eq!(dup["line"], 23);
     assert_eq!(dup["related"][0]["line"], 20);
     assert_eq!(dup["object"]["kind"], "HelmRelease");
@@ -130,9 +132,16 @@ fn output_has_no_colour_when_not_a_terminal_or_no_color_is_set() {
 
 #[test]
 fn quiet_prints_only_findings() {
+    // The clean fleet has infos only (team-b's repository is not mapped).
     let out = fleetlint().args(["check", "testdata/fleets/clean", "--quiet"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("info[SRC012]"), "{text}");
+    assert!(!text.contains("cluster production") && !text.contains("0 errors"), "{text}");
+    let full = fleetlint().args(["check", "testdata/fleets/clean"]).output().unwrap();
+    let full = String::from_utf8_lossy(&full.stdout);
+    assert!(full.contains("cluster production (gotk-sync, clusters/production"), "{full}");
+    assert!(full.contains("0 errors, 0 warnings, 1 info"), "{full}");
 }
 
 #[test]
@@ -207,4 +216,23 @@ fn build_prints_resolved_objects_with_origins_and_fails_like_kustomize() {
         .code(1);
     fleetlint().args(["build", "testdata/fleets/clean"]).assert().code(1);
     fleetlint().args(["build", "does/not/exist"]).assert().code(2);
+}
+
+#[test]
+fn build_flux_generates_the_kustomization_kustomize_controller_would() {
+    // clusters/production has no kustomization.yaml: kustomize fails, Flux generates one from
+    // every YAML file below it, stopping at flux-system (which has its own kustomization).
+    fleetlint()
+        .args(["build", "testdata/fleets/clean/clusters/production", "--root", "testdata/fleets/clean"])
+        .assert()
+        .code(1);
+    let out = fleetlint()
+        .args(["build", "--flux", "testdata/fleets/clean/clusters/production", "--root", "testdata/fleets/clean"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for name in ["name: infra-controllers", "name: tenants"] {
+        assert!(text.contains(name), "{name} missing from:\n{text}");
+    }
 }

@@ -25,6 +25,16 @@ pub(super) struct Acc {
     pub(super) cyclic: bool,
     /// `openapi` fields met, in kustomize's loading order (see [`openapi::nested_issues`]).
     pub(super) openapi: Vec<openapi::Nested>,
+    /// The ids of `resources` while only appends happen (the `resources:` phase), so checking a
+    /// new object against thousands of accumulated ones is a lookup, not a scan.
+    index: Option<std::collections::HashSet<IdKey>>,
+}
+
+/// [`ResId::equals`] as a hashable key: gvk, name and effective namespace.
+type IdKey = (crate::resource::Gvk, String, String);
+
+fn id_key(id: &ResId) -> IdKey {
+    (id.gvk.clone(), id.name.clone(), id.effective_namespace().to_string())
 }
 
 impl Acc {
@@ -32,9 +42,23 @@ impl Acc {
         self.issues.push(BuildIssue::invalid(span, true, msg));
     }
 
+    /// Start a run of appends with nothing else changing the accumulated objects.
+    pub(super) fn begin_appends(&mut self) {
+        self.index = Some(self.resources.iter().map(|r| id_key(&r.cur_id())).collect());
+    }
+
+    /// End it: transformers may now rename what was accumulated.
+    pub(super) fn end_appends(&mut self) {
+        self.index = None;
+    }
+
     pub(super) fn append(&mut self, r: Resource, span: Span) {
         let id = r.cur_id();
-        if self.resources.iter().any(|o| o.cur_id().equals(&id)) {
+        let duplicate = match &mut self.index {
+            Some(index) => !index.insert(id_key(&id)),
+            None => self.resources.iter().any(|o| o.cur_id().equals(&id)),
+        };
+        if duplicate {
             self.fatal(span, format!("may not add resource with an already registered id: {}", id.describe()));
             return;
         }

@@ -58,7 +58,8 @@ impl Resolver<'_> {
     }
 
     pub(super) fn run_transformers(&self, k: &Kustomization, acc: &mut Acc, schema: SchemaSource) {
-        let tc = effective_config(&acc.config).into_owned();
+        // Borrowed (no clone of the built-in field specs) unless the kustomization adds its own.
+        let tc = effective_config(&acc.config);
 
         // patchesStrategicMerge
         for entry in k.seq("patchesStrategicMerge") {

@@ -1,9 +1,11 @@
+use fleetlint_fleet::Cluster;
 use fleetlint_kustomize::BuildIssueKind;
 
 use crate::context::BuildContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::{Rule, RuleMeta};
+use crate::rules::lockdown::UNKNOWN_NOTE;
 
 declare_rule! {
     /// ## What it does
@@ -16,7 +18,10 @@ declare_rule! {
     /// verification, and they let a tenant pull any repository into the cluster. With
     /// `--no-remote-bases` (the multi-tenancy lockdown) kustomize-controller refuses them and the
     /// build fails. fleetlint never fetches them, so what they would render is unknown.
-    /// Severity: an error where the cluster sets `--no-remote-bases`, a warning otherwise.
+    /// Severity: an error where a cluster whose Flux Kustomizations build the entry runs
+    /// kustomize-controller with `--no-remote-bases` (from its bootstrap patches, FluxInstance or
+    /// `clusterOverrides`), a warning otherwise (also when no cluster builds it, or lockdown is
+    /// unknown, which the message says). One finding per entry, listing the clusters that build it.
     ///
     /// ## Example
     /// ```yaml
@@ -40,13 +45,45 @@ impl Rule for RemoteKustomizeResource {
         &Self::META
     }
 
+    /// One finding per remote entry, however many clusters build it: the tree's issues already
+    /// hold each entry once; the clusters whose Flux builds reach it decide the severity.
     fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
         for issue in cx.issues.iter().filter(|i| i.kind == BuildIssueKind::RemoteResource) {
-            out.push(
-                Self::finding(issue.span, issue.message.clone())
-                    .with_help("use a Flux source (GitRepository/OCIRepository) instead of a remote base, or vendor the manifests")
-                    .with_field(format!("remote:{}", issue.message)),
-            );
+            let building: Vec<&Cluster> = cx
+                .fleet
+                .clusters
+                .iter()
+                .filter(|c| c.build_issues.iter().any(|b| b.kind == issue.kind && b.span == issue.span))
+                .collect();
+            let blocked: Vec<&Cluster> = building.iter().copied().filter(|c| c.lockdown.no_remote_bases).collect();
+            let mut f =
+                Self::finding(issue.span, issue.message.clone()).with_field(format!("remote:{}", issue.message));
+            f.clusters = building.iter().map(|c| c.name.clone()).collect();
+            if blocked.is_empty() {
+                // §B8: an unknown controller configuration gets the "off" severity, said so.
+                if building.iter().any(|c| !c.lockdown.known) {
+                    f.message = format!("{} ({UNKNOWN_NOTE}; with --no-remote-bases the build fails)", issue.message);
+                }
+                f.help = Some(HELP.to_string());
+            } else {
+                f.severity = Severity::Error;
+                let names: Vec<&str> = blocked.iter().map(|c| c.name.as_str()).collect();
+                f.message = format!("{} (blocked by --no-remote-bases in {})", issue.message, names.join(", "));
+                f.help = Some(format!("kustomize-controller runs with --no-remote-bases: the build fails; {HELP}"));
+                // The flag that blocks it, once per distinct place that set it.
+                let mut seen = Vec::new();
+                for c in &blocked {
+                    let flag =
+                        c.controllers.no_remote_bases.iter().rev().find(|s| s.controller == "kustomize-controller");
+                    if let Some(s) = flag.filter(|s| !seen.contains(&s.span)) {
+                        seen.push(s.span);
+                        f = f.with_related(s.span, format!("--no-remote-bases is set for cluster {}", c.name));
+                    }
+                }
+            }
+            out.push(f);
         }
     }
 }
+
+const HELP: &str = "use a Flux source (GitRepository/OCIRepository) instead of a remote base, or vendor the manifests";

@@ -1,0 +1,205 @@
+//! RBAC as ISO006, ISO007 and ISO010 read it: the bindings of a cluster, whom their subjects
+//! name, and whether a role lets its holder write a Namespace object.
+
+use std::collections::BTreeSet;
+
+use fleetlint_fleet::{Cluster, RenderedObject};
+use fleetlint_yaml::{FluxKind, Node, Span};
+
+/// A RoleBinding or ClusterRoleBinding written in the repository.
+pub(crate) struct Binding<'a> {
+    /// Index in the cluster's objects.
+    pub(crate) index: usize,
+    /// The binding.
+    pub(crate) object: &'a RenderedObject,
+    /// A ClusterRoleBinding.
+    pub(crate) cluster_wide: bool,
+    /// `roleRef.kind`.
+    pub(crate) role_kind: &'a str,
+    /// `roleRef.name`.
+    pub(crate) role_name: &'a str,
+    /// The `roleRef.name` value (or `roleRef`, or the object).
+    pub(crate) role_span: Span,
+}
+
+/// One subject of a binding, with the namespace Kubernetes resolves it in.
+pub(crate) struct Subject<'a> {
+    /// Position in `subjects`.
+    pub(crate) index: usize,
+    /// The subject node.
+    pub(crate) node: &'a Node,
+    /// `ServiceAccount`, `User` or `Group`.
+    pub(crate) kind: &'a str,
+    /// `name`.
+    pub(crate) name: &'a str,
+    /// For a ServiceAccount: its namespace (a RoleBinding's own when the subject names none; a
+    /// ClusterRoleBinding's subject without one is rejected by the API server, so `None`).
+    pub(crate) namespace: Option<&'a str>,
+}
+
+impl Subject<'_> {
+    /// Where a finding about the subject points: its namespace value when written, else its name.
+    pub(crate) fn span(&self) -> Span {
+        self.node.get("namespace").or_else(|| self.node.get("name")).map_or(self.node.span, |n| n.span)
+    }
+
+    /// `kind namespace/name` for messages.
+    pub(crate) fn describe(&self) -> String {
+        match self.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
+            None => format!("{} {}", self.kind, self.name),
+        }
+    }
+
+    /// For a Group subject that contains ServiceAccounts: `Some(Some(ns))` for
+    /// `system:serviceaccounts:<ns>`, `Some(None)` for every ServiceAccount
+    /// (`system:serviceaccounts`, `system:authenticated`).
+    pub(crate) fn service_account_group(&self) -> Option<Option<&str>> {
+        if self.kind != "Group" {
+            return None;
+        }
+        match self.name {
+            "system:serviceaccounts" | "system:authenticated" => Some(None),
+            n => n.strip_prefix("system:serviceaccounts:").map(Some),
+        }
+    }
+}
+
+fn str_at<'a>(n: &'a Node, path: &[&str]) -> &'a str {
+    n.get_path(path).and_then(Node::as_str).unwrap_or("")
+}
+
+impl<'a> Binding<'a> {
+    /// The binding's subjects.
+    pub(crate) fn subjects(&self) -> Vec<Subject<'a>> {
+        let own = self.object.namespace();
+        let items = self.object.root.get("subjects").and_then(Node::as_seq).unwrap_or_default();
+        items
+            .iter()
+            .enumerate()
+            .map(|(index, node)| {
+                let kind = str_at(node, &["kind"]);
+                let written = node.get("namespace").and_then(Node::as_str).filter(|s| !s.is_empty());
+                let namespace = match (kind, written) {
+                    ("ServiceAccount", Some(ns)) => Some(ns),
+                    ("ServiceAccount", None) if !self.cluster_wide && !own.is_empty() => Some(own),
+                    _ => None,
+                };
+                Subject { index, node, kind, name: str_at(node, &["name"]), namespace }
+            })
+            .collect()
+    }
+
+    /// `RoleBinding ns/name` or `ClusterRoleBinding name` for messages.
+    pub(crate) fn describe(&self) -> String {
+        if self.cluster_wide {
+            format!("ClusterRoleBinding {}", self.object.name())
+        } else {
+            format!("RoleBinding {}/{}", self.object.namespace(), self.object.name())
+        }
+    }
+}
+
+/// Every RoleBinding and ClusterRoleBinding of the cluster written in the repository.
+pub(crate) fn bindings(cluster: &Cluster) -> Vec<Binding<'_>> {
+    cluster
+        .objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| !o.synthesized && o.api_version().starts_with("rbac.authorization.k8s.io/"))
+        .filter(|(_, o)| matches!(o.kind(), "RoleBinding" | "ClusterRoleBinding"))
+        .map(|(index, object)| {
+            let role_span = object
+                .root
+                .get_path(&["roleRef", "name"])
+                .or_else(|| object.root.get("roleRef"))
+                .map_or(object.root.span, |n| n.span);
+            Binding {
+                index,
+                object,
+                cluster_wide: object.kind() == "ClusterRoleBinding",
+                role_kind: str_at(&object.root, &["roleRef", "kind"]),
+                role_name: str_at(&object.root, &["roleRef", "name"]),
+                role_span,
+            }
+        })
+        .collect()
+}
+
+/// Verbs that modify or remove a Namespace object.
+const WRITE_VERBS: &[&str] = &["patch", "update", "delete"];
+
+/// How a role lets its holder write Namespace `target`.
+pub(crate) struct NamespaceWrite {
+    /// The verbs granted (`*` expanded).
+    pub(crate) verbs: Vec<&'static str>,
+    /// The rule that grants them, when the role is in the graph.
+    pub(crate) rule: Option<Span>,
+}
+
+/// Whether the role `binding` refers to grants patch/update/delete on core `namespaces`
+/// (wildcards count) for Namespace `target`. The built-in `cluster-admin` grants everything;
+/// the built-in `admin` and `edit` do not touch the Namespace object (Kubernetes "User-facing
+/// roles"), and other roles count only when their rules are in the graph.
+pub(crate) fn namespace_write(cluster: &Cluster, binding: &Binding<'_>, target: &str) -> Option<NamespaceWrite> {
+    let role = cluster.objects.iter().find(|o| {
+        o.api_version().starts_with("rbac.authorization.k8s.io/")
+            && o.kind() == binding.role_kind
+            && o.name() == binding.role_name
+            && (binding.role_kind == "ClusterRole" || o.namespace() == binding.object.namespace())
+    });
+    let Some(role) = role else {
+        let builtin_admin = binding.role_kind == "ClusterRole" && binding.role_name == "cluster-admin";
+        return builtin_admin.then(|| NamespaceWrite { verbs: WRITE_VERBS.to_vec(), rule: None });
+    };
+    let has = |rule: &Node, key: &str, wanted: &[&str]| {
+        rule.get(key)
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::as_str)
+            .any(|v| wanted.contains(&v))
+    };
+    for rule in role.root.get("rules").and_then(Node::as_seq).unwrap_or_default() {
+        if !has(rule, "apiGroups", &["", "*"]) || !has(rule, "resources", &["namespaces", "*"]) {
+            continue;
+        }
+        let names: Vec<&str> = rule
+            .get("resourceNames")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(Node::as_str)
+            .collect();
+        if !names.is_empty() && !names.contains(&target) {
+            continue;
+        }
+        let verbs: Vec<&'static str> = WRITE_VERBS.iter().copied().filter(|v| has(rule, "verbs", &[v, "*"])).collect();
+        if !verbs.is_empty() {
+            return Some(NamespaceWrite { verbs, rule: Some(rule.span) });
+        }
+    }
+    None
+}
+
+/// Tenants that deliver their own content: a Flux Kustomization in one of their namespaces reads
+/// a source in one of their namespaces (a tenant repository). Only such a tenant can write the
+/// Flux objects that impersonate a ServiceAccount of its namespaces; namespaces the platform
+/// merely labels with a tenant (add-on namespaces of the D1 fleet's `platform-team`, the spoke
+/// namespaces of flux2-hub-spoke-example) and fills from its own repository are not reported.
+pub(crate) fn self_served(cluster: &Cluster) -> BTreeSet<&str> {
+    let mut out = BTreeSet::new();
+    for o in cluster.objects.iter().filter(|o| o.flux_kind() == Some(FluxKind::Kustomization)) {
+        let Some(tenant) = cluster.tenant_of_namespace(o.namespace()) else { continue };
+        let src_ns = o
+            .root
+            .get_path(&["spec", "sourceRef", "namespace"])
+            .and_then(Node::as_str)
+            .filter(|s| !s.is_empty())
+            .unwrap_or(o.namespace());
+        if cluster.tenant_of_namespace(src_ns) == Some(tenant) {
+            out.insert(tenant);
+        }
+    }
+    out
+}

@@ -1,0 +1,334 @@
+//! End-to-end integrity checks on the real fleets of `../shared/corpus`: each fleet is copied to
+//! a temporary directory, a Flux Kustomization with a missing `spec.path` (SRC001) and one whose
+//! `sourceRef` names no source (SRC002) are appended to a file that one of its Kustomizations
+//! already renders, and `fleetlint check --format json` must report exactly those two new
+//! problems, at the seeded lines, in every cluster that renders the file. The fixtures'
+//! severities (which the fixture test does not see) are asserted here too.
+
+#![allow(clippy::print_stderr)] // skip notices are for the person running the tests
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use fleetlint_fleet::SourceResolution;
+use fleetlint_fleet::session::{LoadOptions, load};
+use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
+use serde_json::Value;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// `../shared/corpus`, or `None` (with a notice) when it is absent outside CI.
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
+    if dir.is_dir() {
+        return Some(dir.canonicalize().unwrap());
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "../shared/corpus is missing in CI: {}", dir.display());
+    eprintln!("skipped: {} is absent", dir.display());
+    None
+}
+
+/// Every corpus fleet with Flux Kustomizations, with the source mappings it needs (mapping key,
+/// sibling corpus directory).
+const FLEETS: &[(&str, &[(&str, &str)])] = &[
+    ("allenporter__flux-local", &[]),
+    (
+        "controlplaneio-fluxcd__d1-fleet",
+        &[
+            ("https://github.com/controlplaneio-fluxcd/d1-apps", "controlplaneio-fluxcd__d1-apps"),
+            ("https://github.com/controlplaneio-fluxcd/d1-infra", "controlplaneio-fluxcd__d1-infra"),
+        ],
+    ),
+    ("fluxcd__flux2-hub-spoke-example", &[]),
+    ("fluxcd__flux2-kustomize-helm-example", &[]),
+    ("fluxcd__flux2-multi-tenancy", &[("GitRepository/apps/dev-team", "fluxcd__flux2-multi-tenancy__dev-team")]),
+    ("fluxcd__flux2-multi-tenancy__rev-7a326ee", &[]),
+    ("fluxcd__flux2-multi-tenancy__rev-bfc7f10", &[]),
+    ("onedr0p__cluster-template__rev-fc80b21", &[]),
+    ("onedr0p__home-ops", &[]),
+];
+
+/// A file the fleet's own tooling generates and the snapshot lacks, so that nothing renders from
+/// the repository without it: cluster-template's `configure` step renders
+/// `tmpl/cluster/flux-cluster.yaml` (with the repository URL) into the bootstrap directory. The
+/// test does the same, then seeds into that file; its root build (cluster `flux`, source
+/// GitRepository flux-system/flux-system) reads it.
+struct Generated {
+    fleet: &'static str,
+    file: &'static str,
+    template: &'static str,
+    vars: &'static [(&'static str, &'static str)],
+    clusters: &'static [&'static str],
+}
+
+const GENERATED: &[Generated] = &[Generated {
+    fleet: "onedr0p__cluster-template__rev-fc80b21",
+    file: "cluster/flux/flux-system/flux-cluster.yaml",
+    template: "tmpl/cluster/flux-cluster.yaml",
+    vars: &[("${BOOTSTRAP_GIT_REPOSITORY}", "https://github.com/example/home-cluster")],
+    clusters: &["flux"],
+}];
+
+/// Corpus directories that are not fleets of their own: kustomize's examples and the source
+/// trees mapped into other fleets.
+const NOT_FLEETS: &[&str] = &[
+    "kubernetes-sigs__kustomize",
+    "fluxcd__flux2-multi-tenancy__dev-team",
+    "controlplaneio-fluxcd__d1-apps",
+    "controlplaneio-fluxcd__d1-infra",
+];
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn sources(corpus: &Path, mappings: &[(&str, &str)]) -> Vec<String> {
+    mappings.iter().map(|(key, dir)| format!("{key}={}", corpus.join(dir).display())).collect()
+}
+
+/// Where the problems are seeded: a file of the checked tree that a Flux Kustomization reading
+/// the repository's own tree renders, and that Kustomization's source (which therefore maps to
+/// the checked tree in every cluster).
+#[derive(Debug)]
+struct Host {
+    /// Tree-relative path of the file.
+    file: String,
+    namespace: String,
+    source: (String, String, String),
+    /// Clusters that render the file.
+    clusters: BTreeSet<String>,
+}
+
+/// The first object (by file and position) written in the repository and rendered by a
+/// Kustomization that reads the repository's own tree: Flux Kustomizations first, then files
+/// rendered in more clusters, in platform namespaces, outside the bootstrap directory.
+fn pick_host(root: &Path, sources: &[String]) -> Host {
+    let s =
+        load(&LoadOptions { root: root.to_path_buf(), sources: sources.to_vec(), ..LoadOptions::default() }).unwrap();
+    let mut candidates = Vec::new();
+    for c in &s.fleet.clusters {
+        for o in &c.objects {
+            let Some(k) = o.owner.and_then(|k| c.kustomization_of(k)) else { continue };
+            let file = s.db.get(o.root.span.file);
+            let name = file.path.rsplit('/').next().unwrap_or("");
+            if k.source != SourceResolution::Tree(0)
+                || o.synthesized
+                || file.source.is_some()
+                || KUSTOMIZATION_FILE_NAMES.contains(&name)
+            {
+                continue;
+            }
+            let is_ks = o.kind() == "Kustomization" && o.api_version().starts_with("kustomize.toolkit.fluxcd.io/");
+            // Files several clusters render first: the finding must then list them all.
+            let spread =
+                s.fleet.clusters.iter().filter(|cl| cl.objects.iter().any(|x| x.root.span == o.root.span)).count();
+            let rank = (
+                !is_ks,
+                std::cmp::Reverse(spread),
+                !c.is_platform_namespace(o.namespace()),
+                file.path.contains("flux-system/"),
+            );
+            candidates.push((rank, file.path.clone(), o.root.span, c, &c.objects[k.object]));
+        }
+    }
+    candidates.sort_by(|a, b| (a.0, &a.1, a.2.start).cmp(&(b.0, &b.1, b.2.start)));
+    let (_, file, span, c, renderer) =
+        candidates.first().unwrap_or_else(|| panic!("{}: no object rendered from the repository", root.display()));
+    let sref = |k: &str| renderer.root.get_path(&["spec", "sourceRef", k]).and_then(fleetlint_yaml::Node::as_str);
+    let source = (
+        sref("kind").unwrap_or("GitRepository").to_string(),
+        sref("namespace").filter(|n| !n.is_empty()).unwrap_or(renderer.namespace()).to_string(),
+        sref("name").unwrap_or("").to_string(),
+    );
+    let clusters = s
+        .fleet
+        .clusters
+        .iter()
+        .filter(|cl| cl.objects.iter().any(|x| x.root.span == *span && !x.synthesized))
+        .map(|cl| cl.name.clone())
+        .collect();
+    let namespace = c.platform_namespaces.first().cloned().unwrap_or_else(|| "flux-system".into());
+    Host { file: file.clone(), namespace, source, clusters }
+}
+
+/// Append the two broken Kustomizations; returns the lines of the missing path and of the
+/// undefined source's name.
+fn seed(root: &Path, host: &Host) -> (u64, u64) {
+    let path = root.join(&host.file);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let base = text.lines().count() as u64;
+    let (kind, ns, name) = &host.source;
+    let ks = &host.namespace;
+    let seeded = format!(
+        "---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: fleetlint-e2e-missing-path\n  namespace: {ks}\nspec:\n  interval: 10m\n  path: ./fleetlint-e2e/does-not-exist\n  prune: true\n  sourceRef:\n    kind: {kind}\n    name: {name}\n    namespace: {ns}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: fleetlint-e2e-undefined-source\n  namespace: {ks}\nspec:\n  interval: 10m\n  path: ./\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: fleetlint-e2e-undefined\n"
+    );
+    std::fs::write(&path, format!("{text}{seeded}")).unwrap();
+    // `path:` is the 9th seeded line; the undefined source's `name:` the 27th.
+    (base + 9, base + 27)
+}
+
+fn check(root: &Path, sources: &[String]) -> Vec<Value> {
+    let mut cmd = assert_cmd::Command::cargo_bin("fleetlint").unwrap();
+    cmd.args(["check", "--format", "json", "--fail-on", "none"]).arg(root);
+    for s in sources {
+        cmd.args(["--source", s]);
+    }
+    let out = cmd.timeout(std::time::Duration::from_secs(120)).output().unwrap();
+    assert!(out.status.success(), "{}: {}", root.display(), String::from_utf8_lossy(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["findings"].as_array().unwrap().clone()
+}
+
+/// `(code, file, line, message)` of the SRC001/SRC002 findings.
+fn integrity(findings: &[Value]) -> BTreeSet<(String, String, u64, String)> {
+    findings
+        .iter()
+        .filter(|f| f["rule"] == "SRC001" || f["rule"] == "SRC002")
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (s("rule"), s("file"), f["line"].as_u64().unwrap(), s("message"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_fleet_list_covers_every_corpus_fleet() {
+    let Some(corpus) = corpus() else { return };
+    let mut dirs: Vec<String> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|d| !NOT_FLEETS.contains(&d.as_str()))
+        .collect();
+    dirs.sort();
+    let listed: Vec<&str> = FLEETS.iter().map(|(d, _)| *d).collect();
+    assert_eq!(dirs, listed, "add new corpus fleets to FLEETS (or NOT_FLEETS)");
+}
+
+#[test]
+fn seeded_missing_path_and_undefined_source_are_reported_in_every_corpus_fleet() {
+    let Some(corpus) = corpus() else { return };
+    for (fleet, mappings) in FLEETS {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join(fleet);
+        copy_dir(&corpus.join(fleet), &root);
+        let sources = sources(&corpus, mappings);
+        let host = match GENERATED.iter().find(|g| g.fleet == *fleet) {
+            Some(g) => {
+                let mut text = std::fs::read_to_string(root.join(g.template)).unwrap();
+                for (var, value) in g.vars {
+                    text = text.replace(var, value);
+                }
+                std::fs::write(root.join(g.file), text).unwrap();
+                let flux_system = || "flux-system".to_string();
+                Host {
+                    file: g.file.to_string(),
+                    namespace: flux_system(),
+                    source: ("GitRepository".into(), flux_system(), flux_system()),
+                    clusters: g.clusters.iter().map(|c| (*c).to_string()).collect(),
+                }
+            }
+            None => pick_host(&root, &sources),
+        };
+        // The baseline: everything the unmodified fleet reports already.
+        let before = integrity(&check(&root, &sources));
+        assert!(!host.clusters.is_empty(), "{fleet}: the host {} is rendered nowhere", host.file);
+        let (path_line, source_line) = seed(&root, &host);
+        eprintln!("{fleet}: seeded {}:{path_line},{source_line} for {:?}", host.file, host.clusters);
+        let findings = check(&root, &sources);
+        let after = integrity(&findings);
+        let new: Vec<_> = after.difference(&before).collect();
+        let expected = [("SRC001", path_line), ("SRC002", source_line)];
+        let got: Vec<(&str, u64)> = new.iter().map(|(c, _, l, _)| (c.as_str(), *l)).collect();
+        assert_eq!(got, expected, "{fleet}: new SRC001/SRC002 findings in {} differ: {new:#?}", host.file);
+        for (code, line) in expected {
+            let f = findings
+                .iter()
+                .find(|f| f["rule"] == code && f["line"] == line && f["file"] == host.file.as_str())
+                .unwrap_or_else(|| panic!("{fleet}: no {code} at {}:{line}", host.file));
+            let clusters: BTreeSet<String> =
+                f["clusters"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect();
+            assert_eq!(clusters, host.clusters, "{fleet}: {code} clusters");
+            let message = f["message"].as_str().unwrap();
+            // An error, unless an unmapped platform source might define it (then it says so).
+            if !message.contains("unless") {
+                assert_eq!(f["severity"], "error", "{fleet}: {code}: {message}");
+            }
+        }
+        let src001 = new.iter().find(|(c, ..)| c == "SRC001").unwrap();
+        assert!(src001.3.contains("./fleetlint-e2e/does-not-exist"), "{fleet}: {}", src001.3);
+        let src002 = new.iter().find(|(c, ..)| c == "SRC002").unwrap();
+        assert!(src002.3.contains("GitRepository") && src002.3.contains("/fleetlint-e2e-undefined"), "{fleet}");
+    }
+}
+
+/// The fixtures' findings with their severities, for the rules whose severity varies.
+fn fixture(code: &str, variant: &str) -> Vec<Value> {
+    let dir = repo_root().join("testdata/rules").join(code).join(variant);
+    check(&dir, &[]).into_iter().filter(|f| f["rule"] == code).collect()
+}
+
+fn severity_at(findings: &[Value], file: &str, line: u64) -> String {
+    let f = findings.iter().find(|f| f["file"] == file && f["line"] == line);
+    f.unwrap_or_else(|| panic!("no finding at {file}:{line}"))["severity"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn remote_bases_are_errors_only_where_a_building_cluster_forbids_them() {
+    let f = fixture("SRC005", "fail");
+    // Built by cluster prod, which runs kustomize-controller with --no-remote-bases.
+    assert_eq!(severity_at(&f, "apps/kyverno/kustomization.yaml", 5), "error");
+    let blocked = f.iter().find(|f| f["file"] == "apps/kyverno/kustomization.yaml").unwrap();
+    assert_eq!(blocked["clusters"], serde_json::json!(["prod"]));
+    assert_eq!(blocked["related"][0]["file"], "clusters/prod/flux-system/kustomization.yaml");
+    // Built by no cluster: a warning, reported once.
+    assert_eq!(severity_at(&f, "kustomization.yaml", 4), "warning");
+    assert_eq!(f.iter().filter(|f| f["file"] == "kustomization.yaml" && f["line"] == 4).count(), 1);
+}
+
+#[test]
+fn unresolved_flux_references_are_errors_and_local_ones_warnings_with_a_hint() {
+    let f = fixture("SRC002", "fail");
+    let file = "clusters/prod/apps.yaml";
+    assert_eq!(severity_at(&f, file, 12), "error", "undefined GitRepository");
+    assert_eq!(severity_at(&f, file, 24), "error", "a HelmRepository is not a Kustomization source");
+    assert_eq!(severity_at(&f, file, 34), "warning", "missing ServiceAccount");
+    assert_eq!(severity_at(&f, file, 43), "warning", "ConfigMap only in another namespace");
+    let hint = f.iter().find(|f| f["line"] == 43).unwrap();
+    assert_eq!(hint["related"][0]["file"], "clusters/prod/sources.yaml");
+    assert!(hint["help"].as_str().unwrap().contains("always resolved in the object's own namespace"));
+    let cross = f.iter().find(|f| f["line"] == 40).unwrap();
+    assert!(cross["help"].as_str().unwrap().contains("set `namespace: flux-system`"), "{cross}");
+}
+
+#[test]
+fn namespaced_kinds_without_namespace_are_errors_and_unknown_kinds_infos() {
+    let f = fixture("SRC008", "fail");
+    assert_eq!(severity_at(&f, "apps/web.yaml", 3), "error", "Deployment");
+    assert_eq!(severity_at(&f, "apps/web.yaml", 20), "error", "CR of a namespaced CRD in the graph");
+    assert_eq!(severity_at(&f, "apps/web.yaml", 26), "info", "unknown kind");
+}
+
+#[test]
+fn duplicates_point_at_the_other_definition() {
+    let f = fixture("SRC004", "fail");
+    let cm = f.iter().find(|f| f["file"] == "infrastructure/ingress/settings.yaml").unwrap();
+    assert_eq!(cm["related"][0]["file"], "apps/configmap.yaml");
+    let ns = f.iter().find(|f| f["file"] == "infrastructure/cert-manager/namespace.yaml").unwrap();
+    assert!(ns["message"].as_str().unwrap().contains("./infrastructure contains ./infrastructure/cert-manager"));
+}
