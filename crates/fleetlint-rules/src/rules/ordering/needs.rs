@@ -211,42 +211,53 @@ pub(crate) fn crd_needs<'c>(g: &Graph<'c>) -> Vec<Need<'c>> {
     out
 }
 
-/// Providers of `item`: `(raw renderers, HelmReleases, provider objects)`, or `None` when an
+/// Providers of an item: `(raw renderers, HelmReleases, provider objects)`, or `None` when an
 /// object nobody renders (a bootstrap object) provides it: it pre-exists.
-fn providers(g: &Graph<'_>, item: Item<'_>) -> Option<(Vec<usize>, Vec<usize>, Vec<usize>)> {
-    let (mut raw, mut helm, mut objects) = (Vec::new(), Vec::new(), Vec::new());
-    for (i, o) in g.cluster.objects.iter().enumerate() {
-        let provides = match item {
-            Item::Namespace(ns) => {
-                if o.flux_kind() == Some(FluxKind::HelmRelease)
-                    && o.root.get_path(&["spec", "install", "createNamespace"]).and_then(Node::as_bool) == Some(true)
-                    && o.root.get_path(&["spec", "targetNamespace"]).and_then(Node::as_str) == Some(ns)
-                {
-                    helm.push(i);
-                    objects.push(i);
-                }
-                o.kind() == "Namespace" && o.api_version() == "v1" && o.name() == ns
-            }
-            Item::Crd { group, kind } => {
-                o.kind() == "CustomResourceDefinition"
-                    && group_of(o.api_version()) == "apiextensions.k8s.io"
-                    && o.root.get_path(&["spec", "group"]).and_then(Node::as_str) == Some(group)
-                    && o.root.get_path(&["spec", "names", "kind"]).and_then(Node::as_str) == Some(kind)
-            }
-        };
-        if provides {
-            match g.parent[i] {
-                Some(p) => raw.push(p),
-                None => return None,
-            }
+type Providers = Option<(Vec<usize>, Vec<usize>, Vec<usize>)>;
+
+/// Every item's providers, found in one pass over the cluster (not one pass per item: a fleet
+/// with thousands of tenant namespaces has thousands of items).
+fn provider_index<'c>(g: &Graph<'c>) -> HashMap<Item<'c>, Providers> {
+    let mut index: HashMap<Item<'c>, Providers> = HashMap::new();
+    let mut add = |item: Item<'c>, i: usize, helm: bool| {
+        let entry = index.entry(item).or_insert_with(|| Some((Vec::new(), Vec::new(), Vec::new())));
+        let Some((raw, helms, objects)) = entry else { return };
+        if helm {
+            helms.push(i);
             objects.push(i);
+            return;
+        }
+        match g.parent[i] {
+            Some(p) => {
+                raw.push(p);
+                objects.push(i);
+            }
+            None => *entry = None,
+        }
+    };
+    for (i, o) in g.cluster.objects.iter().enumerate() {
+        if o.flux_kind() == Some(FluxKind::HelmRelease)
+            && o.root.get_path(&["spec", "install", "createNamespace"]).and_then(Node::as_bool) == Some(true)
+            && let Some(ns) = o.root.get_path(&["spec", "targetNamespace"]).and_then(Node::as_str)
+        {
+            add(Item::Namespace(ns), i, true);
+        }
+        if o.kind() == "Namespace" && o.api_version() == "v1" {
+            add(Item::Namespace(o.name()), i, false);
+        }
+        if o.kind() == "CustomResourceDefinition" && group_of(o.api_version()) == "apiextensions.k8s.io" {
+            let group = o.root.get_path(&["spec", "group"]).and_then(Node::as_str);
+            let kind = o.root.get_path(&["spec", "names", "kind"]).and_then(Node::as_str);
+            if let (Some(group), Some(kind)) = (group, kind) {
+                add(Item::Crd { group, kind }, i, false);
+            }
         }
     }
-    Some((raw, helm, objects))
+    index
 }
 
 /// Availability of one item for every object, and the objects providing it.
-type ItemState = (Vec<Avail>, Vec<usize>);
+type ItemState = (std::rc::Rc<Vec<Avail>>, Vec<usize>);
 
 /// Evaluate `needs`: one availability pass per distinct item, plus one for opaque objects and,
 /// for CRDs, one for HelmReleases (a chart's content is unknown: any HelmRelease that is Ready
@@ -269,12 +280,29 @@ pub(crate) fn evaluate<'c>(g: &Graph<'c>, needs: Vec<Need<'c>>) -> Vec<Outcome<'
         Vec::new()
     };
     let direct = |v: &[Avail], i: usize| v.get(i).is_some_and(|a| *a == Avail::Direct);
+    let index = provider_index(g);
+    // Availability depends only on who renders the providers; items rendered by the same
+    // Kustomizations (every tenant namespace of a tenants overlay) share one pass.
+    let mut by_renderers: HashMap<(Vec<usize>, Vec<usize>), std::rc::Rc<Vec<Avail>>> = HashMap::new();
     // Per item: availability for every object and the provider objects (`None`: pre-existing).
     let mut by_item: HashMap<Item<'c>, Option<ItemState>> = HashMap::new();
     let mut out = Vec::new();
     for need in needs {
         let entry = by_item.entry(need.item).or_insert_with(|| {
-            providers(g, need.item).map(|(raw, helm, objects)| (g.availability(&raw, &helm, false), objects))
+            let (mut raw, mut helm, objects) = match index.get(&need.item) {
+                Some(None) => return None,
+                Some(Some(p)) => p.clone(),
+                None => (Vec::new(), Vec::new(), Vec::new()),
+            };
+            raw.sort_unstable();
+            raw.dedup();
+            helm.sort_unstable();
+            helm.dedup();
+            let avail = by_renderers
+                .entry((raw, helm))
+                .or_insert_with_key(|(raw, helm)| std::rc::Rc::new(g.availability(raw, helm, false)))
+                .clone();
+            Some((avail, objects))
         });
         let Some((avail, objects)) = entry else { continue };
         let chart = matches!(need.item, Item::Crd { .. }) && direct(&charts, need.consumer);
