@@ -259,6 +259,9 @@ fn provider_index<'c>(g: &Graph<'c>) -> HashMap<Item<'c>, Providers> {
 /// Availability of one item for every object, and the objects providing it.
 type ItemState = (std::rc::Rc<Vec<Avail>>, Vec<usize>);
 
+/// The raw renderers and HelmReleases providing an item, sorted.
+type Renderers = (Vec<usize>, Vec<usize>);
+
 /// Evaluate `needs`: one availability pass per distinct item, plus one for opaque objects and,
 /// for CRDs, one for HelmReleases (a chart's content is unknown: any HelmRelease that is Ready
 /// before the consumer may have installed the CRD).
@@ -283,7 +286,7 @@ pub(crate) fn evaluate<'c>(g: &Graph<'c>, needs: Vec<Need<'c>>) -> Vec<Outcome<'
     let index = provider_index(g);
     // Availability depends only on who renders the providers; items rendered by the same
     // Kustomizations (every tenant namespace of a tenants overlay) share one pass.
-    let mut by_renderers: HashMap<(Vec<usize>, Vec<usize>), std::rc::Rc<Vec<Avail>>> = HashMap::new();
+    let mut by_renderers: HashMap<Renderers, std::rc::Rc<Vec<Avail>>> = HashMap::new();
     // Per item: availability for every object and the provider objects (`None`: pre-existing).
     let mut by_item: HashMap<Item<'c>, Option<ItemState>> = HashMap::new();
     let mut out = Vec::new();
