@@ -19,10 +19,22 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
-    /// The first sentence of the "What it does" section.
+    /// The first sentence of the "What it does" section, on one line.
     #[must_use]
-    pub fn summary(&self) -> &'static str {
-        self.doc.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with('#')).unwrap_or("")
+    pub fn summary(&self) -> String {
+        let paragraph: Vec<&str> = self
+            .doc
+            .lines()
+            .map(str::trim)
+            .skip_while(|l| l.is_empty() || l.starts_with('#'))
+            .take_while(|l| !l.is_empty())
+            .collect();
+        let text = paragraph.join(" ");
+        // A sentence ends at ". " or ": " followed by a list; keep the colon's lead-in whole.
+        match text.find(". ") {
+            Some(end) => text[..=end].to_string(),
+            None => text,
+        }
     }
 }
 

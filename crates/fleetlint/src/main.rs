@@ -410,7 +410,9 @@ fn explain(code: &str) -> Result<u8, String> {
 
 fn list_rules() -> Result<u8, String> {
     let mut out = String::new();
-    for r in all_rules() {
+    let mut rules: Vec<_> = all_rules().to_vec();
+    rules.sort_by_key(|r| r.meta().code);
+    for r in rules {
         let m = r.meta();
         out.push_str(&format!("{}  {:<40} {:<8} {}\n", m.code, m.name, m.default_severity.as_str(), m.summary()));
     }

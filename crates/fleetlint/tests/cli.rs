@@ -236,3 +236,89 @@ fn build_flux_generates_the_kustomization_kustomize_controller_would() {
         assert!(text.contains(name), "{name} missing from:\n{text}");
     }
 }
+
+#[test]
+fn readme_lists_every_rule_with_its_name_and_severity() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    for rule in fleetlint_rules::all_rules() {
+        let m = rule.meta();
+        let row = format!("| {} | {} | {} |", m.code, m.name, m.default_severity.as_str());
+        assert!(readme.contains(&row), "README.md lacks the row `{row}`");
+    }
+}
+
+fn shared_corpus() -> Option<PathBuf> {
+    let p = repo_root().join("../shared/corpus");
+    if p.is_dir() {
+        return Some(p);
+    }
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "../shared/corpus is required in CI");
+    None
+}
+
+#[test]
+fn graph_json_is_the_contract_and_follows_the_mapped_tenant_repo() {
+    let Some(corpus) = shared_corpus() else { return };
+    let tenant =
+        format!("GitRepository/apps/dev-team={}", corpus.join("fluxcd__flux2-multi-tenancy__dev-team").display());
+    let out = fleetlint()
+        .args(["graph", "--format", "json", "--source", &tenant, "--cluster", "production"])
+        .arg(corpus.join("fluxcd__flux2-multi-tenancy"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("schemas/graph.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&json).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    let clusters = json["clusters"].as_array().unwrap();
+    assert_eq!(clusters.len(), 1, "--cluster limits the graph");
+    let c = &clusters[0];
+    let node = |id: &str| c["nodes"].as_array().unwrap().iter().find(|n| n["id"] == id).cloned();
+    let podinfo = node("HelmRelease/apps/podinfo").expect("reached through the mapped source");
+    assert_eq!(podinfo["tenant"], "dev-team");
+    assert_eq!(podinfo["scope"], "tenant");
+    assert_eq!(node("Kustomization/flux-system/kyverno-controller").unwrap()["opaque"], true);
+    let edge = |from: &str, to: &str, reason: &str| {
+        c["edges"].as_array().unwrap().iter().any(|e| e["from"] == from && e["to"] == to && e["reason"] == reason)
+    };
+    assert!(edge("Kustomization/flux-system/tenants", "Kustomization/flux-system/kyverno-policies", "dependsOn"));
+    assert!(edge("Kustomization/flux-system/kyverno-policies", "Kustomization/flux-system/kyverno", "dependsOn"));
+    assert!(edge("Kustomization/flux-system/tenants", "Kustomization/apps/dev-team", "renders"));
+    assert!(edge("Kustomization/apps/dev-team", "GitRepository/apps/dev-team", "source"));
+    // Mermaid and DOT render the same graph.
+    for (format, marker) in [("mermaid", "flowchart LR"), ("dot", "digraph fleet")] {
+        let out = fleetlint()
+            .args(["graph", "--format", format, "--source", &tenant])
+            .arg(corpus.join("fluxcd__flux2-multi-tenancy"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(marker) && text.contains("dev-team"), "{format}:\n{text}");
+    }
+}
+
+#[test]
+fn fleet_options_fail_with_usage_errors() {
+    fleetlint()
+        .args(["check", "testdata/fleets/clean", "--cluster", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--cluster nope: no such cluster (found: production, staging)"));
+    fleetlint()
+        .args(["check", "testdata/fleets/clean", "--source", "GitRepository/a/b=does/not/exist"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is not a directory"));
+    fleetlint().args(["check", "testdata/fleets/clean", "--source", "no-equals-sign"]).assert().code(2);
+    // --clusters replaces discovery.
+    let out = fleetlint()
+        .args(["check", "testdata/fleets/clean", "--clusters", "clusters/staging", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = json["clusters"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["staging"]);
+}

@@ -28,7 +28,8 @@ declare_rule! {
     /// The finding points at the text that chose the namespace: the object's `metadata.namespace`,
     /// an overlay's `namespace:` (reported once for all the objects it moves), or the
     /// `targetNamespace` (reported once, on the Kustomization). Objects without a namespace are
-    /// SRC008's business; cluster-scoped objects are ISO004's.
+    /// SRC008's business; cluster-scoped objects are ISO004's. A platform namespace (default
+    /// `flux-system`) labelled with a tenant stays the platform's; that is noted as an info.
     ///
     /// ## Example
     /// ```yaml
@@ -61,6 +62,19 @@ impl Rule for TenantForeignNamespace {
 
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let cluster = cx.cluster;
+        // A platform namespace labelled with a tenant stays the platform's (flux-rules §B8): say so
+        // once per namespace, since the label suggests an ownership fleetlint does not apply.
+        for (ns, span) in &cluster.platform_tenant_labels {
+            let tenant = cx.db.get(span.file).text.get(span.range()).unwrap_or("").trim();
+            let msg = format!(
+                "namespace `{ns}` is a platform namespace: its toolkit.fluxcd.io/tenant label `{tenant}` does not make it (or the objects in it) tenant scope"
+            );
+            out.push(
+                Finding::new(Self::META.code, Severity::Info, *span, msg)
+                    .with_help("drop the tenant label from platform namespaces, or list the namespace under `platformNamespaces` only if it is the platform's")
+                    .with_field(format!("platform-namespace-label:{ns}")),
+            );
+        }
         // Kustomizations whose own targetNamespace was reported: their objects carry its span.
         let mut reported_targets: HashSet<Span> = HashSet::new();
         for (i, o) in cluster.objects.iter().enumerate() {
