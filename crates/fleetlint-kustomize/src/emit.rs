@@ -12,15 +12,22 @@ type Lines = Vec<(String, Option<Span>)>;
 /// ends with `# <file>:<line>` naming the text that wrote it.
 #[must_use]
 pub fn to_yaml(resources: &[Resource], origins: Option<&SourceDb>) -> String {
+    nodes_to_yaml(resources.iter().map(|r| &r.root), origins)
+}
+
+/// [`to_yaml`] for object trees that are not kustomize resources (the objects a Flux
+/// Kustomization renders after its build options and post-build substitution).
+#[must_use]
+pub fn nodes_to_yaml<'n>(roots: impl IntoIterator<Item = &'n Node>, origins: Option<&SourceDb>) -> String {
     let mut out = String::new();
-    for (i, r) in resources.iter().enumerate() {
+    for (i, root) in roots.into_iter().enumerate() {
         if i > 0 {
             out.push_str("---\n");
         }
         let mut lines: Lines = Vec::new();
-        match &r.root.kind {
-            NodeKind::Map(_) => write_map(&r.root, 0, &mut lines),
-            _ => lines.push((scalar_inline(&r.root), Some(r.root.span))),
+        match &root.kind {
+            NodeKind::Map(_) => write_map(root, 0, &mut lines),
+            _ => lines.push((scalar_inline(root), Some(root.span))),
         }
         for (text, span) in lines {
             out.push_str(&text);
@@ -28,7 +35,9 @@ pub fn to_yaml(resources: &[Resource], origins: Option<&SourceDb>) -> String {
                 && (span.file.0 as usize) < db.len()
             {
                 let f = db.get(span.file);
-                out.push_str(&format!(" # {}:{}", f.path, f.line_col(span.start).line));
+                // A file of a mapped source is named with its source, as in reports.
+                let source = f.source.as_deref().map_or_else(String::new, |s| format!("{s}:"));
+                out.push_str(&format!(" # {source}{}:{}", f.path, f.line_col(span.start).line));
             }
             out.push('\n');
         }

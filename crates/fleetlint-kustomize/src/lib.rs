@@ -31,7 +31,7 @@ mod selector;
 mod transform;
 mod vars;
 
-pub use emit::to_yaml;
+pub use emit::{nodes_to_yaml, to_yaml};
 pub use issue::{BuildIssue, BuildIssueKind};
 pub use kustfile::{KUSTOMIZATION_FILE_NAMES, Kustomization};
 pub use resolver::{BuildOutput, Resolver};

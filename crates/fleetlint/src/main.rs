@@ -9,14 +9,17 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use fleetlint_fleet::Cluster;
 use fleetlint_fleet::session::{LoadOptions, Session, load};
-use fleetlint_fleet::{Cluster, SourceResolution};
-use fleetlint_report::{
-    ClusterSummary, EdgeReason, FluxVersion, GraphCluster, GraphEdge, GraphInput, GraphNode, GraphScope, Lockdown,
-    ReportInput, graph_dot, graph_json, graph_mermaid, human, json,
-};
+use fleetlint_report::{ClusterSummary, FluxVersion, Lockdown, ReportInput, human, json};
 use fleetlint_rules::{Severity, all_rules, rule_by_code};
-use fleetlint_yaml::{Limits, SourceDb, load_tree};
+use fleetlint_yaml::Limits;
+
+mod build;
+mod graph;
+
+use build::{BuildArgs, build};
+use graph::{GraphArgs, graph};
 
 #[derive(Parser)]
 #[command(name = "fleetlint", version, about = "Policy-as-code linter for Flux GitOps fleet repositories")]
@@ -44,7 +47,7 @@ enum Command {
 
 /// What to load: shared by `check` and `graph`.
 #[derive(clap::Args)]
-struct FleetArgs {
+pub(crate) struct FleetArgs {
     /// Repository root to walk.
     #[arg(default_value = ".")]
     path: PathBuf,
@@ -64,7 +67,7 @@ struct FleetArgs {
 }
 
 impl FleetArgs {
-    fn load(&self) -> Result<Session, String> {
+    pub(crate) fn load(&self) -> Result<Session, String> {
         load(&LoadOptions {
             root: self.path.clone(),
             sources: self.sources.clone(),
@@ -74,22 +77,6 @@ impl FleetArgs {
             limits: Limits::default(),
         })
     }
-}
-
-#[derive(clap::Args)]
-struct GraphArgs {
-    #[command(flatten)]
-    fleet: FleetArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
-    format: GraphFormat,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum GraphFormat {
-    Mermaid,
-    Dot,
-    Json,
 }
 
 #[derive(clap::Args)]
@@ -111,24 +98,6 @@ struct CheckArgs {
     /// Stage timings and skipped entries on standard error.
     #[arg(long, short)]
     verbose: bool,
-}
-
-#[derive(clap::Args)]
-struct BuildArgs {
-    /// The directory with a kustomization file.
-    dir: PathBuf,
-    /// The repository root: paths may reach anywhere below it, never above (default: the
-    /// enclosing git work tree, else DIR itself).
-    #[arg(long)]
-    root: Option<PathBuf>,
-    /// Append `# file:line` after each line, naming the text that wrote the value.
-    #[arg(long)]
-    origin: bool,
-    /// Build DIR as kustomize-controller builds a Flux Kustomization path: a kustomization is
-    /// generated when DIR has none (every `.yaml`/`.yml` below it, stopping at directories with
-    /// their own kustomization; files excluded by `.sourceignore` left out).
-    #[arg(long)]
-    flux: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -240,61 +209,6 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
     Ok(u8::from(failing))
 }
 
-fn build(args: &BuildArgs) -> Result<u8, String> {
-    let dir = args.dir.canonicalize().map_err(|e| format!("cannot read {}: {e}", args.dir.display()))?;
-    let root = match &args.root {
-        Some(r) => r.canonicalize().map_err(|e| format!("cannot read {}: {e}", r.display()))?,
-        None => dir.ancestors().find(|d| d.join(".git").exists()).unwrap_or(&dir).to_path_buf(),
-    };
-    let rel = dir.strip_prefix(&root).map_err(|_| format!("{} is not inside {}", dir.display(), root.display()))?;
-    let rel = fleetlint_yaml::source::relative_slash_path(std::path::Path::new(""), rel);
-    let mut db = SourceDb::new();
-    let tree = load_tree(&mut db, &root, None, &Limits::default())
-        .map_err(|e| format!("cannot read {}: {e}", root.display()))?;
-    let resolver = fleetlint_kustomize::Resolver::new(&tree, &db);
-    if args.flux {
-        let view = fleetlint_fleet::artifact::TreeView::new(&tree, &db);
-        // Problems of the generated kustomization point at the first file of DIR.
-        let prefix = if rel.is_empty() { String::new() } else { format!("{rel}/") };
-        let first = tree.files.iter().find(|f| db.get(f.id).path.starts_with(&prefix));
-        let Some(first) = first else {
-            let _ = writeln!(std::io::stderr(), "error: {}: kustomization path not found", args.dir.display());
-            return Ok(1);
-        };
-        let spec = fleetlint_yaml::Node::map(fleetlint_yaml::Span::empty(first.id, 0));
-        let output = fleetlint_fleet::fluxbuild::build(&resolver, &view, &rel, &spec);
-        return print_build(&db, &output, args.origin);
-    }
-    if resolver.kustomization_file(&rel).is_none() {
-        // kustomize fails the build here too, so this is exit 1, not a usage error.
-        let _ = writeln!(
-            std::io::stderr(),
-            "error: {}: unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization'",
-            args.dir.display()
-        );
-        return Ok(1);
-    }
-    let output = resolver.build(&rel);
-    print_build(&db, &output, args.origin)
-}
-
-/// Findings on stderr, objects on stdout unless the build fails (exit 1, as kustomize).
-fn print_build(db: &SourceDb, output: &fleetlint_kustomize::BuildOutput, origin: bool) -> Result<u8, String> {
-    let mut stderr = String::new();
-    for issue in &output.issues {
-        let file = db.get(issue.span.file);
-        let at = file.line_col(issue.span.start);
-        let level = if issue.fatal { "error" } else { "warning" };
-        stderr.push_str(&format!("{level}: {}:{}:{}: {}\n", file.path, at.line, at.column, issue.message));
-    }
-    let _ = std::io::stderr().write_all(stderr.as_bytes());
-    if output.fails() {
-        return Ok(1);
-    }
-    write_stdout(&fleetlint_kustomize::to_yaml(&output.resources, origin.then_some(db)))?;
-    Ok(0)
-}
-
 fn summary(c: &Cluster) -> ClusterSummary {
     ClusterSummary {
         name: c.name.clone(),
@@ -314,84 +228,6 @@ fn summary(c: &Cluster) -> ClusterSummary {
         objects: c.objects.len(),
         opaque: c.opaque_count(),
     }
-}
-
-fn graph(args: &GraphArgs) -> Result<u8, String> {
-    let session = args.fleet.load()?;
-    let input = GraphInput { clusters: session.fleet.clusters.iter().map(|c| graph_cluster(&session, c)).collect() };
-    let text = match args.format {
-        GraphFormat::Mermaid => graph_mermaid(&input),
-        GraphFormat::Dot => graph_dot(&input),
-        GraphFormat::Json => graph_json(&input),
-    };
-    write_stdout(&text)?;
-    Ok(0)
-}
-
-/// The Flux objects of a cluster and their edges: `renders` from a Kustomization to the Flux
-/// objects it rendered, `dependsOn` to same-kind dependencies, `source` from a consumer to its
-/// source.
-fn graph_cluster(session: &Session, c: &Cluster) -> GraphCluster {
-    let flux: Vec<usize> = (0..c.objects.len()).filter(|&i| c.objects[i].flux_kind().is_some()).collect();
-    let mut nodes = Vec::new();
-    let mut ids = std::collections::HashSet::new();
-    for &i in &flux {
-        let o = &c.objects[i];
-        let id = o.id();
-        if !ids.insert(id.clone()) {
-            continue;
-        }
-        let (file, line) = if o.synthesized {
-            (None, None)
-        } else {
-            let f = session.db.get(o.root.span.file);
-            (Some(f.path.clone()), Some(f.line_col(o.root.span.start).line))
-        };
-        let opaque = c.kustomization_of(i).is_some_and(|k| k.source == SourceResolution::Unmapped);
-        nodes.push(GraphNode {
-            id,
-            kind: o.kind().to_string(),
-            api_version: Some(o.api_version().to_string()),
-            namespace: o.namespace().to_string(),
-            name: o.name().to_string(),
-            tenant: o.tenant.clone(),
-            scope: Some(match o.scope {
-                fleetlint_fleet::Scope::Tenant => GraphScope::Tenant,
-                fleetlint_fleet::Scope::Platform => GraphScope::Platform,
-            }),
-            opaque,
-            file,
-            line,
-        });
-    }
-    let mut edges = Vec::new();
-    let mut push = |from: String, to: String, reason: EdgeReason| {
-        if ids.contains(&to) && !edges.iter().any(|e: &GraphEdge| e.from == from && e.to == to && e.reason == reason) {
-            edges.push(GraphEdge { from, to, reason });
-        }
-    };
-    for &i in &flux {
-        let o = &c.objects[i];
-        let id = o.id();
-        if let Some(owner) = o.owner.map(|p| c.objects[p].id()).filter(|p| *p != id) {
-            push(owner, id.clone(), EdgeReason::Renders);
-        }
-        let ns = o.namespace();
-        for dep in o.root.get_path(&["spec", "dependsOn"]).and_then(fleetlint_yaml::Node::as_seq).unwrap_or_default() {
-            let name = dep.get("name").and_then(fleetlint_yaml::Node::as_str).unwrap_or("");
-            let dns = dep.get("namespace").and_then(fleetlint_yaml::Node::as_str).unwrap_or(ns);
-            push(id.clone(), format!("{}/{dns}/{name}", o.kind()), EdgeReason::DependsOn);
-        }
-        let refs = [&["spec", "sourceRef"][..], &["spec", "chart", "spec", "sourceRef"][..], &["spec", "chartRef"][..]];
-        for path in refs {
-            let Some(r) = o.root.get_path(path) else { continue };
-            let kind = r.get("kind").and_then(fleetlint_yaml::Node::as_str).unwrap_or("");
-            let name = r.get("name").and_then(fleetlint_yaml::Node::as_str).unwrap_or("");
-            let rns = r.get("namespace").and_then(fleetlint_yaml::Node::as_str).unwrap_or(ns);
-            push(id.clone(), format!("{kind}/{rns}/{name}"), EdgeReason::Source);
-        }
-    }
-    GraphCluster { name: c.name.clone(), path: c.path.clone(), nodes, edges }
 }
 
 fn explain(code: &str) -> Result<u8, String> {
@@ -420,7 +256,7 @@ fn list_rules() -> Result<u8, String> {
     Ok(0)
 }
 
-fn write_stdout(text: &str) -> Result<(), String> {
+pub(crate) fn write_stdout(text: &str) -> Result<(), String> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         // A closed pipe (`fleetlint check | head`) is not an error worth a message.

@@ -322,3 +322,33 @@ fn fleet_options_fail_with_usage_errors() {
     let names: Vec<&str> = json["clusters"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["staging"]);
 }
+
+#[test]
+fn build_kustomization_prints_what_a_flux_kustomization_applies_after_substitution() {
+    let Some(corpus) = shared_corpus() else { return };
+    let map = |repo: &str| {
+        format!(
+            "https://github.com/controlplaneio-fluxcd/{repo}={}",
+            corpus.join(format!("controlplaneio-fluxcd__{repo}")).display()
+        )
+    };
+    let out = fleetlint()
+        .args(["build", "--kustomization", "frontend/flux-frontend", "--cluster", "staging", "--origin"])
+        .args(["--source", &map("d1-apps"), "--source", &map("d1-infra")])
+        .arg(corpus.join("controlplaneio-fluxcd__d1-fleet"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // `path: ./components/frontend/${ENVIRONMENT}` was substituted from the cluster's
+    // flux-runtime-info ConfigMap before the path was built.
+    assert!(text.contains("github.com/controlplaneio-fluxcd/d1-apps:components/frontend/staging/"), "{text}");
+    assert!(text.contains("kind: HelmRelease"), "{text}");
+    // Unmapped, it cannot be built: exit 1 with the SRC012 reason.
+    fleetlint()
+        .args(["build", "--kustomization", "frontend/flux-frontend", "--cluster", "staging"])
+        .arg(corpus.join("controlplaneio-fluxcd__d1-fleet"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is not mapped to a local tree"));
+}
