@@ -7,8 +7,13 @@
 //! result like `kubectl kustomize`.
 //!
 //! The differential oracle is kustomize 5.5 (`kubectl kustomize` v1.32); Flux 2.9 builds with
-//! kustomize 5.8. Nothing this crate relies on differs between the two so far; any divergence
-//! found is documented at the code that follows 5.8.
+//! kustomize 5.8.1. Where the two differ this crate follows 5.8, and says so at the code:
+//! - `replacements` accept `sourceValue` (a literal; 5.5 rejects the field);
+//! - a replacement field path that continues into a string holding YAML or JSON
+//!   (`data.config\.yaml.foo`) edits the embedded document (5.5 fails: "expected MappingNode
+//!   but got ScalarNode"), and, as in 5.8, `delimiter`/`index` do not apply there;
+//! - 5.8's namespace propagation into inflated Helm charts does not matter here: charts are
+//!   never inflated.
 
 pub mod generated;
 pub mod patch;

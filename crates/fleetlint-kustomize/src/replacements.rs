@@ -1,18 +1,24 @@
 //! `replacements`: copy a field of one object into fields of others.
 
-use fleetlint_yaml::{Node, NodeKind, Span};
+use fleetlint_yaml::{Limits, Node, NodeKind, ScalarStyle, ScalarValue, Span, parse_yaml};
 
 use crate::issue::BuildIssue;
 use crate::resource::{Gvk, Resource, set_entry};
 use crate::selector::Selector;
 
-/// Split a replacement field path on dots outside brackets.
+/// Split a replacement field path on dots outside brackets; `\.` is a literal dot (kyaml's
+/// `SmarterPathSplitter`: `data.config\.yaml` names the key `config.yaml`).
 fn split(fp: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut depth = 0;
-    for c in fp.chars() {
+    let mut chars = fp.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
+            '\\' if chars.peek() == Some(&'.') => {
+                cur.push('.');
+                chars.next();
+            }
             '[' => {
                 depth += 1;
                 cur.push(c);
@@ -62,17 +68,27 @@ fn lookup<'n>(node: &'n Node, path: &[String], out: &mut Vec<&'n Node>) {
     }
 }
 
-fn set_at(node: &mut Node, path: &[String], create: bool, span: Span, f: &mut dyn FnMut(&mut Node)) -> usize {
+fn set_at(
+    node: &mut Node,
+    path: &[String],
+    create: bool,
+    span: Span,
+    whole: &Node,
+    f: &mut dyn FnMut(&mut Node),
+) -> usize {
     let Some((first, rest)) = path.split_first() else {
         f(node);
         return 1;
     };
+    if let Some(n) = set_in_structured_string(node, path, whole) {
+        return n;
+    }
     if let Some(sel) = first.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
         let mut n = 0;
         if let NodeKind::Seq(items) = &mut node.kind {
             for item in items.iter_mut() {
                 if seq_match(item, sel) {
-                    n += set_at(item, rest, create, span, f);
+                    n += set_at(item, rest, create, span, whole, f);
                 }
             }
         }
@@ -82,13 +98,13 @@ fn set_at(node: &mut Node, path: &[String], create: bool, span: Span, f: &mut dy
         let mut n = 0;
         if let NodeKind::Seq(items) = &mut node.kind {
             for item in items.iter_mut() {
-                n += set_at(item, rest, create, span, f);
+                n += set_at(item, rest, create, span, whole, f);
             }
         }
         return n;
     }
     if let (NodeKind::Seq(items), Ok(i)) = (&mut node.kind, first.parse::<usize>()) {
-        return items.get_mut(i).map_or(0, |item| set_at(item, rest, create, span, f));
+        return items.get_mut(i).map_or(0, |item| set_at(item, rest, create, span, whole, f));
     }
     if node.as_map().is_none() {
         return 0;
@@ -101,8 +117,59 @@ fn set_at(node: &mut Node, path: &[String], create: bool, span: Span, f: &mut dy
         set_entry(node, first, child, span);
     }
     match node.get_mut(first) {
-        Some(child) => set_at(child, rest, create, span, f),
+        Some(child) => set_at(child, rest, create, span, whole, f),
         None => 0,
+    }
+}
+
+/// kustomize 5.8 (what Flux 2.9 builds with; 5.5 fails with "expected MappingNode but got
+/// ScalarNode"): a field path that continues into a string holding YAML or JSON edits the
+/// structured data inside it. The value replaces the target scalar in the string's text, in the
+/// target's own quoting, so the rest of the embedded document keeps its formatting. As in 5.8,
+/// `delimiter`/`index` options do not apply inside structured data (kustomize#6028).
+fn set_in_structured_string(node: &mut Node, path: &[String], whole: &Node) -> Option<usize> {
+    let scalar = node.as_scalar().filter(|s| s.value == ScalarValue::Str)?;
+    let text = scalar.text.clone();
+    let parsed = parse_yaml(node.span.file, &text, &Limits::default());
+    let broken = parsed.is_broken();
+    let doc = parsed.documents.into_iter().next()?.root;
+    if !matches!(doc.kind, NodeKind::Map(_) | NodeKind::Seq(_)) || broken {
+        return None;
+    }
+    let mut targets = Vec::new();
+    lookup(&doc, path, &mut targets);
+    let mut spans: Vec<(std::ops::Range<usize>, ScalarStyle)> =
+        targets.iter().filter_map(|t| t.as_scalar().map(|s| (t.span.range(), s.style))).collect();
+    if spans.is_empty() {
+        return Some(0);
+    }
+    spans.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    let value = whole.as_scalar().map_or_else(String::new, |s| s.text.to_string());
+    let mut edited = text.to_string();
+    for (range, style) in &spans {
+        edited.replace_range(range.clone(), &render_scalar(&value, *style));
+    }
+    if let NodeKind::Scalar(s) = &mut node.kind {
+        s.text = edited.into();
+    }
+    Some(spans.len())
+}
+
+/// `value` written in `style` (plain only where it stays a plain string).
+fn render_scalar(value: &str, style: ScalarStyle) -> String {
+    let double = || format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""));
+    match style {
+        ScalarStyle::SingleQuoted => format!("'{}'", value.replace('\'', "''")),
+        ScalarStyle::Plain
+            if !value.is_empty()
+                && fleetlint_yaml::scalar::resolve_kyaml(value, ScalarStyle::Plain, None) == ScalarValue::Str
+                && !value.contains(": ")
+                && !value.contains(" #")
+                && !value.starts_with(|c: char| "!&*-?{}[],#|>@`'\"%".contains(c)) =>
+        {
+            value.to_string()
+        }
+        _ => double(),
     }
 }
 
@@ -127,38 +194,52 @@ fn id_selected(r: &Resource, sel: &Node) -> bool {
     })
 }
 
+/// The value a replacement copies: `sourceValue` (a literal, kustomize 5.6+, which Flux 2.9's
+/// 5.8 accepts and 5.5 rejects as an unknown field), or the source object's field.
+fn source_value(resources: &[Resource], rep: &Node, issues: &mut Vec<BuildIssue>) -> Option<Node> {
+    if let Some(literal) = rep.get("sourceValue") {
+        if rep.get("source").is_some() {
+            issues.push(BuildIssue::invalid(rep.span, true, "replacement has both source and sourceValue"));
+            return None;
+        }
+        return Some(literal.clone());
+    }
+    let Some(source) = rep.get("source") else {
+        issues.push(BuildIssue::invalid(rep.span, true, "replacement without source"));
+        return None;
+    };
+    let matched: Vec<usize> = (0..resources.len()).filter(|&i| id_selected(&resources[i], source)).collect();
+    if matched.len() != 1 {
+        let what = if matched.is_empty() { "nothing selected by" } else { "multiple matches for" };
+        issues.push(BuildIssue::invalid(source.span, true, format!("{what} replacement source")));
+        return None;
+    }
+    let fp = source.get("fieldPath").and_then(Node::as_str).unwrap_or("metadata.name");
+    let mut found = Vec::new();
+    lookup(&resources[matched[0]].root, &split(fp), &mut found);
+    let Some(mut value) = found.first().map(|n| (*n).clone()) else {
+        issues.push(BuildIssue::invalid(
+            source.span,
+            true,
+            format!("fieldPath `{fp}` is missing for replacement source"),
+        ));
+        return None;
+    };
+    let (sdelim, sidx, _) = options(source.get("options"));
+    if let Some(d) = sdelim {
+        let text = value.as_scalar().map(|s| s.text.to_string()).unwrap_or_default();
+        let parts: Vec<&str> = text.split(d.as_str()).collect();
+        let part = usize::try_from(sidx).ok().and_then(|i| parts.get(i)).copied().unwrap_or("");
+        value = Node::string(part, value.span);
+    }
+    Some(value)
+}
+
 /// Apply replacement entries in order.
 pub(crate) fn apply(resources: &mut [Resource], list: &[Node]) -> Vec<BuildIssue> {
     let mut issues = Vec::new();
     for rep in list {
-        let Some(source) = rep.get("source") else {
-            issues.push(BuildIssue::invalid(rep.span, true, "replacement without source"));
-            continue;
-        };
-        let matched: Vec<usize> = (0..resources.len()).filter(|&i| id_selected(&resources[i], source)).collect();
-        if matched.len() != 1 {
-            let what = if matched.is_empty() { "nothing selected by" } else { "multiple matches for" };
-            issues.push(BuildIssue::invalid(source.span, true, format!("{what} replacement source")));
-            continue;
-        }
-        let fp = source.get("fieldPath").and_then(Node::as_str).unwrap_or("metadata.name");
-        let mut found = Vec::new();
-        lookup(&resources[matched[0]].root, &split(fp), &mut found);
-        let Some(mut value) = found.first().map(|n| (*n).clone()) else {
-            issues.push(BuildIssue::invalid(
-                source.span,
-                true,
-                format!("fieldPath `{fp}` is missing for replacement source"),
-            ));
-            continue;
-        };
-        let (sdelim, sidx, _) = options(source.get("options"));
-        if let Some(d) = sdelim {
-            let text = value.as_scalar().map(|s| s.text.to_string()).unwrap_or_default();
-            let parts: Vec<&str> = text.split(d.as_str()).collect();
-            let part = usize::try_from(sidx).ok().and_then(|i| parts.get(i)).copied().unwrap_or("");
-            value = Node::string(part, value.span);
-        }
+        let Some(value) = source_value(resources, rep, &mut issues) else { continue };
         for target in rep.get("targets").and_then(Node::as_seq).unwrap_or_default() {
             let Some(select) = target.get("select") else {
                 issues.push(BuildIssue::invalid(target.span, true, "target must specify resources to select"));
@@ -186,7 +267,7 @@ pub(crate) fn apply(resources: &mut [Resource], list: &[Node]) -> Vec<BuildIssue
                     continue;
                 }
                 for p in &paths {
-                    let n = set_at(&mut r.root, &split(p), create, value.span, &mut |t| {
+                    let n = set_at(&mut r.root, &split(p), create, value.span, &value, &mut |t| {
                         if let Some(d) = &tdelim {
                             let cur = t.as_scalar().map(|s| s.text.to_string()).unwrap_or_default();
                             let mut parts: Vec<String> = cur.split(d.as_str()).map(str::to_string).collect();
@@ -213,4 +294,38 @@ pub(crate) fn apply(resources: &mut [Resource], list: &[Node]) -> Vec<BuildIssue
         }
     }
     issues
+}
+
+#[cfg(test)]
+mod structured_tests {
+    use super::*;
+    use fleetlint_yaml::FileId;
+
+    fn doc(text: &str) -> Node {
+        parse_yaml(FileId(0), text, &Limits::default()).documents.remove(0).root
+    }
+
+    #[test]
+    fn escaped_dots_name_one_key() {
+        assert_eq!(split(r"data.config\.yaml.foo"), ["data", "config.yaml", "foo"]);
+        assert_eq!(split("spec.containers.[name=web].image"), ["spec", "containers", "[name=web]", "image"]);
+    }
+
+    #[test]
+    fn a_path_into_embedded_yaml_or_json_edits_it_in_place_as_kustomize_5_8_does() {
+        let mut cm = doc(
+            "data:\n  config.yaml: |\n    foo: a/b/c # keep\n    other: 1\n  config.json: '{\"a\": {\"b\": \"x\"}, \"c\": 2}'\n",
+        );
+        let value = Node::string("new value", Span::default());
+        let mut replace = |t: &mut Node| *t = value.clone();
+        let yaml = set_at(&mut cm, &split(r"data.config\.yaml.foo"), false, Span::default(), &value, &mut replace);
+        let json = set_at(&mut cm, &split(r"data.config\.json.a.b"), false, Span::default(), &value, &mut replace);
+        assert_eq!((yaml, json), (1, 1));
+        let text = |k: &str| cm.get_path(&["data", k]).and_then(Node::as_str).unwrap().to_string();
+        assert_eq!(text("config.yaml"), "foo: new value # keep\nother: 1\n");
+        assert_eq!(text("config.json"), "{\"a\": {\"b\": \"new value\"}, \"c\": 2}");
+        // A path that does not exist inside the embedded document is still "not found".
+        let missing = set_at(&mut cm, &split(r"data.config\.yaml.nope"), false, Span::default(), &value, &mut replace);
+        assert_eq!(missing, 0);
+    }
 }
