@@ -15,6 +15,8 @@ pub struct TreeView<'t> {
     artifact_yaml: Vec<&'t str>,
     /// Directories that exist in the artifact.
     dirs: HashSet<String>,
+    /// Directories of the tree, excluded ones included.
+    all_dirs: HashSet<String>,
 }
 
 fn add_parents(dirs: &mut HashSet<String>, path: &str) {
@@ -31,25 +33,41 @@ impl<'t> TreeView<'t> {
     /// Index `tree`, whose files live in `db`.
     #[must_use]
     pub fn new(tree: &'t LoadedTree, db: &'t SourceDb) -> Self {
+        Self::with_ignore(tree, db, None)
+    }
+
+    /// The view of a source whose `spec.ignore` adds patterns to the tree's `.sourceignore`
+    /// files (any user pattern drops the non-VCS default exclusions, as source-controller does).
+    #[must_use]
+    pub fn with_ignore(tree: &'t LoadedTree, db: &'t SourceDb, spec_ignore: Option<&str>) -> Self {
+        let own = spec_ignore
+            .map(|text| fleetlint_yaml::sourceignore::SourceIgnore::new(&tree.sourceignore_files, Some(text)));
         let mut files = HashMap::new();
         let mut by_id = HashMap::new();
         let mut artifact_yaml = Vec::new();
         let mut dirs = HashSet::new();
         dirs.insert(String::new());
+        let mut all_dirs = dirs.clone();
         for f in &tree.files {
             let path = db.get(f.id).path.as_str();
             files.insert(path, f);
             by_id.insert(f.id, f);
-            if f.ignored.is_none() {
+            let ignored = match &own {
+                Some(rules) => rules.status(path).is_some(),
+                None => f.ignored.is_some(),
+            };
+            add_parents(&mut all_dirs, path);
+            if !ignored {
                 artifact_yaml.push(path);
                 add_parents(&mut dirs, path);
             }
         }
         for p in &tree.other_files {
             add_parents(&mut dirs, p);
+            add_parents(&mut all_dirs, p);
         }
         artifact_yaml.sort_unstable();
-        Self { files, by_id, artifact_yaml, dirs }
+        Self { files, by_id, artifact_yaml, dirs, all_dirs }
     }
 
     /// The parsed file at a tree-relative path.
@@ -73,6 +91,12 @@ impl<'t> TreeView<'t> {
     #[must_use]
     pub fn is_dir(&self, dir: &str) -> bool {
         self.dirs.contains(dir)
+    }
+
+    /// Whether `dir` is in the tree but every file under it is excluded from the artifact.
+    #[must_use]
+    pub fn is_excluded_dir(&self, dir: &str) -> bool {
+        !self.dirs.contains(dir) && self.all_dirs.contains(dir)
     }
 
     /// The kustomization file of `dir`, if it has one.

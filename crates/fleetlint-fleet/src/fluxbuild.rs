@@ -3,7 +3,7 @@
 //! merged in (`targetNamespace`, `namePrefix`, `nameSuffix`, `patches`, `images`,
 //! `components`), built by the resolver; then `commonMetadata` on top-level metadata.
 
-use fleetlint_kustomize::{BuildOutput, Kustomization, Resolver};
+use fleetlint_kustomize::{BuildIssue, BuildIssueKind, BuildOutput, Kustomization, Resolver};
 use fleetlint_yaml::{Entry, Node, NodeKind, Span};
 
 use crate::artifact::{TreeView, resources_node};
@@ -34,8 +34,11 @@ pub fn build(resolver: &Resolver<'_>, view: &TreeView<'_>, dir: &str, spec: &Nod
                 root
             }
         };
-        let root = merge_flux_fields(base, spec);
-        resolver.build_kustomization(&Kustomization { dir: dir.to_string(), root, file: existing })
+        let (spec, mut issues) = checked_components(view, dir, spec);
+        let root = merge_flux_fields(base, &spec);
+        let mut out = resolver.build_kustomization(&Kustomization { dir: dir.to_string(), root, file: existing });
+        out.issues.append(&mut issues);
+        out
     };
     if let Some(meta) = spec.get("commonMetadata") {
         for r in &mut out.resources {
@@ -43,6 +46,32 @@ pub fn build(resolver: &Resolver<'_>, view: &TreeView<'_>, dir: &str, spec: &Nod
         }
     }
     out
+}
+
+/// kustomize-controller's checks of `spec.components`: each must be a local relative path
+/// ("component path '<p>' must be local and relative", the build fails), and one that does not
+/// exist is dropped only with `spec.ignoreMissingComponents` (otherwise kustomize fails on it).
+fn checked_components(view: &TreeView<'_>, dir: &str, spec: &Node) -> (Node, Vec<BuildIssue>) {
+    let mut spec = spec.clone();
+    let mut issues = Vec::new();
+    let ignore_missing = spec.get("ignoreMissingComponents").and_then(Node::as_bool) == Some(true);
+    if let Some(NodeKind::Seq(items)) = spec.get_mut("components").map(|n| &mut n.kind) {
+        items.retain(|c| {
+            let Some(p) = c.as_str() else { return true };
+            if p.starts_with('/') || p.contains("://") || p.starts_with("git@") {
+                issues.push(BuildIssue {
+                    kind: BuildIssueKind::InputInvalid,
+                    message: format!("component path '{p}' must be local and relative"),
+                    span: c.span,
+                    fatal: true,
+                });
+                return false;
+            }
+            let exists = crate::artifact::normalize_path(&format!("{dir}/{p}")).0;
+            !ignore_missing || view.is_dir(&exists)
+        });
+    }
+    (spec, issues)
 }
 
 fn key_is(e: &Entry, key: &str) -> bool {

@@ -83,6 +83,8 @@ pub struct Walk<'w, 't> {
     root_source: Option<RootSource>,
     seen: HashMap<String, usize>,
     strict: bool,
+    /// Views of trees as sources with their own `spec.ignore` see them.
+    ignore_views: HashMap<(TreeIndex, String), std::rc::Rc<TreeView<'t>>>,
 }
 
 /// One unit of work: a Flux Kustomization (object index), the (tree, path) chain of its
@@ -98,7 +100,7 @@ impl<'w, 't> Walk<'w, 't> {
     pub fn new(trees: &'w Trees<'t>, cluster: Cluster, root_source: Option<RootSource>) -> Self {
         let strict = strict_substitution(&cluster);
         let seen = cluster.objects.iter().enumerate().map(|(i, o)| (o.id(), i)).collect();
-        Self { trees, cluster, remotes: BTreeMap::new(), root_source, seen, strict }
+        Self { trees, cluster, remotes: BTreeMap::new(), root_source, seen, strict, ignore_views: HashMap::new() }
     }
 
     /// Follow every Flux Kustomization among the current objects, breadth first.
@@ -211,7 +213,9 @@ impl<'w, 't> Walk<'w, 't> {
             // The substituteFrom object may be rendered by a Kustomization not yet followed.
             return Followed::Deferred;
         }
-        let (source, _) = self.resolve_source(ks);
+        let (source, source_object) = self.resolve_source(ks);
+        let spec_ignore =
+            source_object.and_then(|i| str_at(&self.cluster.objects[i].root, &["spec", "ignore"])).map(str::to_string);
         let root = self.cluster.objects[ks].root.clone();
         let raw_path = str_at(&root, &["spec", "path"]).unwrap_or("");
         let (path, clamped) = normalize_path(raw_path);
@@ -228,7 +232,19 @@ impl<'w, 't> Walk<'w, 't> {
         let mut children = Vec::new();
         match source {
             SourceResolution::Tree(t) => {
-                let view = &self.trees.views[t];
+                let trees = self.trees;
+                let custom = spec_ignore.as_ref().map(|text| {
+                    self.ignore_views
+                        .entry((t, text.clone()))
+                        .or_insert_with(|| {
+                            std::rc::Rc::new(TreeView::with_ignore(&trees.trees[t], trees.db, Some(text)))
+                        })
+                        .clone()
+                });
+                let view: &TreeView<'t> = match &custom {
+                    Some(v) => v,
+                    None => &trees.views[t],
+                };
                 let path_span = field_span(&root, &["spec", "path"]);
                 if clamped {
                     self.issue(
@@ -243,7 +259,11 @@ impl<'w, 't> Walk<'w, 't> {
                     );
                 }
                 if !view.is_dir(&path) {
-                    let msg = if view.file(&path).is_some() {
+                    let msg = if view.is_excluded_dir(&path) {
+                        format!(
+                            "spec.path `{raw_path}` is excluded from the source artifact by .sourceignore or the source's spec.ignore: kustomization path not found"
+                        )
+                    } else if view.file(&path).is_some() {
                         format!("spec.path `{raw_path}` is a file, not a directory: kustomization path not found")
                     } else {
                         format!("spec.path `{raw_path}` does not exist in the source: kustomization path not found")

@@ -147,25 +147,26 @@ pub fn check(db: &SourceDb, trees: &[LoadedTree], fleet: &Fleet) -> CheckOutcome
     outcome
 }
 
-/// Files of the checked tree that lie inside the tree of a source mapping.
+/// Files read twice, whose findings are reported once: a mapped checkout inside the checked
+/// root belongs to the mapped tree (reported with its `source`); a mapping of the checked root
+/// itself (another branch checked out in place) is reported as the root.
 fn shadowed_files(db: &SourceDb, trees: &[LoadedTree]) -> std::collections::HashSet<fleetlint_yaml::FileId> {
-    let Some((root, mapped)) = trees.split_first() else { return std::collections::HashSet::new() };
-    let Ok(root_dir) = root.root.canonicalize() else { return std::collections::HashSet::new() };
-    let prefixes: Vec<String> = mapped
-        .iter()
-        .filter_map(|t| t.root.canonicalize().ok())
-        .filter_map(|m| {
-            m.strip_prefix(&root_dir)
-                .ok()
-                .map(|rel| fleetlint_yaml::source::relative_slash_path(std::path::Path::new(""), rel))
-        })
-        .map(|rel| if rel.is_empty() { String::new() } else { format!("{rel}/") })
-        .collect();
-    root.files
-        .iter()
-        .filter(|f| prefixes.iter().any(|p| db.get(f.id).path.starts_with(p.as_str())))
-        .map(|f| f.id)
-        .collect()
+    let mut shadowed = std::collections::HashSet::new();
+    let Some((root, mapped)) = trees.split_first() else { return shadowed };
+    let Ok(root_dir) = root.root.canonicalize() else { return shadowed };
+    let mut prefixes: Vec<String> = Vec::new();
+    for tree in mapped {
+        let Ok(dir) = tree.root.canonicalize() else { continue };
+        if dir == root_dir {
+            shadowed.extend(tree.files.iter().map(|f| f.id));
+        } else if let Ok(rel) = dir.strip_prefix(&root_dir) {
+            prefixes.push(format!("{}/", fleetlint_yaml::source::relative_slash_path(std::path::Path::new(""), rel)));
+        }
+    }
+    shadowed.extend(
+        root.files.iter().filter(|f| prefixes.iter().any(|p| db.get(f.id).path.starts_with(p.as_str()))).map(|f| f.id),
+    );
+    shadowed
 }
 
 /// One finding per problem: the same code, place, message, field and object found in several

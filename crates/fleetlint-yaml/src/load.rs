@@ -36,6 +36,9 @@ pub struct LoadedTree {
     pub skipped: Vec<SkippedEntry>,
     /// The tree's `.sourceignore` rules.
     pub source_ignore: SourceIgnore,
+    /// The `.sourceignore` files, `(relative path, text)`: a source's `spec.ignore` is layered on
+    /// them to give that source's own view of the tree.
+    pub sourceignore_files: Vec<(String, String)>,
 }
 
 impl LoadedTree {
@@ -73,6 +76,7 @@ pub fn load_tree(
         }
     }
     let source_ignore = SourceIgnore::new(&ignore_files, None);
+    let sourceignore_files = ignore_files;
     let base = db.len();
     let read: Vec<(SourceFile, ParsedYaml)> = yaml_files
         .par_iter()
@@ -89,7 +93,15 @@ pub fn load_tree(
         let id = db.add(file);
         files.push(LoadedFile { id, yaml, ignored });
     }
-    Ok(LoadedTree { root: root.to_path_buf(), source, files, other_files, skipped: walked.skipped, source_ignore })
+    Ok(LoadedTree {
+        root: root.to_path_buf(),
+        source,
+        files,
+        other_files,
+        skipped: walked.skipped,
+        source_ignore,
+        sourceignore_files,
+    })
 }
 
 /// Read one file with the size limit, decode it, and parse it.
