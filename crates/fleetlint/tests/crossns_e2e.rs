@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+mod common;
+
+use common::{copy_dir, corpus};
+
 const FLEET: &str = "fluxcd__flux2-multi-tenancy";
 const TENANT: &str = "fluxcd__flux2-multi-tenancy__dev-team";
 const TENANT_KEY: &str = "GitRepository/apps/dev-team";
@@ -18,37 +22,6 @@ const RULES: &[&str] = &[
     "ISO006", "ISO007", "ISO008", "ISO009", "ISO010", "XNS001", "XNS002", "XNS003", "XNS004", "XNS005", "XNS006",
     "XNS007",
 ];
-
-/// `../shared/corpus`, or `None` (skip) outside CI when it is absent.
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing: the cross-namespace end-to-end tests need the shared corpus in CI",
-        dir.display()
-    );
-    eprintln!("skipped: {} is absent", dir.display());
-    None
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        let kind = entry.file_type().unwrap();
-        if kind.is_dir() {
-            if entry.file_name() != ".git" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else if kind.is_file() {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A scratch copy of the fleet and its tenant repository.
 struct Scratch {

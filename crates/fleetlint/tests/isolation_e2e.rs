@@ -9,6 +9,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+mod common;
+
+use common::copy_dir;
+
 const FLEET: &str = "fluxcd__flux2-multi-tenancy";
 const TENANT: &str = "fluxcd__flux2-multi-tenancy__dev-team";
 const TENANT_KEY: &str = "GitRepository/apps/dev-team";
@@ -26,19 +30,6 @@ fn shared() -> Option<PathBuf> {
     );
     eprintln!("skipped: {} has no corpus/{FLEET}", dir.display());
     None
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// A private copy of the fleet repository and the tenant repository.

@@ -17,44 +17,9 @@ use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
 use fleetlint_yaml::{FileId, FluxKind, Limits, Node, ObjectView, parse_yaml};
 use serde_json::Value;
 
-/// `../shared/corpus`, or `None` (with a notice) when it is absent outside CI.
-fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if dir.is_dir() {
-        return Some(dir.canonicalize().unwrap());
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "../shared/corpus is missing in CI: {}", dir.display());
-    eprintln!("skipped: {} is absent", dir.display());
-    None
-}
+mod common;
 
-/// Every corpus fleet with Flux Kustomizations, with the source mappings it needs (mapping key,
-/// sibling corpus directory).
-const FLEETS: &[(&str, &[(&str, &str)])] = &[
-    ("allenporter__flux-local", &[]),
-    (
-        "controlplaneio-fluxcd__d1-fleet",
-        &[
-            ("https://github.com/controlplaneio-fluxcd/d1-apps", "controlplaneio-fluxcd__d1-apps"),
-            ("https://github.com/controlplaneio-fluxcd/d1-infra", "controlplaneio-fluxcd__d1-infra"),
-        ],
-    ),
-    ("fluxcd__flux2-hub-spoke-example", &[]),
-    ("fluxcd__flux2-kustomize-helm-example", &[]),
-    ("fluxcd__flux2-multi-tenancy", &[("GitRepository/apps/dev-team", "fluxcd__flux2-multi-tenancy__dev-team")]),
-    ("fluxcd__flux2-multi-tenancy__rev-7a326ee", &[]),
-    ("fluxcd__flux2-multi-tenancy__rev-bfc7f10", &[]),
-    ("onedr0p__cluster-template__rev-fc80b21", &[]),
-    ("onedr0p__home-ops", &[]),
-];
-
-/// Corpus directories that are not fleets: kustomize's examples and mapped source trees.
-const NOT_FLEETS: &[&str] = &[
-    "kubernetes-sigs__kustomize",
-    "fluxcd__flux2-multi-tenancy__dev-team",
-    "controlplaneio-fluxcd__d1-apps",
-    "controlplaneio-fluxcd__d1-infra",
-];
+use common::{FLEETS, assert_fleet_list_covers_the_corpus, copy_dir, corpus};
 
 /// flux-local's `tests/testdata` clusters are fixtures of a test suite, never applied: their
 /// objects in namespaces that nothing creates are real ORD004 errors there.
@@ -69,21 +34,6 @@ const GENERATED: (&str, &str, &str, &str, &str) = (
     "${BOOTSTRAP_GIT_REPOSITORY}",
     "https://github.com/example/home-cluster",
 );
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != ".git" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A scratch copy of `fleet`, with its generated file if it has one, and its `--source` values.
 fn scratch(corpus: &Path, fleet: &str, mappings: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf, Vec<String>) {
@@ -346,16 +296,7 @@ fn plan_cycle(c: &ClusterCandidates) -> Option<CyclePlan<'_>> {
 #[test]
 fn the_fleet_list_covers_every_corpus_fleet() {
     let Some(corpus) = corpus() else { return };
-    let mut dirs: Vec<String> = std::fs::read_dir(&corpus)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.file_type().unwrap().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|d| !NOT_FLEETS.contains(&d.as_str()))
-        .collect();
-    dirs.sort();
-    let listed: Vec<&str> = FLEETS.iter().map(|(d, _)| *d).collect();
-    assert_eq!(dirs, listed, "add new corpus fleets to FLEETS (or NOT_FLEETS)");
+    assert_fleet_list_covers_the_corpus(&corpus);
 }
 
 #[test]
