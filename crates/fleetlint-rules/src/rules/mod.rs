@@ -7,3 +7,4 @@ pub(crate) mod integrity;
 pub(crate) mod isolation;
 pub(crate) mod lockdown;
 pub(crate) mod ordering;
+pub(crate) mod scopes;

@@ -1,14 +1,11 @@
-use std::collections::HashMap;
-
-use fleetlint_fleet::{Cluster, RenderedObject};
-use fleetlint_kustomize::is_builtin_cluster_scoped;
-use fleetlint_yaml::{FluxKind, Node};
+use fleetlint_yaml::FluxKind;
 
 use super::markers::not_applied;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::{Rule, RuleMeta};
+use crate::rules::scopes::{KindScope, KindScopes};
 
 declare_rule! {
     /// ## What it does
@@ -44,55 +41,13 @@ declare_rule! {
     }
 }
 
-/// Built-in namespaced kinds by API group (any version). Cluster-scoped ones come from the
-/// kustomize crate, which knows them the way kustomize's namespace transformer does.
-const NAMESPACED: &[(&str, &[&str])] = &[
-    (
-        "",
-        &[
-            "Pod",
-            "Service",
-            "ConfigMap",
-            "Secret",
-            "ServiceAccount",
-            "PersistentVolumeClaim",
-            "Endpoints",
-            "Event",
-            "LimitRange",
-            "ResourceQuota",
-            "PodTemplate",
-            "ReplicationController",
-            "Binding",
-        ],
-    ),
-    ("apps", &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"]),
-    ("batch", &["Job", "CronJob"]),
-    ("autoscaling", &["HorizontalPodAutoscaler"]),
-    ("policy", &["PodDisruptionBudget"]),
-    ("networking.k8s.io", &["Ingress", "NetworkPolicy"]),
-    ("rbac.authorization.k8s.io", &["Role", "RoleBinding"]),
-    ("coordination.k8s.io", &["Lease"]),
-    ("discovery.k8s.io", &["EndpointSlice"]),
-    ("events.k8s.io", &["Event"]),
-    ("storage.k8s.io", &["CSIStorageCapacity"]),
-    ("authorization.k8s.io", &["LocalSubjectAccessReview"]),
-    ("resource.k8s.io", &["ResourceClaim", "ResourceClaimTemplate"]),
-];
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Scope {
-    Namespaced,
-    Cluster,
-    Unknown,
-}
-
 impl Rule for NamespaceNotSpecified {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
 
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        let crds = crd_scopes(cx.cluster);
+        let scopes = KindScopes::new(cx.cluster);
         for (i, o) in cx.cluster.objects.iter().enumerate() {
             if o.synthesized || !o.namespace().is_empty() || o.kind().is_empty() || not_applied(&o.root) {
                 continue;
@@ -100,9 +55,9 @@ impl Rule for NamespaceNotSpecified {
             let Some(k) = o.owner.filter(|&k| cx.object(k).flux_kind() == Some(FluxKind::Kustomization)) else {
                 continue;
             };
-            let severity = match scope(&crds, o) {
-                Scope::Namespaced => Severity::Error,
-                Scope::Unknown if !o.kind().starts_with("Cluster") => Severity::Info,
+            let severity = match scopes.of(o.api_version(), o.kind()) {
+                KindScope::Namespaced => Severity::Error,
+                KindScope::Unknown if !o.kind().starts_with("Cluster") => Severity::Info,
                 _ => continue,
             };
             let ks = cx.object(k);
@@ -129,33 +84,4 @@ impl Rule for NamespaceNotSpecified {
             out.push(cx.about(f, i));
         }
     }
-}
-
-/// `(group, kind)` -> namespaced, from the CustomResourceDefinitions rendered in the cluster.
-fn crd_scopes(cluster: &Cluster) -> HashMap<(String, String), bool> {
-    let mut out = HashMap::new();
-    for o in cluster.objects.iter().filter(|o| o.kind() == "CustomResourceDefinition") {
-        let s = |p: &[&str]| o.root.get_path(p).and_then(Node::as_str).unwrap_or("").to_string();
-        let (group, kind, scope) = (s(&["spec", "group"]), s(&["spec", "names", "kind"]), s(&["spec", "scope"]));
-        if !kind.is_empty() {
-            out.insert((group, kind), scope != "Cluster");
-        }
-    }
-    out
-}
-
-fn scope(crds: &HashMap<(String, String), bool>, o: &RenderedObject) -> Scope {
-    let (api_version, kind) = (o.api_version(), o.kind());
-    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    if let Some(&namespaced) = crds.get(&(group.to_string(), kind.to_string())) {
-        return if namespaced { Scope::Namespaced } else { Scope::Cluster };
-    }
-    if is_builtin_cluster_scoped(api_version, kind) {
-        return Scope::Cluster;
-    }
-    // Every Flux and Flux Operator kind is namespaced.
-    if o.flux_kind().is_some() || NAMESPACED.iter().any(|(g, kinds)| *g == group && kinds.contains(&kind)) {
-        return Scope::Namespaced;
-    }
-    Scope::Unknown
 }

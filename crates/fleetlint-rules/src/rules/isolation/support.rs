@@ -2,8 +2,6 @@
 //! reconciler applies as, which kinds are cluster-scoped, and which bindings grant a service
 //! account anything.
 
-use std::collections::HashMap;
-
 use fleetlint_fleet::{Cluster, RenderedObject};
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
 use fleetlint_yaml::{Limits, Node, NodeKind, SourceDb, Span, parse_yaml};
@@ -154,80 +152,8 @@ pub(super) fn grants<'c>(cluster: &'c Cluster, ns: &str, sa: &str) -> Vec<Grant<
     out
 }
 
-/// Built-in cluster-scoped kinds by API group (Kubernetes 1.32-1.37), plus a few common
-/// add-ons whose CRDs are often installed by a chart the linter cannot see.
-const CLUSTER_SCOPED: &[(&str, &str)] = &[
-    ("", "Namespace"),
-    ("", "Node"),
-    ("", "PersistentVolume"),
-    ("rbac.authorization.k8s.io", "ClusterRole"),
-    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
-    ("apiextensions.k8s.io", "CustomResourceDefinition"),
-    ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
-    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicyBinding"),
-    ("admissionregistration.k8s.io", "MutatingAdmissionPolicy"),
-    ("admissionregistration.k8s.io", "MutatingAdmissionPolicyBinding"),
-    ("apiregistration.k8s.io", "APIService"),
-    ("scheduling.k8s.io", "PriorityClass"),
-    ("storage.k8s.io", "StorageClass"),
-    ("storage.k8s.io", "CSIDriver"),
-    ("storage.k8s.io", "CSINode"),
-    ("storage.k8s.io", "VolumeAttachment"),
-    ("storage.k8s.io", "VolumeAttributesClass"),
-    ("networking.k8s.io", "IngressClass"),
-    ("networking.k8s.io", "IPAddress"),
-    ("networking.k8s.io", "ServiceCIDR"),
-    ("node.k8s.io", "RuntimeClass"),
-    ("certificates.k8s.io", "CertificateSigningRequest"),
-    ("certificates.k8s.io", "ClusterTrustBundle"),
-    ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
-    ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
-    ("resource.k8s.io", "DeviceClass"),
-    ("policy", "PodSecurityPolicy"),
-    ("cert-manager.io", "ClusterIssuer"),
-    ("kyverno.io", "ClusterPolicy"),
-    ("kyverno.io", "ClusterCleanupPolicy"),
-    ("gateway.networking.k8s.io", "GatewayClass"),
-    ("snapshot.storage.k8s.io", "VolumeSnapshotClass"),
-    ("snapshot.storage.k8s.io", "VolumeSnapshotContent"),
-];
-
-/// Which kinds of a cluster are cluster-scoped: the CRDs in its graph, then the built-ins.
-/// Unknown custom kinds count as namespaced (no CRD seen, no claim).
-pub(super) struct Scopes {
-    crds: HashMap<(String, String), bool>,
-}
-
-fn group_of(api_version: &str) -> &str {
-    api_version.rsplit_once('/').map_or("", |(g, _)| g)
-}
-
-impl Scopes {
-    /// Read the CRDs of `cluster`.
-    pub(super) fn new(cluster: &Cluster) -> Self {
-        let mut crds = HashMap::new();
-        for o in &cluster.objects {
-            if o.kind() != "CustomResourceDefinition" || group_of(o.api_version()) != "apiextensions.k8s.io" {
-                continue;
-            }
-            let s = |p: &[&str]| o.root.get_path(p).and_then(Node::as_str).unwrap_or("").to_string();
-            let key = (s(&["spec", "group"]), s(&["spec", "names", "kind"]));
-            crds.insert(key, s(&["spec", "scope"]) == "Cluster");
-        }
-        Self { crds }
-    }
-
-    /// Whether objects of `o`'s kind are cluster-scoped.
-    pub(super) fn cluster_scoped(&self, o: &RenderedObject) -> bool {
-        let group = group_of(o.api_version());
-        if let Some(&c) = self.crds.get(&(group.to_string(), o.kind().to_string())) {
-            return c;
-        }
-        CLUSTER_SCOPED.iter().any(|(g, k)| *g == group && *k == o.kind())
-    }
-}
+/// Which kinds of a cluster are cluster-scoped (shared with the other rule groups).
+pub(super) use crate::rules::scopes::KindScopes as Scopes;
 
 /// `Kind ns/name` (or `Kind name` without a namespace), as messages name objects.
 pub(super) fn label(o: &RenderedObject) -> String {

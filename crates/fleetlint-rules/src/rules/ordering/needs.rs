@@ -8,6 +8,7 @@ use fleetlint_fleet::EntryKind;
 use fleetlint_yaml::{FluxKind, Node, Span};
 
 use super::graph::{Avail, Graph, field_span, is_renderer};
+use crate::rules::scopes::{KindScope, KindScopes};
 
 /// API groups served by the Kubernetes API server itself (no CRD needed).
 const BUILTIN_GROUPS: &[&str] = &[
@@ -37,39 +38,6 @@ const BUILTIN_GROUPS: &[&str] = &[
     "storagemigration.k8s.io",
     // Aggregated API of metrics-server: an APIService, not a CRD.
     "metrics.k8s.io",
-];
-
-/// Built-in cluster-scoped kinds (a `metadata.namespace` on them is ignored by the API server).
-const CLUSTER_SCOPED: &[&str] = &[
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "CustomResourceDefinition",
-    "StorageClass",
-    "CSIDriver",
-    "CSINode",
-    "VolumeAttachment",
-    "PriorityClass",
-    "PriorityLevelConfiguration",
-    "FlowSchema",
-    "RuntimeClass",
-    "IngressClass",
-    "APIService",
-    "CertificateSigningRequest",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding",
-    "PodSecurityPolicy",
-    "DeviceClass",
-    "ResourceSlice",
-    "IPAddress",
-    "ServiceCIDR",
-    "GatewayClass",
-    "VolumeSnapshotClass",
-    "VolumeSnapshotContent",
 ];
 
 /// The API group of an `apiVersion`.
@@ -127,16 +95,14 @@ pub(crate) struct Outcome<'c> {
     pub providers: Vec<usize>,
 }
 
-fn kind_is_cluster_scoped(g: &Graph<'_>, group: &str, kind: &str) -> bool {
-    if CLUSTER_SCOPED.contains(&kind) || kind.starts_with("Cluster") {
-        return true;
+/// Cluster-scoped by the shared scope knowledge; an unknown custom kind named `Cluster*` is
+/// taken to be cluster-scoped too (no namespace to need).
+fn kind_is_cluster_scoped(scopes: &KindScopes, api_version: &str, kind: &str) -> bool {
+    match scopes.of(api_version, kind) {
+        KindScope::Cluster => true,
+        KindScope::Namespaced => false,
+        KindScope::Unknown => kind.starts_with("Cluster"),
     }
-    g.cluster.objects.iter().any(|o| {
-        o.kind() == "CustomResourceDefinition"
-            && o.root.get_path(&["spec", "group"]).and_then(Node::as_str) == Some(group)
-            && o.root.get_path(&["spec", "names", "kind"]).and_then(Node::as_str) == Some(kind)
-            && o.root.get_path(&["spec", "scope"]).and_then(Node::as_str) == Some("Cluster")
-    })
 }
 
 /// The namespaces objects need (not pre-existing ones), one need per consumer and namespace.
@@ -145,6 +111,7 @@ pub(crate) fn namespace_needs<'c>(g: &Graph<'c>) -> Vec<Need<'c>> {
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut scoped_cache: HashMap<(&str, &str), bool> = HashMap::new();
+    let scopes = KindScopes::new(c);
     for (i, o) in c.objects.iter().enumerate() {
         let Some(k) = g.parent[i].filter(|&k| is_renderer(g.object(k))) else { continue };
         if o.synthesized {
@@ -153,8 +120,9 @@ pub(crate) fn namespace_needs<'c>(g: &Graph<'c>) -> Vec<Need<'c>> {
         let ns = o.namespace();
         if !ns.is_empty() && !ns.contains("${") && !c.preexisting_namespaces.iter().any(|p| p == ns) {
             let group = group_of(o.api_version());
-            let scoped =
-                *scoped_cache.entry((group, o.kind())).or_insert_with(|| kind_is_cluster_scoped(g, group, o.kind()));
+            let scoped = *scoped_cache
+                .entry((group, o.kind()))
+                .or_insert_with(|| kind_is_cluster_scoped(&scopes, o.api_version(), o.kind()));
             if !scoped && seen.insert((k, ns)) {
                 let span = field_span(&o.root, &["metadata", "namespace"]);
                 out.push(Need { consumer: k, object: i, span, field: "metadata.namespace", item: Item::Namespace(ns) });
