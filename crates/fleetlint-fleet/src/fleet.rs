@@ -33,6 +33,8 @@ pub struct FleetOptions {
     pub only_cluster: Option<String>,
     /// Per-cluster overrides by cluster name.
     pub overrides: BTreeMap<String, ClusterOverride>,
+    /// API group -> HelmRelease installing its CRDs.
+    pub crd_providers: BTreeMap<String, String>,
 }
 
 /// Namespaces every cluster has.
@@ -132,6 +134,7 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
         issues: Vec::new(),
         platform_tenant_labels: Vec::new(),
         hub: None,
+        crd_providers: opts.crd_providers.clone(),
     };
     let mut walk = Walk::new(trees, cluster, boot.root_source);
     walk.run();

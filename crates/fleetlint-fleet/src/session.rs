@@ -90,6 +90,7 @@ pub fn load(opts: &LoadOptions) -> Result<Session, String> {
         cluster_globs: if opts.clusters.is_empty() { c.clusters.clone() } else { opts.clusters.clone() },
         only_cluster: opts.cluster.clone(),
         overrides: c.cluster_overrides.clone(),
+        crd_providers: c.crd_providers.clone(),
     };
     let fleet = build_fleet(&db, &trees, &mappings, &fleet_opts)?;
     Ok(Session { db, trees, mappings, config, fleet, timings_ms: [("load", load_ms), ("graph", ms(fleet_started))] })

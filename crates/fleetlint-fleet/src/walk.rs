@@ -505,6 +505,7 @@ impl<'w, 't> Walk<'w, 't> {
             issues: Vec::new(),
             platform_tenant_labels: Vec::new(),
             hub: None,
+            crd_providers: self.cluster.crd_providers.clone(),
         }
     }
 

@@ -18,8 +18,10 @@ declare_rule! {
     /// A HelmRelease does not count as a provider: the release object is applied, and the chart
     /// (with its CRDs) is installed later by helm-controller, so a HelmRelease in the same
     /// Kustomization or in an ancestor is never "before". Which chart installs which CRDs is not
-    /// known without rendering charts (and `crdProviders` of the configuration is not read yet),
-    /// so when no CRD manifest for a kind exists in the cluster at all, the finding is one info
+    /// known without rendering charts; `crdProviders` in `.fleetlint.yaml` says it (API group ->
+    /// HelmRelease), and then the release must be Ready before the Kustomization (a `dependsOn`
+    /// on a Kustomization that waits for it), or it is an error. Otherwise, when no CRD manifest
+    /// for a kind exists in the cluster at all, the finding is one info
     /// per kind and Kustomization ("CRD provider unknown"), not an error: the CRDs may come from
     /// a chart, or be installed outside Git. It mentions a HelmRelease of the same
     /// Kustomization or an ancestor whose name looks like the API group. Nothing is reported
@@ -75,6 +77,19 @@ fn finding(g: &Graph<'_>, o: &Outcome<'_>) -> Finding {
     let consumer = describe(g.object(o.need.consumer));
     let obj = g.object(o.need.object);
     let field = format!("kind[{group}/{kind}]");
+    if let Some(&hr) = o.providers.first().filter(|&&p| g.object(p).flux_kind() == Some(FluxKind::HelmRelease)) {
+        let release = describe(g.object(hr));
+        let message = format!(
+            "{} ({group}) is applied by {consumer} before its CRD exists: {release} installs it (crdProviders), but {consumer} does not wait for that release (dry-run fails with \"no matches for kind \\\"{kind}\\\"\")",
+            describe(obj),
+        );
+        return Finding::new(CrdBeforeCr::META.code, Severity::Error, o.need.span, message)
+            .with_help(format!(
+                "make {consumer} depend on the Kustomization that applies {release}, with `wait: true` or a health check on the release"
+            ))
+            .with_related(name_span(g.object(hr)), "installs the CRDs (crdProviders)")
+            .with_field(field);
+    }
     if let Some(&crd) = o.providers.first() {
         let renderer = g.parent[crd].map_or_else(|| "the bootstrap".to_string(), |p| describe(g.object(p)));
         let message = format!(

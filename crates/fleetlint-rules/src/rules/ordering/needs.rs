@@ -224,6 +224,18 @@ fn provider_index<'c>(g: &Graph<'c>) -> HashMap<Item<'c>, Providers> {
     index
 }
 
+/// The HelmRelease `crdProviders` names for a CRD item's API group, when the cluster has it.
+fn configured_provider(g: &Graph<'_>, item: Item<'_>) -> Option<usize> {
+    let Item::Crd { group, .. } = item else { return None };
+    let id = g.cluster.crd_providers.get(group)?;
+    let id = id.strip_prefix("HelmRelease/").unwrap_or(id);
+    let (ns, name) = id.split_once('/')?;
+    g.cluster
+        .objects
+        .iter()
+        .position(|o| o.flux_kind() == Some(FluxKind::HelmRelease) && o.namespace() == ns && o.name() == name)
+}
+
 /// Availability of one item for every object, and the objects providing it.
 type ItemState = (std::rc::Rc<Vec<Avail>>, Vec<usize>);
 
@@ -263,7 +275,8 @@ pub(crate) fn evaluate<'c>(g: &Graph<'c>, needs: Vec<Need<'c>>) -> Vec<Outcome<'
             let (mut raw, mut helm, objects) = match index.get(&need.item) {
                 Some(None) => return None,
                 Some(Some(p)) => p.clone(),
-                None => (Vec::new(), Vec::new(), Vec::new()),
+                None => configured_provider(g, need.item)
+                    .map_or_else(|| (Vec::new(), Vec::new(), Vec::new()), |hr| (Vec::new(), vec![hr], vec![hr])),
             };
             raw.sort_unstable();
             raw.dedup();
