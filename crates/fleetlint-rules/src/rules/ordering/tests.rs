@@ -86,6 +86,7 @@ fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (SourceDb, F
         issues: Vec::new(),
         platform_tenant_labels: Vec::new(),
         hub: None,
+        crd_providers: std::collections::BTreeMap::new(),
     };
     (db, Fleet { clusters: vec![c] })
 }
