@@ -158,7 +158,15 @@ struct Bootstrap {
 }
 
 fn rendered(root: Node, synthesized: bool) -> RenderedObject {
-    RenderedObject { root, owner: None, owners: Vec::new(), tree: 0, scope: Scope::Platform, tenant: None, synthesized }
+    RenderedObject {
+        root,
+        owner: None,
+        owners: crate::model::Owners::default(),
+        tree: 0,
+        scope: Scope::Platform,
+        tenant: None,
+        synthesized,
+    }
 }
 
 fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {

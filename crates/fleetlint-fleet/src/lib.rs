@@ -22,6 +22,6 @@ pub mod walk;
 
 pub use fleet::{BUILTIN_NAMESPACES, FleetOptions, build_fleet};
 pub use model::{
-    Cluster, EntryKind, Fleet, FleetIssue, FluxVersion, KustomizationNode, Lockdown, RenderedObject, Scope,
-    SourceResolution, Tenant, VersionFrom,
+    Chain, Cluster, EntryKind, Fleet, FleetIssue, FluxVersion, KustomizationNode, Lockdown, Owners, RenderedObject,
+    Scope, SourceResolution, Tenant, VersionFrom,
 };

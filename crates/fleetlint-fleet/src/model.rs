@@ -119,7 +119,7 @@ pub struct RenderedObject {
     /// bootstrap objects.
     pub owner: Option<usize>,
     /// The chain of rendering Flux objects, root first, as `Kind/namespace/name`.
-    pub owners: Vec<String>,
+    pub owners: Owners,
     /// The tree its manifests came from.
     pub tree: TreeIndex,
     /// Tenant or platform.
@@ -179,6 +179,59 @@ impl RenderedObject {
         self.owner.and(self.owners.last().map(String::as_str))
     }
 }
+
+/// A chain of ids, root first, shared between everything rendered below the same Flux object:
+/// appending is O(1) and a deep hierarchy costs memory linear in its size (a 30,000-deep
+/// nesting must not hold 30,000 copies of a 30,000-long list).
+#[derive(Clone, Debug, Default)]
+pub struct Chain<T>(Option<std::sync::Arc<Link<T>>>);
+
+#[derive(Debug)]
+struct Link<T> {
+    last: T,
+    parent: Chain<T>,
+}
+
+impl<T: Clone> Chain<T> {
+    /// This chain with `item` appended.
+    #[must_use]
+    pub fn push(&self, item: T) -> Self {
+        Chain(Some(std::sync::Arc::new(Link { last: item, parent: self.clone() })))
+    }
+
+    /// The last item.
+    #[must_use]
+    pub fn last(&self) -> Option<&T> {
+        self.0.as_deref().map(|l| &l.last)
+    }
+
+    /// Whether the chain is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The items, last first.
+    pub fn iter_back(&self) -> impl Iterator<Item = &T> {
+        let mut cur = self.0.as_deref();
+        std::iter::from_fn(move || {
+            let link = cur?;
+            cur = link.parent.0.as_deref();
+            Some(&link.last)
+        })
+    }
+
+    /// The items, root first.
+    #[must_use]
+    pub fn to_vec(&self) -> Vec<T> {
+        let mut v: Vec<T> = self.iter_back().cloned().collect();
+        v.reverse();
+        v
+    }
+}
+
+/// The chain of rendering Flux objects, as `Kind/namespace/name`.
+pub type Owners = Chain<String>;
 
 /// How a Flux Kustomization's source was resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -83,15 +83,20 @@ pub struct Walk<'w, 't> {
     root_source: Option<RootSource>,
     seen: HashMap<String, usize>,
     strict: bool,
+    /// Every (tree, path) built, interned, and the Kustomizations that built it: a path cycle is
+    /// a Kustomization building what one of its ancestors builds, so only a path built before
+    /// needs the (linear) ancestor walk.
+    built_ids: HashMap<(TreeIndex, String), u32>,
+    builders: HashMap<u32, Vec<usize>>,
+    built_path_of: HashMap<usize, String>,
     /// Views of trees as sources with their own `spec.ignore` see them.
     ignore_views: HashMap<(TreeIndex, String), std::rc::Rc<TreeView<'t>>>,
 }
 
-/// One unit of work: a Flux Kustomization (object index), the (tree, path) chain of its
-/// ancestors for cycle detection, and whether its `substituteFrom` was already deferred once.
+/// One unit of work: a Flux Kustomization (object index), and whether its `substituteFrom` was
+/// already deferred once.
 struct Job {
     object: usize,
-    chain: Vec<(TreeIndex, String)>,
     deferred: bool,
 }
 
@@ -100,7 +105,18 @@ impl<'w, 't> Walk<'w, 't> {
     pub fn new(trees: &'w Trees<'t>, cluster: Cluster, root_source: Option<RootSource>) -> Self {
         let strict = strict_substitution(&cluster);
         let seen = cluster.objects.iter().enumerate().map(|(i, o)| (o.id(), i)).collect();
-        Self { trees, cluster, remotes: BTreeMap::new(), root_source, seen, strict, ignore_views: HashMap::new() }
+        Self {
+            trees,
+            cluster,
+            remotes: BTreeMap::new(),
+            root_source,
+            seen,
+            strict,
+            built_ids: HashMap::new(),
+            builders: HashMap::new(),
+            built_path_of: HashMap::new(),
+            ignore_views: HashMap::new(),
+        }
     }
 
     /// Follow every Flux Kustomization among the current objects, breadth first.
@@ -111,7 +127,7 @@ impl<'w, 't> Walk<'w, 't> {
             .iter()
             .enumerate()
             .filter(|(_, o)| o.flux_kind() == Some(FluxKind::Kustomization))
-            .map(|(i, _)| Job { object: i, chain: Vec::new(), deferred: false })
+            .map(|(i, _)| Job { object: i, deferred: false })
             .collect();
         let mut done: HashSet<usize> = HashSet::new();
         while let Some(job) = queue.pop_front() {
@@ -120,10 +136,10 @@ impl<'w, 't> Walk<'w, 't> {
             }
             match self.follow(&job) {
                 Followed::Deferred => queue.push_back(Job { deferred: true, ..job }),
-                Followed::Done(children, chain) => {
+                Followed::Done(children) => {
                     done.insert(job.object);
                     for c in children {
-                        queue.push_back(Job { object: c, chain: chain.clone(), deferred: false });
+                        queue.push_back(Job { object: c, deferred: false });
                     }
                 }
             }
@@ -228,7 +244,6 @@ impl<'w, 't> Walk<'w, 't> {
             variables: vars.as_ref().map(|(v, _)| v.values.clone()),
         };
         let owner_id = self.cluster.objects[ks].id();
-        let mut chain = job.chain.clone();
         let mut children = Vec::new();
         match source {
             SourceResolution::Tree(t) => {
@@ -269,19 +284,19 @@ impl<'w, 't> Walk<'w, 't> {
                         format!("spec.path `{raw_path}` does not exist in the source: kustomization path not found")
                     };
                     self.issue("SRC001", true, path_span, ks, "spec.path", msg);
-                } else if let Some(pos) = chain.iter().position(|(ct, cp)| *ct == t && *cp == path) {
-                    let cycle: Vec<String> =
-                        chain[pos..].iter().map(|(_, p)| format!("./{p}")).chain([format!("./{path}")]).collect();
+                } else if let Some(cycle) = self.path_cycle(ks, t, &path) {
                     self.issue(
                         "SRC011",
                         true,
                         path_span,
                         ks,
                         "spec.path",
-                        format!("Flux path cycle: {} renders itself again", cycle.join(" -> ")),
+                        format!("Flux path cycle: {} renders itself again", elide(&cycle)),
                     );
                 } else {
-                    chain.push((t, path.clone()));
+                    let id = self.intern(t, &path);
+                    self.builders.entry(id).or_default().push(ks);
+                    self.built_path_of.insert(ks, path.clone());
                     let spec = root.get("spec").cloned().unwrap_or_else(|| Node::map(root.span));
                     let out = fluxbuild::build(&self.trees.resolvers[t], view, &path, &spec);
                     // A defaults patch a parent injects into every child (home-ops does this for
@@ -309,8 +324,7 @@ impl<'w, 't> Walk<'w, 't> {
                     node.built = !out.fails();
                     let resources = if out.fails() { Vec::new() } else { out.resources };
                     let remote = self.remote_target(ks);
-                    let mut owners = self.cluster.objects[ks].owners.clone();
-                    owners.push(owner_id.clone());
+                    let owners = self.cluster.objects[ks].owners.push(owner_id.clone());
                     let sub = vars.map(|(v, _)| v);
                     for r in resources {
                         let mut obj_root = r.root;
@@ -358,7 +372,40 @@ impl<'w, 't> Walk<'w, 't> {
             SourceResolution::Missing => {}
         }
         self.cluster.kustomizations.push(node);
-        Followed::Done(children, chain)
+        Followed::Done(children)
+    }
+
+    /// The number of a (tree, path).
+    fn intern(&mut self, tree: TreeIndex, path: &str) -> u32 {
+        let next = u32::try_from(self.built_ids.len()).unwrap_or(u32::MAX);
+        *self.built_ids.entry((tree, path.to_string())).or_insert(next)
+    }
+
+    /// When an ancestor of Kustomization `ks` builds (tree, path) too: the paths from that
+    /// ancestor down to `ks`, the repeated path last.
+    fn path_cycle(&mut self, ks: usize, tree: TreeIndex, path: &str) -> Option<Vec<String>> {
+        let id = self.intern(tree, path);
+        let builders = self.builders.get(&id)?;
+        let mut chain = Vec::new();
+        let mut cur = self.cluster.objects[ks].owner;
+        let mut steps = 0usize;
+        while let Some(a) = cur {
+            if let Some(p) = self.built_path_of.get(&a) {
+                chain.push(format!("./{p}"));
+            }
+            if builders.contains(&a) {
+                chain.reverse();
+                chain.push(format!("./{path}"));
+                return Some(chain);
+            }
+            steps += 1;
+            // Owner links only point at objects added earlier, but never loop on bad input.
+            if steps > self.cluster.objects.len() {
+                return None;
+            }
+            cur = self.cluster.objects[a].owner.filter(|&o| o != a);
+        }
+        None
     }
 
     /// The first object with this identity (objects are indexed as they are added).
@@ -422,8 +469,7 @@ impl<'w, 't> Walk<'w, 't> {
         let templated = root.get_path(&["spec", "inputs"]).is_some()
             || root.get_path(&["spec", "inputsFrom"]).is_some()
             || root.get_path(&["spec", "resourcesTemplate"]).is_some();
-        let mut owners = self.cluster.objects[rs].owners.clone();
-        owners.push(self.cluster.objects[rs].id());
+        let owners = self.cluster.objects[rs].owners.push(self.cluster.objects[rs].id());
         let tree = self.cluster.objects[rs].tree;
         if templated {
             let span = field_span(&root, &["spec", "inputs"]);
@@ -523,7 +569,7 @@ impl<'w, 't> Walk<'w, 't> {
 
 enum Followed {
     Deferred,
-    Done(Vec<usize>, Vec<(TreeIndex, String)>),
+    Done(Vec<usize>),
 }
 
 fn set_namespace(root: &mut Node, ns: &str) {
@@ -556,4 +602,13 @@ fn strict_substitution(cluster: &Cluster) -> bool {
                 .find_map(|kv| kv.trim().strip_prefix("StrictPostBuildSubstitutions=").map(|v| v == "true"))
         });
     gate.unwrap_or_else(|| cluster.flux_version.minor().is_none_or(|v| v >= (2, 9)))
+}
+
+/// A long cycle named by its ends: `a -> b -> c -> ... (N more) ... -> x -> y -> a`.
+fn elide(cycle: &[String]) -> String {
+    if cycle.len() <= 8 {
+        return cycle.join(" -> ");
+    }
+    let (head, tail) = (&cycle[..3], &cycle[cycle.len() - 3..]);
+    format!("{} -> ... ({} more) ... -> {}", head.join(" -> "), cycle.len() - 6, tail.join(" -> "))
 }

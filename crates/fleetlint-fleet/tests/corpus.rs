@@ -235,3 +235,46 @@ fn cluster_template_without_bootstrap_files() {
     assert!(!c.kustomization_of(root).unwrap().built);
     assert!(c.objects.iter().all(|o| o.id() != "Kustomization/flux-system/apps"), "nothing rendered by a failed build");
 }
+
+/// Hostile nesting: a chain of 5,000 Flux Kustomizations, each rendering the next, the last
+/// rendering the first's path again. The walk terminates, reports the cycle once with its ends,
+/// and memory stays linear (owner chains are shared, not copied per level).
+#[test]
+fn a_deep_chain_of_kustomizations_with_a_path_cycle_terminates() {
+    const DEPTH: usize = 5_000;
+    let dir = tempfile::tempdir().unwrap();
+    let ks = |name: &str, path: &str| {
+        format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 1m\n  prune: true\n  path: {path}\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n"
+        )
+    };
+    let write = |rel: &str, text: String| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    write("clusters/dev/k0.yaml", ks("k1", "./chain/1"));
+    for i in 1..DEPTH {
+        write(&format!("chain/{i}/k.yaml"), ks(&format!("k{}", i + 1), &format!("./chain/{}", i + 1)));
+    }
+    write(&format!("chain/{DEPTH}/k.yaml"), ks("loop", "./chain/1"));
+    let started = std::time::Instant::now();
+    let s = load(&LoadOptions { root: dir.path().to_path_buf(), ..LoadOptions::default() }).unwrap();
+    eprintln!("{DEPTH}-deep chain: loaded and walked in {:?}", started.elapsed());
+    let c = &s.fleet.clusters[0];
+    assert_eq!(c.kustomization_count(), DEPTH + 2, "root, {DEPTH} links and the looping one");
+    let cycles: Vec<_> = c.issues.iter().filter(|i| i.code == "SRC011").collect();
+    assert_eq!(cycles.len(), 1, "{cycles:?}");
+    assert!(
+        cycles[0].message.starts_with("Flux path cycle: ./chain/1 -> ./chain/2 -> ./chain/3 -> ..."),
+        "{}",
+        cycles[0].message
+    );
+    assert!(
+        cycles[0].message.ends_with(&format!("./chain/{DEPTH} -> ./chain/1 renders itself again")),
+        "{}",
+        cycles[0].message
+    );
+    let deepest = c.objects.iter().find(|o| o.name() == "loop").unwrap();
+    assert_eq!(deepest.owners.to_vec().len(), DEPTH + 1);
+}

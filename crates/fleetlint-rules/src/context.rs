@@ -80,7 +80,7 @@ impl ClusterContext<'_> {
         let o = &self.cluster.objects[i];
         finding.object = object_ref(&o.root);
         finding.owner = o.owner_id().map(str::to_string);
-        finding.owners.clone_from(&o.owners);
+        finding.owners = o.owners.to_vec();
         finding.scope = Some(match o.scope {
             fleetlint_fleet::Scope::Tenant => Scope::Tenant,
             fleetlint_fleet::Scope::Platform => Scope::Platform,

@@ -75,8 +75,9 @@ fn graph_cluster(session: &Session, c: &Cluster) -> GraphCluster {
         });
     }
     let mut edges = Vec::new();
+    let mut seen_edges = std::collections::HashSet::new();
     let mut push = |from: String, to: String, reason: EdgeReason| {
-        if ids.contains(&to) && !edges.iter().any(|e: &GraphEdge| e.from == from && e.to == to && e.reason == reason) {
+        if ids.contains(&to) && seen_edges.insert((from.clone(), to.clone(), reason.as_str())) {
             edges.push(GraphEdge { from, to, reason });
         }
     };
