@@ -48,7 +48,7 @@ fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (SourceDb, F
         .map(|(i, d)| RenderedObject {
             root: d.root,
             owner: owner(i),
-            owners: Vec::new(),
+            owners: fleetlint_fleet::Owners::default(),
             tree: 0,
             scope: Scope::Platform,
             tenant: None,
