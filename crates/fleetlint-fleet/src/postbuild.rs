@@ -40,6 +40,8 @@ pub struct SubstProblem {
     pub error: SubstError,
     /// The field path of the scalar (`spec.path`, `data.run.sh`).
     pub field: String,
+    /// Whether the scalar spans several lines (an embedded file or script).
+    pub multiline: bool,
 }
 
 /// Substitute every string scalar of `root`. Returns the problems found.
@@ -73,7 +75,12 @@ fn walk(
                         s.text = out.text.into();
                     }
                 }
-                Err(error) => problems.push(SubstProblem { span: node.span, error, field: path.join(".") }),
+                Err(error) => problems.push(SubstProblem {
+                    span: node.span,
+                    error,
+                    field: path.join("."),
+                    multiline: s.text.trim_end().contains('\n'),
+                }),
             }
         }
         NodeKind::Seq(items) => {

@@ -89,6 +89,8 @@ pub struct Walk<'w, 't> {
     built_ids: HashMap<(TreeIndex, String), u32>,
     builders: HashMap<u32, Vec<usize>>,
     built_path_of: HashMap<usize, String>,
+    /// Kustomizations already told that nothing will be substituted.
+    verbatim_noted: HashSet<usize>,
     /// Views of trees as sources with their own `spec.ignore` see them.
     ignore_views: HashMap<(TreeIndex, String), std::rc::Rc<TreeView<'t>>>,
 }
@@ -116,6 +118,7 @@ impl<'w, 't> Walk<'w, 't> {
             builders: HashMap::new(),
             built_path_of: HashMap::new(),
             ignore_views: HashMap::new(),
+            verbatim_noted: HashSet::new(),
         }
     }
 
@@ -441,8 +444,23 @@ impl<'w, 't> Walk<'w, 't> {
             return;
         }
         if vars.values.is_empty() && !vars.always {
+            // WithVariables (the default) substitutes only when some variable resolves: with
+            // none, `${...}` (defaults included) stays verbatim. Said once per Kustomization.
+            if vars.complete && self.verbatim_noted.insert(ks) {
+                let post = &self.cluster.objects[ks].root;
+                let span = post.get("spec").and_then(|s| s.entry("postBuild")).map_or(post.span, |e| e.key.span);
+                self.issue(
+                    "SRC007",
+                    false,
+                    span,
+                    ks,
+                    "spec.postBuild",
+                    "postBuild defines no variable that resolves and substituteStrategy is not Always: every `${...}` in what this Kustomization renders, defaults included, is applied verbatim".to_string(),
+                );
+            }
             return;
         }
+        let embedded = root.get("kind").and_then(Node::as_str) == Some("ConfigMap");
         for p in postbuild::apply(root, vars, self.strict) {
             let (error, msg) = match &p.error {
                 SubstError::Unset { name } if vars.complete => (
@@ -457,6 +475,18 @@ impl<'w, 't> Walk<'w, 't> {
                 ),
                 SubstError::Unset { .. } => continue,
                 SubstError::Syntax(m) => (true, format!("post-build substitution fails: {m}")),
+            };
+            // A reference in ConfigMap data or a container's command/args is usually a shell or
+            // app template meant for the container, which Flux substitutes anyway.
+            let template = (embedded && p.field.starts_with("data.") && p.multiline)
+                || p.field.contains(".command.")
+                || p.field.contains(".args.");
+            let msg = if template {
+                format!(
+                    "{msg}; this looks like a template for the container: escape it as `$${{...}}` or mark the object kustomize.toolkit.fluxcd.io/substitute: disabled"
+                )
+            } else {
+                msg
             };
             self.issue("SRC007", error, p.span, ks, &p.field, msg);
         }

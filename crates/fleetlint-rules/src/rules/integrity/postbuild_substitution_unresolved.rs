@@ -15,6 +15,12 @@ declare_rule! {
     /// string. A malformed expression always fails the build. Variables whose `substituteFrom`
     /// object is not in the repository (or is encrypted) are not reported.
     ///
+    /// Also reported, as warnings: a `postBuild` under which no variable resolves while
+    /// `substituteStrategy` is not `Always` (Flux then substitutes nothing, so even
+    /// `${VAR:=default}` is applied verbatim), once per Kustomization; and the message names an
+    /// unresolved reference inside a multi-line ConfigMap value or a container's
+    /// `command`/`args` as the embedded shell or app template it usually is.
+    ///
     /// ## Example
     /// ```yaml
     /// # rendered by a Kustomization with postBuild.substitute: {CLUSTER: prod}
