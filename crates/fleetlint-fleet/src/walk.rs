@@ -488,8 +488,24 @@ impl<'w, 't> Walk<'w, 't> {
             } else {
                 msg
             };
-            self.issue("SRC007", error, p.span, ks, &p.field, msg);
+            let needle = match &p.error {
+                SubstError::Unset { name } => format!("${{{name}"),
+                SubstError::Syntax(_) => "${".to_string(),
+            };
+            let span = self.narrow(p.span, &needle);
+            self.issue("SRC007", error, span, ks, &p.field, msg);
         }
+    }
+
+    /// The part of `span` that holds `needle` (a reference inside a long or block scalar), or
+    /// `span` itself when the text does not hold it verbatim.
+    fn narrow(&self, span: Span, needle: &str) -> Span {
+        let text = &self.trees.db.get(span.file).text;
+        let Some(slice) = text.get(span.range()) else { return span };
+        let Some(at) = slice.find(needle) else { return span };
+        let start = span.range().start + at;
+        let end = slice[at..].find('}').map_or(start + needle.len(), |e| start + e + 1);
+        Span::new(span.file, start, end)
     }
 
     /// The literal `spec.resources` of a ResourceSet are rendered objects; templated ones are
