@@ -21,8 +21,9 @@ declare_rule! {
     /// known without rendering charts; `crdProviders` in `.fleetlint.yaml` says it (API group ->
     /// HelmRelease), and then the release must be Ready before the Kustomization (a `dependsOn`
     /// on a Kustomization that waits for it), or it is an error. Otherwise, when no CRD manifest
-    /// for a kind exists in the cluster at all, the finding is one info
-    /// per kind and Kustomization ("CRD provider unknown"), not an error: the CRDs may come from
+    /// for a kind exists in the cluster at all, the finding is one info per kind and cluster
+    /// ("CRD provider unknown", counting the other Kustomizations applying it), not an error:
+    /// the CRDs may come from
     /// a chart, or be installed outside Git. It mentions a HelmRelease of the same
     /// Kustomization or an ancestor whose name looks like the API group. Nothing is reported
     /// when a HelmRelease is Ready before the Kustomization (through `dependsOn` on a
@@ -63,11 +64,32 @@ impl Rule for CrdBeforeCr {
 
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let g = Graph::new(cx.cluster);
+        // "Provider unknown" is about a kind, not about each Kustomization applying it: one info
+        // per kind, naming how many more apply it.
+        let mut unknown: Vec<(Finding, usize)> = Vec::new();
+        let mut by_kind: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for o in evaluate(&g, crd_needs(&g)) {
             if o.avail != Avail::No || o.maybe {
                 continue;
             }
-            out.push(cx.about(finding(&g, &o), o.need.object));
+            let f = cx.about(finding(&g, &o), o.need.object);
+            if f.severity != Severity::Info {
+                out.push(f);
+                continue;
+            }
+            match by_kind.get(&f.field) {
+                Some(&i) => unknown[i].1 += 1,
+                None => {
+                    by_kind.insert(f.field.clone(), unknown.len());
+                    unknown.push((f, 0));
+                }
+            }
+        }
+        for (mut f, more) in unknown {
+            if more > 0 {
+                f.message.push_str(&format!(" (and {more} more Kustomization(s) of this cluster)"));
+            }
+            out.push(f);
         }
     }
 }
