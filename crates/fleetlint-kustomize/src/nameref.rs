@@ -28,6 +28,10 @@ fn same_ending(a: &[String], b: &[String]) -> bool {
 
 struct Ctx<'a> {
     snaps: &'a [Snapshot],
+    /// Objects by each name they had before (the only ones a reference can be rewritten to).
+    by_name: &'a std::collections::HashMap<&'a str, Vec<usize>>,
+    /// Whether an object is in the referrer's reach (its namespace, cluster-scoped, bound).
+    candidate: &'a dyn Fn(usize) -> bool,
     referrer: usize,
     target: &'a Gvk,
     role_ref: Option<Gvk>,
@@ -35,6 +39,11 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The candidates that once were called `old`, in resource order.
+    fn named(&self, old: &str) -> Vec<usize> {
+        self.by_name.get(old).map_or_else(Vec::new, |v| v.iter().copied().filter(|&i| (self.candidate)(i)).collect())
+    }
+
     fn select(&mut self, old: &str, candidates: &[usize], with_ns: bool) -> Option<usize> {
         let me = &self.snaps[self.referrer];
         let c: Vec<usize> = candidates
@@ -80,9 +89,10 @@ impl Ctx<'_> {
         }
     }
 
-    fn set_scalar(&mut self, node: &mut Node, candidates: &[usize]) {
+    fn set_scalar(&mut self, node: &mut Node) {
         let Some(old) = node.as_str().map(str::to_string) else { return };
-        if let Some(i) = self.select(&old, candidates, false) {
+        let candidates = self.named(&old);
+        if let Some(i) = self.select(&old, &candidates, false) {
             let s = &self.snaps[i];
             if s.cur.name != old {
                 *node = Node::string(s.cur.name.as_str(), s.name_span);
@@ -90,13 +100,14 @@ impl Ctx<'_> {
         }
     }
 
-    fn set_mapping(&mut self, node: &mut Node, candidates: &[usize]) {
+    fn set_mapping(&mut self, node: &mut Node) {
         let Some(old) = node.get("name").and_then(Node::as_str).map(str::to_string) else {
             self.error = Some("path config error; no 'name' field in node".into());
             return;
         };
+        let candidates = self.named(&old);
         let subset: Vec<usize> = match node.get("namespace").and_then(Node::as_str) {
-            None => candidates.to_vec(),
+            None => candidates.clone(),
             Some(ns) => {
                 let want = if ns.is_empty() { "default" } else { ns };
                 let by_org: Vec<usize> =
@@ -122,19 +133,19 @@ impl Ctx<'_> {
         }
     }
 
-    fn set(&mut self, node: &mut Node, candidates: &[usize]) {
+    fn set(&mut self, node: &mut Node) {
         match &mut node.kind {
             NodeKind::Scalar(_) => {
                 if !node.is_null() {
-                    self.set_scalar(node, candidates);
+                    self.set_scalar(node);
                 }
             }
-            NodeKind::Map(_) => self.set_mapping(node, candidates),
+            NodeKind::Map(_) => self.set_mapping(node),
             NodeKind::Seq(items) => {
                 for item in items {
                     match item.kind {
-                        NodeKind::Scalar(_) => self.set_scalar(item, candidates),
-                        NodeKind::Map(_) => self.set_mapping(item, candidates),
+                        NodeKind::Scalar(_) => self.set_scalar(item),
+                        NodeKind::Map(_) => self.set_mapping(item),
                         NodeKind::Seq(_) => {}
                     }
                 }
@@ -171,18 +182,16 @@ pub(crate) fn fix(resources: &mut [Resource], tc: &TransformerConfig, span: Span
             suffixes: r.suffixes.clone(),
         })
         .collect();
-    // Candidates by namespace, so a referrer looks at its namespace's objects, not at all of
-    // them (a tenants overlay with thousands of RoleBindings stays linear).
-    let mut cluster_scoped: Vec<usize> = Vec::new();
-    let mut by_namespace: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
-    let mut by_raw_namespace: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    // References are looked up by the names objects had, then checked for reach, so a tenants
+    // overlay with thousands of RoleBindings and Namespaces stays linear.
+    let mut by_name: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
     for (i, snap) in snaps.iter().enumerate() {
-        if snap.cur.is_cluster_scoped() {
-            cluster_scoped.push(i);
-        } else {
-            by_namespace.entry(snap.cur.effective_namespace()).or_default().push(i);
+        for id in &snap.prev_ids {
+            let v = by_name.entry(id.name.as_str()).or_default();
+            if v.last() != Some(&i) {
+                v.push(i);
+            }
         }
-        by_raw_namespace.entry(snap.cur.namespace.as_str()).or_default().push(i);
     }
     let mut issues = Vec::new();
     for (ri, r) in resources.iter_mut().enumerate() {
@@ -198,17 +207,11 @@ pub(crate) fn fix(resources: &mut [Resource], tc: &TransformerConfig, span: Span
         }
         let me = &snaps[ri].cur;
         let rb_ns = role_binding_namespaces(r);
-        let candidates: Vec<usize> = if me.is_cluster_scoped() {
-            (0..snaps.len()).collect()
-        } else {
-            let mut c: Vec<usize> = cluster_scoped.clone();
-            c.extend(by_namespace.get(me.effective_namespace()).into_iter().flatten());
-            for ns in &rb_ns {
-                c.extend(by_raw_namespace.get(ns.as_str()).into_iter().flatten());
-            }
-            c.sort_unstable();
-            c.dedup();
-            c
+        let candidate = |i: usize| {
+            me.is_cluster_scoped()
+                || snaps[i].cur.is_cluster_scoped()
+                || snaps[i].cur.ns_equals(me)
+                || rb_ns.contains(&snaps[i].cur.namespace)
         };
         for (target, fs) in filters {
             let role_ref = if fs.path_text.ends_with("roleRef/name") {
@@ -224,8 +227,16 @@ pub(crate) fn fix(resources: &mut [Resource], tc: &TransformerConfig, span: Span
             } else {
                 None
             };
-            let mut ctx = Ctx { snaps: &snaps, referrer: ri, target, role_ref, error: None };
-            visit(&mut r.root, &fs.path, None, span, &mut |n| ctx.set(n, &candidates));
+            let mut ctx = Ctx {
+                snaps: &snaps,
+                by_name: &by_name,
+                candidate: &candidate,
+                referrer: ri,
+                target,
+                role_ref,
+                error: None,
+            };
+            visit(&mut r.root, &fs.path, None, span, &mut |n| ctx.set(n));
             if let Some(e) = ctx.error {
                 issues.push(BuildIssue::invalid(
                     span,
