@@ -4,17 +4,16 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-use fleetlint_kustomize::{BuildIssue, BuildIssueKind, Resolver};
-use fleetlint_yaml::{FluxKind, LoadedTree, Node, ObjectView, SourceDb, Span};
+use fleetlint_kustomize::{BuildIssueKind, Resolver};
+use fleetlint_yaml::{FluxKind, LoadedTree, Node, SourceDb, Span};
 
 use crate::artifact::{TreeView, normalize_path};
 use crate::fluxbuild;
-use crate::model::{
-    Cluster, FleetIssue, FluxVersion, KustomizationNode, RenderedObject, Scope, SourceResolution, TreeIndex,
-};
-use crate::postbuild::{self, Variables};
+use crate::model::{Cluster, FleetIssue, KustomizationNode, RenderedObject, Scope, SourceResolution, TreeIndex};
 use crate::sources::{SourceMapping, normalize_url};
-use crate::substitute::SubstError;
+
+mod substitution;
+mod targets;
 
 /// Everything shared by the walks of all clusters: the trees, their views and resolvers
 /// (whose caches make a base used by many clusters resolve once), and the source mappings.
@@ -105,7 +104,7 @@ struct Job {
 impl<'w, 't> Walk<'w, 't> {
     /// Start a walk of `cluster` whose bootstrap objects are already in `cluster.objects`.
     pub fn new(trees: &'w Trees<'t>, cluster: Cluster, root_source: Option<RootSource>) -> Self {
-        let strict = strict_substitution(&cluster);
+        let strict = substitution::strict_substitution(&cluster);
         let seen = cluster.objects.iter().enumerate().map(|(i, o)| (o.id(), i)).collect();
         Self {
             trees,
@@ -187,42 +186,6 @@ impl<'w, 't> Walk<'w, 't> {
             Some(_) => (SourceResolution::Unmapped, source),
             None => (SourceResolution::Missing, None),
         }
-    }
-
-    fn variables(&self, ks: usize) -> Option<(Variables, bool)> {
-        let root = &self.cluster.objects[ks].root;
-        let post = root.get_path(&["spec", "postBuild"])?;
-        let ns = self.cluster.objects[ks].namespace();
-        let mut vars = Variables {
-            complete: true,
-            always: str_at(post, &["substituteStrategy"]) == Some("Always"),
-            ..Variables::default()
-        };
-        let mut missing_required = false;
-        for r in post.get("substituteFrom").and_then(Node::as_seq).unwrap_or_default() {
-            let kind = str_at(r, &["kind"]).unwrap_or("");
-            let name = str_at(r, &["name"]).unwrap_or("");
-            let optional = r.get("optional").and_then(Node::as_bool).unwrap_or(false);
-            let found = self.lookup(kind, ns, name).map(|i| &self.cluster.objects[i]);
-            match found {
-                Some(o) if o.root.get("sops").is_none() => {
-                    read_data(&o.root, kind == "Secret", &mut vars.values);
-                }
-                Some(_) => vars.complete = false,
-                None => {
-                    if !optional {
-                        missing_required = true;
-                        vars.complete = false;
-                    }
-                }
-            }
-        }
-        for e in post.get("substitute").and_then(Node::as_map).unwrap_or_default() {
-            if let (Some(k), Some(v)) = (e.key.as_str(), e.value.as_str()) {
-                vars.values.insert(k.to_string(), v.replace('\n', ""));
-            }
-        }
-        Some((vars, missing_required))
     }
 
     fn follow(&mut self, job: &Job) -> Followed {
@@ -439,168 +402,6 @@ impl<'w, 't> Walk<'w, 't> {
         Some(i)
     }
 
-    fn substitute(&mut self, root: &mut Node, vars: &Variables, ks: usize) {
-        if postbuild::substitution_disabled(root) || !postbuild::has_any_reference(root) {
-            return;
-        }
-        if vars.values.is_empty() && !vars.always {
-            // WithVariables (the default) substitutes only when some variable resolves: with
-            // none, `${...}` (defaults included) stays verbatim. Said once per Kustomization.
-            if vars.complete && self.verbatim_noted.insert(ks) {
-                let post = &self.cluster.objects[ks].root;
-                let span = post.get("spec").and_then(|s| s.entry("postBuild")).map_or(post.span, |e| e.key.span);
-                self.issue(
-                    "SRC007",
-                    false,
-                    span,
-                    ks,
-                    "spec.postBuild",
-                    "postBuild defines no variable that resolves and substituteStrategy is not Always: every `${...}` in what this Kustomization renders, defaults included, is applied verbatim".to_string(),
-                );
-            }
-            return;
-        }
-        let embedded = root.get("kind").and_then(Node::as_str) == Some("ConfigMap");
-        for p in postbuild::apply(root, vars, self.strict) {
-            let (error, msg) = match &p.error {
-                SubstError::Unset { name } if vars.complete => (
-                    self.strict,
-                    if self.strict {
-                        format!(
-                            "variable `{name}` is not set and has no default: kustomize-controller fails with \"variable not set (strict mode)\""
-                        )
-                    } else {
-                        format!("variable `{name}` is not set and has no default: it becomes an empty string")
-                    },
-                ),
-                SubstError::Unset { .. } => continue,
-                SubstError::Syntax(m) => (true, format!("post-build substitution fails: {m}")),
-            };
-            // A reference in ConfigMap data or a container's command/args is usually a shell or
-            // app template meant for the container, which Flux substitutes anyway.
-            let template = (embedded && p.field.starts_with("data.") && p.multiline)
-                || p.field.contains(".command.")
-                || p.field.contains(".args.");
-            let msg = if template {
-                format!(
-                    "{msg}; this looks like a template for the container: escape it as `$${{...}}` or mark the object kustomize.toolkit.fluxcd.io/substitute: disabled"
-                )
-            } else {
-                msg
-            };
-            let needle = match &p.error {
-                SubstError::Unset { name } => format!("${{{name}"),
-                SubstError::Syntax(_) => "${".to_string(),
-            };
-            let span = self.narrow(p.span, &needle);
-            self.issue("SRC007", error, span, ks, &p.field, msg);
-        }
-    }
-
-    /// The part of `span` that holds `needle` (a reference inside a long or block scalar), or
-    /// `span` itself when the text does not hold it verbatim.
-    fn narrow(&self, span: Span, needle: &str) -> Span {
-        let text = &self.trees.db.get(span.file).text;
-        let Some(slice) = text.get(span.range()) else { return span };
-        let Some(at) = slice.find(needle) else { return span };
-        let start = span.range().start + at;
-        let end = slice[at..].find('}').map_or(start + needle.len(), |e| start + e + 1);
-        Span::new(span.file, start, end)
-    }
-
-    /// The literal `spec.resources` of a ResourceSet are rendered objects; templated ones are
-    /// opaque (an info). Returns the Flux Kustomizations among them.
-    fn expand_resource_set(&mut self, rs: usize) -> Vec<usize> {
-        let root = self.cluster.objects[rs].root.clone();
-        let templated = root.get_path(&["spec", "inputs"]).is_some()
-            || root.get_path(&["spec", "inputsFrom"]).is_some()
-            || root.get_path(&["spec", "resourcesTemplate"]).is_some();
-        let owners = self.cluster.objects[rs].owners.push(self.cluster.objects[rs].id());
-        let tree = self.cluster.objects[rs].tree;
-        if templated {
-            let span = field_span(&root, &["spec", "inputs"]);
-            self.issue(
-                "SRC012",
-                false,
-                span,
-                rs,
-                "spec.inputs",
-                format!("{} is templated from inputs: its resources are not rendered", self.cluster.objects[rs].id()),
-            );
-            return Vec::new();
-        }
-        let mut children = Vec::new();
-        for r in root.get_path(&["spec", "resources"]).and_then(Node::as_seq).unwrap_or_default() {
-            let mut r = r.clone();
-            if ObjectView::new(&r).is_some_and(|v| v.namespace().is_none()) {
-                set_namespace(&mut r, self.cluster.objects[rs].namespace());
-            }
-            let obj = RenderedObject {
-                root: r,
-                owner: Some(rs),
-                owners: owners.clone(),
-                tree,
-                scope: Scope::Platform,
-                tenant: None,
-                synthesized: false,
-            };
-            if let Some(i) = self.add(obj)
-                && self.cluster.objects[i].flux_kind() == Some(FluxKind::Kustomization)
-            {
-                children.push(i);
-            }
-        }
-        children
-    }
-
-    /// For a Kustomization with `spec.kubeConfig`, the key of the remote cluster it applies to
-    /// (created on first use).
-    fn remote_target(&mut self, ks: usize) -> Option<String> {
-        let obj = &self.cluster.objects[ks];
-        let kc = obj.root.get_path(&["spec", "kubeConfig"])?;
-        let secret = str_at(kc, &["secretRef", "name"]).or_else(|| str_at(kc, &["configMapRef", "name"])).unwrap_or("");
-        let ns = obj.namespace().to_string();
-        let key = format!("{ns}/{secret}");
-        if !self.remotes.contains_key(&key) {
-            let (path, _) = normalize_path(str_at(&obj.root, &["spec", "path"]).unwrap_or(""));
-            let dir = path.rsplit_once('/').map_or(path.as_str(), |(d, _)| d).to_string();
-            let mut remote = Cluster {
-                name: ns.clone(),
-                path: dir,
-                entry: crate::model::EntryKind::Remote,
-                entry_span: kc.span,
-                hub: Some(self.cluster.name.clone()),
-                ..self.empty_like()
-            };
-            remote.flux_version = self.cluster.flux_version.clone();
-            self.remotes.insert(key.clone(), remote);
-        }
-        Some(key)
-    }
-
-    fn empty_like(&self) -> Cluster {
-        Cluster {
-            name: String::new(),
-            path: String::new(),
-            entry: self.cluster.entry,
-            entry_span: self.cluster.entry_span,
-            flux_version: FluxVersion { value: String::new(), from: crate::model::VersionFrom::Assumed },
-            controllers: crate::controllers::ControllerConfig::default(),
-            lockdown: crate::model::Lockdown::default(),
-            objects: Vec::new(),
-            kustomizations: Vec::new(),
-            tenants: BTreeMap::new(),
-            namespace_tenant: BTreeMap::new(),
-            platform_namespaces: self.cluster.platform_namespaces.clone(),
-            preexisting_namespaces: self.cluster.preexisting_namespaces.clone(),
-            build_issues: Vec::<BuildIssue>::new(),
-            issues: Vec::new(),
-            platform_tenant_labels: Vec::new(),
-            hub: None,
-            crd_providers: self.cluster.crd_providers.clone(),
-        }
-    }
-
     fn issue(&mut self, code: &'static str, error: bool, span: Span, object: usize, field: &str, message: String) {
         self.cluster.issues.push(FleetIssue {
             code,
@@ -616,38 +417,6 @@ impl<'w, 't> Walk<'w, 't> {
 enum Followed {
     Deferred,
     Done(Vec<usize>),
-}
-
-fn set_namespace(root: &mut Node, ns: &str) {
-    let span = root.span;
-    if let Some(fleetlint_yaml::NodeKind::Map(entries)) = root.get_mut("metadata").map(|m| &mut m.kind) {
-        entries.push(fleetlint_yaml::Entry { key: Node::string("namespace", span), value: Node::string(ns, span) });
-    }
-}
-
-/// ConfigMap `data` (and Secret `stringData`/base64 `data`) into `values`.
-fn read_data(root: &Node, secret: bool, values: &mut BTreeMap<String, String>) {
-    for (key, b64) in [("data", secret), ("stringData", false)] {
-        for e in root.get(key).and_then(Node::as_map).unwrap_or_default() {
-            let (Some(k), Some(v)) = (e.key.as_str(), e.value.as_str()) else { continue };
-            let v = if b64 { postbuild::decode_base64(v) } else { Some(v.to_string()) };
-            if let Some(v) = v {
-                values.insert(k.to_string(), v.replace('\n', ""));
-            }
-        }
-    }
-}
-
-/// Whether kustomize-controller substitutes strictly: on by default since Flux 2.9, or with the
-/// `StrictPostBuildSubstitutions` feature gate.
-fn strict_substitution(cluster: &Cluster) -> bool {
-    let gate =
-        cluster.controllers.feature_gates.iter().rev().find(|g| g.controller == "kustomize-controller").and_then(|g| {
-            g.value
-                .split(',')
-                .find_map(|kv| kv.trim().strip_prefix("StrictPostBuildSubstitutions=").map(|v| v == "true"))
-        });
-    gate.unwrap_or_else(|| cluster.flux_version.minor().is_none_or(|v| v >= (2, 9)))
 }
 
 /// A long cycle named by its ends: `a -> b -> c -> ... (N more) ... -> x -> y -> a`.

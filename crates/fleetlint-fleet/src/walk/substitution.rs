@@ -1,0 +1,143 @@
+//! Post-build substitution during the walk: the variables a Kustomization defines (from the
+//! graph), applying them to what it renders, and the SRC007 issues with precise spans.
+
+use std::collections::BTreeMap;
+
+use fleetlint_yaml::{Node, Span};
+
+use super::{Walk, str_at};
+use crate::model::Cluster;
+use crate::postbuild::{self, Variables};
+use crate::substitute::SubstError;
+
+impl Walk<'_, '_> {
+    pub(super) fn variables(&self, ks: usize) -> Option<(Variables, bool)> {
+        let root = &self.cluster.objects[ks].root;
+        let post = root.get_path(&["spec", "postBuild"])?;
+        let ns = self.cluster.objects[ks].namespace();
+        let mut vars = Variables {
+            complete: true,
+            always: str_at(post, &["substituteStrategy"]) == Some("Always"),
+            ..Variables::default()
+        };
+        let mut missing_required = false;
+        for r in post.get("substituteFrom").and_then(Node::as_seq).unwrap_or_default() {
+            let kind = str_at(r, &["kind"]).unwrap_or("");
+            let name = str_at(r, &["name"]).unwrap_or("");
+            let optional = r.get("optional").and_then(Node::as_bool).unwrap_or(false);
+            let found = self.lookup(kind, ns, name).map(|i| &self.cluster.objects[i]);
+            match found {
+                Some(o) if o.root.get("sops").is_none() => {
+                    read_data(&o.root, kind == "Secret", &mut vars.values);
+                }
+                Some(_) => vars.complete = false,
+                None => {
+                    if !optional {
+                        missing_required = true;
+                        vars.complete = false;
+                    }
+                }
+            }
+        }
+        for e in post.get("substitute").and_then(Node::as_map).unwrap_or_default() {
+            if let (Some(k), Some(v)) = (e.key.as_str(), e.value.as_str()) {
+                vars.values.insert(k.to_string(), v.replace('\n', ""));
+            }
+        }
+        Some((vars, missing_required))
+    }
+
+    pub(super) fn substitute(&mut self, root: &mut Node, vars: &Variables, ks: usize) {
+        if postbuild::substitution_disabled(root) || !postbuild::has_any_reference(root) {
+            return;
+        }
+        if vars.values.is_empty() && !vars.always {
+            // WithVariables (the default) substitutes only when some variable resolves: with
+            // none, `${...}` (defaults included) stays verbatim. Said once per Kustomization.
+            if vars.complete && self.verbatim_noted.insert(ks) {
+                let post = &self.cluster.objects[ks].root;
+                let span = post.get("spec").and_then(|s| s.entry("postBuild")).map_or(post.span, |e| e.key.span);
+                self.issue(
+                    "SRC007",
+                    false,
+                    span,
+                    ks,
+                    "spec.postBuild",
+                    "postBuild defines no variable that resolves and substituteStrategy is not Always: every `${...}` in what this Kustomization renders, defaults included, is applied verbatim".to_string(),
+                );
+            }
+            return;
+        }
+        let embedded = root.get("kind").and_then(Node::as_str) == Some("ConfigMap");
+        for p in postbuild::apply(root, vars, self.strict) {
+            let (error, msg) = match &p.error {
+                SubstError::Unset { name } if vars.complete => (
+                    self.strict,
+                    if self.strict {
+                        format!(
+                            "variable `{name}` is not set and has no default: kustomize-controller fails with \"variable not set (strict mode)\""
+                        )
+                    } else {
+                        format!("variable `{name}` is not set and has no default: it becomes an empty string")
+                    },
+                ),
+                SubstError::Unset { .. } => continue,
+                SubstError::Syntax(m) => (true, format!("post-build substitution fails: {m}")),
+            };
+            // A reference in ConfigMap data or a container's command/args is usually a shell or
+            // app template meant for the container, which Flux substitutes anyway.
+            let template = (embedded && p.field.starts_with("data.") && p.multiline)
+                || p.field.contains(".command.")
+                || p.field.contains(".args.");
+            let msg = if template {
+                format!(
+                    "{msg}; this looks like a template for the container: escape it as `$${{...}}` or mark the object kustomize.toolkit.fluxcd.io/substitute: disabled"
+                )
+            } else {
+                msg
+            };
+            let needle = match &p.error {
+                SubstError::Unset { name } => format!("${{{name}"),
+                SubstError::Syntax(_) => "${".to_string(),
+            };
+            let span = self.narrow(p.span, &needle);
+            self.issue("SRC007", error, span, ks, &p.field, msg);
+        }
+    }
+
+    /// The part of `span` that holds `needle` (a reference inside a long or block scalar), or
+    /// `span` itself when the text does not hold it verbatim.
+    pub(super) fn narrow(&self, span: Span, needle: &str) -> Span {
+        let text = &self.trees.db.get(span.file).text;
+        let Some(slice) = text.get(span.range()) else { return span };
+        let Some(at) = slice.find(needle) else { return span };
+        let start = span.range().start + at;
+        let end = slice[at..].find('}').map_or(start + needle.len(), |e| start + e + 1);
+        Span::new(span.file, start, end)
+    }
+}
+
+/// ConfigMap `data` (and Secret `stringData`/base64 `data`) into `values`.
+fn read_data(root: &Node, secret: bool, values: &mut BTreeMap<String, String>) {
+    for (key, b64) in [("data", secret), ("stringData", false)] {
+        for e in root.get(key).and_then(Node::as_map).unwrap_or_default() {
+            let (Some(k), Some(v)) = (e.key.as_str(), e.value.as_str()) else { continue };
+            let v = if b64 { postbuild::decode_base64(v) } else { Some(v.to_string()) };
+            if let Some(v) = v {
+                values.insert(k.to_string(), v.replace('\n', ""));
+            }
+        }
+    }
+}
+
+/// Whether kustomize-controller substitutes strictly: on by default since Flux 2.9, or with the
+/// `StrictPostBuildSubstitutions` feature gate.
+pub(super) fn strict_substitution(cluster: &Cluster) -> bool {
+    let gate =
+        cluster.controllers.feature_gates.iter().rev().find(|g| g.controller == "kustomize-controller").and_then(|g| {
+            g.value
+                .split(',')
+                .find_map(|kv| kv.trim().strip_prefix("StrictPostBuildSubstitutions=").map(|v| v == "true"))
+        });
+    gate.unwrap_or_else(|| cluster.flux_version.minor().is_none_or(|v| v >= (2, 9)))
+}

@@ -1,0 +1,113 @@
+//! Where rendered objects go besides the cluster itself: the literal resources of ResourceSets,
+//! and remote clusters reached through `spec.kubeConfig`.
+
+use std::collections::BTreeMap;
+
+use fleetlint_kustomize::BuildIssue;
+use fleetlint_yaml::{FluxKind, Node, ObjectView};
+
+use super::{Walk, field_span, str_at};
+use crate::artifact::normalize_path;
+use crate::model::{Cluster, FluxVersion, RenderedObject, Scope};
+
+impl Walk<'_, '_> {
+    /// The literal `spec.resources` of a ResourceSet are rendered objects; templated ones are
+    /// opaque (an info). Returns the Flux Kustomizations among them.
+    pub(super) fn expand_resource_set(&mut self, rs: usize) -> Vec<usize> {
+        let root = self.cluster.objects[rs].root.clone();
+        let templated = root.get_path(&["spec", "inputs"]).is_some()
+            || root.get_path(&["spec", "inputsFrom"]).is_some()
+            || root.get_path(&["spec", "resourcesTemplate"]).is_some();
+        let owners = self.cluster.objects[rs].owners.push(self.cluster.objects[rs].id());
+        let tree = self.cluster.objects[rs].tree;
+        if templated {
+            let span = field_span(&root, &["spec", "inputs"]);
+            self.issue(
+                "SRC012",
+                false,
+                span,
+                rs,
+                "spec.inputs",
+                format!("{} is templated from inputs: its resources are not rendered", self.cluster.objects[rs].id()),
+            );
+            return Vec::new();
+        }
+        let mut children = Vec::new();
+        for r in root.get_path(&["spec", "resources"]).and_then(Node::as_seq).unwrap_or_default() {
+            let mut r = r.clone();
+            if ObjectView::new(&r).is_some_and(|v| v.namespace().is_none()) {
+                set_namespace(&mut r, self.cluster.objects[rs].namespace());
+            }
+            let obj = RenderedObject {
+                root: r,
+                owner: Some(rs),
+                owners: owners.clone(),
+                tree,
+                scope: Scope::Platform,
+                tenant: None,
+                synthesized: false,
+            };
+            if let Some(i) = self.add(obj)
+                && self.cluster.objects[i].flux_kind() == Some(FluxKind::Kustomization)
+            {
+                children.push(i);
+            }
+        }
+        children
+    }
+
+    /// For a Kustomization with `spec.kubeConfig`, the key of the remote cluster it applies to
+    /// (created on first use).
+    pub(super) fn remote_target(&mut self, ks: usize) -> Option<String> {
+        let obj = &self.cluster.objects[ks];
+        let kc = obj.root.get_path(&["spec", "kubeConfig"])?;
+        let secret = str_at(kc, &["secretRef", "name"]).or_else(|| str_at(kc, &["configMapRef", "name"])).unwrap_or("");
+        let ns = obj.namespace().to_string();
+        let key = format!("{ns}/{secret}");
+        if !self.remotes.contains_key(&key) {
+            let (path, _) = normalize_path(str_at(&obj.root, &["spec", "path"]).unwrap_or(""));
+            let dir = path.rsplit_once('/').map_or(path.as_str(), |(d, _)| d).to_string();
+            let mut remote = Cluster {
+                name: ns.clone(),
+                path: dir,
+                entry: crate::model::EntryKind::Remote,
+                entry_span: kc.span,
+                hub: Some(self.cluster.name.clone()),
+                ..self.empty_like()
+            };
+            remote.flux_version = self.cluster.flux_version.clone();
+            self.remotes.insert(key.clone(), remote);
+        }
+        Some(key)
+    }
+
+    pub(super) fn empty_like(&self) -> Cluster {
+        Cluster {
+            name: String::new(),
+            path: String::new(),
+            entry: self.cluster.entry,
+            entry_span: self.cluster.entry_span,
+            flux_version: FluxVersion { value: String::new(), from: crate::model::VersionFrom::Assumed },
+            controllers: crate::controllers::ControllerConfig::default(),
+            lockdown: crate::model::Lockdown::default(),
+            objects: Vec::new(),
+            kustomizations: Vec::new(),
+            tenants: BTreeMap::new(),
+            namespace_tenant: BTreeMap::new(),
+            platform_namespaces: self.cluster.platform_namespaces.clone(),
+            preexisting_namespaces: self.cluster.preexisting_namespaces.clone(),
+            build_issues: Vec::<BuildIssue>::new(),
+            issues: Vec::new(),
+            platform_tenant_labels: Vec::new(),
+            hub: None,
+            crd_providers: self.cluster.crd_providers.clone(),
+        }
+    }
+}
+
+fn set_namespace(root: &mut Node, ns: &str) {
+    let span = root.span;
+    if let Some(fleetlint_yaml::NodeKind::Map(entries)) = root.get_mut("metadata").map(|m| &mut m.kind) {
+        entries.push(fleetlint_yaml::Entry { key: Node::string("namespace", span), value: Node::string(ns, span) });
+    }
+}
