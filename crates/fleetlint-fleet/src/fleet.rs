@@ -66,6 +66,13 @@ pub fn build_fleet(
             if c.entry == EntryKind::Remote && clusters.iter().any(|o| o.name == c.name) {
                 c.name = format!("{}/{}", c.hub.as_deref().unwrap_or(""), c.name);
             }
+            // Names are unique in a report: a further collision gets a number.
+            let base = c.name.clone();
+            let mut n = 2;
+            while clusters.iter().any(|o| o.name == c.name) {
+                c.name = format!("{base}-{n}");
+                n += 1;
+            }
             clusters.push(c);
         }
     }

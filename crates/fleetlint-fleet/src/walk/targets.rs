@@ -67,8 +67,16 @@ impl Walk<'_, '_> {
         if !self.remotes.contains_key(&key) {
             let (path, _) = normalize_path(str_at(&obj.root, &["spec", "path"]).unwrap_or(""));
             let dir = path.rsplit_once('/').map_or(path.as_str(), |(d, _)| d).to_string();
+            // Named after the target: the namespace holding its kubeconfig (hub-and-spoke keeps one
+            // namespace per spoke), or the kubeconfig's own name when that namespace is the
+            // platform's and so holds several.
+            let name = if self.cluster.is_platform_namespace(&ns) && !secret.is_empty() {
+                secret.trim_end_matches("-kubeconfig").trim_start_matches("kubeconfig-").to_string()
+            } else {
+                ns.clone()
+            };
             let mut remote = Cluster {
-                name: ns.clone(),
+                name,
                 path: dir,
                 entry: crate::model::EntryKind::Remote,
                 entry_span: kc.span,

@@ -1,0 +1,81 @@
+//! The fleet model on generated repositories: shapes the corpus does not have (very deep
+//! nesting, several spokes managed from one namespace).
+#![allow(clippy::print_stderr)]
+
+use std::path::Path;
+
+use fleetlint_fleet::EntryKind;
+use fleetlint_fleet::session::{LoadOptions, load};
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let p = root.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, text).unwrap();
+}
+
+fn ks(name: &str, path: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 1m\n  prune: true\n  path: {path}\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n{extra}"
+    )
+}
+
+#[test]
+fn spokes_managed_from_the_platform_namespace_are_named_after_their_kubeconfigs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for spoke in ["prod-eu", "prod-us"] {
+        let extra = format!("  kubeConfig:\n    secretRef:\n      name: {spoke}-kubeconfig\n");
+        write(root, &format!("clusters/hub/{spoke}.yaml"), &ks(spoke, &format!("./spokes/{spoke}"), &extra));
+        write(
+            root,
+            &format!("spokes/{spoke}/app.yaml"),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: default\n",
+        );
+    }
+    let s = load(&LoadOptions { root: root.to_path_buf(), ..LoadOptions::default() }).unwrap();
+    let names: Vec<(&str, EntryKind)> = s.fleet.clusters.iter().map(|c| (c.name.as_str(), c.entry)).collect();
+    assert_eq!(
+        names,
+        [("hub", EntryKind::Synthesized), ("prod-eu", EntryKind::Remote), ("prod-us", EntryKind::Remote)]
+    );
+    for c in &s.fleet.clusters[1..] {
+        assert_eq!(c.objects.len(), 1, "{}: the spoke's ConfigMap", c.name);
+        assert_eq!(c.hub.as_deref(), Some("hub"));
+    }
+    // The hub applies the Kustomizations; their output is not the hub's.
+    assert!(s.fleet.clusters[0].objects.iter().all(|o| o.kind() != "ConfigMap"));
+}
+
+/// Hostile nesting: a chain of 5,000 Flux Kustomizations, each rendering the next, the last
+/// rendering the first's path again. The walk terminates, reports the cycle once with its ends,
+/// and memory stays linear (owner chains are shared, not copied per level).
+#[test]
+fn a_deep_chain_of_kustomizations_with_a_path_cycle_terminates() {
+    const DEPTH: usize = 5_000;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "clusters/dev/k0.yaml", &ks("k1", "./chain/1", ""));
+    for i in 1..DEPTH {
+        write(root, &format!("chain/{i}/k.yaml"), &ks(&format!("k{}", i + 1), &format!("./chain/{}", i + 1), ""));
+    }
+    write(root, &format!("chain/{DEPTH}/k.yaml"), &ks("loop", "./chain/1", ""));
+    let started = std::time::Instant::now();
+    let s = load(&LoadOptions { root: dir.path().to_path_buf(), ..LoadOptions::default() }).unwrap();
+    eprintln!("{DEPTH}-deep chain: loaded and walked in {:?}", started.elapsed());
+    let c = &s.fleet.clusters[0];
+    assert_eq!(c.kustomization_count(), DEPTH + 2, "root, {DEPTH} links and the looping one");
+    let cycles: Vec<_> = c.issues.iter().filter(|i| i.code == "SRC011").collect();
+    assert_eq!(cycles.len(), 1, "{cycles:?}");
+    assert!(
+        cycles[0].message.starts_with("Flux path cycle: ./chain/1 -> ./chain/2 -> ./chain/3 -> ..."),
+        "{}",
+        cycles[0].message
+    );
+    assert!(
+        cycles[0].message.ends_with(&format!("./chain/{DEPTH} -> ./chain/1 renders itself again")),
+        "{}",
+        cycles[0].message
+    );
+    let deepest = c.objects.iter().find(|o| o.name() == "loop").unwrap();
+    assert_eq!(deepest.owners.to_vec().len(), DEPTH + 1);
+}
