@@ -75,7 +75,8 @@ impl Rule for TenantReconcilerWithoutServiceAccount {
             let who = format!("{} of tenant {tenant}", label(o));
             let mut related: Vec<(Span, String)> = Vec::new();
             let mut severity = Severity::Error;
-            let message = match lockdown::default_service_account(cluster, controller) {
+            let lockdown_default = lockdown::default_service_account(cluster, controller);
+            let message = match lockdown_default.clone() {
                 Some((sa, flag)) => {
                     if let Some(s) = flag {
                         let at = narrow(cx.db, s, "--default-service-account");
@@ -119,13 +120,15 @@ impl Rule for TenantReconcilerWithoutServiceAccount {
             for s in spec_written_elsewhere(o) {
                 f = f.with_related(s, "an overlay writes into this object's spec here");
             }
-            out.push(
-                cx.about(f, i)
-                    .with_help(format!(
-                        "set spec.serviceAccountName to tenant {tenant}'s reconciler service account in {ns}, and run kustomize- and helm-controller with --default-service-account"
-                    ))
-                    .with_field("spec.serviceAccountName"),
-            );
+            // Only suggest the lockdown flag where the cluster does not have it yet.
+            let help = if lockdown_default.is_some() {
+                format!("set spec.serviceAccountName to tenant {tenant}'s reconciler service account in {ns}")
+            } else {
+                format!(
+                    "set spec.serviceAccountName to tenant {tenant}'s reconciler service account in {ns}, and run kustomize- and helm-controller with --default-service-account"
+                )
+            };
+            out.push(cx.about(f, i).with_help(help).with_field("spec.serviceAccountName"));
         }
     }
 }
