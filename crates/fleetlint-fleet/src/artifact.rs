@@ -40,8 +40,25 @@ impl<'t> TreeView<'t> {
     /// files (any user pattern drops the non-VCS default exclusions, as source-controller does).
     #[must_use]
     pub fn with_ignore(tree: &'t LoadedTree, db: &'t SourceDb, spec_ignore: Option<&str>) -> Self {
+        Self::for_source(tree, db, spec_ignore, None)
+    }
+
+    /// The view of a source with its own `spec.ignore` and, for a GitRepository,
+    /// `spec.sparseCheckout` (only those directories are checked out).
+    #[must_use]
+    pub fn for_source(
+        tree: &'t LoadedTree,
+        db: &'t SourceDb,
+        spec_ignore: Option<&str>,
+        sparse: Option<&[String]>,
+    ) -> Self {
         let own = spec_ignore
             .map(|text| fleetlint_yaml::sourceignore::SourceIgnore::new(&tree.sourceignore_files, Some(text)));
+        let sparse: Option<Vec<String>> =
+            sparse.map(|dirs| dirs.iter().map(|d| format!("{}/", normalize_path(d).0)).collect());
+        let checked_out = |path: &str| {
+            sparse.as_ref().is_none_or(|dirs| dirs.iter().any(|d| d == "/" || path.starts_with(d.as_str())))
+        };
         let mut files = HashMap::new();
         let mut by_id = HashMap::new();
         let mut artifact_yaml = Vec::new();
@@ -52,10 +69,11 @@ impl<'t> TreeView<'t> {
             let path = db.get(f.id).path.as_str();
             files.insert(path, f);
             by_id.insert(f.id, f);
-            let ignored = match &own {
-                Some(rules) => rules.status(path).is_some(),
-                None => f.ignored.is_some(),
-            };
+            let ignored = !checked_out(path)
+                || match &own {
+                    Some(rules) => rules.status(path).is_some(),
+                    None => f.ignored.is_some(),
+                };
             add_parents(&mut all_dirs, path);
             if !ignored {
                 artifact_yaml.push(path);
@@ -63,7 +81,9 @@ impl<'t> TreeView<'t> {
             }
         }
         for p in &tree.other_files {
-            add_parents(&mut dirs, p);
+            if checked_out(p) {
+                add_parents(&mut dirs, p);
+            }
             add_parents(&mut all_dirs, p);
         }
         artifact_yaml.sort_unstable();

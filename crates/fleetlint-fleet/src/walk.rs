@@ -90,8 +90,8 @@ pub struct Walk<'w, 't> {
     built_path_of: HashMap<usize, String>,
     /// Kustomizations already told that nothing will be substituted.
     verbatim_noted: HashSet<usize>,
-    /// Views of trees as sources with their own `spec.ignore` see them.
-    ignore_views: HashMap<(TreeIndex, String), std::rc::Rc<TreeView<'t>>>,
+    /// Views of trees as sources with their own `spec.ignore` or `spec.sparseCheckout` see them.
+    source_views: HashMap<(TreeIndex, String, Vec<String>), std::rc::Rc<TreeView<'t>>>,
 }
 
 /// One unit of work: a Flux Kustomization (object index), and whether its `substituteFrom` was
@@ -116,7 +116,7 @@ impl<'w, 't> Walk<'w, 't> {
             built_ids: HashMap::new(),
             builders: HashMap::new(),
             built_path_of: HashMap::new(),
-            ignore_views: HashMap::new(),
+            source_views: HashMap::new(),
             verbatim_noted: HashSet::new(),
         }
     }
@@ -198,6 +198,11 @@ impl<'w, 't> Walk<'w, 't> {
         let (source, source_object) = self.resolve_source(ks);
         let spec_ignore =
             source_object.and_then(|i| str_at(&self.cluster.objects[i].root, &["spec", "ignore"])).map(str::to_string);
+        let sparse: Option<Vec<String>> = source_object
+            .filter(|&i| self.cluster.objects[i].kind() == "GitRepository")
+            .and_then(|i| self.cluster.objects[i].root.get_path(&["spec", "sparseCheckout"]))
+            .and_then(Node::as_seq)
+            .map(|dirs| dirs.iter().filter_map(Node::as_str).map(str::to_string).collect());
         let root = self.cluster.objects[ks].root.clone();
         let raw_path = str_at(&root, &["spec", "path"]).unwrap_or("");
         let (path, clamped) = normalize_path(raw_path);
@@ -214,11 +219,17 @@ impl<'w, 't> Walk<'w, 't> {
         match source {
             SourceResolution::Tree(t) => {
                 let trees = self.trees;
-                let custom = spec_ignore.as_ref().map(|text| {
-                    self.ignore_views
-                        .entry((t, text.clone()))
+                let custom = (spec_ignore.is_some() || sparse.is_some()).then(|| {
+                    let key = (t, spec_ignore.clone().unwrap_or_default(), sparse.clone().unwrap_or_default());
+                    self.source_views
+                        .entry(key)
                         .or_insert_with(|| {
-                            std::rc::Rc::new(TreeView::with_ignore(&trees.trees[t], trees.db, Some(text)))
+                            std::rc::Rc::new(TreeView::for_source(
+                                &trees.trees[t],
+                                trees.db,
+                                spec_ignore.as_deref(),
+                                sparse.as_deref(),
+                            ))
                         })
                         .clone()
                 });
@@ -242,7 +253,7 @@ impl<'w, 't> Walk<'w, 't> {
                 if !view.is_dir(&path) {
                     let msg = if view.is_excluded_dir(&path) {
                         format!(
-                            "spec.path `{raw_path}` is excluded from the source artifact by .sourceignore or the source's spec.ignore: kustomization path not found"
+                            "spec.path `{raw_path}` is excluded from the source artifact (.sourceignore, the source's spec.ignore or spec.sparseCheckout): kustomization path not found"
                         )
                     } else if view.file(&path).is_some() {
                         format!("spec.path `{raw_path}` is a file, not a directory: kustomization path not found")
