@@ -19,6 +19,12 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
+    /// The documentation as Markdown: doc comments keep the space after `///`, removed here.
+    #[must_use]
+    pub fn doc_markdown(&self) -> String {
+        self.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
+    }
+
     /// The first sentence of the "What it does" section, on one line.
     #[must_use]
     pub fn summary(&self) -> String {

@@ -234,12 +234,12 @@ fn explain(code: &str) -> Result<u8, String> {
     let rule = rule_by_code(code).ok_or_else(|| format!("no rule with code `{code}` (see `fleetlint rules`)"))?;
     let m = rule.meta();
     write_stdout(&format!(
-        "# {} {}\n\ncategory: {}, default severity: {}\n\n{}",
+        "# {} {}\n\ncategory: {}, default severity: {}\n\n{}\n",
         m.code,
         m.name,
         m.category.as_str(),
         m.default_severity.as_str(),
-        m.doc
+        m.doc_markdown()
     ))?;
     Ok(0)
 }
