@@ -352,3 +352,17 @@ fn build_kustomization_prints_what_a_flux_kustomization_applies_after_substituti
         .code(1)
         .stderr(predicate::str::contains("is not mapped to a local tree"));
 }
+
+#[test]
+fn docs_rules_md_is_generated_from_the_rule_declarations() {
+    let out = fleetlint().args(["rules", "--format", "markdown"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let committed = std::fs::read_to_string(repo_root().join("docs/rules.md")).unwrap();
+    assert!(
+        committed == String::from_utf8_lossy(&out.stdout),
+        "docs/rules.md is stale: run `cargo run -p fleetlint -- rules --format markdown > docs/rules.md`"
+    );
+    for rule in fleetlint_rules::all_rules() {
+        assert!(committed.contains(&format!("\n## {} {}\n", rule.meta().code, rule.meta().name)));
+    }
+}
