@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
+use fleetlint_yaml::sourceignore::SourceIgnore;
 use fleetlint_yaml::{FileId, LoadedFile, LoadedTree, Node, SourceDb, Span};
 
 /// Index of one tree's files and directories.
@@ -52,8 +53,16 @@ impl<'t> TreeView<'t> {
         spec_ignore: Option<&str>,
         sparse: Option<&[String]>,
     ) -> Self {
-        let own = spec_ignore
-            .map(|text| fleetlint_yaml::sourceignore::SourceIgnore::new(&tree.sourceignore_files, Some(text)));
+        Self::build(tree, db, spec_ignore.map(|text| SourceIgnore::new(&tree.sourceignore_files, Some(text))), sparse)
+    }
+
+    /// The view of a Bucket source: its own ignore rules, without defaults.
+    #[must_use]
+    pub fn for_bucket(tree: &'t LoadedTree, db: &'t SourceDb, spec_ignore: Option<&str>) -> Self {
+        Self::build(tree, db, Some(SourceIgnore::for_bucket(&tree.sourceignore_files, spec_ignore)), None)
+    }
+
+    fn build(tree: &'t LoadedTree, db: &'t SourceDb, own: Option<SourceIgnore>, sparse: Option<&[String]>) -> Self {
         let sparse: Option<Vec<String>> =
             sparse.map(|dirs| dirs.iter().map(|d| format!("{}/", normalize_path(d).0)).collect());
         let checked_out = |path: &str| {

@@ -219,17 +219,21 @@ impl<'w, 't> Walk<'w, 't> {
         match source {
             SourceResolution::Tree(t) => {
                 let trees = self.trees;
-                let custom = (spec_ignore.is_some() || sparse.is_some()).then(|| {
-                    let key = (t, spec_ignore.clone().unwrap_or_default(), sparse.clone().unwrap_or_default());
+                let bucket = source_object.is_some_and(|i| self.cluster.objects[i].kind() == "Bucket");
+                let custom = (spec_ignore.is_some() || sparse.is_some() || bucket).then(|| {
+                    let mut key = (t, spec_ignore.clone().unwrap_or_default(), sparse.clone().unwrap_or_default());
+                    if bucket {
+                        key.2 = vec!["\0bucket".to_string()];
+                    }
                     self.source_views
                         .entry(key)
                         .or_insert_with(|| {
-                            std::rc::Rc::new(TreeView::for_source(
-                                &trees.trees[t],
-                                trees.db,
-                                spec_ignore.as_deref(),
-                                sparse.as_deref(),
-                            ))
+                            let tree = &trees.trees[t];
+                            std::rc::Rc::new(if bucket {
+                                TreeView::for_bucket(tree, trees.db, spec_ignore.as_deref())
+                            } else {
+                                TreeView::for_source(tree, trees.db, spec_ignore.as_deref(), sparse.as_deref())
+                            })
                         })
                         .clone()
                 });

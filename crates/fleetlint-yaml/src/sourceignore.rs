@@ -95,6 +95,20 @@ impl SourceIgnore {
         Self { layers }
     }
 
+    /// The rules of a Bucket source: only the `.sourceignore` at the bucket root and
+    /// `spec.ignore`, with no default exclusions at all (source-controller's bucket reconciler).
+    #[must_use]
+    pub fn for_bucket(files: &[(String, String)], spec_ignore: Option<&str>) -> Self {
+        let mut layers = Vec::new();
+        if let Some((path, text)) = files.iter().find(|(p, _)| p == ".sourceignore") {
+            layers.push(layer("", Some((path.clone(), text.clone())), text.lines().map(str::to_string)));
+        }
+        if let Some(text) = spec_ignore {
+            layers.push(layer("", Some(("spec.ignore".into(), text.to_string())), text.lines().map(str::to_string)));
+        }
+        Self { layers }
+    }
+
     /// Why `rel` (a file path relative to the root) is excluded, or `None` when it is included.
     #[must_use]
     pub fn status(&self, rel: &str) -> Option<IgnoreCause> {
@@ -146,6 +160,16 @@ fn layer(dir: &str, origin: Option<(String, String)>, lines: impl Iterator<Item 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buckets_use_only_the_root_sourceignore_and_no_defaults() {
+        let files = [(".sourceignore".into(), "docs/\n".into()), ("apps/.sourceignore".into(), "local.yaml\n".into())];
+        let si = SourceIgnore::for_bucket(&files, Some("*.md\n"));
+        assert_eq!(si.status(".github/workflows/ci.yaml"), None, "no default exclusions for buckets");
+        assert_eq!(si.status("apps/local.yaml"), None, "nested .sourceignore files are not read");
+        assert!(si.status("docs/a.yaml").is_some());
+        assert!(si.status("README.md").is_some(), "spec.ignore applies");
+    }
 
     #[test]
     fn defaults_apply_without_user_patterns() {
