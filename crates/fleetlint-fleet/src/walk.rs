@@ -157,8 +157,13 @@ impl<'w, 't> Walk<'w, 't> {
         let name = str_at(&obj.root, &["spec", "sourceRef", "name"]).unwrap_or("").to_string();
         let ns = str_at(&obj.root, &["spec", "sourceRef", "namespace"]).filter(|s| !s.is_empty()).unwrap_or(&own_ns);
         let ns = ns.to_string();
-        let source =
-            self.cluster.objects.iter().position(|o| o.kind() == kind && o.name() == name && o.namespace() == ns);
+        self.resolve_ref(&kind, &ns, &name)
+    }
+
+    /// The tree a source object reads: a mapping (by object or URL/ref), the checked tree (the
+    /// bootstrap source, or a GitRepository with its URL and ref), else unmapped or missing.
+    fn resolve_ref(&self, kind: &str, ns: &str, name: &str) -> (SourceResolution, Option<usize>) {
+        let source = self.lookup(kind, ns, name);
         let (url, reference) = source.map_or((None, None), |i| {
             let root = &self.cluster.objects[i].root;
             (str_at(root, &["spec", "url"]).map(str::to_string), source_ref_string(root))
@@ -167,13 +172,13 @@ impl<'w, 't> Walk<'w, 't> {
             .trees
             .mappings
             .iter()
-            .position(|m| m.matches(&kind, &ns, &name, url.as_deref(), reference.as_deref()))
+            .position(|m| m.matches(kind, ns, name, url.as_deref(), reference.as_deref()))
             .map(|i| i + 1);
         if let Some(t) = mapped {
             return (SourceResolution::Tree(t), source);
         }
         if let Some(rs) = &self.root_source {
-            let same_object = rs.id == (ns.clone(), name.clone()) && kind == "GitRepository";
+            let same_object = rs.id == (ns.to_string(), name.to_string()) && kind == "GitRepository";
             let same_url = kind == "GitRepository"
                 && !rs.url.is_empty()
                 && url.as_deref().is_some_and(|u| normalize_url(u) == rs.url)
@@ -186,6 +191,29 @@ impl<'w, 't> Walk<'w, 't> {
             Some(_) => (SourceResolution::Unmapped, source),
             None => (SourceResolution::Missing, None),
         }
+    }
+
+    /// A path under a GitRepository's `spec.include[].toPath` is another repository's
+    /// `fromPath`: the (tree, path) to build instead, when that repository maps to a local tree.
+    fn included(&self, source: usize, path: &str) -> Option<(TreeIndex, String)> {
+        let src = &self.cluster.objects[source];
+        let ns = src.namespace();
+        for inc in src.root.get_path(&["spec", "include"]).and_then(Node::as_seq).unwrap_or_default() {
+            let Some(repo) = str_at(inc, &["repository", "name"]) else { continue };
+            let to = normalize_path(str_at(inc, &["toPath"]).unwrap_or(repo)).0;
+            let from = normalize_path(str_at(inc, &["fromPath"]).unwrap_or("")).0;
+            let rest = if path == to {
+                ""
+            } else if let Some(r) = path.strip_prefix(&format!("{to}/")) {
+                r
+            } else {
+                continue;
+            };
+            if let (SourceResolution::Tree(t), _) = self.resolve_ref("GitRepository", ns, repo) {
+                return Some((t, normalize_path(&format!("{from}/{rest}")).0));
+            }
+        }
+        None
     }
 
     fn follow(&mut self, job: &Job) -> Followed {
@@ -219,8 +247,12 @@ impl<'w, 't> Walk<'w, 't> {
         match source {
             SourceResolution::Tree(t) => {
                 let trees = self.trees;
+                // A path under an included repository's toPath is built from that repository.
+                let redirect = source_object.and_then(|i| self.included(i, &path));
+                let own_view = redirect.is_none();
+                let (t, path) = redirect.unwrap_or((t, path.clone()));
                 let bucket = source_object.is_some_and(|i| self.cluster.objects[i].kind() == "Bucket");
-                let custom = (spec_ignore.is_some() || sparse.is_some() || bucket).then(|| {
+                let custom = (own_view && (spec_ignore.is_some() || sparse.is_some() || bucket)).then(|| {
                     let mut key = (t, spec_ignore.clone().unwrap_or_default(), sparse.clone().unwrap_or_default());
                     if bucket {
                         key.2 = vec!["\0bucket".to_string()];

@@ -79,3 +79,31 @@ fn a_deep_chain_of_kustomizations_with_a_path_cycle_terminates() {
     let deepest = c.objects.iter().find(|o| o.name() == "loop").unwrap();
     assert_eq!(deepest.owners.to_vec().len(), DEPTH + 1);
 }
+
+#[test]
+fn a_path_under_an_included_repository_is_built_from_that_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fleet, app) = (dir.path().join("fleet"), dir.path().join("app"));
+    let sources = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://example.com/app\n  ref:\n    branch: main\n---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: platform\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://example.com/platform\n  ref:\n    branch: main\n  include:\n    - repository:\n        name: app\n      fromPath: deploy\n      toPath: vendor/app\n---\n";
+    let with_include = ks("app", "./vendor/app/prod", "").replace("name: flux-system\n", "name: platform\n");
+    write(&fleet, "clusters/dev/app.yaml", &format!("{sources}{with_include}"));
+    write(
+        &app,
+        "deploy/prod/config.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-app\n  namespace: default\n",
+    );
+    let opts = LoadOptions {
+        root: fleet.clone(),
+        sources: vec![
+            format!("GitRepository/flux-system/platform={}", fleet.display()),
+            format!("https://example.com/app={}", app.display()),
+        ],
+        ..LoadOptions::default()
+    };
+    let s = load(&opts).unwrap();
+    let c = &s.fleet.clusters[0];
+    assert!(c.issues.iter().all(|i| i.code != "SRC001"), "{:?}", c.issues);
+    let cm = c.objects.iter().find(|o| o.name() == "from-app").expect("rendered from the included repository");
+    assert_eq!(cm.owners.last().map(String::as_str), Some("Kustomization/flux-system/app"));
+    assert_eq!(s.db.get(cm.root.span.file).path, "deploy/prod/config.yaml");
+}
