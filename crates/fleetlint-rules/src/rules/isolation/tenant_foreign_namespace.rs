@@ -89,7 +89,7 @@ impl Rule for TenantForeignNamespace {
                             label(o),
                             foreign_owner(cluster, ns)
                         );
-                        out.push(self.found(cx, i, span, msg, "spec.targetNamespace"));
+                        out.push(self.found(cx, i, span, msg, "spec.targetNamespace", Some(ns)));
                     }
                 }
                 Some(FluxKind::HelmRelease) => {
@@ -104,7 +104,7 @@ impl Rule for TenantForeignNamespace {
                                 label(o),
                                 foreign_owner(cluster, ns)
                             );
-                            out.push(self.found(cx, i, span, msg, &format!("spec.{field}")));
+                            out.push(self.found(cx, i, span, msg, &format!("spec.{field}"), Some(ns)));
                         }
                     }
                     let create = o.root.get_path(&["spec", "install", "createNamespace"]);
@@ -113,7 +113,7 @@ impl Rule for TenantForeignNamespace {
                             "{} of tenant {tenant} sets spec.install.createNamespace: true: creating a namespace needs cluster-scoped permissions a tenant must not have",
                             label(o)
                         );
-                        out.push(self.found(cx, i, n.span, msg, "spec.install.createNamespace"));
+                        out.push(self.found(cx, i, n.span, msg, "spec.install.createNamespace", None));
                     }
                 }
                 _ => {}
@@ -124,10 +124,39 @@ impl Rule for TenantForeignNamespace {
 }
 
 impl TenantForeignNamespace {
-    fn found(&self, cx: &ClusterContext<'_>, i: usize, span: Span, message: String, field: &str) -> Finding {
-        let f = Self::finding(span, message)
+    /// The finding, with the places that explain it: where the tenant's own namespaces are
+    /// declared, and who owns the namespace it reaches into.
+    fn found(
+        &self,
+        cx: &ClusterContext<'_>,
+        i: usize,
+        span: Span,
+        message: String,
+        field: &str,
+        foreign: Option<&str>,
+    ) -> Finding {
+        let mut f = Self::finding(span, message)
             .with_help("keep the tenant's objects in the tenant's own namespaces; let the platform create namespaces")
             .with_field(field);
+        let cluster = cx.cluster;
+        let declared = |tenant: &str, ns: &str| {
+            let t = cluster.tenants.get(tenant)?;
+            let at = t.namespaces.iter().position(|n| n == ns)?;
+            t.declared_at.get(at).copied().filter(|s| *s != Span::default())
+        };
+        if let Some(tenant) = cluster.objects[i].tenant.as_deref()
+            && let Some(t) = cluster.tenants.get(tenant)
+            && let Some(own) = t.namespaces.first()
+            && let Some(at) = declared(tenant, own)
+        {
+            f = f.with_related(at, format!("tenant {tenant} owns {}", t.namespaces.join(", ")));
+        }
+        if let Some(ns) = foreign
+            && let Some(other) = cluster.tenant_of_namespace(ns)
+            && let Some(at) = declared(other, ns)
+        {
+            f = f.with_related(at, format!("namespace {ns} belongs to tenant {other}"));
+        }
         cx.about(f, i)
     }
 }
@@ -182,7 +211,7 @@ fn rendered_objects(
             "{who} of tenant {tenant}{owner} {verb} placed in namespace `{ns}`, outside the tenant's namespaces ({})",
             foreign_owner(cluster, ns)
         );
-        let mut f = rule.found(cx, i, narrow(cx.db, n.span, ns), msg, "metadata.namespace");
+        let mut f = rule.found(cx, i, narrow(cx.db, n.span, ns), msg, "metadata.namespace", Some(ns));
         if let Some(k) = o.root.get("kind").filter(|k| k.span.file != n.span.file) {
             f = f.with_related(k.span, format!("{} is defined here", label(o)));
         }
