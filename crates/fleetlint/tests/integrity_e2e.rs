@@ -129,15 +129,7 @@ fn seed(root: &Path, host: &Host) -> (u64, u64) {
 }
 
 fn check(root: &Path, sources: &[String]) -> Vec<Value> {
-    let mut cmd = assert_cmd::Command::cargo_bin("fleetlint").unwrap();
-    cmd.args(["check", "--format", "json", "--fail-on", "none"]).arg(root);
-    for s in sources {
-        cmd.args(["--source", s]);
-    }
-    let out = cmd.timeout(std::time::Duration::from_secs(120)).output().unwrap();
-    assert!(out.status.success(), "{}: {}", root.display(), String::from_utf8_lossy(&out.stderr));
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["findings"].as_array().unwrap().clone()
+    common::check_findings(root, sources)
 }
 
 /// `(code, file, line, message)` of the SRC001/SRC002 findings.

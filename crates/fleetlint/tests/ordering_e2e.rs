@@ -50,15 +50,7 @@ fn scratch(corpus: &Path, fleet: &str, mappings: &[(&str, &str)]) -> (tempfile::
 }
 
 fn check(root: &Path, sources: &[String]) -> Vec<Value> {
-    let mut cmd = assert_cmd::Command::cargo_bin("fleetlint").unwrap();
-    cmd.args(["check", "--format", "json", "--fail-on", "none"]).arg(root);
-    for s in sources {
-        cmd.args(["--source", s]);
-    }
-    let out = cmd.timeout(std::time::Duration::from_secs(120)).output().unwrap();
-    assert!(out.status.success(), "{}: {}", root.display(), String::from_utf8_lossy(&out.stderr));
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["findings"].as_array().unwrap().clone()
+    common::check_findings(root, sources)
 }
 
 /// `(rule, file, line)` of the findings of `codes`.

@@ -80,3 +80,17 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// `fleetlint check --format json --fail-on none ROOT --source ...`: the findings (the run must
+/// succeed).
+pub(crate) fn check_findings(root: &Path, sources: &[String]) -> Vec<serde_json::Value> {
+    let mut cmd = assert_cmd::Command::cargo_bin("fleetlint").unwrap();
+    cmd.args(["check", "--format", "json", "--fail-on", "none"]).arg(root);
+    for s in sources {
+        cmd.args(["--source", s]);
+    }
+    let out = cmd.timeout(std::time::Duration::from_secs(120)).output().unwrap();
+    assert!(out.status.success(), "{}: {}", root.display(), String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["findings"].as_array().unwrap().clone()
+}
