@@ -82,7 +82,14 @@ pub fn build_fleet(
         let known = names.join(", ");
         return Err(format!("--cluster {only}: no such cluster (found: {known})"));
     }
-    Ok(Fleet { clusters })
+    // Every kustomization directory, for the findings of inputs no cluster reaches; the
+    // resolvers' caches already hold what the Flux builds resolved.
+    let tree_builds = trees
+        .iter()
+        .zip(&indexed.resolvers)
+        .map(|(tree, resolver)| crate::builds::build_tree_with(resolver, db, tree))
+        .collect();
+    Ok(Fleet { clusters, tree_builds })
 }
 
 fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &FleetOptions) -> Vec<Cluster> {

@@ -7,6 +7,7 @@
 
 pub mod artifact;
 pub mod bootstrap;
+pub mod builds;
 pub mod config;
 pub mod controllers;
 pub mod discover;

@@ -375,4 +375,7 @@ impl Cluster {
 pub struct Fleet {
     /// Clusters, in evaluation order.
     pub clusters: Vec<Cluster>,
+    /// The kustomize builds of every kustomization directory of each tree (in tree order),
+    /// made with the same resolvers as the Flux builds. Empty for a fleet assembled by hand.
+    pub tree_builds: Vec<crate::builds::TreeBuilds>,
 }

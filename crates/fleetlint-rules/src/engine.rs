@@ -6,12 +6,12 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use fleetlint_fleet::Fleet;
-use fleetlint_yaml::{LoadIssueKind, LoadedTree, SourceDb, Span};
+use fleetlint_yaml::{LoadedTree, SourceDb, Span};
 
-use crate::builds::build_tree;
 use crate::context::{BuildContext, ClusterContext, FileContext};
 use crate::finding::{Finding, Severity};
 use crate::registry::all_rules;
+use fleetlint_fleet::builds::build_tree;
 
 /// The result of running the rules.
 #[derive(Debug, Default)]
@@ -47,13 +47,7 @@ pub fn check(db: &SourceDb, trees: &[LoadedTree], fleet: &Fleet) -> CheckOutcome
     let mut findings: Vec<Finding> = Vec::new();
     // Files the Flux builds reach: their objects, and inputs whose own YAML problem failed a
     // build (reported once, by the file rule, at error severity).
-    let load_issue_spans: std::collections::HashSet<Span> = trees
-        .iter()
-        .flat_map(|t| t.files.iter())
-        .flat_map(|f| f.yaml.issues.iter())
-        .filter(|i| !matches!(i.kind, LoadIssueKind::AmbiguousScalar))
-        .map(|i| i.span)
-        .collect();
+    let load_issue_spans = fleetlint_fleet::builds::load_issue_spans(trees);
     let mut flux_reached = std::collections::HashSet::new();
     let mut flux_issues = Vec::new();
     for c in &fleet.clusters {
@@ -67,10 +61,13 @@ pub fn check(db: &SourceDb, trees: &[LoadedTree], fleet: &Fleet) -> CheckOutcome
         }
     }
     outcome.objects = fleet.clusters.iter().map(|c| c.objects.len()).sum();
-    for tree in trees {
+    for (i, tree) in trees.iter().enumerate() {
         outcome.files += tree.files.len();
         outcome.documents += tree.document_count();
-        let mut builds = build_tree(db, tree);
+        let mut builds = match fleet.tree_builds.get(i) {
+            Some(b) => b.clone(),
+            None => build_tree(db, tree),
+        };
         if fleet.clusters.is_empty() {
             outcome.objects += builds.objects;
         }

@@ -4,7 +4,6 @@
 //! render. Each rule lives in its own file under `rules/<group>/`, declared once with
 //! [`declare_rule!`], and is listed in [`registry`].
 
-pub mod builds;
 pub mod context;
 pub mod engine;
 pub mod finding;

@@ -88,7 +88,7 @@ fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (SourceDb, F
         hub: None,
         crd_providers: std::collections::BTreeMap::new(),
     };
-    (db, Fleet { clusters: vec![c] })
+    (db, Fleet { clusters: vec![c], ..Fleet::default() })
 }
 
 /// Run every ORD rule over the only cluster, printing how long it took.

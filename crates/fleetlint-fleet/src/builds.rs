@@ -10,7 +10,7 @@ use fleetlint_kustomize::{BuildIssue, KUSTOMIZATION_FILE_NAMES, Resolver};
 use fleetlint_yaml::{FileId, LoadIssueKind, LoadedTree, Node, SourceDb, Span};
 
 /// What the builds of one tree found.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct TreeBuilds {
     /// Directories built (tree-relative).
     pub dirs: Vec<String>,
@@ -31,10 +31,16 @@ fn is_kustomize_file(root: &Node) -> bool {
     }
 }
 
-/// Build every kustomization directory of `tree`.
+/// Build every kustomization directory of `tree` with a resolver of its own.
 #[must_use]
 pub fn build_tree(db: &SourceDb, tree: &LoadedTree) -> TreeBuilds {
-    let resolver = Resolver::new(tree, db);
+    build_tree_with(&Resolver::new(tree, db), db, tree)
+}
+
+/// Build every kustomization directory of `tree` with `resolver`, whose cache the Flux builds
+/// of the fleet already filled: a directory a Flux Kustomization built is not built again.
+#[must_use]
+pub fn build_tree_with(resolver: &Resolver<'_>, db: &SourceDb, tree: &LoadedTree) -> TreeBuilds {
     let mut dirs: Vec<String> = tree
         .files
         .iter()
@@ -51,13 +57,7 @@ pub fn build_tree(db: &SourceDb, tree: &LoadedTree) -> TreeBuilds {
     let outputs: Vec<_> = dirs.par_iter().map(|d| resolver.build(d)).collect();
     // A build that fails on a file's own YAML problem reaches that file; the problem itself is
     // reported once, by the file rule (SRC010, HYG006, HYG007), at error severity.
-    let load_issue_spans: HashSet<Span> = tree
-        .files
-        .iter()
-        .flat_map(|f| f.yaml.issues.iter())
-        .filter(|i| !matches!(i.kind, LoadIssueKind::AmbiguousScalar))
-        .map(|i| i.span)
-        .collect();
+    let load_issue_spans = load_issue_spans(std::slice::from_ref(tree));
     let mut seen = HashSet::new();
     let mut builds = TreeBuilds { dirs, ..TreeBuilds::default() };
     for out in &outputs {
@@ -76,4 +76,17 @@ pub fn build_tree(db: &SourceDb, tree: &LoadedTree) -> TreeBuilds {
         }
     }
     builds
+}
+
+/// The spans of the files' own YAML problems (SRC010, HYG006, HYG007): a build failing on one
+/// of them reaches that file, and the problem is reported once, by the file rule.
+#[must_use]
+pub fn load_issue_spans(trees: &[LoadedTree]) -> HashSet<Span> {
+    trees
+        .iter()
+        .flat_map(|t| t.files.iter())
+        .flat_map(|f| f.yaml.issues.iter())
+        .filter(|i| !matches!(i.kind, LoadIssueKind::AmbiguousScalar))
+        .map(|i| i.span)
+        .collect()
 }
