@@ -234,6 +234,10 @@ fn seed(
         }
         by_file.entry(&c.file).or_default().push((c.at, text));
     }
+    // An anchor in a file with no insertion still needs its line.
+    for (file, ..) in anchors {
+        by_file.entry(file).or_default();
+    }
     let mut lines = BTreeMap::new();
     for (file, mut inserts) in by_file {
         let path = root.join(file);
@@ -300,7 +304,20 @@ fn seeded_dangling_dependency_and_cycle_are_reported_in_every_corpus_fleet() {
         let all = candidates(&root, &sources);
         let (cluster, cands) =
             all.iter().max_by_key(|(_, v)| v.list.len()).unwrap_or_else(|| panic!("{fleet}: no candidate"));
-        let plan = plan_cycle(cands).unwrap_or_else(|| panic!("{fleet}: no pair for a two-member cycle in {cluster}"));
+        let Some(plan) = plan_cycle(cands) else {
+            // A cluster with a single Kustomization (microsoft__multicluster-gitops's `base`)
+            // has no pair to join in a cycle: only the dangling dependency is seeded.
+            let only = &cands.list[0];
+            let missing =
+                ("fleetlint-e2e-missing".to_string(), only.namespace.clone(), "fleetlint-e2e-ord001".to_string());
+            let lines = seed(&root, &[(only, vec![missing])], &[]);
+            let after = check(&root, &sources);
+            let new: BTreeSet<_> =
+                positions(&after, &["ORD001"]).difference(&positions(&before, &["ORD001"])).cloned().collect();
+            let at = lines["fleetlint-e2e-ord001"].clone();
+            assert_eq!(new, BTreeSet::from([("ORD001".to_string(), at.0, at.1)]), "{fleet}: new ORD001 findings");
+            continue;
+        };
         let (a, b) = (plan.a, plan.b);
         let same = |x: &Candidate, y: &Candidate| x.file == y.file && x.at == y.at;
         let host = cands.list.iter().find(|c| !same(c, a) && !same(c, b));

@@ -35,6 +35,8 @@ pub(crate) const FLEETS: &[(&str, &[(&str, &str)])] = &[
     ("fluxcd__flux2-multi-tenancy__rev-bfc7f10", &[]),
     ("onedr0p__cluster-template__rev-fc80b21", &[]),
     ("onedr0p__home-ops", &[]),
+    ("microsoft__multicluster-gitops", &[]),
+    ("stefanprodan__gitops-istio", &[]),
 ];
 
 /// Corpus directories that are not fleets of their own: kustomize's examples and the source
