@@ -2,7 +2,8 @@
 //!
 //! `gen-merge-keys` derives the strategic-merge tables of `fleetlint-kustomize`
 //! (`crates/fleetlint-kustomize/src/generated/merge_keys.rs`) from the Kubernetes JSON Schemas in
-//! `../shared/k8s-schemas/<version>`.
+//! `../shared/k8s-schemas/<version>`. `gen-fleet` writes a generated fleet ([`fleetgen`]) for
+//! benchmarks and for timing the release binary.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -10,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
+
+pub mod fleetgen;
 
 /// The schema set the committed tables are generated from, relative to the repository root.
 ///
