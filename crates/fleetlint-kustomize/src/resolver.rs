@@ -23,8 +23,10 @@ use crate::{nameref, order, vars};
 mod acc;
 mod pipeline;
 mod schemas;
+mod targets;
 
 use acc::{Acc, absorb_generated};
+use targets::TargetIndex;
 
 /// The result of building one directory.
 #[derive(Clone, Debug, Default)]
@@ -554,12 +556,12 @@ impl<'t> Resolver<'t> {
 
         self.run_transformers(k, acc, scope.schema);
         let kust_file = self.kust_file_name(k);
-        let ran: Vec<Origin> = buildmeta::configured_transformers(k)
+        let ran: Arc<[Origin]> = buildmeta::configured_transformers(k)
             .into_iter()
             .map(|kind| Origin::builtin(scope.prefix, &kust_file, kind))
             .collect();
         for r in &mut acc.resources {
-            r.transformations.extend(ran.iter().cloned());
+            r.transformations.record(&ran);
         }
 
         for key in ["transformers", "generators", "validators"] {
@@ -593,6 +595,7 @@ impl<'t> Resolver<'t> {
         let global = GenOptions::from_node(k.root.get("generatorOptions"));
         let read = |p: &str| self.read_file(p);
         let kust_file = self.kust_file_name(k);
+        let mut index: Option<TargetIndex> = None;
         for (key, secret, kind) in
             [("configMapGenerator", false, "ConfigMapGenerator"), ("secretGenerator", true, "SecretGenerator")]
         {
@@ -604,7 +607,8 @@ impl<'t> Resolver<'t> {
                 if r.root.get_path(&["metadata", "annotations", buildmeta::ORIGIN_ANNOTATION]).is_none() {
                     r.origin = Some(Origin::builtin(scope.prefix, &kust_file, kind));
                 }
-                absorb_generated(acc, r, entry.span);
+                let index = index.get_or_insert_with(|| TargetIndex::new(&acc.resources));
+                absorb_generated(acc, index, r, entry.span);
             }
         }
     }

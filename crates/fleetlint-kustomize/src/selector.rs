@@ -16,6 +16,25 @@ pub(crate) struct Selector {
     namespace: Option<Regex>,
     label_selector: Option<String>,
     annotation_selector: Option<String>,
+    /// The `kind`, `name` and `namespace` fields that are plain names (see [`literal`]): the
+    /// only values their anchored expressions match, so an index can look them up.
+    literals: Literals,
+}
+
+/// The fields of a selector whose pattern matches exactly one string.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Literals {
+    pub(crate) kind: Option<String>,
+    pub(crate) name: Option<String>,
+    pub(crate) namespace: Option<String>,
+}
+
+/// `Some(p)` when the anchored pattern `^(?:p)$` matches `p` and nothing else: a non-empty
+/// pattern of ASCII letters, digits, `-` and `_`, none of which is special in Go's RE2 syntax
+/// (kustomize `api/types/selector.go` `NewSelectorRegex`) or in Rust's. A `.` (common in names)
+/// matches any character, so a pattern holding one is not a literal.
+fn literal(p: &str) -> Option<String> {
+    (!p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')).then(|| p.to_string())
 }
 
 fn anchored(p: &str) -> Result<Option<Regex>, String> {
@@ -29,7 +48,10 @@ impl Selector {
     /// Read a selector mapping; `Err` when a regular expression does not compile.
     pub(crate) fn from_node(node: &Node) -> Result<Self, String> {
         let s = |k: &str| node.get(k).and_then(Node::as_str).unwrap_or("").to_string();
+        let literals =
+            Literals { kind: literal(&s("kind")), name: literal(&s("name")), namespace: literal(&s("namespace")) };
         Ok(Self {
+            literals,
             group: anchored(&s("group"))?,
             version: anchored(&s("version"))?,
             kind: anchored(&s("kind"))?,
@@ -38,6 +60,11 @@ impl Selector {
             label_selector: Some(s("labelSelector")).filter(|x| !x.is_empty()),
             annotation_selector: Some(s("annotationSelector")).filter(|x| !x.is_empty()),
         })
+    }
+
+    /// The fields that are plain names.
+    pub(crate) fn literals(&self) -> &Literals {
+        &self.literals
     }
 
     /// kustomize's `resWrangler.Select` test for one resource.

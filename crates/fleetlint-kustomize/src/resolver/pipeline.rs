@@ -5,6 +5,7 @@
 use fleetlint_yaml::{Node, Span, parse_yaml};
 
 use super::acc::{Acc, apply_smp_by_id, apply_smp_to};
+use super::targets::TargetIndex;
 use super::{Resolver, effective_config};
 use crate::builtin_transformers::{self, ImageSpec, ReplicaSpec, Spanned, pairs};
 use crate::fieldspec::FieldSpec;
@@ -60,6 +61,10 @@ impl Resolver<'_> {
         // Borrowed (no clone of the built-in field specs) unless the kustomization adds its own.
         let tc = effective_config(&acc.config);
 
+        // patchesStrategicMerge and patches find their targets through an index; objects they
+        // delete are dropped once both have run.
+        let mut index = TargetIndex::new(&acc.resources);
+
         // patchesStrategicMerge
         for entry in k.seq("patchesStrategicMerge") {
             let Some(text) = entry.as_str() else { continue };
@@ -73,7 +78,7 @@ impl Resolver<'_> {
                 inline_docs(entry)
             };
             for d in docs {
-                apply_smp_by_id(acc, &d, entry.span, (false, false), schema);
+                apply_smp_by_id(acc, &mut index, &d, entry.span, (false, false), schema);
             }
         }
 
@@ -89,7 +94,7 @@ impl Resolver<'_> {
                 (None, true) => acc.fatal(entry.span, "must specify a target for JSON patch"),
                 (None, false) => {
                     for d in &docs {
-                        apply_smp_by_id(acc, d, entry.span, (allow_name, allow_kind), schema);
+                        apply_smp_by_id(acc, &mut index, d, entry.span, (allow_name, allow_kind), schema);
                     }
                 }
                 (Some(t), json) => {
@@ -100,8 +105,7 @@ impl Resolver<'_> {
                             continue;
                         }
                     };
-                    let selected: Vec<usize> =
-                        (0..acc.resources.len()).filter(|&i| sel.matches(&acc.resources[i])).collect();
+                    let selected = index.select(&acc.resources, &sel);
                     if selected.is_empty() {
                         acc.issues.push(BuildIssue {
                             kind: BuildIssueKind::PatchTargetUnmatched,
@@ -115,7 +119,9 @@ impl Resolver<'_> {
                         for i in selected {
                             let r = &mut acc.resources[i];
                             r.store_previous_id();
-                            if let Err(e) = patch::apply_json6902(&mut r.root, &docs[0]) {
+                            let result = patch::apply_json6902(&mut r.root, &docs[0]);
+                            index.changed(i, r);
+                            if let Err(e) = result {
                                 acc.issues.push(BuildIssue::invalid(
                                     entry.span,
                                     true,
@@ -125,12 +131,13 @@ impl Resolver<'_> {
                         }
                     } else {
                         for d in &docs {
-                            apply_smp_to(acc, &selected, d, entry.span, (allow_name, allow_kind), schema);
+                            apply_smp_to(acc, &mut index, &selected, d, entry.span, (allow_name, allow_kind), schema);
                         }
                     }
                 }
             }
         }
+        index.compact(&mut acc.resources);
 
         if let Some((ns, span)) = k.str_field("namespace").filter(|(s, _)| !s.is_empty()) {
             let issues =
@@ -191,6 +198,7 @@ impl Resolver<'_> {
         }
 
         // patchesJson6902
+        let mut json6902_index: Option<TargetIndex> = None;
         for entry in k.seq("patchesJson6902") {
             let Some(docs) = self.patch_docs(k, entry, acc) else { continue };
             let Some(t) = entry.get("target") else {
@@ -205,10 +213,11 @@ impl Resolver<'_> {
                 }
             };
             let ops = docs.into_iter().next().unwrap_or_else(|| crate::fieldspec::null_node(entry.span));
-            for i in 0..acc.resources.len() {
-                if sel.matches(&acc.resources[i])
-                    && let Err(e) = patch::apply_json6902(&mut acc.resources[i].root, &ops)
-                {
+            let index = json6902_index.get_or_insert_with(|| TargetIndex::new(&acc.resources));
+            for i in index.select(&acc.resources, &sel) {
+                let result = patch::apply_json6902(&mut acc.resources[i].root, &ops);
+                index.changed(i, &acc.resources[i]);
+                if let Err(e) = result {
                     acc.issues.push(BuildIssue::invalid(entry.span, true, format!("JSON patch failed: {e}")));
                 }
             }
