@@ -63,7 +63,7 @@ run() {
   fi
 }
 
-col() { grep -v killed "$tmp/$1" | awk -v c="$2" '{print $c}' | median; }
+col() { (grep -v killed "$tmp/$1" || true) | awk -v c="$2" '{print $c}' | median; }
 
 echo "# $(date -u +%FT%TZ) $(uname -n): $bin, layout $layout, $runs runs, median"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -83,7 +83,7 @@ for n in "${counts[@]}"; do
     grep -o 'load [0-9.]* ms, graph [0-9.]* ms, rules [0-9.]* ms' "$tmp/check.err" \
       | awk '{print $2, $5, $8}' >>"$tmp/stages" || true
   done
-  objects=$(grep -o '[0-9]* objects;' "$tmp/check.out" | awk '{s += $1} END {print s + 0}')
+  objects=$( (grep -o '[0-9]* objects;' "$tmp/check.out" || true) | awk '{s += $1} END {print s + 0}')
   if grep -q killed "$tmp/check"; then
     killed="killed ($(grep -c killed "$tmp/check")/$runs: >${timeout_s}s or >${limit_gb} GiB)"
     echo "| $n | - | $killed | | | | $(col parse 1) | $(col parse 2) | $(col parse 3) | | |"

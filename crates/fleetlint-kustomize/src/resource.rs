@@ -206,6 +206,12 @@ impl Transformations {
         self.runs.is_empty()
     }
 
+    /// How many shared lists the object refers to (one per kustomization that ran transformers).
+    #[cfg(test)]
+    pub(crate) fn list_count(&self) -> usize {
+        self.runs.len()
+    }
+
     /// The transformers of one kustomization ran over the object.
     pub(crate) fn record(&mut self, origins: &Arc<[Origin]>) {
         if !origins.is_empty() {
