@@ -177,10 +177,17 @@ impl<'t> Resolver<'t> {
         }
         let k = self.load_kustomization(dir).ok();
         let (schema, schema_issue) = self.top_schema(k.as_ref());
-        let acc = self.accumulate_dir(dir, &mut Vec::new(), schema);
-        match &*acc {
-            Err(issues) => BuildOutput { resources: Vec::new(), issues: issues.clone(), incomplete: true },
-            Ok(acc) => self.finish(acc.clone(), k.as_ref(), schema_issue),
+        // The accumulation of a directory built at the top is not cached (an overlay that later
+        // uses the directory as a base accumulates it then): `finish` consumes it, so its objects
+        // are not copied, and no second copy stays in the cache beside the cached output.
+        let cached = self.acc_cache.lock().expect("cache lock").get(&(dir.to_string(), schema.id())).cloned();
+        let acc = match cached {
+            Some(acc) => (*acc).clone(),
+            None => self.accumulate_dir_uncached(dir, &mut Vec::new(), schema),
+        };
+        match acc {
+            Err(issues) => BuildOutput { resources: Vec::new(), issues, incomplete: true },
+            Ok(acc) => self.finish(acc, k.as_ref(), schema_issue),
         }
     }
 
@@ -302,7 +309,22 @@ impl<'t> Resolver<'t> {
         if let Some(hit) = self.acc_cache.lock().expect("cache lock").get(&key) {
             return hit.clone();
         }
-        let result = match self.load_kustomization(dir) {
+        let result = self.accumulate_dir_uncached(dir, stack, schema);
+        let cyclic = matches!(&result, Ok(a) if a.cyclic);
+        let result = Arc::new(result);
+        if !cyclic {
+            self.acc_cache.lock().expect("cache lock").insert(key, result.clone());
+        }
+        result
+    }
+
+    fn accumulate_dir_uncached(
+        &self,
+        dir: &str,
+        stack: &mut Vec<String>,
+        schema: SchemaSource,
+    ) -> Result<Acc, Vec<BuildIssue>> {
+        match self.load_kustomization(dir) {
             Err(e) => Err(e),
             Ok(k) if k.is_component() => Err(vec![BuildIssue::invalid(
                 k.root.get("kind").map_or(k.root.span, |n| n.span),
@@ -316,13 +338,7 @@ impl<'t> Resolver<'t> {
                 stack.pop();
                 Ok(acc)
             }
-        };
-        let cyclic = matches!(&result, Ok(a) if a.cyclic);
-        let result = Arc::new(result);
-        if !cyclic {
-            self.acc_cache.lock().expect("cache lock").insert(key, result.clone());
         }
-        result
     }
 
     /// Read a file of the tree (YAML or other) as bytes; only files the walk listed.
