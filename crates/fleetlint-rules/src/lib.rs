@@ -14,4 +14,4 @@ mod rules;
 pub use engine::{CheckOutcome, check};
 pub use finding::{Category, Finding, ObjectRef, Related, Scope, Severity};
 pub use registry::{all_rules, rule_by_code};
-pub use rule::{Rule, RuleMeta};
+pub use rule::{Declared, Rule, RuleId, RuleMeta};

@@ -176,7 +176,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         }
     }
     let rules_started = Instant::now();
-    let outcome = fleetlint_rules::check(&session.db, &session.trees, &session.fleet);
+    let outcome = fleetlint_rules::check(&session);
     let rules_ms = ms(rules_started);
     let [(_, load_ms), (_, graph_ms)] = session.timings_ms;
     let timings = [("load", load_ms), ("graph", graph_ms), ("rules", rules_ms)];

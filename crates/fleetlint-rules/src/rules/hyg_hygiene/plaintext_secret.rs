@@ -3,7 +3,7 @@ use fleetlint_yaml::{Node, ObjectView};
 use crate::context::FileContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -45,10 +45,6 @@ declare_rule! {
 }
 
 impl Rule for PlaintextSecret {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         for doc in &cx.file.yaml.documents {
             let Some(view) = ObjectView::new(&doc.root) else { continue };

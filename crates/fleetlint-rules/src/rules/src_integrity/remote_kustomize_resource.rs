@@ -4,7 +4,7 @@ use fleetlint_kustomize::BuildIssueKind;
 use crate::context::BuildContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::helpers::lockdown::UNKNOWN_NOTE;
 
 declare_rule! {
@@ -22,6 +22,10 @@ declare_rule! {
     /// kustomize-controller with `--no-remote-bases` (from its bootstrap patches, FluxInstance or
     /// `clusterOverrides`), a warning otherwise (also when no cluster builds it, or lockdown is
     /// unknown, which the message says). One finding per entry, listing the clusters that build it.
+    ///
+    /// ## Severity
+    /// `warning`; `error` in the clusters whose kustomize-controller runs with `--no-remote-bases`,
+    /// where the build fails.
     ///
     /// ## Example
     /// ```yaml
@@ -41,10 +45,6 @@ declare_rule! {
 }
 
 impl Rule for RemoteKustomizeResource {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     /// One finding per remote entry, however many clusters build it: the tree's issues already
     /// hold each entry once; the clusters whose Flux builds reach it decide the severity.
     fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
