@@ -10,8 +10,8 @@ use fleetlint_yaml::{LoadedTree, SourceDb, Span};
 
 use crate::context::{BuildContext, ClusterContext, FileContext};
 use crate::finding::{Finding, Severity};
-use crate::registry::all_rules;
-use crate::rule::RuleId;
+use crate::registry::{INTERNAL_ERROR, all_rules};
+use crate::rule::{Rule, RuleId};
 
 /// The result of running the rules.
 #[derive(Debug, Default)]
@@ -45,7 +45,16 @@ impl CheckOutcome {
 /// session's facts; the engine only runs the rules.
 #[must_use]
 pub fn check(session: &Session) -> CheckOutcome {
-    let rules = all_rules();
+    check_with(session, all_rules())
+}
+
+/// [`check`] with `rules` instead of the built-in ones (rules loaded at run time join them).
+///
+/// A rule that panics on one input (a file, a tree's builds, a cluster) loses its findings for
+/// that input and gets an FLT001 finding naming it and the input instead; every other rule and
+/// input is still checked.
+#[must_use]
+pub fn check_with(session: &Session, rules: &[&dyn Rule]) -> CheckOutcome {
     let (db, trees, fleet) = (&session.db, session.trees.as_slice(), &session.fleet);
     let mut findings: Vec<Finding> = Vec::new();
     for (tree, builds) in trees.iter().zip(&session.builds) {
@@ -54,18 +63,30 @@ pub fn check(session: &Session) -> CheckOutcome {
             .par_iter()
             .map(|file| {
                 let reached_by_build = builds.reached.contains(&file.id);
-                let cx = FileContext { file, source: db.get(file.id), reached_by_build };
+                let source = db.get(file.id);
+                let cx = FileContext { file, source, reached_by_build };
                 let mut out = Vec::new();
-                for rule in rules {
-                    rule.check_file(&cx, &mut out);
+                let at = Span::empty(file.id, 0);
+                for &rule in rules {
+                    guarded(
+                        rule,
+                        at,
+                        || format!("file {}", display_path(source)),
+                        &mut out,
+                        |out| {
+                            rule.check_file(&cx, out);
+                        },
+                    );
                 }
                 out
             })
             .collect();
         findings.extend(per_file.into_iter().flatten());
         let cx = BuildContext { issues: &builds.issues, db, tree, fleet };
-        for rule in rules {
-            rule.check_build(&cx, &mut findings);
+        let at = tree.files.first().map_or_else(Span::default, |f| Span::empty(f.id, 0));
+        for &rule in rules {
+            let what = || format!("the kustomize builds of {}", tree.root.display());
+            guarded(rule, at, what, &mut findings, |out| rule.check_build(&cx, out));
         }
     }
     let per_cluster: Vec<Vec<Finding>> = fleet
@@ -74,8 +95,9 @@ pub fn check(session: &Session) -> CheckOutcome {
         .map(|cluster| {
             let cx = ClusterContext { cluster, fleet, db, trees };
             let mut out = Vec::new();
-            for rule in rules {
-                rule.check_cluster(&cx, &mut out);
+            for &rule in rules {
+                let what = || format!("cluster {}", cluster.name);
+                guarded(rule, cluster.entry_span, what, &mut out, |out| rule.check_cluster(&cx, out));
             }
             for f in &mut out {
                 f.clusters = vec![cluster.name.clone()];
@@ -109,6 +131,40 @@ pub fn check(session: &Session) -> CheckOutcome {
         documents: session.documents(),
         skipped_files: session.skipped_files,
         objects: session.objects(),
+    }
+}
+
+/// Run `check` for `rule`, appending to `out`. A panic inside it drops what it appended and
+/// appends an FLT001 finding at `at` naming the rule and `what` it was checking instead.
+fn guarded(
+    rule: &dyn Rule,
+    at: Span,
+    what: impl FnOnce() -> String,
+    out: &mut Vec<Finding>,
+    check: impl FnOnce(&mut Vec<Finding>),
+) {
+    let before = out.len();
+    let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&mut *out))) else { return };
+    out.truncate(before);
+    let reason = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panicked".to_string());
+    let m = rule.meta();
+    let message = format!("internal error in rule {} ({}) while checking {}: {reason}", m.code, m.name, what());
+    out.push(
+        Finding::new(INTERNAL_ERROR, at, message)
+            .with_help(format!("{}'s findings for this input are missing; please report this with the input", m.code))
+            .with_field(format!("internal:{}", m.code)),
+    );
+}
+
+/// A file's path as reports show it: `source:path` for a mapped tree's files.
+fn display_path(file: &fleetlint_yaml::SourceFile) -> String {
+    match &file.source {
+        Some(s) => format!("{s}:{}", file.path),
+        None => file.path.clone(),
     }
 }
 

@@ -7,6 +7,7 @@
 //! in [`helpers`].
 
 pub(crate) mod api_versions;
+pub(crate) mod flt_internal;
 pub(crate) mod helpers;
 pub(crate) mod hyg_hygiene;
 pub(crate) mod iso_isolation;
