@@ -159,7 +159,7 @@ fn reaching_entry(cx: &ClusterContext<'_>, dir: &str, root: &str) -> Option<Span
         for e in entries {
             let Some(text) = e.as_str() else { continue };
             let joined = if base.is_empty() { text.to_string() } else { format!("{base}/{text}") };
-            let (resolved, clamped) = fleetlint_fleet::artifact::normalize_path(&joined);
+            let (resolved, clamped) = fleetlint_yaml::relpath::clamp_flux_path(&joined);
             if !clamped && under(&resolved, root) {
                 return Some(e.span);
             }

@@ -1,5 +1,6 @@
-use fleetlint_fleet::artifact::{TreeView, join, normalize_path};
+use fleetlint_fleet::artifact::TreeView;
 use fleetlint_fleet::{Cluster, SourceResolution};
+use fleetlint_yaml::relpath::{clamp_flux_path, join_in_root};
 use fleetlint_yaml::{FluxKind, LoadedTree, Node};
 
 use crate::context::ClusterContext;
@@ -135,8 +136,8 @@ struct Check<'v, 't> {
 impl Check<'_, '_> {
     /// What is wrong with chart path `raw`, if anything.
     fn chart_problem(&self, raw: &str) -> Option<String> {
-        let (dir, _) = normalize_path(raw);
-        let chart_yaml = self.view.file(&join(&dir, "Chart.yaml"));
+        let (dir, _) = clamp_flux_path(raw);
+        let chart_yaml = self.view.file(&join_in_root(&dir, "Chart.yaml").unwrap_or_default());
         match chart_yaml {
             Some(f) if f.ignored.is_none() => None,
             Some(_) => Some(format!("chart `{raw}` is excluded from {} by .sourceignore", self.source)),
@@ -146,7 +147,7 @@ impl Check<'_, '_> {
     }
 
     fn has_file(&self, raw: &str) -> bool {
-        let (path, _) = normalize_path(raw);
+        let (path, _) = clamp_flux_path(raw);
         self.view.file(&path).is_some_and(|f| f.ignored.is_none()) || self.tree.other_files.contains(&path)
     }
 }

@@ -6,14 +6,13 @@ use fleetlint_yaml::{Node, Span, parse_yaml};
 
 use super::acc::{Acc, apply_smp_by_id, apply_smp_to};
 use super::{Resolver, effective_config};
+use crate::builtin_transformers::{self, ImageSpec, ReplicaSpec, Spanned, pairs};
 use crate::fieldspec::FieldSpec;
 use crate::issue::{BuildIssue, BuildIssueKind};
 use crate::kustfile::Kustomization;
-use crate::patch::SchemaSource;
-use crate::patches;
+use crate::patch::{self, SchemaSource};
 use crate::replacements;
 use crate::selector::Selector;
-use crate::transform::{self, ImageSpec, ReplicaSpec, Spanned, pairs};
 
 impl Resolver<'_> {
     pub(super) fn patch_docs(&self, k: &Kustomization, entry: &Node, acc: &mut Acc) -> Option<Vec<Node>> {
@@ -85,7 +84,7 @@ impl Resolver<'_> {
             let allow_name = opts.and_then(|o| o.get("allowNameChange")).and_then(Node::as_bool).unwrap_or(false);
             let allow_kind = opts.and_then(|o| o.get("allowKindChange")).and_then(Node::as_bool).unwrap_or(false);
             let target = entry.get("target").filter(|t| !t.is_null());
-            let json = patches::is_json6902(&docs);
+            let json = patch::detect::is_json6902(&docs);
             match (target, json) {
                 (None, true) => acc.fatal(entry.span, "must specify a target for JSON patch"),
                 (None, false) => {
@@ -116,7 +115,7 @@ impl Resolver<'_> {
                         for i in selected {
                             let r = &mut acc.resources[i];
                             r.store_previous_id();
-                            if let Err((e, _)) = patches::apply_json6902(&mut r.root, &docs[0]) {
+                            if let Err(e) = patch::apply_json6902(&mut r.root, &docs[0]) {
                                 acc.issues.push(BuildIssue::invalid(
                                     entry.span,
                                     true,
@@ -134,14 +133,25 @@ impl Resolver<'_> {
         }
 
         if let Some((ns, span)) = k.str_field("namespace").filter(|(s, _)| !s.is_empty()) {
-            let issues = transform::namespace(&mut acc.resources, &Spanned { text: ns.to_string(), span }, &tc);
+            let issues =
+                builtin_transformers::namespace(&mut acc.resources, &Spanned { text: ns.to_string(), span }, &tc);
             acc.issues.extend(issues);
         }
         if let Some((p, span)) = k.str_field("namePrefix").filter(|(s, _)| !s.is_empty()) {
-            transform::name_affix(&mut acc.resources, &Spanned { text: p.to_string(), span }, false, &tc.name_prefix);
+            builtin_transformers::name_affix(
+                &mut acc.resources,
+                &Spanned { text: p.to_string(), span },
+                false,
+                &tc.name_prefix,
+            );
         }
         if let Some((p, span)) = k.str_field("nameSuffix").filter(|(s, _)| !s.is_empty()) {
-            transform::name_affix(&mut acc.resources, &Spanned { text: p.to_string(), span }, true, &tc.name_suffix);
+            builtin_transformers::name_affix(
+                &mut acc.resources,
+                &Spanned { text: p.to_string(), span },
+                true,
+                &tc.name_suffix,
+            );
         }
 
         // labels, then commonLabels
@@ -171,13 +181,13 @@ impl Resolver<'_> {
                     merge_specs(&mut specs, &tc.template_labels);
                 }
             }
-            transform::set_map_fields(&mut acc.resources, &pairs, &specs, entry.span);
+            builtin_transformers::set_map_fields(&mut acc.resources, &pairs, &specs, entry.span);
         }
         if let Some(cl) = k.root.get("commonLabels") {
-            transform::set_map_fields(&mut acc.resources, &pairs(Some(cl)), &tc.common_labels, cl.span);
+            builtin_transformers::set_map_fields(&mut acc.resources, &pairs(Some(cl)), &tc.common_labels, cl.span);
         }
         if let Some(ca) = k.root.get("commonAnnotations") {
-            transform::set_map_fields(&mut acc.resources, &pairs(Some(ca)), &tc.common_annotations, ca.span);
+            builtin_transformers::set_map_fields(&mut acc.resources, &pairs(Some(ca)), &tc.common_annotations, ca.span);
         }
 
         // patchesJson6902
@@ -197,7 +207,7 @@ impl Resolver<'_> {
             let ops = docs.into_iter().next().unwrap_or_else(|| crate::fieldspec::null_node(entry.span));
             for i in 0..acc.resources.len() {
                 if sel.matches(&acc.resources[i])
-                    && let Err((e, _)) = patches::apply_json6902(&mut acc.resources[i].root, &ops)
+                    && let Err(e) = patch::apply_json6902(&mut acc.resources[i].root, &ops)
                 {
                     acc.issues.push(BuildIssue::invalid(entry.span, true, format!("JSON patch failed: {e}")));
                 }
@@ -217,7 +227,7 @@ impl Resolver<'_> {
             };
             let spec =
                 ReplicaSpec { name, count, span: entry.span, count_span: count_node.map_or(entry.span, |n| n.span) };
-            if let Some(issue) = transform::replicas(&mut acc.resources, &spec, &tc.replicas) {
+            if let Some(issue) = builtin_transformers::replicas(&mut acc.resources, &spec, &tc.replicas) {
                 acc.issues.push(issue);
             }
         }
@@ -236,7 +246,7 @@ impl Resolver<'_> {
             };
             match (get("name"), get("newName"), get("newTag"), get("digest")) {
                 (Ok(name), Ok(new_name), Ok(new_tag), Ok(digest)) => images.push(ImageSpec {
-                    matcher: transform::image_regex(&name.unwrap_or_default()),
+                    matcher: builtin_transformers::image_regex(&name.unwrap_or_default()),
                     new_name,
                     new_tag,
                     digest,
@@ -245,7 +255,7 @@ impl Resolver<'_> {
                 _ => acc.fatal(entry.span, "invalid image entry: values must be strings (quote numeric tags)"),
             }
         }
-        transform::images(&mut acc.resources, &images);
+        builtin_transformers::images(&mut acc.resources, &images);
 
         if !k.seq("replacements").is_empty() {
             let mut list = Vec::new();

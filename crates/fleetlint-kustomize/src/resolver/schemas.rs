@@ -3,9 +3,10 @@
 //! kinds, see [`crate::crds`]); and the kustomization file name origins are written with.
 
 use fleetlint_yaml::Span;
+use fleetlint_yaml::relpath::join_in_root;
 
+use super::Resolver;
 use super::acc::Acc;
-use super::{Resolver, join_path};
 use crate::crds;
 use crate::issue::BuildIssue;
 use crate::kustfile::{KUSTOMIZATION_FILE_NAMES, Kustomization};
@@ -17,7 +18,7 @@ impl Resolver<'_> {
     pub(super) fn top_schema(&self, k: Option<&Kustomization>) -> (SchemaSource, Option<BuildIssue>) {
         let Some(k) = k else { return (SchemaSource::BUILTIN, None) };
         let field = OpenApi::of(k).ok().flatten();
-        let read = |p: &str| join_path(&k.dir, p).and_then(|full| self.read_file(&full).ok());
+        let read = |p: &str| join_in_root(&k.dir, p).and_then(|full| self.read_file(&full).ok());
         openapi::top_schema(field.as_ref(), &read)
     }
 
