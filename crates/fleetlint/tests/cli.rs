@@ -232,16 +232,6 @@ fn build_flux_generates_the_kustomization_kustomize_controller_would() {
 }
 
 #[test]
-fn readme_lists_every_rule_with_its_name_and_severity() {
-    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
-    for rule in fleetlint_rules::all_rules() {
-        let m = rule.meta();
-        let row = format!("| {} | {} | {} |", m.code, m.name, m.default_severity.as_str());
-        assert!(readme.contains(&row), "README.md lacks the row `{row}`");
-    }
-}
-
-#[test]
 #[ignore = "needs ../shared/corpus"]
 fn graph_json_is_the_contract_and_follows_the_mapped_tenant_repo() {
     let corpus = fleetlint_testkit::corpus();
@@ -338,18 +328,4 @@ fn build_kustomization_prints_what_a_flux_kustomization_applies_after_substituti
         .assert()
         .code(1)
         .stderr(predicate::str::contains("is not mapped to a local tree"));
-}
-
-#[test]
-fn docs_rules_md_is_generated_from_the_rule_declarations() {
-    let out = fleetlint().args(["rules", "--format", "markdown"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let committed = std::fs::read_to_string(repo_root().join("docs/rules.md")).unwrap();
-    assert!(
-        committed == String::from_utf8_lossy(&out.stdout),
-        "docs/rules.md is stale: run `cargo run -p fleetlint -- rules --format markdown > docs/rules.md`"
-    );
-    for rule in fleetlint_rules::all_rules() {
-        assert!(committed.contains(&format!("\n## {} {}\n", rule.meta().code, rule.meta().name)));
-    }
 }
