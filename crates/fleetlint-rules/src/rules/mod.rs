@@ -1,4 +1,4 @@
-//! The rules, one file each, grouped as the catalog groups them.
+//! The rules, one file each, grouped by code prefix.
 
 //!
 //! Each group's folder is named by its code prefix and then its subject (`iso_isolation` holds

@@ -20,7 +20,7 @@ declare_rule! {
     /// only in clusters where every Kustomization was built (no unmapped source, no templated
     /// ResourceSet). The CEL expressions of `healthCheckExprs` are not compiled: there is no
     /// pure-Rust CEL implementation faithful enough to cel-go to report errors without false
-    /// alarms, so that part of the catalog's rule is not implemented.
+    /// alarms, so they are not checked.
     ///
     /// ## Why is this bad?
     /// kustomize-controller waits for an object that never becomes ready (the wrong kind, a

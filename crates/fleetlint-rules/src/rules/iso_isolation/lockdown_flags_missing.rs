@@ -14,7 +14,7 @@ declare_rule! {
     /// Reports each multi-tenancy lockdown flag missing on a controller of a cluster with tenants.
     ///
     /// For a cluster that reconciles tenant Flux objects, each flag a controller runs without
-    /// (flux-rules A1) is a finding: `--default-service-account` on kustomize- and helm-controller
+    /// (docs/flux-semantics.md, "Lockdown flags") is a finding: `--default-service-account` on kustomize- and helm-controller
     /// (error), `--no-cross-namespace-refs=true` on every deployed kustomize-, helm-,
     /// notification-, image-reflector- and image-automation-controller (warning), and
     /// `--no-remote-bases=true` on kustomize-controller (warning). An explicit `=false` counts

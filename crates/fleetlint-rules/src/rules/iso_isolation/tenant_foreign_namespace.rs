@@ -62,7 +62,8 @@ declare_rule! {
 impl Rule for TenantForeignNamespace {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let cluster = cx.cluster;
-        // A platform namespace labelled with a tenant stays the platform's (flux-rules §B8): say so
+        // A platform namespace labelled with a tenant stays the platform's (docs/flux-semantics.md,
+        // "Platform namespaces and tenant labels"): say so
         // once per namespace, since the label suggests an ownership fleetlint does not apply.
         for (ns, span) in &cluster.platform_tenant_labels {
             let tenant = cx.db.get(span.file).text.get(span.range()).unwrap_or("").trim();

@@ -60,7 +60,8 @@ impl Rule for RemoteKustomizeResource {
                 Self::finding(issue.span, issue.message.clone()).with_field(format!("remote:{}", issue.message));
             f.clusters = building.iter().map(|c| c.name.clone()).collect();
             if blocked.is_empty() {
-                // §B8: an unknown controller configuration gets the "off" severity, said so.
+                // An unknown controller configuration gets the "off" severity, said so
+                // (docs/flux-semantics.md, "Unknown controller configuration").
                 if building.iter().any(|c| !c.lockdown.known) {
                     f.message = format!("{} ({UNKNOWN_NOTE}; with --no-remote-bases the build fails)", issue.message);
                 }

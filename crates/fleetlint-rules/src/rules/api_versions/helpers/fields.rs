@@ -1,4 +1,5 @@
-//! The removed and deprecated fields of catalog §A7/API002, and nothing else: every other field a
+//! The removed and deprecated fields API002 knows (docs/flux-semantics.md, "API versions and
+//! removed fields"), and nothing else: every other field a
 //! schema does not declare is SCH002's. The tests check each entry against the CRDs in
 //! `../shared/flux-crds`: a removed field must be absent from that version's schema, a deprecated
 //! one present and described as deprecated.
@@ -27,7 +28,8 @@ const HELM: &str = "helm.toolkit.fluxcd.io";
 const SRC: &str = "source.toolkit.fluxcd.io";
 const NOTIF: &str = "notification.toolkit.fluxcd.io";
 
-/// The catalog's list (KC CHANGELOG 1.0.0-rc.1, HC CHANGELOG 1.0.0, SC v1 types, NC v1beta3 types).
+/// Read from the controllers' changelogs and API types (KC CHANGELOG 1.0.0-rc.1, HC CHANGELOG
+/// 1.0.0, SC v1 types, NC v1beta3 types).
 pub(crate) static FIELD_RULES: &[FieldRule] = &[
     FieldRule {
         group: KS,
