@@ -25,6 +25,28 @@ impl RuleMeta {
         self.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
     }
 
+    /// The rule as a Markdown section: a heading of `level` (`# CODE name` at 1), its category
+    /// and default severity, and its documentation with the doc's sections one level below.
+    /// `fleetlint explain` prints it at level 1, `docs/rules.md` holds every rule at level 2.
+    #[must_use]
+    pub fn markdown(&self, level: usize) -> String {
+        let sub = "#".repeat(level + 1);
+        let doc: Vec<String> = self
+            .doc_markdown()
+            .lines()
+            .map(|l| l.strip_prefix("## ").map_or_else(|| l.to_string(), |rest| format!("{sub} {rest}")))
+            .collect();
+        format!(
+            "{} {} {}\n\ncategory: {}, default severity: {}\n\n{}\n",
+            "#".repeat(level),
+            self.code,
+            self.name,
+            self.category.as_str(),
+            self.default_severity.as_str(),
+            doc.join("\n").trim_end()
+        )
+    }
+
     /// The first sentence of the "What it does" section, on one line.
     #[must_use]
     pub fn summary(&self) -> String {

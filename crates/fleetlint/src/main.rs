@@ -259,15 +259,7 @@ fn summary(c: &Cluster) -> ClusterSummary {
 
 fn explain(code: &str) -> Result<u8, String> {
     let rule = rule_by_code(code).ok_or_else(|| format!("no rule with code `{code}` (see `fleetlint rules`)"))?;
-    let m = rule.meta();
-    write_stdout(&format!(
-        "# {} {}\n\ncategory: {}, default severity: {}\n\n{}\n",
-        m.code,
-        m.name,
-        m.category.as_str(),
-        m.default_severity.as_str(),
-        m.doc_markdown()
-    ))?;
+    write_stdout(&rule.meta().markdown(1))?;
     Ok(0)
 }
 
