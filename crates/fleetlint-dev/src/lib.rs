@@ -2,8 +2,11 @@
 //!
 //! `gen-merge-keys` derives the strategic-merge tables of `fleetlint-kustomize`
 //! (`crates/fleetlint-kustomize/src/generated/merge_keys.rs`) from the Kubernetes JSON Schemas in
-//! `../shared/k8s-schemas/<version>`. `gen-fleet` writes a generated fleet ([`fleetgen`]) for
-//! benchmarks and for timing the release binary.
+//! `../shared/k8s-schemas/<version>`. `new-rule` scaffolds a rule ([`scaffold`]); `gen-docs`
+//! writes `docs/rules.md` and the README's rule table from the rule declarations ([`docs`]).
+
+pub mod docs;
+pub mod scaffold;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -11,8 +14,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};
-
-pub mod fleetgen;
 
 /// The schema set the committed tables are generated from, relative to the repository root.
 ///

@@ -2,35 +2,38 @@
 //!
 //! ```text
 //! cargo run -p fleetlint-dev -- gen-merge-keys [SCHEMA_DIR] [--out FILE] [--check]
-//! ```
-//!
-//! `SCHEMA_DIR` defaults to `../shared/k8s-schemas/v1.32.0-local-strict` and `FILE` to
-//! `crates/fleetlint-kustomize/src/generated/merge_keys.rs`, both relative to the repository root.
-//! `--check` compares instead of writing and fails when the committed file is stale.
-//!
-//! ```text
+//! cargo run -p fleetlint-dev -- new-rule CODE NAME GROUP [--severity error|warning|info]
+//! cargo run -p fleetlint-dev -- gen-docs [--check]
 //! cargo run -p fleetlint-dev -- gen-fleet [--layout simple|reference] [--tenants N] [--clusters N]
 //!                                         [--patches N] [--depth N] OUT
-//! ```
-//!
-//! writes a generated fleet (see `fleetlint_dev::fleetgen`) into `OUT`, which must not exist
-//! or be empty: 2,000 tenants, two clusters, the reference layout, one patch per tenant and
-//! one overlay above each tenant's apps base by default.
-//!
-//! ```text
 //! cargo run -p fleetlint-dev -- load-tree DIR
 //! ```
 //!
+//! `gen-merge-keys`: `SCHEMA_DIR` defaults to `../shared/k8s-schemas/v1.32.0-local-strict` and
+//! `FILE` to `crates/fleetlint-kustomize/src/generated/merge_keys.rs`, both relative to the
+//! repository root. `--check` compares instead of writing and fails when the committed file is
+//! stale.
+//!
+//! `new-rule HYG010 some-pattern hyg_hygiene` writes the rule file, its registration and the
+//! fixture skeletons (see [`fleetlint_dev::scaffold`]). `gen-docs` writes `docs/rules.md` and the
+//! README's rule table from the rule declarations; run it after adding or documenting a rule.
+//!
+//! `gen-fleet` writes a generated fleet (`fleetlint_testkit::fleetgen`) into `OUT`, which must
+//! not exist or be empty: by default 2,000 tenants in the reference multi-tenancy layout, two
+//! clusters, one patch per tenant and one overlay above each tenant's apps base. `load-tree`
 //! only walks and parses `DIR` (`fleetlint_yaml::load_tree`, what `fleetlint check` does before
 //! resolving anything): the parse-only baseline a check is compared with, as a process of its
-//! own so `/usr/bin/time -v` gives its wall time and peak memory.
+//! own so `/usr/bin/time -v` gives its wall time and peak memory (`scripts/scale-bench.sh`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::io::Write as _;
+
 use anyhow::{Context, Result, bail};
-use fleetlint_dev::fleetgen::{FleetSpec, Layout, generate};
-use fleetlint_dev::{DEFAULT_SCHEMAS, MERGE_KEYS_OUT, gen_merge_keys, repo_root};
+use fleetlint_dev::scaffold::{self, NewRule};
+use fleetlint_dev::{DEFAULT_SCHEMAS, MERGE_KEYS_OUT, docs, gen_merge_keys, repo_root};
+use fleetlint_testkit::fleetgen::{FleetSpec, Layout, generate};
 
 fn main() -> ExitCode {
     match run() {
@@ -45,17 +48,80 @@ fn main() -> ExitCode {
     }
 }
 
+const USAGE: &str = "usage: fleetlint-dev gen-merge-keys [SCHEMA_DIR] [--out FILE] [--check]
+       fleetlint-dev new-rule CODE NAME GROUP [--severity error|warning|info]
+       fleetlint-dev gen-docs [--check]
+       fleetlint-dev gen-fleet [--layout simple|reference] [--tenants N] [--clusters N] [--patches N] [--depth N] OUT
+       fleetlint-dev load-tree DIR";
+
 fn run() -> Result<()> {
     let mut args = std::env::args().skip(1);
-    let Some(cmd) = args.next() else {
-        bail!("usage: fleetlint-dev gen-merge-keys [SCHEMA_DIR] [--out FILE] [--check] | gen-fleet [OPTIONS] OUT")
-    };
+    let Some(cmd) = args.next() else { bail!("{USAGE}") };
     match cmd.as_str() {
         "gen-merge-keys" => merge_keys(args),
+        "new-rule" => new_rule(args),
+        "gen-docs" => gen_docs(args),
         "gen-fleet" => gen_fleet(args),
         "load-tree" => load_tree(args),
-        _ => bail!("unknown command `{cmd}` (known: gen-merge-keys, gen-fleet, load-tree)"),
+        _ => bail!("unknown command `{cmd}`\n{USAGE}"),
     }
+}
+
+fn new_rule(args: impl Iterator<Item = String>) -> Result<()> {
+    let mut positional = Vec::new();
+    let mut severity = "warning".to_string();
+    let mut args = args;
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--severity" => severity = args.next().context("--severity needs error, warning or info")?,
+            _ => positional.push(a),
+        }
+    }
+    let [code, name, group] = <[String; 3]>::try_from(positional).map_err(|_| anyhow::anyhow!("{USAGE}"))?;
+    let rule = NewRule { code, name, group, severity };
+    let done = scaffold::new_rule(&repo_root(), &rule)?;
+    scaffold::rustfmt(&repo_root(), &done)?;
+    let mut out = String::new();
+    for f in &done.created {
+        out.push_str(&format!("created {f}\n"));
+    }
+    for f in &done.edited {
+        out.push_str(&format!("edited  {f}\n"));
+    }
+    out.push_str(&format!(
+        "next: write the check and the doc, make testdata/rules/{0}/fail report what its `# expect: {0}` comments say \
+         (cargo test -p fleetlint-rules --test rules), then `cargo run -p fleetlint-dev -- gen-docs` and \
+         `INSTA_UPDATE=always cargo test -p fleetlint-report --test fixture_snapshots`\n",
+        rule.code
+    ));
+    std::io::stdout().write_all(out.as_bytes())?;
+    Ok(())
+}
+
+fn gen_docs(args: impl Iterator<Item = String>) -> Result<()> {
+    let mut check = false;
+    for a in args {
+        match a.as_str() {
+            "--check" => check = true,
+            _ => bail!("unexpected argument `{a}`"),
+        }
+    }
+    let root = repo_root();
+    let readme_path = root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).context("reading README.md")?;
+    let outputs =
+        [(root.join(docs::RULES_MD), docs::rules_md()), (readme_path, docs::readme_with_rule_table(&readme)?)];
+    for (path, text) in outputs {
+        if check {
+            let current = std::fs::read_to_string(&path).unwrap_or_default();
+            if current != text {
+                bail!("{} is stale; run `cargo run -p fleetlint-dev -- gen-docs`", path.display());
+            }
+        } else {
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 fn gen_fleet(mut args: impl Iterator<Item = String>) -> Result<()> {
@@ -76,10 +142,10 @@ fn gen_fleet(mut args: impl Iterator<Item = String>) -> Result<()> {
             "--patches" => spec.patches = number("--patches")?,
             "--depth" => spec.depth = number("--depth")?,
             _ if out.is_none() && !a.starts_with("--") => out = Some(PathBuf::from(a)),
-            _ => bail!("unexpected argument `{a}`"),
+            _ => bail!("unexpected argument `{a}`\n{USAGE}"),
         }
     }
-    let out = out.context("gen-fleet needs an output directory")?;
+    let out = out.with_context(|| format!("gen-fleet needs an output directory\n{USAGE}"))?;
     if out.read_dir().is_ok_and(|mut d| d.next().is_some()) {
         bail!("{} is not empty", out.display());
     }
@@ -88,20 +154,18 @@ fn gen_fleet(mut args: impl Iterator<Item = String>) -> Result<()> {
 }
 
 fn load_tree(mut args: impl Iterator<Item = String>) -> Result<()> {
-    let dir = PathBuf::from(args.next().context("load-tree needs a directory")?);
+    let dir = PathBuf::from(args.next().with_context(|| format!("load-tree needs a directory\n{USAGE}"))?);
     let started = std::time::Instant::now();
     let mut db = fleetlint_yaml::SourceDb::new();
     let tree = fleetlint_yaml::load_tree(&mut db, &dir, None, &fleetlint_yaml::Limits::default())
         .with_context(|| format!("reading {}", dir.display()))?;
     let documents: usize = tree.files.iter().map(|f| f.yaml.documents.len()).sum();
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!(
-            "fleetlint-dev: loaded {} files ({documents} documents) in {:.1} ms",
-            tree.files.len(),
-            started.elapsed().as_secs_f64() * 1000.0
-        );
-    }
+    let line = format!(
+        "fleetlint-dev: loaded {} files ({documents} documents) in {:.1} ms\n",
+        tree.files.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    std::io::stderr().write_all(line.as_bytes())?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! same-run baseline: `load_tree` (walk + parse), then `session::load` (load + fleet model:
 //! clusters, every Flux Kustomization built, substitution, tenants), then `check` (all rules).
 //!
-//! Two layouts (`fleetlint_dev::fleetgen`): `simple` (one `tenants/` tree shared by both
+//! Two layouts (`fleetlint_testkit::fleetgen`): `simple` (one `tenants/` tree shared by both
 //! clusters) and `reference` (the multi-tenancy reference repository's: a base per tenant and a
 //! per-cluster overlay listing every tenant with one patch each). `FLEETLINT_BENCH_TENANTS`
 //! changes the tenant count, `FLEETLINT_BENCH_LAYOUTS` (comma-separated) the layouts.
@@ -12,8 +12,8 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fleetlint_dev::fleetgen::{FleetSpec, Layout, generate};
 use fleetlint_fleet::session::{LoadOptions, load};
+use fleetlint_testkit::fleetgen::{FleetSpec, Layout, generate};
 use fleetlint_yaml::{Limits, SourceDb, load_tree};
 
 fn bench_tree(c: &mut Criterion, label: &str, root: &Path, sources: &[String]) {
@@ -34,7 +34,7 @@ fn bench_tree(c: &mut Criterion, label: &str, root: &Path, sources: &[String]) {
     c.bench_function(&format!("{label}: load + fleet + all rules"), |b| {
         b.iter(|| {
             let s = load(&opts).expect("load");
-            fleetlint_rules::check(&s.db, &s.trees, &s.fleet).findings.len()
+            fleetlint_rules::check(&s).findings.len()
         });
     });
 }

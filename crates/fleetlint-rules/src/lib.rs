@@ -11,7 +11,7 @@ pub mod registry;
 pub mod rule;
 mod rules;
 
-pub use engine::{CheckOutcome, check};
+pub use engine::{CheckOutcome, check, check_with};
 pub use finding::{Category, Finding, ObjectRef, Related, Scope, Severity};
-pub use registry::{all_rules, rule_by_code};
-pub use rule::{Rule, RuleMeta};
+pub use registry::{INTERNAL_ERROR, all_rules, catalog, rule_by_code};
+pub use rule::{Declared, Rule, RuleId, RuleMeta};

@@ -1,6 +1,7 @@
 //! What the Flux controllers of a cluster run with, as the lockdown-dependent rules (XNS, ISO006
 //! to ISO010) need it: one flag of one controller, the text that set it (shown as a `related`
-//! location) and whether the repository says anything at all. Per flux-rules §B8 an unknown
+//! location) and whether the repository says anything at all. As docs/flux-semantics.md
+//! ("Unknown controller configuration") decides, an unknown
 //! configuration gets the "lockdown off" severity and a message that says it is unknown.
 
 use fleetlint_fleet::Cluster;

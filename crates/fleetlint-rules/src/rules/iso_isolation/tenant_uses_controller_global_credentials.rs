@@ -4,7 +4,7 @@ use fleetlint_yaml::{FluxKind, Node, Span};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::helpers::lockdown;
 
 declare_rule! {
@@ -51,10 +51,6 @@ fn span_or(root: &Node, path: &[&str], fallback: &[&str]) -> Span {
 }
 
 impl Rule for TenantUsesControllerGlobalCredentials {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let c = cx.cluster;
         for (i, o) in c.objects.iter().enumerate() {
@@ -115,7 +111,7 @@ impl Rule for TenantUsesControllerGlobalCredentials {
                 }
                 _ => continue,
             };
-            let mut f = Finding::new(Self::META.code, Severity::Warning, span, message)
+            let mut f = Finding::new(Self::ID, span, message)
                 .with_help("give the tenant its own credentials (a secretRef or serviceAccountName in its namespace)")
                 .with_field(field);
             if let Some((s, m)) = related {

@@ -7,7 +7,7 @@ use super::helpers::needs::{Item, crd_needs, evaluate, namespace_needs};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -49,10 +49,6 @@ declare_rule! {
 }
 
 impl Rule for DependencyReadinessNotMeaningful {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let g = Graph::new(cx.cluster);
         not_waiting(cx, &g, out);
@@ -91,19 +87,14 @@ fn not_waiting(cx: &ClusterContext<'_>, g: &Graph<'_>, out: &mut Vec<Finding>) {
             describe(p),
             describe(g.object(child)),
         );
-        let mut f = Finding::new(
-            DependencyReadinessNotMeaningful::META.code,
-            Severity::Warning,
-            field_span(&p.root, &["spec", "wait"]),
-            message,
-        )
-        .with_help(format!(
-            "set `spec.wait: true` on {}, or add {} to its `spec.healthChecks`",
-            describe(p),
-            describe(g.object(child))
-        ))
-        .with_related(name_span(g.object(child)), "applied without waiting for it")
-        .with_field(format!("spec.wait[{}]", g.object(child).id()));
+        let mut f = Finding::new(DependencyReadinessNotMeaningful::ID, field_span(&p.root, &["spec", "wait"]), message)
+            .with_help(format!(
+                "set `spec.wait: true` on {}, or add {} to its `spec.healthChecks`",
+                describe(p),
+                describe(g.object(child))
+            ))
+            .with_related(name_span(g.object(child)), "applied without waiting for it")
+            .with_field(format!("spec.wait[{}]", g.object(child).id()));
         for (_, line, span) in &uses {
             f = f.with_related(*span, line.clone());
         }
@@ -129,14 +120,10 @@ fn suspended(cx: &ClusterContext<'_>, g: &Graph<'_>, out: &mut Vec<Finding>) {
             dependents.join(", "),
             if dependents.len() == 1 { "s" } else { "" },
         );
-        let mut f = Finding::new(
-            DependencyReadinessNotMeaningful::META.code,
-            Severity::Warning,
-            field_span(&target.root, &["spec", "suspend"]),
-            message,
-        )
-        .with_help("resume it, or remove the dependsOn entries naming it")
-        .with_field("spec.suspend");
+        let mut f =
+            Finding::new(DependencyReadinessNotMeaningful::ID, field_span(&target.root, &["spec", "suspend"]), message)
+                .with_help("resume it, or remove the dependsOn entries naming it")
+                .with_field("spec.suspend");
         for &d in &deps {
             f = f.with_related(g.deps[d].entry.span, format!("{} depends on it", short_id(g.object(g.deps[d].from))));
         }

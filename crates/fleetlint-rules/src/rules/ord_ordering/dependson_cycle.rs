@@ -4,7 +4,7 @@ use super::helpers::graph::{Graph, short_id};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -49,10 +49,6 @@ declare_rule! {
 const MAX_NAMED: usize = 12;
 
 impl Rule for DependsonCycle {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let g = Graph::new(cx.cluster);
         for cycle in cycles(&g) {
@@ -88,7 +84,7 @@ fn finding(cx: &ClusterContext<'_>, g: &Graph<'_>, cycle: &Cycle) -> Option<Find
         message.push_str(&format!(" ({count} {kind}s depend on each other: {})", members.join(", ")));
     }
     message.push_str(if count == 1 { ": it never reconciles" } else { ": none of them ever reconciles" });
-    let mut f = Finding::new(DependsonCycle::META.code, Severity::Error, first.name_span, message)
+    let mut f = Finding::new(DependsonCycle::ID, first.name_span, message)
         .with_help("remove the dependsOn entry that closes the cycle")
         .with_field("spec.dependsOn");
     // Every member's entries inside the set, in member order.

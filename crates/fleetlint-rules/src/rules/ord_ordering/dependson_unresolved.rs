@@ -4,7 +4,7 @@ use super::helpers::graph::{Dep, Graph, describe, name_span};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -27,6 +27,10 @@ declare_rule! {
     /// (kustomize-controller: *dependency 'ns/name' not found*; helm-controller: *unable to get
     /// 'ns/name' dependency*), requeued every 30 seconds, and never applies. A `readyExpr` that
     /// does not compile stalls it with `InvalidCELExpression`.
+    ///
+    /// ## Severity
+    /// `error`; `warning` where a Kustomization whose output is unknown (an unmapped source, say)
+    /// might render the dependency.
     ///
     /// ## Example
     /// ```yaml
@@ -51,10 +55,6 @@ declare_rule! {
 }
 
 impl Rule for DependsonUnresolved {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let g = Graph::new(cx.cluster);
         let opaque = g.opaque();
@@ -166,7 +166,8 @@ fn unresolved(cx: &ClusterContext<'_>, g: &Graph<'_>, d: &Dep<'_>, opaque: &[usi
         format!("dependency '{}/{}' not found", d.namespace, d.name)
     };
     message = format!("{message} (Flux waits forever: \"{controller_error}\")");
-    let mut f = Finding::new(DependsonUnresolved::META.code, severity, d.name_span, message)
+    let mut f = Finding::new(DependsonUnresolved::ID, d.name_span, message)
+        .with_severity(severity)
         .with_help(help)
         .with_field(format!("spec.dependsOn[{}/{}]", d.namespace, d.name));
     for (span, msg) in related {

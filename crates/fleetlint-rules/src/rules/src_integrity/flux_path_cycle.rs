@@ -1,7 +1,7 @@
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -36,14 +36,9 @@ declare_rule! {
 }
 
 impl Rule for FluxPathCycle {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         cx.fleet_issues(
-            Self::META.code,
-            Severity::Error,
+            Self::ID,
             Severity::Error,
             "give each Flux Kustomization its own directory that does not render it again",
             out,

@@ -1,7 +1,7 @@
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -34,14 +34,9 @@ declare_rule! {
 }
 
 impl Rule for SourceNotMapped {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         cx.fleet_issues(
-            Self::META.code,
-            Severity::Info,
+            Self::ID,
             Severity::Info,
             "map the source to a local checkout with --source KEY=PATH or `sources:` in .fleetlint.yaml",
             out,

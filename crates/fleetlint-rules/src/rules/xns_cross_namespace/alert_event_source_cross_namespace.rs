@@ -4,7 +4,7 @@ use super::helpers::{Reference, finding, foreign_namespace, objects_of, ref_id, 
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -19,6 +19,11 @@ declare_rule! {
     /// event, access denied to cross-namespace sources*). Alerts have no status, so the only
     /// trace is a Warning event on the Alert: the alert silently never fires. Without lockdown a
     /// tenant can subscribe to another tenant's events.
+    ///
+    /// ## Severity
+    /// lockdown-dependent: `error` where notification-controller runs with `--no-cross-namespace-
+    /// refs=true`; otherwise `warning` in tenant scope and `info` in platform scope (infos only in
+    /// clusters with tenants).
     ///
     /// ## Example
     /// ```yaml
@@ -42,10 +47,6 @@ declare_rule! {
 }
 
 impl Rule for AlertEventSourceCrossNamespace {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         for (i, o) in objects_of(cx, FluxKind::Alert) {
             let sources = o.root.get_path(&["spec", "eventSources"]).and_then(Node::as_seq).unwrap_or_default();
@@ -66,7 +67,7 @@ impl Rule for AlertEventSourceCrossNamespace {
                     open: "this Alert receives another namespace's events".into(),
                     help: "alert on a namespace's objects with an Alert in that namespace",
                 };
-                out.extend(finding(cx, Self::META.code, &r, severity));
+                out.extend(finding(cx, Self::ID, &r, severity));
             }
         }
     }

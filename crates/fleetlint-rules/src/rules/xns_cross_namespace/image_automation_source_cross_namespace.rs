@@ -5,7 +5,7 @@ use super::helpers::{Reference, finding, foreign_namespace, objects_of, ref_id};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::helpers::lockdown::CrossNs;
 
 declare_rule! {
@@ -21,6 +21,10 @@ declare_rule! {
     /// cross-namespace references have been blocked*. Without lockdown it clones and **pushes**
     /// with the credentials of the GitRepository in the other namespace: a tenant gains write
     /// access to, for example, the fleet repository.
+    ///
+    /// ## Severity
+    /// `error` where image-automation-controller runs with `--no-cross-namespace-refs=true` and in
+    /// tenant scope; `info` in platform scope without lockdown (only in clusters with tenants).
     ///
     /// ## Example
     /// ```yaml
@@ -52,10 +56,6 @@ fn severity(state: CrossNs, scope: Scope) -> Severity {
 }
 
 impl Rule for ImageAutomationSourceCrossNamespace {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         for (i, o) in objects_of(cx, FluxKind::ImageUpdateAutomation) {
             let Some(sref) = o.root.get_path(&["spec", "sourceRef"]) else { continue };
@@ -71,7 +71,7 @@ impl Rule for ImageAutomationSourceCrossNamespace {
                 open: format!("the automation clones and pushes with the credentials of {id}"),
                 help: "give the automation a GitRepository in its own namespace",
             };
-            out.extend(finding(cx, Self::META.code, &r, severity));
+            out.extend(finding(cx, Self::ID, &r, severity));
         }
     }
 }

@@ -4,7 +4,7 @@ use super::helpers::{Reference, finding, foreign_namespace, objects_of, ref_id, 
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -21,6 +21,12 @@ declare_rule! {
     /// Kustomization Stalled with reason `AccessDenied` and does not retry until the spec
     /// changes. Without lockdown a tenant can build any other namespace's source — for example
     /// the platform's own repository.
+    ///
+    /// ## Severity
+    /// lockdown-dependent: `error` where kustomize-controller runs with `--no-cross-namespace-
+    /// refs=true`; otherwise `warning` in tenant scope and `info` in platform scope (infos only in
+    /// clusters with tenants). An unknown controller configuration counts as lockdown off, and the
+    /// message says so.
     ///
     /// ## Example
     /// ```yaml
@@ -43,10 +49,6 @@ declare_rule! {
 }
 
 impl Rule for KustomizationSourceCrossNamespace {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         for (i, o) in objects_of(cx, FluxKind::Kustomization) {
             let Some(sref) = o.root.get_path(&["spec", "sourceRef"]) else { continue };
@@ -62,7 +64,7 @@ impl Rule for KustomizationSourceCrossNamespace {
                 open: "this Kustomization builds and applies another namespace's source".into(),
                 help: "put the source in the Kustomization's namespace and drop sourceRef.namespace",
             };
-            out.extend(finding(cx, Self::META.code, &r, severity));
+            out.extend(finding(cx, Self::ID, &r, severity));
         }
     }
 }

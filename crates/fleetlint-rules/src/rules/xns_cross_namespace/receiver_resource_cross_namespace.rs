@@ -4,7 +4,7 @@ use super::helpers::{Reference, finding, foreign_namespace, objects_of, ref_id, 
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -18,6 +18,11 @@ declare_rule! {
     /// Under lockdown every webhook call fails with *cross-namespace references are not allowed*
     /// (HTTP 500), so pushes no longer trigger reconciliation. Without lockdown a tenant's
     /// webhook can trigger reconciliation of other tenants' (or the platform's) objects.
+    ///
+    /// ## Severity
+    /// lockdown-dependent: `error` where notification-controller runs with `--no-cross-namespace-
+    /// refs=true`; otherwise `warning` in tenant scope and `info` in platform scope (infos only in
+    /// clusters with tenants).
     ///
     /// ## Example
     /// ```yaml
@@ -41,10 +46,6 @@ declare_rule! {
 }
 
 impl Rule for ReceiverResourceCrossNamespace {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         for (i, o) in objects_of(cx, FluxKind::Receiver) {
             let resources = o.root.get_path(&["spec", "resources"]).and_then(Node::as_seq).unwrap_or_default();
@@ -60,7 +61,7 @@ impl Rule for ReceiverResourceCrossNamespace {
                     open: "this Receiver's webhook triggers reconciliation in another namespace".into(),
                     help: "trigger a namespace's objects with a Receiver in that namespace",
                 };
-                out.extend(finding(cx, Self::META.code, &r, severity));
+                out.extend(finding(cx, Self::ID, &r, severity));
             }
         }
     }

@@ -1,4 +1,4 @@
-//! The graph the ORD rules share (flux-rules B3). Per cluster: the Flux Kustomizations and
+//! The graph the ORD rules share (docs/flux-semantics.md, "Rule groups"). Per cluster: the Flux Kustomizations and
 //! HelmReleases are nodes, identified by their post-build kind, namespace and name; `dependsOn`
 //! entries are edges to a node of the *same kind* (namespace defaulting to the referrer's); and
 //! every object has a parent edge from the object that rendered it (`owner`).

@@ -1,4 +1,5 @@
-//! Generated fleets for benchmarks and scale tests (`gen-fleet`), in two layouts:
+//! Generated fleets for benchmarks and scale tests (`cargo run -p fleetlint-dev -- gen-fleet`),
+//! in two layouts:
 //!
 //! - [`Layout::Simple`]: `tenants/kustomization.yaml` lists one directory per tenant (namespace,
 //!   ServiceAccount, RoleBinding, a Flux Kustomization reconciled as the ServiceAccount whose
