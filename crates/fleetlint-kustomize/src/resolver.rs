@@ -156,6 +156,18 @@ impl<'t> Resolver<'t> {
         out
     }
 
+    /// Build the directory `dir` for a caller that asks for each directory once (a sweep of every
+    /// kustomization of the tree): the cached output when the directory was built before, else a
+    /// build that is not cached, so the sweep holds one output at a time instead of all of them.
+    #[must_use]
+    pub fn build_once(&self, dir: &str) -> Arc<BuildOutput> {
+        let key = join_in_root("", dir).unwrap_or_else(|| dir.to_string());
+        if let Some(hit) = self.out_cache.lock().expect("cache lock").get(&key) {
+            return hit.clone();
+        }
+        Arc::new(self.build_uncached(&key))
+    }
+
     fn build_uncached(&self, dir: &str) -> BuildOutput {
         match self.load_kustomization(dir) {
             // kustomize builds a Component directory given directly like a Kustomization.

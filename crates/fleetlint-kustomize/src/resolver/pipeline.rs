@@ -61,9 +61,9 @@ impl Resolver<'_> {
         // Borrowed (no clone of the built-in field specs) unless the kustomization adds its own.
         let tc = effective_config(&acc.config);
 
-        // patchesStrategicMerge and patches find their targets through an index; objects they
-        // delete are dropped once both have run.
-        let mut index = TargetIndex::new(&acc.resources);
+        // patchesStrategicMerge and patches find their targets through an index (built at the
+        // first patch); objects they delete are dropped once both have run.
+        let mut index: Option<TargetIndex> = None;
 
         // patchesStrategicMerge
         for entry in k.seq("patchesStrategicMerge") {
@@ -78,7 +78,8 @@ impl Resolver<'_> {
                 inline_docs(entry)
             };
             for d in docs {
-                apply_smp_by_id(acc, &mut index, &d, entry.span, (false, false), schema);
+                let index = TargetIndex::ensure(&mut index, &acc.resources);
+                apply_smp_by_id(acc, index, &d, entry.span, (false, false), schema);
             }
         }
 
@@ -94,7 +95,8 @@ impl Resolver<'_> {
                 (None, true) => acc.fatal(entry.span, "must specify a target for JSON patch"),
                 (None, false) => {
                     for d in &docs {
-                        apply_smp_by_id(acc, &mut index, d, entry.span, (allow_name, allow_kind), schema);
+                        let index = TargetIndex::ensure(&mut index, &acc.resources);
+                        apply_smp_by_id(acc, index, d, entry.span, (allow_name, allow_kind), schema);
                     }
                 }
                 (Some(t), json) => {
@@ -105,6 +107,7 @@ impl Resolver<'_> {
                             continue;
                         }
                     };
+                    let index = TargetIndex::ensure(&mut index, &acc.resources);
                     let selected = index.select(&acc.resources, &sel);
                     if selected.is_empty() {
                         acc.issues.push(BuildIssue {
@@ -131,13 +134,15 @@ impl Resolver<'_> {
                         }
                     } else {
                         for d in &docs {
-                            apply_smp_to(acc, &mut index, &selected, d, entry.span, (allow_name, allow_kind), schema);
+                            apply_smp_to(acc, index, &selected, d, entry.span, (allow_name, allow_kind), schema);
                         }
                     }
                 }
             }
         }
-        index.compact(&mut acc.resources);
+        if let Some(index) = index {
+            index.compact(&mut acc.resources);
+        }
 
         if let Some((ns, span)) = k.str_field("namespace").filter(|(s, _)| !s.is_empty()) {
             let issues =
@@ -213,7 +218,7 @@ impl Resolver<'_> {
                 }
             };
             let ops = docs.into_iter().next().unwrap_or_else(|| crate::fieldspec::null_node(entry.span));
-            let index = json6902_index.get_or_insert_with(|| TargetIndex::new(&acc.resources));
+            let index = TargetIndex::ensure(&mut json6902_index, &acc.resources);
             for i in index.select(&acc.resources, &sel) {
                 let result = patch::apply_json6902(&mut acc.resources[i].root, &ops);
                 index.changed(i, &acc.resources[i]);

@@ -18,20 +18,20 @@
 //!   its kind with the current kind: the pairs (original or current name, original or current
 //!   namespace) are indexed too.
 //!
-//! A selector field is looked up only when it is a plain name ([`Selector::literals`]); a real
+//! A selector field is looked up only when it is a plain name ([`Selector::plain_name`] and its kind and namespace twins); a real
 //! regular expression, a label or an annotation selector is tested on the candidates of the
 //! plain fields, or on every object when no field is plain. Objects a patch deletes stay in
 //! place, marked, until [`TargetIndex::compact`], so indices remain valid during a phase.
 
 use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use crate::resource::{ResId, Resource, effective_namespace};
 use crate::selector::Selector;
 
 /// The index over the accumulated objects of one transformer phase.
 pub(super) struct TargetIndex {
-    lists: HashMap<u64, Vec<u32>>,
+    lists: HashMap<u64, Vec<u32>, BuildHasherDefault<FxHasher>>,
     removed: Vec<bool>,
     any_removed: bool,
 }
@@ -53,8 +53,39 @@ enum Key<'a> {
     NameNamespace(&'a str, &'a str),
 }
 
+/// rustc's FxHash: a multiply and a rotate per word. Not resistant to crafted collisions, which
+/// here only make a lookup return more candidates for the exact test, not a wrong answer.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let mut tail = [0u8; 8];
+        tail[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        self.add(u64::from_le_bytes(tail));
+    }
+
+    fn write_u64(&mut self, word: u64) {
+        self.add(word);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 fn hash(key: &Key<'_>) -> u64 {
-    let mut h = DefaultHasher::new();
+    let mut h = FxHasher::default();
     key.hash(&mut h);
     h.finish()
 }
@@ -90,11 +121,17 @@ fn has_id(r: &Resource, id: &ResId) -> bool {
 impl TargetIndex {
     /// Index `resources`.
     pub(super) fn new(resources: &[Resource]) -> Self {
-        let mut ix = Self { lists: HashMap::new(), removed: vec![false; resources.len()], any_removed: false };
+        let mut ix = Self { lists: HashMap::default(), removed: vec![false; resources.len()], any_removed: false };
         for (i, r) in resources.iter().enumerate() {
             ix.add_all(i, r);
         }
         ix
+    }
+
+    /// The index in `slot`, built over `resources` when there is none yet (a phase indexes its
+    /// objects only when it has a patch to match).
+    pub(super) fn ensure<'s>(slot: &'s mut Option<Self>, resources: &[Resource]) -> &'s mut Self {
+        slot.get_or_insert_with(|| Self::new(resources))
     }
 
     fn add(&mut self, key: &Key<'_>, i: usize) {
@@ -189,14 +226,14 @@ impl TargetIndex {
 
     /// The objects `sel` selects (kustomize `Select`), in resource order.
     pub(super) fn select(&self, resources: &[Resource], sel: &Selector) -> Vec<usize> {
-        let lit = sel.literals();
+        let (name, namespace) = (sel.plain_name(), sel.plain_namespace());
         let mut keys = Vec::new();
-        if let (Some(n), Some(ns)) = (&lit.name, &lit.namespace) {
+        if let (Some(n), Some(ns)) = (name, namespace) {
             keys.push(Key::NameNamespace(n, ns));
         }
-        keys.extend(lit.name.as_deref().map(Key::Name));
-        keys.extend(lit.namespace.as_deref().map(Key::Namespace));
-        keys.extend(lit.kind.as_deref().map(Key::Kind));
+        keys.extend(name.map(Key::Name));
+        keys.extend(namespace.map(Key::Namespace));
+        keys.extend(sel.plain_kind().map(Key::Kind));
         let mut out = self.candidates(&keys, resources.len());
         out.retain(|&i| sel.matches(&resources[i]));
         out
