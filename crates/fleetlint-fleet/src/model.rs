@@ -140,7 +140,9 @@ impl RenderedObject {
     /// The Flux kind, if it is a Flux object.
     #[must_use]
     pub fn flux_kind(&self) -> Option<FluxKind> {
-        self.view().and_then(|v| v.flux_kind())
+        // Asked of every object by many rules: the kind is read first, without `view()`'s checks
+        // (an object without apiVersion or kind is no Flux kind either way).
+        ObjectView { root: &self.root }.flux_kind()
     }
 
     /// `kind`.
