@@ -13,7 +13,7 @@ use crate::bootstrap::{self, DEFAULT_COMPONENTS, is_placeholder};
 use crate::config::ClusterOverride;
 use crate::controllers::{ControllerConfig, flux_version_from_header};
 use crate::discover::{EntryPoint, cluster_names, discover};
-use crate::model::{Cluster, EntryKind, Fleet, FluxVersion, Lockdown, NEWEST_FLUX, RenderedObject, Scope, VersionFrom};
+use crate::model::{Cluster, EntryKind, Fleet, FluxVersion, Lockdown, NEWEST_FLUX, RenderedObject, VersionFrom};
 use crate::sources::{SourceMapping, normalize_url};
 use crate::tenants;
 use crate::walk::{RootSource, Trees, Walk};
@@ -172,15 +172,7 @@ struct Bootstrap {
 }
 
 fn rendered(root: Node, synthesized: bool) -> RenderedObject {
-    RenderedObject {
-        root,
-        owner: None,
-        owners: crate::model::Owners::default(),
-        tree: 0,
-        scope: Scope::Platform,
-        tenant: None,
-        synthesized,
-    }
+    RenderedObject { synthesized, ..RenderedObject::new(root) }
 }
 
 fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {

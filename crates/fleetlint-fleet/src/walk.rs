@@ -10,7 +10,7 @@ use fleetlint_yaml::{FluxKind, LoadedTree, Node, SourceDb, Span};
 
 use crate::artifact::TreeView;
 use crate::fluxbuild;
-use crate::model::{Cluster, FleetIssue, KustomizationNode, RenderedObject, Scope, SourceResolution, TreeIndex};
+use crate::model::{Cluster, FleetIssue, KustomizationNode, RenderedObject, SourceResolution, TreeIndex};
 use crate::sources::{SourceMapping, normalize_url};
 
 mod substitution;
@@ -346,13 +346,10 @@ impl<'w, 't> Walk<'w, 't> {
                             self.substitute(&mut obj_root, v, ks);
                         }
                         let obj = RenderedObject {
-                            root: obj_root,
                             owner: Some(ks),
                             owners: owners.clone(),
                             tree: t,
-                            scope: Scope::Platform,
-                            tenant: None,
-                            synthesized: false,
+                            ..RenderedObject::new(obj_root)
                         };
                         if let Some(key) = &remote {
                             let rc = self.remotes.get_mut(key).expect("remote cluster created");
