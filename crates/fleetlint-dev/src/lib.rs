@@ -3,10 +3,14 @@
 //! `gen-merge-keys` derives the strategic-merge tables of `fleetlint-kustomize`
 //! (`crates/fleetlint-kustomize/src/generated/merge_keys.rs`) from the Kubernetes JSON Schemas in
 //! `../shared/k8s-schemas/<version>`.
+//!
+//! `gen-schemas` writes the JSON Schemas objects are validated against ([`schemas`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+pub mod schemas;
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Map, Value};

@@ -23,3 +23,25 @@ fn merge_keys_rs_is_current() {
     let committed = std::fs::read_to_string(root.join(MERGE_KEYS_OUT)).unwrap_or_default();
     assert!(fresh == committed, "{MERGE_KEYS_OUT} is stale: run `cargo run -p fleetlint-dev -- gen-merge-keys`");
 }
+
+/// `schemas/flux` and `schemas/kubernetes` must equal a fresh `gen-schemas` run.
+#[test]
+fn schemas_are_current() {
+    let root = repo_root();
+    let inputs = [root.join("../shared/flux-crds/current"), root.join(DEFAULT_SCHEMAS)];
+    if let Some(missing) = inputs.iter().find(|p| !p.exists()) {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{} is missing (CI=true): cannot check the generated schemas",
+            missing.display()
+        );
+        #[allow(clippy::print_stderr)]
+        {
+            eprintln!("skipped: {} is absent", missing.display());
+        }
+        return;
+    }
+    let generated = fleetlint_dev::schemas::gen_schemas(&root).unwrap();
+    let stale = fleetlint_dev::schemas::stale_files(&root, &generated);
+    assert!(stale.is_empty(), "stale: {stale:?}: run `cargo run -p fleetlint-dev -- gen-schemas`");
+}

@@ -7,6 +7,7 @@
 pub mod load;
 pub mod object;
 pub mod parse;
+pub mod path;
 pub mod scalar;
 pub mod source;
 pub mod sourceignore;
@@ -17,6 +18,7 @@ pub mod walk;
 pub use load::{LoadedFile, LoadedTree, load_tree};
 pub use object::{FluxKind, ObjectView};
 pub use parse::{Document, Limits, LoadIssue, LoadIssueKind, ParsedYaml, parse_yaml};
+pub use path::{FieldPath, Located, PathSegment};
 pub use scalar::{ScalarStyle, ScalarValue};
 pub use source::{FileId, LineCol, SourceDb, SourceFile, Span};
 pub use tree::{Entry, Node, NodeKind, Scalar};
