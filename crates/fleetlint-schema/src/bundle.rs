@@ -108,8 +108,12 @@ impl Bundle {
         self.flux.get(&format!("{api_version}/{kind}"))
     }
 
+    /// A group the Kubernetes API server itself serves (in some bundled version), or one it
+    /// served before the oldest bundled version and removed entirely. Groups of SIG projects
+    /// installed as CRDs (`gateway.networking.k8s.io`, `snapshot.storage.k8s.io`) are not built in.
     pub(crate) fn is_builtin_group(&self, group: &str) -> bool {
-        self.builtin_groups.contains(group) || group.ends_with(".k8s.io") || group == "extensions"
+        const REMOVED_GROUPS: &[&str] = &["extensions", "settings.k8s.io", "auditregistration.k8s.io"];
+        self.builtin_groups.contains(group) || REMOVED_GROUPS.contains(&group)
     }
 
     pub(crate) fn is_flux_group(&self, group: &str) -> bool {

@@ -81,8 +81,31 @@ pub enum Unvalidated {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum CacheKey {
     Kubernetes { bit: usize, def: String },
-    Flux(String),
+    Flux { key: String, operator: bool },
     Crd(u64),
+}
+
+/// The kinds the Flux Operator adds to the notification CRDs it installs, and where:
+/// controlplaneio-fluxcd/flux-operator@17c6aea:internal/builder/templates.go
+/// (`notificationPatchTmpl`) appends them to the `kind` enum of Alert `spec.eventSources[]` and
+/// Receiver `spec.resources[]`, in every served version.
+const OPERATOR_KINDS: &[&str] = &["FluxInstance", "ResourceSet", "ResourceSetInputProvider"];
+
+fn with_operator_kinds(kind: &str, mut schema: Value) -> Value {
+    let list = match kind {
+        "Alert" => "eventSources",
+        "Receiver" => "resources",
+        _ => return schema,
+    };
+    let pointer = format!("/properties/spec/properties/{list}/items/properties/kind/enum");
+    if let Some(Value::Array(options)) = schema.pointer_mut(&pointer) {
+        for k in OPERATOR_KINDS {
+            if !options.iter().any(|o| o == k) {
+                options.push(Value::String((*k).to_owned()));
+            }
+        }
+    }
+    schema
 }
 
 type Slot = Arc<OnceLock<Result<Arc<Compiled>, String>>>;
@@ -129,6 +152,7 @@ struct CrdEntry {
 #[derive(Clone, Debug)]
 pub struct SchemaSet {
     bit: usize,
+    flux_operator: bool,
     crds: HashMap<String, CrdEntry>,
 }
 
@@ -162,7 +186,16 @@ impl SchemaSet {
     /// Built-in kinds of the newest bundled Kubernetes version, the bundled Flux kinds, no CRDs.
     #[must_use]
     pub fn new() -> Self {
-        Self { bit: bundle().versions.len().saturating_sub(1), crds: HashMap::new() }
+        Self { bit: bundle().versions.len().saturating_sub(1), flux_operator: false, crds: HashMap::new() }
+    }
+
+    /// The cluster's Flux is installed by the Flux Operator (a `FluxInstance`): its notification
+    /// CRDs accept `FluxInstance`, `ResourceSet` and `ResourceSetInputProvider` event sources and
+    /// receiver resources, which the upstream CRDs reject.
+    #[must_use]
+    pub fn with_flux_operator(mut self, yes: bool) -> Self {
+        self.flux_operator = yes;
+        self
     }
 
     /// The bundled Kubernetes versions, oldest first (`1.32`, `1.37`).
@@ -225,8 +258,13 @@ impl SchemaSet {
         }
         if let Some(flux) = b.flux_kind(api_version, kind) {
             let source = SchemaSource::Flux { set: flux.set };
-            let c = compiled(CacheKey::Flux(format!("{api_version}/{kind}")), || Arc::new(flux.schema.clone()))
-                .map_err(bad(source.clone()))?;
+            let operator = self.flux_operator && matches!(kind, "Alert" | "Receiver");
+            let key = CacheKey::Flux { key: format!("{api_version}/{kind}"), operator };
+            let schema = || {
+                let s = flux.schema.clone();
+                Arc::new(if operator { with_operator_kinds(kind, s) } else { s })
+            };
+            let c = compiled(key, schema).map_err(bad(source.clone()))?;
             return Ok((source, c));
         }
         if let Some(def) = b.kubernetes_kind(api_version, kind, self.bit) {

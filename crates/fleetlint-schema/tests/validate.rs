@@ -277,3 +277,20 @@ fn embedded_bundle_is_compact() {
     assert!(size > 10_000, "the embedded bundle is nearly empty ({size} bytes): run gen-schemas");
     assert!(size < 100_000, "the embedded bundle grew to {size} bytes");
 }
+
+#[test]
+fn crd_groups_of_sig_projects_are_not_builtin() {
+    let text = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata:\n  name: a\n";
+    let out = SchemaSet::new().validate(&parse(text), &ValidateOptions::default());
+    assert!(matches!(out, Outcome::Unvalidated(Unvalidated::UnknownKind { .. })), "{out:?}");
+}
+
+#[test]
+fn flux_operator_adds_its_kinds_to_alerts_and_receivers() {
+    let text = "apiVersion: notification.toolkit.fluxcd.io/v1beta3\nkind: Alert\nmetadata:\n  name: a\nspec:\n  providerRef:\n    name: p\n  eventSources:\n    - kind: FluxInstance\n      name: flux\n";
+    assert_eq!(errors(&SchemaSet::new(), text).len(), 1);
+    assert!(errors(&SchemaSet::new().with_flux_operator(true), text).is_empty());
+    let text = "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata:\n  name: a\nspec:\n  type: github\n  secretRef:\n    name: s\n  resources:\n    - kind: ResourceSetInputProvider\n      name: x\n";
+    assert_eq!(errors(&SchemaSet::new(), text).len(), 1);
+    assert!(errors(&SchemaSet::new().with_flux_operator(true), text).is_empty());
+}
