@@ -127,18 +127,24 @@ fn compiled(key: CacheKey, schema: impl FnOnce() -> Arc<Value>) -> Result<Arc<Co
         let mut map = cache().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::clone(map.entry(key).or_default())
     };
-    slot.get_or_init(|| {
-        let schema = schema();
-        jsonschema::options()
+    slot.get_or_init(|| Compiled::new(schema()).map(Arc::new)).clone()
+}
+
+impl Compiled {
+    /// Compile a draft 2020-12 schema: formats not checked (fleetlint cannot reproduce every
+    /// Kubernetes format check), no remote `$ref` (the crate's network features are off), and
+    /// fleetlint's extension keywords.
+    pub(crate) fn new(schema: Arc<Value>) -> Result<Self, String> {
+        let options = jsonschema::options()
             .with_draft(Draft::Draft202012)
             .should_validate_formats(false)
             // Kubernetes patterns are Go RE2 expressions; the `regex` crate has the same syntax.
-            .with_pattern_options(PatternOptions::regex())
+            .with_pattern_options(PatternOptions::regex());
+        crate::keywords::register(options)
             .build(&schema)
-            .map(|validator| Arc::new(Compiled { validator, schema: Arc::clone(&schema) }))
+            .map(|validator| Self { validator, schema: Arc::clone(&schema) })
             .map_err(|e| e.to_string())
-    })
-    .clone()
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -18,9 +18,10 @@ mod bundle;
 mod catalog;
 pub mod crd;
 mod describe;
+mod keywords;
 mod validate;
 
 pub use bundle::embedded_size;
 pub use catalog::{BadKubernetesVersion, SchemaSet, SchemaSource, Unvalidated};
 pub use crd::{Crd, CrdError, CrdVersion};
-pub use validate::{ErrorKind, Outcome, SchemaError, ValidateOptions};
+pub use validate::{Assertion, ErrorKind, Outcome, SchemaError, ValidateOptions};

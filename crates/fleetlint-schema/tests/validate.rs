@@ -294,3 +294,22 @@ fn flux_operator_adds_its_kinds_to_alerts_and_receivers() {
     assert_eq!(errors(&SchemaSet::new(), text).len(), 1);
     assert!(errors(&SchemaSet::new().with_flux_operator(true), text).is_empty());
 }
+
+#[test]
+fn assertions_check_objects_with_extension_keywords() {
+    use fleetlint_schema::Assertion;
+    let a = Assertion::compile(&serde_json::json!({
+        "properties": {"spec": {"properties": {"interval": {"type": "string", "minDuration": "1m"}}}}
+    }))
+    .unwrap();
+    let text = KUSTOMIZATION.replace("  interval: 5\n  prunne: true\n", "  interval: 30s\n");
+    let errs = a.check(&parse(&text), &ValidateOptions::default());
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(errs[0].expected, "a duration of at least `1m`");
+    assert_eq!(&text[errs[0].span.start as usize..errs[0].span.end as usize], "30s");
+    let ok = KUSTOMIZATION.replace("  interval: 5\n  prunne: true\n", "  interval: 1h\n");
+    assert!(a.check(&parse(&ok), &ValidateOptions::default()).is_empty());
+    let placeholder = KUSTOMIZATION.replace("  interval: 5\n  prunne: true\n", "  interval: ${INTERVAL}\n");
+    assert!(a.check(&parse(&placeholder), &ValidateOptions::default()).is_empty());
+    assert!(Assertion::compile(&serde_json::json!({"minDuration": "soon"})).is_err());
+}

@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use crate::scalar::ScalarStyle;
 use crate::source::Span;
 use crate::tree::{Node, NodeKind};
 
@@ -165,12 +166,14 @@ pub struct Located<'a> {
 }
 
 impl Located<'_> {
-    /// Where a finding about the path's value points: the value itself when it exists, else the
-    /// nearest existing ancestor key (the rule for findings about absent fields), else the
-    /// nearest existing value.
+    /// Where a finding about the path's value points: the value itself when it exists (its key
+    /// for a `|` or `>` block scalar, whose text starts on the next line), else the nearest
+    /// existing ancestor key (the rule for findings about absent fields), else the nearest
+    /// existing value.
     #[must_use]
     pub fn value_span(&self) -> Span {
         match (self.value, self.nearest_key) {
+            (Some(v), _) if is_block(v) => self.key.map_or(v.span, |k| k.span),
             (Some(v), _) => v.span,
             (None, Some(k)) => k.span,
             (None, None) => self.nearest.span,
@@ -183,6 +186,10 @@ impl Located<'_> {
     pub fn key_span(&self) -> Span {
         self.key.map_or_else(|| self.value_span(), |k| k.span)
     }
+}
+
+fn is_block(node: &Node) -> bool {
+    node.as_scalar().is_some_and(|s| matches!(s.style, ScalarStyle::Literal | ScalarStyle::Folded))
 }
 
 impl Node {
@@ -233,7 +240,8 @@ mod tests {
     use crate::parse::{Limits, parse_yaml};
     use crate::source::FileId;
 
-    const TEXT: &str = "spec:\n  containers:\n    - name: a\n      image: nginx\n  \"odd.key\": 1\n";
+    const TEXT: &str =
+        "spec:\n  containers:\n    - name: a\n      image: nginx\n  \"odd.key\": 1\n  script: |\n    echo\n";
 
     fn root() -> Node {
         parse_yaml(FileId(0), TEXT, &Limits::default()).documents.remove(0).root
@@ -259,6 +267,13 @@ mod tests {
         let l = root.locate(&p);
         assert_eq!(text_at(l.value_span()), "nginx");
         assert_eq!(text_at(l.key_span()), "image");
+    }
+
+    #[test]
+    fn block_scalars_are_pointed_at_by_their_key() {
+        let root = root();
+        let l = root.locate(&FieldPath::from_keys(&["spec", "script"]));
+        assert_eq!(text_at(l.value_span()), "script");
     }
 
     #[test]
