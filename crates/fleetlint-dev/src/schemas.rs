@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use fleetlint_schema::crd::{Crd, OBJECT_META, to_json_schema};
+use fleetlint_schema::defs_refs;
 use fleetlint_yaml::{FileId, Limits, parse_yaml};
 use serde_json::{Map, Value, json};
 
@@ -148,26 +149,6 @@ fn strip(schema: &Value) -> Value {
     }
 }
 
-fn refs(schema: &Value, out: &mut BTreeSet<String>) {
-    match schema {
-        Value::Object(o) => {
-            for (k, v) in o {
-                match (k.as_str(), v) {
-                    ("$ref", Value::String(r)) => {
-                        if let Some((_, name)) = r.rsplit_once("$defs/") {
-                            out.insert(name.to_owned());
-                        }
-                    }
-                    ("enum" | "required" | "const", _) => {}
-                    _ => refs(v, out),
-                }
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
-        _ => {}
-    }
-}
-
 /// Names reachable from `roots` through `$ref`.
 fn closure(defs: &Map<String, Value>, roots: impl IntoIterator<Item = String>) -> BTreeSet<String> {
     let mut seen: BTreeSet<String> = BTreeSet::new();
@@ -177,9 +158,7 @@ fn closure(defs: &Map<String, Value>, roots: impl IntoIterator<Item = String>) -
             continue;
         }
         if let Some(s) = defs.get(&name) {
-            let mut found = BTreeSet::new();
-            refs(s, &mut found);
-            stack.extend(found.into_iter().filter(|n| !seen.contains(n)));
+            stack.extend(defs_refs(s).into_iter().filter(|n| !seen.contains(n)));
         }
     }
     seen

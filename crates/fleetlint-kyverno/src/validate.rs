@@ -313,49 +313,40 @@ fn handle(key: &str, pattern: &Value, resource: &Map<String, Value>, path: &Fiel
     }
 }
 
-/// `validateArray`.
+/// Items matched one by one: a failure stops, skips are collected, and when every item skipped
+/// the array is a skip group (`validateArrayOfMaps` and the positional case of `validateArray`).
+fn items<'a>(pairs: impl Iterator<Item = (&'a Value, &'a Value)>, path: &FieldPath, ac: &mut AnchorMap) -> Res {
+    let mut applied = 0;
+    let mut skips = Vec::new();
+    for (i, (item, p)) in pairs.enumerate() {
+        match element(item, p, &path.child_index(i), ac) {
+            Ok(()) => applied += 1,
+            Err((_, e)) if e.is_skip() => skips.push(e),
+            Err(err) => return Err(err),
+        }
+    }
+    if applied == 0 && !skips.is_empty() {
+        return Err((path.clone(), Err::SkipGroup(combine(&skips))));
+    }
+    Ok(())
+}
+
+/// `validateArray`: a list of maps checks every item against the first pattern item, a scalar
+/// pattern checks every item, nested lists match position by position.
 fn array(resource: &[Value], pattern: &[Value], path: &FieldPath, ac: &mut AnchorMap) -> Res {
     let Some(first) = pattern.first() else { return plain(path, "pattern Array empty".into()) };
     match first {
-        Value::Object(_) => {
-            let mut applied = 0;
-            let mut skips = Vec::new();
-            for (i, item) in resource.iter().enumerate() {
-                match element(item, first, &path.child_index(i), ac) {
-                    Ok(()) => applied += 1,
-                    Err((_, e)) if e.is_skip() => skips.push(e),
-                    Err(err) => return Err(err),
-                }
-            }
-            if applied == 0 && !skips.is_empty() {
-                return Err((path.clone(), Err::SkipGroup(combine(&skips))));
-            }
-            Ok(())
-        }
+        Value::Object(_) => items(resource.iter().map(|r| (r, first)), path, ac),
         Value::Array(_) => {
             if resource.len() < pattern.len() {
-                return Err((
-                    FieldPath::root(),
-                    Err::Plain(format!(
-                        "validate Array failed, array length mismatch, resource Array len is {} and pattern Array len is {}",
-                        resource.len(),
-                        pattern.len()
-                    )),
-                ));
+                let msg = format!(
+                    "validate Array failed, array length mismatch, resource Array len is {} and pattern Array len is {}",
+                    resource.len(),
+                    pattern.len()
+                );
+                return Err((FieldPath::root(), Err::Plain(msg)));
             }
-            let mut applied = 0;
-            let mut skips = Vec::new();
-            for (i, p) in pattern.iter().enumerate() {
-                match element(&resource[i], p, &path.child_index(i), ac) {
-                    Ok(()) => applied += 1,
-                    Err((_, e)) if e.is_skip() => skips.push(e),
-                    Err(err) => return Err(err),
-                }
-            }
-            if applied == 0 && !skips.is_empty() {
-                return Err((path.clone(), Err::SkipGroup(combine(&skips))));
-            }
-            Ok(())
+            items(resource.iter().zip(pattern), path, ac)
         }
         scalar => element(&Value::Array(resource.to_vec()), scalar, path, ac),
     }

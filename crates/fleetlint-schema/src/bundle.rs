@@ -154,6 +154,14 @@ impl Bundle {
     }
 }
 
+/// The `$defs` names a schema refers to (`"$ref": "#/$defs/<name>"`), anywhere in it.
+#[must_use]
+pub fn defs_refs(schema: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_refs(schema, &mut out);
+    out
+}
+
 fn collect_refs(schema: &Value, out: &mut Vec<String>) {
     match schema {
         Value::Object(o) => {

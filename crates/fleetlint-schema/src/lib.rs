@@ -21,7 +21,7 @@ mod describe;
 mod keywords;
 mod validate;
 
-pub use bundle::embedded_size;
+pub use bundle::{defs_refs, embedded_size};
 pub use catalog::{BadKubernetesVersion, SchemaSet, SchemaSource, Unvalidated};
 pub use crd::{Crd, CrdError, CrdVersion};
 pub use validate::{Assertion, ErrorKind, Outcome, SchemaError, ValidateOptions};
