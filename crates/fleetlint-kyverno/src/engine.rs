@@ -15,18 +15,16 @@ use serde_json::{Value, json};
 
 use crate::autogen::compute_rules;
 use crate::conditions::{self, Operator};
-use crate::context::{context_root, external_source, load_context};
 use crate::jmes::{QueryError, Scope};
 use crate::matching::{Target, Tri, UserInfo, check_selector, rule_matches};
 use crate::policy::{Policy, RuleType};
-use crate::validate::{PatternResult, match_pattern};
-use crate::vars::{Missing, VarError, find_variables, substitute_all, substitute_string};
+use crate::vars::{Missing, VarError, substitute_all};
 use crate::wildcard;
 
 /// An object prepared for evaluation (its JSON form is computed once for every policy).
 #[derive(Clone, Debug)]
 pub struct Object<'a> {
-    node: &'a Node,
+    pub(crate) node: &'a Node,
     pub(crate) json: Value,
 }
 
@@ -82,7 +80,7 @@ pub struct Options {
 }
 
 impl Options {
-    fn precondition_missing(self) -> Missing {
+    pub(crate) fn precondition_missing(self) -> Missing {
         match self.kyverno_version {
             Some(v) if v >= (1, 8, 0) => Missing::Error,
             _ => Missing::EmptyString,
@@ -119,8 +117,7 @@ pub enum NotEvaluable {
     Variable(String),
     /// A JMESPath function fleetlint does not implement.
     Function(String),
-    /// A validation fleetlint does not evaluate: `cel`, `podSecurity`, `manifests`, `foreach`,
-    /// `assert`.
+    /// A validation fleetlint does not evaluate: `cel`, `podSecurity`, `manifests`, `assert`.
     Validation(&'static str),
     /// A rule that is not a validate rule: `mutate`, `generate`, `verifyImages`.
     RuleType(RuleType),
@@ -205,12 +202,12 @@ fn action_of(v: &Value) -> Option<Action> {
     }
 }
 
-struct Ctx<'a> {
-    object: &'a Object<'a>,
-    namespace: Option<&'a str>,
-    labels: Option<&'a BTreeMap<String, String>>,
-    request: &'a Request<'a>,
-    options: &'a Options,
+pub(crate) struct Ctx<'a> {
+    pub(crate) object: &'a Object<'a>,
+    pub(crate) namespace: Option<&'a str>,
+    pub(crate) labels: Option<&'a BTreeMap<String, String>>,
+    pub(crate) request: &'a Request<'a>,
+    pub(crate) options: &'a Options,
 }
 
 impl Ctx<'_> {
@@ -279,7 +276,11 @@ pub(crate) fn var_outcome(e: VarError) -> Outcome {
 }
 
 /// A condition block: `{any, all}` or the legacy list. `Ok((holds, deciding condition))`.
-fn conditions_hold(conds: &Value, scope: &Scope<'_>, missing: Missing) -> Result<(bool, Option<Value>), Outcome> {
+pub(crate) fn conditions_hold(
+    conds: &Value,
+    scope: &Scope<'_>,
+    missing: Missing,
+) -> Result<(bool, Option<Value>), Outcome> {
     let one = |c: &Value| -> Result<bool, Outcome> {
         let key = substitute_all(&c["key"], scope, missing).map_err(var_outcome)?;
         let value = substitute_all(c.get("value").unwrap_or(&Value::Null), scope, missing).map_err(var_outcome)?;
@@ -324,170 +325,6 @@ fn conditions_hold(conds: &Value, scope: &Scope<'_>, missing: Missing) -> Result
             Ok((true, decided))
         }
         _ => Err(Outcome::Error("invalid condition".to_owned())),
-    }
-}
-
-/// The object field a deny condition reads: its key (or value) is exactly one variable that is a
-/// plain path into `request.object`.
-fn condition_path(cond: &Value) -> Option<FieldPath> {
-    for side in ["key", "value"] {
-        let Some(s) = cond[side].as_str() else { continue };
-        let vars = find_variables(s);
-        let [(start, end)] = vars.as_slice() else { continue };
-        if *start != 0 || *end != s.len() {
-            continue;
-        }
-        let expr = s[2..s.len() - 2].trim();
-        let Some(rest) = expr.strip_prefix("request.object.") else { continue };
-        let mut path = FieldPath::root();
-        for part in rest.split('.') {
-            let (name, index) = match part.split_once('[') {
-                Some((n, i)) => (n, Some(i.strip_suffix(']')?.parse::<usize>().ok()?)),
-                None => (part, None),
-            };
-            let name = name.trim_matches('"');
-            if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '/' | '.')) {
-                return None;
-            }
-            path.push_key(name);
-            if let Some(i) = index {
-                path.push_index(i);
-            }
-        }
-        return Some(path);
-    }
-    None
-}
-
-impl Ctx<'_> {
-    fn violation(&self, message: String, path: FieldPath) -> Outcome {
-        let span = self.object.node.locate(&path).value_span();
-        Outcome::Fail(Violation { message, path, span })
-    }
-
-    fn message(&self, rule: &Value, scope: &Scope<'_>, extra: Option<&str>) -> Option<String> {
-        let raw = rule["validate"]["message"].as_str().unwrap_or_default();
-        let joined: Vec<&str> = [raw, extra.unwrap_or_default()].into_iter().filter(|s| !s.is_empty()).collect();
-        if joined.is_empty() {
-            return None;
-        }
-        let joined = joined.join("; ");
-        Some(match substitute_string(&joined, scope, Missing::Error) {
-            Ok(Value::String(s)) => s,
-            _ => joined,
-        })
-    }
-
-    /// A variable that reads a context entry loaded from the cluster names that entry.
-    fn evaluate_rule(&self, rule: &Value, name: &str) -> Option<Outcome> {
-        self.evaluate_validate(rule, name).map(|o| match o {
-            Outcome::NotEvaluable(NotEvaluable::Variable(v)) => {
-                let root = v.split(['.', '[', '(', ' ', '|']).next().unwrap_or_default();
-                match external_source(rule, root) {
-                    Some(source) => Outcome::NotEvaluable(NotEvaluable::Context { entry: root.to_owned(), source }),
-                    None => Outcome::NotEvaluable(NotEvaluable::Variable(v)),
-                }
-            }
-            other => other,
-        })
-    }
-
-    fn evaluate_validate(&self, rule: &Value, name: &str) -> Option<Outcome> {
-        let rule_type = RuleType::of(rule);
-        if rule_type != RuleType::Validate {
-            return Some(Outcome::NotEvaluable(NotEvaluable::RuleType(rule_type)));
-        }
-        if rule["celPreconditions"].as_array().is_some_and(|a| !a.is_empty()) {
-            return Some(Outcome::NotEvaluable(NotEvaluable::CelPreconditions));
-        }
-        let (mut root, mut unavailable) = context_root(self.object, self.namespace, self.request);
-        if let Err(o) = load_context(rule, &mut root, &mut unavailable) {
-            return Some(o);
-        }
-        let scope = Scope { root: &root, unavailable: &unavailable };
-        if let Some(pre) = rule.get("preconditions").filter(|p| !p.is_null()) {
-            match conditions_hold(pre, &scope, self.options.precondition_missing()) {
-                Ok((true, _)) => {}
-                Ok((false, _)) => return Some(Outcome::Skip("preconditions not met".to_owned())),
-                Err(o) => return Some(o),
-            }
-        }
-        let v = &rule["validate"];
-        if let Some(deny) = v.get("deny").filter(|d| !d.is_null()) {
-            return Some(match conditions_hold(&deny["conditions"], &scope, Missing::Error) {
-                Ok((true, decided)) => {
-                    let cond_msg = decided.as_ref().and_then(|c| c["message"].as_str()).map(str::to_owned);
-                    let message = self
-                        .message(rule, &scope, cond_msg.as_deref())
-                        .unwrap_or_else(|| format!("validation error: rule {name} failed"));
-                    let path = decided.as_ref().and_then(condition_path).unwrap_or_default();
-                    self.violation(message, path)
-                }
-                Ok((false, _)) => Outcome::Pass,
-                Err(o) => o,
-            });
-        }
-        if let Some(p) = v.get("pattern").filter(|p| !p.is_null()) {
-            let pattern = match substitute_all(p, &scope, Missing::Error) {
-                Ok(p) => p,
-                Err(e) => return Some(var_outcome(e)),
-            };
-            return Some(match match_pattern(&self.object.json, &pattern) {
-                PatternResult::Pass => Outcome::Pass,
-                PatternResult::Skip(why) => Outcome::Skip(why),
-                PatternResult::Error(why) => Outcome::Error(why),
-                PatternResult::Fail { path, .. } => {
-                    let message = self.message(rule, &scope, None).unwrap_or_else(|| {
-                        format!(
-                            "validation error: rule {name} failed at path /{}/",
-                            path.json_pointer().trim_start_matches('/')
-                        )
-                    });
-                    self.violation(message, path)
-                }
-            });
-        }
-        if let Some(Value::Array(patterns)) = v.get("anyPattern") {
-            let patterns = match substitute_all(&Value::Array(patterns.clone()), &scope, Missing::Error) {
-                Ok(Value::Array(p)) => p,
-                Ok(_) => return Some(Outcome::Error("anyPattern is not a list".to_owned())),
-                Err(e) => return Some(var_outcome(e)),
-            };
-            let mut first_fail: Option<FieldPath> = None;
-            let mut skipped = Vec::new();
-            let mut failed = 0;
-            for p in &patterns {
-                match match_pattern(&self.object.json, p) {
-                    PatternResult::Pass => return Some(Outcome::Pass),
-                    PatternResult::Skip(why) => skipped.push(why),
-                    PatternResult::Fail { path, .. } => {
-                        failed += 1;
-                        first_fail.get_or_insert(path);
-                    }
-                    PatternResult::Error(_) => {
-                        failed += 1;
-                        first_fail.get_or_insert_with(FieldPath::root);
-                    }
-                }
-            }
-            return Some(if failed == 0 && !skipped.is_empty() {
-                Outcome::Skip(skipped.join(" "))
-            } else if failed > 0 {
-                let message = self
-                    .message(rule, &scope, None)
-                    .unwrap_or_else(|| format!("validation error: rule {name} failed: no anyPattern matched"));
-                self.violation(message, first_fail.unwrap_or_default())
-            } else {
-                Outcome::Pass
-            });
-        }
-        for kind in ["foreach", "cel", "podSecurity", "manifests", "assert"] {
-            if v.get(kind).is_some_and(|x| !x.is_null()) {
-                return Some(Outcome::NotEvaluable(NotEvaluable::Validation(kind)));
-            }
-        }
-        // "invalid validation rule: podSecurity, cel, patterns, or deny expected": no response.
-        None
     }
 }
 

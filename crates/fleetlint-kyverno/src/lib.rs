@@ -8,7 +8,8 @@
 //! subjects/roles/clusterRoles when the user is known); rule auto-generation for Pod
 //! controllers; `context` variable entries; `preconditions` and `validate.deny.conditions` with
 //! every operator; `validate.pattern` and `anyPattern` with wildcards, `|` and `&`, comparison
-//! operators, ranges, quantities, durations and all anchors; `{{ }}` variables over
+//! operators, ranges, quantities, durations and all anchors; `foreach` (nested, with
+//! `element`/`elementIndex`, per-element context and preconditions); `{{ }}` variables over
 //! `request.object`, `request.namespace`, `request.operation`, ... with Kyverno's JMESPath
 //! (missing fields are errors, except inside comparisons and functions) and `$()` references;
 //! `validationFailureAction`/`failureAction` and their namespace overrides, any letter case.
@@ -16,11 +17,12 @@
 //! What cannot be known statically comes back as [`Outcome::NotEvaluable`] with the reason
 //! ([`NotEvaluable`]): context loaded from the cluster or a registry, the requesting user when
 //! not given, unimplemented JMESPath functions, CEL (`validate.cel`, `celPreconditions`, webhook
-//! `matchConditions`), `podSecurity`, `manifests`, `foreach`, and mutate, generate and
+//! `matchConditions`), `podSecurity`, `manifests`, and mutate, generate and
 //! verifyImages rules. A rule never passes silently for want of data. Violations carry the path
 //! of the offending value and its span, and the rule's message. Nothing here knows rule codes.
 
 mod autogen;
+mod checks;
 mod conditions;
 mod context;
 mod engine;

@@ -141,6 +141,17 @@ impl Policy {
         Ok(Self { kind, name, namespace, span, rules, spec, annotations })
     }
 
+    /// Whether a rule error denies the request: `failurePolicy: Fail`, the default
+    /// (`spec.webhookConfiguration.failurePolicy`, else the deprecated `spec.failurePolicy`;
+    /// kyverno/kyverno@111e07bbec:api/kyverno/v1/spec_types.go, `GetFailurePolicy`, and
+    /// pkg/utils/engine/response.go, `BlockRequest`).
+    #[must_use]
+    pub fn fails_closed(&self) -> bool {
+        let policy =
+            self.spec["webhookConfiguration"]["failurePolicy"].as_str().or_else(|| self.spec["failurePolicy"].as_str());
+        policy != Some("Ignore")
+    }
+
     /// The rules as JSON.
     pub(crate) fn rule_values(&self) -> Vec<Value> {
         self.spec["rules"].as_array().cloned().unwrap_or_default()

@@ -382,3 +382,66 @@ spec:
     let system = object.replace("namespace: monitoring", "namespace: kube-system");
     assert!(run(policy, &system, &Request::default()).iter().all(|r| r.rule != "autogen-host-path"));
 }
+
+#[test]
+fn failure_policy_decides_whether_rule_errors_deny() {
+    let with = |extra: &str| {
+        Policy::from_node(&node(
+            &LATEST.replace("spec:\n  validationFailureAction", &format!("spec:\n{extra}  validationFailureAction")),
+        ))
+        .unwrap()
+    };
+    assert!(with("").fails_closed());
+    assert!(!with("  failurePolicy: Ignore\n").fails_closed());
+    assert!(!with("  webhookConfiguration:\n    failurePolicy: Ignore\n").fails_closed());
+}
+
+#[test]
+fn foreach_checks_every_element() {
+    let policy = "\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata:
+  name: registries
+spec:
+  rules:
+    - name: allowed-registries
+      match: {any: [{resources: {kinds: [Pod]}}]}
+      validate:
+        message: \"{{ element.name }} uses an image from a registry that is not allowed\"
+        foreach:
+          - list: request.object.spec.containers
+            preconditions:
+              all:
+                - key: \"{{ element.name }}\"
+                  operator: NotEquals
+                  value: sidecar
+            deny:
+              conditions:
+                all:
+                  - key: \"{{ element.image }}\"
+                    operator: Equals
+                    value: docker.io/*
+    - name: no-host-ports
+      match: {any: [{resources: {kinds: [Pod]}}]}
+      validate:
+        foreach:
+          - list: request.object.spec.containers
+            pattern:
+              =(ports):
+                - X(hostPort): \"null\"
+";
+    let object = DEPLOYMENT.replace(
+        "image: envoy:1.30",
+        "image: docker.io/envoyproxy/envoy:1.30\n          ports:\n            - containerPort: 80\n              hostPort: 80",
+    );
+    let results = run(policy, &object, &Request::default());
+    // The sidecar is excluded by the element's precondition.
+    assert_eq!(outcome(&results, "autogen-allowed-registries"), &Outcome::Pass);
+    let Outcome::Fail(v) = outcome(&results, "autogen-no-host-ports") else { panic!("{results:#?}") };
+    assert_eq!(v.path.to_string(), "spec.template.spec.containers[1].ports[0].hostPort");
+    let results = run(policy, &object.replace("name: sidecar", "name: proxy"), &Request::default());
+    let Outcome::Fail(v) = outcome(&results, "autogen-allowed-registries") else { panic!("{results:#?}") };
+    assert_eq!(v.path.to_string(), "spec.template.spec.containers[1].image");
+    assert_eq!(v.message, "proxy uses an image from a registry that is not allowed");
+}
