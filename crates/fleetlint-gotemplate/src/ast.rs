@@ -9,8 +9,8 @@ pub(crate) type List = Vec<Node>;
 pub(crate) enum Node {
     /// Literal text: the byte range in the template.
     Text { start: usize, end: usize },
-    /// `<< pipeline >>`.
-    Action { pos: usize, pipe: Pipe },
+    /// `<< pipeline >>`: `pos` of the left delimiter, `end` after the right one.
+    Action { pos: usize, end: usize, pipe: Pipe },
     /// `<< if >>`, `<< with >>`, `<< range >>`.
     Branch(Box<Branch>),
     /// `<< template "name" pipeline >>` (also what `<< block >>` leaves in place).
@@ -43,6 +43,8 @@ pub(crate) struct Branch {
 #[derive(Debug)]
 pub(crate) struct Pipe {
     pub(crate) pos: usize,
+    /// Offset after the token that closed the pipeline (`>>` or `)`).
+    pub(crate) end: usize,
     /// `$x = ...` rather than `$x := ...`.
     pub(crate) is_assign: bool,
     pub(crate) decl: Vec<String>,

@@ -36,6 +36,8 @@ pub(crate) struct State<'t> {
     pub(crate) segments: Vec<Segment>,
     pub(crate) unknown: Vec<UnknownSpan>,
     pub(crate) at: usize,
+    /// The action (or control clause) being evaluated, for error spans.
+    pub(crate) action: Option<std::ops::Range<usize>>,
     pub(crate) steps: u64,
     pub(crate) depth: usize,
 }
@@ -53,7 +55,7 @@ impl<'t> State<'t> {
     }
 
     fn error(&self, kind: ErrorKind, msg: impl Into<String>) -> TemplateError {
-        TemplateError::new(kind, msg.into(), self.text, self.at)
+        TemplateError::new(kind, msg.into(), self.text, self.at, self.action.clone())
     }
 
     fn fail<T>(&self, msg: impl Into<String>) -> X<T> {
@@ -80,7 +82,7 @@ impl<'t> State<'t> {
         Ok(())
     }
 
-    fn write(&mut self, s: &str, origin: usize, exact: bool) -> X<()> {
+    fn write(&mut self, s: &str, origin: std::ops::Range<usize>, exact: bool) -> X<()> {
         if s.is_empty() {
             return Ok(());
         }
@@ -88,7 +90,7 @@ impl<'t> State<'t> {
             return self
                 .fail_kind(ErrorKind::Limit, format!("output larger than {} bytes", self.limits.max_output_bytes));
         }
-        self.segments.push(Segment { out_start: self.out.len(), origin, exact });
+        self.segments.push(Segment { out_start: self.out.len(), origin: origin.start, origin_end: origin.end, exact });
         self.out.push_str(s);
         Ok(())
     }
@@ -103,13 +105,15 @@ impl<'t> State<'t> {
     fn walk_node(&mut self, dot: &Value, node: &'t Node) -> X<()> {
         self.step()?;
         match node {
-            Node::Text { start, end } => self.write(&self.text[*start..*end], *start, true),
-            Node::Action { pos, pipe } => {
+            Node::Text { start, end } => self.write(&self.text[*start..*end], *start..*end, true),
+            Node::Action { pos, end, pipe } => {
                 self.at = *pos;
+                let saved = self.action.replace(*pos..*end);
                 let v = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {
-                    self.print_value(*pos, &v)?;
+                    self.print_value(*pos..*end, &v)?;
                 }
+                self.action = saved;
                 Ok(())
             }
             Node::Branch(b) => {
@@ -127,10 +131,12 @@ impl<'t> State<'t> {
                     return self.fail(format!("template {name:?} not defined"));
                 };
                 self.enter()?;
+                let saved = self.action.replace(*pos..pipe.as_ref().map_or(*pos + 1, |p| p.end));
                 let new_dot = match pipe {
                     Some(p) => self.eval_pipeline(dot, p)?,
                     None => Value::Nil,
                 };
+                self.action = saved;
                 // No dynamic scoping: the invoked template sees only `$`.
                 let saved = std::mem::replace(&mut self.vars, vec![("$".into(), new_dot.clone())]);
                 let r = self.walk(&new_dot, tree);
@@ -156,9 +162,11 @@ impl<'t> State<'t> {
     fn walk_if_with(&mut self, dot: &Value, b: &'t Branch) -> X<()> {
         let mark = self.vars.len();
         self.at = b.pos;
+        let saved = self.action.replace(b.pos..b.pipe.end);
         let val = self.eval_pipeline(dot, &b.pipe)?;
         let what = if b.kind == BranchKind::With { "with" } else { "if" };
         let truth = self.truth(&val, what)?;
+        self.action = saved;
         let r = if truth {
             if b.kind == BranchKind::With { self.walk(&val, &b.list) } else { self.walk(dot, &b.list) }
         } else if let Some(else_list) = &b.else_list {
@@ -173,6 +181,7 @@ impl<'t> State<'t> {
     fn walk_range(&mut self, dot: &Value, b: &'t Branch) -> X<()> {
         let mark = self.vars.len();
         self.at = b.pos;
+        let saved = self.action.replace(b.pos..b.pipe.end);
         let val = self.eval_pipeline(dot, &b.pipe)?;
         let items: Vec<(Value, Value)> = match &val {
             Value::List(items) => {
@@ -203,6 +212,7 @@ impl<'t> State<'t> {
                 return self.fail(format!("range can't iterate over {shown}"));
             }
         };
+        self.action = saved;
         if items.is_empty() {
             let r = match &b.else_list {
                 Some(else_list) => self.walk(dot, else_list),
@@ -246,20 +256,20 @@ impl<'t> State<'t> {
         Ok(())
     }
 
-    fn print_value(&mut self, pos: usize, v: &Value) -> X<()> {
+    fn print_value(&mut self, pos: std::ops::Range<usize>, v: &Value) -> X<()> {
         match v {
             Value::Nil => self.write("<no value>", pos, false),
             Value::Unknown(u) => {
                 let text = gofmt::format_v(&u.shown);
                 let start = self.out.len();
-                self.write(&text, pos, false)?;
+                self.write(&text, pos.clone(), false)?;
                 self.unknown.push(UnknownSpan { range: start..self.out.len(), reason: u.reason.to_string() });
                 Ok(())
             }
             other => {
                 let start = self.out.len();
                 let text = gofmt::format_v(other);
-                self.write(&text, pos, false)?;
+                self.write(&text, pos.clone(), false)?;
                 if let Some(reason) = other.unknown_reason().filter(|_| self.has_unknowns) {
                     self.unknown.push(UnknownSpan { range: start..self.out.len(), reason: reason.to_string() });
                 }

@@ -112,6 +112,15 @@ impl Options {
     }
 }
 
+/// `sigs.k8s.io/yaml.Marshal` of a value (the Flux Operator's `toYaml`, source-watcher's
+/// merged values files): through JSON, then go-yaml v2's emitter.
+///
+/// # Errors
+/// Go's `json.Marshal` error for a non-finite float.
+pub fn to_yaml(v: &Value) -> Result<String, String> {
+    funcs::yaml_tree(v).map(|t| goyaml2::marshal(&t).text)
+}
+
 /// What went wrong, and whether it is a certain error.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -179,13 +188,17 @@ pub struct TemplateError {
     pub kind: ErrorKind,
     /// Where (the node being evaluated, or the token being parsed).
     pub position: Position,
+    /// The template range to point at: the action being executed (`<< ... >>`), or the token.
+    pub span: Range<usize>,
     /// Go's wording of the problem (without Go's `template: name:line:col:` prefix).
     pub message: String,
 }
 
 impl TemplateError {
-    pub(crate) fn new(kind: ErrorKind, message: String, text: &str, offset: usize) -> Self {
-        Self { kind, position: Position::of(text, offset), message }
+    pub(crate) fn new(kind: ErrorKind, message: String, text: &str, offset: usize, span: Option<Range<usize>>) -> Self {
+        let position = Position::of(text, offset);
+        let span = span.unwrap_or(position.offset..(position.offset + 1).min(text.len()).max(position.offset));
+        Self { kind, position, message, span }
     }
 }
 
@@ -231,7 +244,7 @@ impl Template {
             Ok(trees) => Ok(Template { text: text.to_string(), trees, options }),
             Err(e) => {
                 let kind = if e.limit { ErrorKind::Limit } else { ErrorKind::Parse };
-                Err(TemplateError::new(kind, e.msg, text, e.pos))
+                Err(TemplateError::new(kind, e.msg, text, e.pos, None))
             }
         }
     }
@@ -267,6 +280,7 @@ impl Template {
             segments: Vec::new(),
             unknown: Vec::new(),
             at: 0,
+            action: None,
             steps: 0,
             depth: 0,
         };
@@ -280,6 +294,8 @@ pub(crate) struct Segment {
     pub(crate) out_start: usize,
     /// Template offset: of the text itself (`exact`) or of the action's left delimiter.
     pub(crate) origin: usize,
+    /// End of the text or of the action (after its right delimiter).
+    pub(crate) origin_end: usize,
     pub(crate) exact: bool,
 }
 
@@ -312,6 +328,21 @@ impl Rendered {
             Some(s) if s.exact => s.origin + (offset - s.out_start),
             Some(s) => s.origin,
             None => 0,
+        }
+    }
+
+    /// The template range that produced output byte `offset`: the byte itself inside literal
+    /// text, the whole action (`<< ... >>`) inside an action's output.
+    #[must_use]
+    pub fn origin_range(&self, offset: usize) -> Range<usize> {
+        let i = self.segments.partition_point(|s| s.out_start <= offset);
+        match i.checked_sub(1).and_then(|i| self.segments.get(i)) {
+            Some(s) if s.exact => {
+                let o = s.origin + (offset - s.out_start);
+                o..o + 1
+            }
+            Some(s) => s.origin..s.origin_end,
+            None => 0..0,
         }
     }
 

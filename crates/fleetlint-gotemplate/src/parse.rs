@@ -258,7 +258,7 @@ impl<'a> Parser<'a> {
         }
         self.backup(item.clone());
         let pipe = self.pipeline("command", Tok::RightDelim)?;
-        Ok(Parsed::Node(Node::Action { pos: delim_pos, pipe }))
+        Ok(Parsed::Node(Node::Action { pos: delim_pos, end: pipe.end, pipe }))
     }
 
     fn branch(&mut self, kind: BranchKind, text: &str) -> PResult<Node> {
@@ -350,7 +350,7 @@ impl<'a> Parser<'a> {
 
     fn pipeline(&mut self, context: &str, end: Tok) -> PResult<Pipe> {
         let start = self.peek_non_space();
-        let mut pipe = Pipe { pos: start.pos, is_assign: false, decl: Vec::new(), cmds: Vec::new() };
+        let mut pipe = Pipe { pos: start.pos, end: start.pos, is_assign: false, decl: Vec::new(), cmds: Vec::new() };
         // Declarations: `$x :=`, `$x =`, and in range `$i, $v :=`.
         loop {
             let v = self.peek_non_space();
@@ -398,6 +398,7 @@ impl<'a> Parser<'a> {
         loop {
             let token = self.next_non_space();
             if token.tok == end {
+                pipe.end = token.pos + token.val.len();
                 self.check_pipeline(&pipe, context, token.pos)?;
                 return Ok(pipe);
             }

@@ -48,9 +48,11 @@ fn text_fields_and_missing_keys() {
 fn missingkey_error_as_the_flux_operator_sets_it() {
     let i = json!({"tenant": "a", "nested": {"x": 1}});
     assert_eq!(fok("<< inputs.tenant >>", &i), "a");
-    let e = err(flux("x\n  << inputs.nope >>", &i));
+    let tpl = "x\n  << inputs.nope >>";
+    let e = err(flux(tpl, &i));
     assert_eq!(e.message, "map has no entry for key \"nope\"");
     assert_eq!((e.position.line, e.position.column), (2, 6));
+    assert_eq!(&tpl[e.span.clone()], "<< inputs.nope >>");
     assert_eq!(err(flux("<< inputs.nested.nope >>", &i)).message, "map has no entry for key \"nope\"");
     // The data (dot) is nil: only `inputs` reaches the input set.
     assert_eq!(err(flux("<< .tenant >>", &i)).message, "nil data; no entry for key \"tenant\"");
@@ -372,6 +374,8 @@ fn output_maps_back_to_the_template() {
     let q = r.text.find('q').unwrap();
     let p = t.position(r.origin(q));
     assert_eq!((p.line, p.column), (5, 4));
+    assert_eq!(&tpl[r.origin_range(q)], "<< \"q\" >>");
+    assert_eq!(&tpl[r.origin_range(0)], "a");
 }
 
 #[test]

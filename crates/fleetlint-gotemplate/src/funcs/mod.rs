@@ -13,6 +13,7 @@ mod builtins;
 mod collections;
 mod encoding;
 
+pub(crate) use encoding::yaml_tree;
 pub use encoding::{adler32, path_clean_str as go_path_clean};
 mod numeric;
 mod regexes;

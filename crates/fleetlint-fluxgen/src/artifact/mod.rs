@@ -1,0 +1,1 @@
+//! ArtifactGenerator views (in progress).
