@@ -286,6 +286,13 @@ impl<'t> State<'t> {
     }
 
     fn set_var(&mut self, name: &str, v: Value) -> X<()> {
+        // Reassignment in a loop is how a template builds unbounded nesting (`$x = list $x`).
+        if matches!(v, Value::List(_) | Value::Map(_)) {
+            match crate::value::check_nesting(&v, None, crate::value::MAX_VALUE_DEPTH) {
+                Some(visited) => self.charge(visited)?,
+                None => return self.fail_kind(ErrorKind::Limit, format!("{name} nests values too deep")),
+            }
+        }
         match self.vars.iter_mut().rev().find(|(n, _)| n == name) {
             Some(slot) => {
                 slot.1 = v;
@@ -485,7 +492,8 @@ impl<'t> State<'t> {
                 format!("function {name:?} is not evaluated by fleetlint"),
             );
         };
-        let ctx = CallCtx { inputs: self.inputs, max_len: self.limits.max_collection_len };
+        let ctx =
+            CallCtx { inputs: self.inputs, max_len: self.limits.max_collection_len, work: std::cell::Cell::new(0) };
         let unknown: Option<Rc<str>> =
             if self.has_unknowns { argv.iter().find_map(Value::unknown_reason) } else { None };
         if let Some(reason) = unknown {
@@ -499,10 +507,27 @@ impl<'t> State<'t> {
                 Err(e) => self.fn_error(name, e),
             };
         }
-        match imp(&ctx, argv) {
+        let result = imp(&ctx, argv);
+        // Charge what the call built or inspected, so loops that copy growing lists stay bounded.
+        let built = match &result {
+            Ok(Value::List(l)) => l.len() as u64,
+            Ok(Value::Map(m)) => m.try_borrow().map_or(0, |m| m.len() as u64),
+            Ok(Value::Str(s)) => (s.len() / 64) as u64,
+            _ => 0,
+        };
+        self.charge(ctx.work.get() + built)?;
+        match result {
             Ok(v) => Ok(v),
             Err(e) => self.fn_error(name, e),
         }
+    }
+
+    fn charge(&mut self, units: u64) -> X<()> {
+        self.steps = self.steps.saturating_add(units);
+        if self.steps > self.limits.max_steps {
+            return self.fail_kind(ErrorKind::Limit, format!("more than {} evaluation steps", self.limits.max_steps));
+        }
+        Ok(())
     }
 
     fn fn_error<T>(&self, name: &str, e: FnError) -> X<T> {

@@ -386,4 +386,12 @@ fn limits_stop_runaway_templates() {
     assert_eq!(e.kind, ErrorKind::Limit);
     let deep = "<< if true >>".repeat(300) + &"<< end >>".repeat(300);
     assert_eq!(err(flux(&deep, &json!({}))).kind, ErrorKind::Limit);
+    // Values nested without bound, or a map holding itself, stop instead of overflowing.
+    let e = err(flux("<< $x := list >><< range until 100000 >><< $x = list $x >><< end >><< $x >>", &json!({})));
+    assert_eq!(e.kind, ErrorKind::Limit);
+    let e = err(flux("<< $m := dict >><< $_ := set $m \"k\" (list $m) >><< $m >>", &json!({})));
+    assert_eq!(e.kind, ErrorKind::Limit);
+    // Copying a growing list in a loop is charged per element.
+    let e = err(flux("<< $x := list >><< range until 100000 >><< $x = append $x 1 >><< end >>", &json!({})));
+    assert_eq!(e.kind, ErrorKind::Limit);
 }

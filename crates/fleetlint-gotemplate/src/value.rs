@@ -248,6 +248,33 @@ impl Value {
     }
 }
 
+/// Deepest nesting of lists and maps a template may build (hostile templates can nest values in
+/// loops, or make a map hold itself with sprig's `set`).
+pub(crate) const MAX_VALUE_DEPTH: usize = 200;
+
+/// Check that `v` nests no deeper than `max_depth` and does not contain the map `target`.
+/// Returns the number of nodes visited, or `None` when the check fails.
+pub(crate) fn check_nesting(v: &Value, target: Option<&MapRef>, max_depth: usize) -> Option<u64> {
+    fn walk(v: &Value, target: Option<&MapRef>, depth: usize, max: usize, visited: &mut u64) -> bool {
+        *visited += 1;
+        match v {
+            Value::List(items) => depth < max && items.iter().all(|i| walk(i, target, depth + 1, max, visited)),
+            Value::Map(m) => {
+                if target.is_some_and(|t| Rc::ptr_eq(t, m)) || depth >= max {
+                    return false;
+                }
+                // A map that is being borrowed mutably cannot be inspected; treat it as a cycle.
+                let Ok(m) = m.try_borrow() else { return false };
+                m.values().all(|i| walk(i, target, depth + 1, max, visited))
+            }
+            Value::Unknown(u) => walk(&u.shown, target, depth, max, visited),
+            _ => true,
+        }
+    }
+    let mut visited = 0;
+    walk(v, target, 0, max_depth, &mut visited).then_some(visited)
+}
+
 /// `f` as an `int64` when Go's `encoding/json` would write it without a fraction or exponent.
 fn integral_i64(f: f64) -> Option<i64> {
     // encoding/json uses 'f' format below 1e21 (floatEncoder.encode), so an integral float is

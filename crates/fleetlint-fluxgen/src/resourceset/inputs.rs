@@ -201,7 +201,11 @@ fn provider_inputs(node: &Node, ns: &str, name: &str, notes: &mut Vec<String>) -
         return Ok(exported.iter().map(|e| Value::from_api_json(&e.to_json())).collect());
     }
     Err(ExpandError {
-        kind: ExpandErrorKind::Opaque,
+        kind: ExpandErrorKind::ProviderInputsUnknown {
+            namespace: ns.to_string(),
+            name: name.to_string(),
+            provider_type: ty.to_string(),
+        },
         message: format!(
             "ResourceSetInputProvider {ns}/{name} of type {ty} exports inputs fetched from outside the repository"
         ),

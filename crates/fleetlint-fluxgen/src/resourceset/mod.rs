@@ -101,8 +101,18 @@ pub enum ExpandErrorKind {
         /// The provider's name.
         name: String,
     },
-    /// The result depends on something not known offline (a provider's remote inputs, a value
-    /// such as a UID deciding a branch, a function fleetlint does not evaluate, a limit).
+    /// A provider's inputs come from outside the repository (a GitHub, GitLab, OCI... provider
+    /// without a committed `status.exportedInputs`).
+    ProviderInputsUnknown {
+        /// The provider's namespace.
+        namespace: String,
+        /// The provider's name.
+        name: String,
+        /// Its `spec.type`.
+        provider_type: String,
+    },
+    /// The result depends on something else not known offline (a value such as a UID deciding
+    /// a branch, a function fleetlint does not evaluate, a limit).
     Opaque,
 }
 

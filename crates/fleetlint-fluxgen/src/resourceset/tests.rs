@@ -396,8 +396,15 @@ fn providers_that_are_unknown_offline() {
     let gh = "---\napiVersion: fluxcd.controlplane.io/v1\nkind: ResourceSetInputProvider\nmetadata:\n  name: prs\n  namespace: ns\nspec:\n  type: GitHubPullRequest\n  url: https://github.com/o/r\n";
     let f = Fixture::new(&base(gh, "    - name: prs\n"));
     let err = f.expand().unwrap_err();
-    assert_eq!(err.kind, ExpandErrorKind::Opaque);
-    assert!(err.message.contains("GitHubPullRequest"));
+    assert_eq!(
+        err.kind,
+        ExpandErrorKind::ProviderInputsUnknown {
+            namespace: "ns".into(),
+            name: "prs".into(),
+            provider_type: "GitHubPullRequest".into()
+        }
+    );
+    assert_eq!(f.text_at(err.span), "GitHubPullRequest");
     // ... unless its exported inputs are committed.
     let committed = format!("{gh}status:\n  exportedInputs:\n    - id: \"42\"\n      sha: abc\n");
     let f = Fixture::new(&base(&committed, "    - name: prs\n"));

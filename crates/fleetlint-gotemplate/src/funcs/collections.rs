@@ -75,9 +75,13 @@ pub(super) fn get(_: &CallCtx<'_>, args: Vec<Value>) -> FnResult {
     })
 }
 
-pub(super) fn set(_: &CallCtx<'_>, args: Vec<Value>) -> FnResult {
+pub(super) fn set(ctx: &CallCtx<'_>, args: Vec<Value>) -> FnResult {
     match &args[0] {
         Value::Map(m) => {
+            // A map holding itself (directly or not) makes Go recurse forever when printed.
+            let visited = crate::value::check_nesting(&args[2], Some(m), crate::value::MAX_VALUE_DEPTH)
+                .ok_or_else(|| FnError::Limit("the value would nest too deep or make the map contain itself".into()))?;
+            ctx.work.set(ctx.work.get() + visited);
             m.borrow_mut().insert(arg_str(&args, 1).to_string(), args[2].clone());
             Ok(args[0].clone())
         }

@@ -93,6 +93,8 @@ pub(crate) struct CallCtx<'a> {
     pub(crate) inputs: &'a Value,
     /// Largest list or string a function may build.
     pub(crate) max_len: usize,
+    /// Work done beyond the call itself (nodes inspected), charged to the step budget.
+    pub(crate) work: std::cell::Cell<u64>,
 }
 
 type Impl = fn(&CallCtx<'_>, Vec<Value>) -> FnResult;
