@@ -178,6 +178,25 @@ fn trim_markers_comments_and_templates() {
 }
 
 #[test]
+fn more_go_exec_behaviours() {
+    let d = json!({"a": {"b": {"c": 1}}, "t": true, "f": false, "n": null, "l": [1, 2]});
+    // `$` inside an invoked template is that template's dot.
+    assert_eq!(ok("{{define \"x\"}}{{$}}/{{.}}{{end}}{{template \"x\" 3}}", &d), "3/3");
+    assert_eq!(ok("{{index . \"a\" \"b\" \"c\"}}", &d), "1");
+    assert_eq!(ok("{{if and .t (not .f)}}yes{{end}}", &d), "yes");
+    assert_eq!(ok("{{print}}|{{printf \"%s\" .n}}|{{printf \"%v\" .l}}", &d), "|%!s(<nil>)|[1 2]");
+    assert_eq!(ok("{{with $x := .a.b}}{{$x.c}}{{end}}", &d), "1");
+    assert_eq!(ok("{{range $i, $e := .l}}{{if $i}},{{end}}{{$e}}{{end}}", &d), "1,2");
+    assert_eq!(ok("{{\"\\u0041\\x42\"}}", &d), "AB");
+    assert_eq!(err(go("{{len .n}}", &d)).message, "error calling len: len of nil pointer");
+    assert_eq!(
+        err(go("{{index .l \"x\"}}", &d)).message,
+        "error calling index: cannot index slice/array with type string"
+    );
+    assert_eq!(ok("{{- /* only a comment */ -}}", &d), "");
+}
+
+#[test]
 fn parse_errors_name_the_place() {
     let e = err(flux("ok\n<< merge (dict) (dict) >>", &json!({})));
     assert_eq!(e.kind, ErrorKind::Parse);

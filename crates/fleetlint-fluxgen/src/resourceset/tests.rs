@@ -524,6 +524,52 @@ spec:
 }
 
 #[test]
+fn without_inputs_resources_are_neither_deduplicated_nor_excluded() {
+    // BuildResourceSet's no-input branch adds each resource without the exclusion check and
+    // without dedup; the template's objects still go through both.
+    let f = Fixture::new(
+        r#"apiVersion: fluxcd.controlplane.io/v1
+kind: ResourceSet
+metadata:
+  name: rs
+  namespace: ns
+spec:
+  resources:
+    - apiVersion: v1
+      kind: ConfigMap
+      metadata:
+        name: same
+        namespace: ns
+        annotations:
+          fluxcd.controlplane.io/reconcile: disabled
+    - apiVersion: v1
+      kind: ConfigMap
+      metadata:
+        name: same
+        namespace: ns
+  resourcesTemplate: |
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: same
+      namespace: ns
+    ---
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: off
+      namespace: ns
+      annotations:
+        fluxcd.controlplane.io/reconcile: disabled
+"#,
+    );
+    let e = f.expand().unwrap();
+    assert_eq!(e.input_sets, 0);
+    let kinds: Vec<TemplateKind> = e.objects.iter().map(|o| o.template).collect();
+    assert_eq!(kinds, vec![TemplateKind::Resource(0), TemplateKind::Resource(1)]);
+}
+
+#[test]
 fn static_provider_with_nested_defaults_like_a_backup_fleet() {
     // A reduction of a home-lab fleet: one Static provider holding an app list with per-app
     // overrides of shared defaults.
