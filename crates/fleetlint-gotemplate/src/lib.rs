@@ -26,6 +26,7 @@ mod funcs;
 mod gofmt;
 pub mod goyaml2;
 mod lex;
+mod literal;
 mod parse;
 mod value;
 
