@@ -18,6 +18,32 @@
 //!   labelled with `commonMetadata.labels`, the path-pattern captures, `app.kubernetes.io/
 //!   managed-by: source-watcher` and `source.extensions.fluxcd.io/generator: <UID>`
 //!   (`reconcileExternalArtifact`).
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use fleetlint_fluxgen::artifact::{ArtifactGenerator, ArtifactResult, Options, SourceTree, generate};
+//! use fleetlint_yaml::{FileId, Limits, parse_yaml};
+//!
+//! let yaml = r#"
+//! apiVersion: source.extensions.fluxcd.io/v1beta1
+//! kind: ArtifactGenerator
+//! metadata: {name: flux-system, namespace: flux-system}
+//! spec:
+//!   sources: [{alias: monorepo, kind: GitRepository, name: flux-system}]
+//!   artifacts:
+//!     - name: apps
+//!       copy: [{from: "@monorepo/apps/base/**", to: "@artifact/base/"}]
+//! "#;
+//! let doc = &parse_yaml(FileId(0), yaml, &Limits::default()).documents[0].root;
+//! let generator = ArtifactGenerator::from_node(doc).unwrap();
+//! // The checked repository as the alias `monorepo`; the file handle here is just an id.
+//! let repo = SourceTree::new([("apps/base/app.yaml".to_string(), 1u32), ("README.md".to_string(), 2)]);
+//! let sources = BTreeMap::from([("monorepo".to_string(), repo)]);
+//! let views = generate(&generator, &sources, &|_| None, &Options::default()).unwrap();
+//! assert_eq!((views[0].name.as_str(), views[0].namespace.as_str()), ("apps", "flux-system"));
+//! let ArtifactResult::Built(tree) = &views[0].result else { panic!() };
+//! assert_eq!(tree.files.keys().collect::<Vec<_>>(), ["base/app.yaml"]);
+//! ```
 
 mod copy;
 mod glob;

@@ -16,6 +16,32 @@
 //!   then `spec.commonMetadata` are set on every object; nothing sets a namespace.
 //!
 //! Rendering itself is in [`render`].
+//!
+//! ```
+//! use std::{path::PathBuf, sync::Arc};
+//! use fleetlint_fluxgen::resourceset::expand;
+//! use fleetlint_yaml::{Limits, SourceDb, SourceFile, parse_yaml};
+//!
+//! let text = "apiVersion: fluxcd.controlplane.io/v1
+//! kind: ResourceSet
+//! metadata: {name: tenants, namespace: flux-system}
+//! spec:
+//!   inputs: [{tenant: team-a}, {tenant: team-b}]
+//!   resources:
+//!     - apiVersion: v1
+//!       kind: Namespace
+//!       metadata:
+//!         name: << inputs.tenant >>
+//! ";
+//! let mut db = SourceDb::new();
+//! let file = db.add(SourceFile::new("rs.yaml".into(), None, PathBuf::from("rs.yaml"), Arc::from(text)));
+//! let rset = &parse_yaml(file, text, &Limits::default()).documents[0].root;
+//! let expansion = expand(rset, &[], &db).unwrap();
+//! let names: Vec<_> = expansion.objects.iter().map(|o| o.object.get_path(&["metadata", "name"]).unwrap()).collect();
+//! assert_eq!(names[1].as_str(), Some("team-b"));
+//! // The value points at the scalar that produced it.
+//! assert_eq!(&text[names[1].span.range()], "<< inputs.tenant >>");
+//! ```
 
 mod inputs;
 mod render;
