@@ -289,15 +289,17 @@ fn permute(providers: Vec<Provider>, include_empty: bool) -> Result<Vec<Value>, 
         }
         let n = p.sets.len() as u64;
         expected = if scoped.is_empty() { n } else { expected.saturating_mul(n) };
+        // Combine wraps AddProvider's errors with the provider's kind and name.
+        let context = format!("failed to compute inputs: failed to get inputs from {}/{}", p.kind, p.name);
         if expected > MAX_PERMUTATIONS {
             return Err(format!(
-                "adding provider '{}' with {n} inputs would exceed the maximum allowed permutations. max: {MAX_PERMUTATIONS}, got: {expected}",
+                "{context}: adding provider '{}' with {n} inputs would exceed the maximum allowed permutations. max: {MAX_PERMUTATIONS}, got: {expected}",
                 p.name
             ));
         }
         let key = normalize_key(&p.name);
         if key.is_empty() {
-            return Err(format!("normalized provider name is empty: '{}'", p.name));
+            return Err(format!("{context}: normalized provider name is empty: '{}'", p.name));
         }
         scoped.push((key, p.sets));
     }
@@ -342,6 +344,28 @@ mod tests {
         assert_eq!(normalize_key("a+b$c"), "abc");
         assert_eq!(normalize_key("--x..y--"), "x_y");
         assert_eq!(normalize_key("é"), "");
+    }
+
+    fn sets(n: usize) -> Vec<Value> {
+        (0..n).map(|i| Value::map(BTreeMap::from([("i".to_string(), Value::int64(i as i64))]))).collect()
+    }
+
+    fn provider(name: &str, n: usize) -> Provider {
+        Provider { kind: "ResourceSetInputProvider", name: name.into(), namespace: "ns".into(), sets: sets(n) }
+    }
+
+    #[test]
+    fn permute_skips_or_includes_empty_providers() {
+        let rset = || Provider { kind: "ResourceSet", name: "rs".into(), namespace: "ns".into(), sets: Vec::new() };
+        assert_eq!(permute(vec![rset(), provider("a", 2), provider("b", 3)], false).unwrap().len(), 6);
+        // includeEmptyProviders counts the ResourceSet's own (empty) inputs too: the product is
+        // empty (combine.go adds the ResourceSet as the first provider unconditionally).
+        assert!(permute(vec![rset(), provider("a", 2)], true).unwrap().is_empty());
+        let err = permute(vec![provider("a", 200), provider("b", 51)], false).unwrap_err();
+        assert!(err.ends_with(
+            "adding provider 'b' with 51 inputs would exceed the maximum allowed permutations. max: 10000, got: 10200"
+        ));
+        assert!(err.starts_with("failed to compute inputs: failed to get inputs from ResourceSetInputProvider/b"));
     }
 
     #[test]
