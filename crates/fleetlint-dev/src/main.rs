@@ -7,6 +7,7 @@
 //! cargo run -p fleetlint-dev -- gen-fleet [--layout simple|reference] [--tenants N] [--clusters N]
 //!                                         [--patches N] [--depth N] OUT
 //! cargo run -p fleetlint-dev -- load-tree DIR
+//! cargo run -p fleetlint-dev -- gen-schemas [--check]
 //! ```
 //!
 //! `gen-merge-keys`: `SCHEMA_DIR` defaults to `../shared/k8s-schemas/v1.32.0-local-strict` and
@@ -17,6 +18,9 @@
 //! `new-rule HYG010 some-pattern hyg_hygiene` writes the rule file, its registration and the
 //! fixture skeletons (see [`fleetlint_dev::scaffold`]). `gen-docs` writes `docs/rules.md` and the
 //! README's rule table from the rule declarations; run it after adding or documenting a rule.
+//!
+//! `gen-schemas` writes `schemas/flux/` and `schemas/kubernetes/` from `../shared/flux-crds` and
+//! `../shared/k8s-schemas` (see [`fleetlint_dev::schemas`]).
 //!
 //! `gen-fleet` writes a generated fleet (`fleetlint_testkit::fleetgen`) into `OUT`, which must
 //! not exist or be empty: by default 2,000 tenants in the reference multi-tenancy layout, two
@@ -32,6 +36,7 @@ use std::io::Write as _;
 
 use anyhow::{Context, Result, bail};
 use fleetlint_dev::scaffold::{self, NewRule};
+use fleetlint_dev::schemas::{gen_schemas, stale_files, write_schemas};
 use fleetlint_dev::{DEFAULT_SCHEMAS, MERGE_KEYS_OUT, docs, gen_merge_keys, repo_root};
 use fleetlint_testkit::fleetgen::{FleetSpec, Layout, generate};
 
@@ -52,7 +57,8 @@ const USAGE: &str = "usage: fleetlint-dev gen-merge-keys [SCHEMA_DIR] [--out FIL
        fleetlint-dev new-rule CODE NAME GROUP [--severity error|warning|info]
        fleetlint-dev gen-docs [--check]
        fleetlint-dev gen-fleet [--layout simple|reference] [--tenants N] [--clusters N] [--patches N] [--depth N] OUT
-       fleetlint-dev load-tree DIR";
+       fleetlint-dev load-tree DIR
+       fleetlint-dev gen-schemas [--check]";
 
 fn run() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -63,6 +69,7 @@ fn run() -> Result<()> {
         "gen-docs" => gen_docs(args),
         "gen-fleet" => gen_fleet(args),
         "load-tree" => load_tree(args),
+        "gen-schemas" => schemas(args),
         _ => bail!("unknown command `{cmd}`\n{USAGE}"),
     }
 }
@@ -167,6 +174,26 @@ fn load_tree(mut args: impl Iterator<Item = String>) -> Result<()> {
     );
     std::io::stderr().write_all(line.as_bytes())?;
     Ok(())
+}
+
+fn schemas(args: impl Iterator<Item = String>) -> Result<()> {
+    let mut check = false;
+    for a in args {
+        match a.as_str() {
+            "--check" => check = true,
+            _ => bail!("unexpected argument `{a}`\n{USAGE}"),
+        }
+    }
+    let root = repo_root();
+    let generated = gen_schemas(&root)?;
+    if check {
+        let stale = stale_files(&root, &generated);
+        if !stale.is_empty() {
+            bail!("stale: {}; run `cargo run -p fleetlint-dev -- gen-schemas`", stale.join(", "));
+        }
+        return Ok(());
+    }
+    write_schemas(&root, &generated)
 }
 
 fn merge_keys(mut args: impl Iterator<Item = String>) -> Result<()> {
