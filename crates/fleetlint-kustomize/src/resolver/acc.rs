@@ -9,7 +9,7 @@ use crate::fieldspec::TransformerConfig;
 use crate::issue::BuildIssue;
 use crate::openapi;
 use crate::patch::{PatchError, SchemaSource, SmpOptions, SmpOutcome, apply_smp_to_resource};
-use crate::resource::{Behavior, ResId, Resource, set_entry};
+use crate::resource::{Behavior, Gvk, ResId, Resource, set_entry};
 use crate::vars;
 
 use super::targets::TargetIndex;
@@ -86,9 +86,14 @@ impl Acc {
     }
 }
 
+/// The id a patch document names (what `Resource::cur_id` gives, without copying the patch).
 fn patch_id(d: &Node) -> ResId {
-    let r = Resource::new(d.clone());
-    r.cur_id()
+    let s = |path: &[&str]| d.get_path(path).and_then(Node::as_str).unwrap_or("");
+    ResId {
+        gvk: Gvk::from_api_version(s(&["apiVersion"]), s(&["kind"])),
+        name: s(&["metadata", "name"]).to_string(),
+        namespace: s(&["metadata", "namespace"]).to_string(),
+    }
 }
 
 /// A strategic merge patch without a target: applied to the one object with its id
