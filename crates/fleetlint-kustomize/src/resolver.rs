@@ -21,11 +21,13 @@ use crate::resource::{Origin, Resource};
 use crate::{nameref, order, vars};
 
 mod acc;
+mod cache;
 mod pipeline;
 mod schemas;
 mod targets;
 
 use acc::{Acc, absorb_generated};
+use cache::AccCache;
 use targets::TargetIndex;
 
 /// The result of building one directory.
@@ -67,8 +69,8 @@ pub struct Resolver<'t> {
     yaml: HashMap<&'t str, usize>,
     other: HashSet<&'t str>,
     dirs: HashSet<String>,
-    /// Accumulations by directory and schema source ([`SchemaSource::id`]).
-    acc_cache: Mutex<HashMap<(String, usize), AccResult>>,
+    /// Accumulations of bases by directory and schema source ([`SchemaSource::id`]).
+    acc_cache: AccCache,
     out_cache: Mutex<HashMap<String, Arc<BuildOutput>>>,
 }
 
@@ -113,15 +115,14 @@ impl<'t> Resolver<'t> {
         }
         dirs.insert(String::new());
         let other = tree.other_files.iter().map(String::as_str).collect();
-        Self {
-            tree,
-            db,
-            yaml,
-            other,
-            dirs,
-            acc_cache: Mutex::new(HashMap::new()),
-            out_cache: Mutex::new(HashMap::new()),
-        }
+        let kustomizations = tree.files.iter().filter_map(|f| {
+            let path = db.get(f.id).path.as_str();
+            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+            let root = &f.yaml.documents.first()?.root;
+            KUSTOMIZATION_FILE_NAMES.contains(&name).then_some((dir, root))
+        });
+        let acc_cache = AccCache::new(kustomizations, &dirs);
+        Self { tree, db, yaml, other, dirs, acc_cache, out_cache: Mutex::new(HashMap::new()) }
     }
 
     /// The tree this resolver reads.
@@ -192,7 +193,7 @@ impl<'t> Resolver<'t> {
         // The accumulation of a directory built at the top is not cached (an overlay that later
         // uses the directory as a base accumulates it then): `finish` consumes it, so its objects
         // are not copied, and no second copy stays in the cache beside the cached output.
-        let cached = self.acc_cache.lock().expect("cache lock").get(&(dir.to_string(), schema.id())).cloned();
+        let cached = self.acc_cache.peek(&(dir.to_string(), schema.id()));
         let acc = match cached {
             Some(acc) => (*acc).clone(),
             None => self.accumulate_dir_uncached(dir, &mut Vec::new(), schema),
@@ -318,14 +319,14 @@ impl<'t> Resolver<'t> {
     /// kustomization file.
     fn accumulate_dir(&self, dir: &str, stack: &mut Vec<String>, schema: SchemaSource) -> AccResult {
         let key = (dir.to_string(), schema.id());
-        if let Some(hit) = self.acc_cache.lock().expect("cache lock").get(&key) {
-            return hit.clone();
+        if let Some(hit) = self.acc_cache.take(&key) {
+            return hit;
         }
         let result = self.accumulate_dir_uncached(dir, stack, schema);
         let cyclic = matches!(&result, Ok(a) if a.cyclic);
         let result = Arc::new(result);
         if !cyclic {
-            self.acc_cache.lock().expect("cache lock").insert(key, result.clone());
+            self.acc_cache.keep(key, &result);
         }
         result
     }
@@ -494,6 +495,15 @@ impl<'t> Resolver<'t> {
                     continue;
                 }
                 let sub = self.accumulate_dir(&full, stack, scope.schema);
+                // The only holder (a base no other kustomization lists) gives its objects away.
+                let sub = match Arc::try_unwrap(sub) {
+                    Ok(Ok(owned)) => {
+                        acc.absorb_owned(owned, *span, &join_lexical(scope.prefix, path));
+                        continue;
+                    }
+                    Ok(err) => Arc::new(err),
+                    Err(shared) => shared,
+                };
                 match &*sub {
                     Ok(sub) => acc.absorb(sub, *span, &join_lexical(scope.prefix, path)),
                     Err(issues) if issues.is_empty() => {

@@ -69,18 +69,22 @@ impl Acc {
     /// Absorb a base's accumulation, reached through the entry `origin_prefix` (as written,
     /// joined to the current kustomization's own prefix).
     pub(super) fn absorb(&mut self, other: &Acc, span: Span, origin_prefix: &str) {
+        self.absorb_owned(other.clone(), span, origin_prefix);
+    }
+
+    /// [`Acc::absorb`] of an accumulation nothing else holds: its objects move.
+    pub(super) fn absorb_owned(&mut self, other: Acc, span: Span, origin_prefix: &str) {
         let prefix: std::sync::Arc<str> = origin_prefix.into();
-        for r in &other.resources {
-            let mut r = r.clone();
+        for mut r in other.resources {
             buildmeta::rebase(&mut r, &prefix);
             self.append(r, span);
         }
-        self.openapi.extend(other.openapi.iter().cloned());
+        self.openapi.extend(other.openapi);
         self.config.merge(&other.config);
-        for v in &other.vars {
-            vars::merge_var(&mut self.vars, v.clone(), &mut self.issues);
+        for v in other.vars {
+            vars::merge_var(&mut self.vars, v, &mut self.issues);
         }
-        self.issues.extend(other.issues.iter().cloned());
+        self.issues.extend(other.issues);
         self.incomplete |= other.incomplete;
         self.cyclic |= other.cyclic;
     }
