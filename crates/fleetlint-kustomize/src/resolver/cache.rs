@@ -68,3 +68,44 @@ impl AccCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use fleetlint_yaml::{Limits, SourceDb, load_tree};
+
+    use crate::resolver::Resolver;
+
+    fn cached(resolver: &Resolver<'_>) -> usize {
+        resolver.acc_cache.entries.lock().unwrap().len()
+    }
+
+    /// A chain of overlays keeps no copy of any layer; a base two overlays list is kept until
+    /// the second has absorbed it.
+    #[test]
+    fn bases_are_kept_only_for_listed_uses() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("base/kustomization.yaml", "resources: [cm.yaml]\n");
+        write("base/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n");
+        for i in 1..=5 {
+            write(
+                &format!("layer-{i}/kustomization.yaml"),
+                &format!("resources: [../{}]\n", if i == 1 { "base".to_string() } else { format!("layer-{}", i - 1) }),
+            );
+        }
+        write("a/kustomization.yaml", "resources: [../layer-5]\nnamePrefix: a-\n");
+        write("b/kustomization.yaml", "resources: [../layer-5]\nnamePrefix: b-\n");
+        let mut db = SourceDb::new();
+        let tree = load_tree(&mut db, dir.path(), None, &Limits::default()).unwrap();
+        let resolver = Resolver::new(&tree, &db);
+        assert_eq!(resolver.build("a").resources[0].name(), "a-cm");
+        assert_eq!(cached(&resolver), 1, "layer-5 waits for b; the layers below it are not kept");
+        assert_eq!(resolver.build("b").resources[0].name(), "b-cm");
+        assert_eq!(cached(&resolver), 0);
+        assert_eq!(resolver.build("layer-3").resources[0].name(), "cm", "an unforeseen use accumulates again");
+    }
+}
