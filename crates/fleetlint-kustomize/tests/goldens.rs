@@ -92,6 +92,7 @@ golden! {
     openapi_version_invalid => "openapi-version-invalid",
     build_metadata => "build-metadata",
     build_annotations => "build-annotations",
+    scalar_styles => "scalar-styles",
 }
 
 /// These cases print exactly what kubectl prints (origin and transformation annotations are
