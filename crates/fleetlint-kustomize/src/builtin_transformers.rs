@@ -162,11 +162,13 @@ pub(crate) struct ImageSpec {
     pub(crate) span: Span,
 }
 
-/// kustomize's `image.IsImageMatched`: the entry's name is a regular expression, followed by an
-/// optional tag and digest (observed: `a.b/c` matches `aXb/c:3`, `nginx` matches
-/// `nginx:1@sha256:...`).
+/// kustomize's `image.IsImageMatched` (kubernetes-sigs/kustomize@afe7793676
+/// `api/internal/image/image.go`): the entry's name is spliced into a Go regular expression,
+/// followed by an optional tag and digest (`a.b/c` matches `aXb/c:3`). `None` when Go cannot
+/// compile it.
 pub(crate) fn image_regex(name: &str) -> Option<regex::Regex> {
-    regex::Regex::new(&format!("^{name}(@sha256)?(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9]*)?$")).ok()
+    let pattern = format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$");
+    regex::Regex::new(&crate::go_regex::translate(&pattern).ok()?).ok()
 }
 
 /// kustomize's `image.Split`: name, tag, digest.

@@ -24,6 +24,7 @@ mod crds;
 mod emit;
 mod fieldspec;
 mod generator;
+mod go_regex;
 mod issue;
 mod kustfile;
 mod nameref;

@@ -93,6 +93,7 @@ golden! {
     build_metadata => "build-metadata",
     build_annotations => "build-annotations",
     scalar_styles => "scalar-styles",
+    selector_go_regex => "selector-go-regex",
 }
 
 /// These cases print exactly what kubectl prints (origin and transformation annotations are

@@ -7,8 +7,8 @@ use regex::Regex;
 use super::PatchError;
 
 /// A `patches[].target` selector. Empty fields match anything; `group`, `version`, `kind`,
-/// `name` and `namespace` are regular expressions matched against the whole value (kustomize
-/// anchors them as `^(?:...)$`).
+/// `name` and `namespace` are Go regular expressions matched against the whole value (kustomize
+/// anchors them as `^(?:...)$`; see [`crate::go_regex`]).
 #[derive(Clone, Debug, Default)]
 pub struct Target {
     group: Option<Regex>,
@@ -64,9 +64,7 @@ fn anchored(field: &Node) -> Result<Option<Regex>, PatchError> {
     if text.is_empty() {
         return Ok(None);
     }
-    Regex::new(&format!("^(?:{text})$"))
-        .map(Some)
-        .map_err(|e| PatchError::new(format!("invalid regular expression: {e}"), field.span))
+    crate::go_regex::anchored(text).map_err(|e| PatchError::new(format!("invalid regular expression: {e}"), field.span))
 }
 
 impl Target {
