@@ -25,6 +25,7 @@ mod emit;
 mod fieldspec;
 mod generator;
 mod go_regex;
+mod goyaml;
 mod issue;
 mod kustfile;
 mod nameref;

@@ -17,7 +17,7 @@ use crate::issue::{BuildIssue, BuildIssueKind};
 use crate::kustfile::{KUSTOMIZATION_FILE_NAMES, Kustomization};
 use crate::openapi::{self, OpenApi};
 use crate::patch::SchemaSource;
-use crate::resource::{Origin, Resource};
+use crate::resource::{Origin, Resource, metadata_problem};
 use crate::{nameref, order, vars};
 
 mod acc;
@@ -378,19 +378,17 @@ impl<'t> Resolver<'t> {
                 acc.fatal(doc.span, format!("{path}: a resource must be a mapping"));
                 continue;
             }
-            if doc.get("kind").and_then(Node::as_str) == Some("List")
-                || doc
-                    .get("kind")
-                    .and_then(Node::as_str)
-                    .is_some_and(|k| k.ends_with("List") && doc.get("items").is_some())
+            if let Some(problem) = metadata_problem(&doc) {
+                acc.fatal(doc.span, format!("{path}: {problem}"));
+                continue;
+            }
+            // `inlineAnyEmbeddedLists`: a `...List` with `items` is replaced by its items (none
+            // when `items` is null); without `items` it is a resource like any other.
+            if doc.get("kind").and_then(Node::as_str).is_some_and(|k| k.ends_with("List")) && doc.get("items").is_some()
             {
                 for item in doc.get("items").and_then(Node::as_seq).unwrap_or_default() {
                     acc.append(new(item.clone()), span);
                 }
-                continue;
-            }
-            if doc.get("kind").and_then(Node::as_str).is_none_or(str::is_empty) {
-                acc.fatal(doc.span, format!("{path}: missing kind in resource"));
                 continue;
             }
             acc.append(new(doc), span);

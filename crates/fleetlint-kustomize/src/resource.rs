@@ -271,6 +271,23 @@ impl Resource {
     }
 }
 
+/// Why kustomize rejects a document as a resource or a strategic merge patch, if it does: kyaml's
+/// `RNode.GetValidatedMetadata` (kubernetes-sigs/kustomize@afe7793676 `kyaml/yaml/rnode.go`,
+/// called by `api/resource/factory.go` `dropBadNodes` for every document it reads) wants a kind,
+/// and a `metadata.name` unless the kind ends with `List`.
+pub(crate) fn metadata_problem(doc: &Node) -> Option<&'static str> {
+    let text = |path: &[&str]| {
+        doc.get_path(path).and_then(Node::as_scalar).filter(|s| !s.text.is_empty()).map(|s| s.text.clone())
+    };
+    let kind = text(&["kind"]);
+    match kind {
+        None => Some("missing kind in object"),
+        Some(k) if k.ends_with("List") => None,
+        Some(_) if text(&["metadata", "name"]).is_none() => Some("missing metadata.name in object"),
+        Some(_) => None,
+    }
+}
+
 /// Set `key` in mapping `map` to `value`, keeping the existing key node when there is one.
 /// A null `map` becomes a mapping first. Non-mappings are left alone.
 pub(crate) fn set_entry(map: &mut Node, key: &str, value: Node, key_span: Span) {

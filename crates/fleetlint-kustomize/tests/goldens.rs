@@ -94,6 +94,11 @@ golden! {
     build_annotations => "build-annotations",
     scalar_styles => "scalar-styles",
     selector_go_regex => "selector-go-regex",
+    patch_json6902_v4 => "patch-json6902-v4",
+    json6902_missing_parent => "json6902-missing-parent",
+    json6902_yaml11_values => "json6902-yaml11-values",
+    smp_without_name => "smp-without-name",
+    resource_without_name => "resource-without-name",
 }
 
 /// These cases print exactly what kubectl prints (origin and transformation annotations are

@@ -9,12 +9,11 @@
 //! go-yaml v2's emitter chooses, folded at 80 columns. The emitter below is a port of the block
 //! part of kubernetes-sigs/yaml@c3772b51db `goyaml.v2/emitterc.go` (indentation, simple keys,
 //! scalar analysis and style selection, plain, single-quoted, double-quoted and literal
-//! writers); [`goyaml`] holds the resolver, float and key-order decisions of `encode.go`.
-
-pub(crate) mod goyaml;
+//! writers); [`crate::goyaml`] holds the resolver, float and key-order decisions.
 
 use fleetlint_yaml::{Node, NodeKind, ScalarValue, SourceDb, Span};
 
+use crate::goyaml;
 use crate::resource::Resource;
 
 /// Print `resources` as multi-document YAML. With `origins`, each line that holds a value

@@ -1,6 +1,7 @@
-//! What go-yaml decides about a scalar when it marshals one: whether a string would read back
-//! as another type if written plain (so it is double-quoted), how a float is spelled, and the
-//! order of map keys. kubectl prints every object through `sigs.k8s.io/yaml.JSONToYAML`
+//! go-yaml v2 (YAML 1.1) decisions about scalars: what a plain scalar resolves to (which also
+//! decides whether a string is double-quoted when marshalled, and how `sigs.k8s.io/yaml` types
+//! the values of a JSON 6902 patch written in YAML), how a float is spelled, and the order of map
+//! keys. kubectl prints every object through `sigs.k8s.io/yaml.JSONToYAML`
 //! (kustomize `api/resource/resource.go` `AsYAML`), i.e. go-yaml v2's `Marshal` of the object
 //! decoded from JSON; kyaml's own `Marshal` (origin annotations) is go-yaml v3, whose quoting
 //! decision is the same (v3's `isOldBool` covers the YAML 1.1 booleans v2 resolves).
@@ -12,77 +13,86 @@
 
 use std::cmp::Ordering;
 
+use fleetlint_yaml::ScalarValue;
+
 /// Whether go-yaml writes string `s` double-quoted because, written plain, it would resolve to
 /// another type (`encoder.stringv`: `resolve("", s)` is not `!!str`, or `s` is a YAML 1.1
 /// base-60 float).
 #[must_use]
 pub(crate) fn string_needs_quotes(s: &str) -> bool {
-    !resolves_to_string(s) || is_base60_float(s)
+    resolve(s) != Resolved::Str || is_base60_float(s)
 }
 
-/// go-yaml v2 `resolve("", s)` returns `!!str`.
-fn resolves_to_string(s: &str) -> bool {
-    if matches!(
-        s,
-        "y" | "Y"
-            | "yes"
-            | "Yes"
-            | "YES"
-            | "true"
-            | "True"
-            | "TRUE"
-            | "on"
-            | "On"
-            | "ON"
-            | "n"
-            | "N"
-            | "no"
-            | "No"
-            | "NO"
-            | "false"
-            | "False"
-            | "FALSE"
-            | "off"
-            | "Off"
-            | "OFF"
-            | ""
-            | "~"
-            | "null"
-            | "Null"
-            | "NULL"
-            | ".nan"
-            | ".NaN"
-            | ".NAN"
-            | ".inf"
-            | ".Inf"
-            | ".INF"
-            | "+.inf"
-            | "+.Inf"
-            | "+.INF"
-            | "-.inf"
-            | "-.Inf"
-            | "-.INF"
-            | "<<"
-    ) {
-        return false;
+/// The value a plain scalar reaches JSON with when `sigs.k8s.io/yaml.YAMLToJSON` reads it
+/// (go-yaml v2, YAML 1.1): timestamps stay strings (`decode.go` keeps them as text when decoding
+/// into `interface{}`), integers beyond `int64` become floats here.
+#[must_use]
+pub(crate) fn yaml11_value(text: &str) -> ScalarValue {
+    match resolve(text) {
+        Resolved::Null => ScalarValue::Null,
+        Resolved::Bool(b) => ScalarValue::Bool(b),
+        Resolved::Int(i) => ScalarValue::Int(i),
+        #[allow(clippy::cast_precision_loss)]
+        Resolved::Uint(u) => ScalarValue::Float(u as f64),
+        Resolved::Float(f) => ScalarValue::Float(f),
+        Resolved::Timestamp | Resolved::Merge | Resolved::Str => ScalarValue::Str,
+    }
+}
+
+/// What go-yaml v2's `resolve("", s)` makes of a plain scalar.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Resolved {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Timestamp,
+    /// `<<`, the merge key's tag (its value is the text)
+    Merge,
+    Str,
+}
+
+fn resolve(s: &str) -> Resolved {
+    match s {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Resolved::Bool(true);
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Resolved::Bool(false);
+        }
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Resolved::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+        "<<" => return Resolved::Merge,
+        _ => {}
     }
     match s.as_bytes()[0] {
         // `strconv.ParseFloat(in, 64)` of a string starting with `.`
-        b'.' => !is_dot_float(s),
+        b'.' => dot_float(s).map_or(Resolved::Str, Resolved::Float),
         b'+' | b'-' | b'0'..=b'9' => {
             if is_timestamp(s) {
-                return false;
+                return Resolved::Timestamp;
             }
             let plain: String = s.chars().filter(|&c| c != '_').collect();
-            !(go_parse_int(&plain) || is_yaml_float(&plain) && plain.parse::<f64>().is_ok_and(f64::is_finite))
+            if let Some(v) = go_parse_int(&plain) {
+                return v;
+            }
+            if is_yaml_float(&plain)
+                && let Some(f) = plain.parse::<f64>().ok().filter(|f| f.is_finite())
+            {
+                return Resolved::Float(f);
+            }
+            Resolved::Str
         }
-        _ => true,
+        _ => Resolved::Str,
     }
 }
 
 /// `strconv.ParseFloat` of a decimal starting with `.` (`.5`, `.5e3`); out-of-range values are
 /// errors in Go.
-fn is_dot_float(s: &str) -> bool {
+fn dot_float(s: &str) -> Option<f64> {
     let rest = &s[1..];
     let (mant, exp) = match rest.find(['e', 'E']) {
         Some(i) => (&rest[..i], Some(&rest[i + 1..])),
@@ -93,13 +103,13 @@ fn is_dot_float(s: &str) -> bool {
         let e = e.strip_prefix(['+', '-']).unwrap_or(e);
         !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
     });
-    digits_ok && exp_ok && s.parse::<f64>().is_ok_and(f64::is_finite)
+    (digits_ok && exp_ok).then(|| s.parse::<f64>().ok()).flatten().filter(|f| f.is_finite())
 }
 
-/// Go's `strconv.ParseInt(s, 0, 64)` or `ParseUint(s, 0, 64)` succeeds: optional sign (signed
-/// only), base prefix `0x`, `0o`, `0b` or a leading `0` (octal), at least one digit of the base,
-/// within 64 bits.
-fn go_parse_int(s: &str) -> bool {
+/// Go's `strconv.ParseInt(s, 0, 64)`, else `ParseUint(s, 0, 64)`: optional sign (signed only),
+/// base prefix `0x`, `0o`, `0b` or a leading `0` (octal), at least one digit of the base, within
+/// 64 bits.
+fn go_parse_int(s: &str) -> Option<Resolved> {
     let (neg, body) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -118,13 +128,14 @@ fn go_parse_int(s: &str) -> bool {
         (10, lower.as_str())
     };
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return false;
+        return None;
     }
-    match u64::from_str_radix(digits, radix) {
-        Ok(m) if neg => m <= 1 << 63,
-        Ok(_) => true,
-        Err(_) => false,
+    let m = u64::from_str_radix(digits, radix).ok()?;
+    if neg {
+        #[allow(clippy::cast_possible_wrap)]
+        return (m <= 1 << 63).then(|| Resolved::Int((m as i64).wrapping_neg()));
     }
+    Some(i64::try_from(m).map_or(Resolved::Uint(m), Resolved::Int))
 }
 
 /// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$` (go-yaml's `yamlStyleFloat`).
