@@ -212,11 +212,22 @@ pub(crate) fn finish(resources: &mut [Resource], bm: &BuildMetadata) {
                 remove_entry(a, key);
             }
         }
-        let emptied = meta.get("annotations").is_some_and(|a| match &a.kind {
-            NodeKind::Map(entries) => entries.is_empty(),
-            NodeKind::Scalar(_) => a.is_null(),
-            NodeKind::Seq(_) => false,
-        });
+        // Every path above ends in kyaml's `SetAnnotations` (kubernetes-sigs/kustomize@afe7793676
+        // `kyaml/yaml/rnode.go` `setMapInMetadata`), which clears the field and writes the map
+        // kyaml read (`GetAnnotations`: each value's text, `""` for a collection) back as
+        // string nodes, or nothing when it is empty. So annotation values are strings
+        // (`length: 16` comes out as `"16"`); labels keep their types.
+        let emptied = match meta.get_mut("annotations").map(|a| &mut a.kind) {
+            Some(NodeKind::Map(entries)) => {
+                for e in entries.iter_mut() {
+                    let text = e.value.as_scalar().map_or_else(String::new, |s| s.text.to_string());
+                    e.value = Node::string(text, e.value.span);
+                }
+                entries.is_empty()
+            }
+            Some(_) => true,
+            None => false,
+        };
         if emptied {
             remove_entry(meta, "annotations");
         }

@@ -21,6 +21,7 @@ pub mod patch;
 mod buildmeta;
 mod builtin_transformers;
 mod crds;
+mod decode;
 mod emit;
 mod fieldspec;
 mod generator;

@@ -11,6 +11,7 @@ use fleetlint_yaml::relpath::{join_in_root, join_lexical};
 use fleetlint_yaml::{FileId, LoadedTree, Node, SourceDb, Span};
 
 use crate::buildmeta::{self, BuildMetadata};
+use crate::decode::{self, Strictness};
 use crate::fieldspec::{TransformerConfig, builtin};
 use crate::generator::{self, GenOptions};
 use crate::issue::{BuildIssue, BuildIssueKind};
@@ -182,8 +183,34 @@ impl<'t> Resolver<'t> {
         }
     }
 
-    /// Build an in-memory kustomization (for example the one Flux synthesises for a path
-    /// without a kustomization file). Not cached.
+    /// Build `dir`, which has a kustomization file, as kustomize-controller builds a Flux
+    /// Kustomization's path without build options: the file rewritten by Flux's generator
+    /// ([`Resolver::build_kustomization`]), then kustomize. Cached.
+    #[must_use]
+    pub fn build_flux(&self, dir: &str) -> Arc<BuildOutput> {
+        let key = join_in_root("", dir).unwrap_or_else(|| dir.to_string());
+        let cache_key = format!("\0flux\0{key}");
+        if let Some(hit) = self.out_cache.lock().expect("cache lock").get(&cache_key) {
+            return hit.clone();
+        }
+        let out = match self.raw_kustomization(&key) {
+            Ok(k) => self.build_kustomization(&k),
+            Err(_) => (*self.build(&key)).clone(),
+        };
+        let out = Arc::new(out);
+        self.out_cache.lock().expect("cache lock").insert(cache_key, out.clone());
+        out
+    }
+
+    /// Build an in-memory kustomization the way kustomize-controller builds the kustomization of
+    /// a Flux Kustomization's path (the file there with the Flux fields merged in, or the one
+    /// Flux generates for a path without). Its generator reads the file with the non-strict
+    /// `sigs.k8s.io/yaml.Unmarshal` and writes it back (fluxcd/pkg@e2cfd1a2
+    /// `kustomize/kustomize_generator.go` `GenerateManifest`): unknown fields are dropped, and an
+    /// existing file (`k.file` is set) without `resources` gets `buildMetadata:
+    /// [originAnnotations]` in place of its own (Flux >= 2.3, "to avoid 'kustomization.yaml is
+    /// empty' build error"), so it builds even when empty and every object keeps its
+    /// `config.kubernetes.io/origin` annotation. Not cached.
     #[must_use]
     pub fn build_kustomization(&self, k: &Kustomization) -> BuildOutput {
         self.build_kustomization_with(k, Vec::new())
@@ -194,6 +221,32 @@ impl<'t> Resolver<'t> {
     /// `gotk-sync.yaml`); its transformers and patches then apply to them as to any resource.
     #[must_use]
     pub fn build_kustomization_with(&self, k: &Kustomization, seed: Vec<Node>) -> BuildOutput {
+        let span = k.file.map_or(k.root.span, |f| self.file_span(f));
+        // `kus.BuildMetadata = []string{"originAnnotations"}` for an existing file without
+        // resources, replacing its own
+        let with_origins = |root: &Node| {
+            let mut root = if root.as_map().is_some() { root.clone() } else { Node::map(root.span) };
+            let list =
+                Node { span, kind: fleetlint_yaml::NodeKind::Seq(vec![Node::string("originAnnotations", span)]) };
+            crate::resource::set_entry(&mut root, "buildMetadata", list, span);
+            root
+        };
+        let decoded = decode::decode_fields(&k.root, Strictness::FluxRewrite).and_then(|root| {
+            if k.file.is_some() && root.get("resources").and_then(Node::as_seq).is_none_or(<[Node]>::is_empty) {
+                decode::decode_fields(&with_origins(&root), Strictness::FluxRewrite)
+            } else {
+                Ok(root)
+            }
+        });
+        // objects that exist only in memory stand for resources (the bootstrap objects of a
+        // placeholder `gotk-sync.yaml`): such a kustomization is not empty
+        let decoded =
+            decoded.and_then(|root| if seed.is_empty() { decode::check(&root, span).map(|()| root) } else { Ok(root) });
+        let decoded = match decoded {
+            Ok(root) => Kustomization { root, ..k.clone() },
+            Err(issues) => return BuildOutput { resources: Vec::new(), issues, incomplete: true },
+        };
+        let k = &decoded;
         let mut acc = Acc::default();
         for root in seed {
             let span = root.span;
@@ -251,6 +304,14 @@ impl<'t> Resolver<'t> {
     }
 
     fn load_kustomization(&self, dir: &str) -> Result<Kustomization, Vec<BuildIssue>> {
+        let k = self.raw_kustomization(dir)?;
+        let span = k.file.map_or(k.root.span, |f| self.file_span(f));
+        let root = decode::decode(&k.root, span, Strictness::Kustomize)?;
+        Ok(Kustomization { root, ..k })
+    }
+
+    /// The kustomization file of `dir` as written (its first document), not decoded yet.
+    fn raw_kustomization(&self, dir: &str) -> Result<Kustomization, Vec<BuildIssue>> {
         let found: Vec<FileId> = KUSTOMIZATION_FILE_NAMES
             .iter()
             .filter_map(|n| {
@@ -285,12 +346,7 @@ impl<'t> Resolver<'t> {
             .documents
             .first()
             .map_or_else(|| crate::fieldspec::null_node(self.file_span(id)), |d| d.root.clone());
-        let k = Kustomization { dir: dir.to_string(), root, file: Some(id) };
-        let problems = k.validate(self.file_span(id));
-        if problems.iter().any(|p| p.fatal) {
-            return Err(problems);
-        }
-        Ok(k)
+        Ok(Kustomization { dir: dir.to_string(), root, file: Some(id) })
     }
 
     /// Accumulate a (non-component) kustomization directory. `Err(empty)` means there is no

@@ -148,6 +148,10 @@ impl Builder {
             Event::Scalar(text, style, anchor, tag) => {
                 let style = convert_style(style);
                 let text = if style == ScalarStyle::Folded { go_yaml_folded(&text).into() } else { text };
+                // An empty plain scalar (`key:`) is `~` to the parser but empty to go-yaml, whose
+                // text kustomize copies (`GetValue`).
+                let text =
+                    if style == ScalarStyle::Plain && span.start == span.end && text == "~" { "".into() } else { text };
                 let tag_suffix = tag.as_deref().map(|t| t.core_suffix().unwrap_or(""));
                 let value = resolve_kyaml(&text, style, tag_suffix);
                 if is_ambiguous(&text, style, tag_suffix) {
