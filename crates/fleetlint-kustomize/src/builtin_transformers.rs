@@ -27,8 +27,16 @@ pub(crate) fn namespace(resources: &mut [Resource], ns: &Spanned, tc: &Transform
             r.set_namespace(&ns.text, ns.span);
         }
         let is_binding = matches!(gvk.kind.as_str(), "RoleBinding" | "ClusterRoleBinding");
+        // `removeUnneededMetaFieldSpecs` (kubernetes-sigs/kustomize@afe7793676
+        // `api/filters/namespace/namespace.go`): `metadata/name` specs (the built-in one renames a
+        // `Namespace`) apply only to objects of apiVersion `v1`, so a custom resource of kind
+        // `Namespace` in another group keeps its name.
+        let core_v1 = r.api_version() == "v1";
         for fs in &tc.namespace {
-            if fs.path_text == "metadata/namespace" || (is_binding && fs.path_text == "subjects") {
+            if fs.path_text == "metadata/namespace"
+                || (is_binding && fs.path_text == "subjects")
+                || (!core_v1 && fs.path_text == "metadata/name")
+            {
                 continue;
             }
             if !gvk.is_selected_by(&fs.gvk) {

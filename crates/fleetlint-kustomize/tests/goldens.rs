@@ -106,6 +106,8 @@ golden! {
     empty_kustomization => "empty-kustomization",
     flux_no_resources => "flux-no-resources",
     flux_no_resources_origins => "flux-no-resources-origins",
+    namespace_custom_kinds => "namespace-custom-kinds",
+    legacy_order => "legacy-order",
 }
 
 /// These cases print exactly what kubectl prints (origin and transformation annotations are
