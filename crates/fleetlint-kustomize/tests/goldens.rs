@@ -108,6 +108,9 @@ golden! {
     flux_no_resources_origins => "flux-no-resources-origins",
     namespace_custom_kinds => "namespace-custom-kinds",
     legacy_order => "legacy-order",
+    block_scalar_at_eof => "block-scalar-at-eof",
+    generator_merge_hash => "generator-merge-hash",
+    generator_bytes => "generator-bytes",
 }
 
 /// These cases print exactly what kubectl prints (origin and transformation annotations are

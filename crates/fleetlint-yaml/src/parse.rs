@@ -123,6 +123,10 @@ struct Builder {
     alias_nodes: usize,
     root: Option<Node>,
     issues: Vec<LoadIssue>,
+    /// The length of the text when it ends in content rather than a line break or blank: a
+    /// block scalar reaching that far has no final line break (go-yaml keeps none; the scanner
+    /// adds one).
+    unterminated_end: Option<usize>,
 }
 
 /// Why a document had to be abandoned.
@@ -152,6 +156,14 @@ impl Builder {
                 // text kustomize copies (`GetValue`).
                 let text =
                     if style == ScalarStyle::Plain && span.start == span.end && text == "~" { "".into() } else { text };
+                let text = match (style, self.unterminated_end) {
+                    (ScalarStyle::Literal | ScalarStyle::Folded, Some(end))
+                        if span.end as usize >= end && text.ends_with('\n') =>
+                    {
+                        text[..text.len() - 1].to_string().into()
+                    }
+                    _ => text,
+                };
                 let tag_suffix = tag.as_deref().map(|t| t.core_suffix().unwrap_or(""));
                 let value = resolve_kyaml(&text, style, tag_suffix);
                 if is_ambiguous(&text, style, tag_suffix) {
@@ -383,6 +395,7 @@ pub fn parse_yaml(file: FileId, text: &str, limits: &Limits) -> ParsedYaml {
         alias_nodes: 0,
         root: None,
         issues: Vec::new(),
+        unterminated_end: text.ends_with(|c: char| !c.is_whitespace()).then_some(text.len()),
     };
     let mut out = ParsedYaml::default();
     let mut doc_index = 0;

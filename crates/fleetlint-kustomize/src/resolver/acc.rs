@@ -166,6 +166,23 @@ pub(super) fn absorb_generated(acc: &mut Acc, mut r: Resource, span: Span) {
                     }
                 }
             }
+            // written back with kyaml's `SetLabels`: string values, and no field when empty
+            if let Some(meta) = r.root.get_mut("metadata") {
+                let empty = match meta.get_mut("labels").map(|l| &mut l.kind) {
+                    Some(fleetlint_yaml::NodeKind::Map(entries)) => {
+                        for e in entries.iter_mut() {
+                            let text = e.value.as_scalar().map_or_else(String::new, |s| s.text.to_string());
+                            e.value = Node::string(text, e.value.span);
+                        }
+                        entries.is_empty()
+                    }
+                    Some(_) => true,
+                    None => false,
+                };
+                if empty {
+                    crate::resource::remove_entry(meta, "labels");
+                }
+            }
             if let Some(n) = old.root.get_path(&["metadata", "name"]).cloned() {
                 let meta = crate::resource::ensure_map_entry(&mut r.root, "metadata", span);
                 set_entry(meta, "name", n.clone(), n.span);
@@ -202,7 +219,11 @@ pub(super) fn absorb_generated(acc: &mut Acc, mut r: Resource, span: Span) {
                 r.origin.clone_from(&old.origin);
             }
             r.transformations.clone_from(&old.transformations);
-            r.needs_hash = r.needs_hash || old.needs_hash;
+            // `mergeStringMapsWithBuildAnnotations(old, new)` takes the build annotations from
+            // the existing object only, and `CopyMergeMetaDataFieldsFrom` then drops
+            // `needsHashSuffix` unless the new one has it too (kubernetes-sigs/kustomize@afe7793676
+            // `api/resource/resource.go`): a hash only when both ask for one.
+            r.needs_hash = r.needs_hash && old.needs_hash;
             r.behavior = Behavior::Create;
             acc.resources[matches[0]] = r;
         }
