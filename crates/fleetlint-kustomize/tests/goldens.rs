@@ -111,6 +111,7 @@ golden! {
     block_scalar_at_eof => "block-scalar-at-eof",
     generator_merge_hash => "generator-merge-hash",
     generator_bytes => "generator-bytes",
+    alias_as_key => "alias-as-key",
 }
 
 /// These cases print exactly what kubectl prints (origin and transformation annotations are
