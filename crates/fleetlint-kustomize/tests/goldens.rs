@@ -112,6 +112,8 @@ golden! {
     generator_merge_hash => "generator-merge-hash",
     generator_bytes => "generator-bytes",
     alias_as_key => "alias-as-key",
+    folded_scalars => "folded-scalars",
+    kustomize_cluster_scope => "kustomize-cluster-scope",
 }
 
 /// These cases print exactly what kubectl prints (origin and transformation annotations are

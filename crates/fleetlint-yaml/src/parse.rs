@@ -313,27 +313,88 @@ impl Builder {
     }
 }
 
-/// go-yaml v3 (and so kustomize and Flux) keeps an extra line break where a folded scalar goes
-/// from a normal line to a more-indented one: `>-` over `x(c,` / `  y` reads as `"x(c,\n\n  y"`,
-/// where the YAML spec (and granit) give `"x(c,\n  y"`. Observed with `kubectl kustomize`.
-fn go_yaml_folded(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut line_start = 0;
-    let bytes = text.as_bytes();
-    for (i, ch) in text.char_indices() {
-        out.push(ch);
-        if ch != '\n' {
+/// A folded scalar's value as kustomize and Flux see it. kyaml hands objects on as JSON by
+/// writing each node with its own style and reading that text back (kubernetes-sigs/kustomize
+/// `kyaml/yaml/rnode.go` `MarshalJSON`), and go-yaml v3's folded writer adds a line break after
+/// every line that does not start with a blank when the value's first character is not a blank
+/// (`yaml_emitter_write_folded_scalar` looks for the next non-break from index 0, not from the
+/// current one; go-yaml/yaml@f6f7691 `emitterc.go`). Read back with the folding rules
+/// (`yaml_parser_scan_block_scalar`), that extra break survives before a more-indented line
+/// (`x(c,` / `  y` gives `"x(c,\n\n  y"`, the spec `"x(c,\n  y"`) and at the end of a kept
+/// (`>+`) value; elsewhere it folds away. The writer keeps the folded style only when it may
+/// (no trailing space, no space before a line break, printable text), else the value is
+/// unchanged. Long lines are assumed not to be folded at the writer's 80 columns.
+fn go_yaml_folded(value: &str) -> String {
+    let is_break = |c: char| matches!(c, '\n' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}');
+    let printable = value.chars().all(|c| c == '\t' || c == '\n' || !(c.is_control() || c == '\u{feff}'));
+    let single_breaks = !value.contains(['\r', '\u{85}', '\u{2028}', '\u{2029}']);
+    if value.is_empty() || value.ends_with(' ') || value.contains(" \n") || !printable || !single_breaks {
+        return value.to_string();
+    }
+    // the writer
+    let extra = value.chars().find(|c| !is_break(*c)).is_some_and(|c| c != ' ' && c != '\t');
+    let mut written = String::with_capacity(value.len() + 16);
+    let (mut breaks, mut leading_spaces) = (true, true);
+    for c in value.chars() {
+        if c == '\n' {
+            if !breaks && !leading_spaces && extra {
+                written.push('\n');
+            }
+            breaks = true;
+        } else {
+            if breaks {
+                leading_spaces = c == ' ' || c == '\t';
+            }
+            breaks = false;
+        }
+        written.push(c);
+    }
+    // the chomping indicator the writer chose from the value's own trailing breaks
+    let trailing = value.len() - value.trim_end_matches('\n').len();
+    let chomp = match trailing {
+        0 => Chomp::Strip,
+        1 if value.len() > 1 => Chomp::Clip,
+        _ => Chomp::Keep,
+    };
+    // the reader
+    let mut out = String::with_capacity(value.len());
+    let (mut leading_break, mut trailing_breaks, mut leading_blank) = (false, 0usize, false);
+    let mut lines = written.split('\n').peekable();
+    while let Some(line) = lines.next() {
+        let last = lines.peek().is_none();
+        if line.is_empty() {
+            if !last {
+                trailing_breaks += 1;
+            }
             continue;
         }
-        let line = &bytes[line_start..i];
-        let next_is_more_indented = matches!(bytes.get(i + 1), Some(b' ' | b'\t'));
-        let line_is_normal = !line.is_empty() && !matches!(line[0], b' ' | b'\t');
-        if next_is_more_indented && line_is_normal {
+        let trailing_blank = line.starts_with([' ', '\t']);
+        if leading_break && !leading_blank && !trailing_blank {
+            if trailing_breaks == 0 {
+                out.push(' ');
+            }
+        } else if leading_break {
             out.push('\n');
         }
-        line_start = i + 1;
+        out.extend(std::iter::repeat_n('\n', trailing_breaks));
+        trailing_breaks = 0;
+        leading_blank = trailing_blank;
+        out.push_str(line);
+        leading_break = !last;
+    }
+    match chomp {
+        Chomp::Strip => {}
+        Chomp::Clip => out.extend(std::iter::repeat_n('\n', usize::from(leading_break))),
+        Chomp::Keep => out.extend(std::iter::repeat_n('\n', usize::from(leading_break) + trailing_breaks)),
     }
     out
+}
+
+#[derive(Clone, Copy)]
+enum Chomp {
+    Strip,
+    Clip,
+    Keep,
 }
 
 fn is_merge_key(k: &Scalar) -> bool {
