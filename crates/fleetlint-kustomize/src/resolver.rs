@@ -23,6 +23,7 @@ use crate::{nameref, order, vars};
 
 mod acc;
 mod pipeline;
+mod plugins;
 mod schemas;
 
 use acc::{Acc, absorb_generated};
@@ -565,6 +566,7 @@ impl<'t> Resolver<'t> {
         }
 
         self.run_generators(k, acc, scope);
+        self.run_generator_plugins(k, acc, stack, scope);
 
         for (path, span) in k.str_list("components") {
             let Some(full) = self.entry_dir(k, &path, span, acc) else {
@@ -616,15 +618,15 @@ impl<'t> Resolver<'t> {
             r.transformations.extend(ran.iter().cloned());
         }
 
-        for key in ["transformers", "generators", "validators"] {
-            if let Some(n) = k.root.get(key).filter(|n| n.as_seq().is_some_and(|s| !s.is_empty())) {
-                acc.issues.push(BuildIssue::invalid(
-                    n.span,
-                    true,
-                    format!("{key}: plugins are not executed (kustomize runs them only with plugins enabled)"),
-                ));
-                acc.incomplete = true;
-            }
+        self.run_transformer_plugins(k, acc, stack, scope);
+        // validators are external plugins only, which kustomize and Flux do not run
+        if let Some(n) = k.root.get("validators").filter(|n| n.as_seq().is_some_and(|s| !s.is_empty())) {
+            acc.issues.push(BuildIssue::invalid(
+                n.span,
+                true,
+                "validators: external plugins disabled (kustomize and Flux run built-in plugins only)",
+            ));
+            acc.incomplete = true;
         }
         for key in ["helmCharts", "helmChartInflationGenerator"] {
             if let Some(n) = k.root.get(key).filter(|n| n.as_seq().is_some_and(|s| !s.is_empty())) {

@@ -114,6 +114,10 @@ golden! {
     alias_as_key => "alias-as-key",
     folded_scalars => "folded-scalars",
     kustomize_cluster_scope => "kustomize-cluster-scope",
+    builtin_plugins => "builtin-plugins",
+    plugin_external => "plugin-external",
+    plugin_helm_generator => "plugin-helm-generator",
+    empty_collections => "empty-collections",
 }
 
 /// These cases print exactly what kubectl prints (origin and transformation annotations are

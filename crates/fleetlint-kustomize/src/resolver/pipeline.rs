@@ -334,7 +334,7 @@ fn merge_specs(into: &mut Vec<FieldSpec>, more: &[FieldSpec]) {
 }
 
 /// Give every node of `node` the span `span` (for content read from files outside the db).
-fn respan(mut node: Node, span: Span) -> Node {
+pub(super) fn respan(mut node: Node, span: Span) -> Node {
     node.span = span;
     match &mut node.kind {
         fleetlint_yaml::NodeKind::Map(entries) => {
