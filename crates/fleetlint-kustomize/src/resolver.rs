@@ -456,10 +456,13 @@ impl<'t> Resolver<'t> {
         match join_in_root(&k.dir, path) {
             Some(p) => Some(p),
             None => {
+                // kustomize-controller builds on a file system rooted at the artifact
+                // (fluxcd/pkg `kustomize/filesys/fs_secure.go`), so a path out of it fails the
+                // build, as a missing resource fails `kustomize build`
                 acc.issues.push(BuildIssue::invalid(
                     span,
-                    false,
-                    format!("{path} leaves the repository root; fleetlint does not read it"),
+                    true,
+                    format!("{path} leaves the repository root; kustomize-controller cannot load it"),
                 ));
                 acc.incomplete = true;
                 None
