@@ -9,12 +9,12 @@
 //! top asks (accumulations are cached per directory and shared by overlays), with paths relative
 //! to the directory being accumulated; absorbing a base or a component rebases them.
 
-use fleetlint_yaml::{FileId, Limits, Node, NodeKind, Span, parse_yaml};
+use fleetlint_yaml::{FileId, Limits, Node, Span, parse_yaml};
 
 use crate::emit::quote_str;
 use crate::issue::BuildIssue;
 use crate::kustfile::Kustomization;
-use crate::resource::{Origin, Resource, ensure_map_entry, remove_entry, set_entry};
+use crate::resource::{Origin, Resource, ensure_map_entry, remove_entry, set_entry, set_string_map};
 
 /// The origin annotation (`buildMetadata: [originAnnotations]`).
 pub(crate) const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
@@ -212,25 +212,9 @@ pub(crate) fn finish(resources: &mut [Resource], bm: &BuildMetadata) {
                 remove_entry(a, key);
             }
         }
-        // Every path above ends in kyaml's `SetAnnotations` (kubernetes-sigs/kustomize@afe7793676
-        // `kyaml/yaml/rnode.go` `setMapInMetadata`), which clears the field and writes the map
-        // kyaml read (`GetAnnotations`: each value's text, `""` for a collection) back as
-        // string nodes, or nothing when it is empty. So annotation values are strings
-        // (`length: 16` comes out as `"16"`); labels keep their types.
-        let emptied = match meta.get_mut("annotations").map(|a| &mut a.kind) {
-            Some(NodeKind::Map(entries)) => {
-                for e in entries.iter_mut() {
-                    let text = e.value.as_scalar().map_or_else(String::new, |s| s.text.to_string());
-                    e.value = Node::string(text, e.value.span);
-                }
-                entries.is_empty()
-            }
-            Some(_) => true,
-            None => false,
-        };
-        if emptied {
-            remove_entry(meta, "annotations");
-        }
+        // Every path above ends in kyaml's `SetAnnotations`, so annotation values are strings
+        // (`length: 16` comes out as `"16"`) and an empty map goes; labels keep their types.
+        set_string_map(meta, "annotations");
     }
 }
 

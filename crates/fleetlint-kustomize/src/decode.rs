@@ -45,7 +45,8 @@ enum Ty {
     /// `map[string]interface{}` (Helm values) or anything kustomize does not type
     Any,
     List(&'static Ty),
-    Obj(&'static str, &'static [(&'static str, Ty)]),
+    /// a struct: its name and its fields, embedded structs as further groups
+    Obj(&'static str, &'static [&'static [(&'static str, Ty)]]),
 }
 
 const STRS: Ty = Ty::List(&Ty::Str);
@@ -66,8 +67,8 @@ const FIELD_SPEC: &[(&str, Ty)] =
 const PATCH: &[(&str, Ty)] = &[
     ("path", Ty::Str),
     ("patch", Ty::Str),
-    ("target", Ty::Obj("Selector", SELECTOR)),
-    ("options", Ty::Obj("PatchArgs", &[("allowNameChange", Ty::Bool), ("allowKindChange", Ty::Bool)])),
+    ("target", Ty::Obj("Selector", &[SELECTOR])),
+    ("options", Ty::Obj("PatchArgs", &[&[("allowNameChange", Ty::Bool), ("allowKindChange", Ty::Bool)]])),
 ];
 const IMAGE: &[(&str, Ty)] =
     &[("name", Ty::Str), ("newName", Ty::Str), ("tagSuffix", Ty::Str), ("newTag", Ty::Str), ("digest", Ty::Str)];
@@ -77,6 +78,7 @@ const GENERATOR_OPTIONS: &[(&str, Ty)] = &[
     ("disableNameSuffixHash", Ty::Bool),
     ("immutable", Ty::Bool),
 ];
+/// `types.GeneratorArgs` with `KvPairSources` inline (`ConfigMapArgs`).
 const CONFIG_MAP_ARGS: &[(&str, Ty)] = &[
     ("namespace", Ty::Str),
     ("name", Ty::Str),
@@ -85,33 +87,23 @@ const CONFIG_MAP_ARGS: &[(&str, Ty)] = &[
     ("files", STRS),
     ("envs", STRS),
     ("env", Ty::Str),
-    ("options", Ty::Obj("GeneratorOptions", GENERATOR_OPTIONS)),
+    ("options", Ty::Obj("GeneratorOptions", &[GENERATOR_OPTIONS])),
 ];
-const SECRET_ARGS: &[(&str, Ty)] = &[
-    ("namespace", Ty::Str),
-    ("name", Ty::Str),
-    ("behavior", Ty::Str),
-    ("literals", STRS),
-    ("files", STRS),
-    ("envs", STRS),
-    ("env", Ty::Str),
-    ("options", Ty::Obj("GeneratorOptions", GENERATOR_OPTIONS)),
-    ("type", Ty::Str),
-];
+const SECRET_TYPE: &[(&str, Ty)] = &[("type", Ty::Str)];
 const REPLACEMENT_FIELD: &[(&str, Ty)] = &[
     (
         "source",
         Ty::Obj(
             "SourceSelector",
-            &[
+            &[&[
                 ("group", Ty::Str),
                 ("version", Ty::Str),
                 ("kind", Ty::Str),
                 ("name", Ty::Str),
                 ("namespace", Ty::Str),
                 ("fieldPath", Ty::Str),
-                ("options", Ty::Obj("FieldOptions", FIELD_OPTIONS)),
-            ],
+                ("options", Ty::Obj("FieldOptions", &[FIELD_OPTIONS])),
+            ]],
         ),
     ),
     ("sourceValue", Ty::Str),
@@ -119,12 +111,12 @@ const REPLACEMENT_FIELD: &[(&str, Ty)] = &[
         "targets",
         Ty::List(&Ty::Obj(
             "TargetSelector",
-            &[
-                ("select", Ty::Obj("Selector", SELECTOR)),
-                ("reject", Ty::List(&Ty::Obj("Selector", SELECTOR))),
+            &[&[
+                ("select", Ty::Obj("Selector", &[SELECTOR])),
+                ("reject", Ty::List(&Ty::Obj("Selector", &[SELECTOR]))),
                 ("fieldPaths", STRS),
-                ("options", Ty::Obj("FieldOptions", FIELD_OPTIONS)),
-            ],
+                ("options", Ty::Obj("FieldOptions", &[FIELD_OPTIONS])),
+            ]],
         )),
     ),
     ("path", Ty::Str),
@@ -135,23 +127,23 @@ const VAR: &[(&str, Ty)] = &[
         "objref",
         Ty::Obj(
             "Target",
-            &[
+            &[&[
                 ("apiVersion", Ty::Str),
                 ("group", Ty::Str),
                 ("version", Ty::Str),
                 ("kind", Ty::Str),
                 ("name", Ty::Str),
                 ("namespace", Ty::Str),
-            ],
+            ]],
         ),
     ),
-    ("fieldref", Ty::Obj("FieldSelector", &[("fieldPath", Ty::Str)])),
+    ("fieldref", Ty::Obj("FieldSelector", &[&[("fieldPath", Ty::Str)]])),
 ];
 const LABEL: &[(&str, Ty)] = &[
     ("pairs", Ty::StrMap),
     ("includeSelectors", Ty::Bool),
     ("includeTemplates", Ty::Bool),
-    ("fields", Ty::List(&Ty::Obj("FieldSpec", FIELD_SPEC))),
+    ("fields", Ty::List(&Ty::Obj("FieldSpec", &[FIELD_SPEC]))),
 ];
 const HELM_CHART: &[(&str, Ty)] = &[
     ("name", Ty::Str),
@@ -191,14 +183,14 @@ const HELM_CHART_ARGS: &[(&str, Ty)] = &[
 /// kustomize's `types.Kustomization` (5.8.1, see the module documentation).
 static KUSTOMIZATION: Ty = Ty::Obj(
     "Kustomization",
-    &[
+    &[&[
         ("kind", Ty::Str),
         ("apiVersion", Ty::Str),
         (
             "metadata",
             Ty::Obj(
                 "ObjectMeta",
-                &[("name", Ty::Str), ("namespace", Ty::Str), ("labels", Ty::StrMap), ("annotations", Ty::StrMap)],
+                &[&[("name", Ty::Str), ("namespace", Ty::Str), ("labels", Ty::StrMap), ("annotations", Ty::StrMap)]],
             ),
         ),
         ("openapi", Ty::StrMap),
@@ -206,42 +198,45 @@ static KUSTOMIZATION: Ty = Ty::Obj(
         ("nameSuffix", Ty::Str),
         ("namespace", Ty::Str),
         ("commonLabels", Ty::StrMap),
-        ("labels", Ty::List(&Ty::Obj("Label", LABEL))),
+        ("labels", Ty::List(&Ty::Obj("Label", &[LABEL]))),
         ("commonAnnotations", Ty::StrMap),
         ("patchesStrategicMerge", STRS),
-        ("patchesJson6902", Ty::List(&Ty::Obj("Patch", PATCH))),
-        ("patches", Ty::List(&Ty::Obj("Patch", PATCH))),
-        ("images", Ty::List(&Ty::Obj("Image", IMAGE))),
-        ("imageTags", Ty::List(&Ty::Obj("Image", IMAGE))),
-        ("replacements", Ty::List(&Ty::Obj("ReplacementField", REPLACEMENT_FIELD))),
-        ("replicas", Ty::List(&Ty::Obj("Replica", &[("name", Ty::Str), ("count", Ty::Int)]))),
-        ("vars", Ty::List(&Ty::Obj("Var", VAR))),
+        ("patchesJson6902", Ty::List(&Ty::Obj("Patch", &[PATCH]))),
+        ("patches", Ty::List(&Ty::Obj("Patch", &[PATCH]))),
+        ("images", Ty::List(&Ty::Obj("Image", &[IMAGE]))),
+        ("imageTags", Ty::List(&Ty::Obj("Image", &[IMAGE]))),
+        ("replacements", Ty::List(&Ty::Obj("ReplacementField", &[REPLACEMENT_FIELD]))),
+        ("replicas", Ty::List(&Ty::Obj("Replica", &[&[("name", Ty::Str), ("count", Ty::Int)]]))),
+        ("vars", Ty::List(&Ty::Obj("Var", &[VAR]))),
         (
             "sortOptions",
             Ty::Obj(
                 "SortOptions",
-                &[
+                &[&[
                     ("order", Ty::Str),
-                    ("legacySortOptions", Ty::Obj("LegacySortOptions", &[("orderFirst", STRS), ("orderLast", STRS)])),
-                ],
+                    (
+                        "legacySortOptions",
+                        Ty::Obj("LegacySortOptions", &[&[("orderFirst", STRS), ("orderLast", STRS)]]),
+                    ),
+                ]],
             ),
         ),
         ("resources", STRS),
         ("components", STRS),
         ("crds", STRS),
         ("bases", STRS),
-        ("configMapGenerator", Ty::List(&Ty::Obj("ConfigMapArgs", CONFIG_MAP_ARGS))),
-        ("secretGenerator", Ty::List(&Ty::Obj("SecretArgs", SECRET_ARGS))),
-        ("helmGlobals", Ty::Obj("HelmGlobals", &[("chartHome", Ty::Str), ("configHome", Ty::Str)])),
-        ("helmCharts", Ty::List(&Ty::Obj("HelmChart", HELM_CHART))),
-        ("helmChartInflationGenerator", Ty::List(&Ty::Obj("HelmChartArgs", HELM_CHART_ARGS))),
-        ("generatorOptions", Ty::Obj("GeneratorOptions", GENERATOR_OPTIONS)),
+        ("configMapGenerator", Ty::List(&Ty::Obj("ConfigMapArgs", &[CONFIG_MAP_ARGS]))),
+        ("secretGenerator", Ty::List(&Ty::Obj("SecretArgs", &[CONFIG_MAP_ARGS, SECRET_TYPE]))),
+        ("helmGlobals", Ty::Obj("HelmGlobals", &[&[("chartHome", Ty::Str), ("configHome", Ty::Str)]])),
+        ("helmCharts", Ty::List(&Ty::Obj("HelmChart", &[HELM_CHART]))),
+        ("helmChartInflationGenerator", Ty::List(&Ty::Obj("HelmChartArgs", &[HELM_CHART_ARGS]))),
+        ("generatorOptions", Ty::Obj("GeneratorOptions", &[GENERATOR_OPTIONS])),
         ("configurations", STRS),
         ("generators", STRS),
         ("transformers", STRS),
         ("validators", STRS),
         ("buildMetadata", STRS),
-    ],
+    ]],
 );
 
 /// kustomize's `CheckEmpty` error.
@@ -450,9 +445,10 @@ impl Decoder {
                 let mut out: Vec<Entry> = Vec::new();
                 for e in sorted {
                     let key = json_key(&e.key);
-                    let field = fields.iter().find(|(f, _)| *f == key).or_else(|| {
+                    let all = || fields.iter().flat_map(|group| group.iter());
+                    let field = all().find(|(f, _)| *f == key).or_else(|| {
                         let folded = fold(&key);
-                        fields.iter().find(|(f, _)| fold(f) == folded)
+                        all().find(|(f, _)| fold(f) == folded)
                     });
                     let Some((canonical, fty)) = field else {
                         if self.strictness == Strictness::Kustomize {

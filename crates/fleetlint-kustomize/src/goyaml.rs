@@ -32,8 +32,6 @@ pub(crate) fn yaml11_value(text: &str) -> ScalarValue {
         Resolved::Null => ScalarValue::Null,
         Resolved::Bool(b) => ScalarValue::Bool(b),
         Resolved::Int(i) => ScalarValue::Int(i),
-        #[allow(clippy::cast_precision_loss)]
-        Resolved::Uint(u) => ScalarValue::Float(u as f64),
         Resolved::Float(f) => ScalarValue::Float(f),
         Resolved::Timestamp | Resolved::Merge | Resolved::Str => ScalarValue::Str,
     }
@@ -45,7 +43,6 @@ enum Resolved {
     Null,
     Bool(bool),
     Int(i64),
-    Uint(u64),
     Float(f64),
     Timestamp,
     /// `<<`, the merge key's tag (its value is the text)
@@ -75,16 +72,11 @@ fn resolve(s: &str) -> Resolved {
             if is_timestamp(s) {
                 return Resolved::Timestamp;
             }
-            let plain: String = s.chars().filter(|&c| c != '_').collect();
-            if let Some(v) = go_parse_int(&plain) {
-                return v;
+            match fleetlint_yaml::scalar::resolve_number(s) {
+                Some(ScalarValue::Int(i)) => Resolved::Int(i),
+                Some(ScalarValue::Float(f)) => Resolved::Float(f),
+                _ => Resolved::Str,
             }
-            if is_yaml_float(&plain)
-                && let Some(f) = plain.parse::<f64>().ok().filter(|f| f.is_finite())
-            {
-                return Resolved::Float(f);
-            }
-            Resolved::Str
         }
         _ => Resolved::Str,
     }
@@ -104,75 +96,6 @@ fn dot_float(s: &str) -> Option<f64> {
         !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
     });
     (digits_ok && exp_ok).then(|| s.parse::<f64>().ok()).flatten().filter(|f| f.is_finite())
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)`, else `ParseUint(s, 0, 64)`: optional sign (signed only),
-/// base prefix `0x`, `0o`, `0b` or a leading `0` (octal), at least one digit of the base, within
-/// 64 bits.
-fn go_parse_int(s: &str) -> Option<Resolved> {
-    let (neg, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let lower = body.to_ascii_lowercase();
-    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d)
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d)
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, &lower[1..])
-    } else {
-        (10, lower.as_str())
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    let m = u64::from_str_radix(digits, radix).ok()?;
-    if neg {
-        #[allow(clippy::cast_possible_wrap)]
-        return (m <= 1 << 63).then(|| Resolved::Int((m as i64).wrapping_neg()));
-    }
-    Some(i64::try_from(m).map_or(Resolved::Uint(m), Resolved::Int))
-}
-
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$` (go-yaml's `yamlStyleFloat`).
-fn is_yaml_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'+' | b'-')));
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
 }
 
 /// `isBase60Float`: `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`.

@@ -342,6 +342,27 @@ pub(crate) fn metadata_problem(doc: &Node) -> Option<&'static str> {
     }
 }
 
+/// Write the string map `key` of `metadata` back the way kyaml's `SetLabels`/`SetAnnotations`
+/// do (kubernetes-sigs/kustomize@afe7793676 `kyaml/yaml/rnode.go` `setMapInMetadata`): the
+/// field is cleared and the map kyaml read (`getMapFromMeta`: each value's text, `""` for a
+/// collection) written back as strings, or no field when it is empty (or not a map).
+pub(crate) fn set_string_map(meta: &mut Node, key: &str) {
+    let emptied = match meta.get_mut(key).map(|m| &mut m.kind) {
+        Some(NodeKind::Map(entries)) => {
+            for e in entries.iter_mut() {
+                let text = e.value.as_scalar().map_or_else(String::new, |s| s.text.to_string());
+                e.value = Node::string(text, e.value.span);
+            }
+            entries.is_empty()
+        }
+        Some(_) => true,
+        None => false,
+    };
+    if emptied {
+        remove_entry(meta, key);
+    }
+}
+
 /// Set `key` in mapping `map` to `value`, keeping the existing key node when there is one.
 /// A null `map` becomes a mapping first. Non-mappings are left alone.
 pub(crate) fn set_entry(map: &mut Node, key: &str, value: Node, key_span: Span) {

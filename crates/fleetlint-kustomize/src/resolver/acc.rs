@@ -166,22 +166,9 @@ pub(super) fn absorb_generated(acc: &mut Acc, mut r: Resource, span: Span) {
                     }
                 }
             }
-            // written back with kyaml's `SetLabels`: string values, and no field when empty
+            // written back with kyaml's `SetLabels`
             if let Some(meta) = r.root.get_mut("metadata") {
-                let empty = match meta.get_mut("labels").map(|l| &mut l.kind) {
-                    Some(fleetlint_yaml::NodeKind::Map(entries)) => {
-                        for e in entries.iter_mut() {
-                            let text = e.value.as_scalar().map_or_else(String::new, |s| s.text.to_string());
-                            e.value = Node::string(text, e.value.span);
-                        }
-                        entries.is_empty()
-                    }
-                    Some(_) => true,
-                    None => false,
-                };
-                if empty {
-                    crate::resource::remove_entry(meta, "labels");
-                }
+                crate::resource::set_string_map(meta, "labels");
             }
             if let Some(n) = old.root.get_path(&["metadata", "name"]).cloned() {
                 let meta = crate::resource::ensure_map_entry(&mut r.root, "metadata", span);
