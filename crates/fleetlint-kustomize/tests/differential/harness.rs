@@ -49,8 +49,9 @@ pub(crate) struct Difference {
 pub(crate) enum Outcome {
     Agree,
     Differ(Vec<Difference>),
-    /// Both reject the directory (or kubectl fails on a remote resource fleetlint never fetches).
-    BothFail,
+    /// Both reject the directory (or kubectl fails on a remote resource fleetlint never fetches):
+    /// kubectl's reason.
+    BothFail(String),
     /// kubectl rejects it, fleetlint builds it (kubectl's message).
     KubectlOnlyFails(String),
     /// fleetlint rejects what kubectl builds (fleetlint's messages).
@@ -67,7 +68,7 @@ pub(crate) struct RepoResult {
 impl RepoResult {
     /// Directories kubectl builds.
     pub(crate) fn kubectl_builds(&self) -> usize {
-        self.dirs.iter().filter(|(_, o)| !matches!(o, Outcome::BothFail | Outcome::KubectlOnlyFails(_))).count()
+        self.dirs.iter().filter(|(_, o)| !matches!(o, Outcome::BothFail(_) | Outcome::KubectlOnlyFails(_))).count()
     }
 
     /// Directories kubectl builds where fleetlint prints the same objects, byte for byte.
@@ -143,6 +144,8 @@ impl Harness {
     fn kubectl(&self, repo: &Path, dir: &str, fingerprint: Option<&str>) -> Built {
         let key = fingerprint.map(|f| {
             let mut h = Sha256::new();
+            // the layout of a cached answer
+            h.update(b"v2\0");
             h.update(self.kubectl.to_string_lossy().as_bytes());
             h.update([0]);
             h.update(f.as_bytes());
@@ -168,7 +171,15 @@ impl Harness {
             Some((ok, stdout, stderr)) => Built {
                 ok,
                 stdout,
-                message: stderr.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").chars().take(300).collect(),
+                message: stderr
+                    .lines()
+                    .filter(|l| !l.starts_with("# Warning"))
+                    .flat_map(str::split_whitespace)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .chars()
+                    .take(400)
+                    .collect(),
                 remote: false,
             },
             None => Built { ok: false, stdout: String::new(), message: "kubectl timed out".into(), remote: false },
@@ -282,8 +293,8 @@ fn tree_fingerprint(repo: &Path) -> String {
 
 fn compare_build(kubectl: &Built, ours: &Built) -> Outcome {
     match (kubectl.ok, ours.ok) {
-        (false, false) => Outcome::BothFail,
-        (false, true) if ours.remote => Outcome::BothFail,
+        (false, false) => Outcome::BothFail(kubectl.message.clone()),
+        (false, true) if ours.remote => Outcome::BothFail(kubectl.message.clone()),
         (false, true) => Outcome::KubectlOnlyFails(kubectl.message.clone()),
         (true, false) => Outcome::OursOnlyFails(ours.message.clone()),
         (true, true) => {
@@ -504,6 +515,28 @@ fn text_difference(id: &str, theirs: &str, ours: &str) -> Difference {
     Difference { class: class.into(), detail: format!("{id}: kubectl {t:?} / fleetlint {m:?}") }
 }
 
+/// kubectl's error without what changes from directory to directory (quoted values, paths,
+/// numbers), to group rejections.
+fn reason_class(message: &str) -> String {
+    let m = message.split("err=").nth(1).unwrap_or(message);
+    let mut out = String::new();
+    let mut quoted = false;
+    for c in m.chars() {
+        match c {
+            '\'' | '"' if !quoted => {
+                quoted = true;
+                out.push_str("<…>");
+            }
+            '\'' | '"' => quoted = false,
+            _ if quoted => {}
+            c if c.is_ascii_digit() => {}
+            c => out.push(c),
+        }
+    }
+    let words: Vec<&str> = out.split_whitespace().filter(|w| !w.contains('/')).collect();
+    words.join(" ").chars().take(110).collect()
+}
+
 /// Print per-repository figures and every difference grouped by class; returns the totals
 /// (directories kubectl builds, agreeing directories).
 pub(crate) fn report(results: &[RepoResult], w: &mut dyn std::io::Write) -> (usize, usize) {
@@ -513,7 +546,7 @@ pub(crate) fn report(results: &[RepoResult], w: &mut dyn std::io::Write) -> (usi
         let (b, a) = (r.kubectl_builds(), r.agree());
         built += b;
         agree += a;
-        let both = r.dirs.iter().filter(|(_, o)| matches!(o, Outcome::BothFail)).count();
+        let both = r.dirs.iter().filter(|(_, o)| matches!(o, Outcome::BothFail(_))).count();
         let missed = r.missed_failures().len();
         #[allow(clippy::cast_precision_loss)]
         let pct = if b == 0 { 100.0 } else { a as f64 * 100.0 / b as f64 };
@@ -554,7 +587,7 @@ pub(crate) fn report(results: &[RepoResult], w: &mut dyn std::io::Write) -> (usi
                         .or_default()
                         .push((label, vec![m.clone()]));
                 }
-                Outcome::Agree | Outcome::BothFail => {}
+                Outcome::Agree | Outcome::BothFail(_) => {}
             }
         }
     }
@@ -572,6 +605,21 @@ pub(crate) fn report(results: &[RepoResult], w: &mut dyn std::io::Write) -> (usi
                 let _ = writeln!(w, "      ... and {} more", details.len() - 5);
             }
         }
+    }
+    // what both reject, by kubectl's reason (paths, quotes and numbers left out)
+    let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
+    for r in results {
+        for (_, o) in &r.dirs {
+            if let Outcome::BothFail(m) = o {
+                *reasons.entry(reason_class(m)).or_default() += 1;
+            }
+        }
+    }
+    let mut reasons: Vec<_> = reasons.into_iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let _ = writeln!(w, "\nrejected by both, by kubectl's reason");
+    for (reason, n) in reasons {
+        let _ = writeln!(w, "  {n:>5}  {reason}");
     }
     #[allow(clippy::cast_precision_loss)]
     let pct = if built == 0 { 100.0 } else { agree as f64 * 100.0 / built as f64 };
