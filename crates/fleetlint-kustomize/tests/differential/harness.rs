@@ -145,7 +145,7 @@ impl Harness {
         let key = fingerprint.map(|f| {
             let mut h = Sha256::new();
             // the layout of a cached answer
-            h.update(b"v2\0");
+            h.update(b"v3\0");
             h.update(self.kubectl.to_string_lossy().as_bytes());
             h.update([0]);
             h.update(f.as_bytes());
@@ -178,7 +178,7 @@ impl Harness {
                     .collect::<Vec<_>>()
                     .join(" ")
                     .chars()
-                    .take(400)
+                    .take(4000)
                     .collect(),
                 remote: false,
             },
@@ -515,26 +515,42 @@ fn text_difference(id: &str, theirs: &str, ours: &str) -> Difference {
     Difference { class: class.into(), detail: format!("{id}: kubectl {t:?} / fleetlint {m:?}") }
 }
 
-/// kubectl's error without what changes from directory to directory (quoted values, paths,
-/// numbers), to group rejections.
+/// kubectl's error as a reason class: kustomize wraps errors (`accumulating resources: ...:
+/// inner`), so the innermost known cause names the class; otherwise the last clause without
+/// quoted values, paths and numbers.
 fn reason_class(message: &str) -> String {
-    let m = message.split("err=").nth(1).unwrap_or(message);
-    let mut out = String::new();
-    let mut quoted = false;
-    for c in m.chars() {
-        match c {
-            '\'' | '"' if !quoted => {
-                quoted = true;
-                out.push_str("<…>");
-            }
-            '\'' | '"' => quoted = false,
-            _ if quoted => {}
-            c if c.is_ascii_digit() => {}
-            c => out.push(c),
-        }
+    const KNOWN: &[(&str, &str)] = &[
+        ("must specify --enable-helm", "Helm chart inflation needs --enable-helm"),
+        ("external plugins disabled", "external plugin (plugins disabled)"),
+        ("git fetch", "remote resource (no network here)"),
+        ("no such host", "remote resource (no network here)"),
+        ("HTTP request", "remote resource (no network here)"),
+        ("kustomization.yaml is empty", "empty kustomization"),
+        ("expected kind != 'Component'", "a Component listed as a resource"),
+        ("expected kind 'Component'", "a Kustomization listed as a component"),
+        ("unknown field", "unknown kustomization field"),
+        ("cannot unmarshal", "kustomization value of the wrong type"),
+        ("missing metadata.name", "object without metadata.name"),
+        ("missing kind", "object without kind"),
+        ("already registered id", "two objects with one id"),
+        ("unable to find one of 'kustomization.yaml'", "directory without a kustomization"),
+        ("no such file or directory", "listed file or directory does not exist"),
+        ("MalformedYAMLError", "invalid YAML"),
+        ("no matches for Id", "patch target not found"),
+        ("failed to find unique target for patch", "patch target not found"),
+        ("found multiple objects", "ambiguous patch target"),
+        ("doc is missing path", "JSON patch path missing"),
+    ];
+    if let Some((_, class)) = KNOWN.iter().find(|(needle, _)| message.contains(needle)) {
+        return (*class).to_string();
     }
-    let words: Vec<&str> = out.split_whitespace().filter(|w| !w.contains('/')).collect();
-    words.join(" ").chars().take(110).collect()
+    let m = message.split("err=").last().unwrap_or(message);
+    let last = m.rsplit(": ").find(|c| c.chars().any(char::is_alphabetic)).unwrap_or(m);
+    let words: Vec<&str> = last
+        .split_whitespace()
+        .filter(|w| !w.contains('/') && !w.contains('\'') && !w.contains('"') && !w.chars().any(|c| c.is_ascii_digit()))
+        .collect();
+    words.join(" ").chars().take(100).collect()
 }
 
 /// Print per-repository figures and every difference grouped by class; returns the totals
