@@ -4,6 +4,7 @@
 //! adapter ([`parse`]), tree-relative paths ([`relpath`]), kyaml scalar typing ([`scalar`]), suppression comments ([`suppress`]) and
 //! a light object view ([`object`]). Nothing here knows about kustomize, Flux graphs or rules.
 
+mod folded;
 pub mod load;
 pub mod object;
 pub mod parse;
