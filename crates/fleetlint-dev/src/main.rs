@@ -4,6 +4,7 @@
 //! cargo run -p fleetlint-dev -- gen-merge-keys [SCHEMA_DIR] [--out FILE] [--check]
 //! cargo run -p fleetlint-dev -- new-rule CODE NAME GROUP [--severity error|warning|info]
 //! cargo run -p fleetlint-dev -- gen-docs [--check]
+//! cargo run -p fleetlint-dev -- gen-config-schema
 //! ```
 //!
 //! `gen-merge-keys`: `SCHEMA_DIR` defaults to `../shared/k8s-schemas/v1.32.0-local-strict` and
@@ -39,7 +40,8 @@ fn main() -> ExitCode {
 
 const USAGE: &str = "usage: fleetlint-dev gen-merge-keys [SCHEMA_DIR] [--out FILE] [--check]
        fleetlint-dev new-rule CODE NAME GROUP [--severity error|warning|info]
-       fleetlint-dev gen-docs [--check]";
+       fleetlint-dev gen-docs [--check]
+       fleetlint-dev gen-config-schema";
 
 fn run() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -48,6 +50,12 @@ fn run() -> Result<()> {
         "gen-merge-keys" => merge_keys(args),
         "new-rule" => new_rule(args),
         "gen-docs" => gen_docs(args),
+        "gen-config-schema" => {
+            // The JSON Schema of `.fleetlint.yaml`, from the configuration types.
+            let path = repo_root().join("schemas/config.schema.json");
+            std::fs::write(&path, fleetlint_fleet::config::config_schema())
+                .with_context(|| format!("writing {}", path.display()))
+        }
         _ => bail!("unknown command `{cmd}`\n{USAGE}"),
     }
 }
