@@ -293,3 +293,32 @@ fn fingerprint(db: &SourceDb, f: &Finding) -> String {
     let digest = h.finalize();
     digest[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::ObjectRef;
+    use fleetlint_yaml::SourceFile;
+
+    /// What a fingerprint is made of: rule, object (or file) and field; never the message, the
+    /// position or the clusters, so rewording a message or a cluster rename keeps baselines valid.
+    #[test]
+    fn fingerprints_ignore_message_position_and_clusters() {
+        let mut db = SourceDb::new();
+        let text = "a: 1\nb: 2\n";
+        let file = db.add(SourceFile::new("x.yaml".into(), None, "x.yaml".into(), text.into()));
+        let object = Some(ObjectRef { kind: "Kustomization".into(), name: "apps".into(), ..ObjectRef::default() });
+        let base = Finding::new(INTERNAL_ERROR, Span::new(file, 0, 1), "one wording")
+            .with_object(object.clone())
+            .with_field("spec.path");
+        let mut moved = Finding::new(INTERNAL_ERROR, Span::new(file, 5, 6), "another wording")
+            .with_object(object)
+            .with_field("spec.path");
+        moved.clusters = vec!["renamed".into()];
+        assert_eq!(fingerprint(&db, &base), fingerprint(&db, &moved));
+        let other_field = base.clone().with_field("spec.prune");
+        assert_ne!(fingerprint(&db, &base), fingerprint(&db, &other_field));
+        let other_object = base.clone().with_object(None);
+        assert_ne!(fingerprint(&db, &base), fingerprint(&db, &other_object));
+    }
+}

@@ -186,3 +186,10 @@ pub fn sarif_multitool() -> PathBuf {
 pub fn xmllint() -> PathBuf {
     on_path("xmllint").expect("this test needs xmllint on PATH (.ci/run installs Debian libxml2-utils); it is absent")
 }
+
+/// The `git` binary, for tests that build a repository as a fixture (fleetlint itself never
+/// runs it). Panics when there is none.
+#[must_use]
+pub fn git() -> PathBuf {
+    on_path("git").expect("this test needs git on PATH to build its fixture repository; it is absent")
+}
