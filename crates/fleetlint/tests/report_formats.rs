@@ -245,3 +245,46 @@ fn no_progress_when_stderr_is_not_a_terminal() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Findings in a mapped source outside the checked repository cannot be placed by GitHub: SARIF
+/// keeps them in the run's properties, GitLab leaves them out, annotations name them in the text.
+#[test]
+fn findings_in_a_mapped_tree_outside_the_repository_are_not_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fleet, tenant) = (dir.path().join("fleet"), dir.path().join("team-a"));
+    copy_dir(&violations(), &fleet);
+    std::fs::rename(fleet.join("tenant-repos/team-a"), &tenant).unwrap();
+    std::fs::remove_file(fleet.join(".fleetlint.yaml")).unwrap();
+    let sarif_path = dir.path().join("r.sarif");
+    let gitlab_path = dir.path().join("r.json");
+    let out = fleetlint()
+        .arg("check")
+        .arg(&fleet)
+        .arg("--source")
+        .arg(format!("https://github.com/example/team-a={}", tenant.display()))
+        .args(["--format", "github", "--report"])
+        .arg(format!("sarif={}", sarif_path.display()))
+        .arg("--report")
+        .arg(format!("gitlab={}", gitlab_path.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
+    let run = &sarif["runs"][0];
+    let outside = run["properties"]["findingsOutsideRepository"].as_array().unwrap();
+    let rules: Vec<&str> = outside.iter().map(|f| f["ruleId"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["ISO004", "XNS002", "HYG006"], "{outside:?}");
+    assert!(outside.iter().all(|f| f["source"].as_str().is_some_and(|s| s.contains("example/team-a"))), "{outside:?}");
+    for r in run["results"].as_array().unwrap() {
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(fleet.join(uri).is_file(), "{uri}");
+    }
+    let issues: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(&gitlab_path).unwrap()).unwrap();
+    assert_eq!(issues.len(), run["results"].as_array().unwrap().len());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let iso004 = text.lines().find(|l| l.contains("title=ISO004")).unwrap();
+    assert!(
+        iso004.starts_with("::error title=") && iso004.contains("example/team-a:base/developers-view.yaml:"),
+        "{iso004}"
+    );
+}

@@ -81,6 +81,9 @@ pub fn destructive_changes(base: &Fleet, head: &Fleet, base_ref: &str) -> Vec<Fi
     for hc in &head.clusters {
         let Some(bc) = base.clusters.iter().find(|c| c.name == hc.name) else { continue };
         let applied: BTreeSet<String> = hc.objects.iter().map(RenderedObject::id).collect();
+        // Head's Flux Kustomizations by id, looked up once per removed object.
+        let head_kustomizations: BTreeMap<String, &RenderedObject> =
+            hc.objects.iter().filter(|h| h.flux_kind() == Some(FluxKind::Kustomization)).map(|h| (h.id(), h)).collect();
         for o in &bc.objects {
             if o.synthesized || !destructive_kind(o) || prune_disabled(o) || applied.contains(&o.id()) {
                 continue;
@@ -91,8 +94,7 @@ pub fn destructive_changes(base: &Fleet, head: &Fleet, base_ref: &str) -> Vec<Fi
                 continue;
             }
             let owner_id = ks.id();
-            let still =
-                hc.objects.iter().find(|h| h.id() == owner_id && h.flux_kind() == Some(FluxKind::Kustomization));
+            let still = head_kustomizations.get(&owner_id);
             let (span, whose): (Span, String) = match still {
                 Some(h) => (
                     h.root.get_path(&["spec", "prune"]).map_or(h.root.span, |n| n.span),
