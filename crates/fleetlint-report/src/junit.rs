@@ -83,13 +83,7 @@ fn suite(input: &ReportInput<'_>, name: &str, rules: &[RuleId], findings: &[&Fin
 /// Render the report as JUnit XML.
 #[must_use]
 pub fn render(input: &ReportInput<'_>) -> String {
-    let mut rules: Vec<RuleId> = input.rules.to_vec();
-    for f in &input.outcome.findings {
-        if !rules.contains(&f.rule) {
-            rules.push(f.rule);
-        }
-    }
-    rules.sort();
+    let rules = input.rules_reported();
     let mut suites = String::new();
     let (mut tests, mut failures) = (0, 0);
     let mut add = |name: &str, findings: Vec<&Finding>| {

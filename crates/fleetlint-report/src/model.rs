@@ -75,6 +75,18 @@ pub struct ReportInput<'a> {
     pub repo_paths: &'a RepoPaths,
 }
 
+impl ReportInput<'_> {
+    /// The rules a report describes: those that ran and any a finding names, sorted by code.
+    #[must_use]
+    pub fn rules_reported(&self) -> Vec<RuleId> {
+        let mut rules: Vec<RuleId> = self.rules.to_vec();
+        rules.extend(self.outcome.findings.iter().map(|f| f.rule));
+        rules.sort();
+        rules.dedup();
+        rules
+    }
+}
+
 /// Where the files of each tree are in the repository a CI system shows: SARIF, GitHub
 /// annotations and GitLab Code Quality address files relative to the repository root, not to
 /// the checked directory, and cannot place files of a mapped source outside the repository.

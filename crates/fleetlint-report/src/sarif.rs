@@ -185,13 +185,7 @@ fn external(db: &SourceDb, f: &Finding) -> Value {
 /// Render the report as SARIF 2.1.0.
 #[must_use]
 pub fn render(input: &ReportInput<'_>) -> String {
-    let mut rules: Vec<RuleId> = input.rules.to_vec();
-    for f in &input.outcome.findings {
-        if !rules.contains(&f.rule) {
-            rules.push(f.rule);
-        }
-    }
-    rules.sort();
+    let rules = input.rules_reported();
     let index: Vec<(RuleId, usize)> = rules.iter().enumerate().map(|(i, r)| (*r, i)).collect();
     let mut results = Vec::new();
     let mut outside = Vec::new();

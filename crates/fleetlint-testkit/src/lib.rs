@@ -193,3 +193,17 @@ pub fn xmllint() -> PathBuf {
 pub fn git() -> PathBuf {
     on_path("git").expect("this test needs git on PATH to build its fixture repository; it is absent")
 }
+
+/// Run `git ARGS` in `dir` to build a fixture repository, with a fixed identity and no user or
+/// system configuration. Panics when git fails or is absent.
+pub fn git_in(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new(git())
+        .current_dir(dir)
+        .args(["-c", "user.name=fleetlint test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}

@@ -5,23 +5,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-use fleetlint_testkit::{copy_dir, repo_root};
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new(fleetlint_testkit::git())
-        .current_dir(dir)
-        .args(["-c", "user.name=fleetlint test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
+use fleetlint_testkit::{copy_dir, git_in, repo_root};
 
 /// A repository whose first commit is the clean example fleet with `first` applied.
 fn repo(first: impl FnOnce(&Path)) -> (tempfile::TempDir, PathBuf) {
@@ -29,15 +16,15 @@ fn repo(first: impl FnOnce(&Path)) -> (tempfile::TempDir, PathBuf) {
     let root = dir.path().join("fleet");
     copy_dir(&repo_root().join("testdata/fleets/clean"), &root);
     first(&root);
-    git(&root, &["init", "-q", "-b", "main"]);
-    git(&root, &["add", "-A"]);
-    git(&root, &["commit", "-q", "-m", "first"]);
+    git_in(&root, &["init", "-q", "-b", "main"]);
+    git_in(&root, &["add", "-A"]);
+    git_in(&root, &["commit", "-q", "-m", "first"]);
     (dir, root)
 }
 
 fn commit(root: &Path, message: &str) {
-    git(root, &["add", "-A"]);
-    git(root, &["commit", "-q", "-m", message]);
+    git_in(root, &["add", "-A"]);
+    git_in(root, &["commit", "-q", "-m", message]);
 }
 
 fn edit(root: &Path, rel: &str, from: &str, to: &str) {
@@ -149,7 +136,7 @@ fn a_shallow_clone_without_ref_is_exit_2_saying_to_fetch_it() {
     edit(&root, "clusters/staging/tenants.yaml", DEPENDS, &format!("{DEPENDS}    - name: missing\n"));
     commit(&root, "second");
     let shallow = dir.path().join("shallow");
-    git(dir.path(), &["clone", "-q", "--depth", "1", &format!("file://{}", root.display()), "shallow"]);
+    git_in(dir.path(), &["clone", "-q", "--depth", "1", &format!("file://{}", root.display()), "shallow"]);
     let (code, _, stderr) = check(&shallow, &["--new-since", "HEAD~1"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("shallow clone") && stderr.contains("fetch"), "{stderr}");

@@ -3,12 +3,12 @@
 //! exits 0 or 1, never 2; the files the snippets name are written and valid; the configuration
 //! snippet matches the committed schema and is accepted by `fleetlint check --config`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
 
-use fleetlint_testkit::{copy_dir, repo_root};
+use fleetlint_testkit::{copy_dir, git_in, repo_root};
 
 /// The fenced blocks of `lang` in the README section `heading` (up to the next `## `).
 fn blocks(readme: &str, heading: &str, lang: &str) -> Vec<String> {
@@ -34,17 +34,6 @@ fn blocks(readme: &str, heading: &str, lang: &str) -> Vec<String> {
     out
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new(fleetlint_testkit::git())
-        .current_dir(dir)
-        .args(["-c", "user.name=fleetlint test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .env("HOME", dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
-
 const SECTION: &str = "## Reports and controls";
 
 #[test]
@@ -57,10 +46,10 @@ fn every_snippet_of_reports_and_controls_runs() {
     let work = dir.path().join("repo");
     copy_dir(&repo_root().join("testdata/fleets"), &work.join("testdata/fleets"));
     // `--new-since origin/main` needs a repository with that ref.
-    git(&work, &["init", "-q", "-b", "main"]);
-    git(&work, &["add", "-A"]);
-    git(&work, &["commit", "-q", "-m", "fleet"]);
-    git(&work, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
+    git_in(&work, &["init", "-q", "-b", "main"]);
+    git_in(&work, &["add", "-A"]);
+    git_in(&work, &["commit", "-q", "-m", "fleet"]);
+    git_in(&work, &["update-ref", "refs/remotes/origin/main", "HEAD"]);
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_fleetlint"));
     let path = std::env::join_paths(
         std::iter::once(bin.parent().unwrap().to_path_buf())
