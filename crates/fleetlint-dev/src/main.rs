@@ -7,6 +7,7 @@
 //! cargo run -p fleetlint-dev -- gen-fleet [--layout simple|reference] [--tenants N] [--clusters N]
 //!                                         [--patches N] [--depth N] OUT
 //! cargo run -p fleetlint-dev -- load-tree DIR
+//! cargo run -p fleetlint-dev -- gen-config-schema
 //! cargo run -p fleetlint-dev -- gen-schemas [--check]
 //! ```
 //!
@@ -58,6 +59,7 @@ const USAGE: &str = "usage: fleetlint-dev gen-merge-keys [SCHEMA_DIR] [--out FIL
        fleetlint-dev gen-docs [--check]
        fleetlint-dev gen-fleet [--layout simple|reference] [--tenants N] [--clusters N] [--patches N] [--depth N] OUT
        fleetlint-dev load-tree DIR
+       fleetlint-dev gen-config-schema
        fleetlint-dev gen-schemas [--check]";
 
 fn run() -> Result<()> {
@@ -69,6 +71,12 @@ fn run() -> Result<()> {
         "gen-docs" => gen_docs(args),
         "gen-fleet" => gen_fleet(args),
         "load-tree" => load_tree(args),
+        "gen-config-schema" => {
+            // The JSON Schema of `.fleetlint.yaml`, from the configuration types.
+            let path = repo_root().join("schemas/config.schema.json");
+            std::fs::write(&path, fleetlint_fleet::config::config_schema())
+                .with_context(|| format!("writing {}", path.display()))
+        }
         "gen-schemas" => schemas(args),
         _ => bail!("unknown command `{cmd}`\n{USAGE}"),
     }

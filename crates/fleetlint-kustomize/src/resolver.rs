@@ -11,18 +11,21 @@ use fleetlint_yaml::relpath::{join_in_root, join_lexical};
 use fleetlint_yaml::{FileId, LoadedTree, Node, SourceDb, Span};
 
 use crate::buildmeta::{self, BuildMetadata};
+use crate::decode::{self, Strictness};
 use crate::fieldspec::{TransformerConfig, builtin};
 use crate::generator::{self, GenOptions};
 use crate::issue::{BuildIssue, BuildIssueKind};
 use crate::kustfile::{KUSTOMIZATION_FILE_NAMES, Kustomization};
 use crate::openapi::{self, OpenApi};
 use crate::patch::SchemaSource;
-use crate::resource::{Origin, Resource};
+use crate::resource::{Origin, Resource, metadata_problem};
 use crate::{nameref, order, vars};
 
 mod acc;
 mod cache;
+mod flux;
 mod pipeline;
+mod plugins;
 mod schemas;
 mod targets;
 
@@ -204,29 +207,6 @@ impl<'t> Resolver<'t> {
         }
     }
 
-    /// Build an in-memory kustomization (for example the one Flux synthesises for a path
-    /// without a kustomization file). Not cached.
-    #[must_use]
-    pub fn build_kustomization(&self, k: &Kustomization) -> BuildOutput {
-        self.build_kustomization_with(k, Vec::new())
-    }
-
-    /// Build an in-memory kustomization whose resources start with `seed` (objects that exist
-    /// only in memory, such as the bootstrap objects Flux would generate for a placeholder
-    /// `gotk-sync.yaml`); its transformers and patches then apply to them as to any resource.
-    #[must_use]
-    pub fn build_kustomization_with(&self, k: &Kustomization, seed: Vec<Node>) -> BuildOutput {
-        let mut acc = Acc::default();
-        for root in seed {
-            let span = root.span;
-            acc.append(Resource::new(root), span);
-        }
-        let mut stack = vec![k.dir.clone()];
-        let (schema, schema_issue) = self.top_schema(Some(k));
-        self.accumulate_target(k, &mut acc, &mut stack, Scope { prefix: "", schema });
-        self.finish(acc, Some(k), schema_issue)
-    }
-
     /// The final steps kustomize runs only at the top: hash suffixes, name references, vars,
     /// dropping local-config objects, sorting, build metadata.
     fn finish(&self, mut acc: Acc, k: Option<&Kustomization>, schema_issue: Option<BuildIssue>) -> BuildOutput {
@@ -273,6 +253,14 @@ impl<'t> Resolver<'t> {
     }
 
     fn load_kustomization(&self, dir: &str) -> Result<Kustomization, Vec<BuildIssue>> {
+        let k = self.raw_kustomization(dir)?;
+        let span = k.file.map_or(k.root.span, |f| self.file_span(f));
+        let root = decode::decode(&k.root, span, Strictness::Kustomize)?;
+        Ok(Kustomization { root, ..k })
+    }
+
+    /// The kustomization file of `dir` as written (its first document), not decoded yet.
+    fn raw_kustomization(&self, dir: &str) -> Result<Kustomization, Vec<BuildIssue>> {
         let found: Vec<FileId> = KUSTOMIZATION_FILE_NAMES
             .iter()
             .filter_map(|n| {
@@ -307,12 +295,7 @@ impl<'t> Resolver<'t> {
             .documents
             .first()
             .map_or_else(|| crate::fieldspec::null_node(self.file_span(id)), |d| d.root.clone());
-        let k = Kustomization { dir: dir.to_string(), root, file: Some(id) };
-        let problems = k.validate(self.file_span(id));
-        if problems.iter().any(|p| p.fatal) {
-            return Err(problems);
-        }
-        Ok(k)
+        Ok(Kustomization { dir: dir.to_string(), root, file: Some(id) })
     }
 
     /// Accumulate a (non-component) kustomization directory. `Err(empty)` means there is no
@@ -409,19 +392,17 @@ impl<'t> Resolver<'t> {
                 acc.fatal(doc.span, format!("{path}: a resource must be a mapping"));
                 continue;
             }
-            if doc.get("kind").and_then(Node::as_str) == Some("List")
-                || doc
-                    .get("kind")
-                    .and_then(Node::as_str)
-                    .is_some_and(|k| k.ends_with("List") && doc.get("items").is_some())
+            if let Some(problem) = metadata_problem(&doc) {
+                acc.fatal(doc.span, format!("{path}: {problem}"));
+                continue;
+            }
+            // `inlineAnyEmbeddedLists`: a `...List` with `items` is replaced by its items (none
+            // when `items` is null); without `items` it is a resource like any other.
+            if doc.get("kind").and_then(Node::as_str).is_some_and(|k| k.ends_with("List")) && doc.get("items").is_some()
             {
                 for item in doc.get("items").and_then(Node::as_seq).unwrap_or_default() {
                     acc.append(new(item.clone()), span);
                 }
-                continue;
-            }
-            if doc.get("kind").and_then(Node::as_str).is_none_or(str::is_empty) {
-                acc.fatal(doc.span, format!("{path}: missing kind in resource"));
                 continue;
             }
             acc.append(new(doc), span);
@@ -432,10 +413,13 @@ impl<'t> Resolver<'t> {
         match join_in_root(&k.dir, path) {
             Some(p) => Some(p),
             None => {
+                // kustomize-controller builds on a file system rooted at the artifact
+                // (fluxcd/pkg `kustomize/filesys/fs_secure.go`), so a path out of it fails the
+                // build, as a missing resource fails `kustomize build`
                 acc.issues.push(BuildIssue::invalid(
                     span,
-                    false,
-                    format!("{path} leaves the repository root; fleetlint does not read it"),
+                    true,
+                    format!("{path} leaves the repository root; kustomize-controller cannot load it"),
                 ));
                 acc.incomplete = true;
                 None
@@ -551,6 +535,7 @@ impl<'t> Resolver<'t> {
         }
 
         self.run_generators(k, acc, scope);
+        self.run_generator_plugins(k, acc, stack, scope);
 
         for (path, span) in k.str_list("components") {
             let Some(full) = self.entry_dir(k, &path, span, acc) else {
@@ -602,15 +587,15 @@ impl<'t> Resolver<'t> {
             r.transformations.record(&ran);
         }
 
-        for key in ["transformers", "generators", "validators"] {
-            if let Some(n) = k.root.get(key).filter(|n| n.as_seq().is_some_and(|s| !s.is_empty())) {
-                acc.issues.push(BuildIssue::invalid(
-                    n.span,
-                    true,
-                    format!("{key}: plugins are not executed (kustomize runs them only with plugins enabled)"),
-                ));
-                acc.incomplete = true;
-            }
+        self.run_transformer_plugins(k, acc, stack, scope);
+        // validators are external plugins only, which kustomize and Flux do not run
+        if let Some(n) = k.root.get("validators").filter(|n| n.as_seq().is_some_and(|s| !s.is_empty())) {
+            acc.issues.push(BuildIssue::invalid(
+                n.span,
+                true,
+                "validators: external plugins disabled (kustomize and Flux run built-in plugins only)",
+            ));
+            acc.incomplete = true;
         }
         for key in ["helmCharts", "helmChartInflationGenerator"] {
             if let Some(n) = k.root.get(key).filter(|n| n.as_seq().is_some_and(|s| !s.is_empty())) {

@@ -1,9 +1,11 @@
 //! kustomize's resource selector (`patches[].target`, `replacements` selects): group, version,
-//! kind, anchored regular expressions for name and namespace, label and annotation selectors.
+//! kind, name and namespace as anchored Go regular expressions ([`crate::go_regex`]), label and
+//! annotation selectors.
 
 use fleetlint_yaml::Node;
 use regex::Regex;
 
+use crate::go_regex::anchored;
 use crate::resource::{Gvk, Resource};
 
 /// A compiled selector.
@@ -19,7 +21,8 @@ pub(crate) struct Selector {
 }
 
 /// One field of a selector (kustomize `api/types/selector.go` `NewSelectorRegex`: an empty
-/// field matches anything, any other is a regular expression anchored as `^(?:p)$`).
+/// field matches anything, any other is a Go regular expression anchored as `^(?:p)$`,
+/// [`crate::go_regex`]).
 #[derive(Clone, Debug, Default)]
 enum Pattern {
     #[default]
@@ -40,7 +43,7 @@ impl Pattern {
         } else if p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
             Ok(Self::Plain(p.to_string()))
         } else {
-            Regex::new(&format!("^(?:{p})$")).map(Self::Regex).map_err(|e| e.to_string())
+            Ok(anchored(p)?.map_or(Self::Any, Self::Regex))
         }
     }
 

@@ -188,6 +188,10 @@ pub(super) fn absorb_generated(acc: &mut Acc, index: &mut TargetIndex, mut r: Re
                     }
                 }
             }
+            // written back with kyaml's `SetLabels`
+            if let Some(meta) = r.root.get_mut("metadata") {
+                crate::resource::set_string_map(meta, "labels");
+            }
             if let Some(n) = old.root.get_path(&["metadata", "name"]).cloned() {
                 let meta = crate::resource::ensure_map_entry(&mut r.root, "metadata", span);
                 set_entry(meta, "name", n.clone(), n.span);
@@ -224,7 +228,11 @@ pub(super) fn absorb_generated(acc: &mut Acc, index: &mut TargetIndex, mut r: Re
                 r.origin.clone_from(&old.origin);
             }
             r.transformations.clone_from(&old.transformations);
-            r.needs_hash = r.needs_hash || old.needs_hash;
+            // `mergeStringMapsWithBuildAnnotations(old, new)` takes the build annotations from
+            // the existing object only, and `CopyMergeMetaDataFieldsFrom` then drops
+            // `needsHashSuffix` unless the new one has it too (kubernetes-sigs/kustomize@afe7793676
+            // `api/resource/resource.go`): a hash only when both ask for one.
+            r.needs_hash = r.needs_hash && old.needs_hash;
             r.behavior = Behavior::Create;
             acc.resources[matches[0]] = r;
             index.changed(matches[0], &acc.resources[matches[0]]);
