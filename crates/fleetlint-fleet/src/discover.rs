@@ -11,6 +11,7 @@ use fleetlint_yaml::{Node, ObjectView, Span};
 
 use crate::artifact::{TreeView, join, normalize_path};
 use crate::bootstrap::is_placeholder;
+use crate::flux::InstanceSpec;
 use crate::model::EntryKind;
 
 /// A cluster entry point.
@@ -34,23 +35,6 @@ fn parent(path: &str) -> &str {
 
 fn file_span(view: &TreeView<'_>, path: &str) -> Option<Span> {
     view.file(path).map(|f| Span::empty(f.id, 0))
-}
-
-/// The FluxInstance spec carried by a document: a FluxInstance itself, or a HelmRelease of the
-/// `flux-instance` chart whose values hold `instance.sync`.
-fn instance_spec(root: &Node) -> Option<&Node> {
-    let v = ObjectView::new(root)?;
-    match v.kind() {
-        "FluxInstance" if v.group() == "fluxcd.controlplane.io" => root.get("spec"),
-        "HelmRelease" => {
-            let chart_ref = root.get_path(&["spec", "chartRef", "name"]).and_then(Node::as_str);
-            let chart = root.get_path(&["spec", "chart", "spec", "chart"]).and_then(Node::as_str);
-            let is_flux_instance = [chart_ref, chart].iter().flatten().any(|c| c.contains("flux-instance"));
-            let instance = root.get_path(&["spec", "values", "instance"])?;
-            (is_flux_instance && instance.get("sync").is_some()).then_some(instance)
-        }
-        _ => None,
-    }
 }
 
 /// Find the entry points of the checked tree. `globs` (from `--clusters` or the config) replace
@@ -87,8 +71,8 @@ pub fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
     for path in &paths {
         let Some(file) = view.file(path) else { continue };
         for doc in &file.yaml.documents {
-            let Some(spec) = instance_spec(&doc.root) else { continue };
-            let sync_path = spec.get_path(&["sync", "path"]).and_then(Node::as_str);
+            let Some(spec) = InstanceSpec::of(&doc.root) else { continue };
+            let sync_path = spec.sync_path();
             let dir = match sync_path {
                 Some(p) => normalize_path(p).0,
                 None => {
@@ -107,7 +91,7 @@ pub fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
                     kind: EntryKind::FluxInstance,
                     span: doc.root.span,
                     flux_system: view.is_dir(&fs).then_some(fs),
-                    instance: Some(spec.clone()),
+                    instance: Some(spec.0.clone()),
                 },
             );
         }

@@ -6,13 +6,14 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use fleetlint_kustomize::{BuildIssue, KUSTOMIZATION_FILE_NAMES, Kustomization};
-use fleetlint_yaml::{Entry, LoadedTree, Node, NodeKind, SourceDb, Span};
+use fleetlint_yaml::{Entry, FluxKind, LoadedTree, Node, NodeKind, ObjectView, SourceDb, Span};
 
 use crate::artifact::{join, normalize_path};
 use crate::bootstrap::{self, DEFAULT_COMPONENTS, is_placeholder};
 use crate::config::ClusterOverride;
 use crate::controllers::{ControllerConfig, flux_version_from_header};
 use crate::discover::{EntryPoint, cluster_names, discover};
+use crate::flux::InstanceSpec;
 use crate::model::{Cluster, EntryKind, Fleet, FluxVersion, Lockdown, NEWEST_FLUX, RenderedObject, Scope, VersionFrom};
 use crate::sources::{SourceMapping, normalize_url};
 use crate::tenants;
@@ -204,27 +205,16 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
     let mut base = kfile
         .and_then(|id| view.files().find(|(_, f)| f.id == id))
         .and_then(|(_, f)| f.yaml.documents.first().map(|d| d.root.clone()).filter(|r| r.as_map().is_some()));
-    if let Some(spec) = &entry.instance {
+    if let Some(spec) = entry.instance.as_ref().map(InstanceSpec) {
         // FluxInstance: the operator generates the sync objects and the components, with the
         // multi-tenancy flags, then applies `spec.kustomize.patches`.
-        let url = spec.get_path(&["sync", "url"]).and_then(Node::as_str).unwrap_or("");
-        let reference = spec
-            .get_path(&["sync", "ref"])
-            .and_then(Node::as_str)
-            .map(|r| if r.starts_with("refs/") { ("name", r) } else { ("branch", r) });
+        let url = spec.sync_url().unwrap_or("");
+        let reference = spec.sync_ref().map(|r| if r.starts_with("refs/") { ("name", r) } else { ("branch", r) });
         seeds.extend(bootstrap::sync_objects(&entry.dir, url, reference, entry.span));
-        let components: Vec<&str> = spec
-            .get("components")
-            .and_then(Node::as_seq)
-            .map(|s| s.iter().filter_map(Node::as_str).collect())
-            .unwrap_or_else(|| DEFAULT_COMPONENTS.to_vec());
-        let multitenant = spec.get_path(&["cluster", "multitenant"]);
+        let components: Vec<&str> = spec.components().unwrap_or_else(|| DEFAULT_COMPONENTS.to_vec());
+        let multitenant = spec.multitenant();
         let on = multitenant.and_then(Node::as_bool).unwrap_or(false);
-        let sa = spec
-            .get_path(&["cluster", "tenantDefaultServiceAccount"])
-            .and_then(Node::as_str)
-            .unwrap_or("default")
-            .to_string();
+        let sa = spec.tenant_default_service_account().unwrap_or("default").to_string();
         let extra = move |c: &str| -> Vec<String> {
             if !on {
                 return Vec::new();
@@ -240,11 +230,11 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
         };
         let span = multitenant.map_or(entry.span, |n| n.span);
         seeds.extend(bootstrap::component_objects(&components, &extra, span));
-        if let Some(v) = spec.get_path(&["distribution", "version"]).and_then(Node::as_str) {
+        if let Some(v) = spec.version() {
             version = FluxVersion { value: v.to_string(), from: VersionFrom::FluxInstance };
         }
         lockdown_known = true;
-        let patches = spec.get_path(&["kustomize", "patches"]).cloned();
+        let patches = spec.kustomize_patches().cloned();
         let mut root = Node::map(entry.span);
         if let (Some(p), NodeKind::Map(entries)) = (patches, &mut root.kind) {
             entries.push(Entry { key: Node::string("patches", p.span), value: p });
@@ -327,31 +317,19 @@ fn has_controller_deployments(f: &fleetlint_yaml::LoadedFile) -> bool {
 /// The bootstrap source: the source of the root Kustomization (`flux-system`, or the one whose
 /// path is the cluster directory).
 fn root_source(objects: &[RenderedObject], dir: &str) -> Option<RootSource> {
-    let is_ks = |o: &&RenderedObject| o.kind() == "Kustomization" && o.api_version().starts_with("kustomize.toolkit");
-    let root = objects
+    let kustomizations =
+        || objects.iter().filter_map(RenderedObject::flux).filter(|k| k.kind() == FluxKind::Kustomization);
+    let root = kustomizations()
+        .find(|k| k.path().and_then(|p| p.as_str()).is_some_and(|p| normalize_path(p).0 == dir))
+        .or_else(|| kustomizations().find(|k| ObjectView::new(k.root).and_then(|v| v.name()) == Some("flux-system")))?;
+    let sref = root.source_ref()?;
+    let name = sref.get("name").and_then(Node::as_str)?.to_string();
+    let ns = sref.namespace.to_string();
+    let src = objects
         .iter()
-        .filter(is_ks)
-        .find(|o| o.root.get_path(&["spec", "path"]).and_then(Node::as_str).is_some_and(|p| normalize_path(p).0 == dir))
-        .or_else(|| objects.iter().filter(is_ks).find(|o| o.name() == "flux-system"))?;
-    let name = root.root.get_path(&["spec", "sourceRef", "name"]).and_then(Node::as_str)?.to_string();
-    let ns = root
-        .root
-        .get_path(&["spec", "sourceRef", "namespace"])
-        .and_then(Node::as_str)
-        .unwrap_or(root.namespace())
-        .to_string();
-    let src = objects.iter().find(|o| o.kind() == "GitRepository" && o.name() == name && o.namespace() == ns);
-    let url = src
-        .and_then(|s| s.root.get_path(&["spec", "url"]).and_then(Node::as_str))
-        .map(normalize_url)
-        .unwrap_or_default();
-    let reference = src.and_then(|s| {
-        s.root.get_path(&["spec", "ref"]).and_then(Node::as_map).and_then(|m| {
-            m.iter().find_map(|e| {
-                matches!(e.key.as_str()?, "branch" | "tag" | "semver" | "name" | "commit")
-                    .then(|| e.value.as_str().map(str::to_string))?
-            })
-        })
-    });
+        .find(|o| o.kind() == "GitRepository" && o.name() == name && o.namespace() == ns)
+        .and_then(RenderedObject::flux);
+    let url = src.and_then(|s| s.url()).map(normalize_url).unwrap_or_default();
+    let reference = src.and_then(|s| s.ref_value()).map(str::to_string);
     Some(RootSource { id: (ns, name), url, reference })
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod controllers;
 pub mod discover;
 pub mod fleet;
+pub mod flux;
 pub mod fluxbuild;
 pub mod model;
 pub mod postbuild;

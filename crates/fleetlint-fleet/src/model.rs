@@ -143,6 +143,12 @@ impl RenderedObject {
         self.view().and_then(|v| v.flux_kind())
     }
 
+    /// The typed view of a Flux object.
+    #[must_use]
+    pub fn flux(&self) -> Option<crate::flux::FluxObject<'_>> {
+        crate::flux::FluxObject::new(&self.root)
+    }
+
     /// `kind`.
     #[must_use]
     pub fn kind(&self) -> &str {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use fleetlint_yaml::{FluxKind, Node, Span};
+use fleetlint_yaml::{FluxKind, Span};
 
 use crate::model::{Cluster, Scope};
 
@@ -84,11 +84,7 @@ fn scope_of(cluster: &Cluster, i: usize, scopes: &[(Scope, Option<String>)]) -> 
     if let Some(owner_obj) = owner.map(|p| &cluster.objects[p])
         && owner_obj.flux_kind() == Some(FluxKind::Kustomization)
     {
-        let src_ns = owner_obj
-            .root
-            .get_path(&["spec", "sourceRef", "namespace"])
-            .and_then(Node::as_str)
-            .unwrap_or(owner_obj.namespace());
+        let src_ns = owner_obj.flux().and_then(|k| k.source_ref()).map_or(owner_obj.namespace(), |r| r.namespace);
         if let Some(t) = cluster.tenant_of_namespace(src_ns) {
             return (Scope::Tenant, Some(t.to_string()));
         }

@@ -8,6 +8,7 @@ use fleetlint_kustomize::{BuildIssueKind, Resolver};
 use fleetlint_yaml::{FluxKind, LoadedTree, Node, SourceDb, Span};
 
 use crate::artifact::{TreeView, normalize_path};
+use crate::flux::FluxObject;
 use crate::fluxbuild;
 use crate::model::{Cluster, FleetIssue, KustomizationNode, RenderedObject, Scope, SourceResolution, TreeIndex};
 use crate::sources::{SourceMapping, normalize_url};
@@ -44,15 +45,6 @@ impl<'t> Trees<'t> {
     }
 }
 
-fn str_at<'a>(n: &'a Node, path: &[&str]) -> Option<&'a str> {
-    n.get_path(path).and_then(Node::as_str)
-}
-
-/// The node a finding about an absent field points at: the field, else its nearest ancestor.
-fn field_span(root: &Node, path: &[&str]) -> Span {
-    root.get_path(path).map_or_else(|| root.nearest_key(path).map_or(root.span, |n| n.span), |n| n.span)
-}
-
 /// The root source of a cluster: the tree it is checked from, and the URL/ref of the bootstrap
 /// GitRepository (another source with the same URL and ref is the same tree).
 pub struct RootSource {
@@ -62,14 +54,6 @@ pub struct RootSource {
     pub url: String,
     /// Its ref, as `key=value`.
     pub reference: Option<String>,
-}
-
-fn source_ref_string(root: &Node) -> Option<String> {
-    let r = root.get_path(&["spec", "ref"])?.as_map()?;
-    r.iter().find_map(|e| {
-        let k = e.key.as_str()?;
-        matches!(k, "branch" | "tag" | "semver" | "name" | "commit").then(|| e.value.as_str().map(str::to_string))?
-    })
 }
 
 /// The walk of one cluster (plus the remote clusters it applies to).
@@ -153,10 +137,10 @@ impl<'w, 't> Walk<'w, 't> {
     fn resolve_source(&mut self, ks: usize) -> (SourceResolution, Option<usize>) {
         let obj = &self.cluster.objects[ks];
         let own_ns = obj.namespace().to_string();
-        let kind = str_at(&obj.root, &["spec", "sourceRef", "kind"]).unwrap_or("GitRepository").to_string();
-        let name = str_at(&obj.root, &["spec", "sourceRef", "name"]).unwrap_or("").to_string();
-        let ns = str_at(&obj.root, &["spec", "sourceRef", "namespace"]).filter(|s| !s.is_empty()).unwrap_or(&own_ns);
-        let ns = ns.to_string();
+        let sref = obj.flux().and_then(|k| k.source_ref());
+        let kind = sref.map_or("GitRepository", |r| r.kind_or("GitRepository")).to_string();
+        let name = sref.map_or("", |r| r.name()).to_string();
+        let ns = sref.map_or(own_ns, |r| r.namespace.to_string());
         self.resolve_ref(&kind, &ns, &name)
     }
 
@@ -164,10 +148,9 @@ impl<'w, 't> Walk<'w, 't> {
     /// bootstrap source, or a GitRepository with its URL and ref), else unmapped or missing.
     fn resolve_ref(&self, kind: &str, ns: &str, name: &str) -> (SourceResolution, Option<usize>) {
         let source = self.lookup(kind, ns, name);
-        let (url, reference) = source.map_or((None, None), |i| {
-            let root = &self.cluster.objects[i].root;
-            (str_at(root, &["spec", "url"]).map(str::to_string), source_ref_string(root))
-        });
+        let (url, reference) = source
+            .and_then(|i| self.cluster.objects[i].flux())
+            .map_or((None, None), |src| (src.url().map(str::to_string), src.ref_value().map(str::to_string)));
         let mapped = self
             .trees
             .mappings
@@ -196,12 +179,11 @@ impl<'w, 't> Walk<'w, 't> {
     /// A path under a GitRepository's `spec.include[].toPath` is another repository's
     /// `fromPath`: the (tree, path) to build instead, when that repository maps to a local tree.
     fn included(&self, source: usize, path: &str) -> Option<(TreeIndex, String)> {
-        let src = &self.cluster.objects[source];
+        let src = self.cluster.objects[source].flux()?;
         let ns = src.namespace();
-        for inc in src.root.get_path(&["spec", "include"]).and_then(Node::as_seq).unwrap_or_default() {
-            let Some(repo) = str_at(inc, &["repository", "name"]) else { continue };
-            let to = normalize_path(str_at(inc, &["toPath"]).unwrap_or(repo)).0;
-            let from = normalize_path(str_at(inc, &["fromPath"]).unwrap_or("")).0;
+        for inc in src.includes() {
+            let to = normalize_path(inc.to_path).0;
+            let from = normalize_path(inc.from_path).0;
             let rest = if path == to {
                 ""
             } else if let Some(r) = path.strip_prefix(&format!("{to}/")) {
@@ -209,7 +191,7 @@ impl<'w, 't> Walk<'w, 't> {
             } else {
                 continue;
             };
-            if let (SourceResolution::Tree(t), _) = self.resolve_ref("GitRepository", ns, repo) {
+            if let (SourceResolution::Tree(t), _) = self.resolve_ref("GitRepository", ns, inc.repository) {
                 return Some((t, normalize_path(&format!("{from}/{rest}")).0));
             }
         }
@@ -224,15 +206,13 @@ impl<'w, 't> Walk<'w, 't> {
             return Followed::Deferred;
         }
         let (source, source_object) = self.resolve_source(ks);
-        let spec_ignore =
-            source_object.and_then(|i| str_at(&self.cluster.objects[i].root, &["spec", "ignore"])).map(str::to_string);
-        let sparse: Option<Vec<String>> = source_object
-            .filter(|&i| self.cluster.objects[i].kind() == "GitRepository")
-            .and_then(|i| self.cluster.objects[i].root.get_path(&["spec", "sparseCheckout"]))
-            .and_then(Node::as_seq)
-            .map(|dirs| dirs.iter().filter_map(Node::as_str).map(str::to_string).collect());
+        let source_view = source_object.and_then(|i| self.cluster.objects[i].flux());
+        let spec_ignore = source_view.and_then(|s| s.ignore()).map(str::to_string);
+        let sparse: Option<Vec<String>> =
+            source_view.and_then(|s| s.sparse_checkout()).map(|dirs| dirs.into_iter().map(str::to_string).collect());
         let root = self.cluster.objects[ks].root.clone();
-        let raw_path = str_at(&root, &["spec", "path"]).unwrap_or("");
+        let Some(this) = FluxObject::new(&root) else { return Followed::Done(Vec::new()) };
+        let raw_path = this.path_str();
         let (path, clamped) = normalize_path(raw_path);
         let mut node = KustomizationNode {
             object: ks,
@@ -273,7 +253,7 @@ impl<'w, 't> Walk<'w, 't> {
                     Some(v) => v,
                     None => &trees.views[t],
                 };
-                let path_span = field_span(&root, &["spec", "path"]);
+                let path_span = this.span_of(&["path"]);
                 if clamped {
                     self.issue(
                         "SRC001",
@@ -371,14 +351,11 @@ impl<'w, 't> Walk<'w, 't> {
                 }
             }
             SourceResolution::Unmapped => {
-                let span = root
-                    .get("spec")
-                    .and_then(|spec| spec.entry("sourceRef"))
-                    .map_or_else(|| field_span(&root, &["spec", "sourceRef"]), |e| e.key.span);
-                let sref = format!(
-                    "{}/{}",
-                    str_at(&root, &["spec", "sourceRef", "kind"]).unwrap_or("GitRepository"),
-                    str_at(&root, &["spec", "sourceRef", "name"]).unwrap_or("")
+                let sref = this.source_ref();
+                let span = sref.map_or_else(|| this.span_of(&["sourceRef"]), |r| r.field.key_span());
+                let sref = sref.map_or_else(
+                    || "GitRepository/".to_string(),
+                    |r| format!("{}/{}", r.kind_or("GitRepository"), r.name()),
                 );
                 self.issue("SRC012", false, span, ks, "spec.sourceRef", format!("source {sref} is not mapped to a local tree: what {owner_id} renders is unknown (map it with --source)"));
             }

@@ -5,41 +5,32 @@ use std::collections::BTreeMap;
 
 use fleetlint_yaml::{Node, Span};
 
-use super::{Walk, str_at};
+use super::Walk;
 use crate::model::Cluster;
 use crate::postbuild::{self, Variables};
 use crate::substitute::SubstError;
 
 impl Walk<'_, '_> {
     pub(super) fn variables(&self, ks: usize) -> Option<(Variables, bool)> {
-        let root = &self.cluster.objects[ks].root;
-        let post = root.get_path(&["spec", "postBuild"])?;
-        let ns = self.cluster.objects[ks].namespace();
-        let mut vars = Variables {
-            complete: true,
-            always: str_at(post, &["substituteStrategy"]) == Some("Always"),
-            ..Variables::default()
-        };
+        let post = self.cluster.objects[ks].flux()?.post_build()?;
+        let mut vars = Variables { complete: true, always: post.always(), ..Variables::default() };
         let mut missing_required = false;
-        for r in post.get("substituteFrom").and_then(Node::as_seq).unwrap_or_default() {
-            let kind = str_at(r, &["kind"]).unwrap_or("");
-            let name = str_at(r, &["name"]).unwrap_or("");
-            let optional = r.get("optional").and_then(Node::as_bool).unwrap_or(false);
-            let found = self.lookup(kind, ns, name).map(|i| &self.cluster.objects[i]);
+        for r in post.substitute_from() {
+            let found = self.lookup(r.kind, r.namespace, r.name).map(|i| &self.cluster.objects[i]);
             match found {
                 Some(o) if o.root.get("sops").is_none() => {
-                    read_data(&o.root, kind == "Secret", &mut vars.values);
+                    read_data(&o.root, r.kind == "Secret", &mut vars.values);
                 }
                 Some(_) => vars.complete = false,
                 None => {
-                    if !optional {
+                    if !r.optional {
                         missing_required = true;
                         vars.complete = false;
                     }
                 }
             }
         }
-        for e in post.get("substitute").and_then(Node::as_map).unwrap_or_default() {
+        for e in post.substitute() {
             if let (Some(k), Some(v)) = (e.key.as_str(), e.value.as_str()) {
                 vars.values.insert(k.to_string(), v.replace('\n', ""));
             }

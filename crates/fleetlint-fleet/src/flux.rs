@@ -1,0 +1,778 @@
+//! Typed views of Flux objects: the fields the fleet builder and the rules read, each with the
+//! node that wrote it (for spans), and the defaulting the controllers apply (a reference without
+//! `namespace` names the referrer's own namespace). Generic Kubernetes access (`metadata.name`)
+//! stays with [`ObjectView`]; what is read here is Flux's `spec`.
+//!
+//! Every accessor returns `None` for an absent field; [`FluxObject::span_of`] gives the span a
+//! finding about an absent field points at (the nearest existing ancestor key).
+
+use fleetlint_yaml::{Entry, FluxKind, Node, ObjectView, Span};
+
+/// A field as written: its value and, when it is a mapping entry, its key.
+#[derive(Clone, Copy, Debug)]
+pub struct Field<'a> {
+    /// The key node (`None` for a list item).
+    pub key: Option<&'a Node>,
+    /// The value node.
+    pub value: &'a Node,
+}
+
+impl<'a> Field<'a> {
+    fn entry(e: &'a Entry) -> Self {
+        Self { key: Some(&e.key), value: &e.value }
+    }
+
+    fn item(value: &'a Node) -> Self {
+        Self { key: None, value }
+    }
+
+    /// The value as a string, when it is a scalar.
+    #[must_use]
+    pub fn as_str(&self) -> Option<&'a str> {
+        self.value.as_str()
+    }
+
+    /// The value as a boolean.
+    #[must_use]
+    pub fn as_bool(&self) -> Option<bool> {
+        self.value.as_bool()
+    }
+
+    /// The value's items (empty when it is not a sequence).
+    #[must_use]
+    pub fn items(&self) -> &'a [Node] {
+        self.value.as_seq().unwrap_or_default()
+    }
+
+    /// Where the value is written.
+    #[must_use]
+    pub fn span(&self) -> Span {
+        self.value.span
+    }
+
+    /// Where the key is written (the value's span for a list item).
+    #[must_use]
+    pub fn key_span(&self) -> Span {
+        self.key.map_or(self.value.span, |k| k.span)
+    }
+
+    /// A field of this (mapping) value.
+    #[must_use]
+    pub fn get(&self, path: &[&str]) -> Option<Field<'a>> {
+        self.value.entry_at(path).map(Field::entry)
+    }
+
+    /// The string at `path` below this value.
+    #[must_use]
+    pub fn str_at(&self, path: &[&str]) -> Option<&'a str> {
+        self.value.get_path(path).and_then(Node::as_str)
+    }
+}
+
+/// A reference to another object by kind, name and namespace: a `sourceRef`, a `chartRef`, a
+/// `dependsOn` entry, a `substituteFrom` entry.
+#[derive(Clone, Copy, Debug)]
+pub struct NamedRef<'a> {
+    /// The reference as written.
+    pub field: Field<'a>,
+    /// `namespace` when written and not empty, else the referrer's namespace (Flux's defaulting).
+    pub namespace: &'a str,
+    /// The referrer's namespace.
+    pub referrer_namespace: &'a str,
+}
+
+impl<'a> NamedRef<'a> {
+    fn new(field: Field<'a>, referrer_namespace: &'a str) -> Self {
+        let written = field.value.get("namespace").and_then(Node::as_str).filter(|s| !s.is_empty());
+        Self { field, namespace: written.unwrap_or(referrer_namespace), referrer_namespace }
+    }
+
+    /// The reference mapping.
+    #[must_use]
+    pub fn node(&self) -> &'a Node {
+        self.field.value
+    }
+
+    /// A key of the reference.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&'a Node> {
+        self.field.value.get(key)
+    }
+
+    /// `kind` as written.
+    #[must_use]
+    pub fn kind(&self) -> Option<&'a str> {
+        self.get("kind").and_then(Node::as_str)
+    }
+
+    /// `kind`, or `default` when absent.
+    #[must_use]
+    pub fn kind_or(&self, default: &'a str) -> &'a str {
+        self.kind().unwrap_or(default)
+    }
+
+    /// `name` (empty when absent).
+    #[must_use]
+    pub fn name(&self) -> &'a str {
+        self.get("name").and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// `apiVersion` as written.
+    #[must_use]
+    pub fn api_version(&self) -> Option<&'a str> {
+        self.get("apiVersion").and_then(Node::as_str)
+    }
+
+    /// The `namespace` node and value when the reference names a namespace (not empty).
+    #[must_use]
+    pub fn written_namespace(&self) -> Option<(&'a Node, &'a str)> {
+        let node = self.get("namespace")?;
+        Some((node, node.as_str().filter(|s| !s.is_empty())?))
+    }
+
+    /// The `namespace` node and value when it names a namespace other than the referrer's (which
+    /// must have one: objects without a namespace are SRC008's business).
+    #[must_use]
+    pub fn cross_namespace(&self) -> Option<(&'a Node, &'a str)> {
+        let (node, ns) = self.written_namespace()?;
+        (!self.referrer_namespace.is_empty() && ns != self.referrer_namespace).then_some((node, ns))
+    }
+
+    /// `Kind/namespace/name`, with `default_kind` when the reference names no kind.
+    #[must_use]
+    pub fn id(&self, default_kind: &str) -> String {
+        format!("{}/{}/{}", self.kind().unwrap_or(default_kind), self.namespace, self.name())
+    }
+}
+
+/// A Flux object (any kind [`FluxKind`] recognises), viewed through its spec.
+#[derive(Clone, Copy, Debug)]
+pub struct FluxObject<'a> {
+    /// The document root.
+    pub root: &'a Node,
+    kind: FluxKind,
+    namespace: &'a str,
+}
+
+impl<'a> FluxObject<'a> {
+    /// View `root` when it is a Flux object.
+    #[must_use]
+    pub fn new(root: &'a Node) -> Option<Self> {
+        let view = ObjectView::new(root)?;
+        let kind = view.flux_kind()?;
+        Some(Self { root, kind, namespace: view.namespace().unwrap_or("") })
+    }
+
+    /// The Flux kind.
+    #[must_use]
+    pub fn kind(&self) -> FluxKind {
+        self.kind
+    }
+
+    /// `metadata.namespace` (empty when unset).
+    #[must_use]
+    pub fn namespace(&self) -> &'a str {
+        self.namespace
+    }
+
+    /// `spec`.
+    #[must_use]
+    pub fn spec(&self) -> Option<&'a Node> {
+        self.root.get("spec")
+    }
+
+    /// The field at `spec.<path>`.
+    fn field(&self, path: &[&str]) -> Option<Field<'a>> {
+        self.spec()?.entry_at(path).map(Field::entry)
+    }
+
+    /// The non-null field at `spec.<path>`.
+    fn set(&self, path: &[&str]) -> Option<Field<'a>> {
+        self.field(path).filter(|f| !f.value.is_null())
+    }
+
+    fn named(&self, path: &[&str]) -> Option<NamedRef<'a>> {
+        self.field(path).map(|f| NamedRef::new(f, self.namespace))
+    }
+
+    fn flag(&self, key: &str) -> Option<bool> {
+        self.field(&[key]).and_then(|f| f.as_bool())
+    }
+
+    /// Where a finding about `spec.<path>` points: the field, else the nearest existing
+    /// ancestor key, else the object.
+    #[must_use]
+    pub fn span_of(&self, path: &[&str]) -> Span {
+        let full: Vec<&str> = std::iter::once("spec").chain(path.iter().copied()).collect();
+        self.root.span_at(&full)
+    }
+
+    // Shared by several kinds.
+
+    /// `spec.sourceRef` (Kustomization, ImageUpdateAutomation), namespace defaulted.
+    #[must_use]
+    pub fn source_ref(&self) -> Option<NamedRef<'a>> {
+        self.named(&["sourceRef"])
+    }
+
+    /// `spec.dependsOn` entries (Kustomization, HelmRelease, ResourceSet), each with its
+    /// namespace defaulted; entries that are not mappings have no name.
+    #[must_use]
+    pub fn depends_on(&self) -> Vec<NamedRef<'a>> {
+        let items = self.field(&["dependsOn"]).map(|f| f.items()).unwrap_or_default();
+        items.iter().map(|n| NamedRef::new(Field::item(n), self.namespace)).collect()
+    }
+
+    /// `spec.serviceAccountName`.
+    #[must_use]
+    pub fn service_account(&self) -> Option<Field<'a>> {
+        self.field(&["serviceAccountName"])
+    }
+
+    /// `spec.serviceAccountName` when set and not empty; otherwise the span a finding about its
+    /// absence points at (an empty value, else the nearest existing key).
+    ///
+    /// # Errors
+    /// The span to report at when no service account is named.
+    pub fn service_account_name(&self) -> Result<&'a str, Span> {
+        match self.service_account() {
+            Some(f) => f.as_str().filter(|s| !s.is_empty()).ok_or(f.span()),
+            None => Err(self.root.nearest_key(&["spec", "serviceAccountName"]).map_or(self.root.span, |k| k.span)),
+        }
+    }
+
+    /// `spec.kubeConfig` (Kustomization, HelmRelease).
+    #[must_use]
+    pub fn kube_config(&self) -> Option<KubeConfig<'a>> {
+        self.field(&["kubeConfig"]).map(KubeConfig)
+    }
+
+    /// `spec.targetNamespace` (Kustomization, HelmRelease).
+    #[must_use]
+    pub fn target_namespace(&self) -> Option<Field<'a>> {
+        self.field(&["targetNamespace"])
+    }
+
+    /// `spec.targetNamespace` when it names a namespace.
+    #[must_use]
+    pub fn target_namespace_name(&self) -> Option<&'a str> {
+        self.target_namespace().and_then(|f| f.as_str()).filter(|s| !s.is_empty())
+    }
+
+    /// `spec.suspend: true`.
+    #[must_use]
+    pub fn suspended(&self) -> bool {
+        self.flag("suspend") == Some(true)
+    }
+
+    /// `spec.suspend`.
+    #[must_use]
+    pub fn suspend(&self) -> Option<Field<'a>> {
+        self.field(&["suspend"])
+    }
+
+    /// `spec.provider` (sources, ImageRepository, decryption's own is [`Decryption::provider`]).
+    #[must_use]
+    pub fn provider(&self) -> Option<Field<'a>> {
+        self.field(&["provider"])
+    }
+
+    /// `spec.secretRef` (sources, Provider).
+    #[must_use]
+    pub fn secret_ref(&self) -> Option<NamedRef<'a>> {
+        self.named(&["secretRef"])
+    }
+
+    /// `spec.interval`.
+    #[must_use]
+    pub fn interval(&self) -> Option<Field<'a>> {
+        self.field(&["interval"])
+    }
+
+    // Kustomization.
+
+    /// `spec.path`.
+    #[must_use]
+    pub fn path(&self) -> Option<Field<'a>> {
+        self.field(&["path"])
+    }
+
+    /// `spec.path` as written (empty when absent: the source root).
+    #[must_use]
+    pub fn path_str(&self) -> &'a str {
+        self.path().and_then(|f| f.as_str()).unwrap_or("")
+    }
+
+    /// `spec.postBuild`.
+    #[must_use]
+    pub fn post_build(&self) -> Option<PostBuild<'a>> {
+        self.field(&["postBuild"]).map(|f| PostBuild { field: f, namespace: self.namespace })
+    }
+
+    /// `spec.decryption`.
+    #[must_use]
+    pub fn decryption(&self) -> Option<Decryption<'a>> {
+        self.field(&["decryption"]).map(Decryption)
+    }
+
+    /// `spec.prune`.
+    #[must_use]
+    pub fn prune(&self) -> Option<Field<'a>> {
+        self.field(&["prune"])
+    }
+
+    /// `spec.wait: true`.
+    #[must_use]
+    pub fn waits_for_all(&self) -> bool {
+        self.flag("wait") == Some(true)
+    }
+
+    /// `spec.healthChecks` entries, namespace defaulted.
+    #[must_use]
+    pub fn health_checks(&self) -> Vec<NamedRef<'a>> {
+        let items = self.field(&["healthChecks"]).map(|f| f.items()).unwrap_or_default();
+        items.iter().map(|n| NamedRef::new(Field::item(n), self.namespace)).collect()
+    }
+
+    /// `spec.healthChecks`.
+    #[must_use]
+    pub fn health_checks_field(&self) -> Option<Field<'a>> {
+        self.field(&["healthChecks"])
+    }
+
+    /// `spec.patches`.
+    #[must_use]
+    pub fn patches(&self) -> &'a [Node] {
+        self.field(&["patches"]).map(|f| f.items()).unwrap_or_default()
+    }
+
+    // HelmRelease.
+
+    /// `spec.chart` when set (not null).
+    #[must_use]
+    pub fn chart_template(&self) -> Option<Field<'a>> {
+        self.set(&["chart"])
+    }
+
+    /// `spec.chart.spec.chart`: the chart's name in its source.
+    #[must_use]
+    pub fn chart_name(&self) -> Option<Field<'a>> {
+        self.field(&["chart", "spec", "chart"])
+    }
+
+    /// `spec.chart.spec.sourceRef`, namespace defaulted.
+    #[must_use]
+    pub fn chart_source_ref(&self) -> Option<NamedRef<'a>> {
+        self.named(&["chart", "spec", "sourceRef"])
+    }
+
+    /// `spec.chart.spec.verify`.
+    #[must_use]
+    pub fn chart_verify(&self) -> Option<Field<'a>> {
+        self.field(&["chart", "spec", "verify"])
+    }
+
+    /// `spec.chartRef` when set (not null), namespace defaulted.
+    #[must_use]
+    pub fn chart_ref(&self) -> Option<NamedRef<'a>> {
+        self.set(&["chartRef"]).map(|f| NamedRef::new(f, self.namespace))
+    }
+
+    /// The chart's sources: `spec.chart.spec.sourceRef` and `spec.chartRef`, as written.
+    #[must_use]
+    pub fn chart_sources(&self) -> Vec<NamedRef<'a>> {
+        [self.chart_source_ref(), self.named(&["chartRef"])].into_iter().flatten().collect()
+    }
+
+    /// `spec.storageNamespace`.
+    #[must_use]
+    pub fn storage_namespace(&self) -> Option<Field<'a>> {
+        self.field(&["storageNamespace"])
+    }
+
+    /// `spec.install.createNamespace`.
+    #[must_use]
+    pub fn install_creates_namespace(&self) -> Option<bool> {
+        self.field(&["install", "createNamespace"]).and_then(|f| f.as_bool())
+    }
+
+    /// `spec.values`.
+    #[must_use]
+    pub fn values(&self) -> Option<Field<'a>> {
+        self.field(&["values"])
+    }
+
+    /// `spec.valuesFrom` entries (always in the HelmRelease's namespace).
+    #[must_use]
+    pub fn values_from(&self) -> &'a [Node] {
+        self.field(&["valuesFrom"]).map(|f| f.items()).unwrap_or_default()
+    }
+
+    // Sources.
+
+    /// `spec.url`.
+    #[must_use]
+    pub fn url(&self) -> Option<&'a str> {
+        self.field(&["url"]).and_then(|f| f.as_str())
+    }
+
+    /// `spec.ref` (GitRepository, OCIRepository).
+    #[must_use]
+    pub fn reference(&self) -> Option<Field<'a>> {
+        self.field(&["ref"])
+    }
+
+    /// The ref a source follows, as the value of the first of `branch`, `tag`, `semver`, `name`,
+    /// `commit` written in `spec.ref` (source mappings match it).
+    #[must_use]
+    pub fn ref_value(&self) -> Option<&'a str> {
+        let r = self.reference()?.value.as_map()?;
+        r.iter().find_map(|e| {
+            matches!(e.key.as_str()?, "branch" | "tag" | "semver" | "name" | "commit").then(|| e.value.as_str())?
+        })
+    }
+
+    /// `spec.ignore`: `.sourceignore` patterns added by the source.
+    #[must_use]
+    pub fn ignore(&self) -> Option<&'a str> {
+        self.field(&["ignore"]).and_then(|f| f.as_str())
+    }
+
+    /// `spec.sparseCheckout` of a GitRepository: the directories checked out.
+    #[must_use]
+    pub fn sparse_checkout(&self) -> Option<Vec<&'a str>> {
+        if self.kind != FluxKind::GitRepository {
+            return None;
+        }
+        let dirs = self.field(&["sparseCheckout"])?.value.as_seq()?;
+        Some(dirs.iter().filter_map(Node::as_str).collect())
+    }
+
+    /// `spec.include` of a GitRepository: other repositories copied into its artifact.
+    #[must_use]
+    pub fn includes(&self) -> Vec<Include<'a>> {
+        let items = self.field(&["include"]).map(|f| f.items()).unwrap_or_default();
+        items
+            .iter()
+            .filter_map(|inc| {
+                let repository = inc.get_path(&["repository", "name"]).and_then(Node::as_str)?;
+                Some(Include {
+                    repository,
+                    from_path: inc.get("fromPath").and_then(Node::as_str).unwrap_or(""),
+                    to_path: inc.get("toPath").and_then(Node::as_str).unwrap_or(repository),
+                })
+            })
+            .collect()
+    }
+
+    // Notification and image automation.
+
+    /// `spec.eventSources` of an Alert, namespace defaulted.
+    #[must_use]
+    pub fn event_sources(&self) -> Vec<NamedRef<'a>> {
+        let items = self.field(&["eventSources"]).map(|f| f.items()).unwrap_or_default();
+        items.iter().map(|n| NamedRef::new(Field::item(n), self.namespace)).collect()
+    }
+
+    /// `spec.providerRef` of an Alert (always in the Alert's namespace).
+    #[must_use]
+    pub fn provider_ref(&self) -> Option<NamedRef<'a>> {
+        self.named(&["providerRef"])
+    }
+
+    /// `spec.resources` of a Receiver (namespace defaulted) or the literal resources of a
+    /// ResourceSet (see [`FluxObject::resource_set_resources`]).
+    #[must_use]
+    pub fn receiver_resources(&self) -> Vec<NamedRef<'a>> {
+        let items = self.field(&["resources"]).map(|f| f.items()).unwrap_or_default();
+        items.iter().map(|n| NamedRef::new(Field::item(n), self.namespace)).collect()
+    }
+
+    /// `spec.imageRepositoryRef` of an ImagePolicy, namespace defaulted.
+    #[must_use]
+    pub fn image_repository_ref(&self) -> Option<NamedRef<'a>> {
+        self.named(&["imageRepositoryRef"])
+    }
+
+    /// `spec.accessFrom` of an ImageRepository.
+    #[must_use]
+    pub fn access_from(&self) -> Option<Field<'a>> {
+        self.field(&["accessFrom"])
+    }
+
+    // ResourceSet.
+
+    /// Whether a ResourceSet's resources are templated from inputs (what it creates is unknown).
+    #[must_use]
+    pub fn templated(&self) -> bool {
+        ["inputs", "inputsFrom", "resourcesTemplate"].iter().any(|k| self.field(&[k]).is_some())
+    }
+
+    /// The literal `spec.resources` of a ResourceSet.
+    #[must_use]
+    pub fn resource_set_resources(&self) -> &'a [Node] {
+        self.field(&["resources"]).map(|f| f.items()).unwrap_or_default()
+    }
+}
+
+/// `spec.kubeConfig`: the cluster a Kustomization or HelmRelease applies to.
+#[derive(Clone, Copy, Debug)]
+pub struct KubeConfig<'a>(pub Field<'a>);
+
+impl<'a> KubeConfig<'a> {
+    /// `secretRef.name`.
+    #[must_use]
+    pub fn secret_name(&self) -> Option<&'a str> {
+        self.0.str_at(&["secretRef", "name"])
+    }
+
+    /// `configMapRef` (workload identity).
+    #[must_use]
+    pub fn config_map_ref(&self) -> Option<Field<'a>> {
+        self.0.get(&["configMapRef"])
+    }
+
+    /// `configMapRef.name`.
+    #[must_use]
+    pub fn config_map_name(&self) -> Option<&'a str> {
+        self.0.str_at(&["configMapRef", "name"])
+    }
+
+    /// `serviceAccountName`.
+    #[must_use]
+    pub fn service_account(&self) -> Option<Field<'a>> {
+        self.0.get(&["serviceAccountName"])
+    }
+
+    /// The kubeconfig's name: the Secret's, else the ConfigMap's (empty when neither).
+    #[must_use]
+    pub fn name(&self) -> &'a str {
+        self.secret_name().or_else(|| self.config_map_name()).unwrap_or("")
+    }
+}
+
+/// `spec.postBuild` of a Kustomization.
+#[derive(Clone, Copy, Debug)]
+pub struct PostBuild<'a> {
+    /// The field.
+    pub field: Field<'a>,
+    namespace: &'a str,
+}
+
+/// One `substituteFrom` entry.
+#[derive(Clone, Copy, Debug)]
+pub struct SubstituteFrom<'a> {
+    /// `kind` (`ConfigMap` or `Secret`; empty when absent).
+    pub kind: &'a str,
+    /// `name` (empty when absent).
+    pub name: &'a str,
+    /// The object is always read in the Kustomization's namespace.
+    pub namespace: &'a str,
+    /// `optional: true`.
+    pub optional: bool,
+    /// The entry.
+    pub node: &'a Node,
+}
+
+impl<'a> PostBuild<'a> {
+    /// `substitute` entries.
+    #[must_use]
+    pub fn substitute(&self) -> &'a [Entry] {
+        self.field.value.get("substitute").and_then(Node::as_map).unwrap_or_default()
+    }
+
+    /// `substituteFrom` entries.
+    #[must_use]
+    pub fn substitute_from(&self) -> Vec<SubstituteFrom<'a>> {
+        let items = self.field.value.get("substituteFrom").and_then(Node::as_seq).unwrap_or_default();
+        items
+            .iter()
+            .map(|node| SubstituteFrom {
+                kind: node.get("kind").and_then(Node::as_str).unwrap_or(""),
+                name: node.get("name").and_then(Node::as_str).unwrap_or(""),
+                namespace: self.namespace,
+                optional: node.get("optional").and_then(Node::as_bool).unwrap_or(false),
+                node,
+            })
+            .collect()
+    }
+
+    /// `substituteFrom`.
+    #[must_use]
+    pub fn substitute_from_field(&self) -> Option<Field<'a>> {
+        self.field.get(&["substituteFrom"])
+    }
+
+    /// `substituteStrategy: Always` (substitute even when no variable resolves).
+    #[must_use]
+    pub fn always(&self) -> bool {
+        self.field.str_at(&["substituteStrategy"]) == Some("Always")
+    }
+}
+
+/// `spec.decryption` of a Kustomization.
+#[derive(Clone, Copy, Debug)]
+pub struct Decryption<'a>(pub Field<'a>);
+
+impl<'a> Decryption<'a> {
+    /// `provider`.
+    #[must_use]
+    pub fn provider(&self) -> Option<Field<'a>> {
+        self.0.get(&["provider"])
+    }
+
+    /// `secretRef` (in the Kustomization's namespace).
+    #[must_use]
+    pub fn secret_ref(&self) -> Option<Field<'a>> {
+        self.0.get(&["secretRef"])
+    }
+
+    /// `serviceAccountName`.
+    #[must_use]
+    pub fn service_account(&self) -> Option<Field<'a>> {
+        self.0.get(&["serviceAccountName"])
+    }
+}
+
+/// One `spec.include` entry of a GitRepository.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Include<'a> {
+    /// `repository.name`: a GitRepository in the same namespace.
+    pub repository: &'a str,
+    /// `fromPath` (empty: the repository's root).
+    pub from_path: &'a str,
+    /// `toPath` (default: the repository's name).
+    pub to_path: &'a str,
+}
+
+/// The spec of a FluxInstance (also the `instance` values of a `flux-instance` HelmRelease).
+#[derive(Clone, Copy, Debug)]
+pub struct InstanceSpec<'a>(pub &'a Node);
+
+impl<'a> InstanceSpec<'a> {
+    /// The FluxInstance spec carried by a document: a FluxInstance itself, or a HelmRelease of
+    /// the `flux-instance` chart whose values hold `instance.sync`.
+    #[must_use]
+    pub fn of(root: &'a Node) -> Option<Self> {
+        let v = ObjectView::new(root)?;
+        match v.kind() {
+            "FluxInstance" if v.group() == "fluxcd.controlplane.io" => root.get("spec").map(Self),
+            "HelmRelease" => {
+                let hr = FluxObject::new(root)?;
+                let chart_ref = hr.chart_ref().map(|r| r.name());
+                let chart = hr.chart_name().and_then(|f| f.as_str());
+                let is_flux_instance = [chart_ref, chart].iter().flatten().any(|c| c.contains("flux-instance"));
+                let instance = root.get_path(&["spec", "values", "instance"])?;
+                (is_flux_instance && instance.get("sync").is_some()).then_some(Self(instance))
+            }
+            _ => None,
+        }
+    }
+
+    fn str_at(&self, path: &[&str]) -> Option<&'a str> {
+        self.0.get_path(path).and_then(Node::as_str)
+    }
+
+    /// `sync.url`.
+    #[must_use]
+    pub fn sync_url(&self) -> Option<&'a str> {
+        self.str_at(&["sync", "url"])
+    }
+
+    /// `sync.ref`.
+    #[must_use]
+    pub fn sync_ref(&self) -> Option<&'a str> {
+        self.str_at(&["sync", "ref"])
+    }
+
+    /// `sync.path`.
+    #[must_use]
+    pub fn sync_path(&self) -> Option<&'a str> {
+        self.str_at(&["sync", "path"])
+    }
+
+    /// `components`, when listed.
+    #[must_use]
+    pub fn components(&self) -> Option<Vec<&'a str>> {
+        Some(self.0.get("components")?.as_seq()?.iter().filter_map(Node::as_str).collect())
+    }
+
+    /// `cluster.multitenant`.
+    #[must_use]
+    pub fn multitenant(&self) -> Option<&'a Node> {
+        self.0.get_path(&["cluster", "multitenant"])
+    }
+
+    /// `cluster.tenantDefaultServiceAccount`.
+    #[must_use]
+    pub fn tenant_default_service_account(&self) -> Option<&'a str> {
+        self.str_at(&["cluster", "tenantDefaultServiceAccount"])
+    }
+
+    /// `cluster.multitenantWorkloadIdentity`.
+    #[must_use]
+    pub fn multitenant_workload_identity(&self) -> Option<bool> {
+        self.0.get_path(&["cluster", "multitenantWorkloadIdentity"]).and_then(Node::as_bool)
+    }
+
+    /// `distribution.version`.
+    #[must_use]
+    pub fn version(&self) -> Option<&'a str> {
+        self.str_at(&["distribution", "version"])
+    }
+
+    /// `kustomize.patches`.
+    #[must_use]
+    pub fn kustomize_patches(&self) -> Option<&'a Node> {
+        self.0.get_path(&["kustomize", "patches"])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fleetlint_yaml::{FileId, Limits, parse_yaml};
+
+    fn parse(text: &str) -> Node {
+        parse_yaml(FileId(0), text, &Limits::default()).documents.remove(0).root
+    }
+
+    #[test]
+    fn references_default_to_the_referrers_namespace() {
+        let text = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: team-a\nspec:\n  sourceRef:\n    kind: GitRepository\n    name: repo\n  dependsOn:\n  - name: infra\n    namespace: flux-system\n  - name: db\n    namespace: \"\"\n";
+        let root = parse(text);
+        let k = FluxObject::new(&root).unwrap();
+        let src = k.source_ref().unwrap();
+        assert_eq!(src.id("GitRepository"), "GitRepository/team-a/repo");
+        assert!(src.cross_namespace().is_none());
+        let deps = k.depends_on();
+        assert_eq!((deps[0].name(), deps[0].namespace), ("infra", "flux-system"));
+        assert_eq!(&text[deps[0].cross_namespace().unwrap().0.span.range()], "flux-system");
+        // An empty namespace is the referrer's.
+        assert_eq!(deps[1].namespace, "team-a");
+        assert!(deps[1].cross_namespace().is_none());
+    }
+
+    #[test]
+    fn absent_fields_point_at_the_nearest_ancestor() {
+        let text = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\nspec:\n  path: ./apps\n";
+        let root = parse(text);
+        let k = FluxObject::new(&root).unwrap();
+        assert_eq!(k.path_str(), "./apps");
+        assert!(k.service_account().is_none());
+        let at = k.service_account_name().unwrap_err();
+        assert_eq!(&text[at.range()], "spec");
+        assert_eq!(&text[k.span_of(&["postBuild", "substitute"]).range()], "spec");
+        assert_eq!(&text[k.span_of(&["path"]).range()], "./apps");
+    }
+
+    #[test]
+    fn sources_expose_ref_and_includes() {
+        let text = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: r\n  namespace: ns\nspec:\n  url: https://x/y\n  ref:\n    tag: v1\n  sparseCheckout: [apps]\n  include:\n  - repository:\n      name: other\n    fromPath: deploy\n";
+        let root = parse(text);
+        let g = FluxObject::new(&root).unwrap();
+        assert_eq!(g.ref_value(), Some("v1"));
+        assert_eq!(g.sparse_checkout(), Some(vec!["apps"]));
+        assert_eq!(g.includes(), vec![Include { repository: "other", from_path: "deploy", to_path: "other" }]);
+    }
+}
