@@ -14,6 +14,7 @@ pub mod discover;
 pub mod fleet;
 pub mod flux;
 pub mod fluxbuild;
+pub mod graph;
 pub mod model;
 pub mod postbuild;
 pub mod session;
