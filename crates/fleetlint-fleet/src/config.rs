@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::error::ConfigError;
+
 /// The configuration file name searched upward from the checked root.
 pub const CONFIG_FILE: &str = ".fleetlint.yaml";
 
@@ -100,16 +102,16 @@ impl LoadedConfig {
 /// Parse configuration text. Errors name the file, line and column.
 ///
 /// # Errors
-/// A message for invalid YAML, an unknown key or a wrongly typed value.
-pub fn parse_config(text: &str, path: &Path) -> Result<Config, String> {
+/// [`ConfigError::Invalid`] for invalid YAML, an unknown key or a wrongly typed value.
+pub fn parse_config(text: &str, path: &Path) -> Result<Config, ConfigError> {
     if text.trim().is_empty() {
         return Ok(Config::default());
     }
     serde_saphyr::from_str::<Config>(text).map_err(|e| {
-        let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
+        let location = e.location().map(|l| (l.line() as usize, l.column() as usize));
         let msg = e.to_string();
-        let first = msg.lines().next().unwrap_or("invalid configuration");
-        format!("{}{at}: {first}", path.display())
+        let message = msg.lines().next().unwrap_or("invalid configuration").to_string();
+        ConfigError::Invalid { path: path.to_path_buf(), location, message }
     })
 }
 
@@ -118,7 +120,7 @@ pub fn parse_config(text: &str, path: &Path) -> Result<Config, String> {
 ///
 /// # Errors
 /// When the file cannot be read or is invalid.
-pub fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, String> {
+pub fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
         None => {
@@ -127,7 +129,10 @@ pub fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig,
         }
     };
     let Some(path) = path else { return Ok(LoadedConfig::default()) };
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(source) => return Err(ConfigError::Read { path, source }),
+    };
     let config = parse_config(&text, &path)?;
     Ok(LoadedConfig { path: Some(path), config })
 }
@@ -150,7 +155,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors_at_their_line() {
-        let err = parse_config("clusters: []\nplatformNamespace: [x]\n", Path::new("cfg.yaml")).unwrap_err();
+        let err =
+            parse_config("clusters: []\nplatformNamespace: [x]\n", Path::new("cfg.yaml")).unwrap_err().to_string();
         assert!(err.starts_with("cfg.yaml:2:"), "{err}");
         assert!(err.contains("platformNamespace"), "{err}");
     }

@@ -13,6 +13,7 @@ use crate::bootstrap::{self, DEFAULT_COMPONENTS, is_placeholder};
 use crate::config::ClusterOverride;
 use crate::controllers::{ControllerConfig, flux_version_from_header};
 use crate::discover::{EntryPoint, cluster_names, discover};
+use crate::error::FleetError;
 use crate::flux::InstanceSpec;
 use crate::model::{Cluster, EntryKind, Fleet, FluxVersion, Lockdown, NEWEST_FLUX, RenderedObject, Scope, VersionFrom};
 use crate::sources::{SourceMapping, normalize_url};
@@ -50,7 +51,7 @@ pub fn build_fleet(
     trees: &[LoadedTree],
     mappings: &[SourceMapping],
     opts: &FleetOptions,
-) -> Result<Fleet, String> {
+) -> Result<Fleet, FleetError> {
     let indexed = Trees::new(db, trees, mappings);
     let entries = discover(&indexed.views[0], &opts.cluster_globs);
     let dirs: Vec<&str> = entries.iter().map(|e| e.dir.as_str()).collect();
@@ -80,8 +81,7 @@ pub fn build_fleet(
     if let Some(only) = &opts.only_cluster
         && clusters.is_empty()
     {
-        let known = names.join(", ");
-        return Err(format!("--cluster {only}: no such cluster (found: {known})"));
+        return Err(FleetError::UnknownCluster { name: only.clone(), known: names });
     }
     // Every kustomization directory, for the findings of inputs no cluster reaches; the
     // resolvers' caches already hold what the Flux builds resolved.

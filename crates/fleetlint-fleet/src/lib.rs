@@ -11,6 +11,7 @@ pub mod builds;
 pub mod config;
 pub mod controllers;
 pub mod discover;
+pub mod error;
 pub mod fleet;
 pub mod flux;
 pub mod fluxbuild;
@@ -23,6 +24,7 @@ pub mod substitute;
 pub mod tenants;
 pub mod walk;
 
+pub use error::{ConfigError, FleetError, LoadError, MappingError};
 pub use fleet::{BUILTIN_NAMESPACES, FleetOptions, build_fleet};
 pub use model::{
     Chain, Cluster, EntryKind, Fleet, FleetIssue, FluxVersion, KustomizationNode, Lockdown, Owners, RenderedObject,

@@ -106,7 +106,8 @@ fn build_flux_kustomization(args: &BuildArgs, id: &str) -> Result<u8, String> {
         sources: args.sources.clone(),
         cluster: args.cluster.clone(),
         ..fleetlint_fleet::session::LoadOptions::default()
-    })?;
+    })
+    .map_err(|e| e.to_string())?;
     let wanted = format!("Kustomization/{namespace}/{name}");
     let found = session.fleet.clusters.iter().find_map(|c| {
         let i = c

@@ -86,6 +86,7 @@ impl FleetArgs {
             cluster: self.cluster.clone(),
             limits: Limits::default(),
         })
+        .map_err(|e| e.to_string())
     }
 }
 
