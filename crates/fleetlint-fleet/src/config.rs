@@ -1,5 +1,5 @@
 //! `.fleetlint.yaml`: found upward from the checked root or given with `--config`, loaded into
-//! typed structs; an unknown key is an error at its line (flux-rules C1).
+//! typed structs; an unknown key is an error at its line (docs/flux-semantics.md#configuration).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,4 @@
-//! Cluster entry points: found anywhere in the checked tree (flux-rules A9.1): `flux-system`
+//! Cluster entry points: found anywhere in the checked tree (docs/flux-semantics.md#entry-points): `flux-system`
 //! directories with bootstrap files, FluxInstances (also inside a `flux-instance` HelmRelease's
 //! values), `flux-system` kustomizations next to Flux Kustomizations; or the config's globs;
 //! and, when nothing else says, the `clusters/*` convention.

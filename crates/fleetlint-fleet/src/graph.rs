@@ -378,7 +378,7 @@ impl<'c> FluxGraph<'c> {
         memo.into_iter().map(|m| m.unwrap_or(false)).collect()
     }
 
-    /// For every object, whether something is in place before it applies (B3 "before K"),
+    /// For every object, whether something is in place before it applies (docs/flux-semantics.md#ordering),
     /// given the objects that apply it themselves (`raw`: renderers of a Namespace, CRD,
     /// policy...) and the HelmReleases that create it once Ready (`helm`).
     ///

@@ -1,4 +1,5 @@
-//! Post-build substitution on resolved objects (flux-rules A3.3): the variables a Flux
+//! Post-build substitution on resolved objects (`fluxcd/pkg@e2cfd1a2:
+//! kustomize/kustomize_varsub.go`, `SubstituteVariables`; docs/flux-semantics.md#post-build-substitution): the variables a Flux
 //! Kustomization defines, the per-object opt-out, and the substitution of every string scalar
 //! (keys too) in place, so the result keeps the spans of the text that held the `${...}`.
 

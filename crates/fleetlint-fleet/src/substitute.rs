@@ -1,4 +1,5 @@
-//! Flux post-build variable substitution (`fluxcd/pkg/envsubst`, flux-rules A3.3).
+//! Flux post-build variable substitution (`fluxcd/pkg@e2cfd1a2:envsubst`, `eval.go` and
+//! `parse/`; docs/flux-semantics.md#post-build-substitution).
 //!
 //! Only `${name}` forms are substituted (`$name` never is), `$${name}` is a literal `${name}`,
 //! and the bash-like operators Flux supports are implemented: defaults (`:=`, `=`, `:-`, `-`),

@@ -1,5 +1,5 @@
-//! Tenants and scopes (flux-rules A9.2): namespaces labelled `toolkit.fluxcd.io/tenant` (what
-//! `flux create tenant` emits) plus the config's tenant map; platform namespaces win over the
+//! Tenants and scopes (docs/flux-semantics.md#tenants-and-scopes): namespaces labelled `toolkit.fluxcd.io/tenant` (what
+//! `flux create tenant` emits: `fluxcd/flux2@da2d22d3:cmd/flux/create_tenant.go`, `tenantLabel`) plus the config's tenant map; platform namespaces win over the
 //! label. An object is in tenant scope when a tenant-scope Flux object rendered it, when it lives
 //! in a tenant namespace, or when it was built from a source in a tenant namespace.
 

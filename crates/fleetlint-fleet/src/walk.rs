@@ -1,5 +1,5 @@
 //! Walking one cluster's Flux graph: the bootstrap objects, then every Flux Kustomization
-//! rendered along the way, built from its source's tree (flux-rules A9.1). Objects rendered by a
+//! rendered along the way, built from its source's tree (docs/flux-semantics.md#expansion). Objects rendered by a
 //! Kustomization with `spec.kubeConfig` land in a remote cluster.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
