@@ -5,9 +5,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use fleetlint_kustomize::{BuildIssueKind, Resolver};
+use fleetlint_yaml::relpath::clamp_flux_path;
 use fleetlint_yaml::{FluxKind, LoadedTree, Node, SourceDb, Span};
 
-use crate::artifact::{TreeView, normalize_path};
+use crate::artifact::TreeView;
 use crate::flux::FluxObject;
 use crate::fluxbuild;
 use crate::model::{Cluster, FleetIssue, KustomizationNode, RenderedObject, Scope, SourceResolution, TreeIndex};
@@ -182,8 +183,8 @@ impl<'w, 't> Walk<'w, 't> {
         let src = self.cluster.objects[source].flux()?;
         let ns = src.namespace();
         for inc in src.includes() {
-            let to = normalize_path(inc.to_path).0;
-            let from = normalize_path(inc.from_path).0;
+            let to = clamp_flux_path(inc.to_path).0;
+            let from = clamp_flux_path(inc.from_path).0;
             let rest = if path == to {
                 ""
             } else if let Some(r) = path.strip_prefix(&format!("{to}/")) {
@@ -192,7 +193,7 @@ impl<'w, 't> Walk<'w, 't> {
                 continue;
             };
             if let (SourceResolution::Tree(t), _) = self.resolve_ref("GitRepository", ns, inc.repository) {
-                return Some((t, normalize_path(&format!("{from}/{rest}")).0));
+                return Some((t, clamp_flux_path(&format!("{from}/{rest}")).0));
             }
         }
         None
@@ -213,7 +214,7 @@ impl<'w, 't> Walk<'w, 't> {
         let root = self.cluster.objects[ks].root.clone();
         let Some(this) = FluxObject::new(&root) else { return Followed::Done(Vec::new()) };
         let raw_path = this.path_str();
-        let (path, clamped) = normalize_path(raw_path);
+        let (path, clamped) = clamp_flux_path(raw_path);
         let mut node = KustomizationNode {
             object: ks,
             source: source.clone(),

@@ -157,7 +157,7 @@ fn shadowed_files(db: &SourceDb, trees: &[LoadedTree]) -> std::collections::Hash
         if dir == root_dir {
             shadowed.extend(tree.files.iter().map(|f| f.id));
         } else if let Ok(rel) = dir.strip_prefix(&root_dir) {
-            prefixes.push(format!("{}/", fleetlint_yaml::source::relative_slash_path(std::path::Path::new(""), rel)));
+            prefixes.push(format!("{}/", fleetlint_yaml::relpath::relative_slash_path(std::path::Path::new(""), rel)));
         }
     }
     shadowed.extend(

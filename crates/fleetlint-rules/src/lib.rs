@@ -1,8 +1,8 @@
 //! fleetlint-rules: the rule engine and the rule catalog.
 //!
 //! Rules detect and produce [`Finding`]s (code, span, object, message, related spans); they never
-//! render. Each rule lives in its own file under `rules/<group>/`, declared once with
-//! [`declare_rule!`], and is listed in [`registry`].
+//! render. Each rule lives in its own file under `rules/<prefix>_<group>/` (e.g.
+//! `rules/iso_isolation/`), declared once with [`declare_rule!`], and is listed in [`registry`].
 
 pub mod context;
 pub mod engine;

@@ -21,7 +21,7 @@ fn expectations(dir: &Path, code: &str) -> BTreeSet<(String, u32)> {
             continue;
         }
         let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
-        let rel = fleetlint_yaml::source::relative_slash_path(dir, entry.path());
+        let rel = fleetlint_yaml::relpath::relative_slash_path(dir, entry.path());
         for (i, line) in text.lines().enumerate() {
             let Some((_, rest)) = line.split_once("# expect:") else { continue };
             if rest.split(',').map(|c| c.split_whitespace().next().unwrap_or("")).any(|c| c == code) {

@@ -6,7 +6,7 @@ use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
 
-use crate::source::relative_slash_path;
+use crate::relpath::relative_slash_path;
 
 /// What a walked file is to fleetlint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
