@@ -137,7 +137,8 @@ pub fn is_placeholder(documents: &[fleetlint_yaml::Document]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::controllers::ControllerConfig;
+    use crate::controllers::{Controller, Controllers, NO_REMOTE_BASES};
+    use crate::model::{Owners, RenderedObject, Scope};
     use fleetlint_yaml::FileId;
 
     #[test]
@@ -150,10 +151,22 @@ mod tests {
         );
         assert_eq!(objs.len(), 5, "namespace + four controllers");
         assert!(objs.iter().all(|o| o.span == span));
-        let cfg = ControllerConfig::from_objects(objs.iter());
-        assert!(cfg.known);
-        assert!(ControllerConfig::enabled(&cfg.no_remote_bases, "kustomize-controller"));
-        assert!(!ControllerConfig::enabled(&cfg.no_remote_bases, "helm-controller"));
+        let rendered: Vec<RenderedObject> = objs
+            .iter()
+            .map(|root| RenderedObject {
+                root: root.clone(),
+                owner: None,
+                owners: Owners::default(),
+                tree: 0,
+                scope: Scope::Platform,
+                tenant: None,
+                synthesized: true,
+            })
+            .collect();
+        let cfg = Controllers::read(&rendered, &["flux-system".to_string()], true, None);
+        assert!(cfg.of(Controller::Kustomize).deployed && !cfg.of(Controller::Kustomize).written);
+        assert!(cfg.of(Controller::Kustomize).bool_flag(NO_REMOTE_BASES).value);
+        assert!(!cfg.of(Controller::Helm).bool_flag(NO_REMOTE_BASES).value);
         let args = objs[2].get_path(&["spec", "template", "spec", "containers"]).and_then(Node::as_seq).unwrap()[0]
             .get("args")
             .and_then(Node::as_seq)

@@ -11,11 +11,11 @@ use fleetlint_yaml::{Entry, FluxKind, LoadedTree, Node, NodeKind, ObjectView, So
 
 use crate::bootstrap::{self, DEFAULT_COMPONENTS, is_placeholder};
 use crate::config::ClusterOverride;
-use crate::controllers::{ControllerConfig, flux_version_from_header};
+use crate::controllers::{Controller, Controllers, flux_version_from_header};
 use crate::discover::{EntryPoint, cluster_names, discover};
 use crate::error::FleetError;
 use crate::flux::InstanceSpec;
-use crate::model::{Cluster, EntryKind, Fleet, FluxVersion, Lockdown, NEWEST_FLUX, RenderedObject, Scope, VersionFrom};
+use crate::model::{Cluster, EntryKind, Fleet, FluxVersion, NEWEST_FLUX, RenderedObject, Scope, VersionFrom};
 use crate::sources::{SourceMapping, normalize_url};
 use crate::tenants;
 use crate::walk::{RootSource, Trees, Walk};
@@ -95,34 +95,10 @@ pub fn build_fleet(
 
 fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &FleetOptions) -> Vec<Cluster> {
     let boot = bootstrap_objects(trees, entry);
-    let mut controllers = ControllerConfig::from_objects(boot.objects.iter().map(|o| &o.root));
-    controllers.known = boot.lockdown_known;
     let mut flux_version = boot.version;
     let override_ = opts.overrides.get(name);
     if let Some(v) = override_.and_then(|o| o.flux_version.clone()) {
         flux_version = FluxVersion { value: v, from: VersionFrom::Config };
-    }
-    let mut lockdown = Lockdown {
-        known: controllers.known,
-        no_cross_namespace_refs: ControllerConfig::enabled(
-            &controllers.no_cross_namespace_refs,
-            "kustomize-controller",
-        ),
-        default_service_account: ControllerConfig::value(&controllers.default_service_account, "kustomize-controller")
-            .map(str::to_string),
-        no_remote_bases: ControllerConfig::enabled(&controllers.no_remote_bases, "kustomize-controller"),
-    };
-    if let Some(l) = override_.and_then(|o| o.lockdown.as_ref()) {
-        lockdown.known = true;
-        if let Some(v) = l.no_cross_namespace_refs {
-            lockdown.no_cross_namespace_refs = v;
-        }
-        if let Some(v) = &l.default_service_account {
-            lockdown.default_service_account = Some(v.clone()).filter(|s| !s.is_empty());
-        }
-        if let Some(v) = l.no_remote_bases {
-            lockdown.no_remote_bases = v;
-        }
     }
     let mut preexisting: Vec<String> = BUILTIN_NAMESPACES.iter().map(|s| (*s).to_string()).collect();
     preexisting.extend(opts.preexisting_namespaces.iter().cloned());
@@ -131,6 +107,9 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
     } else {
         opts.platform_namespaces.clone()
     };
+    // What the bootstrap installs decides how the walk substitutes (strict or not); the fact is
+    // read again from everything the cluster renders once the walk is done.
+    let controllers = Controllers::read(&boot.objects, &platform, boot.lockdown_known, override_);
     let cluster = Cluster {
         name: name.to_string(),
         path: entry.dir.clone(),
@@ -138,7 +117,6 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
         entry_span: entry.span,
         flux_version,
         controllers,
-        lockdown,
         objects: boot.objects,
         kustomizations: Vec::new(),
         tenants: BTreeMap::new(),
@@ -153,9 +131,12 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
     };
     let mut walk = Walk::new(trees, cluster, boot.root_source);
     walk.run();
-    let mut out = vec![walk.cluster];
+    let mut hub = walk.cluster;
+    hub.controllers = Controllers::read(&hub.objects, &hub.platform_namespaces, boot.lockdown_known, override_);
+    let mut out = vec![hub];
     for (_, mut remote) in walk.remotes {
-        remote.lockdown = Lockdown::default();
+        // Nothing says what runs on a cluster Flux reaches through a kubeconfig.
+        remote.controllers = Controllers::read(&remote.objects, &remote.platform_namespaces, false, None);
         out.push(remote);
     }
     for c in &mut out {
@@ -310,7 +291,7 @@ fn has_controller_deployments(f: &fleetlint_yaml::LoadedFile) -> bool {
             && d.root
                 .get_path(&["metadata", "name"])
                 .and_then(Node::as_str)
-                .is_some_and(|n| crate::controllers::CONTROLLERS.contains(&n))
+                .is_some_and(|n| Controller::from_name(n).is_some())
     })
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use fleetlint_kustomize::BuildIssue;
 use fleetlint_yaml::{FluxKind, Node, ObjectView, Span};
 
-use crate::controllers::ControllerConfig;
+use crate::controllers::Controllers;
 
 /// How a cluster's root was found (the report's `clusters[].entry`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -84,7 +84,8 @@ impl FluxVersion {
     }
 }
 
-/// The multi-tenancy lockdown of a cluster's controllers, as the report shows it.
+/// The multi-tenancy lockdown of a cluster's controllers, as the report shows it
+/// ([`Controllers::lockdown`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lockdown {
     /// Whether the repository says what the controllers run with.
@@ -308,10 +309,8 @@ pub struct Cluster {
     pub entry_span: Span,
     /// The Flux version in force.
     pub flux_version: FluxVersion,
-    /// Controller flags with the text that set them.
-    pub controllers: ControllerConfig,
-    /// The lockdown summary.
-    pub lockdown: Lockdown,
+    /// What the Flux controllers run with (the configuration's overrides applied).
+    pub controllers: Controllers,
     /// Every object, in the order reached (parents before what they render).
     pub objects: Vec<RenderedObject>,
     /// The Flux Kustomizations and what became of them, sorted by object index.

@@ -66,10 +66,10 @@ fn reference_multi_tenancy_repo_with_its_tenant_repo_mapped() {
         assert_eq!(depends_on(c, "Kustomization/flux-system/tenants"), ["kyverno-policies"]);
         assert_eq!(depends_on(c, "Kustomization/flux-system/kyverno-policies"), ["kyverno"]);
         // Lockdown read from the committed flux-system patches.
-        assert!(c.lockdown.known);
-        assert!(c.lockdown.no_cross_namespace_refs);
-        assert_eq!(c.lockdown.default_service_account.as_deref(), Some("default"));
-        assert!(c.lockdown.no_remote_bases);
+        assert!(c.controllers.lockdown().known);
+        assert!(c.controllers.lockdown().no_cross_namespace_refs);
+        assert_eq!(c.controllers.lockdown().default_service_account.as_deref(), Some("default"));
+        assert!(c.controllers.lockdown().no_remote_bases);
         let root = find(c, "Kustomization/flux-system/flux-system");
         assert!(root.synthesized);
         let sa = root.root.get_path(&["spec", "serviceAccountName"]).expect("set by the bootstrap patch");
@@ -103,12 +103,12 @@ fn without_the_mapping_the_tenant_source_is_opaque() {
 fn older_reference_revisions() {
     let Some(s) = session("fluxcd__flux2-multi-tenancy__rev-7a326ee", &[]) else { return };
     assert_eq!(names(&s), ["production", "staging"]);
-    assert!(cluster(&s, "production").lockdown.known);
+    assert!(cluster(&s, "production").controllers.lockdown().known);
     let Some(s) = session("fluxcd__flux2-multi-tenancy__rev-bfc7f10", &[]) else { return };
     assert_eq!(names(&s), ["production", "staging"], "the 2021 revision has no flux-system at all");
     for c in &s.fleet.clusters {
         assert_eq!(c.entry, EntryKind::Synthesized);
-        assert!(!c.lockdown.known, "nothing says what the controllers run with");
+        assert!(!c.controllers.lockdown().known, "nothing says what the controllers run with");
     }
 }
 
@@ -128,8 +128,12 @@ fn d1_fleet_with_its_tenant_repos() {
         assert_eq!(c.entry, EntryKind::FluxInstance);
         assert_eq!(c.flux_version.from, VersionFrom::FluxInstance);
         // spec.cluster.multitenant with tenantDefaultServiceAccount, --no-remote-bases by patch.
-        assert!(c.lockdown.no_cross_namespace_refs && c.lockdown.no_remote_bases, "{}", c.name);
-        assert_eq!(c.lockdown.default_service_account.as_deref(), Some("default"));
+        assert!(
+            c.controllers.lockdown().no_cross_namespace_refs && c.controllers.lockdown().no_remote_bases,
+            "{}",
+            c.name
+        );
+        assert_eq!(c.controllers.lockdown().default_service_account.as_deref(), Some("default"));
         // The FluxInstance patch sets the root's serviceAccountName.
         let root = find(c, "Kustomization/flux-system/flux-system");
         assert_eq!(

@@ -221,6 +221,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
 }
 
 fn summary(c: &Cluster) -> ClusterSummary {
+    let lockdown = c.controllers.lockdown();
     ClusterSummary {
         name: c.name.clone(),
         path: c.path.clone(),
@@ -228,10 +229,10 @@ fn summary(c: &Cluster) -> ClusterSummary {
         flux_version: Some(FluxVersion { value: c.flux_version.value.clone(), from: c.flux_version.from.as_str() })
             .filter(|v| !v.value.is_empty()),
         lockdown: Lockdown {
-            known: c.lockdown.known,
-            no_cross_namespace_refs: c.lockdown.no_cross_namespace_refs,
-            default_service_account: c.lockdown.default_service_account.clone(),
-            no_remote_bases: c.lockdown.no_remote_bases,
+            known: lockdown.known,
+            no_cross_namespace_refs: lockdown.no_cross_namespace_refs,
+            default_service_account: lockdown.default_service_account,
+            no_remote_bases: lockdown.no_remote_bases,
         },
         tenants: c.tenants.keys().cloned().collect(),
         kustomizations: c.kustomization_count(),

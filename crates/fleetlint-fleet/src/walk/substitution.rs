@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use fleetlint_yaml::{Node, Span};
 
 use super::Walk;
+use crate::controllers::Controller;
 use crate::model::Cluster;
 use crate::postbuild::{self, Variables};
 use crate::substitute::SubstError;
@@ -122,13 +123,9 @@ fn read_data(root: &Node, secret: bool, values: &mut BTreeMap<String, String>) {
 }
 
 /// Whether kustomize-controller substitutes strictly: on by default since Flux 2.9, or with the
-/// `StrictPostBuildSubstitutions` feature gate.
+/// `StrictPostBuildSubstitutions` feature gate (`fluxcd/kustomize-controller@186fb3b:
+/// internal/features/features.go`).
 pub(super) fn strict_substitution(cluster: &Cluster) -> bool {
-    let gate =
-        cluster.controllers.feature_gates.iter().rev().find(|g| g.controller == "kustomize-controller").and_then(|g| {
-            g.value
-                .split(',')
-                .find_map(|kv| kv.trim().strip_prefix("StrictPostBuildSubstitutions=").map(|v| v == "true"))
-        });
-    gate.unwrap_or_else(|| cluster.flux_version.minor().is_none_or(|v| v >= (2, 9)))
+    let gate = cluster.controllers.of(Controller::Kustomize).gate("StrictPostBuildSubstitutions");
+    gate.map_or_else(|| cluster.flux_version.minor().is_none_or(|v| v >= (2, 9)), |g| g.value)
 }

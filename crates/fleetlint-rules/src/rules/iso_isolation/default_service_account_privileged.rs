@@ -1,4 +1,5 @@
 use fleetlint_fleet::Scope;
+use fleetlint_fleet::controllers::Controller;
 use fleetlint_yaml::{FluxKind, Span};
 
 use super::helpers::rbac::{bindings, self_served};
@@ -55,7 +56,7 @@ impl Rule for DefaultServiceAccountPrivileged {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let c = cx.cluster;
         // (controller, fallback SA, the flag's text)
-        let fallbacks: Vec<(&str, String, Option<Span>)> = ["kustomize-controller", "helm-controller"]
+        let fallbacks: Vec<(Controller, String, Option<Span>)> = [Controller::Kustomize, Controller::Helm]
             .into_iter()
             .filter_map(|ctrl| lockdown::default_service_account(c, ctrl).map(|(sa, span)| (ctrl, sa, span)))
             .collect();
@@ -110,10 +111,12 @@ impl Rule for DefaultServiceAccountPrivileged {
             if o.synthesized || o.scope != Scope::Tenant {
                 continue;
             }
-            let ctrl = match o.flux_kind() {
-                Some(FluxKind::Kustomization) => "kustomize-controller",
-                Some(FluxKind::HelmRelease) => "helm-controller",
-                _ => continue,
+            let Some(ctrl) = o
+                .flux_kind()
+                .filter(|k| matches!(k, FluxKind::Kustomization | FluxKind::HelmRelease))
+                .and_then(Controller::of_kind)
+            else {
+                continue;
             };
             let Some(node) = o.root.get_path(&["spec", "serviceAccountName"]) else { continue };
             let Some((_, sa, span)) =

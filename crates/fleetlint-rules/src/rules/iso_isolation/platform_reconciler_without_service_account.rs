@@ -82,7 +82,7 @@ impl Rule for PlatformReconcilerWithoutServiceAccount {
                 continue;
             }
             let Err(span) = service_account(o) else { continue };
-            let controller = controller_of(o.kind());
+            let controller = controller_of(o);
             let Some((sa, flag)) = lockdown::default_service_account(cluster, controller) else { continue };
             let ns = o.namespace();
             if grants(cluster, ns, &sa).iter().any(|g| g.cluster_wide()) {

@@ -69,7 +69,7 @@ impl Rule for TenantReconcilerWithoutServiceAccount {
                 continue;
             }
             let Err(span) = service_account(o) else { continue };
-            let controller = controller_of(o.kind());
+            let controller = controller_of(o);
             let ns = o.namespace();
             let tenant = o.tenant.as_deref().unwrap_or("");
             let who = format!("{} of tenant {tenant}", label(o));

@@ -1,4 +1,5 @@
 use fleetlint_fleet::Scope;
+use fleetlint_fleet::controllers::Controller;
 use fleetlint_yaml::{FluxKind, Node};
 
 use crate::context::ClusterContext;
@@ -56,10 +57,12 @@ impl Rule for TenantRemoteClusterAccess {
             if o.synthesized || o.scope != Scope::Tenant {
                 continue;
             }
-            let ctrl = match o.flux_kind() {
-                Some(FluxKind::Kustomization) => "kustomize-controller",
-                Some(FluxKind::HelmRelease) => "helm-controller",
-                _ => continue,
+            let Some(ctrl) = o
+                .flux_kind()
+                .filter(|k| matches!(k, FluxKind::Kustomization | FluxKind::HelmRelease))
+                .and_then(Controller::of_kind)
+            else {
+                continue;
             };
             let Some(kc) = o.root.get_path(&["spec", "kubeConfig"]) else { continue };
             let name_of = |r: &str| kc.get_path(&[r, "name"]).and_then(Node::as_str).unwrap_or("");

@@ -1,4 +1,5 @@
 use fleetlint_fleet::Scope;
+use fleetlint_fleet::controllers::Controller;
 use fleetlint_yaml::{FluxKind, Node, Span};
 
 use crate::context::ClusterContext;
@@ -69,7 +70,7 @@ impl Rule for TenantUsesControllerGlobalCredentials {
                     if dec.get("secretRef").is_some() || dec.get("serviceAccountName").is_some() {
                         continue;
                     }
-                    const C: &str = "kustomize-controller";
+                    const C: Controller = Controller::Kustomize;
                     let age = lockdown::controller_flag(c, C, "sops-age-secret");
                     let wi = lockdown::controller_flag(c, C, "default-decryption-service-account");
                     let why = match (&age, &wi) {
@@ -78,7 +79,8 @@ impl Rule for TenantUsesControllerGlobalCredentials {
                             format!("the age keys of --sops-age-secret={secret}")
                         }
                         (None, None) => format!(
-                            "{C}'s own KMS/Vault identity (no --default-decryption-service-account){}",
+                            "{}'s own KMS/Vault identity (no --default-decryption-service-account){}",
+                            C.name(),
                             lockdown::unknown_suffix(c, C)
                         ),
                         (None, Some(_)) => continue,
@@ -94,11 +96,7 @@ impl Rule for TenantUsesControllerGlobalCredentials {
                     if !matches!(provider, "aws" | "azure" | "gcp") {
                         continue;
                     }
-                    let ctrl = if kind == FluxKind::ImageRepository {
-                        "image-reflector-controller"
-                    } else {
-                        "source-controller"
-                    };
+                    let Some(ctrl) = Controller::of_kind(kind) else { continue };
                     let Some(msg) = borrowed_identity(cx, o, ctrl, &format!("spec.provider {provider}")) else {
                         continue;
                     };
@@ -110,7 +108,7 @@ impl Rule for TenantUsesControllerGlobalCredentials {
                         continue;
                     }
                     let what = format!("Provider type {ty}");
-                    let Some(msg) = borrowed_identity(cx, o, "notification-controller", &what) else { continue };
+                    let Some(msg) = borrowed_identity(cx, o, Controller::Notification, &what) else { continue };
                     (span_or(&o.root, &["spec", "type"], &["spec"]), "spec.serviceAccountName", msg)
                 }
                 _ => continue,
@@ -131,7 +129,7 @@ impl Rule for TenantUsesControllerGlobalCredentials {
 fn borrowed_identity(
     cx: &ClusterContext<'_>,
     o: &fleetlint_fleet::RenderedObject,
-    ctrl: &str,
+    ctrl: Controller,
     what: &str,
 ) -> Option<String> {
     let spec = o.root.get("spec")?;
@@ -142,7 +140,8 @@ fn borrowed_identity(
         return None;
     }
     Some(format!(
-        "{what} without serviceAccountName or secretRef: this tenant authenticates with {ctrl}'s own cloud identity (no workload-identity --default-service-account){}",
+        "{what} without serviceAccountName or secretRef: this tenant authenticates with {}'s own cloud identity (no workload-identity --default-service-account){}",
+        ctrl.name(),
         lockdown::unknown_suffix(cx.cluster, ctrl)
     ))
 }

@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use fleetlint_fleet::controllers::ControllerConfig;
+use fleetlint_fleet::controllers::Controllers;
 use fleetlint_fleet::{
-    BUILTIN_NAMESPACES, Cluster, EntryKind, Fleet, FluxVersion, KustomizationNode, Lockdown, RenderedObject, Scope,
+    BUILTIN_NAMESPACES, Cluster, EntryKind, Fleet, FluxVersion, KustomizationNode, RenderedObject, Scope,
     SourceResolution, VersionFrom,
 };
 use fleetlint_yaml::{Limits, SourceDb, SourceFile, Span, parse_yaml};
@@ -74,8 +74,7 @@ fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (SourceDb, F
         entry: EntryKind::Synthesized,
         entry_span: Span::default(),
         flux_version: FluxVersion { value: "2.9.0".into(), from: VersionFrom::Assumed },
-        controllers: ControllerConfig::default(),
-        lockdown: Lockdown::default(),
+        controllers: Controllers::default(),
         objects,
         kustomizations,
         tenants: BTreeMap::new(),

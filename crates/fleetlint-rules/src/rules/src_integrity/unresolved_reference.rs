@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use fleetlint_fleet::controllers::CONTROLLERS;
+use fleetlint_fleet::controllers::{Controller, Origin};
 use fleetlint_fleet::{Cluster, EntryKind, SourceResolution};
 use fleetlint_yaml::{FluxKind, Node, Span};
 
@@ -234,12 +234,12 @@ fn preexisting(cluster: &Cluster, r: &Reference<'_>) -> bool {
     let flux_ns = cluster
         .objects
         .iter()
-        .find(|o| o.kind() == "Deployment" && CONTROLLERS.contains(&o.name()))
+        .find(|o| o.kind() == "Deployment" && Controller::from_name(o.name()).is_some())
         .map_or("flux-system", |o| o.namespace());
     match r.kind.as_str() {
         "ServiceAccount" => {
             r.name == "default"
-                || (r.namespace == flux_ns && (CONTROLLERS.contains(&r.name) || r.name == "flux-operator"))
+                || (r.namespace == flux_ns && (Controller::from_name(r.name).is_some() || r.name == "flux-operator"))
         }
         "Secret" => r.namespace == flux_ns && r.name == "flux-system",
         _ => false,
@@ -356,20 +356,19 @@ fn chart_or_chart_ref(cx: &ClusterContext<'_>, i: usize, out: &mut Vec<Finding>)
 /// `ExternalArtifact` is consumed only with the `ExternalArtifact` feature gate.
 fn external_artifact_gate(cx: &ClusterContext<'_>, i: usize, r: &Reference<'_>, out: &mut Vec<Finding>) {
     let controller = match cx.object(i).flux_kind() {
-        Some(FluxKind::Kustomization) => "kustomize-controller",
-        Some(FluxKind::HelmRelease) => "helm-controller",
-        _ => return,
+        Some(kind @ (FluxKind::Kustomization | FluxKind::HelmRelease)) => Controller::of_kind(kind),
+        _ => None,
     };
+    let Some(controller) = controller else { return };
+    let facts = cx.cluster.controllers.of(controller);
     // Bootstrap installs with source-watcher enable the gate; when the controller Deployment is
-    // not in the repository (placeholder components, FluxInstance) the gate is unknown.
-    let written =
-        cx.cluster.objects.iter().any(|o| o.kind() == "Deployment" && o.name() == controller && !o.synthesized);
-    let enabled =
-        cx.cluster.controllers.feature_gates.iter().rev().filter(|g| g.controller == controller).any(|g| {
-            g.value.split(',').any(|kv| kv.trim().strip_prefix("ExternalArtifact=").is_some_and(|v| v == "true"))
-        });
-    if enabled || !written {
-        return;
+    // not in the repository (placeholder components, FluxInstance) the gate is unknown unless the
+    // configuration states it.
+    match facts.gate("ExternalArtifact") {
+        Some(g) if g.value => return,
+        Some(g) if g.origin == Origin::Config => {}
+        _ if !facts.written => return,
+        _ => {}
     }
     let span = r.kind_node.map_or(r.name_node.span, |n| n.span);
     let f = UnresolvedReference::finding(

@@ -5,6 +5,7 @@ use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::{Rule, RuleMeta};
+use fleetlint_fleet::controllers::Controller;
 
 declare_rule! {
     /// ## What it does
@@ -56,7 +57,7 @@ impl Rule for AlertEventSourceCrossNamespace {
                     object: i,
                     node,
                     field: format!("spec.eventSources[{n}].namespace"),
-                    controller: "notification-controller",
+                    controller: Controller::Notification,
                     what: format!("spec.eventSources[{n}] names {id}"),
                     blocked: format!(
                         "discarding event, access denied to cross-namespace sources: alert '{}/{}' can't process event from '{id}', cross-namespace references have been blocked",

@@ -6,6 +6,7 @@ use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::{Rule, RuleMeta};
 use crate::rules::helpers::lockdown::{self, CrossNs};
+use fleetlint_fleet::controllers::Controller;
 
 declare_rule! {
     /// ## What it does
@@ -56,7 +57,7 @@ impl Rule for HelmreleaseChartCrossNamespace {
     }
 
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        const C: &str = "helm-controller";
+        const C: Controller = Controller::Helm;
         for (i, o) in objects_of(cx, FluxKind::HelmRelease) {
             let (own, name) = (o.namespace(), o.name());
             if let Some(sref) = o.root.get_path(&["spec", "chart", "spec", "sourceRef"])

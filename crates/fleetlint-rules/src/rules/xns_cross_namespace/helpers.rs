@@ -1,6 +1,7 @@
 //! What the XNS rules share: which reference names another namespace, and the common severity
 //! and message of a cross-namespace finding.
 
+use fleetlint_fleet::controllers::Controller;
 use fleetlint_fleet::{RenderedObject, Scope};
 use fleetlint_yaml::{FluxKind, Node};
 
@@ -34,7 +35,7 @@ pub(super) struct Reference<'a> {
     /// Field path for the fingerprint.
     pub(super) field: String,
     /// The controller that resolves the reference.
-    pub(super) controller: &'static str,
+    pub(super) controller: Controller,
     /// "spec.sourceRef names GitRepository flux-system/flux-system".
     pub(super) what: String,
     /// The controller's error text under lockdown.
@@ -77,7 +78,7 @@ pub(super) fn finding(
     if severity == Severity::Info && !worth_an_info(cx) {
         return None;
     }
-    let (c, what) = (r.controller, &r.what);
+    let (c, what) = (r.controller.name(), &r.what);
     let message = match lock.state {
         CrossNs::On => format!(
             "{what} in another namespace: {c} runs with --no-cross-namespace-refs=true and fails with \"{}\"",
@@ -89,11 +90,11 @@ pub(super) fn finding(
         CrossNs::Unknown => format!(
             "{what} in another namespace: unless {c} runs with --no-cross-namespace-refs=true, {} ({})",
             r.open,
-            lockdown::unknown_note(cx.cluster, c)
+            lockdown::unknown_note(cx.cluster, r.controller)
         ),
     };
     let mut f = Finding::new(code, severity, r.node.span, message).with_help(r.help).with_field(r.field.clone());
-    if let Some((span, msg)) = lock.related(c) {
+    if let Some((span, msg)) = lock.related(r.controller) {
         f = f.with_related(span, msg);
     }
     Some(cx.about(f, r.object))

@@ -1,4 +1,5 @@
 use fleetlint_fleet::Scope;
+use fleetlint_fleet::controllers::Controller;
 use fleetlint_yaml::FluxKind;
 
 use super::helpers::{Reference, finding, foreign_namespace, objects_of, ref_id};
@@ -65,7 +66,7 @@ impl Rule for ImageAutomationSourceCrossNamespace {
                 object: i,
                 node,
                 field: "spec.sourceRef.namespace".into(),
-                controller: "image-automation-controller",
+                controller: Controller::ImageAutomation,
                 what: format!("spec.sourceRef names {id}"),
                 blocked: format!("can't access '{id}', cross-namespace references have been blocked"),
                 open: format!("the automation clones and pushes with the credentials of {id}"),

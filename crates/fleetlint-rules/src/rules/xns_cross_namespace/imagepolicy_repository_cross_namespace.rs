@@ -1,4 +1,5 @@
 use fleetlint_fleet::RenderedObject;
+use fleetlint_fleet::controllers::Controller;
 use fleetlint_yaml::{FluxKind, Node};
 
 use super::helpers::{Reference, finding, foreign_namespace, objects_of, severity};
@@ -64,7 +65,7 @@ impl Rule for ImagepolicyRepositoryCrossNamespace {
                 object: i,
                 node,
                 field: "spec.imageRepositoryRef.namespace".into(),
-                controller: "image-reflector-controller",
+                controller: Controller::ImageReflector,
                 what: format!("spec.imageRepositoryRef names {id}"),
                 blocked: format!("cannot access '{id}', cross-namespace references have been blocked"),
                 open: format!("the policy reads {id} if its accessFrom admits namespace {}", o.namespace()),

@@ -5,6 +5,7 @@ use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::{Rule, RuleMeta};
+use fleetlint_fleet::controllers::Controller;
 
 declare_rule! {
     /// ## What it does
@@ -56,7 +57,7 @@ impl Rule for KustomizationSourceCrossNamespace {
                 object: i,
                 node,
                 field: "spec.sourceRef.namespace".into(),
-                controller: "kustomize-controller",
+                controller: Controller::Kustomize,
                 what: format!("spec.sourceRef names {id}"),
                 blocked: format!("can't access '{id}', cross-namespace references have been blocked"),
                 open: "this Kustomization builds and applies another namespace's source".into(),

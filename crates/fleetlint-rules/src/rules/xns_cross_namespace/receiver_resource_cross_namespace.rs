@@ -5,6 +5,7 @@ use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::{Rule, RuleMeta};
+use fleetlint_fleet::controllers::Controller;
 
 declare_rule! {
     /// ## What it does
@@ -54,7 +55,7 @@ impl Rule for ReceiverResourceCrossNamespace {
                     object: i,
                     node,
                     field: format!("spec.resources[{n}].namespace"),
-                    controller: "notification-controller",
+                    controller: Controller::Notification,
                     what: format!("spec.resources[{n}] names {}", ref_id(res, ns, "")),
                     blocked: "cross-namespace references are not allowed".into(),
                     open: "this Receiver's webhook triggers reconciliation in another namespace".into(),

@@ -4,15 +4,17 @@
 
 pub(super) mod rbac;
 
+use fleetlint_fleet::controllers::Controller;
 use fleetlint_fleet::{Cluster, RenderedObject};
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
 use fleetlint_yaml::{Limits, Node, NodeKind, SourceDb, Span, parse_yaml};
 
 use crate::rules::helpers::lockdown;
 
-/// The controller that reconciles a Flux kind.
-pub(super) fn controller_of(kind: &str) -> &'static str {
-    if kind == "HelmRelease" { "helm-controller" } else { "kustomize-controller" }
+/// The controller that applies what a Kustomization or HelmRelease renders (and impersonates
+/// for it).
+pub(super) fn controller_of(o: &RenderedObject) -> Controller {
+    o.flux_kind().and_then(Controller::of_kind).unwrap_or(Controller::Kustomize)
 }
 
 /// The cluster's committed `flux-system` kustomization, where the bootstrap patches (lockdown
@@ -91,9 +93,7 @@ pub(super) fn applies_as(cluster: &Cluster, o: &RenderedObject) -> Option<String
     let ns = o.namespace();
     match service_account(o) {
         Ok(sa) => Some(format!("{ns}:{sa}")),
-        Err(_) => {
-            lockdown::default_service_account(cluster, controller_of(o.kind())).map(|(sa, _)| format!("{ns}:{sa}"))
-        }
+        Err(_) => lockdown::default_service_account(cluster, controller_of(o)).map(|(sa, _)| format!("{ns}:{sa}")),
     }
 }
 
