@@ -27,6 +27,6 @@ pub mod walk;
 pub use error::{ConfigError, FleetError, LoadError, MappingError};
 pub use fleet::{BUILTIN_NAMESPACES, FleetOptions, build_fleet};
 pub use model::{
-    Chain, Cluster, EntryKind, Fleet, FleetIssue, FluxVersion, KustomizationNode, Lockdown, Owners, RenderedObject,
-    Scope, SourceResolution, Tenant, VersionFrom,
+    Chain, Cluster, EntryKind, Fleet, FleetIssue, FleetIssueKind, FluxVersion, KustomizationNode, Lockdown,
+    MissingPath, Owners, RenderedObject, Scope, SourceResolution, SubstitutionContext, Tenant, VersionFrom,
 };

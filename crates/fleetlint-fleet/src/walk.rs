@@ -11,7 +11,10 @@ use fleetlint_yaml::{FluxKind, LoadedTree, Node, SourceDb, Span};
 use crate::artifact::TreeView;
 use crate::flux::FluxObject;
 use crate::fluxbuild;
-use crate::model::{Cluster, FleetIssue, KustomizationNode, RenderedObject, Scope, SourceResolution, TreeIndex};
+use crate::model::{
+    Cluster, FleetIssue, FleetIssueKind, KustomizationNode, MissingPath, RenderedObject, Scope, SourceResolution,
+    TreeIndex,
+};
 use crate::sources::{SourceMapping, normalize_url};
 
 mod substitution;
@@ -256,37 +259,21 @@ impl<'w, 't> Walk<'w, 't> {
                 };
                 let path_span = this.span_of(&["path"]);
                 if clamped {
-                    self.issue(
-                        "SRC001",
-                        false,
-                        path_span,
-                        ks,
-                        "spec.path",
-                        format!(
-                            "spec.path `{raw_path}` leaves the source root; kustomize-controller clamps it to `{path}`"
-                        ),
-                    );
+                    let kind = FleetIssueKind::PathClamped { raw: raw_path.to_string(), clamped: path.clone() };
+                    self.issue(kind, path_span, ks, "spec.path");
                 }
                 if !view.is_dir(&path) {
-                    let msg = if view.is_excluded_dir(&path) {
-                        format!(
-                            "spec.path `{raw_path}` is excluded from the source artifact (.sourceignore, the source's spec.ignore or spec.sparseCheckout): kustomization path not found"
-                        )
+                    let why = if view.is_excluded_dir(&path) {
+                        MissingPath::Excluded
                     } else if view.file(&path).is_some() {
-                        format!("spec.path `{raw_path}` is a file, not a directory: kustomization path not found")
+                        MissingPath::IsFile
                     } else {
-                        format!("spec.path `{raw_path}` does not exist in the source: kustomization path not found")
+                        MissingPath::NotFound
                     };
-                    self.issue("SRC001", true, path_span, ks, "spec.path", msg);
-                } else if let Some(cycle) = self.path_cycle(ks, t, &path) {
-                    self.issue(
-                        "SRC011",
-                        true,
-                        path_span,
-                        ks,
-                        "spec.path",
-                        format!("Flux path cycle: {} renders itself again", elide(&cycle)),
-                    );
+                    let kind = FleetIssueKind::PathMissing { raw: raw_path.to_string(), normalized: path.clone(), why };
+                    self.issue(kind, path_span, ks, "spec.path");
+                } else if let Some(paths) = self.path_cycle(ks, t, &path) {
+                    self.issue(FleetIssueKind::PathCycle { paths }, path_span, ks, "spec.path");
                 } else {
                     let id = self.intern(t, &path);
                     self.builders.entry(id).or_default().push(ks);
@@ -354,11 +341,11 @@ impl<'w, 't> Walk<'w, 't> {
             SourceResolution::Unmapped => {
                 let sref = this.source_ref();
                 let span = sref.map_or_else(|| this.span_of(&["sourceRef"]), |r| r.field.key_span());
-                let sref = sref.map_or_else(
-                    || "GitRepository/".to_string(),
-                    |r| format!("{}/{}", r.kind_or("GitRepository"), r.name()),
-                );
-                self.issue("SRC012", false, span, ks, "spec.sourceRef", format!("source {sref} is not mapped to a local tree: what {owner_id} renders is unknown (map it with --source)"));
+                let kind = FleetIssueKind::SourceNotMapped {
+                    source_kind: sref.map_or("GitRepository", |r| r.kind_or("GitRepository")).to_string(),
+                    source_name: sref.map_or("", |r| r.name()).to_string(),
+                };
+                self.issue(kind, span, ks, "spec.sourceRef");
             }
             SourceResolution::Missing => {}
         }
@@ -427,28 +414,12 @@ impl<'w, 't> Walk<'w, 't> {
         Some(i)
     }
 
-    fn issue(&mut self, code: &'static str, error: bool, span: Span, object: usize, field: &str, message: String) {
-        self.cluster.issues.push(FleetIssue {
-            code,
-            error,
-            span,
-            message,
-            object: Some(object),
-            field: field.to_string(),
-        });
+    fn issue(&mut self, kind: FleetIssueKind, span: Span, object: usize, field: &str) {
+        self.cluster.issues.push(FleetIssue { kind, span, object: Some(object), field: field.to_string() });
     }
 }
 
 enum Followed {
     Deferred,
     Done(Vec<usize>),
-}
-
-/// A long cycle named by its ends: `a -> b -> c -> ... (N more) ... -> x -> y -> a`.
-fn elide(cycle: &[String]) -> String {
-    if cycle.len() <= 8 {
-        return cycle.join(" -> ");
-    }
-    let (head, tail) = (&cycle[..3], &cycle[cycle.len() - 3..]);
-    format!("{} -> ... ({} more) ... -> {}", head.join(" -> "), cycle.len() - 6, tail.join(" -> "))
 }

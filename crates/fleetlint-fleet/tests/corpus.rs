@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use fleetlint_fleet::session::{LoadOptions, Session, load};
-use fleetlint_fleet::{Cluster, EntryKind, Scope, SourceResolution, VersionFrom};
+use fleetlint_fleet::{Cluster, EntryKind, FleetIssueKind, Scope, SourceResolution, VersionFrom};
 use fleetlint_yaml::Node;
 
 fn corpus() -> Option<PathBuf> {
@@ -95,7 +95,7 @@ fn without_the_mapping_the_tenant_source_is_opaque() {
     let c = cluster(&s, "production");
     let i = c.objects.iter().position(|o| o.id() == "Kustomization/apps/dev-team").unwrap();
     assert_eq!(c.kustomization_of(i).unwrap().source, SourceResolution::Unmapped);
-    assert!(c.issues.iter().any(|x| x.code == "SRC012" && x.object == Some(i)));
+    assert!(c.issues.iter().any(|x| matches!(x.kind, FleetIssueKind::SourceNotMapped { .. }) && x.object == Some(i)));
     assert!(c.objects.iter().all(|o| o.id() != "HelmRelease/apps/podinfo"));
 }
 

@@ -89,27 +89,3 @@ impl ClusterContext<'_> {
         finding
     }
 }
-
-impl ClusterContext<'_> {
-    /// Findings for the fleet builder's issues of `code` (SRC001, SRC007, SRC011, SRC012): the
-    /// error-level variant at `error`, the other at `other`.
-    pub fn fleet_issues(
-        &self,
-        code: &'static str,
-        error: crate::Severity,
-        other: crate::Severity,
-        help: &str,
-        out: &mut Vec<Finding>,
-    ) {
-        for issue in self.cluster.issues.iter().filter(|i| i.code == code) {
-            let severity = if issue.error { error } else { other };
-            let mut f = Finding::new(code, severity, issue.span, issue.message.clone())
-                .with_help(help)
-                .with_field(issue.field.clone());
-            if let Some(i) = issue.object {
-                f = self.about(f, i);
-            }
-            out.push(f);
-        }
-    }
-}

@@ -15,3 +15,4 @@ pub use engine::{CheckOutcome, check};
 pub use finding::{Category, Finding, ObjectRef, Related, Scope, Severity};
 pub use registry::{all_rules, rule_by_code};
 pub use rule::{Rule, RuleMeta};
+pub use rules::src_integrity::helpers::fleet_issues::describe as describe_fleet_issue;

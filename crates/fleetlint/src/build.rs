@@ -128,7 +128,9 @@ fn build_flux_kustomization(args: &BuildArgs, id: &str) -> Result<u8, String> {
         out.push_str(&format!("{level}: {path}:{}:{}: {message}\n", at.line, at.column));
     };
     for issue in cluster.issues.iter().filter(|i| i.object == Some(node.object)) {
-        say(if issue.error { "error" } else { "info" }, issue.span, &issue.message, &mut stderr);
+        let Some((_, severity, message)) = fleetlint_rules::describe_fleet_issue(issue, cluster) else { continue };
+        let level = if severity == fleetlint_rules::Severity::Error { "error" } else { "info" };
+        say(level, issue.span, &message, &mut stderr);
     }
     let _ = std::io::stderr().write_all(stderr.as_bytes());
     if !node.built {

@@ -7,7 +7,7 @@ use fleetlint_yaml::{Node, Span};
 
 use super::Walk;
 use crate::controllers::Controller;
-use crate::model::Cluster;
+use crate::model::{Cluster, FleetIssueKind, SubstitutionContext};
 use crate::postbuild::{self, Variables};
 use crate::substitute::SubstError;
 
@@ -49,51 +49,28 @@ impl Walk<'_, '_> {
             if vars.complete && self.verbatim_noted.insert(ks) {
                 let post = &self.cluster.objects[ks].root;
                 let span = post.get("spec").and_then(|s| s.entry("postBuild")).map_or(post.span, |e| e.key.span);
-                self.issue(
-                    "SRC007",
-                    false,
-                    span,
-                    ks,
-                    "spec.postBuild",
-                    "postBuild defines no variable that resolves and substituteStrategy is not Always: every `${...}` in what this Kustomization renders, defaults included, is applied verbatim".to_string(),
-                );
+                self.issue(FleetIssueKind::SubstitutionVerbatim, span, ks, "spec.postBuild");
             }
             return;
         }
         let embedded = root.get("kind").and_then(Node::as_str) == Some("ConfigMap");
         for p in postbuild::apply(root, vars, self.strict) {
-            let (error, msg) = match &p.error {
-                SubstError::Unset { name } if vars.complete => (
-                    self.strict,
-                    if self.strict {
-                        format!(
-                            "variable `{name}` is not set and has no default: kustomize-controller fails with \"variable not set (strict mode)\""
-                        )
-                    } else {
-                        format!("variable `{name}` is not set and has no default: it becomes an empty string")
-                    },
-                ),
-                SubstError::Unset { .. } => continue,
-                SubstError::Syntax(m) => (true, format!("post-build substitution fails: {m}")),
-            };
             // A reference in ConfigMap data or a container's command/args is usually a shell or
             // app template meant for the container, which Flux substitutes anyway.
             let template = (embedded && p.field.starts_with("data.") && p.multiline)
                 || p.field.contains(".command.")
                 || p.field.contains(".args.");
-            let msg = if template {
-                format!(
-                    "{msg}; this looks like a template for the container: escape it as `$${{...}}` or mark the object kustomize.toolkit.fluxcd.io/substitute: disabled"
-                )
-            } else {
-                msg
-            };
-            let needle = match &p.error {
-                SubstError::Unset { name } => format!("${{{name}"),
-                SubstError::Syntax(_) => "${".to_string(),
+            let context = if template { SubstitutionContext::EmbeddedTemplate } else { SubstitutionContext::Field };
+            let (kind, needle) = match p.error {
+                SubstError::Unset { name } if vars.complete => {
+                    let needle = format!("${{{name}");
+                    (FleetIssueKind::UnsetVariable { variable: name, strict: self.strict, context }, needle)
+                }
+                SubstError::Unset { .. } => continue,
+                SubstError::Syntax(reason) => (FleetIssueKind::SubstitutionFails { reason, context }, "${".to_string()),
             };
             let span = self.narrow(p.span, &needle);
-            self.issue("SRC007", error, span, ks, &p.field, msg);
+            self.issue(kind, span, ks, &p.field);
         }
     }
 

@@ -9,7 +9,7 @@ use fleetlint_yaml::{FluxKind, Node, ObjectView};
 
 use super::Walk;
 use crate::flux::FluxObject;
-use crate::model::{Cluster, FluxVersion, RenderedObject, Scope};
+use crate::model::{Cluster, FleetIssueKind, FluxVersion, RenderedObject, Scope};
 
 impl Walk<'_, '_> {
     /// The literal `spec.resources` of a ResourceSet are rendered objects; templated ones are
@@ -22,14 +22,7 @@ impl Walk<'_, '_> {
         let tree = self.cluster.objects[rs].tree;
         if templated {
             let span = set.span_of(&["inputs"]);
-            self.issue(
-                "SRC012",
-                false,
-                span,
-                rs,
-                "spec.inputs",
-                format!("{} is templated from inputs: its resources are not rendered", self.cluster.objects[rs].id()),
-            );
+            self.issue(FleetIssueKind::TemplatedResourceSet, span, rs, "spec.inputs");
             return Vec::new();
         }
         let mut children = Vec::new();

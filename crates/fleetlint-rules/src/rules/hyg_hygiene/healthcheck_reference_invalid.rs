@@ -1,4 +1,5 @@
 use fleetlint_fleet::Cluster;
+use fleetlint_fleet::FleetIssueKind;
 use fleetlint_yaml::{FluxKind, Node};
 
 use crate::context::ClusterContext;
@@ -134,7 +135,11 @@ fn warning(span: fleetlint_yaml::Span, message: impl Into<String>) -> Finding {
 /// Whether every Flux object the cluster would create is known: every Kustomization built and
 /// nothing opaque (unmapped sources, templated ResourceSets are SRC012 issues).
 fn graph_complete(cluster: &Cluster) -> bool {
-    cluster.kustomizations.iter().all(|k| k.built) && !cluster.issues.iter().any(|i| i.code == "SRC012")
+    cluster.kustomizations.iter().all(|k| k.built)
+        && !cluster
+            .issues
+            .iter()
+            .any(|i| matches!(i.kind, FleetIssueKind::SourceNotMapped { .. } | FleetIssueKind::TemplatedResourceSet))
 }
 
 fn rendered(cluster: &Cluster, group: &str, kind: &str, namespace: &str, name: &str) -> bool {

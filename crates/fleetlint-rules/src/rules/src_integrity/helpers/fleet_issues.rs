@@ -1,0 +1,45 @@
+//! The fleet builder's issues as findings: each SRC rule that reports one words it (code,
+//! message, severity, help); this module only walks the issues and dispatches.
+
+use fleetlint_fleet::{Cluster, FleetIssue};
+
+use super::super::{
+    flux_path_cycle::FluxPathCycle, kustomization_path_missing::KustomizationPathMissing,
+    postbuild_substitution_unresolved::PostbuildSubstitutionUnresolved, source_not_mapped::SourceNotMapped,
+};
+use crate::context::ClusterContext;
+use crate::finding::{Finding, Severity};
+
+/// How a rule words the issues it reports: `None` for issues that are not its own.
+pub(crate) type Describe = fn(&FleetIssue, &Cluster) -> Option<(Severity, String)>;
+
+/// Findings of rule `code` for the cluster's fleet issues `describe` words.
+pub(crate) fn findings(
+    cx: &ClusterContext<'_>,
+    code: &'static str,
+    help: &str,
+    describe: Describe,
+    out: &mut Vec<Finding>,
+) {
+    for issue in &cx.cluster.issues {
+        let Some((severity, message)) = describe(issue, cx.cluster) else { continue };
+        let mut f = Finding::new(code, severity, issue.span, message).with_help(help).with_field(issue.field.clone());
+        if let Some(i) = issue.object {
+            f = cx.about(f, i);
+        }
+        out.push(f);
+    }
+}
+
+/// The rule, severity and message of a fleet issue, as `check` reports it (for commands that
+/// print the issues of one object).
+#[must_use]
+pub fn describe(issue: &FleetIssue, cluster: &Cluster) -> Option<(&'static str, Severity, String)> {
+    let rules: [(&'static str, Describe); 4] = [
+        (KustomizationPathMissing::META.code, KustomizationPathMissing::describe),
+        (FluxPathCycle::META.code, FluxPathCycle::describe),
+        (SourceNotMapped::META.code, SourceNotMapped::describe),
+        (PostbuildSubstitutionUnresolved::META.code, PostbuildSubstitutionUnresolved::describe),
+    ];
+    rules.iter().find_map(|(code, d)| d(issue, cluster).map(|(s, m)| (*code, s, m)))
+}
