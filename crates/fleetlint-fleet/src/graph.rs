@@ -64,6 +64,7 @@ pub enum Avail {
 }
 
 /// The dependsOn, render and source graph of one cluster.
+#[derive(Debug)]
 pub struct FluxGraph<'c> {
     /// The cluster.
     pub cluster: &'c Cluster,

@@ -1,5 +1,10 @@
 //! What a rule sees at each stage.
 
+use std::sync::OnceLock;
+
+use fleetlint_fleet::graph::FluxGraph;
+use fleetlint_fleet::kinds::KindScopes;
+use fleetlint_fleet::rbac::{self, Binding};
 use fleetlint_fleet::{Cluster, Fleet, RenderedObject};
 use fleetlint_kustomize::BuildIssue;
 use fleetlint_yaml::{LoadedFile, ObjectView, SourceDb, SourceFile, Span};
@@ -54,7 +59,9 @@ pub struct BuildContext<'a> {
     pub fleet: &'a Fleet,
 }
 
-/// One cluster of the fleet model, as a rule sees it.
+/// One cluster of the fleet model, as a rule sees it: the cluster and the facts derived from it
+/// (its Flux graph, kind scopes, RBAC bindings), each built by the fleet crate on first use and
+/// shared by every rule that asks.
 #[derive(Debug)]
 pub struct ClusterContext<'a> {
     /// The cluster.
@@ -65,6 +72,40 @@ pub struct ClusterContext<'a> {
     pub db: &'a SourceDb,
     /// The loaded trees, indexed like [`RenderedObject::tree`] (0 = the checked root).
     pub trees: &'a [fleetlint_yaml::LoadedTree],
+    graph: OnceLock<FluxGraph<'a>>,
+    scopes: OnceLock<KindScopes>,
+    bindings: OnceLock<Vec<Binding<'a>>>,
+}
+
+impl<'a> ClusterContext<'a> {
+    /// The context of `cluster`.
+    #[must_use]
+    pub fn new(
+        cluster: &'a Cluster,
+        fleet: &'a Fleet,
+        db: &'a SourceDb,
+        trees: &'a [fleetlint_yaml::LoadedTree],
+    ) -> Self {
+        Self { cluster, fleet, db, trees, graph: OnceLock::new(), scopes: OnceLock::new(), bindings: OnceLock::new() }
+    }
+
+    /// The cluster's Flux graph (dependsOn, render and source edges).
+    #[must_use]
+    pub fn graph(&self) -> &FluxGraph<'a> {
+        self.graph.get_or_init(|| FluxGraph::new(self.cluster))
+    }
+
+    /// Whether objects of a kind are namespaced in this cluster.
+    #[must_use]
+    pub fn scopes(&self) -> &KindScopes {
+        self.scopes.get_or_init(|| KindScopes::new(self.cluster))
+    }
+
+    /// The cluster's RoleBindings and ClusterRoleBindings written in the repository.
+    #[must_use]
+    pub fn bindings(&self) -> &[Binding<'a>] {
+        self.bindings.get_or_init(|| rbac::bindings(self.cluster))
+    }
 }
 
 impl ClusterContext<'_> {

@@ -109,7 +109,7 @@ pub fn check(db: &SourceDb, trees: &[LoadedTree], fleet: &Fleet) -> CheckOutcome
         .clusters
         .par_iter()
         .map(|cluster| {
-            let cx = ClusterContext { cluster, fleet, db, trees };
+            let cx = ClusterContext::new(cluster, fleet, db, trees);
             let mut out = Vec::new();
             for rule in rules {
                 rule.check_cluster(&cx, &mut out);

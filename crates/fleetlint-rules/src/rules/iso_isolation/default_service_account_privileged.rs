@@ -2,7 +2,9 @@ use fleetlint_fleet::Scope;
 use fleetlint_fleet::controllers::Controller;
 use fleetlint_yaml::{FluxKind, Span};
 
-use super::helpers::rbac::{bindings, self_served};
+use fleetlint_fleet::rbac::self_served;
+
+use super::helpers::describe_binding;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -68,7 +70,7 @@ impl Rule for DefaultServiceAccountPrivileged {
         // Only tenants that write their own Flux objects can lean on the fallback identity.
         let served = self_served(c);
         let tenant_ns = |ns: &str| c.tenant_of_namespace(ns).is_some_and(|t| served.contains(t));
-        for b in bindings(c) {
+        for b in cx.bindings() {
             for s in b.subjects() {
                 let hit = match (s.kind, s.namespace, s.service_account_group()) {
                     ("ServiceAccount", Some(ns), _) if is_fallback(s.name) && tenant_ns(ns) => {
@@ -93,7 +95,7 @@ impl Rule for DefaultServiceAccountPrivileged {
                 };
                 let message = format!(
                     "{} grants {} {} {reach} to {who}, the lockdown fallback identity: tenant objects without serviceAccountName still work with these rights, and so does every pod running as it",
-                    b.describe(),
+                    describe_binding(b),
                     b.role_kind,
                     b.role_name
                 );

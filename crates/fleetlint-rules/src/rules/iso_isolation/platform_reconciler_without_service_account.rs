@@ -1,8 +1,9 @@
 use fleetlint_fleet::EntryKind;
+use fleetlint_fleet::rbac::grants;
 use fleetlint_yaml::{FluxKind, Node};
 
 use super::helpers::{
-    controller_of, entry_document, flux_system_kustomization, grants, instance_spec, label, narrow, service_account,
+    controller_of, entry_document, flux_system_kustomization, instance_spec, label, narrow, service_account,
     spec_written_elsewhere,
 };
 use crate::context::ClusterContext;

@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, HashSet};
 use fleetlint_fleet::{Cluster, RenderedObject, Scope};
 use fleetlint_yaml::{FluxKind, Span};
 
-use super::helpers::{Scopes, foreign_owner, label, narrow};
+use super::helpers::{foreign_owner, label, narrow};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -182,7 +182,7 @@ fn rendered_objects(
     out: &mut Vec<Finding>,
 ) {
     let cluster = cx.cluster;
-    let scopes = Scopes::new(cluster);
+    let scopes = cx.scopes();
     let mut by_span: BTreeMap<(u32, u32, u32), Vec<usize>> = BTreeMap::new();
     for (i, o) in cluster.objects.iter().enumerate() {
         let Some(tenant) = tenant_of(o) else { continue };

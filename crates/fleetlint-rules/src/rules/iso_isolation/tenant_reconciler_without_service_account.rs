@@ -1,6 +1,10 @@
 use fleetlint_yaml::{FluxKind, Span};
 
-use super::helpers::{controller_of, grants, label, lockdown_anchor, narrow, service_account, spec_written_elsewhere};
+use fleetlint_fleet::rbac::grants;
+
+use super::helpers::{
+    controller_of, describe_grant, label, lockdown_anchor, narrow, service_account, spec_written_elsewhere,
+};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -90,7 +94,7 @@ impl Rule for TenantReconcilerWithoutServiceAccount {
                             related.push((g.subject, format!("{ns}:{sa} is granted a role here")));
                             format!(
                                 "{who} has no spec.serviceAccountName: {impersonates}, which {}, so the tenant's permissions hang on the namespace's default service account",
-                                g.describe()
+                                describe_grant(g)
                             )
                         }
                         None => format!(

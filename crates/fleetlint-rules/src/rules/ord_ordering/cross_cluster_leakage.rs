@@ -4,7 +4,7 @@ use fleetlint_fleet::{Cluster, EntryKind, SourceResolution};
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
 use fleetlint_yaml::{Node, Span};
 
-use super::helpers::graph::{describe, field_span};
+use super::helpers::naming::{describe, field_span};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};

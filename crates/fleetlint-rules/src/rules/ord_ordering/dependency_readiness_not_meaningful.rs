@@ -2,12 +2,13 @@ use std::collections::BTreeMap;
 
 use fleetlint_yaml::Node;
 
-use super::helpers::graph::{Avail, Graph, describe, field_span, name_span, short_id};
+use super::helpers::naming::{describe, field_span, name_span, short_id};
 use super::helpers::needs::{Item, crd_needs, evaluate, namespace_needs};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::{Rule, RuleMeta};
+use fleetlint_fleet::graph::{Avail, FluxGraph};
 
 declare_rule! {
     /// ## What it does
@@ -54,9 +55,9 @@ impl Rule for DependencyReadinessNotMeaningful {
     }
 
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        let g = Graph::new(cx.cluster);
-        not_waiting(cx, &g, out);
-        suspended(cx, &g, out);
+        let g = cx.graph();
+        not_waiting(cx, g, out);
+        suspended(cx, g, out);
     }
 }
 
@@ -64,9 +65,9 @@ impl Rule for DependencyReadinessNotMeaningful {
 /// message, and where the need is.
 type Use = (usize, String, fleetlint_yaml::Span);
 
-fn not_waiting(cx: &ClusterContext<'_>, g: &Graph<'_>, out: &mut Vec<Finding>) {
+fn not_waiting(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, out: &mut Vec<Finding>) {
     let mut needs = crd_needs(g);
-    needs.extend(namespace_needs(g));
+    needs.extend(namespace_needs(g, cx.scopes()));
     // One finding per step that does not wait, with every need it breaks.
     let mut by_step: BTreeMap<(usize, usize), Vec<Use>> = BTreeMap::new();
     for o in evaluate(g, needs) {
@@ -111,7 +112,7 @@ fn not_waiting(cx: &ClusterContext<'_>, g: &Graph<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-fn suspended(cx: &ClusterContext<'_>, g: &Graph<'_>, out: &mut Vec<Finding>) {
+fn suspended(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, out: &mut Vec<Finding>) {
     let mut by_target: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (d, dep) in g.deps.iter().enumerate() {
         let Some(t) = dep.target else { continue };

@@ -1,12 +1,13 @@
 use fleetlint_fleet::Scope;
 use fleetlint_yaml::FluxKind;
 
-use super::helpers::graph::{Avail, Graph, describe, field_span, is_renderer, name_span};
+use super::helpers::naming::{describe, field_span, name_span};
 use super::helpers::needs::group_of;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::{Rule, RuleMeta};
+use fleetlint_fleet::graph::{Avail, is_renderer};
 
 declare_rule! {
     /// ## What it does
@@ -77,7 +78,7 @@ impl Rule for PoliciesBeforeTenants {
         if c.tenants.is_empty() {
             return;
         }
-        let g = Graph::new(c);
+        let g = cx.graph();
         let n = c.objects.len();
         // Renderers of policies (first policy object each), and of tenant onboarding objects.
         let (mut policy, mut onboards): (Vec<Option<usize>>, Vec<Option<usize>>) = (vec![None; n], vec![None; n]);

@@ -92,7 +92,7 @@ fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (SourceDb, F
 
 /// Run every ORD rule over the only cluster, printing how long it took.
 fn run_ordering_rules(label: &str, db: &SourceDb, fleet: &Fleet) -> Vec<Finding> {
-    let cx = ClusterContext { cluster: &fleet.clusters[0], fleet, db, trees: &[] };
+    let cx = ClusterContext::new(&fleet.clusters[0], fleet, db, &[]);
     let started = Instant::now();
     let mut out = Vec::new();
     let mut each = Vec::new();

@@ -1,10 +1,8 @@
-//! What ISO001-ISO005 share: where a cluster's lockdown patches belong, which service account a
-//! reconciler applies as, which kinds are cluster-scoped, and which bindings grant a service
-//! account anything.
-
-pub(super) mod rbac;
+//! What the ISO rules share: where a cluster's lockdown patches belong, which service account a
+//! reconciler applies as, and how messages name bindings and their subjects.
 
 use fleetlint_fleet::controllers::Controller;
+use fleetlint_fleet::rbac::{Binding, Grant, Subject};
 use fleetlint_fleet::{Cluster, RenderedObject};
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
 use fleetlint_yaml::{Limits, Node, NodeKind, SourceDb, Span, parse_yaml};
@@ -97,65 +95,30 @@ pub(super) fn applies_as(cluster: &Cluster, o: &RenderedObject) -> Option<String
     }
 }
 
-/// A RoleBinding or ClusterRoleBinding that names service account `ns:sa` (directly or through
-/// the `system:serviceaccounts[:ns]` groups), with the subject that does.
-pub(super) struct Grant<'c> {
-    /// The binding.
-    pub(super) binding: &'c RenderedObject,
-    /// The subject naming the service account.
-    pub(super) subject: Span,
+/// `RoleBinding ns/name grants ClusterRole/cluster-admin`.
+pub(super) fn describe_grant(g: &Grant<'_>) -> String {
+    let b = g.binding;
+    let role = |k| b.root.get_path(&["roleRef", k]).and_then(Node::as_str).unwrap_or("");
+    let id = if b.namespace().is_empty() { b.name().to_string() } else { format!("{}/{}", b.namespace(), b.name()) };
+    format!("{} {id} grants {}/{}", b.kind(), role("kind"), role("name"))
 }
 
-impl Grant<'_> {
-    /// `RoleBinding ns/name grants ClusterRole/cluster-admin`.
-    pub(super) fn describe(&self) -> String {
-        let b = self.binding;
-        let role = |k| b.root.get_path(&["roleRef", k]).and_then(Node::as_str).unwrap_or("");
-        let id =
-            if b.namespace().is_empty() { b.name().to_string() } else { format!("{}/{}", b.namespace(), b.name()) };
-        format!("{} {id} grants {}/{}", b.kind(), role("kind"), role("name"))
-    }
-
-    /// Whether the binding is cluster-wide.
-    pub(super) fn cluster_wide(&self) -> bool {
-        self.binding.kind() == "ClusterRoleBinding"
+/// `RoleBinding ns/name` or `ClusterRoleBinding name` for messages.
+pub(super) fn describe_binding(b: &Binding<'_>) -> String {
+    if b.cluster_wide {
+        format!("ClusterRoleBinding {}", b.object.name())
+    } else {
+        format!("RoleBinding {}/{}", b.object.namespace(), b.object.name())
     }
 }
 
-/// The bindings in the cluster that grant service account `ns:sa` a role.
-pub(super) fn grants<'c>(cluster: &'c Cluster, ns: &str, sa: &str) -> Vec<Grant<'c>> {
-    let mut out = Vec::new();
-    for b in &cluster.objects {
-        let cluster_wide = b.kind() == "ClusterRoleBinding";
-        if !(cluster_wide || b.kind() == "RoleBinding") || !b.api_version().starts_with("rbac.authorization.k8s.io/") {
-            continue;
-        }
-        // A RoleBinding only grants inside its own namespace.
-        if !cluster_wide && b.namespace() != ns {
-            continue;
-        }
-        for s in b.root.get("subjects").and_then(Node::as_seq).unwrap_or_default() {
-            let field = |k| s.get(k).and_then(Node::as_str).unwrap_or("");
-            let names_it = match field("kind") {
-                "ServiceAccount" => {
-                    let sns = if field("namespace").is_empty() { b.namespace() } else { field("namespace") };
-                    field("name") == sa && sns == ns
-                }
-                "Group" => {
-                    field("name") == "system:serviceaccounts" || field("name") == format!("system:serviceaccounts:{ns}")
-                }
-                _ => false,
-            };
-            if names_it {
-                out.push(Grant { binding: b, subject: s.span });
-            }
-        }
+/// `kind namespace/name` of a binding's subject, for messages.
+pub(super) fn describe_subject(s: &Subject<'_>) -> String {
+    match s.namespace {
+        Some(ns) => format!("{} {ns}/{}", s.kind, s.name),
+        None => format!("{} {}", s.kind, s.name),
     }
-    out
 }
-
-/// Which kinds of a cluster are cluster-scoped (shared with the other rule groups).
-pub(super) use crate::rules::helpers::scopes::KindScopes as Scopes;
 
 /// `Kind ns/name` (or `Kind name` without a namespace), as messages name objects.
 pub(super) fn label(o: &RenderedObject) -> String {
