@@ -277,6 +277,19 @@ impl<'a> FluxObject<'a> {
         self.field(&["provider"])
     }
 
+    /// `spec.type` of a notification Provider.
+    #[must_use]
+    pub fn provider_type(&self) -> Option<Field<'a>> {
+        self.field(&["type"])
+    }
+
+    /// The cloud provider a source or ImageRepository authenticates with for workload identity
+    /// (`spec.provider` `aws`, `azure` or `gcp`).
+    #[must_use]
+    pub fn cloud_provider(&self) -> Option<Field<'a>> {
+        self.provider().filter(|p| matches!(p.as_str(), Some("aws" | "azure" | "gcp")))
+    }
+
     /// `spec.secretRef` (sources, Provider).
     #[must_use]
     pub fn secret_ref(&self) -> Option<NamedRef<'a>> {
@@ -392,8 +405,8 @@ impl<'a> FluxObject<'a> {
 
     /// `spec.install.createNamespace`.
     #[must_use]
-    pub fn install_creates_namespace(&self) -> Option<bool> {
-        self.field(&["install", "createNamespace"]).and_then(|f| f.as_bool())
+    pub fn install_create_namespace(&self) -> Option<Field<'a>> {
+        self.field(&["install", "createNamespace"])
     }
 
     /// `spec.values`.

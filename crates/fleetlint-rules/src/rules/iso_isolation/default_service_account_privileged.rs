@@ -120,7 +120,7 @@ impl Rule for DefaultServiceAccountPrivileged {
             else {
                 continue;
             };
-            let Some(node) = o.root.get_path(&["spec", "serviceAccountName"]) else { continue };
+            let Some(node) = o.flux().and_then(|f| f.service_account()).map(|f| f.value) else { continue };
             let Some((_, sa, span)) =
                 fallbacks.iter().find(|(c2, sa, _)| *c2 == ctrl && Some(sa.as_str()) == node.as_str())
             else {

@@ -1,4 +1,5 @@
 use fleetlint_fleet::controllers::{Controller, DEFAULT_SERVICE_ACCOUNT, NO_CROSS_NAMESPACE_REFS, NO_REMOTE_BASES};
+use fleetlint_fleet::flux::InstanceSpec;
 use fleetlint_fleet::{Cluster, EntryKind, RenderedObject, Scope};
 use fleetlint_yaml::{FluxKind, Node, Span};
 
@@ -218,11 +219,6 @@ fn missing_flags(cluster: &Cluster, cx: &ClusterContext<'_>, trigger: &(Span, St
     out
 }
 
-/// Providers that authenticate with cloud workload identity.
-fn cloud_provider(o: &RenderedObject) -> Option<&Node> {
-    o.root.get_path(&["spec", "provider"]).filter(|p| matches!(p.as_str(), Some("aws" | "azure" | "gcp")))
-}
-
 /// Whether a rendered object is a SOPS file encrypted with a cloud KMS.
 fn cloud_kms(o: &RenderedObject) -> bool {
     ["kms", "gcp_kms", "azure_kv"]
@@ -234,58 +230,57 @@ fn cloud_kms(o: &RenderedObject) -> bool {
 /// identity without naming a service account, while the controller has no default for them.
 fn workload_identity(
     cx: &ClusterContext<'_>,
-    instance: Option<&Node>,
+    instance: Option<InstanceSpec<'_>>,
     tenant_objects: &[(usize, &RenderedObject)],
     out: &mut Vec<Finding>,
 ) {
     let cluster = cx.cluster;
     if lockdown::default_service_account(cluster, Controller::Kustomize).is_none()
-        || instance.and_then(|s| s.get_path(&["cluster", "multitenantWorkloadIdentity"])).and_then(Node::as_bool)
-            == Some(true)
+        || instance.and_then(|s| s.multitenant_workload_identity()) == Some(true)
     {
         return;
     }
     let deployed = deployed(cluster);
     let mut needs: Vec<(Controller, &str, Span, String)> = Vec::new();
     for &(i, o) in tenant_objects {
-        let kind = o.flux_kind();
-        let own_sa = o.root.get_path(&["spec", "serviceAccountName"]).is_some();
-        if let Some(p) = cloud_provider(o).filter(|_| !own_sa) {
+        let Some(flux) = o.flux() else { continue };
+        let kind = Some(flux.kind());
+        let own_sa = flux.service_account().is_some();
+        if let Some(p) = flux.cloud_provider().filter(|_| !own_sa) {
             let controller = kind.and_then(Controller::of_kind).unwrap_or(Controller::Source);
             if kind.is_some_and(FluxKind::is_source) || kind == Some(FluxKind::ImageRepository) {
                 needs.push((
                     controller,
                     "default-service-account",
-                    p.span,
+                    p.span(),
                     format!("{} uses {} workload identity", label(o), p.as_str().unwrap_or("")),
                 ));
             }
         }
         if matches!(kind, Some(FluxKind::Kustomization | FluxKind::HelmRelease)) {
-            let kc = o.root.get_path(&["spec", "kubeConfig"]);
-            if let Some(cm) = kc
-                .and_then(|k| k.get("configMapRef"))
-                .filter(|_| kc.and_then(|k| k.get("serviceAccountName")).is_none())
+            let kc = flux.kube_config();
+            if let Some(cm) =
+                kc.and_then(|k| k.config_map_ref()).filter(|_| kc.and_then(|k| k.service_account()).is_none())
             {
                 let controller = super::helpers::controller_of(o);
                 needs.push((
                     controller,
                     "default-kubeconfig-service-account",
-                    cm.span,
+                    cm.span(),
                     format!("{} reaches a remote cluster with workload identity", label(o)),
                 ));
             }
         }
         if kind == Some(FluxKind::Kustomization) {
-            let dec = o.root.get_path(&["spec", "decryption"]);
-            let own = dec.is_some_and(|d| d.get("serviceAccountName").is_some() || d.get("secretRef").is_some());
+            let dec = flux.decryption();
+            let own = dec.is_some_and(|d| d.service_account().is_some() || d.secret_ref().is_some());
             let kms =
                 cluster.kustomization_of(i).is_some_and(|k| k.rendered.iter().any(|&r| cloud_kms(&cluster.objects[r])));
             if let (Some(d), false, true) = (dec, own, kms) {
                 needs.push((
                     Controller::Kustomize,
                     "default-decryption-service-account",
-                    d.span,
+                    d.0.span(),
                     format!("{} decrypts SOPS files encrypted with a cloud KMS", label(o)),
                 ));
             }

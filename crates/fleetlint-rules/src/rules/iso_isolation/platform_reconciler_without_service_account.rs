@@ -72,7 +72,7 @@ impl Rule for PlatformReconcilerWithoutServiceAccount {
             && entry_document(cluster, cx.db)
                 .as_ref()
                 .and_then(instance_spec)
-                .and_then(|s| s.get_path(&["cluster", "multitenant"]))
+                .and_then(|s| s.multitenant())
                 .and_then(Node::as_bool)
                 == Some(true);
         for (i, o) in cluster.objects.iter().enumerate() {

@@ -186,8 +186,8 @@ fn relied_on_labels(c: &Cluster) -> BTreeSet<&str> {
     }
     let mut keys = BTreeSet::new();
     for o in &c.objects {
-        if o.flux_kind() == Some(FluxKind::ImageRepository) {
-            let sels = o.root.get_path(&["spec", "accessFrom", "namespaceSelectors"]).and_then(Node::as_seq);
+        if let Some(repository) = o.flux().filter(|f| f.kind() == FluxKind::ImageRepository) {
+            let sels = repository.access_from().and_then(|a| a.get(&["namespaceSelectors"])).map(|f| f.items());
             sels.unwrap_or_default().iter().for_each(|sel| add_selector(&mut keys, sel));
         } else if o.kind() == "NetworkPolicy" {
             for dir in ["ingress", "egress"] {

@@ -107,13 +107,13 @@ impl Rule for TenantForeignNamespace {
                             out.push(self.found(cx, i, span, msg, &format!("spec.{field}"), Some(ns)));
                         }
                     }
-                    let create = o.root.get_path(&["spec", "install", "createNamespace"]);
+                    let create = o.flux().and_then(|f| f.install_create_namespace());
                     if let Some(n) = create.filter(|n| n.as_bool() == Some(true)) {
                         let msg = format!(
                             "{} of tenant {tenant} sets spec.install.createNamespace: true: creating a namespace needs cluster-scoped permissions a tenant must not have",
                             label(o)
                         );
-                        out.push(self.found(cx, i, n.span, msg, "spec.install.createNamespace", None));
+                        out.push(self.found(cx, i, n.span(), msg, "spec.install.createNamespace", None));
                     }
                 }
                 _ => {}
@@ -166,11 +166,13 @@ fn tenant_of(o: &RenderedObject) -> Option<&str> {
     (!o.synthesized && o.scope == Scope::Tenant).then_some(o.tenant.as_deref()).flatten()
 }
 
-/// `spec.<field>` when set to a namespace `tenant` does not own.
+/// A HelmRelease's `spec.<field>` (`targetNamespace`, `storageNamespace`) when set to a
+/// namespace `tenant` does not own.
 fn foreign_field<'o>(cluster: &Cluster, o: &'o RenderedObject, tenant: &str, field: &str) -> Option<(&'o str, Span)> {
-    let n = o.root.get_path(&["spec", field])?;
+    let release = o.flux()?;
+    let n = if field == "targetNamespace" { release.target_namespace() } else { release.storage_namespace() }?;
     let ns = n.as_str().filter(|s| !s.is_empty())?;
-    (cluster.tenant_of_namespace(ns) != Some(tenant)).then_some((ns, n.span))
+    (cluster.tenant_of_namespace(ns) != Some(tenant)).then_some((ns, n.span()))
 }
 
 /// (b): rendered namespaced objects outside the tenant's namespaces, one finding per text that

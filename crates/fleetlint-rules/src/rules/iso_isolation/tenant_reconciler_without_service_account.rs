@@ -68,7 +68,7 @@ impl Rule for TenantReconcilerWithoutServiceAccount {
             if o.synthesized
                 || o.scope != fleetlint_fleet::Scope::Tenant
                 || !matches!(kind, Some(FluxKind::Kustomization | FluxKind::HelmRelease))
-                || o.root.get_path(&["spec", "kubeConfig"]).is_some_and(|n| !n.is_null())
+                || o.flux().and_then(|f| f.kube_config()).is_some_and(|k| !k.0.value.is_null())
             {
                 continue;
             }

@@ -64,7 +64,7 @@ impl Rule for TenantRemoteClusterAccess {
             else {
                 continue;
             };
-            let Some(kc) = o.root.get_path(&["spec", "kubeConfig"]) else { continue };
+            let Some(kc) = o.flux().and_then(|f| f.kube_config()).map(|k| k.0.value) else { continue };
             let name_of = |r: &str| kc.get_path(&[r, "name"]).and_then(Node::as_str).unwrap_or("");
             let span = ["secretRef", "configMapRef"]
                 .iter()

@@ -1,6 +1,6 @@
-use fleetlint_yaml::{FluxKind, Node};
+use fleetlint_yaml::FluxKind;
 
-use super::helpers::{Reference, finding, foreign_namespace, objects_of, ref_id, severity};
+use super::helpers::{Reference, finding, objects_of, severity};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -48,11 +48,10 @@ impl Rule for AlertEventSourceCrossNamespace {
     }
 
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        for (i, o) in objects_of(cx, FluxKind::Alert) {
-            let sources = o.root.get_path(&["spec", "eventSources"]).and_then(Node::as_seq).unwrap_or_default();
-            for (n, src) in sources.iter().enumerate() {
-                let Some((node, ns)) = foreign_namespace(o, src) else { continue };
-                let id = ref_id(src, ns, "");
+        for (i, o, alert) in objects_of(cx, FluxKind::Alert) {
+            for (n, src) in alert.event_sources().iter().enumerate() {
+                let Some((node, _)) = src.cross_namespace() else { continue };
+                let id = src.id("");
                 let r = Reference {
                     object: i,
                     node,

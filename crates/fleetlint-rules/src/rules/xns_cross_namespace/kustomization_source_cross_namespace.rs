@@ -1,6 +1,6 @@
 use fleetlint_yaml::FluxKind;
 
-use super::helpers::{Reference, finding, foreign_namespace, objects_of, ref_id, severity};
+use super::helpers::{Reference, finding, objects_of, severity};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -49,10 +49,10 @@ impl Rule for KustomizationSourceCrossNamespace {
     }
 
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        for (i, o) in objects_of(cx, FluxKind::Kustomization) {
-            let Some(sref) = o.root.get_path(&["spec", "sourceRef"]) else { continue };
-            let Some((node, ns)) = foreign_namespace(o, sref) else { continue };
-            let id = ref_id(sref, ns, "GitRepository");
+        for (i, _, kustomization) in objects_of(cx, FluxKind::Kustomization) {
+            let Some(sref) = kustomization.source_ref() else { continue };
+            let Some((node, _)) = sref.cross_namespace() else { continue };
+            let id = sref.id("GitRepository");
             let r = Reference {
                 object: i,
                 node,

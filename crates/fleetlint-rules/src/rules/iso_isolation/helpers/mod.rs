@@ -2,6 +2,7 @@
 //! reconciler applies as, and how messages name bindings and their subjects.
 
 use fleetlint_fleet::controllers::Controller;
+use fleetlint_fleet::flux::InstanceSpec;
 use fleetlint_fleet::rbac::{Binding, Grant, Subject};
 use fleetlint_fleet::{Cluster, RenderedObject};
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
@@ -46,21 +47,16 @@ pub(super) fn entry_document(cluster: &Cluster, db: &SourceDb) -> Option<Node> {
 }
 
 /// The FluxInstance spec of an entry document (also inside a flux-instance HelmRelease's values).
-pub(super) fn instance_spec(doc: &Node) -> Option<&Node> {
-    match doc.get("kind").and_then(Node::as_str) {
-        Some("FluxInstance") => doc.get("spec"),
-        _ => doc.get_path(&["spec", "values", "instance"]),
-    }
+pub(super) fn instance_spec(doc: &Node) -> Option<InstanceSpec<'_>> {
+    InstanceSpec::of(doc)
 }
 
 /// `spec.serviceAccountName` when set and non-empty; otherwise the span a finding about its
 /// absence points at (an empty value, else the nearest existing key).
 pub(super) fn service_account(o: &RenderedObject) -> Result<&str, Span> {
-    let path = ["spec", "serviceAccountName"];
-    match o.root.get_path(&path) {
-        Some(n) if n.as_str().is_some_and(|s| !s.is_empty()) => Ok(n.as_str().unwrap_or("")),
-        Some(n) => Err(n.span),
-        None => Err(o.root.nearest_key(&path).map_or(o.root.span, |k| k.span)),
+    match o.flux() {
+        Some(f) => f.service_account_name(),
+        None => Err(o.root.nearest_key(&["spec", "serviceAccountName"]).map_or(o.root.span, |k| k.span)),
     }
 }
 
