@@ -316,6 +316,18 @@ impl<'a> FluxObject<'a> {
         self.path().and_then(|f| f.as_str()).unwrap_or("")
     }
 
+    /// `spec.namePrefix` (empty when absent).
+    #[must_use]
+    pub fn name_prefix(&self) -> &'a str {
+        self.field(&["namePrefix"]).and_then(|f| f.as_str()).unwrap_or("")
+    }
+
+    /// `spec.nameSuffix` (empty when absent).
+    #[must_use]
+    pub fn name_suffix(&self) -> &'a str {
+        self.field(&["nameSuffix"]).and_then(|f| f.as_str()).unwrap_or("")
+    }
+
     /// `spec.postBuild`.
     #[must_use]
     pub fn post_build(&self) -> Option<PostBuild<'a>> {

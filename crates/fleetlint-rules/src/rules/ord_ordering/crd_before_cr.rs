@@ -1,4 +1,4 @@
-use fleetlint_yaml::{FluxKind, Node};
+use fleetlint_yaml::FluxKind;
 
 use super::helpers::naming::{describe, name_span};
 use super::helpers::needs::{Item, Outcome, crd_needs, evaluate};
@@ -148,7 +148,7 @@ fn lookalike_release(g: &FluxGraph<'_>, consumer: usize, group: &str) -> Option<
     std::iter::once(consumer).chain(g.ancestors(consumer)).find_map(|k| {
         g.children[k].iter().copied().find(|&c| {
             let hr = g.object(c);
-            let chart = hr.root.get_path(&["spec", "chart", "spec", "chart"]).and_then(Node::as_str).unwrap_or("");
+            let chart = hr.flux().and_then(|f| f.chart_name()).and_then(|f| f.as_str()).unwrap_or("");
             hr.flux_kind() == Some(FluxKind::HelmRelease) && (hr.name().contains(label) || chart.contains(label))
         })
     })

@@ -1,8 +1,6 @@
 use std::collections::BTreeMap;
 
-use fleetlint_yaml::Node;
-
-use super::helpers::naming::{describe, field_span, name_span, short_id};
+use super::helpers::naming::{describe, name_span, short_id};
 use super::helpers::needs::{Item, crd_needs, evaluate, namespace_needs};
 use crate::context::ClusterContext;
 use crate::declare_rule;
@@ -95,7 +93,7 @@ fn not_waiting(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, out: &mut Vec<Finding
         let mut f = Finding::new(
             DependencyReadinessNotMeaningful::META.code,
             Severity::Warning,
-            field_span(&p.root, &["spec", "wait"]),
+            p.flux().map_or(p.root.span, |f| f.span_of(&["wait"])),
             message,
         )
         .with_help(format!(
@@ -117,7 +115,7 @@ fn suspended(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, out: &mut Vec<Finding>)
     for (d, dep) in g.deps.iter().enumerate() {
         let Some(t) = dep.target else { continue };
         let target = g.object(t);
-        if !target.synthesized && target.root.get_path(&["spec", "suspend"]).and_then(Node::as_bool) == Some(true) {
+        if !target.synthesized && target.flux().is_some_and(|f| f.suspended()) {
             by_target.entry(t).or_default().push(d);
         }
     }
@@ -133,7 +131,7 @@ fn suspended(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, out: &mut Vec<Finding>)
         let mut f = Finding::new(
             DependencyReadinessNotMeaningful::META.code,
             Severity::Warning,
-            field_span(&target.root, &["spec", "suspend"]),
+            target.flux().map_or(target.root.span, |f| f.span_of(&["suspend"])),
             message,
         )
         .with_help("resume it, or remove the dependsOn entries naming it")

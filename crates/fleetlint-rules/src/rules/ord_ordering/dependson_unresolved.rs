@@ -109,7 +109,7 @@ fn unresolved(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, d: &DependsOn<'_>, opa
     // The same kind elsewhere: another namespace, or renamed by a parent's prefix/suffix.
     for x in g.named(kind, d.name) {
         let moved = g.parent[x].and_then(|p| {
-            let t = g.object(p).root.get_path(&["spec", "targetNamespace"]).and_then(Node::as_str)?;
+            let t = g.object(p).flux()?.target_namespace()?.as_str()?;
             (t == g.object(x).namespace())
                 .then(|| format!(" (moved there by the targetNamespace of {})", describe(g.object(p))))
         });
@@ -150,7 +150,7 @@ fn unresolved(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, d: &DependsOn<'_>, opa
     }
     let mut severity = Severity::Error;
     let candidate = opaque.iter().copied().find(|&x| {
-        let t = g.object(x).root.get_path(&["spec", "targetNamespace"]).and_then(Node::as_str);
+        let t = g.object(x).flux().and_then(|f| f.target_namespace()).and_then(|f| f.as_str());
         t.is_none_or(|t| t == d.namespace)
     });
     if let Some(x) = candidate {
@@ -183,8 +183,8 @@ fn renamed(g: &FluxGraph<'_>, kind: FluxKind, name: &str) -> Vec<usize> {
         .filter(|&x| g.canon[x] == x && g.object(x).flux_kind() == Some(kind) && g.object(x).name() != name)
         .filter(|&x| {
             let Some(p) = g.parent[x] else { return false };
-            let spec = |k| g.object(p).root.get_path(&["spec", k]).and_then(Node::as_str).unwrap_or("");
-            let (pre, suf) = (spec("namePrefix"), spec("nameSuffix"));
+            let Some(parent) = g.object(p).flux() else { return false };
+            let (pre, suf) = (parent.name_prefix(), parent.name_suffix());
             (!pre.is_empty() || !suf.is_empty()) && g.object(x).name() == format!("{pre}{name}{suf}")
         })
         .collect()

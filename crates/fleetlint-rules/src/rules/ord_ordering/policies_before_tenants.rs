@@ -1,7 +1,7 @@
 use fleetlint_fleet::Scope;
 use fleetlint_yaml::FluxKind;
 
-use super::helpers::naming::{describe, field_span, name_span};
+use super::helpers::naming::{describe, name_span};
 use super::helpers::needs::group_of;
 use crate::context::ClusterContext;
 use crate::declare_rule;
@@ -136,11 +136,15 @@ impl Rule for PoliciesBeforeTenants {
                 if names.len() == 1 { "it" } else { "them" },
                 indirect.unwrap_or_default(),
             );
-            let mut f =
-                Finding::new(Self::META.code, Severity::Warning, field_span(&o.root, &["spec", "dependsOn"]), message)
-                    .with_help(format!("add dependsOn entries for {}", names.join(", ")))
-                    .with_field("spec.dependsOn")
-                    .with_related(name_span(g.object(onboard)), "tenant onboarding object");
+            let mut f = Finding::new(
+                Self::META.code,
+                Severity::Warning,
+                o.flux().map_or(o.root.span, |f| f.span_of(&["dependsOn"])),
+                message,
+            )
+            .with_help(format!("add dependsOn entries for {}", names.join(", ")))
+            .with_field("spec.dependsOn")
+            .with_related(name_span(g.object(onboard)), "tenant onboarding object");
             for &pi in &missing[k] {
                 let first = policy[providers[pi]].expect("policy renderer");
                 f = f.with_related(

@@ -129,13 +129,14 @@ pub(crate) fn namespace_needs<'c>(g: &FluxGraph<'c>, scopes: &KindScopes) -> Vec
             }
         }
         // A HelmRelease with a kubeConfig installs on another cluster, whose namespaces are unknown.
-        if o.flux_kind() == Some(FluxKind::HelmRelease) && o.root.get_path(&["spec", "kubeConfig"]).is_none() {
-            let create = o.root.get_path(&["spec", "install", "createNamespace"]).and_then(Node::as_bool);
-            for (field, path, skip) in [
-                ("spec.targetNamespace", ["spec", "targetNamespace"], create == Some(true)),
-                ("spec.storageNamespace", ["spec", "storageNamespace"], false),
+        if let Some(release) = o.flux().filter(|f| f.kind() == FluxKind::HelmRelease && f.kube_config().is_none()) {
+            let create = release.install_create_namespace().and_then(|f| f.as_bool());
+            for (field, value, skip) in [
+                ("spec.targetNamespace", release.target_namespace(), create == Some(true)),
+                ("spec.storageNamespace", release.storage_namespace(), false),
             ] {
-                let Some(t) = o.root.get_path(&path).and_then(Node::as_str) else { continue };
+                let Some(value) = value else { continue };
+                let Some(t) = value.as_str() else { continue };
                 // The HelmRelease's own namespace is the object's need, reported above.
                 if skip
                     || t.is_empty()
@@ -146,13 +147,7 @@ pub(crate) fn namespace_needs<'c>(g: &FluxGraph<'c>, scopes: &KindScopes) -> Vec
                     continue;
                 }
                 if seen.insert((i, t)) {
-                    out.push(Need {
-                        consumer: i,
-                        object: i,
-                        span: field_span(&o.root, &path),
-                        field,
-                        item: Item::Namespace(t),
-                    });
+                    out.push(Need { consumer: i, object: i, span: value.span(), field, item: Item::Namespace(t) });
                 }
             }
         }
@@ -204,9 +199,9 @@ fn provider_index<'c>(g: &FluxGraph<'c>) -> HashMap<Item<'c>, Providers> {
         }
     };
     for (i, o) in g.cluster.objects.iter().enumerate() {
-        if o.flux_kind() == Some(FluxKind::HelmRelease)
-            && o.root.get_path(&["spec", "install", "createNamespace"]).and_then(Node::as_bool) == Some(true)
-            && let Some(ns) = o.root.get_path(&["spec", "targetNamespace"]).and_then(Node::as_str)
+        if let Some(release) = o.flux().filter(|f| f.kind() == FluxKind::HelmRelease)
+            && release.install_create_namespace().and_then(|f| f.as_bool()) == Some(true)
+            && let Some(ns) = release.target_namespace().and_then(|f| f.as_str())
         {
             add(Item::Namespace(ns), i, true);
         }
@@ -255,7 +250,7 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
         let releases: Vec<usize> = (0..g.cluster.objects.len())
             .filter(|&i| {
                 let o = g.object(i);
-                o.flux_kind() == Some(FluxKind::HelmRelease) && o.root.get_path(&["spec", "kubeConfig"]).is_none()
+                o.flux().is_some_and(|f| f.kind() == FluxKind::HelmRelease && f.kube_config().is_none())
             })
             .collect();
         g.availability(&[], &releases, false)
