@@ -11,8 +11,8 @@ pub mod registry;
 pub mod rule;
 mod rules;
 
-pub use engine::{CheckOutcome, check};
+pub use engine::{CheckOutcome, check, check_with};
 pub use finding::{Category, Finding, ObjectRef, Related, Scope, Severity};
-pub use registry::{all_rules, rule_by_code};
-pub use rule::{Rule, RuleMeta};
+pub use registry::{INTERNAL_ERROR, all_rules, catalog, rule_by_code};
+pub use rule::{Declared, Rule, RuleId, RuleMeta};
 pub use rules::src_integrity::helpers::fleet_issues::describe as describe_fleet_issue;

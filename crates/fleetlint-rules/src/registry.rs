@@ -1,7 +1,9 @@
 //! Every rule, in one list. A test fails when a rule file is not listed here or has no fixtures.
 
-use crate::rule::Rule;
-use crate::rules::{api_versions, hyg_hygiene, iso_isolation, ord_ordering, src_integrity, xns_cross_namespace};
+use crate::rule::{Rule, RuleId};
+use crate::rules::{
+    api_versions, flt_internal, hyg_hygiene, iso_isolation, ord_ordering, src_integrity, xns_cross_namespace,
+};
 
 static RULES: &[&dyn Rule] = &[
     &iso_isolation::tenant_reconciler_without_service_account::TenantReconcilerWithoutServiceAccount,
@@ -52,14 +54,25 @@ static RULES: &[&dyn Rule] = &[
     &hyg_hygiene::yaml_ambiguous_scalar::YamlAmbiguousScalar,
 ];
 
-/// All rules, in code order.
+/// The identity of the findings the engine makes when a rule panics (FLT001).
+pub const INTERNAL_ERROR: RuleId = flt_internal::internal_error::InternalError::ID;
+
+/// Every check, in catalog order.
 #[must_use]
 pub fn all_rules() -> &'static [&'static dyn Rule] {
     RULES
 }
 
-/// The rule with `code` (case-insensitive).
+/// Every built-in rule a finding can name, sorted by code: the checks and FLT001.
 #[must_use]
-pub fn rule_by_code(code: &str) -> Option<&'static dyn Rule> {
-    RULES.iter().copied().find(|r| r.meta().code.eq_ignore_ascii_case(code))
+pub fn catalog() -> Vec<RuleId> {
+    let mut ids: Vec<RuleId> = RULES.iter().map(|r| r.id()).chain([INTERNAL_ERROR]).collect();
+    ids.sort();
+    ids
+}
+
+/// The built-in rule with `code` (case-insensitive).
+#[must_use]
+pub fn rule_by_code(code: &str) -> Option<RuleId> {
+    catalog().into_iter().find(|r| r.code().eq_ignore_ascii_case(code))
 }

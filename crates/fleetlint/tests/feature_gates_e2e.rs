@@ -1,8 +1,6 @@
 //! `clusterOverrides.<cluster>.featureGates` of `.fleetlint.yaml` reach the verdicts: a gate the
 //! configuration sets counts as the controllers' own `--feature-gates`.
 
-mod common;
-
 use std::path::Path;
 
 use serde_json::Value;
@@ -44,6 +42,10 @@ fn fleet(root: &Path) {
     );
 }
 
+fn check(root: &Path) -> Vec<Value> {
+    fleetlint_testkit::check_findings(Path::new(env!("CARGO_BIN_EXE_fleetlint")), root, &[])
+}
+
 fn gate_findings(findings: &[Value]) -> Vec<&Value> {
     findings
         .iter()
@@ -67,7 +69,7 @@ fn a_feature_gate_set_in_the_configuration_changes_the_verdict() {
 
     // The Deployment shows no gates: ExternalArtifact is off (its default), and post-build
     // substitution is strict (the default of the newest Flux, assumed).
-    let findings = common::check_findings(root, &[]);
+    let findings = check(root);
     assert_eq!(gate_findings(&findings).len(), 1, "{findings:#?}");
     assert_eq!(substitution_severity(&findings), ["error"], "{findings:#?}");
 
@@ -77,13 +79,13 @@ fn a_feature_gate_set_in_the_configuration_changes_the_verdict() {
         ".fleetlint.yaml",
         "clusterOverrides:\n  prod:\n    featureGates:\n      ExternalArtifact: true\n      StrictPostBuildSubstitutions: false\n",
     );
-    let findings = common::check_findings(root, &[]);
+    let findings = check(root);
     assert!(gate_findings(&findings).is_empty(), "{findings:#?}");
     // Not strict: kustomize-controller substitutes an empty string instead of failing.
     assert!(substitution_severity(&findings).is_empty(), "{findings:#?}");
 
     // A gate the configuration sets for another cluster changes nothing here.
     write(root, ".fleetlint.yaml", "clusterOverrides:\n  staging:\n    featureGates:\n      ExternalArtifact: true\n");
-    let findings = common::check_findings(root, &[]);
+    let findings = check(root);
     assert_eq!(gate_findings(&findings).len(), 1, "{findings:#?}");
 }

@@ -1,4 +1,4 @@
-//! The rules, one file each, grouped as the catalog groups them.
+//! The rules, one file each, grouped by code prefix.
 
 //!
 //! Each group's folder is named by its code prefix and then its subject (`iso_isolation` holds
@@ -7,6 +7,7 @@
 //! in [`helpers`].
 
 pub(crate) mod api_versions;
+pub(crate) mod flt_internal;
 pub(crate) mod helpers;
 pub(crate) mod hyg_hygiene;
 pub(crate) mod iso_isolation;

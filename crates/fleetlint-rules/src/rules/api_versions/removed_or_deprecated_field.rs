@@ -4,7 +4,7 @@ use fleetlint_yaml::FluxKind;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::api_versions::helpers::fields::{FIELD_RULES, entries_at};
 use crate::rules::api_versions::helpers::versions::NEWEST_MINOR;
 
@@ -29,6 +29,10 @@ declare_rule! {
     /// A removed template field fails every automation run with a template error. Deprecated
     /// fields still work but disappear with the next API version.
     ///
+    /// ## Severity
+    /// `error` for a field the object's API version no longer has; `warning` for a deprecated field
+    /// that still works.
+    ///
     /// ## Example
     /// ```yaml
     /// apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -49,10 +53,6 @@ declare_rule! {
 }
 
 impl Rule for RemovedOrDeprecatedField {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         // One finding per written field, however many objects a base renders from it.
         let mut seen = std::collections::HashSet::new();
@@ -89,7 +89,8 @@ impl Rule for RemovedOrDeprecatedField {
                         ),
                         _ => rule.instead.to_string(),
                     };
-                    let f = Finding::new(Self::META.code, severity, entry.key.span, message)
+                    let f = Finding::new(Self::ID, entry.key.span, message)
+                        .with_severity(severity)
                         .with_help(help)
                         .with_field(path);
                     out.push(cx.about(f, i));
@@ -146,7 +147,8 @@ impl RemovedOrDeprecatedField {
             ));
         }
         // The key: a block scalar's own span starts at its first content line.
-        let f = Finding::new(Self::META.code, severity, entry.key.span, message)
+        let f = Finding::new(Self::ID, entry.key.span, message)
+            .with_severity(severity)
             .with_help(
                 "use `.Changed` (`.Changed.FileChanges`, `.Changed.Objects`, `.Changed.Changes`) instead; the \
                  template otherwise fails and no commit is pushed",

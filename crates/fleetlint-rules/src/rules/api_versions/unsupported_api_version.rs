@@ -4,7 +4,7 @@ use fleetlint_yaml::Node;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::api_versions::helpers::versions::{NEWEST_MINOR, Status, knows_kind, lookup, replacement};
 
 declare_rule! {
@@ -30,6 +30,10 @@ declare_rule! {
     /// `status.storedVersions[0]: Invalid value: "v2beta1": missing from spec.versions`. A
     /// deprecated version works, but the next removal breaks it.
     ///
+    /// ## Severity
+    /// `error` where the cluster's Flux release does not serve the version (removed, never served,
+    /// or newer than that release); `warning` where it is still served but deprecated.
+    ///
     /// ## Example
     /// ```yaml
     /// apiVersion: source.toolkit.fluxcd.io/v1beta2   # removed in Flux 2.8 -> v1
@@ -50,10 +54,6 @@ declare_rule! {
 }
 
 impl Rule for UnsupportedApiVersion {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let Some(judge) = Judge::of(&cx.cluster.flux_version) else { return };
         // One finding per manifest: a base rendered twice (two overlays, two target
@@ -82,7 +82,8 @@ impl Rule for UnsupportedApiVersion {
                 ),
                 _ => format!("change apiVersion to `{group}/{to}` before the release that removes `{version}`"),
             };
-            let f = Finding::new(Self::META.code, severity, span, message).with_help(help).with_field("apiVersion");
+            let f =
+                Finding::new(Self::ID, span, message).with_severity(severity).with_help(help).with_field("apiVersion");
             out.push(cx.about(f, i));
         }
     }

@@ -2,9 +2,9 @@
 //! to ISO010) need it: one flag of one controller, the text that set it (shown as a `related`
 //! location) and whether the repository says anything at all. The facts (which controller is
 //! deployed, each flag with its origin, the configuration's overrides) are the fleet's
-//! [`Controllers`](fleetlint_fleet::controllers::Controllers); the verdicts are here. An unknown
-//! configuration gets the "lockdown off" severity and a message that says it is unknown: an
-//! error must be certain.
+//! [`Controllers`](fleetlint_fleet::controllers::Controllers); the verdicts are here. As
+//! docs/flux-semantics.md ("Unknown controller configuration") decides, an unknown configuration
+//! gets the "lockdown off" severity and a message that says it is unknown.
 
 use fleetlint_fleet::Cluster;
 use fleetlint_fleet::controllers::{

@@ -3,7 +3,7 @@ use fleetlint_yaml::LoadIssueKind;
 use crate::context::FileContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -16,6 +16,10 @@ declare_rule! {
     /// the file "works" locally and breaks in the cluster. Either way one of the two values is
     /// not what the author meant. It is an `error` where a build reaches the file, a `warning`
     /// elsewhere.
+    ///
+    /// ## Severity
+    /// `warning` in a file no build reaches; `error` where a build reaches it, since kustomize
+    /// rejects the file.
     ///
     /// ## Example
     /// ```yaml
@@ -35,10 +39,6 @@ declare_rule! {
 }
 
 impl Rule for DuplicateKey {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let severity = if cx.reached_by_build { Severity::Error } else { Severity::Warning };
         for issue in &cx.file.yaml.issues {

@@ -3,7 +3,7 @@ use fleetlint_yaml::{FluxKind, Node};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -38,10 +38,6 @@ declare_rule! {
 const REF_FIELDS: &[&str] = &["branch", "tag", "semver", "name", "commit"];
 
 impl Rule for GitrepositoryImplicitBranch {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         // One finding per manifest, however many objects overlays render from it.
         let mut seen = std::collections::HashSet::new();

@@ -5,7 +5,7 @@ use fleetlint_yaml::{FluxKind, Node};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -21,13 +21,18 @@ declare_rule! {
     /// only in clusters where every Kustomization was built (no unmapped source, no templated
     /// ResourceSet). The CEL expressions of `healthCheckExprs` are not compiled: there is no
     /// pure-Rust CEL implementation faithful enough to cel-go to report errors without false
-    /// alarms, so that part of the catalog's rule is not implemented.
+    /// alarms, so they are not checked.
     ///
     /// ## Why is this bad?
     /// kustomize-controller waits for an object that never becomes ready (the wrong kind, a
     /// cluster-scoped lookup of a namespaced object, an object nothing creates): the
     /// Kustomization turns `Ready=False` after every timeout and everything that `dependsOn` it is
     /// blocked. With `wait: true` the list is ignored, so it documents checks that do not run.
+    ///
+    /// ## Severity
+    /// `error` for a check of a Flux object that nothing in the cluster renders; `warning` for a
+    /// check that is ignored (`wait: true`) or looks in the wrong place (no apiVersion, no
+    /// namespace).
     ///
     /// ## Example
     /// ```yaml
@@ -53,10 +58,6 @@ declare_rule! {
 const APPS_V1: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"];
 
 impl Rule for HealthcheckReferenceInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let complete = graph_complete(cx.cluster);
         for (i, o) in cx.cluster.objects.iter().enumerate() {

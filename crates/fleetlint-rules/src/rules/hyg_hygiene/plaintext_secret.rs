@@ -3,7 +3,7 @@ use fleetlint_yaml::{Node, ObjectView};
 use crate::context::FileContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -13,10 +13,10 @@ declare_rule! {
     ///
     /// Values that are placeholders filled in later are not plaintext and are not reported:
     /// values containing a post-build or envsubst variable (`${VAR}`), a template (`{{ ... }}`),
-    /// or a secret-manager reference (`op://…`, `vault:…`, `<path:…>`, `ref+…`). The catalog
-    /// asks whether such a variable is resolved from a Secret; fleetlint does not follow it (a
-    /// variable taken from a ConfigMap is that ConfigMap's problem), which on real fleets only
-    /// removes false alarms from templated bootstrap Secrets.
+    /// or a secret-manager reference (`op://…`, `vault:…`, `<path:…>`, `ref+…`). Where such a
+    /// variable's value comes from is not followed (a variable taken from a ConfigMap is that
+    /// ConfigMap's problem), which on real fleets only removes false alarms from templated
+    /// bootstrap Secrets.
     ///
     /// ## Why is this bad?
     /// Base64 is an encoding, not encryption: anyone who can read the repository — and every
@@ -45,10 +45,6 @@ declare_rule! {
 }
 
 impl Rule for PlaintextSecret {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         for doc in &cx.file.yaml.documents {
             let Some(view) = ObjectView::new(&doc.root) else { continue };

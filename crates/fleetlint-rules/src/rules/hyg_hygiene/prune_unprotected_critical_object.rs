@@ -6,7 +6,7 @@ use fleetlint_yaml::{FluxKind, Node, Span};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -23,6 +23,10 @@ declare_rule! {
     /// Deleting or moving the manifest, renaming the Kustomization, or deleting it makes
     /// kustomize-controller garbage-collect the object: a Namespace takes everything in it, a
     /// CRD takes every custom resource of its kind, a volume takes its data.
+    ///
+    /// ## Severity
+    /// `info`; `warning` for a Namespace or CRD in platform scope, whose pruning deletes everything
+    /// in it or of its kind.
     ///
     /// ## Example
     /// ```yaml
@@ -48,10 +52,6 @@ declare_rule! {
 const PRUNE_KEY: &str = "kustomize.toolkit.fluxcd.io/prune";
 
 impl Rule for PruneUnprotectedCriticalObject {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         // Objects grouped by the manifest text that wrote them: a component rendered by many
         // Kustomizations (`${APP}` PVCs) is one annotation to add, so one finding.

@@ -4,7 +4,7 @@ use fleetlint_yaml::{LoadIssueKind, Node, NodeKind, ObjectView, Span};
 use crate::context::FileContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -153,10 +153,6 @@ fn pod_spec_prefix(group: &str, kind: &str) -> Option<&'static str> {
 }
 
 impl Rule for YamlAmbiguousScalar {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         for issue in cx.file.yaml.issues.iter().filter(|i| i.kind == LoadIssueKind::AmbiguousScalar) {
             let Some(doc) = cx.file.yaml.documents.iter().find(|d| contains(d.root.span, issue.span)) else {

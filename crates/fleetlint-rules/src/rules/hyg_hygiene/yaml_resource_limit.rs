@@ -3,7 +3,7 @@ use fleetlint_yaml::LoadIssueKind;
 use crate::context::FileContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -35,10 +35,6 @@ declare_rule! {
 }
 
 impl Rule for YamlResourceLimit {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         for issue in &cx.file.yaml.issues {
             let (message, field) = match &issue.kind {

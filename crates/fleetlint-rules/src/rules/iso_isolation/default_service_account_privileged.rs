@@ -8,7 +8,7 @@ use super::helpers::describe_binding;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::helpers::lockdown;
 
 declare_rule! {
@@ -27,6 +27,9 @@ declare_rule! {
     /// always be kept without any privileges"). Otherwise a tenant object that forgets
     /// `serviceAccountName` still works, hiding the mistake, and every pod of the namespace that
     /// runs as that ServiceAccount (the default for pods) inherits the reconciler's rights.
+    ///
+    /// ## Severity
+    /// `warning` for a grant in the service account's namespace; `error` for a cluster-wide one.
     ///
     /// ## Example
     /// ```yaml
@@ -51,10 +54,6 @@ declare_rule! {
 const HELP: &str = "bind the role to a dedicated reconciler ServiceAccount and leave the fallback one without grants";
 
 impl Rule for DefaultServiceAccountPrivileged {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let c = cx.cluster;
         // (controller, fallback SA, the flag's text)
@@ -99,7 +98,8 @@ impl Rule for DefaultServiceAccountPrivileged {
                     b.role_kind,
                     b.role_name
                 );
-                let mut f = Finding::new(Self::META.code, severity, s.span(), message)
+                let mut f = Finding::new(Self::ID, s.span(), message)
+                    .with_severity(severity)
                     .with_help(HELP)
                     .with_field(format!("subjects[{}]", s.index));
                 if let Some(span) = flag_span {
@@ -129,7 +129,7 @@ impl Rule for DefaultServiceAccountPrivileged {
             let message = format!(
                 "spec.serviceAccountName `{sa}` is {ctrl}'s --default-service-account: the tenant's reconciler identity is also the fallback for every object that names none, and the default identity of the namespace's pods"
             );
-            let mut f = Finding::new(Self::META.code, Severity::Warning, node.span, message)
+            let mut f = Finding::new(Self::ID, node.span, message)
                 .with_help("give the tenant a dedicated reconciler ServiceAccount")
                 .with_field("spec.serviceAccountName");
             if let Some(span) = span {

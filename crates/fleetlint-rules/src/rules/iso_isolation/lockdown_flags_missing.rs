@@ -7,7 +7,7 @@ use super::helpers::{entry_document, instance_spec, label, lockdown_anchor, narr
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::helpers::lockdown::{self, CrossNs};
 
 declare_rule! {
@@ -15,7 +15,7 @@ declare_rule! {
     /// Reports each multi-tenancy lockdown flag missing on a controller of a cluster with tenants.
     ///
     /// For a cluster that reconciles tenant Flux objects, each flag a controller runs without
-    /// (flux-rules A1) is a finding: `--default-service-account` on kustomize- and helm-controller
+    /// (docs/flux-semantics.md, "Lockdown flags") is a finding: `--default-service-account` on kustomize- and helm-controller
     /// (error), `--no-cross-namespace-refs=true` on every deployed kustomize-, helm-,
     /// notification-, image-reflector- and image-automation-controller (warning), and
     /// `--no-remote-bases=true` on kustomize-controller (warning). An explicit `=false` counts
@@ -39,6 +39,11 @@ declare_rule! {
     /// lockdown"); without them isolation rests on every tenant manifest being right: a tenant
     /// object without `serviceAccountName` is applied as cluster-admin, cross-namespace source
     /// references reach other tenants' sources, and remote bases bypass source-controller.
+    ///
+    /// ## Severity
+    /// `error` for a missing `--default-service-account`, `warning` for a missing `--no-cross-
+    /// namespace-refs` or `--no-remote-bases`; `info` where the repository does not show the
+    /// controller flags (lockdown unknown) and for the workload-identity lockdown flag.
     ///
     /// ## Example
     /// ```yaml
@@ -88,10 +93,6 @@ const FLAGS: &[(&str, &[Controller], Severity, &str)] = &[
 ];
 
 impl Rule for LockdownFlagsMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let cluster = cx.cluster;
         let tenant_objects: Vec<(usize, &RenderedObject)> = cluster

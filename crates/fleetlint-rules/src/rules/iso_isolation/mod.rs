@@ -1,4 +1,4 @@
-//! ISO: tenant isolation (flux-rules B1).
+//! ISO: tenant isolation (docs/flux-semantics.md, "Rule groups" and "Lockdown flags").
 
 pub(crate) mod default_service_account_privileged;
 mod helpers;

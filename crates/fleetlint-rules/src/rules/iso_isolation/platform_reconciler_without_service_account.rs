@@ -9,7 +9,7 @@ use super::helpers::{
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::helpers::lockdown;
 
 declare_rule! {
@@ -60,10 +60,6 @@ declare_rule! {
 }
 
 impl Rule for PlatformReconcilerWithoutServiceAccount {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let cluster = cx.cluster;
         // The operator patches `serviceAccountName: kustomize-controller` onto the Kustomization

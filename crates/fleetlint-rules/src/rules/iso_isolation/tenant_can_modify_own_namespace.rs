@@ -10,7 +10,7 @@ use super::helpers::{describe_binding, describe_subject};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -38,6 +38,10 @@ declare_rule! {
     /// Security, satisfy another tenant's `accessFrom` ACL or NetworkPolicy selectors, or prune
     /// the namespace away (Kubernetes "RBAC good practices — Namespace modification").
     ///
+    /// ## Severity
+    /// `warning` for a tenant rendering its own Namespace; `error` where it also changes labels the
+    /// platform relies on.
+    ///
     /// ## Example
     /// ```yaml
     /// # rendered from team-a's repository by Kustomization team-a/app
@@ -61,10 +65,6 @@ declare_rule! {
 }
 
 impl Rule for TenantCanModifyOwnNamespace {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let c = cx.cluster;
         if c.tenants.is_empty() {
@@ -89,7 +89,7 @@ impl Rule for TenantCanModifyOwnNamespace {
                     describe_subject(&s),
                     write.verbs.join("/")
                 );
-                let mut f = Finding::new(Self::META.code, Severity::Warning, b.role_span, message)
+                let mut f = Finding::new(Self::ID, b.role_span, message)
                     .with_related(s.span(), "the tenant's ServiceAccount")
                     .with_help("bind the tenant to `admin` or a role without write access to namespaces")
                     .with_field(format!("subjects[{}]", s.index));
@@ -115,20 +115,14 @@ impl Rule for TenantCanModifyOwnNamespace {
             let changes = label_changes(c, i, &relied_on);
             let f = if let Some((span, _)) = changes.first() {
                 let what: Vec<&str> = changes.iter().map(|(_, w)| w.as_str()).collect();
-                Finding::new(
-                    Self::META.code,
-                    Severity::Error,
-                    *span,
-                    format!(
+                Finding::new(Self::ID, *span, format!(
                         "tenant {tenant} renders its own Namespace {name} and changes labels the platform relies on ({}): it can change its Pod Security level, tenancy or ACL/NetworkPolicy matches",
                         what.join(", ")
-                    ),
-                )
+                    )).with_severity(Severity::Error)
                 .with_field("metadata.labels")
             } else {
                 Finding::new(
-                    Self::META.code,
-                    Severity::Warning,
+                    Self::ID,
                     name_span,
                     format!("tenant {tenant} renders its own Namespace {name}: it can relabel it or prune it away"),
                 )

@@ -5,7 +5,7 @@ use super::helpers::{applies_as, label};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::helpers::lockdown::{self, UNKNOWN_NOTE};
 
 declare_rule! {
@@ -50,10 +50,6 @@ declare_rule! {
 }
 
 impl Rule for TenantClusterScopedObject {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let cluster = cx.cluster;
         let scopes = cx.scopes();

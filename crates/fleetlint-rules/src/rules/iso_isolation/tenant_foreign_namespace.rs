@@ -7,7 +7,7 @@ use super::helpers::{foreign_owner, label, narrow};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -30,6 +30,10 @@ declare_rule! {
     /// `targetNamespace` (reported once, on the Kustomization). Objects without a namespace are
     /// SRC008's business; cluster-scoped objects are ISO004's. A platform namespace (default
     /// `flux-system`) labelled with a tenant stays the platform's; that is noted as an info.
+    ///
+    /// ## Severity
+    /// `error`; `info` for the note that a platform namespace labelled with a tenant stays the
+    /// platform's.
     ///
     /// ## Example
     /// ```yaml
@@ -56,13 +60,10 @@ declare_rule! {
 }
 
 impl Rule for TenantForeignNamespace {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let cluster = cx.cluster;
-        // A platform namespace labelled with a tenant stays the platform's (flux-rules §B8): say so
+        // A platform namespace labelled with a tenant stays the platform's (docs/flux-semantics.md,
+        // "Platform namespaces and tenant labels"): say so
         // once per namespace, since the label suggests an ownership fleetlint does not apply.
         for (ns, span) in &cluster.platform_tenant_labels {
             let tenant = cx.db.get(span.file).text.get(span.range()).unwrap_or("").trim();
@@ -70,7 +71,7 @@ impl Rule for TenantForeignNamespace {
                 "namespace `{ns}` is a platform namespace: its toolkit.fluxcd.io/tenant label `{tenant}` does not make it (or the objects in it) tenant scope"
             );
             out.push(
-                Finding::new(Self::META.code, Severity::Info, *span, msg)
+                Finding::new(Self::ID, *span, msg).with_severity(Severity::Info)
                     .with_help("drop the tenant label from platform namespaces, or list the namespace under `platformNamespaces` only if it is the platform's")
                     .with_field(format!("platform-namespace-label:{ns}")),
             );

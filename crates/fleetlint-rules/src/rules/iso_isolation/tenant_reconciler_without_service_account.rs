@@ -8,7 +8,7 @@ use super::helpers::{
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::helpers::lockdown::{self, UNKNOWN_NOTE};
 
 declare_rule! {
@@ -31,6 +31,10 @@ declare_rule! {
     /// A base that sets the service account and an overlay that removes it (a `null` in a
     /// strategic-merge patch, a JSON6902 `remove`) is reported at the base's `spec:` key, with
     /// the overlay files that write into `spec` as related locations.
+    ///
+    /// ## Severity
+    /// `error`; `warning` where `--default-service-account` names a service account that is granted
+    /// a role, so the reconciliation works but hangs on that grant.
     ///
     /// ## Example
     /// ```yaml
@@ -57,10 +61,6 @@ declare_rule! {
 }
 
 impl Rule for TenantReconcilerWithoutServiceAccount {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let cluster = cx.cluster;
         for (i, o) in cluster.objects.iter().enumerate() {

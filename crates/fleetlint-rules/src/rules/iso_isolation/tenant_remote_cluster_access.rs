@@ -5,7 +5,7 @@ use fleetlint_yaml::{FluxKind, Node};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::helpers::lockdown;
 
 declare_rule! {
@@ -22,6 +22,11 @@ declare_rule! {
     /// `configMapRef` without a ServiceAccount and without the workload-identity default
     /// authenticates with the **controller's** cloud identity: the tenant borrows the
     /// platform's access to the remote cluster.
+    ///
+    /// ## Severity
+    /// `warning`; `error` where the kubeconfig ConfigMap names no service account and the
+    /// controller has no `--default-kubeconfig-service-account`, so the remote apply runs with the
+    /// controller's own identity.
     ///
     /// ## Example
     /// ```yaml
@@ -47,10 +52,6 @@ declare_rule! {
 }
 
 impl Rule for TenantRemoteClusterAccess {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let c = cx.cluster;
         for (i, o) in c.objects.iter().enumerate() {
@@ -113,7 +114,8 @@ impl Rule for TenantRemoteClusterAccess {
                     name_of("secretRef")
                 )
             };
-            let mut f = Finding::new(Self::META.code, severity, span, message)
+            let mut f = Finding::new(Self::ID, span, message)
+                .with_severity(severity)
                 .with_help(
                     "let the platform own remote-cluster delivery, or pin the remote identity with serviceAccountName",
                 )

@@ -6,7 +6,7 @@ use super::helpers::{describe_binding, describe_subject};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -49,10 +49,6 @@ declare_rule! {
 }
 
 impl Rule for TenantServiceAccountOverPrivileged {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let served = self_served(cx.cluster);
         if served.is_empty() {
@@ -68,7 +64,7 @@ impl Rule for TenantServiceAccountOverPrivileged {
                         b.role_name,
                         describe_subject(&s)
                     );
-                    let f = Finding::new(Self::META.code, Severity::Error, s.span(), message)
+                    let f = Finding::new(Self::ID, s.span(), message)
                         .with_related(b.role_span, "the role granted")
                         .with_help("bind tenant ServiceAccounts with RoleBindings in the tenant's own namespaces only")
                         .with_field(format!("subjects[{}]", s.index));

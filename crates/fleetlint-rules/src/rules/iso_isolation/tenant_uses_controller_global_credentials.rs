@@ -5,7 +5,7 @@ use fleetlint_yaml::{FluxKind, Span};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::helpers::lockdown;
 
 declare_rule! {
@@ -48,10 +48,6 @@ declare_rule! {
 }
 
 impl Rule for TenantUsesControllerGlobalCredentials {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let c = cx.cluster;
         for (i, o) in c.objects.iter().enumerate() {
@@ -111,7 +107,7 @@ impl Rule for TenantUsesControllerGlobalCredentials {
                 }
                 _ => continue,
             };
-            let mut f = Finding::new(Self::META.code, Severity::Warning, span, message)
+            let mut f = Finding::new(Self::ID, span, message)
                 .with_help("give the tenant its own credentials (a secretRef or serviceAccountName in its namespace)")
                 .with_field(field);
             if let Some((s, m)) = related {

@@ -5,7 +5,7 @@ use super::helpers::needs::{Item, Outcome, crd_needs, evaluate};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use fleetlint_fleet::graph::{Avail, FluxGraph};
 
 declare_rule! {
@@ -36,6 +36,10 @@ declare_rule! {
     /// The server-side dry-run fails with *no matches for kind "X" in version "Y"* and the whole
     /// stage is aborted: nothing of the Kustomization is applied (fluxcd/flux2#1806, #1928).
     ///
+    /// ## Severity
+    /// `error` where the CRD is applied after the object that needs it; `info`, once per kind and
+    /// cluster, where nothing in the graph installs the CRD (the provider is unknown).
+    ///
     /// ## Example
     /// ```yaml
     /// # infra-configs renders a ClusterIssuer; the cert-manager CRDs are rendered by the
@@ -59,10 +63,6 @@ declare_rule! {
 }
 
 impl Rule for CrdBeforeCr {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let g = cx.graph();
         // "Provider unknown" is about a kind, not about each Kustomization applying it: one info
@@ -106,7 +106,7 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
             "{} ({group}) is applied by {consumer} before its CRD exists: {release} installs it (crdProviders), but {consumer} does not wait for that release (dry-run fails with \"no matches for kind \\\"{kind}\\\"\")",
             describe(obj),
         );
-        return Finding::new(CrdBeforeCr::META.code, Severity::Error, o.need.span, message)
+        return Finding::new(CrdBeforeCr::ID, o.need.span, message)
             .with_help(format!(
                 "make {consumer} depend on the Kustomization that applies {release}, with `wait: true` or a health check on the release"
             ))
@@ -120,7 +120,7 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
             describe(obj),
             g.object(crd).name(),
         );
-        return Finding::new(CrdBeforeCr::META.code, Severity::Error, o.need.span, message)
+        return Finding::new(CrdBeforeCr::ID, o.need.span, message)
             .with_help(format!("make {consumer} depend on {renderer}, or move the CRD into {consumer}"))
             .with_related(name_span(g.object(crd)), "the CRD")
             .with_field(field);
@@ -128,7 +128,7 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
     let mut message = format!(
         "CRD provider unknown: nothing in the cluster's graph installs the CRD of `{kind}` ({group}) that {consumer} applies"
     );
-    let mut f = Finding::new(CrdBeforeCr::META.code, Severity::Info, o.need.span, String::new());
+    let mut f = Finding::new(CrdBeforeCr::ID, o.need.span, String::new()).with_severity(Severity::Info);
     if let Some(hr) = lookalike_release(g, o.need.consumer, group) {
         message.push_str(&format!(
             "; {} may install it, but helm-controller installs the chart only after {consumer} is applied",

@@ -8,7 +8,7 @@ use super::helpers::naming::describe;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -65,10 +65,6 @@ fn other_roots<'f>(cx: &'f ClusterContext<'_>) -> Vec<&'f Cluster> {
 }
 
 impl Rule for CrossClusterLeakage {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let c = cx.cluster;
         if c.entry == EntryKind::Remote {

@@ -5,7 +5,7 @@ use super::helpers::needs::{Item, crd_needs, evaluate, namespace_needs};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use fleetlint_fleet::graph::{Avail, FluxGraph};
 
 declare_rule! {
@@ -48,10 +48,6 @@ declare_rule! {
 }
 
 impl Rule for DependencyReadinessNotMeaningful {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let g = cx.graph();
         not_waiting(cx, g, out);
@@ -91,8 +87,7 @@ fn not_waiting(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, out: &mut Vec<Finding
             describe(g.object(child)),
         );
         let mut f = Finding::new(
-            DependencyReadinessNotMeaningful::META.code,
-            Severity::Warning,
+            DependencyReadinessNotMeaningful::ID,
             p.flux().map_or(p.root.span, |f| f.span_of(&["wait"])),
             message,
         )
@@ -129,8 +124,7 @@ fn suspended(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, out: &mut Vec<Finding>)
             if dependents.len() == 1 { "s" } else { "" },
         );
         let mut f = Finding::new(
-            DependencyReadinessNotMeaningful::META.code,
-            Severity::Warning,
+            DependencyReadinessNotMeaningful::ID,
             target.flux().map_or(target.root.span, |f| f.span_of(&["suspend"])),
             message,
         )

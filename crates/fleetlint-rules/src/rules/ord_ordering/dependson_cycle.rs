@@ -4,7 +4,7 @@ use super::helpers::naming::short_id;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use fleetlint_fleet::graph::FluxGraph;
 
 declare_rule! {
@@ -50,10 +50,6 @@ declare_rule! {
 const MAX_NAMED: usize = 12;
 
 impl Rule for DependsonCycle {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let g = cx.graph();
         for cycle in cycles(g) {
@@ -89,7 +85,7 @@ fn finding(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, cycle: &Cycle) -> Option<
         message.push_str(&format!(" ({count} {kind}s depend on each other: {})", members.join(", ")));
     }
     message.push_str(if count == 1 { ": it never reconciles" } else { ": none of them ever reconciles" });
-    let mut f = Finding::new(DependsonCycle::META.code, Severity::Error, first.name_span, message)
+    let mut f = Finding::new(DependsonCycle::ID, first.name_span, message)
         .with_help("remove the dependsOn entry that closes the cycle")
         .with_field("spec.dependsOn");
     // Every member's entries inside the set, in member order.

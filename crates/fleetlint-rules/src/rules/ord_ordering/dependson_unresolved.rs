@@ -4,7 +4,7 @@ use super::helpers::naming::{describe, name_span, opacity_reason};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use fleetlint_fleet::graph::{DependsOn, FluxGraph};
 
 declare_rule! {
@@ -29,6 +29,10 @@ declare_rule! {
     /// 'ns/name' dependency*), requeued every 30 seconds, and never applies. A `readyExpr` that
     /// does not compile stalls it with `InvalidCELExpression`.
     ///
+    /// ## Severity
+    /// `error`; `warning` where a Kustomization whose output is unknown (an unmapped source, say)
+    /// might render the dependency.
+    ///
     /// ## Example
     /// ```yaml
     /// apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -52,10 +56,6 @@ declare_rule! {
 }
 
 impl Rule for DependsonUnresolved {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let g = cx.graph();
         let opaque = g.opaque();
@@ -167,7 +167,8 @@ fn unresolved(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, d: &DependsOn<'_>, opa
         format!("dependency '{}/{}' not found", d.namespace, d.name)
     };
     message = format!("{message} (Flux waits forever: \"{controller_error}\")");
-    let mut f = Finding::new(DependsonUnresolved::META.code, severity, d.name_span, message)
+    let mut f = Finding::new(DependsonUnresolved::ID, d.name_span, message)
+        .with_severity(severity)
         .with_help(help)
         .with_field(format!("spec.dependsOn[{}/{}]", d.namespace, d.name));
     for (span, msg) in related {

@@ -1,4 +1,4 @@
-//! ORD: dependency ordering (flux-rules B3).
+//! ORD: dependency ordering (docs/flux-semantics.md, "Rule groups").
 
 pub(crate) mod helpers;
 

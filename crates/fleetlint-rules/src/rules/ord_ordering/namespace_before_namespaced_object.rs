@@ -5,7 +5,7 @@ use super::helpers::needs::{Item, Outcome, evaluate, namespace_needs};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use fleetlint_fleet::graph::{Avail, FluxGraph};
 
 declare_rule! {
@@ -29,6 +29,9 @@ declare_rule! {
     /// `namespaces "N" not found` and nothing of the Kustomization is applied. A HelmRelease
     /// fails its install the same way.
     ///
+    /// ## Severity
+    /// `error`; `info` where a Kustomization whose output is unknown might create the namespace.
+    ///
     /// ## Example
     /// ```yaml
     /// apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -51,10 +54,6 @@ declare_rule! {
 }
 
 impl Rule for NamespaceBeforeNamespacedObject {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let g = cx.graph();
         let opaque = g.opaque();
@@ -89,7 +88,7 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>, opaque: Option<usize>) -> Finding
             (format!("Namespace `{ns}` is rendered by {renderer}"), renderer)
         };
         let message = format!("{what}: {by}, which is not applied before it (\"namespaces \\\"{ns}\\\" not found\")");
-        return Finding::new(NamespaceBeforeNamespacedObject::META.code, Severity::Error, o.need.span, message)
+        return Finding::new(NamespaceBeforeNamespacedObject::ID, o.need.span, message)
             .with_help(format!("make {} depend on {help}, or render the Namespace in it", describe(consumer)))
             .with_related(name_span(provider), "where the namespace is created")
             .with_field(field);
@@ -102,7 +101,7 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>, opaque: Option<usize>) -> Finding
         let why = opacity_reason(g.opacity(x));
         message.push_str(&format!(", unless {} does ({why})", describe(g.object(x))));
     }
-    Finding::new(NamespaceBeforeNamespacedObject::META.code, severity, o.need.span, message)
+    Finding::new(NamespaceBeforeNamespacedObject::ID, o.need.span, message).with_severity(severity)
         .with_help("render the Namespace in this Kustomization or one it depends on; if it is created outside Git, list it under `preexisting.namespaces` in .fleetlint.yaml")
         .with_field(field)
 }

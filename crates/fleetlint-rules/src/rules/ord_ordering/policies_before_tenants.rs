@@ -6,7 +6,7 @@ use super::helpers::needs::group_of;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use fleetlint_fleet::graph::{Avail, is_renderer};
 
 declare_rule! {
@@ -69,10 +69,6 @@ fn is_policy(api_version: &str, kind: &str) -> bool {
 }
 
 impl Rule for PoliciesBeforeTenants {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let c = cx.cluster;
         if c.tenants.is_empty() {
@@ -136,15 +132,10 @@ impl Rule for PoliciesBeforeTenants {
                 if names.len() == 1 { "it" } else { "them" },
                 indirect.unwrap_or_default(),
             );
-            let mut f = Finding::new(
-                Self::META.code,
-                Severity::Warning,
-                o.flux().map_or(o.root.span, |f| f.span_of(&["dependsOn"])),
-                message,
-            )
-            .with_help(format!("add dependsOn entries for {}", names.join(", ")))
-            .with_field("spec.dependsOn")
-            .with_related(name_span(g.object(onboard)), "tenant onboarding object");
+            let mut f = Finding::new(Self::ID, o.flux().map_or(o.root.span, |f| f.span_of(&["dependsOn"])), message)
+                .with_help(format!("add dependsOn entries for {}", names.join(", ")))
+                .with_field("spec.dependsOn")
+                .with_related(name_span(g.object(onboard)), "tenant onboarding object");
             for &pi in &missing[k] {
                 let first = policy[providers[pi]].expect("policy renderer");
                 f = f.with_related(

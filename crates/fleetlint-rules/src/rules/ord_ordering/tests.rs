@@ -184,7 +184,7 @@ fn a_30000_deep_owner_chain_is_checked_in_linear_time() {
         _ => Some(0),
     });
     let findings = run_ordering_rules("owner chain of 30000, provider at the bottom", &db, &fleet);
-    let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+    let codes: Vec<&str> = findings.iter().map(Finding::code).collect();
     assert_eq!(codes, ["ORD003", "ORD004"], "{:?}", findings.iter().map(|f| &f.message).collect::<Vec<_>>());
 }
 
@@ -198,7 +198,7 @@ fn a_20000_member_cycle_is_one_finding_naming_the_whole_cycle() {
     }
     let (db, fleet) = cluster(text, |i| (i > 0).then_some(0));
     let findings = run_ordering_rules("dependsOn cycle of 20000", &db, &fleet);
-    let cycles: Vec<&Finding> = findings.iter().filter(|f| f.code == "ORD002").collect();
+    let cycles: Vec<&Finding> = findings.iter().filter(|f| f.code() == "ORD002").collect();
     assert_eq!(cycles.len(), 1, "one finding per cycle, not per member");
     let f = cycles[0];
     assert!(

@@ -7,7 +7,7 @@ use super::helpers::markers::not_applied;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -45,10 +45,6 @@ declare_rule! {
 }
 
 impl Rule for DuplicateObjectIdentity {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         // identity -> (first copy, its renderer)
         let mut first: HashMap<(String, String, String, String), (usize, &str)> = HashMap::new();

@@ -4,7 +4,7 @@ use super::helpers::fleet_issues;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -39,14 +39,10 @@ declare_rule! {
 }
 
 impl Rule for FluxPathCycle {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         fleet_issues::findings(
             cx,
-            Self::META.code,
+            Self::ID,
             "give each Flux Kustomization its own directory that does not render it again",
             Self::describe,
             out,

@@ -6,7 +6,7 @@ use fleetlint_yaml::{FluxKind, LoadedTree, Node};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -44,10 +44,6 @@ declare_rule! {
 }
 
 impl Rule for HelmChartPathMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let mut views: Vec<Option<TreeView<'_>>> = (0..cx.trees.len()).map(|_| None).collect();
         for (i, o) in cx.cluster.objects.iter().enumerate() {

@@ -3,7 +3,7 @@ use fleetlint_yaml::LoadIssueKind;
 use crate::context::FileContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -16,6 +16,10 @@ declare_rule! {
     /// A file that no build reaches is harmless but usually a leftover, so it is only an `info`
     /// there; it becomes an `error` where a kustomization or Flux Kustomization includes it.
     /// Helm and Go templates that happen to parse are not reported here.
+    ///
+    /// ## Severity
+    /// `info` for a file no build reaches (harmless, usually a leftover); `error` where a
+    /// kustomization or Flux Kustomization includes it.
     ///
     /// ## Example
     /// ```yaml
@@ -37,10 +41,6 @@ declare_rule! {
 }
 
 impl Rule for InvalidYaml {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let severity = if cx.reached_by_build { Severity::Error } else { Severity::Info };
         for issue in &cx.file.yaml.issues {

@@ -4,7 +4,7 @@ use super::helpers::fleet_issues;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -15,6 +15,10 @@ declare_rule! {
     /// ## Why is this bad?
     /// kustomize-controller stops with `kustomization path not found` and the Kustomization stays
     /// not ready; nothing under it is applied or updated.
+    ///
+    /// ## Severity
+    /// `error` where the path is missing, excluded from the artifact or a file; `warning` where it
+    /// leaves the source root and kustomize-controller clamps it.
     ///
     /// ## Example
     /// ```yaml
@@ -37,14 +41,10 @@ declare_rule! {
 }
 
 impl Rule for KustomizationPathMissing {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         fleet_issues::findings(
             cx,
-            Self::META.code,
+            Self::ID,
             "point spec.path at an existing directory of the source, relative to its root",
             Self::describe,
             out,

@@ -3,7 +3,7 @@ use fleetlint_kustomize::BuildIssueKind;
 use crate::context::BuildContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -18,6 +18,10 @@ declare_rule! {
     /// failure only shows up in the cluster as `BuildFailed`. Entries fleetlint does not execute
     /// (plugins, Helm charts inflated by kustomize) leave the build incomplete, which is said
     /// instead of silently dropping objects.
+    ///
+    /// ## Severity
+    /// `error` where kustomize fails on the input; `warning` where fleetlint only does not execute
+    /// it (the build result is incomplete).
     ///
     /// ## Example
     /// ```yaml
@@ -40,10 +44,6 @@ declare_rule! {
 }
 
 impl Rule for KustomizeBuildInputInvalid {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
         for issue in cx.issues.iter().filter(|i| i.kind == BuildIssueKind::InputInvalid) {
             let mut f = Self::finding(issue.span, issue.message.clone())

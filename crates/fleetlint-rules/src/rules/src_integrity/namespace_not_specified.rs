@@ -4,7 +4,7 @@ use super::helpers::markers::not_applied;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use fleetlint_fleet::kinds::KindScope;
 
 declare_rule! {
@@ -22,6 +22,10 @@ declare_rule! {
     /// namespaced objects: the dry-run fails with *namespace not specified* and the whole
     /// Kustomization with it (there has been no implicit `default` namespace since
     /// kustomize-controller 0.15).
+    ///
+    /// ## Severity
+    /// `error` for a kind known to be namespaced; `info` for a custom kind whose scope is unknown
+    /// (no CRD in the graph).
     ///
     /// ## Example
     /// ```yaml
@@ -42,10 +46,6 @@ declare_rule! {
 }
 
 impl Rule for NamespaceNotSpecified {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let scopes = cx.scopes();
         for (i, o) in cx.cluster.objects.iter().enumerate() {

@@ -7,7 +7,7 @@ use fleetlint_yaml::{FileId, Limits, Node, ObjectView, Span, parse_yaml};
 use crate::context::BuildContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -45,10 +45,6 @@ declare_rule! {
 }
 
 impl Rule for PatchTargetUnmatched {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
         for issue in cx.issues.iter().filter(|i| i.kind == BuildIssueKind::PatchTargetUnmatched) {
             if aimed_at_bootstrap_objects(cx, issue.span) {

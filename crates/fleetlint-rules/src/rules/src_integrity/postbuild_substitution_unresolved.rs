@@ -4,7 +4,7 @@ use super::helpers::fleet_issues;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -23,6 +23,10 @@ declare_rule! {
     /// `${VAR:=default}` is applied verbatim), once per Kustomization; and the message names an
     /// unresolved reference inside a multi-line ConfigMap value or a container's
     /// `command`/`args` as the embedded shell or app template it usually is.
+    ///
+    /// ## Severity
+    /// `error` where kustomize-controller fails (strict substitution, a syntax error); `warning`
+    /// where the reference becomes an empty string or is applied verbatim.
     ///
     /// ## Example
     /// ```yaml
@@ -44,14 +48,10 @@ declare_rule! {
 }
 
 impl Rule for PostbuildSubstitutionUnresolved {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         fleet_issues::findings(
             cx,
-            Self::META.code,
+            Self::ID,
             "define the variable (postBuild.substitute or substituteFrom), give it a default, or escape it as $${VAR}",
             Self::describe,
             out,

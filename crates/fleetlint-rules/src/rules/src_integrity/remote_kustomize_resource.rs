@@ -5,7 +5,7 @@ use fleetlint_kustomize::BuildIssueKind;
 use crate::context::BuildContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::helpers::lockdown::UNKNOWN_NOTE;
 
 declare_rule! {
@@ -23,6 +23,10 @@ declare_rule! {
     /// kustomize-controller with `--no-remote-bases` (from its bootstrap patches, FluxInstance or
     /// `clusterOverrides`), a warning otherwise (also when no cluster builds it, or lockdown is
     /// unknown, which the message says). One finding per entry, listing the clusters that build it.
+    ///
+    /// ## Severity
+    /// `warning`; `error` in the clusters whose kustomize-controller runs with `--no-remote-bases`,
+    /// where the build fails.
     ///
     /// ## Example
     /// ```yaml
@@ -42,10 +46,6 @@ declare_rule! {
 }
 
 impl Rule for RemoteKustomizeResource {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     /// One finding per remote entry, however many clusters build it: the tree's issues already
     /// hold each entry once; the clusters whose Flux builds reach it decide the severity.
     fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
@@ -62,8 +62,8 @@ impl Rule for RemoteKustomizeResource {
                 Self::finding(issue.span, issue.message.clone()).with_field(format!("remote:{}", issue.message));
             f.clusters = building.iter().map(|c| c.name.clone()).collect();
             if blocked.is_empty() {
-                // An unknown controller configuration gets the "off" severity, said so: an error
-                // must be certain.
+                // An unknown controller configuration gets the "off" severity, said so
+                // (docs/flux-semantics.md, "Unknown controller configuration").
                 if building.iter().any(|c| !c.controllers.stated()) {
                     f.message = format!("{} ({UNKNOWN_NOTE}; with --no-remote-bases the build fails)", issue.message);
                 }

@@ -4,7 +4,7 @@ use super::helpers::markers::{has_marker, not_applied};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -42,10 +42,6 @@ declare_rule! {
 }
 
 impl Rule for SopsSecretWithoutDecryption {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         for (i, o) in cx.cluster.objects.iter().enumerate() {
             if o.synthesized || o.kind() != "Secret" || o.api_version() != "v1" || opted_out(&o.root) {

@@ -4,7 +4,7 @@ use super::helpers::fleet_issues;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -37,14 +37,10 @@ declare_rule! {
 }
 
 impl Rule for SourceNotMapped {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         fleet_issues::findings(
             cx,
-            Self::META.code,
+            Self::ID,
             "map the source to a local checkout with --source KEY=PATH or `sources:` in .fleetlint.yaml",
             Self::describe,
             out,

@@ -8,7 +8,7 @@ use super::helpers::references::{Class, KUSTOMIZATION_SOURCES, Reference, refere
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -45,6 +45,11 @@ declare_rule! {
     /// values or substitution object fails the release or build; a missing ServiceAccount makes
     /// impersonation fail. A kind the field does not accept is rejected by the API server.
     ///
+    /// ## Severity
+    /// `error` for a reference a Flux controller waits on forever; `warning` for a local reference
+    /// (Secret, ConfigMap, ServiceAccount) that something outside Git may create, and for any
+    /// reference that a Kustomization with an unmapped source might render.
+    ///
     /// ## Example
     /// ```yaml
     /// apiVersion: helm.toolkit.fluxcd.io/v2
@@ -71,10 +76,6 @@ declare_rule! {
 type Index = HashMap<(String, String, String), usize>;
 
 impl Rule for UnresolvedReference {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let index = build_index(cx.cluster);
         let opaque = Opaque::of(cx.cluster);
@@ -305,7 +306,7 @@ fn unresolved(cx: &ClusterContext<'_>, index: &Index, r: &Reference<'_>, referre
     };
     let message = format!("{} names {target}, which is not defined in this cluster: {consequence}", r.field);
     let mut help = format!("define {target} in the repository or correct the name");
-    let mut f = Finding::new(UnresolvedReference::META.code, severity, r.name_node.span, message);
+    let mut f = Finding::new(UnresolvedReference::ID, r.name_node.span, message).with_severity(severity);
     // The same kind and name in another namespace: the likely intent.
     let mut elsewhere: Vec<(&str, usize)> = index
         .iter()

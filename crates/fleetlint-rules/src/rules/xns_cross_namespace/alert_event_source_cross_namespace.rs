@@ -4,7 +4,7 @@ use super::helpers::{Reference, finding, objects_of, severity};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use fleetlint_fleet::controllers::Controller;
 
 declare_rule! {
@@ -20,6 +20,11 @@ declare_rule! {
     /// event, access denied to cross-namespace sources*). Alerts have no status, so the only
     /// trace is a Warning event on the Alert: the alert silently never fires. Without lockdown a
     /// tenant can subscribe to another tenant's events.
+    ///
+    /// ## Severity
+    /// lockdown-dependent: `error` where notification-controller runs with `--no-cross-namespace-
+    /// refs=true`; otherwise `warning` in tenant scope and `info` in platform scope (infos only in
+    /// clusters with tenants).
     ///
     /// ## Example
     /// ```yaml
@@ -43,10 +48,6 @@ declare_rule! {
 }
 
 impl Rule for AlertEventSourceCrossNamespace {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         for (i, o, alert) in objects_of(cx, FluxKind::Alert) {
             for (n, src) in alert.event_sources().iter().enumerate() {
@@ -66,7 +67,7 @@ impl Rule for AlertEventSourceCrossNamespace {
                     open: "this Alert receives another namespace's events".into(),
                     help: "alert on a namespace's objects with an Alert in that namespace",
                 };
-                out.extend(finding(cx, Self::META.code, &r, severity));
+                out.extend(finding(cx, Self::ID, &r, severity));
             }
         }
     }

@@ -5,7 +5,7 @@ use super::helpers::{objects_of, worth_an_info};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -20,6 +20,10 @@ declare_rule! {
     /// couples a tenant's rollout to another namespace's object (which that namespace's owner
     /// can stall, rename or delete — a dangling dependency waits forever), and a `readyExpr` can
     /// read fields of that foreign object through `dep`.
+    ///
+    /// ## Severity
+    /// `warning` for a dependency in another namespace; `info` for one that names its own namespace
+    /// explicitly (only in clusters with tenants).
     ///
     /// ## Example
     /// ```yaml
@@ -42,10 +46,6 @@ declare_rule! {
 }
 
 impl Rule for DependsonCrossNamespace {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         for kind in [FluxKind::Kustomization, FluxKind::HelmRelease] {
             for (i, o, flux) in objects_of(cx, kind) {
@@ -71,7 +71,8 @@ impl Rule for DependsonCrossNamespace {
                     if severity == Severity::Info && !worth_an_info(cx) {
                         continue;
                     }
-                    let f = Finding::new(Self::META.code, severity, node.span, message)
+                    let f = Finding::new(Self::ID, node.span, message)
+                        .with_severity(severity)
                         .with_help(
                             "depend on objects in the same namespace, or let a platform Kustomization order the two",
                         )

@@ -4,7 +4,7 @@ use super::helpers::{Reference, finding, objects_of, severity, worth_an_info};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::helpers::lockdown::{self, CrossNs};
 use fleetlint_fleet::controllers::Controller;
 
@@ -25,6 +25,12 @@ declare_rule! {
     /// Without lockdown the chart template makes helm-controller create a HelmChart named
     /// `<hr-ns>-<hr-name>` inside the source's namespace (often `flux-system`): a tenant causes
     /// objects in the platform namespace.
+    ///
+    /// ## Severity
+    /// lockdown-dependent: `error` where helm-controller runs with `--no-cross-namespace-
+    /// refs=true`; otherwise `warning` in tenant scope and `info` in platform scope (infos only in
+    /// clusters with tenants). A verification Secret read in the chart's namespace is an `info`
+    /// where lockdown is off.
     ///
     /// ## Example
     /// ```yaml
@@ -52,10 +58,6 @@ declare_rule! {
 const HELP: &str = "put the chart source in the HelmRelease's namespace and drop its namespace field";
 
 impl Rule for HelmreleaseChartCrossNamespace {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         const C: Controller = Controller::Helm;
         for (i, o, release) in objects_of(cx, FluxKind::HelmRelease) {
@@ -76,20 +78,15 @@ impl Rule for HelmreleaseChartCrossNamespace {
                     open: format!("helm-controller creates HelmChart {chart} in the source's namespace"),
                     help: HELP,
                 };
-                out.extend(finding(cx, Self::META.code, &r, severity));
+                out.extend(finding(cx, Self::ID, &r, severity));
                 // Moot under lockdown (the HelmChart is never created); an info, so multi-tenant clusters only.
                 let open = lockdown::no_cross_namespace_refs(cx.cluster, C).state != CrossNs::On && worth_an_info(cx);
                 let verify = release.chart_verify().and_then(|v| v.get(&["secretRef"]));
                 if let Some(v) = verify.filter(|_| open) {
                     let secret = v.str_at(&["name"]).unwrap_or("");
-                    let f = Finding::new(
-                        Self::META.code,
-                        Severity::Info,
-                        v.key_span(),
-                        format!(
+                    let f = Finding::new(Self::ID, v.key_span(), format!(
                             "spec.chart.spec.verify.secretRef is read by HelmChart {chart} in namespace {ns}, not in {own}: Secret {ns}/{secret} must exist there"
-                        ),
-                    )
+                        )).with_severity(Severity::Info)
                     .with_help(HELP)
                     .with_field("spec.chart.spec.verify.secretRef");
                     out.push(cx.about(f, i));
@@ -111,7 +108,7 @@ impl Rule for HelmreleaseChartCrossNamespace {
                     open: "this HelmRelease installs a chart from another namespace's source".into(),
                     help: HELP,
                 };
-                out.extend(finding(cx, Self::META.code, &r, severity));
+                out.extend(finding(cx, Self::ID, &r, severity));
             }
         }
     }

@@ -8,6 +8,7 @@ use fleetlint_yaml::{FluxKind, Node};
 
 use crate::context::ClusterContext;
 use crate::finding::{Finding, Severity};
+use crate::rule::RuleId;
 use crate::rules::helpers::lockdown::{self, CrossNs};
 
 /// Objects of `kind` written in the repository (never the synthesized bootstrap objects), with
@@ -66,7 +67,7 @@ pub(super) fn worth_an_info(cx: &ClusterContext<'_>) -> bool {
 /// cluster without tenants.
 pub(super) fn finding(
     cx: &ClusterContext<'_>,
-    code: &'static str,
+    rule: RuleId,
     r: &Reference<'_>,
     decide: fn(CrossNs, Scope) -> Severity,
 ) -> Option<Finding> {
@@ -91,7 +92,8 @@ pub(super) fn finding(
             lockdown::unknown_note(cx.cluster, r.controller)
         ),
     };
-    let mut f = Finding::new(code, severity, r.node.span, message).with_help(r.help).with_field(r.field.clone());
+    let mut f =
+        Finding::new(rule, r.node.span, message).with_severity(severity).with_help(r.help).with_field(r.field.clone());
     if let Some((span, msg)) = lock.related(r.controller) {
         f = f.with_related(span, msg);
     }

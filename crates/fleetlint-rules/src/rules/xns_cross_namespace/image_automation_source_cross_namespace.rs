@@ -6,7 +6,7 @@ use super::helpers::{Reference, finding, objects_of};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use crate::rules::helpers::lockdown::CrossNs;
 
 declare_rule! {
@@ -22,6 +22,10 @@ declare_rule! {
     /// cross-namespace references have been blocked*. Without lockdown it clones and **pushes**
     /// with the credentials of the GitRepository in the other namespace: a tenant gains write
     /// access to, for example, the fleet repository.
+    ///
+    /// ## Severity
+    /// `error` where image-automation-controller runs with `--no-cross-namespace-refs=true` and in
+    /// tenant scope; `info` in platform scope without lockdown (only in clusters with tenants).
     ///
     /// ## Example
     /// ```yaml
@@ -53,10 +57,6 @@ fn severity(state: CrossNs, scope: Scope) -> Severity {
 }
 
 impl Rule for ImageAutomationSourceCrossNamespace {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         for (i, _, automation) in objects_of(cx, FluxKind::ImageUpdateAutomation) {
             let Some(sref) = automation.source_ref() else { continue };
@@ -72,7 +72,7 @@ impl Rule for ImageAutomationSourceCrossNamespace {
                 open: format!("the automation clones and pushes with the credentials of {id}"),
                 help: "give the automation a GitRepository in its own namespace",
             };
-            out.extend(finding(cx, Self::META.code, &r, severity));
+            out.extend(finding(cx, Self::ID, &r, severity));
         }
     }
 }

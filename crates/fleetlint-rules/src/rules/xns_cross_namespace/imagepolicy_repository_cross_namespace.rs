@@ -6,7 +6,7 @@ use super::helpers::{Reference, finding, objects_of, severity};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
@@ -25,6 +25,13 @@ declare_rule! {
     /// 'ImageRepository/<ns>/<name>', cross-namespace references have been blocked*). It always
     /// enforces the ImageRepository's `accessFrom` ACL for a cross-namespace reference too
     /// (*missing ACL labels on 'accessFrom'* / *ACL labels mismatch*): the policy never resolves.
+    ///
+    /// ## Severity
+    /// lockdown-dependent: `error` where image-reflector-controller runs with `--no-cross-
+    /// namespace-refs=true`; otherwise `warning` in tenant scope and `info` in platform scope
+    /// (infos only in clusters with tenants). A denial by the ImageRepository's `accessFrom` ACL is
+    /// an `error` whatever the lockdown; an empty `matchLabels` selector that admits every
+    /// namespace is a `warning`.
     ///
     /// ## Example
     /// ```yaml
@@ -51,10 +58,6 @@ declare_rule! {
 const HELP: &str = "scan the image with an ImageRepository in the policy's namespace";
 
 impl Rule for ImagepolicyRepositoryCrossNamespace {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         for (i, o, policy) in objects_of(cx, FluxKind::ImagePolicy) {
             let Some(rref) = policy.image_repository_ref() else { continue };
@@ -71,7 +74,7 @@ impl Rule for ImagepolicyRepositoryCrossNamespace {
                 open: format!("the policy reads {id} if its accessFrom admits namespace {}", o.namespace()),
                 help: HELP,
             };
-            out.extend(finding(cx, Self::META.code, &r, severity));
+            out.extend(finding(cx, Self::ID, &r, severity));
             let target =
                 cx.cluster.objects.iter().find(|t| {
                     t.flux_kind() == Some(FluxKind::ImageRepository) && t.namespace() == ns && t.name() == name
@@ -95,14 +98,14 @@ impl Rule for ImagepolicyRepositoryCrossNamespace {
                 }
                 let span = sel.get("matchLabels").map_or(sel.span, |m| m.span);
                 let f = Finding::new(
-                    Self::META.code,
-                    Severity::Warning,
+                    Self::ID,
                     span,
                     format!(
                         "spec.accessFrom.namespaceSelectors[{n}] has empty matchLabels: every namespace may use {}",
                         o.id()
                     ),
                 )
+                .with_severity(Severity::Warning)
                 .with_help("list the labels of the namespaces that may use this ImageRepository")
                 .with_field(format!("spec.accessFrom.namespaceSelectors[{n}].matchLabels"));
                 out.push(cx.about(f, i));
@@ -120,15 +123,13 @@ fn acl_finding(
     id: &str,
     span: fleetlint_yaml::Span,
 ) -> Option<Finding> {
-    let code = ImagepolicyRepositoryCrossNamespace::META.code;
+    let rule = ImagepolicyRepositoryCrossNamespace::ID;
     let pns = policy.namespace();
     let Some(access) = target.flux().and_then(|t| t.access_from()).map(|f| f.value) else {
         let msg = format!(
             "{id} has no spec.accessFrom: image-reflector-controller denies the policy (\"{id} can't be accessed due to missing ACL labels on 'accessFrom'\")"
         );
-        return Some(
-            Finding::new(code, Severity::Error, span, msg).with_related(name_span(target), "the ImageRepository"),
-        );
+        return Some(Finding::new(rule, span, msg).with_related(name_span(target), "the ImageRepository"));
     };
     // The labels of the policy's namespace, when its Namespace object is in the graph.
     let ns_obj =
@@ -150,7 +151,7 @@ fn acl_finding(
         "{id} admits no namespace labelled like {pns}: image-reflector-controller denies the policy (\"{id} can't be accessed due to ACL labels mismatch on namespace '{pns}'\")"
     );
     Some(
-        Finding::new(code, Severity::Error, span, msg)
+        Finding::new(rule, span, msg)
             .with_related(access.span, "the ImageRepository's accessFrom")
             .with_related(name_span(ns_obj), format!("Namespace {pns}")),
     )

@@ -4,7 +4,7 @@ use super::helpers::{Reference, finding, objects_of, severity};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use fleetlint_fleet::controllers::Controller;
 
 declare_rule! {
@@ -22,6 +22,12 @@ declare_rule! {
     /// Kustomization Stalled with reason `AccessDenied` and does not retry until the spec
     /// changes. Without lockdown a tenant can build any other namespace's source — for example
     /// the platform's own repository.
+    ///
+    /// ## Severity
+    /// lockdown-dependent: `error` where kustomize-controller runs with `--no-cross-namespace-
+    /// refs=true`; otherwise `warning` in tenant scope and `info` in platform scope (infos only in
+    /// clusters with tenants). An unknown controller configuration counts as lockdown off, and the
+    /// message says so.
     ///
     /// ## Example
     /// ```yaml
@@ -44,10 +50,6 @@ declare_rule! {
 }
 
 impl Rule for KustomizationSourceCrossNamespace {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         for (i, _, kustomization) in objects_of(cx, FluxKind::Kustomization) {
             let Some(sref) = kustomization.source_ref() else { continue };
@@ -63,7 +65,7 @@ impl Rule for KustomizationSourceCrossNamespace {
                 open: "this Kustomization builds and applies another namespace's source".into(),
                 help: "put the source in the Kustomization's namespace and drop sourceRef.namespace",
             };
-            out.extend(finding(cx, Self::META.code, &r, severity));
+            out.extend(finding(cx, Self::ID, &r, severity));
         }
     }
 }

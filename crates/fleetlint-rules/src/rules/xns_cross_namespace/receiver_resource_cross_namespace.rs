@@ -4,7 +4,7 @@ use super::helpers::{Reference, finding, objects_of, severity};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::Rule;
 use fleetlint_fleet::controllers::Controller;
 
 declare_rule! {
@@ -19,6 +19,11 @@ declare_rule! {
     /// Under lockdown every webhook call fails with *cross-namespace references are not allowed*
     /// (HTTP 500), so pushes no longer trigger reconciliation. Without lockdown a tenant's
     /// webhook can trigger reconciliation of other tenants' (or the platform's) objects.
+    ///
+    /// ## Severity
+    /// lockdown-dependent: `error` where notification-controller runs with `--no-cross-namespace-
+    /// refs=true`; otherwise `warning` in tenant scope and `info` in platform scope (infos only in
+    /// clusters with tenants).
     ///
     /// ## Example
     /// ```yaml
@@ -42,10 +47,6 @@ declare_rule! {
 }
 
 impl Rule for ReceiverResourceCrossNamespace {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         for (i, _, receiver) in objects_of(cx, FluxKind::Receiver) {
             for (n, res) in receiver.receiver_resources().iter().enumerate() {
@@ -60,7 +61,7 @@ impl Rule for ReceiverResourceCrossNamespace {
                     open: "this Receiver's webhook triggers reconciliation in another namespace".into(),
                     help: "trigger a namespace's objects with a Receiver in that namespace",
                 };
-                out.extend(finding(cx, Self::META.code, &r, severity));
+                out.extend(finding(cx, Self::ID, &r, severity));
             }
         }
     }

@@ -9,21 +9,19 @@ use super::super::{
 };
 use crate::context::ClusterContext;
 use crate::finding::{Finding, Severity};
+use crate::rule::RuleId;
 
 /// How a rule words the issues it reports: `None` for issues that are not its own.
 pub(crate) type Describe = fn(&FleetIssue, &Cluster) -> Option<(Severity, String)>;
 
-/// Findings of rule `code` for the cluster's fleet issues `describe` words.
-pub(crate) fn findings(
-    cx: &ClusterContext<'_>,
-    code: &'static str,
-    help: &str,
-    describe: Describe,
-    out: &mut Vec<Finding>,
-) {
+/// Findings of `rule` for the cluster's fleet issues `describe` words.
+pub(crate) fn findings(cx: &ClusterContext<'_>, rule: RuleId, help: &str, describe: Describe, out: &mut Vec<Finding>) {
     for issue in &cx.cluster.issues {
         let Some((severity, message)) = describe(issue, cx.cluster) else { continue };
-        let mut f = Finding::new(code, severity, issue.span, message).with_help(help).with_field(issue.field.clone());
+        let mut f = Finding::new(rule, issue.span, message)
+            .with_severity(severity)
+            .with_help(help)
+            .with_field(issue.field.clone());
         if let Some(i) = issue.object {
             f = cx.about(f, i);
         }
@@ -35,11 +33,11 @@ pub(crate) fn findings(
 /// print the issues of one object).
 #[must_use]
 pub fn describe(issue: &FleetIssue, cluster: &Cluster) -> Option<(&'static str, Severity, String)> {
-    let rules: [(&'static str, Describe); 4] = [
-        (KustomizationPathMissing::META.code, KustomizationPathMissing::describe),
-        (FluxPathCycle::META.code, FluxPathCycle::describe),
-        (SourceNotMapped::META.code, SourceNotMapped::describe),
-        (PostbuildSubstitutionUnresolved::META.code, PostbuildSubstitutionUnresolved::describe),
+    let rules: [(RuleId, Describe); 4] = [
+        (KustomizationPathMissing::ID, KustomizationPathMissing::describe),
+        (FluxPathCycle::ID, FluxPathCycle::describe),
+        (SourceNotMapped::ID, SourceNotMapped::describe),
+        (PostbuildSubstitutionUnresolved::ID, PostbuildSubstitutionUnresolved::describe),
     ];
-    rules.iter().find_map(|(code, d)| d(issue, cluster).map(|(s, m)| (*code, s, m)))
+    rules.iter().find_map(|(rule, d)| d(issue, cluster).map(|(s, m)| (rule.code(), s, m)))
 }

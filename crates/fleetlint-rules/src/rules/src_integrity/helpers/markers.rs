@@ -1,4 +1,4 @@
-//! kustomize-controller's per-object markers (flux-rules A3 step 7): labels or annotations
+//! kustomize-controller's per-object markers (docs/flux-semantics.md, "Per-object markers"): labels or annotations
 //! under `kustomize.toolkit.fluxcd.io/` that change whether and how an object is applied.
 
 use fleetlint_yaml::Node;

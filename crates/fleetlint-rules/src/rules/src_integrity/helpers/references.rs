@@ -1,4 +1,5 @@
-//! The references a Flux object makes to other objects, by field (flux-rules A1.2, A4–A6), for
+//! The references a Flux object makes to other objects, by field (docs/flux-semantics.md,
+//! "References between objects"), for
 //! SRC002: which kinds a field accepts, and whether it always resolves in the referrer's own
 //! namespace (every Secret/ConfigMap/ServiceAccount reference, and the `LocalObjectReference`s)
 //! or may name another one.
@@ -142,7 +143,7 @@ impl<'a> Builder<'a> {
             class: Class::Local,
             optional: false,
             // With `spec.kubeConfig` the controller impersonates the account on the remote
-            // cluster (flux-rules A1.3).
+            // cluster (docs/flux-semantics.md, "Lockdown flags").
             remote: path == ["spec", "serviceAccountName"] && self.remote_apply,
         });
     }
