@@ -64,16 +64,17 @@ impl Rule for HealthcheckReferenceInvalid {
             if o.synthesized || o.flux_kind() != Some(FluxKind::Kustomization) {
                 continue;
             }
-            let Some(entry) = o.root.get("spec").and_then(|s| s.entry("healthChecks")) else { continue };
-            let checks = entry.value.as_seq().unwrap_or(&[]);
-            if let Some(wait) = o.root.get_path(&["spec", "wait"]).filter(|w| w.as_bool() == Some(true))
+            let Some(ks) = o.flux() else { continue };
+            let Some(entry) = ks.health_checks_field() else { continue };
+            let checks = entry.items();
+            if let Some(wait) = ks.wait().filter(|w| w.as_bool() == Some(true))
                 && !checks.is_empty()
             {
                 let f = warning(
-                    entry.key.span,
+                    entry.key_span(),
                     "`healthChecks` are ignored because `wait: true` checks every applied object",
                 )
-                .with_related(wait.span, "wait is enabled here")
+                .with_related(wait.span(), "wait is enabled here")
                 .with_help("remove `healthChecks`, or remove `wait: true` to check only the listed objects")
                 .with_field("spec.healthChecks");
                 out.push(cx.about(f, i));

@@ -8,6 +8,10 @@
 
 use fleetlint_yaml::{Entry, FluxKind, Node, ObjectView, Span};
 
+mod references;
+
+pub use references::{FieldRef, KUSTOMIZATION_SOURCES, RefTarget, references};
+
 /// A field as written: its value and, when it is a mapping entry, its key.
 #[derive(Clone, Copy, Debug)]
 pub struct Field<'a> {
@@ -346,6 +350,18 @@ impl<'a> FluxObject<'a> {
         self.field(&["prune"])
     }
 
+    /// `spec.deletionPolicy` of a Kustomization.
+    #[must_use]
+    pub fn deletion_policy(&self) -> Option<&'a str> {
+        self.field(&["deletionPolicy"]).and_then(|f| f.as_str())
+    }
+
+    /// `spec.wait`.
+    #[must_use]
+    pub fn wait(&self) -> Option<Field<'a>> {
+        self.field(&["wait"])
+    }
+
     /// `spec.wait: true`.
     #[must_use]
     pub fn waits_for_all(&self) -> bool {
@@ -377,6 +393,12 @@ impl<'a> FluxObject<'a> {
     #[must_use]
     pub fn chart_template(&self) -> Option<Field<'a>> {
         self.set(&["chart"])
+    }
+
+    /// `spec.chart.spec`: the chart template of a HelmRelease.
+    #[must_use]
+    pub fn chart_template_spec(&self) -> Option<Field<'a>> {
+        self.field(&["chart", "spec"])
     }
 
     /// `spec.chart.spec.chart`: the chart's name in its source.
@@ -696,6 +718,12 @@ impl<'a> InstanceSpec<'a> {
 
     fn str_at(&self, path: &[&str]) -> Option<&'a str> {
         self.0.get_path(path).and_then(Node::as_str)
+    }
+
+    /// `sync.kind`: the kind of the source the operator generates.
+    #[must_use]
+    pub fn sync_kind(&self) -> Option<&'a str> {
+        self.str_at(&["sync", "kind"])
     }
 
     /// `sync.url`.
