@@ -9,7 +9,7 @@ use fleetlint_fleet::{Cluster, Fleet, RenderedObject};
 use fleetlint_kustomize::BuildIssue;
 use fleetlint_yaml::{LoadedFile, ObjectView, SourceDb, SourceFile, Span};
 
-use crate::finding::{Finding, ObjectRef, Scope};
+use crate::finding::{Finding, ObjectRef};
 
 /// A parsed file and what the rules know about it.
 #[derive(Debug)]
@@ -122,10 +122,7 @@ impl ClusterContext<'_> {
         finding.object = object_ref(&o.root);
         finding.owner = o.owner_id().map(str::to_string);
         finding.owners = o.owners.to_vec();
-        finding.scope = Some(match o.scope {
-            fleetlint_fleet::Scope::Tenant => Scope::Tenant,
-            fleetlint_fleet::Scope::Platform => Scope::Platform,
-        });
+        finding.scope = Some(o.scope);
         finding.tenant.clone_from(&o.tenant);
         finding
     }
