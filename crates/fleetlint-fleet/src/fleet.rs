@@ -18,7 +18,7 @@ use crate::flux::InstanceSpec;
 use crate::model::{Cluster, EntryKind, Fleet, FluxVersion, NEWEST_FLUX, RenderedObject, Scope, VersionFrom};
 use crate::sources::{SourceMapping, normalize_url};
 use crate::tenants;
-use crate::walk::{RootSource, Trees, Walk};
+use crate::walk::{ClusterWalk, RootSource, Trees};
 
 /// What the fleet builder needs besides the trees.
 #[derive(Clone, Debug, Default)]
@@ -129,7 +129,7 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
         hub: None,
         crd_providers: opts.crd_providers.clone(),
     };
-    let mut walk = Walk::new(trees, cluster, boot.root_source);
+    let mut walk = ClusterWalk::new(trees, cluster, boot.root_source);
     walk.run();
     let mut hub = walk.cluster;
     hub.controllers = Controllers::read(&hub.objects, &hub.platform_namespaces, boot.lockdown_known, override_);

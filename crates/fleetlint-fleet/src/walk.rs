@@ -61,7 +61,7 @@ pub struct RootSource {
 }
 
 /// The walk of one cluster (plus the remote clusters it applies to).
-pub struct Walk<'w, 't> {
+pub struct ClusterWalk<'w, 't> {
     trees: &'w Trees<'t>,
     /// The cluster being built; remote clusters are collected in `remotes`.
     pub cluster: Cluster,
@@ -89,7 +89,7 @@ struct Job {
     deferred: bool,
 }
 
-impl<'w, 't> Walk<'w, 't> {
+impl<'w, 't> ClusterWalk<'w, 't> {
     /// Start a walk of `cluster` whose bootstrap objects are already in `cluster.objects`.
     pub fn new(trees: &'w Trees<'t>, cluster: Cluster, root_source: Option<RootSource>) -> Self {
         let strict = substitution::strict_substitution(&cluster);

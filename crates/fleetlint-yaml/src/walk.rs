@@ -43,7 +43,7 @@ pub struct SkippedEntry {
 
 /// The result of a walk, sorted by relative path.
 #[derive(Clone, Debug, Default)]
-pub struct Walk {
+pub struct FileWalk {
     /// Regular files.
     pub files: Vec<WalkedFile>,
     /// Symlinks, FIFOs, sockets, devices, and entries the walk could not read.
@@ -66,7 +66,7 @@ pub fn classify(name: &str) -> FileKind {
 ///
 /// # Errors
 /// When `root` is not a readable directory.
-pub fn walk(root: &Path) -> std::io::Result<Walk> {
+pub fn walk(root: &Path) -> std::io::Result<FileWalk> {
     let meta = std::fs::metadata(root)?;
     if !meta.is_dir() {
         return Err(std::io::Error::new(
@@ -74,7 +74,7 @@ pub fn walk(root: &Path) -> std::io::Result<Walk> {
             format!("{} is not a directory", root.display()),
         ));
     }
-    let result = Mutex::new(Walk::default());
+    let result = Mutex::new(FileWalk::default());
     WalkBuilder::new(root)
         .hidden(false)
         .ignore(false)

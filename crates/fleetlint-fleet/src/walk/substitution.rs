@@ -5,13 +5,13 @@ use std::collections::BTreeMap;
 
 use fleetlint_yaml::{Node, Span};
 
-use super::Walk;
+use super::ClusterWalk;
 use crate::controllers::Controller;
 use crate::model::{Cluster, FleetIssueKind, SubstitutionContext};
 use crate::postbuild::{self, Variables};
 use crate::substitute::SubstError;
 
-impl Walk<'_, '_> {
+impl ClusterWalk<'_, '_> {
     pub(super) fn variables(&self, ks: usize) -> Option<(Variables, bool)> {
         let post = self.cluster.objects[ks].flux()?.post_build()?;
         let mut vars = Variables { complete: true, always: post.always(), ..Variables::default() };

@@ -7,11 +7,11 @@ use fleetlint_kustomize::BuildIssue;
 use fleetlint_yaml::relpath::clamp_flux_path;
 use fleetlint_yaml::{FluxKind, Node, ObjectView};
 
-use super::Walk;
+use super::ClusterWalk;
 use crate::flux::FluxObject;
 use crate::model::{Cluster, FleetIssueKind, FluxVersion, RenderedObject, Scope};
 
-impl Walk<'_, '_> {
+impl ClusterWalk<'_, '_> {
     /// The literal `spec.resources` of a ResourceSet are rendered objects; templated ones are
     /// opaque (an info). Returns the Flux Kustomizations among them.
     pub(super) fn expand_resource_set(&mut self, rs: usize) -> Vec<usize> {
