@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use rayon::prelude::*;
 
 use fleetlint_kustomize::{BuildIssue, KUSTOMIZATION_FILE_NAMES, Resolver};
-use fleetlint_yaml::{FileId, LoadIssueKind, LoadedTree, Node, SourceDb, Span};
+use fleetlint_yaml::{FileDb, FileId, LoadIssueKind, LoadedTree, Node, Span};
 
 use crate::model::Fleet;
 
@@ -37,14 +37,14 @@ fn is_kustomize_file(root: &Node) -> bool {
 
 /// Build every kustomization directory of `tree` with a resolver of its own.
 #[must_use]
-pub fn build_tree(db: &SourceDb, tree: &LoadedTree) -> TreeBuilds {
+pub fn build_tree(db: &FileDb, tree: &LoadedTree) -> TreeBuilds {
     build_tree_with(&Resolver::new(tree, db), db, tree)
 }
 
 /// Build every kustomization directory of `tree` with `resolver`, whose cache the Flux builds
 /// of the fleet already filled: a directory a Flux Kustomization built is not built again.
 #[must_use]
-pub fn build_tree_with(resolver: &Resolver<'_>, db: &SourceDb, tree: &LoadedTree) -> TreeBuilds {
+pub fn build_tree_with(resolver: &Resolver<'_>, db: &FileDb, tree: &LoadedTree) -> TreeBuilds {
     let mut dirs: Vec<String> = tree
         .files
         .iter()
@@ -102,7 +102,7 @@ pub fn load_issue_spans(trees: &[LoadedTree]) -> HashSet<Span> {
 /// built here.
 #[must_use]
 pub fn with_flux_builds(
-    db: &SourceDb,
+    db: &FileDb,
     trees: &[LoadedTree],
     fleet: &Fleet,
     mut tree_builds: Vec<TreeBuilds>,

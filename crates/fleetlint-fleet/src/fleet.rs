@@ -7,7 +7,7 @@ use rayon::prelude::*;
 
 use fleetlint_kustomize::{BuildIssue, KUSTOMIZATION_FILE_NAMES, Kustomization};
 use fleetlint_yaml::relpath::{clamp_flux_path, join_in_root};
-use fleetlint_yaml::{Entry, FluxKind, LoadedTree, Node, NodeKind, ObjectView, SourceDb, Span};
+use fleetlint_yaml::{Entry, FileDb, FluxKind, LoadedTree, Node, NodeKind, ObjectView, Span};
 
 use crate::bootstrap::{self, DEFAULT_COMPONENTS, is_placeholder};
 use crate::config::ClusterOverride;
@@ -47,7 +47,7 @@ pub const BUILTIN_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public
 /// # Errors
 /// When `only_cluster` names no cluster.
 pub fn build_fleet(
-    db: &SourceDb,
+    db: &FileDb,
     trees: &[LoadedTree],
     mappings: &[SourceMapping],
     opts: &FleetOptions,

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use fleetlint_yaml::{Limits, LoadedTree, SourceDb, load_tree};
+use fleetlint_yaml::{FileDb, Limits, LoadedTree, load_tree};
 
 use crate::builds::{TreeBuilds, skipped_files, with_flux_builds};
 use crate::config::{LoadedConfig, load_config};
@@ -34,7 +34,7 @@ pub struct LoadOptions {
 /// The loaded inputs of a run.
 pub struct Session {
     /// Every file read.
-    pub db: SourceDb,
+    pub db: FileDb,
     /// The checked tree first, then one per mapping.
     pub trees: Vec<LoadedTree>,
     /// Source mappings in effect (command line first, then the config file).
@@ -77,7 +77,7 @@ pub fn load(opts: &LoadOptions) -> Result<Session, LoadError> {
         })?;
         mappings.push(m);
     }
-    let mut db = SourceDb::new();
+    let mut db = FileDb::new();
     let root = load_tree(&mut db, &opts.root, None, &opts.limits)
         .map_err(|source| LoadError::Read { path: opts.root.clone(), source })?;
     let mut trees = vec![root];

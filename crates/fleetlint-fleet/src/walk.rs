@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use fleetlint_kustomize::{BuildIssueKind, Resolver};
 use fleetlint_yaml::relpath::clamp_flux_path;
-use fleetlint_yaml::{FluxKind, LoadedTree, Node, SourceDb, Span};
+use fleetlint_yaml::{FileDb, FluxKind, LoadedTree, Node, Span};
 
 use crate::artifact::TreeView;
 use crate::flux::FluxObject;
@@ -32,13 +32,13 @@ pub struct Trees<'t> {
     /// The source mappings, in tree order.
     pub mappings: &'t [SourceMapping],
     /// The files.
-    pub db: &'t SourceDb,
+    pub db: &'t FileDb,
 }
 
 impl<'t> Trees<'t> {
     /// Index `trees` for walking.
     #[must_use]
-    pub fn new(db: &'t SourceDb, trees: &'t [LoadedTree], mappings: &'t [SourceMapping]) -> Self {
+    pub fn new(db: &'t FileDb, trees: &'t [LoadedTree], mappings: &'t [SourceMapping]) -> Self {
         Self {
             trees,
             views: trees.iter().map(|t| TreeView::new(t, db)).collect(),

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use fleetlint_yaml::relpath::{join_in_root, join_lexical};
-use fleetlint_yaml::{FileId, LoadedTree, Node, SourceDb, Span};
+use fleetlint_yaml::{FileDb, FileId, LoadedTree, Node, Span};
 
 use crate::buildmeta::{self, BuildMetadata};
 use crate::fieldspec::{TransformerConfig, builtin};
@@ -61,7 +61,7 @@ struct Scope<'a> {
 /// so a base shared by many overlays is resolved once.
 pub struct Resolver<'t> {
     tree: &'t LoadedTree,
-    db: &'t SourceDb,
+    db: &'t FileDb,
     yaml: HashMap<&'t str, usize>,
     other: HashSet<&'t str>,
     dirs: HashSet<String>,
@@ -89,7 +89,7 @@ fn under(dir: &str, child: &str) -> bool {
 impl<'t> Resolver<'t> {
     /// A resolver over `tree`, whose files live in `db`.
     #[must_use]
-    pub fn new(tree: &'t LoadedTree, db: &'t SourceDb) -> Self {
+    pub fn new(tree: &'t LoadedTree, db: &'t FileDb) -> Self {
         let mut yaml = HashMap::new();
         let mut dirs = HashSet::new();
         let mut add_dirs = |path: &str| {

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use fleetlint_kustomize::{BuildIssueKind, Resolver, to_yaml};
-use fleetlint_yaml::{Limits, SourceDb, load_tree};
+use fleetlint_yaml::{FileDb, Limits, load_tree};
 use rayon::prelude::*;
 
 fn corpus() -> PathBuf {
@@ -59,7 +59,7 @@ fn differential_against_kubectl() {
     repos.sort();
     let mut results: Vec<(String, Outcome)> = Vec::new();
     for repo in repos {
-        let mut db = SourceDb::new();
+        let mut db = FileDb::new();
         let tree = load_tree(&mut db, &repo, None, &Limits::default()).expect("load tree");
         let resolver = Resolver::new(&tree, &db);
         let mut dirs: Vec<String> = tree

@@ -6,14 +6,14 @@
 use std::path::Path;
 
 use fleetlint_kustomize::{BuildIssueKind, Resolver, to_yaml};
-use fleetlint_yaml::{FileId, Limits, LoadedTree, Node, SourceDb, load_tree, parse_yaml};
+use fleetlint_yaml::{FileDb, FileId, Limits, LoadedTree, Node, load_tree, parse_yaml};
 
 fn testdata() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/kustomize")
 }
 
-fn load() -> (SourceDb, LoadedTree) {
-    let mut db = SourceDb::new();
+fn load() -> (FileDb, LoadedTree) {
+    let mut db = FileDb::new();
     let tree = load_tree(&mut db, &testdata(), None, &Limits::default()).expect("load testdata");
     (db, tree)
 }
@@ -175,7 +175,7 @@ fn cycle_is_reported_not_looped() {
     assert!(out.issues.iter().any(|i| i.fatal && i.message.contains("cycle")), "{:?}", out.issues);
 }
 
-fn line_of(db: &SourceDb, node: &Node) -> (String, u32) {
+fn line_of(db: &FileDb, node: &Node) -> (String, u32) {
     let f = db.get(node.span.file);
     (f.path.clone(), f.line_col(node.span.start).line)
 }

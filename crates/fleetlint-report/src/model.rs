@@ -1,7 +1,7 @@
 //! The data a reporter renders.
 
 use fleetlint_rules::CheckOutcome;
-use fleetlint_yaml::SourceDb;
+use fleetlint_yaml::FileDb;
 
 /// The Flux version in force on a cluster and where it was read.
 #[derive(Clone, Debug)]
@@ -56,7 +56,7 @@ pub struct ReportInput<'a> {
     /// The checked directory as given on the command line.
     pub root: &'a str,
     /// Files behind the spans.
-    pub db: &'a SourceDb,
+    pub db: &'a FileDb,
     /// Findings and counts.
     pub outcome: &'a CheckOutcome,
     /// Source mappings in effect, `(key, path)`.

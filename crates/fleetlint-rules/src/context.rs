@@ -7,7 +7,7 @@ use fleetlint_fleet::kinds::KindScopes;
 use fleetlint_fleet::rbac::{self, Binding};
 use fleetlint_fleet::{Cluster, Fleet, RenderedObject};
 use fleetlint_kustomize::BuildIssue;
-use fleetlint_yaml::{LoadedFile, ObjectView, SourceDb, SourceFile, Span};
+use fleetlint_yaml::{FileDb, LoadedFile, ObjectView, Span, TextFile};
 
 use crate::finding::{Finding, ObjectRef};
 
@@ -17,7 +17,7 @@ pub struct FileContext<'a> {
     /// The parsed file.
     pub file: &'a LoadedFile,
     /// Its source text and path.
-    pub source: &'a SourceFile,
+    pub source: &'a TextFile,
     /// Whether a build (a kustomization or a Flux Kustomization path) includes the file; until
     /// the resolver and fleet model decide, `false`.
     pub reached_by_build: bool,
@@ -52,7 +52,7 @@ pub struct BuildContext<'a> {
     /// Build issues, deduplicated.
     pub issues: &'a [BuildIssue],
     /// The files behind the spans.
-    pub db: &'a fleetlint_yaml::SourceDb,
+    pub db: &'a fleetlint_yaml::FileDb,
     /// The tree that was built.
     pub tree: &'a fleetlint_yaml::LoadedTree,
     /// The fleet (which clusters build an input, and their lockdown).
@@ -69,7 +69,7 @@ pub struct ClusterContext<'a> {
     /// The whole fleet (for facts about other clusters).
     pub fleet: &'a Fleet,
     /// The files behind the spans.
-    pub db: &'a SourceDb,
+    pub db: &'a FileDb,
     /// The loaded trees, indexed like [`RenderedObject::tree`] (0 = the checked root).
     pub trees: &'a [fleetlint_yaml::LoadedTree],
     graph: OnceLock<FluxGraph<'a>>,
@@ -83,7 +83,7 @@ impl<'a> ClusterContext<'a> {
     pub fn new(
         cluster: &'a Cluster,
         fleet: &'a Fleet,
-        db: &'a SourceDb,
+        db: &'a FileDb,
         trees: &'a [fleetlint_yaml::LoadedTree],
     ) -> Self {
         Self { cluster, fleet, db, trees, graph: OnceLock::new(), scopes: OnceLock::new(), bindings: OnceLock::new() }

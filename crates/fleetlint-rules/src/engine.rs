@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use fleetlint_fleet::session::Session;
-use fleetlint_yaml::{LoadedTree, SourceDb, Span};
+use fleetlint_yaml::{FileDb, LoadedTree, Span};
 
 use crate::context::{BuildContext, ClusterContext, FileContext};
 use crate::finding::{Finding, Severity};
@@ -117,8 +117,8 @@ pub fn check_with(session: &Session, rules: &[&dyn Rule]) -> CheckOutcome {
     kept.sort_by(|a, b| {
         let fa = db.get(a.span.file);
         let fb = db.get(b.span.file);
-        (fa.source.as_deref(), &fa.path, a.span.start, a.code()).cmp(&(
-            fb.source.as_deref(),
+        (fa.mapping.as_deref(), &fa.path, a.span.start, a.code()).cmp(&(
+            fb.mapping.as_deref(),
             &fb.path,
             b.span.start,
             b.code(),
@@ -161,8 +161,8 @@ fn guarded(
 }
 
 /// A file's path as reports show it: `source:path` for a mapped tree's files.
-fn display_path(file: &fleetlint_yaml::SourceFile) -> String {
-    match &file.source {
+fn display_path(file: &fleetlint_yaml::TextFile) -> String {
+    match &file.mapping {
         Some(s) => format!("{s}:{}", file.path),
         None => file.path.clone(),
     }
@@ -171,7 +171,7 @@ fn display_path(file: &fleetlint_yaml::SourceFile) -> String {
 /// Files read twice, whose findings are reported once: a mapped checkout inside the checked
 /// root belongs to the mapped tree (reported with its `source`); a mapping of the checked root
 /// itself (another branch checked out in place) is reported as the root.
-fn shadowed_files(db: &SourceDb, trees: &[LoadedTree]) -> std::collections::HashSet<fleetlint_yaml::FileId> {
+fn shadowed_files(db: &FileDb, trees: &[LoadedTree]) -> std::collections::HashSet<fleetlint_yaml::FileId> {
     let mut shadowed = std::collections::HashSet::new();
     let Some((root, mapped)) = trees.split_first() else { return shadowed };
     let Ok(root_dir) = root.root.canonicalize() else { return shadowed };
@@ -217,7 +217,7 @@ fn merge_across_clusters(findings: impl Iterator<Item = Finding>) -> Vec<Finding
 }
 
 /// Drop findings named by a suppression comment on their line or on the line above.
-fn apply_suppressions(db: &SourceDb, trees: &[LoadedTree], findings: Vec<Finding>) -> (Vec<Finding>, usize) {
+fn apply_suppressions(db: &FileDb, trees: &[LoadedTree], findings: Vec<Finding>) -> (Vec<Finding>, usize) {
     // (file, line) -> codes
     let mut by_line: HashMap<(u32, u32), Vec<&str>> = HashMap::new();
     for tree in trees {
@@ -250,7 +250,7 @@ fn apply_suppressions(db: &SourceDb, trees: &[LoadedTree], findings: Vec<Finding
 
 /// Stable across runs and unrelated edits: the rule, the object (or the file when there is
 /// none) and the field path; never line numbers or cluster lists.
-fn fingerprint(db: &SourceDb, f: &Finding) -> String {
+fn fingerprint(db: &FileDb, f: &Finding) -> String {
     let mut h = Sha256::new();
     h.update(f.code().as_bytes());
     h.update([0]);
@@ -258,7 +258,7 @@ fn fingerprint(db: &SourceDb, f: &Finding) -> String {
         Some(o) => h.update(o.id().as_bytes()),
         None => {
             let file = db.get(f.span.file);
-            h.update(file.source.as_deref().unwrap_or("").as_bytes());
+            h.update(file.mapping.as_deref().unwrap_or("").as_bytes());
             h.update([0]);
             h.update(file.path.as_bytes());
         }

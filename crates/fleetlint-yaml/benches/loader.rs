@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use fleetlint_yaml::walk::{FileKind, walk};
-use fleetlint_yaml::{Limits, SourceDb, load_tree};
+use fleetlint_yaml::{FileDb, Limits, load_tree};
 
 fn bench_root() -> PathBuf {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -61,7 +61,7 @@ fn loader(c: &mut Criterion) {
         });
         group.bench_function("load_tree", |b| {
             b.iter(|| {
-                let mut db = SourceDb::new();
+                let mut db = FileDb::new();
                 let tree = load_tree(&mut db, &root, None, &Limits::default()).unwrap();
                 black_box(tree.document_count())
             });

@@ -4,7 +4,7 @@
 //! silence (the finding on the same line, or on the next line for an own-line comment).
 //! Malformed ones are kept too, so HYG008 can report them instead of silently ignoring them.
 
-use crate::source::Span;
+use crate::files::Span;
 
 /// A suppression comment.
 #[derive(Clone, Debug, PartialEq, Eq)]

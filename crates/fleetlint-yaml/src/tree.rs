@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
+use crate::files::Span;
 use crate::scalar::{ScalarStyle, ScalarValue};
-use crate::source::Span;
 
 /// A YAML node.
 #[derive(Clone, Debug, PartialEq)]

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use fleetlint_yaml::{Limits, SourceDb, load_tree};
+use fleetlint_yaml::{FileDb, Limits, load_tree};
 
 use crate::write_stdout;
 
@@ -50,7 +50,7 @@ pub(crate) fn build(args: &BuildArgs) -> Result<u8, String> {
     };
     let rel = dir.strip_prefix(&root).map_err(|_| format!("{} is not inside {}", dir.display(), root.display()))?;
     let rel = fleetlint_yaml::relpath::relative_slash_path(std::path::Path::new(""), rel);
-    let mut db = SourceDb::new();
+    let mut db = FileDb::new();
     let tree = load_tree(&mut db, &root, None, &Limits::default())
         .map_err(|e| format!("cannot read {}: {e}", root.display()))?;
     let resolver = fleetlint_kustomize::Resolver::new(&tree, &db);
@@ -81,7 +81,7 @@ pub(crate) fn build(args: &BuildArgs) -> Result<u8, String> {
 }
 
 /// Findings on stderr, objects on stdout unless the build fails (exit 1, as kustomize).
-fn print_build(db: &SourceDb, output: &fleetlint_kustomize::BuildOutput, origin: bool) -> Result<u8, String> {
+fn print_build(db: &FileDb, output: &fleetlint_kustomize::BuildOutput, origin: bool) -> Result<u8, String> {
     let mut stderr = String::new();
     for issue in &output.issues {
         let file = db.get(issue.span.file);
@@ -124,7 +124,7 @@ fn build_flux_kustomization(args: &BuildArgs, id: &str) -> Result<u8, String> {
     let say = |level: &str, span: fleetlint_yaml::Span, message: &str, out: &mut String| {
         let file = db.get(span.file);
         let at = file.line_col(span.start);
-        let path = file.source.as_deref().map_or_else(|| file.path.clone(), |s| format!("{s}:{}", file.path));
+        let path = file.mapping.as_deref().map_or_else(|| file.path.clone(), |s| format!("{s}:{}", file.path));
         out.push_str(&format!("{level}: {path}:{}:{}: {message}\n", at.line, at.column));
     };
     for issue in cluster.issues.iter().filter(|i| i.object == Some(node.object)) {

@@ -69,7 +69,7 @@ fn pick_host(root: &Path, sources: &[String]) -> Host {
             let name = file.path.rsplit('/').next().unwrap_or("");
             if k.source != SourceResolution::Tree(0)
                 || o.synthesized
-                || file.source.is_some()
+                || file.mapping.is_some()
                 || KUSTOMIZATION_FILE_NAMES.contains(&name)
             {
                 continue;

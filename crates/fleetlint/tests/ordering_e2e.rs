@@ -163,7 +163,7 @@ fn candidates(root: &Path, sources: &[String]) -> BTreeMap<String, ClusterCandid
                 o.owner.and_then(|k| c.kustomization_of(k)).is_some_and(|k| k.source == SourceResolution::Tree(0));
             if o.flux_kind() != Some(FluxKind::Kustomization)
                 || o.synthesized
-                || file.source.is_some()
+                || file.mapping.is_some()
                 || KUSTOMIZATION_FILE_NAMES.contains(&base)
                 || !built_here
                 || identities[&(o.root.span.file.0, o.root.span.start)].len() != 1

@@ -101,7 +101,7 @@ impl Rule for CrossClusterLeakage {
         }
         for (i, o) in c.objects.iter().enumerate() {
             let Some(k) = o.owner.filter(|&k| k != i) else { continue };
-            if o.synthesized || o.tree != 0 || cx.db.get(o.root.span.file).source.is_some() {
+            if o.synthesized || o.tree != 0 || cx.db.get(o.root.span.file).mapping.is_some() {
                 continue;
             }
             let file = &cx.db.get(o.root.span.file).path;

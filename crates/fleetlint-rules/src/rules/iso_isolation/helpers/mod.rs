@@ -6,7 +6,7 @@ use fleetlint_fleet::flux::InstanceSpec;
 use fleetlint_fleet::rbac::{Binding, Grant, Subject};
 use fleetlint_fleet::{Cluster, RenderedObject};
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
-use fleetlint_yaml::{Limits, Node, NodeKind, SourceDb, Span, parse_yaml};
+use fleetlint_yaml::{FileDb, Limits, Node, NodeKind, Span, parse_yaml};
 
 use crate::rules::helpers::lockdown;
 
@@ -19,11 +19,11 @@ pub(super) fn controller_of(o: &RenderedObject) -> Controller {
 /// The cluster's committed `flux-system` kustomization, where the bootstrap patches (lockdown
 /// flags, the root's service account) live: its `patches:` key, else its `resources:` key, else
 /// its start.
-pub(super) fn flux_system_kustomization(cluster: &Cluster, db: &SourceDb) -> Option<Span> {
+pub(super) fn flux_system_kustomization(cluster: &Cluster, db: &FileDb) -> Option<Span> {
     let dir = if cluster.path.is_empty() { "flux-system".to_string() } else { format!("{}/flux-system", cluster.path) };
-    let (id, f) = db
-        .iter()
-        .find(|(_, f)| f.source.is_none() && KUSTOMIZATION_FILE_NAMES.iter().any(|n| f.path == format!("{dir}/{n}")))?;
+    let (id, f) = db.iter().find(|(_, f)| {
+        f.mapping.is_none() && KUSTOMIZATION_FILE_NAMES.iter().any(|n| f.path == format!("{dir}/{n}"))
+    })?;
     let parsed = parse_yaml(id, &f.text, &Limits::default());
     let root = parsed.documents.first().map(|d| &d.root);
     let key = ["patches", "resources"].iter().find_map(|k| root.and_then(|r| r.entry(k)).map(|e| e.key.span));
@@ -31,13 +31,13 @@ pub(super) fn flux_system_kustomization(cluster: &Cluster, db: &SourceDb) -> Opt
 }
 
 /// Where lockdown patches are added: the `flux-system` kustomization, else the cluster's entry.
-pub(super) fn lockdown_anchor(cluster: &Cluster, db: &SourceDb) -> Span {
+pub(super) fn lockdown_anchor(cluster: &Cluster, db: &FileDb) -> Span {
     flux_system_kustomization(cluster, db).unwrap_or(cluster.entry_span)
 }
 
 /// The document a cluster entry span covers (a FluxInstance, or a HelmRelease carrying one),
 /// parsed again from its file: the fleet model keeps only the entry's span.
-pub(super) fn entry_document(cluster: &Cluster, db: &SourceDb) -> Option<Node> {
+pub(super) fn entry_document(cluster: &Cluster, db: &FileDb) -> Option<Node> {
     let span = cluster.entry_span;
     if span == Span::default() || span.file.0 as usize >= db.len() {
         return None;
@@ -139,7 +139,7 @@ pub(super) fn foreign_owner(cluster: &Cluster, ns: &str) -> String {
 /// `span` narrowed to the last occurrence of `needle` in its text: a JSON6902 `add` carries the
 /// span of its whole operation (whose value comes last), and a finding about a flag or a
 /// namespace should point at the value itself.
-pub(super) fn narrow(db: &SourceDb, span: Span, needle: &str) -> Span {
+pub(super) fn narrow(db: &FileDb, span: Span, needle: &str) -> Span {
     if span.file.0 as usize >= db.len() {
         return span;
     }
