@@ -16,8 +16,8 @@ use crate::finding::{Finding, ObjectRef};
 pub struct FileContext<'a> {
     /// The parsed file.
     pub file: &'a LoadedFile,
-    /// Its source text and path.
-    pub source: &'a TextFile,
+    /// Its text and path.
+    pub text: &'a TextFile,
     /// Whether a build (a kustomization or a Flux Kustomization path) includes the file; until
     /// the resolver and fleet model decide, `false`.
     pub reached_by_build: bool,

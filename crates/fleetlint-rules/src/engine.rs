@@ -63,15 +63,14 @@ pub fn check_with(session: &Session, rules: &[&dyn Rule]) -> CheckOutcome {
             .par_iter()
             .map(|file| {
                 let reached_by_build = builds.reached.contains(&file.id);
-                let source = db.get(file.id);
-                let cx = FileContext { file, source, reached_by_build };
+                let cx = FileContext { file, text: db.get(file.id), reached_by_build };
                 let mut out = Vec::new();
                 let at = Span::empty(file.id, 0);
                 for &rule in rules {
                     guarded(
                         rule,
                         at,
-                        || format!("file {}", display_path(source)),
+                        || format!("file {}", display_path(cx.text)),
                         &mut out,
                         |out| {
                             rule.check_file(&cx, out);

@@ -23,7 +23,7 @@ declare_rule! {
 impl Rule for Panicking {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         out.push(Self::finding(fleetlint_yaml::Span::empty(cx.file.id, 0), "seen"));
-        assert!(!cx.source.path.ends_with("kustomization.yaml"), "boom in {}", cx.source.path);
+        assert!(!cx.text.path.ends_with("kustomization.yaml"), "boom in {}", cx.text.path);
     }
 
     fn check_cluster(&self, cx: &ClusterContext<'_>, _out: &mut Vec<Finding>) {
