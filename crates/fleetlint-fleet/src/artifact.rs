@@ -5,8 +5,8 @@
 use std::collections::{HashMap, HashSet};
 
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
+use fleetlint_yaml::SourceIgnore;
 use fleetlint_yaml::relpath::{clamp_flux_path, join_in_root};
-use fleetlint_yaml::sourceignore::SourceIgnore;
 use fleetlint_yaml::{FileDb, FileId, LoadedFile, LoadedTree, Node, Span};
 
 /// Index of one tree's files and directories.
@@ -177,7 +177,7 @@ impl<'t> TreeView<'t> {
 
 /// A `resources:` list node for a generated kustomization.
 #[must_use]
-pub fn resources_node(resources: &[String], span: Span) -> Node {
+pub(crate) fn resources_node(resources: &[String], span: Span) -> Node {
     Node {
         span,
         kind: fleetlint_yaml::NodeKind::Seq(resources.iter().map(|r| Node::string(r.as_str(), span)).collect()),

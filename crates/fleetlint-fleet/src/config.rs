@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::error::ConfigError;
 
 /// The configuration file name searched upward from the checked root.
-pub const CONFIG_FILE: &str = ".fleetlint.yaml";
+pub(crate) const CONFIG_FILE: &str = ".fleetlint.yaml";
 
 /// The whole configuration.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -103,7 +103,7 @@ impl LoadedConfig {
 ///
 /// # Errors
 /// [`ConfigError::Invalid`] for invalid YAML, an unknown key or a wrongly typed value.
-pub fn parse_config(text: &str, path: &Path) -> Result<Config, ConfigError> {
+pub(crate) fn parse_config(text: &str, path: &Path) -> Result<Config, ConfigError> {
     if text.trim().is_empty() {
         return Ok(Config::default());
     }
@@ -120,7 +120,7 @@ pub fn parse_config(text: &str, path: &Path) -> Result<Config, ConfigError> {
 ///
 /// # Errors
 /// When the file cannot be read or is invalid.
-pub fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
+pub(crate) fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
         None => {

@@ -160,7 +160,7 @@ pub struct ControllerFacts {
 
 /// Go's `strconv.ParseBool`.
 #[must_use]
-pub fn parse_bool(value: &str) -> Option<bool> {
+pub(crate) fn parse_bool(value: &str) -> Option<bool> {
     match value {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
@@ -171,7 +171,7 @@ pub fn parse_bool(value: &str) -> Option<bool> {
 /// The gates of one `--feature-gates` value: `A=true,B=false` (malformed pairs are skipped; the
 /// controller would refuse to start on them).
 #[must_use]
-pub fn parse_feature_gates(value: &str) -> Vec<(String, bool)> {
+pub(crate) fn parse_feature_gates(value: &str) -> Vec<(String, bool)> {
     value
         .split(',')
         .filter_map(|pair| {
@@ -362,7 +362,7 @@ impl Controllers {
 
 /// The Flux version from a `gotk-components.yaml` header: `# Flux Version: v2.9.0`.
 #[must_use]
-pub fn flux_version_from_header(text: &str) -> Option<String> {
+pub(crate) fn flux_version_from_header(text: &str) -> Option<String> {
     text.lines()
         .take_while(|l| l.starts_with('#') || l.trim().is_empty() || l.starts_with("---"))
         .find_map(|l| l.trim_start_matches('#').trim().strip_prefix("Flux Version:").map(|v| v.trim().to_string()))

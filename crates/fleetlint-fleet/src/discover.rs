@@ -17,7 +17,7 @@ use crate::model::EntryKind;
 
 /// A cluster entry point.
 #[derive(Clone, Debug)]
-pub struct EntryPoint {
+pub(crate) struct EntryPoint {
     /// The cluster directory (tree-relative): the root Kustomization's path.
     pub dir: String,
     /// How it was found.
@@ -41,7 +41,7 @@ fn file_span(view: &TreeView<'_>, path: &str) -> Option<Span> {
 /// Find the entry points of the checked tree. `globs` (from `--clusters` or the config) replace
 /// discovery when given.
 #[must_use]
-pub fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
+pub(crate) fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
     let mut found: BTreeMap<String, EntryPoint> = BTreeMap::new();
     // Only what the root source's artifact holds can be a cluster path.
     let mut paths: Vec<&str> = view.files().filter(|(_, f)| f.ignored.is_none()).map(|(p, _)| p).collect();
@@ -194,7 +194,7 @@ pub fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
 
 /// Cluster names: the entry directory's last component, or its whole path where those collide.
 #[must_use]
-pub fn cluster_names(dirs: &[&str]) -> Vec<String> {
+pub(crate) fn cluster_names(dirs: &[&str]) -> Vec<String> {
     let base = |d: &str| d.rsplit('/').next().unwrap_or(d).to_string();
     dirs.iter()
         .map(|d| {

@@ -22,7 +22,7 @@ use crate::walk::{ClusterWalk, RootSource, Trees};
 
 /// What the fleet builder needs besides the trees.
 #[derive(Clone, Debug, Default)]
-pub struct FleetOptions {
+pub(crate) struct FleetOptions {
     /// Platform namespaces (default `flux-system`).
     pub platform_namespaces: Vec<String>,
     /// Configured tenants: name -> namespaces.
@@ -46,7 +46,7 @@ pub const BUILTIN_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public
 ///
 /// # Errors
 /// When `only_cluster` names no cluster.
-pub fn build_fleet(
+pub(crate) fn build_fleet(
     db: &FileDb,
     trees: &[LoadedTree],
     mappings: &[SourceMapping],

@@ -131,7 +131,7 @@ pub enum Opacity {
 }
 
 /// Kustomizations and HelmReleases: the nodes that can depend on each other.
-pub fn is_node(o: &RenderedObject) -> bool {
+pub(crate) fn is_node(o: &RenderedObject) -> bool {
     matches!(o.flux_kind(), Some(FluxKind::Kustomization | FluxKind::HelmRelease))
 }
 

@@ -5,14 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use fleetlint_yaml::scalar::resolve_kyaml;
+use fleetlint_yaml::resolve_kyaml;
 use fleetlint_yaml::{Node, NodeKind, ScalarStyle, Span};
 
 use crate::substitute::{SubstError, has_reference, substitute};
 
 /// The variables of one Kustomization's `postBuild`.
 #[derive(Clone, Debug, Default)]
-pub struct Variables {
+pub(crate) struct Variables {
     /// Name -> value (`substituteFrom` in order, then `substitute`, later wins).
     pub values: BTreeMap<String, String>,
     /// False when a `substituteFrom` object could not be read (absent from the graph, or
@@ -24,7 +24,7 @@ pub struct Variables {
 
 /// The opt-out label or annotation.
 #[must_use]
-pub fn substitution_disabled(root: &Node) -> bool {
+pub(crate) fn substitution_disabled(root: &Node) -> bool {
     ["labels", "annotations"].iter().any(|k| {
         root.get_path(&["metadata", k, "kustomize.toolkit.fluxcd.io/substitute"])
             .and_then(Node::as_str)
@@ -34,7 +34,7 @@ pub fn substitution_disabled(root: &Node) -> bool {
 
 /// A substitution problem at a scalar.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SubstProblem {
+pub(crate) struct SubstProblem {
     /// The scalar.
     pub span: Span,
     /// What went wrong.
@@ -46,7 +46,7 @@ pub struct SubstProblem {
 }
 
 /// Substitute every string scalar of `root`. Returns the problems found.
-pub fn apply(root: &mut Node, vars: &Variables, strict: bool) -> Vec<SubstProblem> {
+pub(crate) fn apply(root: &mut Node, vars: &Variables, strict: bool) -> Vec<SubstProblem> {
     let mut problems = Vec::new();
     let lookup = |name: &str| vars.values.get(name).cloned();
     walk(root, &lookup, strict, &mut Vec::new(), &mut problems);
@@ -105,7 +105,7 @@ fn walk(
 
 /// Whether any string scalar of `root` holds a `${` reference.
 #[must_use]
-pub fn has_any_reference(root: &Node) -> bool {
+pub(crate) fn has_any_reference(root: &Node) -> bool {
     match &root.kind {
         NodeKind::Scalar(s) => has_reference(&s.text),
         NodeKind::Seq(items) => items.iter().any(has_any_reference),
@@ -115,7 +115,7 @@ pub fn has_any_reference(root: &Node) -> bool {
 
 /// Decode standard base64 (Secret `data`); `None` when malformed.
 #[must_use]
-pub fn decode_base64(text: &str) -> Option<String> {
+pub(crate) fn decode_base64(text: &str) -> Option<String> {
     let mut bits = 0u32;
     let mut n = 0u32;
     let mut out = Vec::new();

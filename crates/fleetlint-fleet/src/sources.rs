@@ -102,7 +102,7 @@ fn parse_key(key: &str) -> Result<SourceKey, MappingError> {
 /// Normalise a Git/OCI/Helm URL for comparison: scheme and user dropped, `git@host:org/repo`
 /// read as `host/org/repo`, trailing `.git` and `/` removed, host lowercased.
 #[must_use]
-pub fn normalize_url(url: &str) -> String {
+pub(crate) fn normalize_url(url: &str) -> String {
     let mut u = url.trim();
     for scheme in ["ssh://", "https://", "http://", "git://", "oci://", "git+ssh://"] {
         if let Some(rest) = u.strip_prefix(scheme) {

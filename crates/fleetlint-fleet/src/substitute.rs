@@ -9,7 +9,7 @@
 
 /// Why a substitution failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SubstError {
+pub(crate) enum SubstError {
     /// `${name}` has no value and no default (strict mode).
     Unset {
         /// The variable.
@@ -30,7 +30,7 @@ impl std::fmt::Display for SubstError {
 
 /// The outcome of substituting one string.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Substituted {
+pub(crate) struct Substituted {
     /// The result.
     pub text: String,
     /// Variables referenced, in order (with duplicates removed).
@@ -42,14 +42,14 @@ pub struct Substituted {
 
 /// Whether `text` contains a `${` reference at all (cheap pre-check).
 #[must_use]
-pub fn has_reference(text: &str) -> bool {
+pub(crate) fn has_reference(text: &str) -> bool {
     text.contains("${")
 }
 
 /// Whether `name` is a valid variable name for the *defined* variables
 /// (`^[_[:alpha:]][_[:alpha:][:digit:]]*$`).
 #[must_use]
-pub fn is_valid_name(name: &str) -> bool {
+pub(crate) fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
         && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
@@ -60,7 +60,7 @@ pub fn is_valid_name(name: &str) -> bool {
 /// # Errors
 /// [`SubstError::Unset`] in strict mode for a variable without value or default, and
 /// [`SubstError::Syntax`] for an expression Flux cannot parse.
-pub fn substitute(
+pub(crate) fn substitute(
     input: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
     strict: bool,

@@ -13,7 +13,7 @@ use crate::model::{Cluster, Scope};
 pub const TENANT_LABEL: &str = "toolkit.fluxcd.io/tenant";
 
 /// Fill `cluster.tenants`, `cluster.namespace_tenant` and every object's scope and tenant.
-pub fn assign(cluster: &mut Cluster, configured: &BTreeMap<String, Vec<String>>) {
+pub(crate) fn assign(cluster: &mut Cluster, configured: &BTreeMap<String, Vec<String>>) {
     let mut labelled: Vec<(String, String, Span, Span)> = Vec::new();
     for o in &cluster.objects {
         if o.kind() != "Namespace" || o.api_version() != "v1" {

@@ -22,7 +22,7 @@ mod targets;
 
 /// Everything shared by the walks of all clusters: the trees, their views and resolvers
 /// (whose caches make a base used by many clusters resolve once), and the source mappings.
-pub struct Trees<'t> {
+pub(crate) struct Trees<'t> {
     /// The trees: 0 is the checked root, `i + 1` the tree of `mappings[i]`.
     pub trees: &'t [LoadedTree],
     /// Their views.
@@ -38,7 +38,7 @@ pub struct Trees<'t> {
 impl<'t> Trees<'t> {
     /// Index `trees` for walking.
     #[must_use]
-    pub fn new(db: &'t FileDb, trees: &'t [LoadedTree], mappings: &'t [SourceMapping]) -> Self {
+    pub(crate) fn new(db: &'t FileDb, trees: &'t [LoadedTree], mappings: &'t [SourceMapping]) -> Self {
         Self {
             trees,
             views: trees.iter().map(|t| TreeView::new(t, db)).collect(),
@@ -51,7 +51,7 @@ impl<'t> Trees<'t> {
 
 /// The root source of a cluster: the tree it is checked from, and the URL/ref of the bootstrap
 /// GitRepository (another source with the same URL and ref is the same tree).
-pub struct RootSource {
+pub(crate) struct RootSource {
     /// `GitRepository/namespace/name` of the bootstrap source.
     pub id: (String, String),
     /// Normalised URL (empty when unknown).
@@ -61,7 +61,7 @@ pub struct RootSource {
 }
 
 /// The walk of one cluster (plus the remote clusters it applies to).
-pub struct ClusterWalk<'w, 't> {
+pub(crate) struct ClusterWalk<'w, 't> {
     trees: &'w Trees<'t>,
     /// The cluster being built; remote clusters are collected in `remotes`.
     pub cluster: Cluster,
@@ -91,7 +91,7 @@ struct Job {
 
 impl<'w, 't> ClusterWalk<'w, 't> {
     /// Start a walk of `cluster` whose bootstrap objects are already in `cluster.objects`.
-    pub fn new(trees: &'w Trees<'t>, cluster: Cluster, root_source: Option<RootSource>) -> Self {
+    pub(crate) fn new(trees: &'w Trees<'t>, cluster: Cluster, root_source: Option<RootSource>) -> Self {
         let strict = substitution::strict_substitution(&cluster);
         let seen = cluster.objects.iter().enumerate().map(|(i, o)| (o.id(), i)).collect();
         Self {
@@ -110,7 +110,7 @@ impl<'w, 't> ClusterWalk<'w, 't> {
     }
 
     /// Follow every Flux Kustomization among the current objects, breadth first.
-    pub fn run(&mut self) {
+    pub(crate) fn run(&mut self) {
         let mut queue: VecDeque<Job> = self
             .cluster
             .objects

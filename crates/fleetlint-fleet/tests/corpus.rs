@@ -1,8 +1,8 @@
 //! The fleet model on the real fleets in `../shared/corpus`: clusters, entries, lockdown,
 //! Kustomization counts, and owner/tenant facts verified by reading the repositories.
 
-use fleetlint_fleet::session::{LoadOptions, Session, load};
 use fleetlint_fleet::{Cluster, EntryKind, FleetIssueKind, Scope, SourceResolution, VersionFrom};
+use fleetlint_fleet::{LoadOptions, Session, load};
 use fleetlint_yaml::Node;
 
 fn session(repo: &str, sources: &[(&str, &str)]) -> Session {

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use fleetlint_fleet::session::{LoadOptions, load};
 use fleetlint_fleet::{EntryKind, FleetIssueKind};
+use fleetlint_fleet::{LoadOptions, load};
 
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);

@@ -220,7 +220,7 @@ fn is_base60(s: &str) -> bool {
 }
 
 pub(crate) fn quote_str(s: &str) -> String {
-    use fleetlint_yaml::scalar::{is_ambiguous, resolve_kyaml};
+    use fleetlint_yaml::{is_ambiguous, resolve_kyaml};
     let non_string = resolve_kyaml(s, ScalarStyle::Plain, None) != ScalarValue::Str
         || is_ambiguous(s, ScalarStyle::Plain, None)
         || is_base60(s)

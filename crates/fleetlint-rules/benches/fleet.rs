@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fleetlint_fleet::session::{LoadOptions, load};
+use fleetlint_fleet::{LoadOptions, load};
 use fleetlint_yaml::{FileDb, Limits, load_tree};
 
 fn write(root: &Path, rel: &str, text: &str) {

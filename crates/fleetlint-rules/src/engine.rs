@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use fleetlint_fleet::session::Session;
+use fleetlint_fleet::Session;
 use fleetlint_yaml::{FileDb, LoadedTree, Span};
 
 use crate::context::{BuildContext, ClusterContext, FileContext};

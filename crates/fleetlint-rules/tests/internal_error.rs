@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use fleetlint_fleet::session::{LoadOptions, load};
+use fleetlint_fleet::{LoadOptions, load};
 use fleetlint_rules::context::{ClusterContext, FileContext};
 use fleetlint_rules::finding::{Category, Finding, Severity};
 use fleetlint_rules::{INTERNAL_ERROR, Rule, all_rules, check, check_with, declare_rule};

@@ -106,7 +106,7 @@ pub fn load_tree(
 
 /// Read one file with the size limit, decode it, and parse it.
 #[must_use]
-pub fn read_and_parse(id: FileId, path: &Path, size: u64, limits: &Limits) -> (Arc<str>, ParsedYaml) {
+pub(crate) fn read_and_parse(id: FileId, path: &Path, size: u64, limits: &Limits) -> (Arc<str>, ParsedYaml) {
     let issue =
         |kind| ParsedYaml { issues: vec![LoadIssue { kind, span: Span::empty(id, 0) }], ..ParsedYaml::default() };
     if size > limits.max_file_bytes {

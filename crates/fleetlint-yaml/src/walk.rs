@@ -52,7 +52,7 @@ pub struct FileWalk {
 
 /// Classify a file name.
 #[must_use]
-pub fn classify(name: &str) -> FileKind {
+pub(crate) fn classify(name: &str) -> FileKind {
     if name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization" {
         FileKind::Yaml
     } else if name == ".sourceignore" {

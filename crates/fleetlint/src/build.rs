@@ -55,7 +55,7 @@ pub(crate) fn build(args: &BuildArgs) -> Result<u8, String> {
         .map_err(|e| format!("cannot read {}: {e}", root.display()))?;
     let resolver = fleetlint_kustomize::Resolver::new(&tree, &db);
     if args.flux {
-        let view = fleetlint_fleet::artifact::TreeView::new(&tree, &db);
+        let view = fleetlint_fleet::TreeView::new(&tree, &db);
         // Problems of the generated kustomization point at the first file of DIR.
         let prefix = if rel.is_empty() { String::new() } else { format!("{rel}/") };
         let first = tree.files.iter().find(|f| db.get(f.id).path.starts_with(&prefix));
@@ -64,7 +64,7 @@ pub(crate) fn build(args: &BuildArgs) -> Result<u8, String> {
             return Ok(1);
         };
         let spec = fleetlint_yaml::Node::map(fleetlint_yaml::Span::empty(first.id, 0));
-        let output = fleetlint_fleet::fluxbuild::build(&resolver, &view, &rel, &spec);
+        let output = fleetlint_fleet::build_flux_path(&resolver, &view, &rel, &spec);
         return print_build(&db, &output, args.origin);
     }
     if resolver.kustomization_file(&rel).is_none() {
@@ -101,11 +101,11 @@ fn print_build(db: &FileDb, output: &fleetlint_kustomize::BuildOutput, origin: b
 fn build_flux_kustomization(args: &BuildArgs, id: &str) -> Result<u8, String> {
     let (namespace, name) =
         id.split_once('/').ok_or_else(|| format!("--kustomization {id}: expected NAMESPACE/NAME"))?;
-    let session = fleetlint_fleet::session::load(&fleetlint_fleet::session::LoadOptions {
+    let session = fleetlint_fleet::load(&fleetlint_fleet::LoadOptions {
         root: args.dir.clone().or_else(|| args.root.clone()).unwrap_or_else(|| PathBuf::from(".")),
         sources: args.sources.clone(),
         cluster: args.cluster.clone(),
-        ..fleetlint_fleet::session::LoadOptions::default()
+        ..fleetlint_fleet::LoadOptions::default()
     })
     .map_err(|e| e.to_string())?;
     let wanted = format!("Kustomization/{namespace}/{name}");

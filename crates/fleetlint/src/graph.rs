@@ -2,8 +2,8 @@
 
 use clap::ValueEnum;
 
+use fleetlint_fleet::Session;
 use fleetlint_fleet::graph::FluxGraph;
-use fleetlint_fleet::session::Session;
 use fleetlint_fleet::{Cluster, SourceResolution};
 use fleetlint_report::{
     EdgeReason, GraphCluster, GraphEdge, GraphInput, GraphNode, GraphScope, graph_dot, graph_json, graph_mermaid,

@@ -10,7 +10,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use fleetlint_fleet::Cluster;
-use fleetlint_fleet::session::{LoadOptions, Session, load};
+use fleetlint_fleet::{LoadOptions, Session, load};
 use fleetlint_report::{ClusterSummary, FluxVersion, Lockdown, ReportInput, human, json};
 use fleetlint_rules::{Category, CheckOutcome, Severity, catalog, rule_by_code};
 use fleetlint_yaml::Limits;

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use fleetlint_fleet::SourceResolution;
-use fleetlint_fleet::session::{LoadOptions, load};
+use fleetlint_fleet::{LoadOptions, load};
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
 use serde_json::Value;
 

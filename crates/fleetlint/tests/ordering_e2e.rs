@@ -11,8 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use fleetlint_fleet::session::{LoadOptions, load};
 use fleetlint_fleet::{EntryKind, SourceResolution};
+use fleetlint_fleet::{LoadOptions, load};
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
 use fleetlint_yaml::{FileId, FluxKind, Limits, Node, ObjectView, parse_yaml};
 use serde_json::Value;

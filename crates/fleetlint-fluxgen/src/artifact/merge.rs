@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 use fleetlint_gotemplate::{Value, to_yaml};
-use fleetlint_yaml::parse::LoadIssueKind;
-use fleetlint_yaml::scalar::resolve_yaml11;
+use fleetlint_yaml::LoadIssueKind;
+use fleetlint_yaml::resolve_yaml11;
 use fleetlint_yaml::{FileId, Limits, Node, NodeKind, ScalarStyle, ScalarValue, parse_yaml};
 
 /// `loadYAML`: all documents of `text` merged into one map.

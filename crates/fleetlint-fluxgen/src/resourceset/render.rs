@@ -16,8 +16,8 @@ use std::ops::Range;
 
 use fleetlint_gotemplate::goyaml2::{self, YKind, YNode};
 use fleetlint_gotemplate::{ErrorKind, Options, Rendered, Template, TemplateError, Value};
-use fleetlint_yaml::parse::LoadIssueKind;
-use fleetlint_yaml::scalar::resolve_yaml11;
+use fleetlint_yaml::LoadIssueKind;
+use fleetlint_yaml::resolve_yaml11;
 use fleetlint_yaml::{FileDb, FileId, Limits, Node, NodeKind, ScalarStyle, ScalarValue, Span, parse_yaml};
 
 use super::textmap::{self, TextMap};

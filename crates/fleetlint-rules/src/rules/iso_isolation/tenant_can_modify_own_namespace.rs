@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use fleetlint_fleet::tenants::TENANT_LABEL;
+use fleetlint_fleet::TENANT_LABEL;
 use fleetlint_fleet::{Cluster, RenderedObject, Scope};
 use fleetlint_yaml::{FluxKind, Node, Span};
 

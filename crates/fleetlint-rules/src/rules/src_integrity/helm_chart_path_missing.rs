@@ -1,4 +1,4 @@
-use fleetlint_fleet::artifact::TreeView;
+use fleetlint_fleet::TreeView;
 use fleetlint_fleet::{Cluster, SourceResolution};
 use fleetlint_yaml::relpath::{clamp_flux_path, join_in_root};
 use fleetlint_yaml::{FluxKind, LoadedTree, Node};
