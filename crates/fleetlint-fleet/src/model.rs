@@ -367,8 +367,9 @@ pub enum SubstitutionContext {
 pub struct Tenant {
     /// Namespaces it owns.
     pub namespaces: Vec<String>,
-    /// Where each namespace was declared (the Namespace object or the config entry).
-    pub declared_at: Vec<Span>,
+    /// Where each namespace was declared: the Namespace object's name; `None` for a namespace the
+    /// configuration's `tenants` map gives (the configuration's text is not loaded).
+    pub declared_at: Vec<Option<Span>>,
 }
 
 /// One cluster: its entry, controllers and everything it renders.

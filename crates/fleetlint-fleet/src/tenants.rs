@@ -28,12 +28,12 @@ pub(crate) fn assign(cluster: &mut Cluster, configured: &BTreeMap<String, Vec<St
         if cluster.is_platform_namespace(&ns) {
             cluster.platform_tenant_labels.push((ns, label_span));
         } else {
-            add(cluster, &tenant, &ns, name_span);
+            add(cluster, &tenant, &ns, Some(name_span));
         }
     }
     for (tenant, namespaces) in configured {
         for ns in namespaces {
-            add(cluster, tenant, ns, Span::default());
+            add(cluster, tenant, ns, None);
         }
     }
     // Owners usually come before what they render; bootstrap objects re-owned by the root do
@@ -58,7 +58,7 @@ pub(crate) fn assign(cluster: &mut Cluster, configured: &BTreeMap<String, Vec<St
     }
 }
 
-fn add(cluster: &mut Cluster, tenant: &str, ns: &str, span: Span) {
+fn add(cluster: &mut Cluster, tenant: &str, ns: &str, span: Option<Span>) {
     let t = cluster.tenants.entry(tenant.to_string()).or_default();
     if !t.namespaces.iter().any(|n| n == ns) {
         t.namespaces.push(ns.to_string());

@@ -10,6 +10,12 @@ use std::sync::Arc;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub u32);
 
+impl FileId {
+    /// The id of text fleetlint writes itself (built-in manifests, embedded schemas, rendered
+    /// templates): never an index into a [`FileDb`], so nothing is reported at it.
+    pub const SYNTHETIC: FileId = FileId(u32::MAX);
+}
+
 /// A byte range in one file. `end` is exclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Span {

@@ -15,7 +15,7 @@ use fleetlint_yaml::{FileId, Limits, Node, NodeKind, ScalarStyle, ScalarValue, p
 
 /// `loadYAML`: all documents of `text` merged into one map.
 pub(crate) fn load_yaml(text: &str) -> Result<BTreeMap<String, Value>, String> {
-    let parsed = parse_yaml(FileId(u32::MAX), text, &Limits::default());
+    let parsed = parse_yaml(FileId::SYNTHETIC, text, &Limits::default());
     for issue in &parsed.issues {
         match &issue.kind {
             LoadIssueKind::Syntax(msg) => return Err(format!("cannot unmarshal YAML document: {msg}")),

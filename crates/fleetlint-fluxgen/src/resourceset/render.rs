@@ -39,7 +39,7 @@ struct Prepared {
 }
 
 /// The file id rendered output is parsed under before its spans are mapped back.
-const OUTPUT_FILE: FileId = FileId(u32::MAX);
+const OUTPUT_FILE: FileId = FileId::SYNTHETIC;
 
 /// `BuildResourceSet` for one list of `resources` and one `resourcesTemplate`.
 pub(crate) fn build(

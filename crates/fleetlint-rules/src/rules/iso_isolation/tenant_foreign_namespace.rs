@@ -143,7 +143,7 @@ impl TenantForeignNamespace {
         let declared = |tenant: &str, ns: &str| {
             let t = cluster.tenants.get(tenant)?;
             let at = t.namespaces.iter().position(|n| n == ns)?;
-            t.declared_at.get(at).copied().filter(|s| *s != Span::default())
+            t.declared_at.get(at).copied().flatten()
         };
         if let Some(tenant) = cluster.objects[i].tenant.as_deref()
             && let Some(t) = cluster.tenants.get(tenant)
