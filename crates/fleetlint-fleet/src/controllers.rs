@@ -189,11 +189,7 @@ impl ControllerFacts {
         if let Some(v) = self.overrides.get(name) {
             return Some(Setting { value: v.as_str(), origin: Origin::Config });
         }
-        self.args
-            .iter()
-            .rev()
-            .find(|a| a.name == name)
-            .map(|a| Setting { value: a.value.as_str(), origin: Origin::Arg(a.span) })
+        self.arg(name)
     }
 
     /// A boolean flag (`false`, [`Origin::Default`], when absent).

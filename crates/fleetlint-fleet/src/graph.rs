@@ -196,43 +196,29 @@ impl<'c> FluxGraph<'c> {
             g.source_start.push(g.sources.len());
             g.rs_dep_start.push(g.resource_set_deps.len());
             let Some(flux) = o.flux() else { continue };
-            if flux.kind() == FluxKind::ResourceSet {
+            // A ResourceSet's entries name their kind; a Kustomization's or HelmRelease's name
+            // an object of its own kind.
+            let rs = flux.kind() == FluxKind::ResourceSet;
+            if rs || is_node(o) {
                 for entry in flux.depends_on() {
                     let Some(name_node) = entry.get("name") else { continue };
                     let Some(name) = name_node.as_str().filter(|s| !s.is_empty()) else { continue };
                     let namespace = entry.namespace;
-                    let templated = name.contains("${") || namespace.contains("${");
-                    let target = flux_index.get(&(entry.kind().unwrap_or(""), namespace, name)).copied();
-                    let node = entry.node();
-                    g.resource_set_deps.push(DependsOn {
+                    let target = if rs {
+                        flux_index.get(&(entry.kind().unwrap_or(""), namespace, name)).copied()
+                    } else {
+                        g.index.get(&(flux.kind(), namespace, name)).copied()
+                    };
+                    let dep = DependsOn {
                         from: i,
-                        entry: node,
+                        entry: entry.node(),
                         name,
                         name_span: name_node.span,
                         namespace,
-                        templated,
+                        templated: name.contains("${") || namespace.contains("${"),
                         target,
-                    });
-                }
-            }
-            if is_node(o) {
-                let kind = flux.kind();
-                for entry in flux.depends_on() {
-                    let Some(name_node) = entry.get("name") else { continue };
-                    let Some(name) = name_node.as_str().filter(|s| !s.is_empty()) else { continue };
-                    let namespace = entry.namespace;
-                    let templated = name.contains("${") || namespace.contains("${");
-                    let target = g.index.get(&(kind, namespace, name)).copied();
-                    let node = entry.node();
-                    g.deps.push(DependsOn {
-                        from: i,
-                        entry: node,
-                        name,
-                        name_span: name_node.span,
-                        namespace,
-                        templated,
-                        target,
-                    });
+                    };
+                    if rs { g.resource_set_deps.push(dep) } else { g.deps.push(dep) }
                 }
             }
             let c = g.canon[i];

@@ -1,9 +1,10 @@
 use fleetlint_fleet::Scope;
 use fleetlint_fleet::controllers::Controller;
-use fleetlint_yaml::{FluxKind, Span};
+use fleetlint_yaml::Span;
 
 use fleetlint_fleet::rbac::self_served;
 
+use super::helpers::applier;
 use super::helpers::describe_binding;
 use crate::context::ClusterContext;
 use crate::declare_rule;
@@ -113,13 +114,7 @@ impl Rule for DefaultServiceAccountPrivileged {
             if o.synthesized || o.scope != Scope::Tenant {
                 continue;
             }
-            let Some(ctrl) = o
-                .flux_kind()
-                .filter(|k| matches!(k, FluxKind::Kustomization | FluxKind::HelmRelease))
-                .and_then(Controller::of_kind)
-            else {
-                continue;
-            };
+            let Some(ctrl) = applier(o) else { continue };
             let Some(node) = o.flux().and_then(|f| f.service_account()).map(|f| f.value) else { continue };
             let Some((_, sa, span)) =
                 fallbacks.iter().find(|(c2, sa, _)| *c2 == ctrl && Some(sa.as_str()) == node.as_str())

@@ -6,7 +6,7 @@ use fleetlint_fleet::flux::InstanceSpec;
 use fleetlint_fleet::rbac::{Binding, Grant, Subject};
 use fleetlint_fleet::{Cluster, RenderedObject};
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
-use fleetlint_yaml::{FileDb, Limits, Node, NodeKind, Span, parse_yaml};
+use fleetlint_yaml::{FileDb, FluxKind, Limits, Node, NodeKind, Span, parse_yaml};
 
 use crate::rules::helpers::lockdown;
 
@@ -14,6 +14,11 @@ use crate::rules::helpers::lockdown;
 /// for it).
 pub(super) fn controller_of(o: &RenderedObject) -> Controller {
     o.flux_kind().and_then(Controller::of_kind).unwrap_or(Controller::Kustomize)
+}
+
+/// For a Kustomization or HelmRelease, the controller that applies what it renders.
+pub(super) fn applier(o: &RenderedObject) -> Option<Controller> {
+    o.flux_kind().filter(|k| matches!(k, FluxKind::Kustomization | FluxKind::HelmRelease)).and_then(Controller::of_kind)
 }
 
 /// The cluster's committed `flux-system` kustomization, where the bootstrap patches (lockdown
