@@ -34,7 +34,10 @@ mod walk;
 
 pub use artifact::TreeView;
 pub use builds::TreeBuilds;
-pub use config::{ClusterOverride, Config, LoadedConfig, LockdownOverride, Preexisting};
+pub use config::{
+    CONFIG_FILE, ClusterOverride, Config, FailOnName, LoadedConfig, LockdownOverride, Preexisting, SeverityName,
+    config_schema,
+};
 pub use error::{ConfigError, FleetError, LoadError, MappingError};
 pub use fleet::BUILTIN_NAMESPACES;
 pub use fluxbuild::build as build_flux_path;
