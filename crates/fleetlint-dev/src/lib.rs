@@ -2,7 +2,11 @@
 //!
 //! `gen-merge-keys` derives the strategic-merge tables of `fleetlint-kustomize`
 //! (`crates/fleetlint-kustomize/src/generated/merge_keys.rs`) from the Kubernetes JSON Schemas in
-//! `../shared/k8s-schemas/<version>`.
+//! `../shared/k8s-schemas/<version>`. `new-rule` scaffolds a rule ([`scaffold`]); `gen-docs`
+//! writes `docs/rules.md` and the README's rule table from the rule declarations ([`docs`]).
+
+pub mod docs;
+pub mod scaffold;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

@@ -2,17 +2,27 @@
 //!
 //! ```text
 //! cargo run -p fleetlint-dev -- gen-merge-keys [SCHEMA_DIR] [--out FILE] [--check]
+//! cargo run -p fleetlint-dev -- new-rule CODE NAME GROUP [--severity error|warning|info]
+//! cargo run -p fleetlint-dev -- gen-docs [--check]
 //! ```
 //!
-//! `SCHEMA_DIR` defaults to `../shared/k8s-schemas/v1.32.0-local-strict` and `FILE` to
-//! `crates/fleetlint-kustomize/src/generated/merge_keys.rs`, both relative to the repository root.
-//! `--check` compares instead of writing and fails when the committed file is stale.
+//! `gen-merge-keys`: `SCHEMA_DIR` defaults to `../shared/k8s-schemas/v1.32.0-local-strict` and
+//! `FILE` to `crates/fleetlint-kustomize/src/generated/merge_keys.rs`, both relative to the
+//! repository root. `--check` compares instead of writing and fails when the committed file is
+//! stale.
+//!
+//! `new-rule HYG010 some-pattern hyg_hygiene` writes the rule file, its registration and the
+//! fixture skeletons (see [`fleetlint_dev::scaffold`]). `gen-docs` writes `docs/rules.md` and the
+//! README's rule table from the rule declarations; run it after adding or documenting a rule.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use std::io::Write as _;
+
 use anyhow::{Context, Result, bail};
-use fleetlint_dev::{DEFAULT_SCHEMAS, MERGE_KEYS_OUT, gen_merge_keys, repo_root};
+use fleetlint_dev::scaffold::{self, NewRule};
+use fleetlint_dev::{DEFAULT_SCHEMAS, MERGE_KEYS_OUT, docs, gen_merge_keys, repo_root};
 
 fn main() -> ExitCode {
     match run() {
@@ -27,14 +37,79 @@ fn main() -> ExitCode {
     }
 }
 
+const USAGE: &str = "usage: fleetlint-dev gen-merge-keys [SCHEMA_DIR] [--out FILE] [--check]
+       fleetlint-dev new-rule CODE NAME GROUP [--severity error|warning|info]
+       fleetlint-dev gen-docs [--check]";
+
 fn run() -> Result<()> {
     let mut args = std::env::args().skip(1);
-    let Some(cmd) = args.next() else {
-        bail!("usage: fleetlint-dev gen-merge-keys [SCHEMA_DIR] [--out FILE] [--check]")
-    };
-    if cmd != "gen-merge-keys" {
-        bail!("unknown command `{cmd}` (known: gen-merge-keys)");
+    let Some(cmd) = args.next() else { bail!("{USAGE}") };
+    match cmd.as_str() {
+        "gen-merge-keys" => merge_keys(args),
+        "new-rule" => new_rule(args),
+        "gen-docs" => gen_docs(args),
+        _ => bail!("unknown command `{cmd}`\n{USAGE}"),
     }
+}
+
+fn new_rule(args: impl Iterator<Item = String>) -> Result<()> {
+    let mut positional = Vec::new();
+    let mut severity = "warning".to_string();
+    let mut args = args;
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--severity" => severity = args.next().context("--severity needs error, warning or info")?,
+            _ => positional.push(a),
+        }
+    }
+    let [code, name, group] = <[String; 3]>::try_from(positional).map_err(|_| anyhow::anyhow!("{USAGE}"))?;
+    let rule = NewRule { code, name, group, severity };
+    let done = scaffold::new_rule(&repo_root(), &rule)?;
+    scaffold::rustfmt(&repo_root(), &done)?;
+    let mut out = String::new();
+    for f in &done.created {
+        out.push_str(&format!("created {f}\n"));
+    }
+    for f in &done.edited {
+        out.push_str(&format!("edited  {f}\n"));
+    }
+    out.push_str(&format!(
+        "next: write the check and the doc, make testdata/rules/{0}/fail report what its `# expect: {0}` comments say \
+         (cargo test -p fleetlint-rules --test rules), then `cargo run -p fleetlint-dev -- gen-docs` and \
+         `INSTA_UPDATE=always cargo test -p fleetlint-report --test fixture_snapshots`\n",
+        rule.code
+    ));
+    std::io::stdout().write_all(out.as_bytes())?;
+    Ok(())
+}
+
+fn gen_docs(args: impl Iterator<Item = String>) -> Result<()> {
+    let mut check = false;
+    for a in args {
+        match a.as_str() {
+            "--check" => check = true,
+            _ => bail!("unexpected argument `{a}`"),
+        }
+    }
+    let root = repo_root();
+    let readme_path = root.join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).context("reading README.md")?;
+    let outputs =
+        [(root.join(docs::RULES_MD), docs::rules_md()), (readme_path, docs::readme_with_rule_table(&readme)?)];
+    for (path, text) in outputs {
+        if check {
+            let current = std::fs::read_to_string(&path).unwrap_or_default();
+            if current != text {
+                bail!("{} is stale; run `cargo run -p fleetlint-dev -- gen-docs`", path.display());
+            }
+        } else {
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn merge_keys(mut args: impl Iterator<Item = String>) -> Result<()> {
     let root = repo_root();
     let mut schemas: Option<PathBuf> = None;
     let mut out = root.join(MERGE_KEYS_OUT);

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
+use fleetlint_yaml::relpath::{clamp_flux_path, join_in_root};
 use fleetlint_yaml::sourceignore::SourceIgnore;
 use fleetlint_yaml::{FileId, LoadedFile, LoadedTree, Node, SourceDb, Span};
 
@@ -64,7 +65,7 @@ impl<'t> TreeView<'t> {
 
     fn build(tree: &'t LoadedTree, db: &'t SourceDb, own: Option<SourceIgnore>, sparse: Option<&[String]>) -> Self {
         let sparse: Option<Vec<String>> =
-            sparse.map(|dirs| dirs.iter().map(|d| format!("{}/", normalize_path(d).0)).collect());
+            sparse.map(|dirs| dirs.iter().map(|d| format!("{}/", clamp_flux_path(d).0)).collect());
         let checked_out = |path: &str| {
             sparse.as_ref().is_none_or(|dirs| dirs.iter().any(|d| d == "/" || path.starts_with(d.as_str())))
         };
@@ -131,7 +132,7 @@ impl<'t> TreeView<'t> {
     /// The kustomization file of `dir`, if it has one.
     #[must_use]
     pub fn kustomization_file(&self, dir: &str) -> Option<FileId> {
-        KUSTOMIZATION_FILE_NAMES.iter().find_map(|n| self.file(&join(dir, n)).map(|f| f.id))
+        KUSTOMIZATION_FILE_NAMES.iter().find_map(|n| self.file(&join_in_root(dir, n).unwrap_or_default()).map(|f| f.id))
     }
 
     /// The `resources` kustomize-controller generates for `dir` when it has no kustomization
@@ -158,7 +159,7 @@ impl<'t> TreeView<'t> {
             if let Some((dirs, _)) = rel.rsplit_once('/') {
                 for part in dirs.split('/') {
                     sub = if sub.is_empty() { part.to_string() } else { format!("{sub}/{part}") };
-                    if self.kustomization_file(&join(dir, &sub)).is_some() {
+                    if self.kustomization_file(&join_in_root(dir, &sub).unwrap_or_default()).is_some() {
                         stop_dirs.push(sub.clone());
                         out.push(sub.clone());
                         stopped = true;
@@ -174,51 +175,11 @@ impl<'t> TreeView<'t> {
     }
 }
 
-/// Join a tree-relative directory and a name.
-#[must_use]
-pub fn join(dir: &str, name: &str) -> String {
-    if dir.is_empty() { name.to_string() } else { format!("{dir}/{name}") }
-}
-
-/// Normalise a Flux `spec.path` the way kustomize-controller's `securejoin` does: relative to the
-/// artifact root, `.` and empty parts dropped, `..` clamped at the root. Returns the path and
-/// whether it was clamped.
-#[must_use]
-pub fn normalize_path(path: &str) -> (String, bool) {
-    let mut parts: Vec<&str> = Vec::new();
-    let mut clamped = false;
-    for p in path.split('/') {
-        match p {
-            "" | "." => {}
-            ".." => {
-                if parts.pop().is_none() {
-                    clamped = true;
-                }
-            }
-            p => parts.push(p),
-        }
-    }
-    (parts.join("/"), clamped)
-}
-
 /// A `resources:` list node for a generated kustomization.
 #[must_use]
 pub fn resources_node(resources: &[String], span: Span) -> Node {
     Node {
         span,
         kind: fleetlint_yaml::NodeKind::Seq(resources.iter().map(|r| Node::string(r.as_str(), span)).collect()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paths_are_clamped_like_securejoin() {
-        assert_eq!(normalize_path("./clusters/prod/"), ("clusters/prod".into(), false));
-        assert_eq!(normalize_path("../../etc"), ("etc".into(), true));
-        assert_eq!(normalize_path(""), (String::new(), false));
-        assert_eq!(normalize_path("a/./b/../c"), ("a/c".into(), false));
     }
 }

@@ -1,6 +1,8 @@
 //! The kustomize builds of a tree: every directory with a kustomization file is resolved once
 //! (bases shared through the resolver's cache), issues are deduplicated, and the files the
 //! builds load as resources are recorded, so file-level rules know which files a build reaches.
+//! [`with_flux_builds`] then adds what the Flux builds of the fleet reached and reported, and
+//! [`skipped_files`] counts the files nothing can use.
 
 use std::collections::HashSet;
 
@@ -8,6 +10,8 @@ use rayon::prelude::*;
 
 use fleetlint_kustomize::{BuildIssue, KUSTOMIZATION_FILE_NAMES, Resolver};
 use fleetlint_yaml::{FileId, LoadIssueKind, LoadedTree, Node, SourceDb, Span};
+
+use crate::model::Fleet;
 
 /// What the builds of one tree found.
 #[derive(Clone, Debug, Default)]
@@ -91,6 +95,69 @@ pub fn load_issue_spans(trees: &[LoadedTree]) -> HashSet<Span> {
         .filter(|i| !matches!(i.kind, LoadIssueKind::AmbiguousScalar))
         .map(|i| i.span)
         .collect()
+}
+
+/// Each tree's builds with what the Flux builds of `fleet` add: the files their objects come
+/// from, the files whose own YAML problem failed a Flux build (that problem is reported once, by
+/// the file rule, at error severity), and the other Flux build issues located in the tree, each
+/// once. `tree_builds` is in tree order; a tree without an entry (a fleet assembled by hand) is
+/// built here.
+#[must_use]
+pub fn with_flux_builds(
+    db: &SourceDb,
+    trees: &[LoadedTree],
+    fleet: &Fleet,
+    mut tree_builds: Vec<TreeBuilds>,
+) -> Vec<TreeBuilds> {
+    let load_issue_spans = load_issue_spans(trees);
+    let mut flux_reached = HashSet::new();
+    let mut flux_issues = Vec::new();
+    for c in &fleet.clusters {
+        flux_reached.extend(c.objects.iter().filter(|o| !o.synthesized).map(|o| o.root.span.file));
+        for issue in &c.build_issues {
+            if load_issue_spans.contains(&issue.span) {
+                flux_reached.insert(issue.span.file);
+            } else {
+                flux_issues.push(issue);
+            }
+        }
+    }
+    tree_builds.truncate(trees.len());
+    for tree in &trees[tree_builds.len()..] {
+        tree_builds.push(build_tree(db, tree));
+    }
+    for (tree, builds) in trees.iter().zip(&mut tree_builds) {
+        builds.reached.extend(tree.files.iter().map(|f| f.id).filter(|id| flux_reached.contains(id)));
+        let ids: HashSet<_> = tree.files.iter().map(|f| f.id).collect();
+        let mut seen: HashSet<_> = builds.issues.iter().map(|b| (b.kind, b.span, b.message.clone())).collect();
+        for issue in &flux_issues {
+            if ids.contains(&issue.span.file) && seen.insert((issue.kind, issue.span, issue.message.clone())) {
+                builds.issues.push((*issue).clone());
+            }
+        }
+    }
+    tree_builds
+}
+
+/// Whether a file's load problem leaves nothing of it to use: not YAML, not UTF-8, unreadable.
+#[must_use]
+pub fn is_unusable(kind: &LoadIssueKind) -> bool {
+    matches!(kind, LoadIssueKind::Syntax(_) | LoadIssueKind::InvalidUtf8 | LoadIssueKind::Unreadable(_))
+}
+
+/// Files that could not be used (invalid YAML, not UTF-8, unreadable) and that no build reaches.
+#[must_use]
+pub fn skipped_files(trees: &[LoadedTree], builds: &[TreeBuilds]) -> usize {
+    trees
+        .iter()
+        .zip(builds)
+        .map(|(tree, b)| {
+            tree.files
+                .iter()
+                .filter(|f| !b.reached.contains(&f.id) && f.yaml.issues.iter().any(|i| is_unusable(&i.kind)))
+                .count()
+        })
+        .sum()
 }
 
 #[cfg(test)]

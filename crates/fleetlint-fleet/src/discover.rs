@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 
 use globset::{Glob, GlobSetBuilder};
 
+use fleetlint_yaml::relpath::{clamp_flux_path, join_in_root};
 use fleetlint_yaml::{Node, ObjectView, Span};
 
-use crate::artifact::{TreeView, join, normalize_path};
+use crate::artifact::TreeView;
 use crate::bootstrap::is_placeholder;
 use crate::model::EntryKind;
 
@@ -76,9 +77,11 @@ pub fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
         if found.contains_key(&dir) {
             continue;
         }
-        let sync = view.file(&join(fs, "gotk-sync.yaml"));
+        let sync = view.file(&join_in_root(fs, "gotk-sync.yaml").unwrap_or_default());
         let real_sync = sync.is_some_and(|f| !is_placeholder(&f.yaml.documents));
-        let span = file_span(view, &join(fs, "gotk-sync.yaml")).or_else(|| file_span(view, path)).unwrap_or_default();
+        let span = file_span(view, &join_in_root(fs, "gotk-sync.yaml").unwrap_or_default())
+            .or_else(|| file_span(view, path))
+            .unwrap_or_default();
         let kind = if real_sync { EntryKind::GotkSync } else { EntryKind::Synthesized };
         found.insert(dir.clone(), EntryPoint { dir, kind, span, flux_system: Some(fs.to_string()), instance: None });
     }
@@ -90,7 +93,7 @@ pub fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
             let Some(spec) = instance_spec(&doc.root) else { continue };
             let sync_path = spec.get_path(&["sync", "path"]).and_then(Node::as_str);
             let dir = match sync_path {
-                Some(p) => normalize_path(p).0,
+                Some(p) => clamp_flux_path(p).0,
                 None => {
                     let d = parent(path);
                     if d.ends_with("flux-system") { parent(d).to_string() } else { d.to_string() }
@@ -99,7 +102,7 @@ pub fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
             if found.contains_key(&dir) || !view.is_dir(&dir) {
                 continue;
             }
-            let fs = join(&dir, "flux-system");
+            let fs = join_in_root(&dir, "flux-system").unwrap_or_default();
             found.insert(
                 dir.clone(),
                 EntryPoint {
@@ -190,7 +193,7 @@ pub fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
         }
         let first = paths.iter().find(|p| p.starts_with(&format!("{dir}/"))).copied();
         let span = first.and_then(|p| file_span(view, p)).unwrap_or_default();
-        let fs = join(&dir, "flux-system");
+        let fs = join_in_root(&dir, "flux-system").unwrap_or_default();
         found.insert(
             dir.clone(),
             EntryPoint {

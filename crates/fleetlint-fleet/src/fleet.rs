@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 
 use fleetlint_kustomize::{BuildIssue, KUSTOMIZATION_FILE_NAMES, Kustomization};
+use fleetlint_yaml::relpath::{clamp_flux_path, join_in_root};
 use fleetlint_yaml::{Entry, LoadedTree, Node, NodeKind, SourceDb, Span};
 
-use crate::artifact::{join, normalize_path};
 use crate::bootstrap::{self, DEFAULT_COMPONENTS, is_placeholder};
 use crate::config::ClusterOverride;
 use crate::controllers::{ControllerConfig, flux_version_from_header};
@@ -186,9 +186,9 @@ fn rendered(root: Node, synthesized: bool) -> RenderedObject {
 fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
     let view = &trees.views[0];
     let resolver = &trees.resolvers[0];
-    let fs = entry.flux_system.clone().unwrap_or_else(|| join(&entry.dir, "flux-system"));
-    let components_file = view.file(&join(&fs, "gotk-components.yaml"));
-    let sync_file = view.file(&join(&fs, "gotk-sync.yaml"));
+    let fs = entry.flux_system.clone().unwrap_or_else(|| join_in_root(&entry.dir, "flux-system").unwrap_or_default());
+    let components_file = view.file(&join_in_root(&fs, "gotk-components.yaml").unwrap_or_default());
+    let sync_file = view.file(&join_in_root(&fs, "gotk-sync.yaml").unwrap_or_default());
     let real_components = components_file.filter(|f| !is_placeholder(&f.yaml.documents));
     let real_sync = sync_file.filter(|f| !is_placeholder(&f.yaml.documents));
     let kfile = view.kustomization_file(&fs);
@@ -331,7 +331,9 @@ fn root_source(objects: &[RenderedObject], dir: &str) -> Option<RootSource> {
     let root = objects
         .iter()
         .filter(is_ks)
-        .find(|o| o.root.get_path(&["spec", "path"]).and_then(Node::as_str).is_some_and(|p| normalize_path(p).0 == dir))
+        .find(|o| {
+            o.root.get_path(&["spec", "path"]).and_then(Node::as_str).is_some_and(|p| clamp_flux_path(p).0 == dir)
+        })
         .or_else(|| objects.iter().filter(is_ks).find(|o| o.name() == "flux-system"))?;
     let name = root.root.get_path(&["spec", "sourceRef", "name"]).and_then(Node::as_str)?.to_string();
     let ns = root

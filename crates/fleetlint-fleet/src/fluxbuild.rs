@@ -4,6 +4,7 @@
 //! `components`), built by the resolver; then `commonMetadata` on top-level metadata.
 
 use fleetlint_kustomize::{BuildIssue, BuildIssueKind, BuildOutput, Kustomization, Resolver};
+use fleetlint_yaml::relpath::clamp_flux_path;
 use fleetlint_yaml::{Entry, Node, NodeKind, Span};
 
 use crate::artifact::{TreeView, resources_node};
@@ -67,7 +68,7 @@ fn checked_components(view: &TreeView<'_>, dir: &str, spec: &Node) -> (Node, Vec
                 });
                 return false;
             }
-            let exists = crate::artifact::normalize_path(&format!("{dir}/{p}")).0;
+            let exists = clamp_flux_path(&format!("{dir}/{p}")).0;
             !ignore_missing || view.is_dir(&exists)
         });
     }

@@ -376,6 +376,7 @@ pub struct Fleet {
     /// Clusters, in evaluation order.
     pub clusters: Vec<Cluster>,
     /// The kustomize builds of every kustomization directory of each tree (in tree order),
-    /// made with the same resolvers as the Flux builds. Empty for a fleet assembled by hand.
+    /// made with the same resolvers as the Flux builds. Empty for a fleet assembled by hand; a
+    /// session moves them into `Session::builds`, with what the Flux builds add.
     pub tree_builds: Vec<crate::builds::TreeBuilds>,
 }

@@ -1,11 +1,13 @@
 //! One run's inputs, loaded the same way by every command and by the tests: the configuration,
-//! the checked tree, the tree of every source mapping, and the fleet built from them.
+//! the checked tree, the tree of every source mapping, the fleet built from them, and what the
+//! builds reached and reported per tree. The rule engine only reads a session.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use fleetlint_yaml::{Limits, LoadedTree, SourceDb, load_tree};
 
+use crate::builds::{TreeBuilds, skipped_files, with_flux_builds};
 use crate::config::{LoadedConfig, load_config};
 use crate::fleet::{FleetOptions, build_fleet};
 use crate::model::Fleet;
@@ -40,6 +42,11 @@ pub struct Session {
     pub config: LoadedConfig,
     /// The fleet.
     pub fleet: Fleet,
+    /// Per tree (in tree order): its kustomize builds, with the files the Flux builds reached and
+    /// the Flux build issues located in it (each issue once).
+    pub builds: Vec<TreeBuilds>,
+    /// Files that could not be used (invalid YAML, unreadable) and that no build reaches.
+    pub skipped_files: usize,
     /// Milliseconds spent loading files and building the fleet.
     pub timings_ms: [(&'static str, f64); 2],
 }
@@ -92,6 +99,35 @@ pub fn load(opts: &LoadOptions) -> Result<Session, String> {
         overrides: c.cluster_overrides.clone(),
         crd_providers: c.crd_providers.clone(),
     };
-    let fleet = build_fleet(&db, &trees, &mappings, &fleet_opts)?;
-    Ok(Session { db, trees, mappings, config, fleet, timings_ms: [("load", load_ms), ("graph", ms(fleet_started))] })
+    let mut fleet = build_fleet(&db, &trees, &mappings, &fleet_opts)?;
+    let tree_builds = std::mem::take(&mut fleet.tree_builds);
+    let builds = with_flux_builds(&db, &trees, &fleet, tree_builds);
+    let skipped_files = skipped_files(&trees, &builds);
+    let timings_ms = [("load", load_ms), ("graph", ms(fleet_started))];
+    Ok(Session { db, trees, mappings, config, fleet, builds, skipped_files, timings_ms })
+}
+
+impl Session {
+    /// YAML files read.
+    #[must_use]
+    pub fn files(&self) -> usize {
+        self.trees.iter().map(|t| t.files.len()).sum()
+    }
+
+    /// YAML documents read.
+    #[must_use]
+    pub fn documents(&self) -> usize {
+        self.trees.iter().map(LoadedTree::document_count).sum()
+    }
+
+    /// Objects rendered: those Flux applies to the clusters, or, without clusters, those the
+    /// kustomize builds of the trees produce.
+    #[must_use]
+    pub fn objects(&self) -> usize {
+        if self.fleet.clusters.is_empty() {
+            self.builds.iter().map(|b| b.objects).sum()
+        } else {
+            self.fleet.clusters.iter().map(|c| c.objects.len()).sum()
+        }
+    }
 }

@@ -5,9 +5,10 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use fleetlint_kustomize::{BuildIssueKind, Resolver};
+use fleetlint_yaml::relpath::clamp_flux_path;
 use fleetlint_yaml::{FluxKind, LoadedTree, Node, SourceDb, Span};
 
-use crate::artifact::{TreeView, normalize_path};
+use crate::artifact::TreeView;
 use crate::fluxbuild;
 use crate::model::{Cluster, FleetIssue, KustomizationNode, RenderedObject, Scope, SourceResolution, TreeIndex};
 use crate::sources::{SourceMapping, normalize_url};
@@ -200,8 +201,8 @@ impl<'w, 't> Walk<'w, 't> {
         let ns = src.namespace();
         for inc in src.root.get_path(&["spec", "include"]).and_then(Node::as_seq).unwrap_or_default() {
             let Some(repo) = str_at(inc, &["repository", "name"]) else { continue };
-            let to = normalize_path(str_at(inc, &["toPath"]).unwrap_or(repo)).0;
-            let from = normalize_path(str_at(inc, &["fromPath"]).unwrap_or("")).0;
+            let to = clamp_flux_path(str_at(inc, &["toPath"]).unwrap_or(repo)).0;
+            let from = clamp_flux_path(str_at(inc, &["fromPath"]).unwrap_or("")).0;
             let rest = if path == to {
                 ""
             } else if let Some(r) = path.strip_prefix(&format!("{to}/")) {
@@ -210,7 +211,7 @@ impl<'w, 't> Walk<'w, 't> {
                 continue;
             };
             if let (SourceResolution::Tree(t), _) = self.resolve_ref("GitRepository", ns, repo) {
-                return Some((t, normalize_path(&format!("{from}/{rest}")).0));
+                return Some((t, clamp_flux_path(&format!("{from}/{rest}")).0));
             }
         }
         None
@@ -233,7 +234,7 @@ impl<'w, 't> Walk<'w, 't> {
             .map(|dirs| dirs.iter().filter_map(Node::as_str).map(str::to_string).collect());
         let root = self.cluster.objects[ks].root.clone();
         let raw_path = str_at(&root, &["spec", "path"]).unwrap_or("");
-        let (path, clamped) = normalize_path(raw_path);
+        let (path, clamped) = clamp_flux_path(raw_path);
         let mut node = KustomizationNode {
             object: ks,
             source: source.clone(),

@@ -1,27 +1,14 @@
 //! The fleet model on the real fleets in `../shared/corpus`: clusters, entries, lockdown,
 //! Kustomization counts, and owner/tenant facts verified by reading the repositories.
-#![allow(clippy::print_stderr)]
-
-use std::path::PathBuf;
 
 use fleetlint_fleet::session::{LoadOptions, Session, load};
 use fleetlint_fleet::{Cluster, EntryKind, Scope, SourceResolution, VersionFrom};
 use fleetlint_yaml::Node;
 
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    if p.is_dir() {
-        return Some(p);
-    }
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "../shared/corpus is required in CI");
-    eprintln!("skipping: ../shared/corpus not found");
-    None
-}
-
-fn session(repo: &str, sources: &[(&str, &str)]) -> Option<Session> {
-    let c = corpus()?;
-    let sources = sources.iter().map(|(k, p)| format!("{k}={}", c.join(p).display())).collect();
-    Some(load(&LoadOptions { root: c.join(repo), sources, ..LoadOptions::default() }).expect("loads"))
+fn session(repo: &str, sources: &[(&str, &str)]) -> Session {
+    let c = fleetlint_testkit::corpus();
+    let sources = fleetlint_testkit::sources(&c, sources);
+    load(&LoadOptions { root: c.join(repo), sources, ..LoadOptions::default() }).expect("loads")
 }
 
 fn cluster<'s>(s: &'s Session, name: &str) -> &'s Cluster {
@@ -50,13 +37,12 @@ fn depends_on(c: &Cluster, id: &str) -> Vec<String> {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn reference_multi_tenancy_repo_with_its_tenant_repo_mapped() {
-    let Some(s) = session(
+    let s = session(
         "fluxcd__flux2-multi-tenancy",
         &[("GitRepository/apps/dev-team", "fluxcd__flux2-multi-tenancy__dev-team")],
-    ) else {
-        return;
-    };
+    );
     assert_eq!(names(&s), ["production", "staging"]);
     for name in ["production", "staging"] {
         let c = cluster(&s, name);
@@ -90,8 +76,9 @@ fn reference_multi_tenancy_repo_with_its_tenant_repo_mapped() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn without_the_mapping_the_tenant_source_is_opaque() {
-    let Some(s) = session("fluxcd__flux2-multi-tenancy", &[]) else { return };
+    let s = session("fluxcd__flux2-multi-tenancy", &[]);
     let c = cluster(&s, "production");
     let i = c.objects.iter().position(|o| o.id() == "Kustomization/apps/dev-team").unwrap();
     assert_eq!(c.kustomization_of(i).unwrap().source, SourceResolution::Unmapped);
@@ -100,11 +87,12 @@ fn without_the_mapping_the_tenant_source_is_opaque() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn older_reference_revisions() {
-    let Some(s) = session("fluxcd__flux2-multi-tenancy__rev-7a326ee", &[]) else { return };
+    let s = session("fluxcd__flux2-multi-tenancy__rev-7a326ee", &[]);
     assert_eq!(names(&s), ["production", "staging"]);
     assert!(cluster(&s, "production").lockdown.known);
-    let Some(s) = session("fluxcd__flux2-multi-tenancy__rev-bfc7f10", &[]) else { return };
+    let s = session("fluxcd__flux2-multi-tenancy__rev-bfc7f10", &[]);
     assert_eq!(names(&s), ["production", "staging"], "the 2021 revision has no flux-system at all");
     for c in &s.fleet.clusters {
         assert_eq!(c.entry, EntryKind::Synthesized);
@@ -113,16 +101,15 @@ fn older_reference_revisions() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn d1_fleet_with_its_tenant_repos() {
-    let Some(s) = session(
+    let s = session(
         "controlplaneio-fluxcd__d1-fleet",
         &[
             ("https://github.com/controlplaneio-fluxcd/d1-apps", "controlplaneio-fluxcd__d1-apps"),
             ("https://github.com/controlplaneio-fluxcd/d1-infra", "controlplaneio-fluxcd__d1-infra"),
         ],
-    ) else {
-        return;
-    };
+    );
     assert_eq!(names(&s), ["prod-eu", "prod-us", "staging"]);
     for c in &s.fleet.clusters {
         assert_eq!(c.entry, EntryKind::FluxInstance);
@@ -157,8 +144,9 @@ fn d1_fleet_with_its_tenant_repos() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn hub_and_spoke_remote_clusters() {
-    let Some(s) = session("fluxcd__flux2-hub-spoke-example", &[]) else { return };
+    let s = session("fluxcd__flux2-hub-spoke-example", &[]);
     assert_eq!(names(&s), ["hub", "production", "staging"]);
     let hub = cluster(&s, "hub");
     assert_eq!(hub.entry, EntryKind::Synthesized);
@@ -172,8 +160,9 @@ fn hub_and_spoke_remote_clusters() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn kustomize_helm_example_labels_flux_system_with_a_tenant() {
-    let Some(s) = session("fluxcd__flux2-kustomize-helm-example", &[]) else { return };
+    let s = session("fluxcd__flux2-kustomize-helm-example", &[]);
     assert_eq!(names(&s), ["production", "staging"]);
     for c in &s.fleet.clusters {
         assert_eq!(c.kustomization_count(), 4, "flux-system, infra-controllers, infra-configs, apps");
@@ -183,8 +172,9 @@ fn kustomize_helm_example_labels_flux_system_with_a_tenant() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn home_ops_flux_instance_in_a_helmrelease_with_postbuild_and_components() {
-    let Some(s) = session("onedr0p__home-ops", &[]) else { return };
+    let s = session("onedr0p__home-ops", &[]);
     assert_eq!(names(&s), ["cluster"]);
     let c = cluster(&s, "cluster");
     assert_eq!(c.entry, EntryKind::FluxInstance);
@@ -208,8 +198,9 @@ fn home_ops_flux_instance_in_a_helmrelease_with_postbuild_and_components() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn flux_local_sample_clusters_get_unique_names() {
-    let Some(s) = session("allenporter__flux-local", &[]) else { return };
+    let s = session("allenporter__flux-local", &[]);
     let n = names(&s);
     assert!(n.len() >= 10, "{n:?}");
     let mut unique = n.clone();
@@ -221,8 +212,9 @@ fn flux_local_sample_clusters_get_unique_names() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn cluster_template_without_bootstrap_files() {
-    let Some(s) = session("onedr0p__cluster-template__rev-fc80b21", &[]) else { return };
+    let s = session("onedr0p__cluster-template__rev-fc80b21", &[]);
     // `tmpl/` is excluded by the repo's `.sourceignore`: not a cluster.
     assert_eq!(names(&s), ["flux"]);
     let c = cluster(&s, "flux");

@@ -14,7 +14,7 @@ use fleetlint_yaml::{FileId, Limits, Node, NodeKind, Span, parse_yaml};
 use crate::emit::quote_str;
 use crate::issue::BuildIssue;
 use crate::kustfile::Kustomization;
-use crate::resource::{Resource, ensure_map_entry, remove_entry, set_entry};
+use crate::resource::{Origin, Resource, ensure_map_entry, remove_entry, set_entry};
 
 /// The origin annotation (`buildMetadata: [originAnnotations]`).
 pub(crate) const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
@@ -50,62 +50,26 @@ const BUILD_ANNOTATIONS: &[&str] = &[
     "config.k8s.io/id",
 ];
 
-/// Where an object (or a transformation of it) came from, as kustomize's `resource.Origin`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Origin {
-    /// The resource file, relative to the build directory (empty for generated objects).
-    path: String,
-    /// The kustomization file that configured the generator or transformer.
-    configured_in: String,
-    /// The builtin generator or transformer kind (`ConfigMapGenerator`, `PatchTransformer`, ...).
-    configured_by: &'static str,
-}
-
-impl Origin {
-    /// An object read from `entry` (a `resources` entry as written) of the kustomization at
-    /// `prefix`.
-    pub(crate) fn file(prefix: &str, entry: &str) -> Self {
-        Self { path: path_join(prefix, entry), configured_in: String::new(), configured_by: "" }
+/// The YAML kyaml marshals an origin to; every line starts with `indent`, the first with `first`
+/// instead.
+fn render(origin: &Origin, out: &mut String, first: &str, indent: &str) {
+    let mut lead = first;
+    let mut line = |out: &mut String, text: String| {
+        out.push_str(lead);
+        out.push_str(&text);
+        out.push('\n');
+        lead = indent;
+    };
+    if !origin.path.is_empty() {
+        line(out, format!("path: {}", quote_str(&origin.path)));
     }
-
-    /// A builtin generator or transformer `kind` configured in `kust_file` at `prefix`.
-    pub(crate) fn builtin(prefix: &str, kust_file: &str, kind: &'static str) -> Self {
-        Self { path: String::new(), configured_in: path_join(prefix, kust_file), configured_by: kind }
+    if !origin.configured_in.is_empty() {
+        line(out, format!("configuredIn: {}", quote_str(&origin.configured_in)));
     }
-
-    /// Re-root at `prefix` (the entry through which a base or component was reached).
-    pub(crate) fn rebase(&mut self, prefix: &str) {
-        if prefix.is_empty() {
-            return;
-        }
-        for p in [&mut self.path, &mut self.configured_in] {
-            if !p.is_empty() {
-                *p = path_join(prefix, p);
-            }
-        }
-    }
-
-    /// The YAML kyaml marshals an origin to; every line starts with `indent`, the first with
-    /// `first` instead.
-    fn render(&self, out: &mut String, first: &str, indent: &str) {
-        let mut lead = first;
-        let mut line = |out: &mut String, text: String| {
-            out.push_str(lead);
-            out.push_str(&text);
-            out.push('\n');
-            lead = indent;
-        };
-        if !self.path.is_empty() {
-            line(out, format!("path: {}", quote_str(&self.path)));
-        }
-        if !self.configured_in.is_empty() {
-            line(out, format!("configuredIn: {}", quote_str(&self.configured_in)));
-        }
-        if !self.configured_by.is_empty() {
-            line(out, "configuredBy:".into());
-            line(out, "  apiVersion: builtin".into());
-            line(out, format!("  kind: {}", quote_str(self.configured_by)));
-        }
+    if !origin.configured_by.is_empty() {
+        line(out, "configuredBy:".into());
+        line(out, "  apiVersion: builtin".into());
+        line(out, format!("  kind: {}", quote_str(origin.configured_by)));
     }
 }
 
@@ -119,41 +83,6 @@ pub(crate) fn rebase(r: &mut Resource, prefix: &str) {
     }
     for t in &mut r.transformations {
         t.rebase(prefix);
-    }
-}
-
-/// Go's `path.Join`: the non-empty elements joined with `/`, cleaned; empty when all are empty.
-pub(crate) fn path_join(a: &str, b: &str) -> String {
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => String::new(),
-        (true, false) => clean(b),
-        (false, true) => clean(a),
-        (false, false) => clean(&format!("{a}/{b}")),
-    }
-}
-
-/// Go's `path.Clean`.
-fn clean(p: &str) -> String {
-    let rooted = p.starts_with('/');
-    let mut out: Vec<&str> = Vec::new();
-    for seg in p.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                if out.last().is_some_and(|l| *l != "..") {
-                    out.pop();
-                } else if !rooted {
-                    out.push("..");
-                }
-            }
-            s => out.push(s),
-        }
-    }
-    let joined = out.join("/");
-    match (rooted, joined.is_empty()) {
-        (true, _) => format!("/{joined}"),
-        (false, true) => ".".into(),
-        (false, false) => joined,
     }
 }
 
@@ -242,7 +171,7 @@ pub(crate) fn finish(resources: &mut [Resource], bm: &BuildMetadata) {
         let origin = match (bm.origin, &r.origin) {
             (Some(span), Some(o)) => {
                 let mut text = String::new();
-                o.render(&mut text, "", "");
+                render(o, &mut text, "", "");
                 Some(Some((text, span)))
             }
             // a generator's own `config.kubernetes.io/origin` annotation is kept
@@ -253,7 +182,7 @@ pub(crate) fn finish(resources: &mut [Resource], bm: &BuildMetadata) {
             Some(span) if !r.transformations.is_empty() => {
                 let mut text = String::new();
                 for t in &r.transformations {
-                    t.render(&mut text, "- ", "  ");
+                    render(t, &mut text, "- ", "  ");
                 }
                 Some(Some((text, span)))
             }
@@ -297,27 +226,17 @@ pub(crate) fn finish(resources: &mut [Resource], bm: &BuildMetadata) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_path_join() {
-        assert_eq!(path_join("", "./dep.yaml"), "dep.yaml");
-        assert_eq!(path_join("../base/", "kustomization.yml"), "../base/kustomization.yml");
-        assert_eq!(path_join("app/overlay", "../../shared/x.yaml"), "shared/x.yaml");
-        assert_eq!(path_join("../a", "../../b"), "../../b");
-        assert_eq!(path_join("base", ""), "base");
-        assert_eq!(path_join("", ""), "");
-        assert_eq!(path_join("a", ".."), ".");
-    }
+    use fleetlint_yaml::relpath::join_lexical;
 
     #[test]
     fn rebase_composes_like_nested_joins() {
         let mut o = Origin::file("", "../x/cm.yaml");
         o.rebase("base");
-        assert_eq!(o.path, path_join("base", "../x/cm.yaml"));
+        assert_eq!(o.path, join_lexical("base", "../x/cm.yaml"));
         let mut t = Origin::builtin("", "kustomization.yaml", "PatchTransformer");
         t.rebase("../comp");
         let mut text = String::new();
-        t.render(&mut text, "- ", "  ");
+        render(&t, &mut text, "- ", "  ");
         assert_eq!(
             text,
             "- configuredIn: ../comp/kustomization.yaml\n  configuredBy:\n    apiVersion: builtin\n    kind: PatchTransformer\n"

@@ -3,9 +3,9 @@
 use fleetlint_yaml::{Entry, Node, NodeKind, Span};
 use sha2::{Digest, Sha256};
 
+use crate::builtin_transformers::{Pair, pairs};
 use crate::issue::BuildIssue;
 use crate::resource::{Behavior, Resource, set_entry};
-use crate::transform::{Pair, pairs};
 
 /// Reads a generator input file (tree-relative path) or says why it cannot.
 pub(crate) type FileReader<'a> = dyn Fn(&str) -> Result<Vec<u8>, String> + 'a;
@@ -64,7 +64,7 @@ fn strs(entry: &Node, key: &str) -> Vec<(String, Span)> {
 }
 
 fn join(dir: &str, rel: &str) -> String {
-    crate::resolver::join_path(dir, rel).unwrap_or_else(|| rel.to_string())
+    fleetlint_yaml::relpath::join_in_root(dir, rel).unwrap_or_else(|| rel.to_string())
 }
 
 fn is_valid_key(k: &str) -> bool {

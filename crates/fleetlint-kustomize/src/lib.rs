@@ -19,6 +19,7 @@ pub mod generated;
 pub mod patch;
 
 mod buildmeta;
+mod builtin_transformers;
 mod crds;
 mod emit;
 mod fieldspec;
@@ -28,12 +29,10 @@ mod kustfile;
 mod nameref;
 mod openapi;
 mod order;
-mod patches;
 mod replacements;
 mod resolver;
 mod resource;
 mod selector;
-mod transform;
 mod vars;
 
 pub use emit::{nodes_to_yaml, to_yaml};

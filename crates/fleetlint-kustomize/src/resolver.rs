@@ -7,22 +7,23 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use fleetlint_yaml::relpath::{join_in_root, join_lexical};
 use fleetlint_yaml::{FileId, LoadedTree, Node, SourceDb, Span};
 
-use crate::buildmeta::{self, BuildMetadata, Origin, path_join};
+use crate::buildmeta::{self, BuildMetadata};
 use crate::fieldspec::{TransformerConfig, builtin};
 use crate::generator::{self, GenOptions};
 use crate::issue::{BuildIssue, BuildIssueKind};
 use crate::kustfile::{KUSTOMIZATION_FILE_NAMES, Kustomization};
 use crate::openapi::{self, OpenApi};
 use crate::patch::SchemaSource;
-use crate::resource::Resource;
+use crate::resource::{Origin, Resource};
 use crate::{nameref, order, vars};
 
 mod acc;
-mod fields;
 mod nesting;
-mod transformers;
+mod pipeline;
+mod schemas;
 
 use acc::{Acc, absorb_generated};
 
@@ -70,24 +71,6 @@ pub struct Resolver<'t> {
     out_cache: Mutex<HashMap<String, Arc<BuildOutput>>>,
     /// How deep each kustomization directory nests, computed once (see [`nesting`]).
     heights: std::sync::OnceLock<HashMap<String, usize>>,
-}
-
-/// Join a tree-relative directory and a relative path; `None` when the result leaves the root.
-pub(crate) fn join_path(dir: &str, rel: &str) -> Option<String> {
-    if rel.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
-    for p in rel.split('/') {
-        match p {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 fn is_remote(path: &str) -> bool {
@@ -160,7 +143,7 @@ impl<'t> Resolver<'t> {
     /// Find the kustomization file of a tree-relative directory.
     #[must_use]
     pub fn kustomization_file(&self, dir: &str) -> Option<FileId> {
-        let dir = join_path("", dir)?;
+        let dir = join_in_root("", dir)?;
         KUSTOMIZATION_FILE_NAMES.iter().find_map(|n| {
             let p = if dir.is_empty() { (*n).to_string() } else { format!("{dir}/{n}") };
             self.yaml.get(p.as_str()).map(|&i| self.tree.files[i].id)
@@ -174,7 +157,7 @@ impl<'t> Resolver<'t> {
     /// Build the directory `dir` (tree-relative, `""` for the root). Cached.
     #[must_use]
     pub fn build(&self, dir: &str) -> Arc<BuildOutput> {
-        let key = join_path("", dir).unwrap_or_else(|| dir.to_string());
+        let key = join_in_root("", dir).unwrap_or_else(|| dir.to_string());
         if let Some(hit) = self.out_cache.lock().expect("cache lock").get(&key) {
             return hit.clone();
         }
@@ -427,7 +410,7 @@ impl<'t> Resolver<'t> {
     }
 
     fn entry_dir(&self, k: &Kustomization, path: &str, span: Span, acc: &mut Acc) -> Option<String> {
-        match join_path(&k.dir, path) {
+        match join_in_root(&k.dir, path) {
             Some(p) => Some(p),
             None => {
                 acc.issues.push(BuildIssue::invalid(
@@ -512,7 +495,7 @@ impl<'t> Resolver<'t> {
                 }
                 let sub = self.accumulate_dir(&full, stack, scope.schema);
                 match &*sub {
-                    Ok(sub) => acc.absorb(sub, *span, &path_join(scope.prefix, path)),
+                    Ok(sub) => acc.absorb(sub, *span, &join_lexical(scope.prefix, path)),
                     Err(issues) if issues.is_empty() => {
                         acc.fatal(
                             *span,
@@ -590,7 +573,7 @@ impl<'t> Resolver<'t> {
             match self.load_kustomization(&full) {
                 Ok(ck) if ck.is_component() => {
                     stack.push(full.clone());
-                    let prefix = path_join(scope.prefix, &path);
+                    let prefix = join_lexical(scope.prefix, &path);
                     self.accumulate_target(&ck, acc, stack, Scope { prefix: &prefix, schema: scope.schema });
                     stack.pop();
                 }
@@ -690,10 +673,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn paths() {
-        assert_eq!(join_path("a/b", "../c").as_deref(), Some("a/c"));
-        assert_eq!(join_path("a", "../../c"), None);
-        assert_eq!(join_path("", "./x.yaml").as_deref(), Some("x.yaml"));
+    fn remote_paths() {
         assert!(is_remote("github.com/fluxcd/flux2/manifests/install?ref=v0.35.0"));
         assert!(is_remote("https://example.com/x.yaml"));
         assert!(!is_remote("deploy.yaml"));

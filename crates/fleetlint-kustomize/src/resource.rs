@@ -1,6 +1,7 @@
 //! Resources as kustomize tracks them: the object tree plus the identity history (previous
 //! names and namespaces), the name prefixes/suffixes applied, and generator bookkeeping.
 
+use fleetlint_yaml::relpath::join_lexical;
 use fleetlint_yaml::{Entry, Node, NodeKind, Span};
 
 /// Group, version and kind.
@@ -136,6 +137,42 @@ pub(crate) enum Behavior {
     Replace,
 }
 
+/// Where an object (or a transformation of it) came from, as kustomize's `resource.Origin`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Origin {
+    /// The resource file, relative to the build directory (empty for generated objects).
+    pub(crate) path: String,
+    /// The kustomization file that configured the generator or transformer.
+    pub(crate) configured_in: String,
+    /// The builtin generator or transformer kind (`ConfigMapGenerator`, `PatchTransformer`, ...).
+    pub(crate) configured_by: &'static str,
+}
+
+impl Origin {
+    /// An object read from `entry` (a `resources` entry as written) of the kustomization at
+    /// `prefix`.
+    pub(crate) fn file(prefix: &str, entry: &str) -> Self {
+        Self { path: join_lexical(prefix, entry), configured_in: String::new(), configured_by: "" }
+    }
+
+    /// A builtin generator or transformer `kind` configured in `kust_file` at `prefix`.
+    pub(crate) fn builtin(prefix: &str, kust_file: &str, kind: &'static str) -> Self {
+        Self { path: String::new(), configured_in: join_lexical(prefix, kust_file), configured_by: kind }
+    }
+
+    /// Re-root at `prefix` (the entry through which a base or component was reached).
+    pub(crate) fn rebase(&mut self, prefix: &str) {
+        if prefix.is_empty() {
+            return;
+        }
+        for p in [&mut self.path, &mut self.configured_in] {
+            if !p.is_empty() {
+                *p = join_lexical(prefix, p);
+            }
+        }
+    }
+}
+
 /// A resolved object.
 #[derive(Clone, Debug)]
 pub struct Resource {
@@ -149,9 +186,9 @@ pub struct Resource {
     pub(crate) ref_var_names: Vec<String>,
     /// Where kustomize says the object came from (`buildMetadata: [originAnnotations]`);
     /// `None` when a generator wrote its own origin annotation.
-    pub(crate) origin: Option<crate::buildmeta::Origin>,
+    pub(crate) origin: Option<Origin>,
     /// The builtin transformers run over it (`buildMetadata: [transformerAnnotations]`).
-    pub(crate) transformations: Vec<crate::buildmeta::Origin>,
+    pub(crate) transformations: Vec<Origin>,
 }
 
 impl Resource {

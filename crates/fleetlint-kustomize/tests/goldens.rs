@@ -18,10 +18,8 @@ fn load() -> (SourceDb, LoadedTree) {
     (db, tree)
 }
 
-mod common;
-
-fn objects(text: &str) -> common::Objects {
-    common::parse_objects(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
+fn objects(text: &str) -> fleetlint_testkit::Objects {
+    fleetlint_testkit::parse_objects(text).unwrap_or_else(|e| panic!("{e}\n{text}"))
 }
 
 fn check_case(resolver: &Resolver<'_>, case: &str) {

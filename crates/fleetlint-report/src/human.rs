@@ -82,7 +82,7 @@ pub fn render_finding(db: &SourceDb, f: &Finding, color: bool) -> String {
     }
     let w = &windows[0];
     let range = visible(w.text, f.span.start as usize - w.offset..(f.span.end as usize - w.offset).min(w.text.len()));
-    let mut group = level(f.severity).primary_title(title).id(f.code).element(
+    let mut group = level(f.severity).primary_title(title).id(f.code()).element(
         Snippet::source(w.text)
             .line_start(w.first_line)
             .path(paths[0].as_str())

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use fleetlint_rules::{Finding, Scope, rule_by_code};
+use fleetlint_rules::{Finding, Scope};
 use fleetlint_yaml::{SourceDb, Span};
 
 use crate::model::{ClusterSummary, ReportInput};
@@ -140,11 +140,11 @@ fn location<'a>(db: &'a SourceDb, span: Span, message: Option<&'a str>) -> Locat
 }
 
 fn finding<'a>(db: &'a SourceDb, f: &'a Finding) -> JsonFinding<'a> {
-    let meta = rule_by_code(f.code).map(fleetlint_rules::Rule::meta);
+    let meta = f.rule.meta();
     JsonFinding {
-        rule: f.code,
-        name: meta.map_or("unknown", |m| m.name),
-        category: meta.map_or("internal", |m| m.category.as_str()),
+        rule: meta.code,
+        name: meta.name,
+        category: meta.category.as_str(),
         severity: f.severity.as_str(),
         message: &f.message,
         location: location(db, f.span, None),

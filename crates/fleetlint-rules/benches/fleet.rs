@@ -83,7 +83,7 @@ fn bench_tree(c: &mut Criterion, label: &str, root: &Path, sources: &[String]) {
     c.bench_function(&format!("{label}: load + fleet + all rules"), |b| {
         b.iter(|| {
             let s = load(&opts).expect("load");
-            fleetlint_rules::check(&s.db, &s.trees, &s.fleet).findings.len()
+            fleetlint_rules::check(&s).findings.len()
         });
     });
 }

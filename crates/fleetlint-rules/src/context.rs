@@ -5,6 +5,7 @@ use fleetlint_kustomize::BuildIssue;
 use fleetlint_yaml::{LoadedFile, ObjectView, SourceDb, SourceFile, Span};
 
 use crate::finding::{Finding, ObjectRef, Scope};
+use crate::rule::RuleId;
 
 /// A parsed file and what the rules know about it.
 #[derive(Debug)]
@@ -91,21 +92,15 @@ impl ClusterContext<'_> {
 }
 
 impl ClusterContext<'_> {
-    /// Findings for the fleet builder's issues of `code` (SRC001, SRC007, SRC011, SRC012): the
-    /// error-level variant at `error`, the other at `other`.
-    pub fn fleet_issues(
-        &self,
-        code: &'static str,
-        error: crate::Severity,
-        other: crate::Severity,
-        help: &str,
-        out: &mut Vec<Finding>,
-    ) {
-        for issue in self.cluster.issues.iter().filter(|i| i.code == code) {
-            let severity = if issue.error { error } else { other };
-            let mut f = Finding::new(code, severity, issue.span, issue.message.clone())
-                .with_help(help)
-                .with_field(issue.field.clone());
+    /// Findings for the fleet builder's issues of `rule` (SRC001, SRC007, SRC011, SRC012): the
+    /// error-level variant at the rule's default severity, the other at `other`.
+    pub fn fleet_issues(&self, rule: RuleId, other: crate::Severity, help: &str, out: &mut Vec<Finding>) {
+        for issue in self.cluster.issues.iter().filter(|i| i.code == rule.code()) {
+            let mut f =
+                Finding::new(rule, issue.span, issue.message.clone()).with_help(help).with_field(issue.field.clone());
+            if !issue.error {
+                f = f.with_severity(other);
+            }
             if let Some(i) = issue.object {
                 f = self.about(f, i);
             }

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use fleetlint_fleet::Fleet;
+use fleetlint_fleet::session::Session;
 use fleetlint_yaml::{LoadedTree, SourceDb, Span};
 
 use crate::context::{BuildContext, ClusterContext, FileContext};
 use crate::finding::{Finding, Severity};
-use crate::registry::all_rules;
-use fleetlint_fleet::builds::build_tree;
+use crate::registry::{INTERNAL_ERROR, all_rules};
+use crate::rule::{Rule, RuleId};
 
 /// The result of running the rules.
 #[derive(Debug, Default)]
@@ -39,70 +39,54 @@ impl CheckOutcome {
     }
 }
 
-/// Run every rule over `trees` (whose files live in `db`) and the fleet built from them.
+/// Run every rule over the session: per file, per tree's builds, per cluster; then merge the
+/// same problem found in several clusters, drop shadowed copies and suppressed findings,
+/// fingerprint and sort. What the builds reached and which files were skipped are the
+/// session's facts; the engine only runs the rules.
 #[must_use]
-pub fn check(db: &SourceDb, trees: &[LoadedTree], fleet: &Fleet) -> CheckOutcome {
-    let rules = all_rules();
-    let mut outcome = CheckOutcome::default();
+pub fn check(session: &Session) -> CheckOutcome {
+    check_with(session, all_rules())
+}
+
+/// [`check`] with `rules` instead of the built-in ones (rules loaded at run time join them).
+///
+/// A rule that panics on one input (a file, a tree's builds, a cluster) loses its findings for
+/// that input and gets an FLT001 finding naming it and the input instead; every other rule and
+/// input is still checked.
+#[must_use]
+pub fn check_with(session: &Session, rules: &[&dyn Rule]) -> CheckOutcome {
+    let (db, trees, fleet) = (&session.db, session.trees.as_slice(), &session.fleet);
     let mut findings: Vec<Finding> = Vec::new();
-    // Files the Flux builds reach: their objects, and inputs whose own YAML problem failed a
-    // build (reported once, by the file rule, at error severity).
-    let load_issue_spans = fleetlint_fleet::builds::load_issue_spans(trees);
-    let mut flux_reached = std::collections::HashSet::new();
-    let mut flux_issues = Vec::new();
-    for c in &fleet.clusters {
-        flux_reached.extend(c.objects.iter().filter(|o| !o.synthesized).map(|o| o.root.span.file));
-        for issue in &c.build_issues {
-            if load_issue_spans.contains(&issue.span) {
-                flux_reached.insert(issue.span.file);
-            } else {
-                flux_issues.push(issue.clone());
-            }
-        }
-    }
-    outcome.objects = fleet.clusters.iter().map(|c| c.objects.len()).sum();
-    for (i, tree) in trees.iter().enumerate() {
-        outcome.files += tree.files.len();
-        outcome.documents += tree.document_count();
-        let mut builds = match fleet.tree_builds.get(i) {
-            Some(b) => b.clone(),
-            None => build_tree(db, tree),
-        };
-        if fleet.clusters.is_empty() {
-            outcome.objects += builds.objects;
-        }
-        builds.reached.extend(tree.files.iter().map(|f| f.id).filter(|id| flux_reached.contains(id)));
-        // Issues of Flux builds (implicit kustomizations, Flux patches) join the tree's own.
-        let ids: std::collections::HashSet<_> = tree.files.iter().map(|f| f.id).collect();
-        let mut seen: std::collections::HashSet<_> =
-            builds.issues.iter().map(|b| (b.kind, b.span, b.message.clone())).collect();
-        for issue in &flux_issues {
-            if ids.contains(&issue.span.file) && seen.insert((issue.kind, issue.span, issue.message.clone())) {
-                builds.issues.push(issue.clone());
-            }
-        }
+    for (tree, builds) in trees.iter().zip(&session.builds) {
         let per_file: Vec<Vec<Finding>> = tree
             .files
             .par_iter()
             .map(|file| {
                 let reached_by_build = builds.reached.contains(&file.id);
-                let cx = FileContext { file, source: db.get(file.id), reached_by_build };
+                let source = db.get(file.id);
+                let cx = FileContext { file, source, reached_by_build };
                 let mut out = Vec::new();
-                for rule in rules {
-                    rule.check_file(&cx, &mut out);
+                let at = Span::empty(file.id, 0);
+                for &rule in rules {
+                    guarded(
+                        rule,
+                        at,
+                        || format!("file {}", display_path(source)),
+                        &mut out,
+                        |out| {
+                            rule.check_file(&cx, out);
+                        },
+                    );
                 }
                 out
             })
             .collect();
-        for found in per_file {
-            if found.iter().any(|f| f.code == "SRC010" && f.severity == Severity::Info) {
-                outcome.skipped_files += 1;
-            }
-            findings.extend(found);
-        }
+        findings.extend(per_file.into_iter().flatten());
         let cx = BuildContext { issues: &builds.issues, db, tree, fleet };
-        for rule in rules {
-            rule.check_build(&cx, &mut findings);
+        let at = tree.files.first().map_or_else(Span::default, |f| Span::empty(f.id, 0));
+        for &rule in rules {
+            let what = || format!("the kustomize builds of {}", tree.root.display());
+            guarded(rule, at, what, &mut findings, |out| rule.check_build(&cx, out));
         }
     }
     let per_cluster: Vec<Vec<Finding>> = fleet
@@ -111,8 +95,9 @@ pub fn check(db: &SourceDb, trees: &[LoadedTree], fleet: &Fleet) -> CheckOutcome
         .map(|cluster| {
             let cx = ClusterContext { cluster, fleet, db, trees };
             let mut out = Vec::new();
-            for rule in rules {
-                rule.check_cluster(&cx, &mut out);
+            for &rule in rules {
+                let what = || format!("cluster {}", cluster.name);
+                guarded(rule, cluster.entry_span, what, &mut out, |out| rule.check_cluster(&cx, out));
             }
             for f in &mut out {
                 f.clusters = vec![cluster.name.clone()];
@@ -125,23 +110,62 @@ pub fn check(db: &SourceDb, trees: &[LoadedTree], fleet: &Fleet) -> CheckOutcome
     // tree (with `source`), not to the root's copy.
     let shadowed = shadowed_files(db, trees);
     findings.retain(|f| !shadowed.contains(&f.span.file));
-    let (kept, suppressed) = apply_suppressions(db, trees, findings);
-    outcome.suppressed = suppressed;
-    outcome.findings = kept;
-    for f in &mut outcome.findings {
+    let (mut kept, suppressed) = apply_suppressions(db, trees, findings);
+    for f in &mut kept {
         f.fingerprint = fingerprint(db, f);
     }
-    outcome.findings.sort_by(|a, b| {
+    kept.sort_by(|a, b| {
         let fa = db.get(a.span.file);
         let fb = db.get(b.span.file);
-        (fa.source.as_deref(), &fa.path, a.span.start, a.code).cmp(&(
+        (fa.source.as_deref(), &fa.path, a.span.start, a.code()).cmp(&(
             fb.source.as_deref(),
             &fb.path,
             b.span.start,
-            b.code,
+            b.code(),
         ))
     });
-    outcome
+    CheckOutcome {
+        findings: kept,
+        suppressed,
+        files: session.files(),
+        documents: session.documents(),
+        skipped_files: session.skipped_files,
+        objects: session.objects(),
+    }
+}
+
+/// Run `check` for `rule`, appending to `out`. A panic inside it drops what it appended and
+/// appends an FLT001 finding at `at` naming the rule and `what` it was checking instead.
+fn guarded(
+    rule: &dyn Rule,
+    at: Span,
+    what: impl FnOnce() -> String,
+    out: &mut Vec<Finding>,
+    check: impl FnOnce(&mut Vec<Finding>),
+) {
+    let before = out.len();
+    let Err(payload) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&mut *out))) else { return };
+    out.truncate(before);
+    let reason = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panicked".to_string());
+    let m = rule.meta();
+    let message = format!("internal error in rule {} ({}) while checking {}: {reason}", m.code, m.name, what());
+    out.push(
+        Finding::new(INTERNAL_ERROR, at, message)
+            .with_help(format!("{}'s findings for this input are missing; please report this with the input", m.code))
+            .with_field(format!("internal:{}", m.code)),
+    );
+}
+
+/// A file's path as reports show it: `source:path` for a mapped tree's files.
+fn display_path(file: &fleetlint_yaml::SourceFile) -> String {
+    match &file.source {
+        Some(s) => format!("{s}:{}", file.path),
+        None => file.path.clone(),
+    }
 }
 
 /// Files read twice, whose findings are reported once: a mapped checkout inside the checked
@@ -157,7 +181,7 @@ fn shadowed_files(db: &SourceDb, trees: &[LoadedTree]) -> std::collections::Hash
         if dir == root_dir {
             shadowed.extend(tree.files.iter().map(|f| f.id));
         } else if let Ok(rel) = dir.strip_prefix(&root_dir) {
-            prefixes.push(format!("{}/", fleetlint_yaml::source::relative_slash_path(std::path::Path::new(""), rel)));
+            prefixes.push(format!("{}/", fleetlint_yaml::relpath::relative_slash_path(std::path::Path::new(""), rel)));
         }
     }
     shadowed.extend(
@@ -169,10 +193,10 @@ fn shadowed_files(db: &SourceDb, trees: &[LoadedTree]) -> std::collections::Hash
 /// One finding per problem: the same code, place, message, field and object found in several
 /// clusters (or twice in one, through two overlays of a base) becomes one finding listing them.
 fn merge_across_clusters(findings: impl Iterator<Item = Finding>) -> Vec<Finding> {
-    let mut index: HashMap<(&'static str, Span, String, String, Option<String>), usize> = HashMap::new();
+    let mut index: HashMap<(RuleId, Span, String, String, Option<String>), usize> = HashMap::new();
     let mut out: Vec<Finding> = Vec::new();
     for f in findings {
-        let key = (f.code, f.span, f.message.clone(), f.field.clone(), f.object.as_ref().map(crate::ObjectRef::id));
+        let key = (f.rule, f.span, f.message.clone(), f.field.clone(), f.object.as_ref().map(crate::ObjectRef::id));
         match index.get(&key) {
             Some(&i) => {
                 let existing = &mut out[i];
@@ -213,7 +237,7 @@ fn apply_suppressions(db: &SourceDb, trees: &[LoadedTree], findings: Vec<Finding
         .into_iter()
         .filter(|f| {
             let line = db.get(f.span.file).line_col(f.span.start).line;
-            let named = |l: u32| by_line.get(&(f.span.file.0, l)).is_some_and(|codes| codes.contains(&f.code));
+            let named = |l: u32| by_line.get(&(f.span.file.0, l)).is_some_and(|codes| codes.contains(&f.code()));
             let hit = named(line) || (line > 1 && named(line - 1));
             if hit {
                 suppressed += 1;
@@ -228,7 +252,7 @@ fn apply_suppressions(db: &SourceDb, trees: &[LoadedTree], findings: Vec<Finding
 /// none) and the field path; never line numbers or cluster lists.
 fn fingerprint(db: &SourceDb, f: &Finding) -> String {
     let mut h = Sha256::new();
-    h.update(f.code.as_bytes());
+    h.update(f.code().as_bytes());
     h.update([0]);
     match &f.object {
         Some(o) => h.update(o.id().as_bytes()),

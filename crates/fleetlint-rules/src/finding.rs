@@ -2,6 +2,8 @@
 
 use fleetlint_yaml::Span;
 
+use crate::rule::RuleId;
+
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -108,9 +110,9 @@ pub struct Related {
 /// One problem found.
 #[derive(Clone, Debug)]
 pub struct Finding {
-    /// The rule's code, e.g. `SRC010`.
-    pub code: &'static str,
-    /// Severity after configuration.
+    /// The rule that found it.
+    pub rule: RuleId,
+    /// Severity: the rule's default unless the rule's documentation says when it differs.
     pub severity: Severity,
     /// One line saying what is wrong (lowercase start, no trailing period).
     pub message: String,
@@ -140,12 +142,12 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding of `code` at `span` with the rule's default severity set by the caller.
+    /// A finding of `rule` at `span`, at the rule's default severity.
     #[must_use]
-    pub fn new(code: &'static str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
+    pub fn new(rule: RuleId, span: Span, message: impl Into<String>) -> Self {
         Self {
-            code,
-            severity,
+            rule,
+            severity: rule.meta().default_severity,
             message: message.into(),
             span,
             object: None,
@@ -159,6 +161,20 @@ impl Finding {
             field: String::new(),
             fingerprint: String::new(),
         }
+    }
+
+    /// The rule's code, e.g. `SRC010`.
+    #[must_use]
+    pub fn code(&self) -> &'static str {
+        self.rule.code()
+    }
+
+    /// Set a severity other than the rule's default, where the rule's documentation (its
+    /// `## Severity` section) says when.
+    #[must_use]
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 
     /// Set the help text.

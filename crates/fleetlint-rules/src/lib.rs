@@ -1,8 +1,8 @@
 //! fleetlint-rules: the rule engine and the rule catalog.
 //!
 //! Rules detect and produce [`Finding`]s (code, span, object, message, related spans); they never
-//! render. Each rule lives in its own file under `rules/<group>/`, declared once with
-//! [`declare_rule!`], and is listed in [`registry`].
+//! render. Each rule lives in its own file under `rules/<prefix>_<group>/` (e.g.
+//! `rules/iso_isolation/`), declared once with [`declare_rule!`], and is listed in [`registry`].
 
 pub mod context;
 pub mod engine;
@@ -11,7 +11,7 @@ pub mod registry;
 pub mod rule;
 mod rules;
 
-pub use engine::{CheckOutcome, check};
+pub use engine::{CheckOutcome, check, check_with};
 pub use finding::{Category, Finding, ObjectRef, Related, Scope, Severity};
-pub use registry::{all_rules, rule_by_code};
-pub use rule::{Rule, RuleMeta};
+pub use registry::{INTERNAL_ERROR, all_rules, catalog, rule_by_code};
+pub use rule::{Declared, Rule, RuleId, RuleMeta};

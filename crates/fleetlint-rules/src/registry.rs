@@ -1,69 +1,78 @@
 //! Every rule, in one list. A test fails when a rule file is not listed here or has no fixtures.
 
-use crate::rule::Rule;
-use crate::rules::api;
-use crate::rules::crossns;
-use crate::rules::isolation;
-use crate::rules::ordering;
-use crate::rules::{hygiene, integrity};
+use crate::rule::{Rule, RuleId};
+use crate::rules::{
+    api_versions, flt_internal, hyg_hygiene, iso_isolation, ord_ordering, src_integrity, xns_cross_namespace,
+};
 
 static RULES: &[&dyn Rule] = &[
-    &isolation::tenant_reconciler_without_service_account::TenantReconcilerWithoutServiceAccount,
-    &isolation::lockdown_flags_missing::LockdownFlagsMissing,
-    &isolation::platform_reconciler_without_service_account::PlatformReconcilerWithoutServiceAccount,
-    &isolation::tenant_cluster_scoped_object::TenantClusterScopedObject,
-    &isolation::tenant_foreign_namespace::TenantForeignNamespace,
-    &isolation::tenant_service_account_over_privileged::TenantServiceAccountOverPrivileged,
-    &isolation::default_service_account_privileged::DefaultServiceAccountPrivileged,
-    &isolation::tenant_remote_cluster_access::TenantRemoteClusterAccess,
-    &isolation::tenant_uses_controller_global_credentials::TenantUsesControllerGlobalCredentials,
-    &isolation::tenant_can_modify_own_namespace::TenantCanModifyOwnNamespace,
-    &crossns::kustomization_source_cross_namespace::KustomizationSourceCrossNamespace,
-    &crossns::helmrelease_chart_cross_namespace::HelmreleaseChartCrossNamespace,
-    &crossns::alert_event_source_cross_namespace::AlertEventSourceCrossNamespace,
-    &crossns::receiver_resource_cross_namespace::ReceiverResourceCrossNamespace,
-    &crossns::imagepolicy_repository_cross_namespace::ImagepolicyRepositoryCrossNamespace,
-    &crossns::image_automation_source_cross_namespace::ImageAutomationSourceCrossNamespace,
-    &crossns::dependson_cross_namespace::DependsonCrossNamespace,
-    &ordering::dependson_unresolved::DependsonUnresolved,
-    &ordering::dependson_cycle::DependsonCycle,
-    &ordering::crd_before_cr::CrdBeforeCr,
-    &ordering::namespace_before_namespaced_object::NamespaceBeforeNamespacedObject,
-    &ordering::dependency_readiness_not_meaningful::DependencyReadinessNotMeaningful,
-    &ordering::policies_before_tenants::PoliciesBeforeTenants,
-    &ordering::cross_cluster_leakage::CrossClusterLeakage,
-    &integrity::kustomization_path_missing::KustomizationPathMissing,
-    &integrity::unresolved_reference::UnresolvedReference,
-    &integrity::kustomize_build_input_invalid::KustomizeBuildInputInvalid,
-    &integrity::duplicate_object_identity::DuplicateObjectIdentity,
-    &integrity::remote_kustomize_resource::RemoteKustomizeResource,
-    &integrity::sops_secret_without_decryption::SopsSecretWithoutDecryption,
-    &integrity::namespace_not_specified::NamespaceNotSpecified,
-    &integrity::helm_chart_path_missing::HelmChartPathMissing,
-    &integrity::invalid_yaml::InvalidYaml,
-    &integrity::postbuild_substitution_unresolved::PostbuildSubstitutionUnresolved,
-    &integrity::flux_path_cycle::FluxPathCycle,
-    &integrity::source_not_mapped::SourceNotMapped,
-    &integrity::patch_target_unmatched::PatchTargetUnmatched,
-    &api::unsupported_api_version::UnsupportedApiVersion,
-    &api::removed_or_deprecated_field::RemovedOrDeprecatedField,
-    &hygiene::gitrepository_implicit_branch::GitrepositoryImplicitBranch,
-    &hygiene::prune_unprotected_critical_object::PruneUnprotectedCriticalObject,
-    &hygiene::plaintext_secret::PlaintextSecret,
-    &hygiene::healthcheck_reference_invalid::HealthcheckReferenceInvalid,
-    &hygiene::duplicate_key::DuplicateKey,
-    &hygiene::yaml_resource_limit::YamlResourceLimit,
-    &hygiene::yaml_ambiguous_scalar::YamlAmbiguousScalar,
+    &iso_isolation::tenant_reconciler_without_service_account::TenantReconcilerWithoutServiceAccount,
+    &iso_isolation::lockdown_flags_missing::LockdownFlagsMissing,
+    &iso_isolation::platform_reconciler_without_service_account::PlatformReconcilerWithoutServiceAccount,
+    &iso_isolation::tenant_cluster_scoped_object::TenantClusterScopedObject,
+    &iso_isolation::tenant_foreign_namespace::TenantForeignNamespace,
+    &iso_isolation::tenant_service_account_over_privileged::TenantServiceAccountOverPrivileged,
+    &iso_isolation::default_service_account_privileged::DefaultServiceAccountPrivileged,
+    &iso_isolation::tenant_remote_cluster_access::TenantRemoteClusterAccess,
+    &iso_isolation::tenant_uses_controller_global_credentials::TenantUsesControllerGlobalCredentials,
+    &iso_isolation::tenant_can_modify_own_namespace::TenantCanModifyOwnNamespace,
+    &xns_cross_namespace::kustomization_source_cross_namespace::KustomizationSourceCrossNamespace,
+    &xns_cross_namespace::helmrelease_chart_cross_namespace::HelmreleaseChartCrossNamespace,
+    &xns_cross_namespace::alert_event_source_cross_namespace::AlertEventSourceCrossNamespace,
+    &xns_cross_namespace::receiver_resource_cross_namespace::ReceiverResourceCrossNamespace,
+    &xns_cross_namespace::imagepolicy_repository_cross_namespace::ImagepolicyRepositoryCrossNamespace,
+    &xns_cross_namespace::image_automation_source_cross_namespace::ImageAutomationSourceCrossNamespace,
+    &xns_cross_namespace::dependson_cross_namespace::DependsonCrossNamespace,
+    &ord_ordering::dependson_unresolved::DependsonUnresolved,
+    &ord_ordering::dependson_cycle::DependsonCycle,
+    &ord_ordering::crd_before_cr::CrdBeforeCr,
+    &ord_ordering::namespace_before_namespaced_object::NamespaceBeforeNamespacedObject,
+    &ord_ordering::dependency_readiness_not_meaningful::DependencyReadinessNotMeaningful,
+    &ord_ordering::policies_before_tenants::PoliciesBeforeTenants,
+    &ord_ordering::cross_cluster_leakage::CrossClusterLeakage,
+    &src_integrity::kustomization_path_missing::KustomizationPathMissing,
+    &src_integrity::unresolved_reference::UnresolvedReference,
+    &src_integrity::kustomize_build_input_invalid::KustomizeBuildInputInvalid,
+    &src_integrity::duplicate_object_identity::DuplicateObjectIdentity,
+    &src_integrity::remote_kustomize_resource::RemoteKustomizeResource,
+    &src_integrity::sops_secret_without_decryption::SopsSecretWithoutDecryption,
+    &src_integrity::namespace_not_specified::NamespaceNotSpecified,
+    &src_integrity::helm_chart_path_missing::HelmChartPathMissing,
+    &src_integrity::invalid_yaml::InvalidYaml,
+    &src_integrity::postbuild_substitution_unresolved::PostbuildSubstitutionUnresolved,
+    &src_integrity::flux_path_cycle::FluxPathCycle,
+    &src_integrity::source_not_mapped::SourceNotMapped,
+    &src_integrity::patch_target_unmatched::PatchTargetUnmatched,
+    &api_versions::unsupported_api_version::UnsupportedApiVersion,
+    &api_versions::removed_or_deprecated_field::RemovedOrDeprecatedField,
+    &hyg_hygiene::gitrepository_implicit_branch::GitrepositoryImplicitBranch,
+    &hyg_hygiene::prune_unprotected_critical_object::PruneUnprotectedCriticalObject,
+    &hyg_hygiene::plaintext_secret::PlaintextSecret,
+    &hyg_hygiene::healthcheck_reference_invalid::HealthcheckReferenceInvalid,
+    &hyg_hygiene::duplicate_key::DuplicateKey,
+    &hyg_hygiene::yaml_resource_limit::YamlResourceLimit,
+    &hyg_hygiene::yaml_ambiguous_scalar::YamlAmbiguousScalar,
 ];
 
-/// All rules, in code order.
+/// The identity of the findings the engine makes when a rule panics (FLT001).
+pub const INTERNAL_ERROR: RuleId = flt_internal::internal_error::InternalError::ID;
+
+/// Every check, in catalog order.
 #[must_use]
 pub fn all_rules() -> &'static [&'static dyn Rule] {
     RULES
 }
 
-/// The rule with `code` (case-insensitive).
+/// Every built-in rule a finding can name, sorted by code: the checks and FLT001.
 #[must_use]
-pub fn rule_by_code(code: &str) -> Option<&'static dyn Rule> {
-    RULES.iter().copied().find(|r| r.meta().code.eq_ignore_ascii_case(code))
+pub fn catalog() -> Vec<RuleId> {
+    let mut ids: Vec<RuleId> = RULES.iter().map(|r| r.id()).chain([INTERNAL_ERROR]).collect();
+    ids.sort();
+    ids
+}
+
+/// The built-in rule with `code` (case-insensitive).
+#[must_use]
+pub fn rule_by_code(code: &str) -> Option<RuleId> {
+    catalog().into_iter().find(|r| r.code().eq_ignore_ascii_case(code))
 }

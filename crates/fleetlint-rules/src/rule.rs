@@ -25,6 +25,28 @@ impl RuleMeta {
         self.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect::<Vec<_>>().join("\n")
     }
 
+    /// The rule as a Markdown section: a heading of `level` (`# CODE name` at 1), its category
+    /// and default severity, and its documentation with the doc's sections one level below.
+    /// `fleetlint explain` prints it at level 1, `docs/rules.md` holds every rule at level 2.
+    #[must_use]
+    pub fn markdown(&self, level: usize) -> String {
+        let sub = "#".repeat(level + 1);
+        let doc: Vec<String> = self
+            .doc_markdown()
+            .lines()
+            .map(|l| l.strip_prefix("## ").map_or_else(|| l.to_string(), |rest| format!("{sub} {rest}")))
+            .collect();
+        format!(
+            "{} {} {}\n\ncategory: {}, default severity: {}\n\n{}\n",
+            "#".repeat(level),
+            self.code,
+            self.name,
+            self.category.as_str(),
+            self.default_severity.as_str(),
+            doc.join("\n").trim_end()
+        )
+    }
+
     /// The first sentence of the "What it does" section, on one line.
     #[must_use]
     pub fn summary(&self) -> String {
@@ -44,11 +66,93 @@ impl RuleMeta {
     }
 }
 
-/// A check. Each method is one stage of the pipeline; a rule implements the stages it needs.
-pub trait Rule: Send + Sync {
+/// A rule's identity: its metadata in the registry, compared by code.
+///
+/// Built-in rules get theirs from [`declare_rule!`]; rules loaded at run time (user policies,
+/// the repository's Kyverno rules) get one from [`RuleId::loaded`]. Reporters read code, name,
+/// category, default severity and documentation from it, never by looking a code string up.
+#[derive(Clone, Copy)]
+pub struct RuleId(&'static RuleMeta);
+
+impl RuleId {
+    /// The identity of the rule described by `meta`.
+    #[must_use]
+    pub const fn new(meta: &'static RuleMeta) -> Self {
+        Self(meta)
+    }
+
+    /// The identity of a rule loaded at run time. Its metadata lives as long as the process:
+    /// rules are loaded once per run, and findings and reports refer to it until the end.
+    #[must_use]
+    pub fn loaded(meta: RuleMeta) -> Self {
+        Self(Box::leak(Box::new(meta)))
+    }
+
+    /// The rule's metadata.
+    #[must_use]
+    pub fn meta(self) -> &'static RuleMeta {
+        self.0
+    }
+
+    /// The rule's code, e.g. `SRC010`.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        self.0.code
+    }
+}
+
+impl PartialEq for RuleId {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.code == other.0.code
+    }
+}
+
+impl Eq for RuleId {}
+
+impl std::hash::Hash for RuleId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.code.hash(state);
+    }
+}
+
+impl PartialOrd for RuleId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RuleId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.code.cmp(other.0.code)
+    }
+}
+
+impl std::fmt::Debug for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.code)
+    }
+}
+
+impl std::fmt::Display for RuleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.code)
+    }
+}
+
+/// What [`declare_rule!`] implements for a rule: its metadata. A rule loaded at run time
+/// implements it by hand.
+pub trait Declared {
     /// The rule's metadata.
     fn meta(&self) -> &'static RuleMeta;
 
+    /// The rule's identity.
+    fn id(&self) -> RuleId {
+        RuleId::new(self.meta())
+    }
+}
+
+/// A check. Each method is one stage of the pipeline; a rule implements the stages it needs.
+pub trait Rule: Declared + Send + Sync {
     /// Per parsed file: loader problems, comments, raw documents.
     fn check_file(&self, _cx: &FileContext<'_>, _out: &mut Vec<Finding>) {}
 
@@ -61,7 +165,9 @@ pub trait Rule: Send + Sync {
     fn check_cluster(&self, _cx: &ClusterContext<'_>, _out: &mut Vec<Finding>) {}
 }
 
-/// Declare a rule: a unit struct, its [`RuleMeta`] built from the doc comment, and `meta()`.
+/// Declare a rule: a unit struct, its [`RuleMeta`] built from the doc comment, its [`RuleId`],
+/// `finding()` (a finding at the default severity) and the [`Declared`] impl (`meta()`), so
+/// `impl Rule` holds only the checks.
 ///
 /// ```ignore
 /// declare_rule! {
@@ -100,10 +206,20 @@ macro_rules! declare_rule {
                 doc: concat!($($doc, "\n"),*),
             };
 
+            /// This rule's identity.
+            #[allow(dead_code)]
+            $vis const ID: $crate::rule::RuleId = $crate::rule::RuleId::new(&Self::META);
+
             /// A finding of this rule with its default severity.
             #[allow(dead_code)]
             $vis fn finding(span: fleetlint_yaml::Span, message: impl Into<String>) -> $crate::finding::Finding {
-                $crate::finding::Finding::new($code, $sev, span, message)
+                $crate::finding::Finding::new(Self::ID, span, message)
+            }
+        }
+
+        impl $crate::rule::Declared for $name {
+            fn meta(&self) -> &'static $crate::rule::RuleMeta {
+                &Self::META
             }
         }
     };

@@ -17,7 +17,7 @@ type Seen = (Severity, Vec<String>, String, Vec<String>);
 
 fn findings_at(dir: &Path, code: &str, file: &str, line: u32) -> Vec<Seen> {
     let s = load(&LoadOptions { root: dir.to_path_buf(), ..LoadOptions::default() }).unwrap();
-    let outcome = check(&s.db, &s.trees, &s.fleet);
+    let outcome = check(&s);
     let at = |f: &Finding| {
         let src = s.db.get(f.span.file);
         src.path == file && src.line_col(f.span.start).line == line
@@ -25,7 +25,7 @@ fn findings_at(dir: &Path, code: &str, file: &str, line: u32) -> Vec<Seen> {
     let mut out: Vec<Seen> = outcome
         .findings
         .iter()
-        .filter(|f| f.code == code && at(f))
+        .filter(|f| f.code() == code && at(f))
         .map(|f| {
             let mut clusters = f.clusters.clone();
             clusters.sort();

@@ -11,9 +11,9 @@ use fleetlint_rules::check;
 fn counts(fixture: &str, code: &str) -> HashMap<(String, u32), usize> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/rules").join(fixture);
     let s = load(&LoadOptions { root: dir, ..LoadOptions::default() }).unwrap();
-    let outcome = check(&s.db, &s.trees, &s.fleet);
+    let outcome = check(&s);
     let mut out = HashMap::new();
-    for f in outcome.findings.iter().filter(|f| f.code == code) {
+    for f in outcome.findings.iter().filter(|f| f.code() == code) {
         let file = s.db.get(f.span.file);
         *out.entry((file.path.clone(), file.line_col(f.span.start).line)).or_insert(0) += 1;
     }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use fleetlint_fleet::session::{LoadOptions, load};
-use fleetlint_rules::{all_rules, check};
+use fleetlint_rules::{all_rules, catalog, check};
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
@@ -21,7 +21,7 @@ fn expectations(dir: &Path, code: &str) -> BTreeSet<(String, u32)> {
             continue;
         }
         let text = String::from_utf8_lossy(&std::fs::read(entry.path()).unwrap()).into_owned();
-        let rel = fleetlint_yaml::source::relative_slash_path(dir, entry.path());
+        let rel = fleetlint_yaml::relpath::relative_slash_path(dir, entry.path());
         for (i, line) in text.lines().enumerate() {
             let Some((_, rest)) = line.split_once("# expect:") else { continue };
             if rest.split(',').map(|c| c.split_whitespace().next().unwrap_or("")).any(|c| c == code) {
@@ -35,11 +35,11 @@ fn expectations(dir: &Path, code: &str) -> BTreeSet<(String, u32)> {
 fn reported(dir: &Path, code: &str) -> BTreeSet<(String, u32)> {
     // A fixture is a repository: its `.fleetlint.yaml` (if any) maps sources and sets tenants.
     let s = load(&LoadOptions { root: dir.to_path_buf(), ..LoadOptions::default() }).unwrap();
-    let (db, outcome) = (&s.db, check(&s.db, &s.trees, &s.fleet));
+    let (db, outcome) = (&s.db, check(&s));
     outcome
         .findings
         .iter()
-        .filter(|f| f.code == code)
+        .filter(|f| f.code() == code)
         .map(|f| (db.get(f.span.file).path.clone(), db.get(f.span.file).line_col(f.span.start).line))
         .collect()
 }
@@ -62,7 +62,8 @@ fn every_rule_has_fixtures_that_match_its_findings() {
 #[test]
 fn every_rule_file_is_registered_and_every_fixture_dir_names_a_rule() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
-    let registered: BTreeSet<&str> = all_rules().iter().map(|r| r.meta().code).collect();
+    // The catalog: every check, and FLT001, which the engine reports when a check panics.
+    let registered: BTreeSet<&str> = catalog().iter().map(|r| r.code()).collect();
     let mut declared = BTreeSet::new();
     for entry in walkdir::WalkDir::new(&src) {
         let entry = entry.unwrap();
@@ -83,15 +84,16 @@ fn every_rule_file_is_registered_and_every_fixture_dir_names_a_rule() {
         }
     }
     assert_eq!(declared.iter().map(String::as_str).collect::<BTreeSet<_>>(), registered);
+    let checks: BTreeSet<&str> = all_rules().iter().map(|r| r.meta().code).collect();
     for entry in std::fs::read_dir(repo_root().join("testdata/rules")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(registered.contains(name.as_str()), "testdata/rules/{name} names no registered rule");
+        assert!(checks.contains(name.as_str()), "testdata/rules/{name} names no registered rule");
     }
 }
 
 #[test]
 fn every_rule_is_documented_with_the_fixed_sections() {
-    for rule in all_rules() {
+    for rule in catalog() {
         let m = rule.meta();
         for section in ["## What it does", "## Why is this bad?", "## Example", "## Fix"] {
             assert!(m.doc.contains(section), "{} lacks `{section}`", m.code);
@@ -107,5 +109,41 @@ fn every_rule_is_documented_with_the_fixed_sections() {
             && m.code[3..].bytes().all(|b| b.is_ascii_digit());
         assert!(code_ok, "{}: malformed code", m.code);
         assert!(!m.summary().is_empty());
+    }
+}
+
+/// A rule that gives some findings a severity other than its declared default says when, in a
+/// `## Severity` section of its documentation: the default is what `fleetlint rules` lists, so a
+/// reader must learn from `explain` where it differs. Read from the rule's source: a severity
+/// decided at run time (`with_severity(severity)`, `f.severity = …`, the XNS lockdown verdict)
+/// or a literal severity other than the default.
+#[test]
+fn every_rule_that_departs_from_its_default_severity_documents_when() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/rules");
+    for entry in walkdir::WalkDir::new(&src) {
+        let entry = entry.unwrap();
+        if entry.path().extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let Some(code) = text.lines().find_map(|l| l.trim().strip_prefix("code: \"")).map(|r| &r[..6]) else {
+            continue;
+        };
+        let meta = catalog().into_iter().map(fleetlint_rules::RuleId::meta).find(|m| m.code == code).unwrap();
+        let body = &text[text.find("impl Rule for").unwrap_or(0)..];
+        let body = &body[..body.find("#[cfg(test)]").unwrap_or(body.len())];
+        let literal_other = body
+            .split("Severity::")
+            .skip(1)
+            .map(|rest| rest.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or(""))
+            .any(|name| !name.eq_ignore_ascii_case(meta.default_severity.as_str()));
+        let decided = ["with_severity(severity", ".severity = ", "&r, severity)"].iter().any(|p| body.contains(p));
+        if literal_other || decided {
+            assert!(
+                meta.doc.contains("## Severity"),
+                "{code} ({}) departs from its default severity but its doc has no `## Severity` section",
+                entry.path().display()
+            );
+        }
     }
 }

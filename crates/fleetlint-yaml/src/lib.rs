@@ -1,12 +1,13 @@
 //! fleetlint-yaml: walks a repository and parses its YAML into positioned trees.
 //!
 //! It owns files and spans ([`source`]), the walk ([`walk`], [`sourceignore`]), the YAML parser
-//! adapter ([`parse`]), kyaml scalar typing ([`scalar`]), suppression comments ([`suppress`]) and
+//! adapter ([`parse`]), tree-relative paths ([`relpath`]), kyaml scalar typing ([`scalar`]), suppression comments ([`suppress`]) and
 //! a light object view ([`object`]). Nothing here knows about kustomize, Flux graphs or rules.
 
 pub mod load;
 pub mod object;
 pub mod parse;
+pub mod relpath;
 pub mod scalar;
 pub mod source;
 pub mod sourceignore;

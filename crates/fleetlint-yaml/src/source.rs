@@ -3,7 +3,7 @@
 //! Positions are stored as byte offsets; lines and columns are computed only when a finding is
 //! reported, through a per-file [`LineIndex`] (the shape ruff's `ruff_source_file` uses).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Index of a file in a [`SourceDb`].
@@ -201,20 +201,6 @@ impl SourceDb {
         let f = self.get(span.file);
         (f.line_col(span.start), f.line_col(span.end))
     }
-}
-
-/// Render `path` relative to `root` with `/` separators.
-#[must_use]
-pub fn relative_slash_path(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let mut out = String::new();
-    for (i, c) in rel.components().enumerate() {
-        if i > 0 {
-            out.push('/');
-        }
-        out.push_str(&c.as_os_str().to_string_lossy());
-    }
-    out
 }
 
 #[cfg(test)]

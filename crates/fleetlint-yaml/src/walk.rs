@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{Match, WalkBuilder, WalkState};
 
-use crate::source::relative_slash_path;
+use crate::relpath::relative_slash_path;
 
 /// What a walked file is to fleetlint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

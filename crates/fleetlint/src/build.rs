@@ -49,7 +49,7 @@ pub(crate) fn build(args: &BuildArgs) -> Result<u8, String> {
         None => dir.ancestors().find(|d| d.join(".git").exists()).unwrap_or(&dir).to_path_buf(),
     };
     let rel = dir.strip_prefix(&root).map_err(|_| format!("{} is not inside {}", dir.display(), root.display()))?;
-    let rel = fleetlint_yaml::source::relative_slash_path(std::path::Path::new(""), rel);
+    let rel = fleetlint_yaml::relpath::relative_slash_path(std::path::Path::new(""), rel);
     let mut db = SourceDb::new();
     let tree = load_tree(&mut db, &root, None, &Limits::default())
         .map_err(|e| format!("cannot read {}: {e}", root.display()))?;

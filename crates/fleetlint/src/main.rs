@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use fleetlint_fleet::Cluster;
 use fleetlint_fleet::session::{LoadOptions, Session, load};
 use fleetlint_report::{ClusterSummary, FluxVersion, Lockdown, ReportInput, human, json};
-use fleetlint_rules::{Severity, all_rules, rule_by_code};
+use fleetlint_rules::{Category, CheckOutcome, Severity, catalog, rule_by_code};
 use fleetlint_yaml::Limits;
 
 mod build;
@@ -41,18 +41,8 @@ enum Command {
         /// The rule code, e.g. SRC010.
         code: String,
     },
-    /// List every rule.
-    Rules {
-        /// `markdown` prints every rule's full documentation (the source of `docs/rules.md`).
-        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
-        format: RulesFormat,
-    },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum RulesFormat {
-    Text,
-    Markdown,
+    /// List every rule (`docs/rules.md` has their documentation).
+    Rules,
 }
 
 /// What to load: shared by `check` and `graph`.
@@ -144,16 +134,27 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    // A bug must still end with exit 2 and one line on stderr, never a raw backtrace dump.
-    std::panic::set_hook(Box::new(|info| {
-        let _ = writeln!(std::io::stderr(), "fleetlint: internal error (FLT001): {info}");
-    }));
+    // A bug must still end with exit 2 and one line on stderr, never a raw backtrace dump;
+    // RUST_BACKTRACE asks for the standard report (with the backtrace) instead.
+    if std::env::var_os("RUST_BACKTRACE").is_none_or(|v| v.is_empty() || v == "0") {
+        std::panic::set_hook(Box::new(|info| {
+            let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+            let reason = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| info.payload().downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let reason = reason.lines().next().unwrap_or("");
+            let _ = writeln!(std::io::stderr(), "fleetlint: internal error (FLT001){at}: {reason}");
+        }));
+    }
     let result = std::panic::catch_unwind(|| match cli.command {
         Command::Check(args) => check(&args),
         Command::Build(args) => build(&args),
         Command::Graph(args) => graph(&args),
         Command::Explain { code } => explain(&code),
-        Command::Rules { format } => list_rules(format),
+        Command::Rules => list_rules(),
     })
     .unwrap_or_else(|_| Err("internal error; please report it with the input that caused it".into()));
     match result {
@@ -176,7 +177,7 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
         }
     }
     let rules_started = Instant::now();
-    let outcome = fleetlint_rules::check(&session.db, &session.trees, &session.fleet);
+    let outcome = fleetlint_rules::check(&session);
     let rules_ms = ms(rules_started);
     let [(_, load_ms), (_, graph_ms)] = session.timings_ms;
     let timings = [("load", load_ms), ("graph", graph_ms), ("rules", rules_ms)];
@@ -215,8 +216,24 @@ fn check(args: &CheckArgs) -> Result<u8, String> {
             "fleetlint: load {load_ms:.1} ms, graph {graph_ms:.1} ms, rules {rules_ms:.1} ms"
         );
     }
-    let failing = args.fail_on.threshold().is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
-    Ok(u8::from(failing))
+    let code = exit_code(&outcome, args.fail_on);
+    if code == 2 {
+        let _ = writeln!(
+            std::io::stderr(),
+            "fleetlint: error: a rule failed with an internal error; the report lists it as FLT001 and is incomplete"
+        );
+    }
+    Ok(code)
+}
+
+/// 2 when a rule failed (FLT001: the report is incomplete), else 1 when a finding is at or above
+/// `--fail-on`, else 0.
+fn exit_code(outcome: &CheckOutcome, fail_on: FailOn) -> u8 {
+    if outcome.findings.iter().any(|f| f.rule.meta().category == Category::Internal) {
+        return 2;
+    }
+    let failing = fail_on.threshold().is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
+    u8::from(failing)
 }
 
 fn summary(c: &Cluster) -> ClusterSummary {
@@ -242,52 +259,15 @@ fn summary(c: &Cluster) -> ClusterSummary {
 
 fn explain(code: &str) -> Result<u8, String> {
     let rule = rule_by_code(code).ok_or_else(|| format!("no rule with code `{code}` (see `fleetlint rules`)"))?;
-    let m = rule.meta();
-    write_stdout(&format!(
-        "# {} {}\n\ncategory: {}, default severity: {}\n\n{}\n",
-        m.code,
-        m.name,
-        m.category.as_str(),
-        m.default_severity.as_str(),
-        m.doc_markdown()
-    ))?;
+    write_stdout(&rule.meta().markdown(1))?;
     Ok(0)
 }
 
-fn list_rules(format: RulesFormat) -> Result<u8, String> {
+fn list_rules() -> Result<u8, String> {
     let mut out = String::new();
-    let mut rules: Vec<_> = all_rules().to_vec();
-    rules.sort_by_key(|r| r.meta().code);
-    match format {
-        RulesFormat::Text => {
-            for r in rules {
-                let m = r.meta();
-                out.push_str(&format!(
-                    "{}  {:<40} {:<8} {}\n",
-                    m.code,
-                    m.name,
-                    m.default_severity.as_str(),
-                    m.summary()
-                ));
-            }
-        }
-        RulesFormat::Markdown => {
-            out.push_str("# fleetlint rules\n\nGenerated by `fleetlint rules --format markdown`; the same text as `fleetlint explain CODE`.\n");
-            for r in rules {
-                let m = r.meta();
-                // Rule sections become level-3 headings under the rule's own level-2 heading.
-                let doc = m.doc_markdown().replace("\n## ", "\n### ");
-                let doc = doc.strip_prefix("## ").map_or(doc.clone(), |d| format!("### {d}"));
-                out.push_str(&format!(
-                    "\n## {} {}\n\ncategory: {}, default severity: {}\n\n{}\n",
-                    m.code,
-                    m.name,
-                    m.category.as_str(),
-                    m.default_severity.as_str(),
-                    doc.trim_end()
-                ));
-            }
-        }
+    for r in catalog() {
+        let m = r.meta();
+        out.push_str(&format!("{}  {:<40} {:<8} {}\n", m.code, m.name, m.default_severity.as_str(), m.summary()));
     }
     write_stdout(&out)?;
     Ok(0)
@@ -304,4 +284,62 @@ pub(crate) fn write_stdout(text: &str) -> Result<(), String> {
 
 fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use fleetlint_rules::context::FileContext;
+    use fleetlint_rules::finding::Finding;
+    use fleetlint_rules::{Rule, all_rules, check_with, declare_rule};
+
+    use super::*;
+
+    declare_rule! {
+        /// ## What it does
+        /// Panics on every file.
+        struct Panicking {
+            code: "TST001",
+            name: "panicking",
+            category: Category::Hygiene,
+            severity: Severity::Info,
+        }
+    }
+
+    impl Rule for Panicking {
+        fn check_file(&self, _cx: &FileContext<'_>, _out: &mut Vec<Finding>) {
+            panic!("injected");
+        }
+    }
+
+    /// A rule's panic is an FLT001 finding in the report and exit status 2, whatever `--fail-on`
+    /// says; without it the same fleet exits as `--fail-on` decides.
+    #[test]
+    fn a_panicking_rule_exits_2_with_flt001_in_the_report() {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fleets/clean");
+        let session = load(&LoadOptions { root: root.clone(), ..LoadOptions::default() }).unwrap();
+        let rules: Vec<&dyn Rule> = all_rules().iter().copied().chain([&Panicking as &dyn Rule]).collect();
+        let outcome = check_with(&session, &rules);
+        assert_eq!(exit_code(&outcome, FailOn::None), 2);
+        assert_eq!(exit_code(&fleetlint_rules::check(&session), FailOn::None), 0);
+        let input = ReportInput {
+            root: "clean",
+            db: &session.db,
+            outcome: &outcome,
+            sources: &[],
+            clusters: &[],
+            objects: 0,
+            elapsed_ms: 0.0,
+            timings_ms: &[],
+        };
+        let report: serde_json::Value = serde_json::from_str(&json::render(&input)).unwrap();
+        let internal: Vec<&serde_json::Value> =
+            report["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "FLT001").collect();
+        assert!(!internal.is_empty());
+        for f in internal {
+            assert_eq!((f["name"].as_str(), f["category"].as_str()), (Some("internal-error"), Some("internal")));
+            let message = f["message"].as_str().unwrap();
+            assert!(message.starts_with("internal error in rule TST001 (panicking) while checking file "), "{message}");
+            assert!(message.ends_with(": injected"), "{message}");
+        }
+    }
 }

@@ -3,34 +3,15 @@
 //! is the known-good baseline: each edit must produce exactly the expected finding, at the line
 //! that was edited, in the clusters the edit affects.
 
-#![allow(clippy::print_stderr)] // skip notices are for the person running the tests
-
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-mod common;
-
-use common::copy_dir;
+use fleetlint_testkit::copy_dir;
 
 const FLEET: &str = "fluxcd__flux2-multi-tenancy";
 const TENANT: &str = "fluxcd__flux2-multi-tenancy__dev-team";
 const TENANT_KEY: &str = "GitRepository/apps/dev-team";
-
-/// `../shared`, beside the workspace; `None` (skip) when absent outside CI.
-fn shared() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    if dir.join("corpus").join(FLEET).is_dir() && dir.join("corpus").join(TENANT).is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} must hold corpus/{FLEET} and corpus/{TENANT} in CI",
-        dir.display()
-    );
-    eprintln!("skipped: {} has no corpus/{FLEET}", dir.display());
-    None
-}
 
 /// A private copy of the fleet repository and the tenant repository.
 struct Repos {
@@ -40,13 +21,13 @@ struct Repos {
 }
 
 impl Repos {
-    fn new() -> Option<Self> {
-        let corpus = shared()?.join("corpus");
+    fn new() -> Self {
+        let corpus = fleetlint_testkit::corpus();
         let dir = tempfile::tempdir().unwrap();
         let (fleet, tenant) = (dir.path().join("fleet"), dir.path().join("dev-team"));
         copy_dir(&corpus.join(FLEET), &fleet);
         copy_dir(&corpus.join(TENANT), &tenant);
-        Some(Self { _dir: dir, fleet, tenant })
+        Self { _dir: dir, fleet, tenant }
     }
 
     /// Replace the one occurrence of `from` in `file` with `to`.
@@ -130,8 +111,9 @@ fn assert_no_other_iso(report: &Value, except: &[&str]) {
 const BOTH: &[&str] = &["production", "staging"];
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn the_unmodified_reference_has_no_error_level_isolation_finding() {
-    let Some(repos) = Repos::new() else { return };
+    let repos = Repos::new();
     let report = repos.check();
     let errors: Vec<Value> = report["findings"]
         .as_array()
@@ -145,8 +127,9 @@ fn the_unmodified_reference_has_no_error_level_isolation_finding() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn tenant_kustomization_without_service_account_is_iso001_in_both_clusters() {
-    let Some(repos) = Repos::new() else { return };
+    let repos = Repos::new();
     repos.edit(&repos.fleet.join("tenants/base/dev-team/sync.yaml"), "  serviceAccountName: dev-team\n", "");
     let report = repos.check();
     let f = assert_one(&report, "ISO001", "error", &fleet_at("tenants/base/dev-team/sync.yaml", 17), BOTH);
@@ -157,8 +140,9 @@ fn tenant_kustomization_without_service_account_is_iso001_in_both_clusters() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn tenant_helmrelease_without_service_account_is_iso001_in_the_tenant_repo() {
-    let Some(repos) = Repos::new() else { return };
+    let repos = Repos::new();
     repos.edit(&repos.tenant.join("base/podinfo-release.yaml"), "  serviceAccountName: dev-team\n", "");
     let report = repos.check();
     let f = assert_one(&report, "ISO001", "error", &tenant_at("base/podinfo-release.yaml", 6), BOTH);
@@ -167,8 +151,9 @@ fn tenant_helmrelease_without_service_account_is_iso001_in_the_tenant_repo() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn tenant_cluster_role_binding_is_iso004() {
-    let Some(repos) = Repos::new() else { return };
+    let repos = Repos::new();
     repos.write(
         &repos.tenant.join("base/admin.yaml"),
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: dev-team-admin\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: ServiceAccount\n    name: dev-team\n    namespace: apps\n",
@@ -185,8 +170,9 @@ fn tenant_cluster_role_binding_is_iso004() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn tenant_namespace_is_iso004_unless_it_is_its_own_existing_one() {
-    let Some(repos) = Repos::new() else { return };
+    let repos = Repos::new();
     // `apps` is the tenant's own namespace, created by the platform (ISO010's business);
     // `preview` is new and cluster-scoped.
     repos.write(
@@ -205,8 +191,9 @@ fn tenant_namespace_is_iso004_unless_it_is_its_own_existing_one() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn tenant_object_with_a_foreign_metadata_namespace_is_iso005() {
-    let Some(repos) = Repos::new() else { return };
+    let repos = Repos::new();
     repos.edit(&repos.tenant.join("base/podinfo-repository.yaml"), "  namespace: apps\n", "  namespace: flux-system\n");
     let report = repos.check();
     let f = assert_one(&report, "ISO005", "error", &tenant_at("base/podinfo-repository.yaml", 5), BOTH);
@@ -215,8 +202,9 @@ fn tenant_object_with_a_foreign_metadata_namespace_is_iso005() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn tenant_overlay_namespace_is_iso005_once_and_only_where_the_overlay_is_used() {
-    let Some(repos) = Repos::new() else { return };
+    let repos = Repos::new();
     // The production overlay moves both objects of the base to `default`: one finding at its
     // `namespace:`, for the production cluster only.
     repos.edit(
@@ -231,8 +219,9 @@ fn tenant_overlay_namespace_is_iso005_once_and_only_where_the_overlay_is_used() 
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn tenant_kustomization_target_namespace_is_iso005_on_the_kustomization() {
-    let Some(repos) = Repos::new() else { return };
+    let repos = Repos::new();
     repos.edit(
         &repos.fleet.join("tenants/base/dev-team/sync.yaml"),
         "  serviceAccountName: dev-team\n",
@@ -246,8 +235,9 @@ fn tenant_kustomization_target_namespace_is_iso005_on_the_kustomization() {
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn platform_kustomization_without_service_account_is_iso003_where_the_default_is_set() {
-    let Some(repos) = Repos::new() else { return };
+    let repos = Repos::new();
     let file = repos.fleet.join("clusters/production/infrastructure.yaml");
     let text = std::fs::read_to_string(&file).unwrap();
     // Only kyverno's (the first document's) service account goes.
@@ -265,8 +255,9 @@ fn platform_kustomization_without_service_account_is_iso003_where_the_default_is
 }
 
 #[test]
+#[ignore = "needs ../shared/corpus"]
 fn removed_lockdown_flag_is_iso002_only_in_that_cluster() {
-    let Some(repos) = Repos::new() else { return };
+    let repos = Repos::new();
     let patch = "  - patch: |\n      - op: add\n        path: /spec/template/spec/containers/0/args/-\n        value: --default-service-account=default\n    target:\n      kind: Deployment\n      name: \"(kustomize-controller|helm-controller)\"\n";
     repos.edit(&repos.fleet.join("clusters/staging/flux-system/kustomization.yaml"), patch, "");
     let report = repos.check();

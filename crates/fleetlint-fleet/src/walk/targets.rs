@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use fleetlint_kustomize::BuildIssue;
+use fleetlint_yaml::relpath::clamp_flux_path;
 use fleetlint_yaml::{FluxKind, Node, ObjectView};
 
 use super::{Walk, field_span, str_at};
-use crate::artifact::normalize_path;
 use crate::model::{Cluster, FluxVersion, RenderedObject, Scope};
 
 impl Walk<'_, '_> {
@@ -65,7 +65,7 @@ impl Walk<'_, '_> {
         let ns = obj.namespace().to_string();
         let key = format!("{ns}/{secret}");
         if !self.remotes.contains_key(&key) {
-            let (path, _) = normalize_path(str_at(&obj.root, &["spec", "path"]).unwrap_or(""));
+            let (path, _) = clamp_flux_path(str_at(&obj.root, &["spec", "path"]).unwrap_or(""));
             let dir = path.rsplit_once('/').map_or(path.as_str(), |(d, _)| d).to_string();
             // Named after the target: the namespace holding its kubeconfig (hub-and-spoke keeps one
             // namespace per spoke), or the kubeconfig's own name when that namespace is the

@@ -229,6 +229,53 @@ impl<'a> Defs<'a> {
     }
 }
 
+/// Where the schemas of kinds come from during a build: kustomize's built-in OpenAPI (the
+/// default), or a custom schema, which kustomize uses *instead of* the built-in one (built-in
+/// kinds the custom schema does not define then have no merge keys either).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SchemaSource(Option<&'static CustomSchema>);
+
+impl PartialEq for SchemaSource {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for SchemaSource {}
+
+impl SchemaSource {
+    /// kustomize's built-in OpenAPI (Kubernetes v1.21.2).
+    pub const BUILTIN: Self = Self(None);
+
+    /// A custom schema.
+    #[must_use]
+    pub fn custom(schema: &'static CustomSchema) -> Self {
+        Self(Some(schema))
+    }
+
+    /// Whether this is the built-in schema.
+    #[must_use]
+    pub fn is_builtin(self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The schema of a kind, by `apiVersion` and `kind`, from this source.
+    #[must_use]
+    pub fn schema_for(self, api_version: &str, kind: &str) -> Option<&'static TypeSchema> {
+        match self.0 {
+            None => crate::generated::schema_for(api_version, kind),
+            Some(c) => c.schema_for(api_version, kind),
+        }
+    }
+
+    /// An identity for caches: 0 for the built-in schema (custom schemas are interned, so equal
+    /// content has one identity).
+    #[must_use]
+    pub fn id(self) -> usize {
+        self.0.map_or(0, |c| std::ptr::from_ref(c) as usize)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

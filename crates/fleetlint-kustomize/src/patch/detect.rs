@@ -15,6 +15,12 @@ pub enum PatchKind {
     Json6902(Node),
 }
 
+/// Whether a patch's (non-null) documents are one JSON 6902 operation list rather than
+/// strategic-merge patches, as kustomize's PatchTransformer decides from content.
+pub(crate) fn is_json6902(docs: &[Node]) -> bool {
+    matches!(docs, [only] if only.as_seq().is_some())
+}
+
 /// Classify the parsed documents of a patch file (or of an inline `patch:` string); `span` is
 /// where the patch was given, for errors about the whole document.
 ///

@@ -2,8 +2,10 @@
 //! JSON merge for kinds without a schema, and target selection.
 //!
 //! - [`strategic`]: strategic merge patches as kustomize v5 (kyaml `merge2`) applies them;
-//! - [`schema`]: the merge keys and strategies of built-in kinds ([`schema_for`]);
-//! - [`custom`]: a custom schema (`openapi: {path: ...}`) replacing the built-in one;
+//! - [`schema`]: the table types of merge keys and strategies; the built-in kinds' tables are
+//!   generated ([`schema_for`]);
+//! - [`custom`]: a custom schema (`openapi: {path: ...}`) replacing the built-in one, and
+//!   [`SchemaSource`], which of the two applies;
 //! - [`json6902`]: RFC 6902 operations on positioned trees;
 //! - [`target`]: `patches[].target` selection and the implicit target of an SMP without one;
 //! - [`detect`]: whether a patch document is a strategic merge patch or a JSON 6902 patch.
@@ -23,10 +25,11 @@ pub mod target;
 #[cfg(test)]
 mod golden_tests;
 
-pub use custom::CustomSchema;
+pub use crate::generated::schema_for;
+pub use custom::{CustomSchema, SchemaSource};
 pub use detect::{PatchKind, detect_patch};
 pub use json6902::apply_json6902;
-pub use schema::{SchemaSource, TypeSchema, schema_for};
+pub use schema::TypeSchema;
 pub use strategic::{SmpOptions, SmpOutcome, apply_smp_to_resource, apply_strategic_merge, apply_strategic_merge_with};
 pub use target::{Target, smp_implicit_target_matches};
 

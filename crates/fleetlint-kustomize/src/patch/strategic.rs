@@ -28,7 +28,8 @@ use std::collections::HashSet;
 use fleetlint_yaml::{Entry, Node, NodeKind};
 
 use super::PatchError;
-use super::schema::{SchemaSource, TypeSchema, child_path};
+use super::custom::SchemaSource;
+use super::schema::{TypeSchema, child_path};
 
 /// What became of the target.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

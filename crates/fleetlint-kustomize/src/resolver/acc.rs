@@ -8,8 +8,7 @@ use crate::buildmeta;
 use crate::fieldspec::TransformerConfig;
 use crate::issue::BuildIssue;
 use crate::openapi;
-use crate::patch::SchemaSource;
-use crate::patches;
+use crate::patch::{PatchError, SchemaSource, SmpOptions, SmpOutcome, apply_smp_to_resource};
 use crate::resource::{Behavior, ResId, Resource, set_entry};
 use crate::vars;
 
@@ -127,10 +126,11 @@ pub(super) fn apply_smp_to(
         {
             set_entry(&mut p, "apiVersion", a.clone(), a.span);
         }
-        match patches::apply_strategic_merge(&mut r.root, &p, allow_name, allow_kind, schema) {
-            Ok(true) => deleted.push(i),
-            Ok(false) => {}
-            Err((msg, at)) => {
+        let options = SmpOptions { allow_name_change: allow_name, allow_kind_change: allow_kind, schemas: schema };
+        match apply_smp_to_resource(&mut r.root, &p, options) {
+            Ok(SmpOutcome::Deleted) => deleted.push(i),
+            Ok(SmpOutcome::Merged) => {}
+            Err(PatchError { message: msg, span: at }) => {
                 acc.issues.push(BuildIssue::invalid(span, true, format!("strategic merge patch failed: {msg}")));
                 if at != span {
                     acc.issues.push(BuildIssue::invalid(at, true, format!("strategic merge patch failed here: {msg}")));

@@ -13,7 +13,9 @@
 
 use std::collections::HashMap;
 
-use super::{MAX_NESTING, Resolver, is_remote, join_path};
+use fleetlint_yaml::relpath::join_in_root;
+
+use super::{MAX_NESTING, Resolver, is_remote};
 use crate::kustfile::KUSTOMIZATION_FILE_NAMES;
 
 impl Resolver<'_> {
@@ -32,7 +34,7 @@ impl Resolver<'_> {
             .iter()
             .flat_map(|key| k.str_list(key))
             .filter(|(path, _)| !is_remote(path))
-            .filter_map(|(path, _)| join_path(dir, &path))
+            .filter_map(|(path, _)| join_in_root(dir, &path))
             .filter(|full| self.dirs.contains(full) && !self.yaml.contains_key(full.as_str()))
             .collect()
     }

@@ -31,23 +31,15 @@ pub(crate) struct Tools {
     pub(crate) fleetlint: PathBuf,
 }
 
-fn ci() -> bool {
-    std::env::var("CI").as_deref() == Ok("true")
-}
-
-/// The release binary and GNU time, or `None` (with a notice) outside CI; in CI a missing or
-/// stale binary or a missing tool fails the test. `.ci/run` builds the binary first with
-/// `cargo build --release --locked -p fleetlint`.
-pub(crate) fn tools() -> Option<&'static Tools> {
+/// The release binary and the tools around it. The suite's tests are
+/// `#[ignore = "needs ..."]`: asked to run (`.ci/run` passes `--include-ignored`), they fail
+/// when the binary is missing or older than the sources, or a tool is missing. `.ci/run` builds
+/// the binary first with `cargo build --release --locked -p fleetlint`.
+pub(crate) fn tools() -> &'static Tools {
     static TOOLS: OnceLock<Result<Tools, String>> = OnceLock::new();
-    let found = TOOLS.get_or_init(find_tools);
-    match found {
-        Ok(t) => Some(t),
-        Err(why) => {
-            assert!(!ci(), "hostile-input suite cannot run in CI: {why}");
-            eprintln!("ignored (hostile-input suite): {why}");
-            None
-        }
+    match TOOLS.get_or_init(find_tools) {
+        Ok(t) => t,
+        Err(why) => panic!("the hostile-input suite cannot run: {why}"),
     }
 }
 
@@ -234,7 +226,7 @@ impl Run {
 /// Run `fleetlint ARGS` in `cwd` under the guards: GNU time for the peak RSS, `timeout` for the
 /// hang guard, `prlimit` as a hard cap.
 pub(crate) fn run(cwd: &Path, args: &[&str]) -> Run {
-    let tools = tools().expect("tools checked by the caller");
+    let tools = tools();
     let stats = tempfile::NamedTempFile::new().unwrap();
     let started = Instant::now();
     let out = Command::new("/usr/bin/time")
@@ -336,20 +328,19 @@ fn report_validator() -> &'static jsonschema::Validator {
     })
 }
 
-/// Run every command of the plan on `repo` and check the shared guards; `None` when the suite
-/// is skipped (outside CI, without the release binary).
-pub(crate) fn check_case(name: &str, repo: &Repo, plan: &Plan<'_>) -> Option<Results> {
+/// Run every command of the plan on `repo` and check the shared guards.
+pub(crate) fn check_case(name: &str, repo: &Repo, plan: &Plan<'_>) -> Results {
     check_case_with(name, repo, plan, true)
 }
 
 /// [`check_case`] without the per-run log lines and the human report (for cases run by the
 /// hundred).
-pub(crate) fn check_case_quiet(repo: &Repo, plan: &Plan<'_>) -> Option<Results> {
+pub(crate) fn check_case_quiet(repo: &Repo, plan: &Plan<'_>) -> Results {
     check_case_with("", repo, plan, false)
 }
 
-fn check_case_with(name: &str, repo: &Repo, plan: &Plan<'_>, verbose: bool) -> Option<Results> {
-    tools()?;
+fn check_case_with(name: &str, repo: &Repo, plan: &Plan<'_>, verbose: bool) -> Results {
+    tools();
     let before = repo.snapshot();
     let mut commands: Vec<Vec<String>> = vec![
         vec!["check".into(), "--format".into(), "json".into()],
@@ -390,7 +381,7 @@ fn check_case_with(name: &str, repo: &Repo, plan: &Plan<'_>, verbose: bool) -> O
         problems.push(format!("the input changed: {changed:?}"));
     }
     assert!(problems.is_empty(), "case {name}:\n{}", problems.join("\n"));
-    Some(Results { runs })
+    Results { runs }
 }
 
 /// The guards every run must pass; each problem as a sentence.

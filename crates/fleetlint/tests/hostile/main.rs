@@ -4,8 +4,10 @@
 //! under 20 s and 1 GiB per run, no panic, exit 0/1/2 as documented, a finding or error naming
 //! the file and line, nothing from outside the root in any output, the input untouched.
 //!
-//! `.ci/run` builds `target/release/fleetlint` first; without it (or with a stale one) the
-//! suite is skipped with a notice, and fails under `CI=true`.
+//! The tests need `target/release/fleetlint`, GNU time and strace, so they are
+//! `#[ignore = "needs ..."]`: a plain `cargo test` lists them as ignored; `.ci/run` builds the
+//! binary and runs them with `--include-ignored`, where a missing or stale binary or tool fails
+//! them.
 
 #![allow(clippy::print_stderr)] // per-run figures for the person reading the test log
 

@@ -95,13 +95,31 @@ fn mutants(select: impl Fn(&str) -> bool) -> (Vec<(String, String)>, Vec<Mutant>
     (files, out)
 }
 
-/// Check every mutant under the shared guards; return how many got no finding (and no error)
-/// naming the mutated file.
-fn run_mutants(select: impl Fn(&str) -> bool) -> Option<(usize, usize)> {
-    harness::tools()?;
+/// `(rule, file, line, message)` of every finding of a `check --format json` report.
+fn finding_keys(r: &harness::Results) -> std::collections::HashSet<(String, String, u64, String)> {
+    r.findings()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or("").to_string();
+            (s("rule"), s("file"), f["line"].as_u64().unwrap_or(0), s("message"))
+        })
+        .collect()
+}
+
+/// Check every mutant under the shared guards, and count the mutants nothing notices: no new
+/// finding in the mutated file and no error naming it. Those are printed, not failed: telling
+/// a wrongly typed field from a right one in general is the schema rules' work (SCH), which is
+/// still to come.
+fn run_mutants(select: impl Fn(&str) -> bool) -> (usize, usize) {
+    harness::tools();
     let (files, mutants) = mutants(select);
     assert!(!mutants.is_empty());
-    let mut silent = 0;
+    let baseline_repo = Repo::new();
+    for (rel, text) in &files {
+        baseline_repo.write(rel, text);
+    }
+    let baseline = finding_keys(&harness::check_case_quiet(&baseline_repo, &harness::Plan::default()));
+    let mut silent = Vec::new();
     let mut problems = Vec::new();
     for m in &mutants {
         let repo = Repo::new();
@@ -126,21 +144,28 @@ fn run_mutants(select: impl Fn(&str) -> bool) -> Option<(usize, usize)> {
                 let msg = e.downcast_ref::<String>().cloned().unwrap_or_default();
                 problems.push(format!("{} {} := {}: {msg}", m.file, m.path, m.with));
             }
-            Ok(Some(r)) => {
-                let named = r.runs.iter().any(|run| run.stdout.contains(&m.file) || run.stderr.contains(&m.file));
-                if !named {
-                    silent += 1;
+            Ok(r) => {
+                let named_in_error = r.runs.iter().any(|run| run.code == Some(2) && run.stderr.contains(&m.file));
+                let new_finding = r.runs[0].code != Some(2)
+                    && finding_keys(&r).iter().any(|k| k.1 == m.file && !baseline.contains(k));
+                if !named_in_error && !new_finding {
+                    silent.push(format!("{} {} := {}", m.file, m.path, m.with));
                 }
             }
-            Ok(None) => return None,
         }
     }
     assert!(problems.is_empty(), "{} of {} mutants failed:\n{}", problems.len(), mutants.len(), problems.join("\n"));
-    eprintln!("wrong types: {} mutants, {silent} without a finding naming the file", mutants.len());
-    Some((mutants.len(), silent))
+    eprintln!(
+        "wrong types: {} mutants, {} without a new finding or error naming the file, e.g.:\n  {}",
+        mutants.len(),
+        silent.len(),
+        silent.iter().take(25).cloned().collect::<Vec<_>>().join("\n  ")
+    );
+    (mutants.len(), silent.len())
 }
 
 #[test]
+#[ignore = "needs target/release/fleetlint, GNU time and strace (.ci/run runs it)"]
 fn wrong_types_in_flux_objects() {
     run_mutants(|f| {
         f.starts_with("clusters/") || f.starts_with("tenants/team-a/sync") || f == "infra/flux-extras.yaml"
@@ -148,11 +173,13 @@ fn wrong_types_in_flux_objects() {
 }
 
 #[test]
+#[ignore = "needs target/release/fleetlint, GNU time and strace (.ci/run runs it)"]
 fn wrong_types_in_kustomizations() {
     run_mutants(|f| f.ends_with("kustomization.yaml"));
 }
 
 #[test]
+#[ignore = "needs target/release/fleetlint, GNU time and strace (.ci/run runs it)"]
 fn wrong_types_in_resources_and_config() {
     run_mutants(|f| {
         !(f.starts_with("clusters/")

@@ -1,6 +1,0 @@
-//! API: API versions and deprecations.
-
-pub(crate) mod fields;
-pub(crate) mod removed_or_deprecated_field;
-pub(crate) mod unsupported_api_version;
-pub(crate) mod versions;

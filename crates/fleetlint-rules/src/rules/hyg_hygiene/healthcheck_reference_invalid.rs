@@ -1,0 +1,173 @@
+use fleetlint_fleet::Cluster;
+use fleetlint_yaml::{FluxKind, Node};
+
+use crate::context::ClusterContext;
+use crate::declare_rule;
+use crate::finding::{Category, Finding, Severity};
+use crate::rule::Rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports `spec.healthChecks[]` entries of a Flux Kustomization that can never pass:
+    /// (a) no `apiVersion` for a kind that is not in `apps/v1` (the default), a warning;
+    /// (b) no `namespace` for a namespaced kind, a warning; (c) naming a Flux object (a
+    /// HelmRelease, Kustomization, source …) that the cluster does not render, an error;
+    /// (d) `healthChecks` together with `wait: true`, which ignores them, a warning.
+    ///
+    /// To keep false alarms out: (b) only judges kinds known to be namespaced (built-in kinds,
+    /// Flux kinds, and custom kinds whose CRD the cluster renders); (c) only judges Flux kinds,
+    /// because other objects are often created by Helm charts fleetlint does not render, and
+    /// only in clusters where every Kustomization was built (no unmapped source, no templated
+    /// ResourceSet). The CEL expressions of `healthCheckExprs` are not compiled: there is no
+    /// pure-Rust CEL implementation faithful enough to cel-go to report errors without false
+    /// alarms, so they are not checked.
+    ///
+    /// ## Why is this bad?
+    /// kustomize-controller waits for an object that never becomes ready (the wrong kind, a
+    /// cluster-scoped lookup of a namespaced object, an object nothing creates): the
+    /// Kustomization turns `Ready=False` after every timeout and everything that `dependsOn` it is
+    /// blocked. With `wait: true` the list is ignored, so it documents checks that do not run.
+    ///
+    /// ## Severity
+    /// `error` for a check of a Flux object that nothing in the cluster renders; `warning` for a
+    /// check that is ignored (`wait: true`) or looks in the wrong place (no apiVersion, no
+    /// namespace).
+    ///
+    /// ## Example
+    /// ```yaml
+    /// spec:
+    ///   healthChecks:
+    ///     - kind: HelmRelease            # no apiVersion -> looked up as apps/v1 HelmRelease
+    ///       name: ingress-nginx          # no namespace -> looked up as cluster-scoped
+    /// ```
+    ///
+    /// ## Fix
+    /// Give each entry `apiVersion`, `kind`, `name` and (for namespaced kinds) `namespace` of an
+    /// object the Kustomization's build or another Flux object creates; drop `healthChecks` when
+    /// `wait: true` already checks everything applied.
+    pub(crate) struct HealthcheckReferenceInvalid {
+        code: "HYG005",
+        name: "healthcheck-reference-invalid",
+        category: Category::Hygiene,
+        severity: Severity::Error,
+    }
+}
+
+/// Kinds of `apps/v1`, what an entry without `apiVersion` is looked up as.
+const APPS_V1: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ControllerRevision"];
+
+impl Rule for HealthcheckReferenceInvalid {
+    fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
+        let complete = graph_complete(cx.cluster);
+        for (i, o) in cx.cluster.objects.iter().enumerate() {
+            if o.synthesized || o.flux_kind() != Some(FluxKind::Kustomization) {
+                continue;
+            }
+            let Some(entry) = o.root.get("spec").and_then(|s| s.entry("healthChecks")) else { continue };
+            let checks = entry.value.as_seq().unwrap_or(&[]);
+            if let Some(wait) = o.root.get_path(&["spec", "wait"]).filter(|w| w.as_bool() == Some(true))
+                && !checks.is_empty()
+            {
+                let f = warning(
+                    entry.key.span,
+                    "`healthChecks` are ignored because `wait: true` checks every applied object",
+                )
+                .with_related(wait.span, "wait is enabled here")
+                .with_help("remove `healthChecks`, or remove `wait: true` to check only the listed objects")
+                .with_field("spec.healthChecks");
+                out.push(cx.about(f, i));
+            }
+            for (n, hc) in checks.iter().enumerate() {
+                let s = |k: &str| hc.get(k).and_then(Node::as_str).filter(|v| !v.is_empty());
+                let (Some(kind), Some(name)) = (s("kind"), s("name")) else { continue };
+                let kind_span = hc.get("kind").map_or(hc.span, |n| n.span);
+                let name_span = hc.get("name").map_or(hc.span, |n| n.span);
+                let field = |k: &str| format!("spec.healthChecks[{n}].{k}");
+                let api_version = s("apiVersion");
+                if api_version.is_none() && !APPS_V1.contains(&kind) {
+                    let f = warning(
+                        kind_span,
+                        format!("health check of {kind} `{name}` has no apiVersion: kustomize-controller looks for an apps/v1 {kind}, which never exists"),
+                    )
+                    .with_help(format!("add the apiVersion of {kind}"))
+                    .with_field(field("apiVersion"));
+                    out.push(cx.about(f, i));
+                    continue;
+                }
+                let group = api_version.unwrap_or("apps/v1").rsplit_once('/').map_or("", |(g, _)| g);
+                let namespace = s("namespace");
+                if namespace.is_none() {
+                    if namespaced(cx.cluster, group, kind) {
+                        let f = warning(
+                            name_span,
+                            format!("health check of {kind} `{name}` has no namespace: {kind} is namespaced, so the cluster-scoped lookup never finds it"),
+                        )
+                        .with_help(format!("add the namespace of the {kind}"))
+                        .with_field(field("namespace"));
+                        out.push(cx.about(f, i));
+                    }
+                    continue;
+                }
+                let is_flux = api_version.and_then(|av| FluxKind::from_type(av, kind)).is_some();
+                if complete && is_flux && !rendered(cx.cluster, group, kind, namespace.unwrap_or(""), name) {
+                    let f = Self::finding(
+                        name_span,
+                        format!(
+                            "health check names {kind} `{}/{name}`, which this cluster does not render: the check never passes",
+                            namespace.unwrap_or("")
+                        ),
+                    )
+                    .with_help("point the health check at an object a Kustomization in this cluster renders, or remove it")
+                    .with_field(field("name"));
+                    out.push(cx.about(f, i));
+                }
+            }
+        }
+    }
+}
+
+fn warning(span: fleetlint_yaml::Span, message: impl Into<String>) -> Finding {
+    let mut f = HealthcheckReferenceInvalid::finding(span, message);
+    f.severity = Severity::Warning;
+    f
+}
+
+/// Whether every Flux object the cluster would create is known: every Kustomization built and
+/// nothing opaque (unmapped sources, templated ResourceSets are SRC012 issues).
+fn graph_complete(cluster: &Cluster) -> bool {
+    cluster.kustomizations.iter().all(|k| k.built) && !cluster.issues.iter().any(|i| i.code == "SRC012")
+}
+
+fn rendered(cluster: &Cluster, group: &str, kind: &str, namespace: &str, name: &str) -> bool {
+    cluster.objects.iter().any(|o| {
+        o.kind() == kind
+            && o.name() == name
+            && o.namespace() == namespace
+            && o.api_version().rsplit_once('/').map_or("", |(g, _)| g) == group
+    })
+}
+
+/// Whether `group` `kind` is known to be namespaced: Flux kinds, common built-in namespaced
+/// kinds, and custom kinds whose CRD the cluster renders with `scope: Namespaced`. Unknown kinds
+/// are not judged.
+fn namespaced(cluster: &Cluster, group: &str, kind: &str) -> bool {
+    if FluxKind::from_type(&format!("{group}/v1"), kind).is_some() {
+        return true;
+    }
+    let builtin = match group {
+        "" => matches!(kind, "Service" | "ConfigMap" | "Secret" | "ServiceAccount" | "PersistentVolumeClaim" | "Pod"),
+        "apps" => APPS_V1.contains(&kind),
+        "batch" => matches!(kind, "Job" | "CronJob"),
+        "networking.k8s.io" => matches!(kind, "Ingress" | "NetworkPolicy"),
+        "policy" => kind == "PodDisruptionBudget",
+        "autoscaling" => kind == "HorizontalPodAutoscaler",
+        _ => false,
+    };
+    builtin
+        || cluster.objects.iter().any(|o| {
+            o.kind() == "CustomResourceDefinition"
+                && o.root.get_path(&["spec", "group"]).and_then(Node::as_str) == Some(group)
+                && o.root.get_path(&["spec", "names", "kind"]).and_then(Node::as_str) == Some(kind)
+                && o.root.get_path(&["spec", "scope"]).and_then(Node::as_str) == Some("Namespaced")
+        })
+}

@@ -1,0 +1,346 @@
+use fleetlint_fleet::controllers::{CONTROLLERS, ControllerConfig, FlagSetting};
+use fleetlint_fleet::{Cluster, EntryKind, RenderedObject, Scope};
+use fleetlint_yaml::{FluxKind, Node, Span};
+
+use super::helpers::{entry_document, instance_spec, label, lockdown_anchor, narrow};
+use crate::context::ClusterContext;
+use crate::declare_rule;
+use crate::finding::{Category, Finding, Severity};
+use crate::rule::Rule;
+use crate::rules::helpers::lockdown::{self, CrossNs};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports each multi-tenancy lockdown flag missing on a controller of a cluster with tenants.
+    ///
+    /// For a cluster that reconciles tenant Flux objects, each flag a controller runs without
+    /// (docs/flux-semantics.md, "Lockdown flags") is a finding: `--default-service-account` on kustomize- and helm-controller
+    /// (error), `--no-cross-namespace-refs=true` on every deployed kustomize-, helm-,
+    /// notification-, image-reflector- and image-automation-controller (warning), and
+    /// `--no-remote-bases=true` on kustomize-controller (warning). An explicit `=false` counts
+    /// as missing and is reported where it is set; an absent flag is reported at the
+    /// `patches:` of the cluster's `flux-system/kustomization.yaml`. A cluster installed by a
+    /// FluxInstance gets one finding instead: `spec.cluster.multitenant` is not true.
+    ///
+    /// When the repository does not show how the controllers run (no bootstrap files or
+    /// kustomization, an opaque installation), there is one info per cluster asking to state the
+    /// lockdown in `.fleetlint.yaml` (`clusterOverrides.<cluster>.lockdown`), never an error.
+    ///
+    /// With the lockdown on, an info reports tenant objects that authenticate with cloud workload
+    /// identity (`provider: aws|azure|gcp` on sources and ImageRepositories, `kubeConfig.configMapRef`,
+    /// SOPS files encrypted with a cloud KMS) while the controller lacks the matching
+    /// workload-identity default (`--default-service-account` on source- or
+    /// image-reflector-controller, `--default-kubeconfig-service-account`,
+    /// `--default-decryption-service-account`; `multitenantWorkloadIdentity` for a FluxInstance).
+    ///
+    /// ## Why is this bad?
+    /// These flags are the documented multi-tenancy lockdown (fluxcd.io "Multi-tenancy
+    /// lockdown"); without them isolation rests on every tenant manifest being right: a tenant
+    /// object without `serviceAccountName` is applied as cluster-admin, cross-namespace source
+    /// references reach other tenants' sources, and remote bases bypass source-controller.
+    ///
+    /// ## Severity
+    /// `error` for a missing `--default-service-account`, `warning` for a missing `--no-cross-
+    /// namespace-refs` or `--no-remote-bases`; `info` where the repository does not show the
+    /// controller flags (lockdown unknown) and for the workload-identity lockdown flag.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # clusters/prod/flux-system/kustomization.yaml
+    /// resources: [gotk-components.yaml, gotk-sync.yaml]
+    /// # no patches adding --no-cross-namespace-refs / --default-service-account / --no-remote-bases
+    /// ```
+    ///
+    /// ## Fix
+    /// Add the lockdown patches of the flux2-multi-tenancy reference to
+    /// `flux-system/kustomization.yaml` (or set `spec.cluster.multitenant: true` on the
+    /// FluxInstance), and give platform Kustomizations `serviceAccountName: kustomize-controller`.
+    pub(crate) struct LockdownFlagsMissing {
+        code: "ISO002",
+        name: "lockdown-flags-missing",
+        category: Category::TenantIsolation,
+        severity: Severity::Error,
+    }
+}
+
+/// The lockdown flags: name, the controllers it belongs on, severity, and what its absence allows.
+const FLAGS: &[(&str, &[&str], Severity, &str)] = &[
+    (
+        "default-service-account",
+        &["kustomize-controller", "helm-controller"],
+        Severity::Error,
+        "tenant objects without spec.serviceAccountName are applied with the controller's cluster-admin identity",
+    ),
+    (
+        "no-cross-namespace-refs",
+        &[
+            "kustomize-controller",
+            "helm-controller",
+            "notification-controller",
+            "image-reflector-controller",
+            "image-automation-controller",
+        ],
+        Severity::Warning,
+        "tenant objects may reference sources, events and repositories in other namespaces",
+    ),
+    (
+        "no-remote-bases",
+        &["kustomize-controller"],
+        Severity::Warning,
+        "tenant kustomizations may pull remote bases that bypass source-controller",
+    ),
+];
+
+impl Rule for LockdownFlagsMissing {
+    fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
+        let cluster = cx.cluster;
+        let tenant_objects: Vec<(usize, &RenderedObject)> = cluster
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| !o.synthesized && o.scope == Scope::Tenant && o.flux_kind().is_some())
+            .collect();
+        let Some(&(_, first)) = tenant_objects.first() else { return };
+        let trigger = (
+            first.root.get_path(&["metadata", "name"]).map_or(first.root.span, |n| n.span),
+            format!(
+                "tenant {}'s {} is reconciled in this cluster",
+                first.tenant.as_deref().unwrap_or(""),
+                label(first)
+            ),
+        );
+        if !lockdown::known(cluster) {
+            let mut f = Self::finding(
+                cluster.entry_span,
+                "this cluster reconciles tenant objects but the repository does not show the controllers' lockdown flags: lockdown unknown, state it in .fleetlint.yaml (clusterOverrides.<cluster>.lockdown)",
+            )
+            .with_related(trigger.0, trigger.1)
+            .with_help("add clusterOverrides.<cluster>.lockdown to .fleetlint.yaml, or commit the flux-system kustomization with its lockdown patches")
+            .with_field("lockdown");
+            f.severity = Severity::Info;
+            out.push(f);
+            return;
+        }
+        let instance = (cluster.entry == EntryKind::FluxInstance).then(|| entry_document(cluster, cx.db)).flatten();
+        let missing = missing_flags(cluster, cx, &trigger);
+        let Some(doc) = &instance else {
+            out.extend(missing);
+            workload_identity(cx, None, &tenant_objects, out);
+            return;
+        };
+        // The operator derives every lockdown flag from `spec.cluster.multitenant` (its
+        // multitenant profile also sets --no-remote-bases): one finding for the field.
+        let prefix: &[&str] = if doc.get("kind").and_then(Node::as_str) == Some("FluxInstance") {
+            &["spec"]
+        } else {
+            &["spec", "values", "instance"]
+        };
+        let path: Vec<&str> = prefix.iter().copied().chain(["cluster", "multitenant"]).collect();
+        let multitenant = doc.get_path(&path);
+        if multitenant.and_then(Node::as_bool) != Some(true) && !missing.is_empty() {
+            let span = multitenant.or_else(|| doc.nearest_key(&path)).map_or(cluster.entry_span, |n| n.span);
+            out.push(
+                Self::finding(
+                    span,
+                    "the FluxInstance does not set spec.cluster.multitenant: true although this cluster reconciles tenant objects: tenant objects without spec.serviceAccountName are applied as cluster-admin and may reference other namespaces' sources",
+                )
+                .with_related(trigger.0, trigger.1.clone())
+                .with_help("set spec.cluster.multitenant: true (and tenantDefaultServiceAccount) on the FluxInstance")
+                .with_field("spec.cluster.multitenant"),
+            );
+        }
+        workload_identity(cx, instance_spec(doc), &tenant_objects, out);
+    }
+}
+
+/// The controllers the cluster deploys; kustomize- and helm-controller when only the
+/// configuration states the lockdown.
+fn deployed(cluster: &Cluster) -> Vec<&str> {
+    let mut names: Vec<&str> = CONTROLLERS
+        .iter()
+        .copied()
+        .filter(|c| {
+            cluster.objects.iter().any(|o| {
+                o.kind() == "Deployment"
+                    && o.api_version().starts_with("apps/")
+                    && o.name() == *c
+                    && cluster.is_platform_namespace(o.namespace())
+            })
+        })
+        .collect();
+    if names.is_empty() {
+        names = vec!["kustomize-controller", "helm-controller"];
+    }
+    names
+}
+
+fn last<'a>(settings: &'a [FlagSetting], controller: &str) -> Option<&'a FlagSetting> {
+    settings.iter().rev().find(|s| s.controller == controller)
+}
+
+/// Whether `flag` is on for `controller`, and the text of an explicit setting that turns it off.
+fn state(cluster: &Cluster, flag: &str, controller: &str) -> (bool, Option<Span>) {
+    let cfg = &cluster.controllers;
+    let real = |s: &FlagSetting| (s.span != Span::default()).then_some(s.span);
+    match flag {
+        "default-service-account" => {
+            let on = lockdown::default_service_account(cluster, controller).is_some();
+            (on, last(&cfg.default_service_account, controller).and_then(real))
+        }
+        "no-cross-namespace-refs" => {
+            let s = lockdown::no_cross_namespace_refs(cluster, controller);
+            (s.state == CrossNs::On, s.span)
+        }
+        _ => {
+            // The configuration's override lands in the summary (kustomize-controller's value).
+            let kc = ControllerConfig::enabled(&cfg.no_remote_bases, "kustomize-controller");
+            if cluster.lockdown.known && (!cfg.known || cluster.lockdown.no_remote_bases != kc) {
+                return (cluster.lockdown.no_remote_bases, None);
+            }
+            let s = last(&cfg.no_remote_bases, controller);
+            (s.is_some_and(|s| s.value == "true"), s.and_then(real))
+        }
+    }
+}
+
+/// One finding per controller × missing flag.
+fn missing_flags(cluster: &Cluster, cx: &ClusterContext<'_>, trigger: &(Span, String)) -> Vec<Finding> {
+    let deployed = deployed(cluster);
+    let anchor = lockdown_anchor(cluster, cx.db);
+    let mut out = Vec::new();
+    for (flag, controllers, severity, consequence) in FLAGS {
+        for controller in controllers.iter().filter(|c| deployed.contains(c)) {
+            let (on, explicit) = state(cluster, flag, controller);
+            if on {
+                continue;
+            }
+            let (span, how) = match explicit {
+                Some(s) => (narrow(cx.db, s, &format!("--{flag}")), format!("{controller} turns --{flag} off")),
+                None => (anchor, format!("{controller} runs without --{flag}")),
+            };
+            let mut f = LockdownFlagsMissing::finding(
+                span,
+                format!("{how} although this cluster reconciles tenant objects: {consequence}"),
+            )
+            .with_related(trigger.0, trigger.1.clone())
+            .with_help(format!(
+                "add a patch to flux-system/kustomization.yaml that appends --{flag}{} to {controller}'s args",
+                if *flag == "default-service-account" { "=default" } else { "=true" }
+            ))
+            .with_field(format!("{controller}.args.--{flag}"));
+            f.severity = *severity;
+            // Where the same flag is on for another controller: the patch target to widen.
+            let on_elsewhere =
+                controllers.iter().filter(|c| *c != controller).find_map(|c| match state(cluster, flag, c) {
+                    (true, Some(s)) => {
+                        Some((narrow(cx.db, s, &format!("--{flag}")), format!("{c} gets --{flag} here")))
+                    }
+                    _ => None,
+                });
+            if let Some((s, m)) = on_elsewhere.filter(|_| explicit.is_none()) {
+                f = f.with_related(s, m);
+            }
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// Providers that authenticate with cloud workload identity.
+fn cloud_provider(o: &RenderedObject) -> Option<&Node> {
+    o.root.get_path(&["spec", "provider"]).filter(|p| matches!(p.as_str(), Some("aws" | "azure" | "gcp")))
+}
+
+/// Whether a rendered object is a SOPS file encrypted with a cloud KMS.
+fn cloud_kms(o: &RenderedObject) -> bool {
+    ["kms", "gcp_kms", "azure_kv"]
+        .iter()
+        .any(|k| o.root.get_path(&["sops", k]).and_then(Node::as_seq).is_some_and(|s| !s.is_empty()))
+}
+
+/// The workload-identity sub-check (info): tenant objects that authenticate with cloud
+/// identity without naming a service account, while the controller has no default for them.
+fn workload_identity(
+    cx: &ClusterContext<'_>,
+    instance: Option<&Node>,
+    tenant_objects: &[(usize, &RenderedObject)],
+    out: &mut Vec<Finding>,
+) {
+    let cluster = cx.cluster;
+    if lockdown::default_service_account(cluster, "kustomize-controller").is_none()
+        || instance.and_then(|s| s.get_path(&["cluster", "multitenantWorkloadIdentity"])).and_then(Node::as_bool)
+            == Some(true)
+    {
+        return;
+    }
+    let deployed = deployed(cluster);
+    let mut needs: Vec<(&str, &str, Span, String)> = Vec::new();
+    for &(i, o) in tenant_objects {
+        let kind = o.flux_kind();
+        let own_sa = o.root.get_path(&["spec", "serviceAccountName"]).is_some();
+        if let Some(p) = cloud_provider(o).filter(|_| !own_sa) {
+            let controller = if kind == Some(FluxKind::ImageRepository) {
+                "image-reflector-controller"
+            } else {
+                "source-controller"
+            };
+            if kind.is_some_and(FluxKind::is_source) || kind == Some(FluxKind::ImageRepository) {
+                needs.push((
+                    controller,
+                    "default-service-account",
+                    p.span,
+                    format!("{} uses {} workload identity", label(o), p.as_str().unwrap_or("")),
+                ));
+            }
+        }
+        if matches!(kind, Some(FluxKind::Kustomization | FluxKind::HelmRelease)) {
+            let kc = o.root.get_path(&["spec", "kubeConfig"]);
+            if let Some(cm) = kc
+                .and_then(|k| k.get("configMapRef"))
+                .filter(|_| kc.and_then(|k| k.get("serviceAccountName")).is_none())
+            {
+                let controller = super::helpers::controller_of(o.kind());
+                needs.push((
+                    controller,
+                    "default-kubeconfig-service-account",
+                    cm.span,
+                    format!("{} reaches a remote cluster with workload identity", label(o)),
+                ));
+            }
+        }
+        if kind == Some(FluxKind::Kustomization) {
+            let dec = o.root.get_path(&["spec", "decryption"]);
+            let own = dec.is_some_and(|d| d.get("serviceAccountName").is_some() || d.get("secretRef").is_some());
+            let kms =
+                cluster.kustomization_of(i).is_some_and(|k| k.rendered.iter().any(|&r| cloud_kms(&cluster.objects[r])));
+            if let (Some(d), false, true) = (dec, own, kms) {
+                needs.push((
+                    "kustomize-controller",
+                    "default-decryption-service-account",
+                    d.span,
+                    format!("{} decrypts SOPS files encrypted with a cloud KMS", label(o)),
+                ));
+            }
+        }
+    }
+    let anchor = lockdown_anchor(cluster, cx.db);
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for (controller, flag, span, what) in needs {
+        if seen.contains(&(controller, flag))
+            || !deployed.contains(&controller)
+            || lockdown::controller_flag(cluster, controller, flag).is_some()
+        {
+            continue;
+        }
+        seen.push((controller, flag));
+        let mut f = LockdownFlagsMissing::finding(
+            anchor,
+            format!("{controller} runs without --{flag} while tenant objects use cloud workload identity: they authenticate as the controller's own cloud identity"),
+        )
+        .with_related(span, what)
+        .with_help(format!("run {controller} with --{flag} (workload-identity lockdown, Flux 2.6+), or set serviceAccountName on the tenant objects"))
+        .with_field(format!("{controller}.args.--{flag}"));
+        f.severity = Severity::Info;
+        out.push(f);
+    }
+}

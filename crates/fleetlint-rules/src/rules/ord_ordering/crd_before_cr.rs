@@ -1,0 +1,154 @@
+use fleetlint_yaml::{FluxKind, Node};
+
+use super::helpers::graph::{Avail, Graph, describe, name_span};
+use super::helpers::needs::{Item, Outcome, crd_needs, evaluate};
+use crate::context::ClusterContext;
+use crate::declare_rule;
+use crate::finding::{Category, Finding, Severity};
+use crate::rule::Rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports an object of a custom kind applied by a Kustomization before the CRD of that kind
+    /// exists. The CRD is in place when the Kustomization renders it itself (kustomize-controller
+    /// applies CRDs in an earlier stage and waits for them), when an ancestor renders it, or
+    /// when a Kustomization it (transitively) depends on renders it. Built-in kinds and Flux's
+    /// own kinds (and the Flux Operator's, for a cluster driven by a FluxInstance) pre-exist.
+    ///
+    /// A HelmRelease does not count as a provider: the release object is applied, and the chart
+    /// (with its CRDs) is installed later by helm-controller, so a HelmRelease in the same
+    /// Kustomization or in an ancestor is never "before". Which chart installs which CRDs is not
+    /// known without rendering charts; `crdProviders` in `.fleetlint.yaml` says it (API group ->
+    /// HelmRelease), and then the release must be Ready before the Kustomization (a `dependsOn`
+    /// on a Kustomization that waits for it), or it is an error. Otherwise, when no CRD manifest
+    /// for a kind exists in the cluster at all, the finding is one info per kind and cluster
+    /// ("CRD provider unknown", counting the other Kustomizations applying it), not an error:
+    /// the CRDs may come from
+    /// a chart, or be installed outside Git. It mentions a HelmRelease of the same
+    /// Kustomization or an ancestor whose name looks like the API group. Nothing is reported
+    /// when a HelmRelease is Ready before the Kustomization (through `dependsOn` on a
+    /// Kustomization that waits for it), or when a Kustomization whose output is unknown (source not mapped, build failing) may
+    /// render the CRD before it: either may well provide it. A CRD manifest reached only through
+    /// a child that nobody waits for is ORD005's.
+    ///
+    /// ## Why is this bad?
+    /// The server-side dry-run fails with *no matches for kind "X" in version "Y"* and the whole
+    /// stage is aborted: nothing of the Kustomization is applied (fluxcd/flux2#1806, #1928).
+    ///
+    /// ## Severity
+    /// `error` where the CRD is applied after the object that needs it; `info`, once per kind and
+    /// cluster, where nothing in the graph installs the CRD (the provider is unknown).
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # infra-configs renders a ClusterIssuer; the cert-manager CRDs are rendered by the
+    /// # Kustomization `crds`, which infra-configs does not depend on
+    /// apiVersion: kustomize.toolkit.fluxcd.io/v1
+    /// kind: Kustomization
+    /// metadata: {name: infra-configs, namespace: flux-system}
+    /// spec:
+    ///   path: ./infrastructure/configs
+    /// ```
+    ///
+    /// ## Fix
+    /// Add a `dependsOn` entry for the Kustomization that applies the CRDs (with `wait: true`
+    /// when it applies them through a HelmRelease), or move the CRDs into the Kustomization.
+    pub(crate) struct CrdBeforeCr {
+        code: "ORD003",
+        name: "crd-before-cr",
+        category: Category::DependencyOrder,
+        severity: Severity::Error,
+    }
+}
+
+impl Rule for CrdBeforeCr {
+    fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
+        let g = Graph::new(cx.cluster);
+        // "Provider unknown" is about a kind, not about each Kustomization applying it: one info
+        // per kind, naming how many more apply it.
+        let mut unknown: Vec<(Finding, usize)> = Vec::new();
+        let mut by_kind: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        for o in evaluate(&g, crd_needs(&g)) {
+            if o.avail != Avail::No || o.maybe {
+                continue;
+            }
+            let f = cx.about(finding(&g, &o), o.need.object);
+            if f.severity != Severity::Info {
+                out.push(f);
+                continue;
+            }
+            match by_kind.get(&f.field) {
+                Some(&i) => unknown[i].1 += 1,
+                None => {
+                    by_kind.insert(f.field.clone(), unknown.len());
+                    unknown.push((f, 0));
+                }
+            }
+        }
+        for (mut f, more) in unknown {
+            if more > 0 {
+                f.message.push_str(&format!(" (and {more} more Kustomization(s) of this cluster)"));
+            }
+            out.push(f);
+        }
+    }
+}
+
+fn finding(g: &Graph<'_>, o: &Outcome<'_>) -> Finding {
+    let Item::Crd { group, kind } = o.need.item else { unreachable!("CRD needs only") };
+    let consumer = describe(g.object(o.need.consumer));
+    let obj = g.object(o.need.object);
+    let field = format!("kind[{group}/{kind}]");
+    if let Some(&hr) = o.providers.first().filter(|&&p| g.object(p).flux_kind() == Some(FluxKind::HelmRelease)) {
+        let release = describe(g.object(hr));
+        let message = format!(
+            "{} ({group}) is applied by {consumer} before its CRD exists: {release} installs it (crdProviders), but {consumer} does not wait for that release (dry-run fails with \"no matches for kind \\\"{kind}\\\"\")",
+            describe(obj),
+        );
+        return Finding::new(CrdBeforeCr::ID, o.need.span, message)
+            .with_help(format!(
+                "make {consumer} depend on the Kustomization that applies {release}, with `wait: true` or a health check on the release"
+            ))
+            .with_related(name_span(g.object(hr)), "installs the CRDs (crdProviders)")
+            .with_field(field);
+    }
+    if let Some(&crd) = o.providers.first() {
+        let renderer = g.parent[crd].map_or_else(|| "the bootstrap".to_string(), |p| describe(g.object(p)));
+        let message = format!(
+            "{} ({group}) is applied by {consumer} before its CRD exists: CustomResourceDefinition `{}` is rendered by {renderer}, which is not applied before it (dry-run fails with \"no matches for kind \\\"{kind}\\\"\")",
+            describe(obj),
+            g.object(crd).name(),
+        );
+        return Finding::new(CrdBeforeCr::ID, o.need.span, message)
+            .with_help(format!("make {consumer} depend on {renderer}, or move the CRD into {consumer}"))
+            .with_related(name_span(g.object(crd)), "the CRD")
+            .with_field(field);
+    }
+    let mut message = format!(
+        "CRD provider unknown: nothing in the cluster's graph installs the CRD of `{kind}` ({group}) that {consumer} applies"
+    );
+    let mut f = Finding::new(CrdBeforeCr::ID, o.need.span, String::new()).with_severity(Severity::Info);
+    if let Some(hr) = lookalike_release(g, o.need.consumer, group) {
+        message.push_str(&format!(
+            "; {} may install it, but helm-controller installs the chart only after {consumer} is applied",
+            describe(g.object(hr))
+        ));
+        f = f.with_related(name_span(g.object(hr)), "applied with the custom resources, not before them");
+    }
+    f.message = message;
+    f.with_help("if the CRDs are installed outside Git, nothing to do; otherwise apply them (or the HelmRelease installing them, with `wait: true`) in a Kustomization this one depends on")
+        .with_field(field)
+}
+
+/// A HelmRelease rendered by `consumer` or one of its ancestors whose release or chart name
+/// contains the first label of `group` (`cert-manager` for `cert-manager.io`): only a hint.
+fn lookalike_release(g: &Graph<'_>, consumer: usize, group: &str) -> Option<usize> {
+    let label = group.split('.').next().filter(|l| l.len() > 2)?;
+    std::iter::once(consumer).chain(g.ancestors(consumer)).find_map(|k| {
+        g.children[k].iter().copied().find(|&c| {
+            let hr = g.object(c);
+            let chart = hr.root.get_path(&["spec", "chart", "spec", "chart"]).and_then(Node::as_str).unwrap_or("");
+            hr.flux_kind() == Some(FluxKind::HelmRelease) && (hr.name().contains(label) || chart.contains(label))
+        })
+    })
+}

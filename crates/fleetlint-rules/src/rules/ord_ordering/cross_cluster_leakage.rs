@@ -1,0 +1,169 @@
+use std::collections::BTreeMap;
+
+use fleetlint_fleet::{Cluster, EntryKind, SourceResolution};
+use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
+use fleetlint_yaml::{Node, Span};
+
+use super::helpers::graph::{describe, field_span};
+use crate::context::ClusterContext;
+use crate::declare_rule;
+use crate::finding::{Category, Finding, Severity};
+use crate::rule::Rule;
+
+declare_rule! {
+    /// ## What it does
+    /// In one cluster's graph, reports (a) a Flux Kustomization reading this repository whose
+    /// `spec.path` lies under another cluster's entry directory, and (b) an object that a
+    /// Kustomization of this cluster renders from a file under another cluster's entry
+    /// directory, reached through kustomize `resources`, `components` or patches; (b) points at
+    /// the kustomization entry that reaches into the other cluster when it can be found, else
+    /// at the Kustomization's `spec.path`.
+    ///
+    /// Other clusters are the entry directories fleetlint discovered (e.g. `clusters/<name>`),
+    /// except remote clusters (those a hub applies to through `spec.kubeConfig`: the hub
+    /// renders their directories by design) and entry directories that contain this cluster's
+    /// own (a directory above a cluster is not another cluster's root).
+    ///
+    /// ## Why is this bad?
+    /// Production objects get reconciled on staging (or the reverse): duplicate controllers,
+    /// identity clashes, and a change reviewed for one cluster silently lands on another.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # clusters/staging/apps.yaml
+    /// apiVersion: kustomize.toolkit.fluxcd.io/v1
+    /// kind: Kustomization
+    /// metadata: {name: apps, namespace: flux-system}
+    /// spec:
+    ///   path: ./clusters/production/apps
+    /// ```
+    ///
+    /// ## Fix
+    /// Move what both clusters share out of the cluster directories (e.g. `apps/base`) and
+    /// point both at it, with per-cluster overlays under each cluster's own directory.
+    pub(crate) struct CrossClusterLeakage {
+        code: "ORD007",
+        name: "cross-cluster-leakage",
+        category: Category::DependencyOrder,
+        severity: Severity::Error,
+    }
+}
+
+fn under(path: &str, root: &str) -> bool {
+    path == root || path.strip_prefix(root).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The entry directories of the other clusters that count (see the rule's doc).
+fn other_roots<'f>(cx: &'f ClusterContext<'_>) -> Vec<&'f Cluster> {
+    let me = cx.cluster;
+    cx.fleet
+        .clusters
+        .iter()
+        .filter(|c| c.name != me.name && c.entry != EntryKind::Remote && !c.path.is_empty())
+        .filter(|c| !under(&me.path, &c.path))
+        .collect()
+}
+
+impl Rule for CrossClusterLeakage {
+    fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
+        let c = cx.cluster;
+        if c.entry == EntryKind::Remote {
+            return;
+        }
+        let others = other_roots(cx);
+        if others.is_empty() {
+            return;
+        }
+        // (k, other cluster) -> first leaked object, for (b).
+        let mut leaks: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        let mut path_leaks = std::collections::HashSet::new();
+        for kn in &c.kustomizations {
+            let k = &c.objects[kn.object];
+            if kn.source != SourceResolution::Tree(0) || k.synthesized {
+                continue;
+            }
+            if let Some((oi, other)) = others.iter().enumerate().find(|(_, o)| under(&kn.path, &o.path)) {
+                path_leaks.insert((kn.object, oi));
+                let span = field_span(&k.root, &["spec", "path"]);
+                let message = format!(
+                    "{} reads `./{}`, inside the directory of cluster `{}` ({}): that cluster's objects are applied on `{}` too",
+                    describe(k),
+                    kn.path,
+                    other.name,
+                    other.path,
+                    c.name
+                );
+                let f = Self::finding(span, message)
+                    .with_help("point it at a directory shared by both clusters, or at this cluster's own directory")
+                    .with_field("spec.path");
+                out.push(cx.about(f, kn.object));
+            }
+        }
+        for (i, o) in c.objects.iter().enumerate() {
+            let Some(k) = o.owner.filter(|&k| k != i) else { continue };
+            if o.synthesized || o.tree != 0 || cx.db.get(o.root.span.file).source.is_some() {
+                continue;
+            }
+            let file = &cx.db.get(o.root.span.file).path;
+            let other = others.iter().position(|other| under(file, &other.path));
+            if let Some(oi) = other.filter(|oi| !path_leaks.contains(&(k, *oi))) {
+                leaks.entry((k, oi)).or_insert(i);
+            }
+        }
+        for ((k, oi), i) in leaks {
+            let other = others[oi];
+            let Some(kn) = c.kustomization_of(k) else { continue };
+            let file = &cx.db.get(c.objects[i].root.span.file).path;
+            let (span, how) = match reaching_entry(cx, &kn.path, &other.path) {
+                Some(span) => (span, "this kustomization entry reaches".to_string()),
+                None => {
+                    (field_span(&c.objects[k].root, &["spec", "path"]), format!("{} reaches", describe(&c.objects[k])))
+                }
+            };
+            let message = format!(
+                "{how} into the directory of cluster `{}` ({}): {} from `{file}` is applied on `{}`",
+                other.name,
+                other.path,
+                describe(&c.objects[i]),
+                c.name
+            );
+            let f = Self::finding(span, message)
+                .with_help("move what both clusters share out of the cluster directories and reference it from both")
+                .with_related(c.objects[i].root.span, "the object from the other cluster's directory")
+                .with_field(format!("resources[{}]", other.path));
+            out.push(cx.about(f, i));
+        }
+    }
+}
+
+/// The first entry of a kustomization file at or under `dir` (checked repository only) whose
+/// `resources`, `components`, `bases`, `patchesStrategicMerge` item or `patches[].path`
+/// resolves under `root`.
+fn reaching_entry(cx: &ClusterContext<'_>, dir: &str, root: &str) -> Option<Span> {
+    let tree = cx.trees.first()?;
+    // The tree's files are sorted by path: the first match is stable.
+    for file in &tree.files {
+        let path = &cx.db.get(file.id).path;
+        let (base, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+        if !KUSTOMIZATION_FILE_NAMES.contains(&name) || !(dir.is_empty() || under(base, dir)) || under(base, root) {
+            continue;
+        }
+        let Some(doc) = file.yaml.documents.first() else { continue };
+        let mut entries: Vec<&Node> = Vec::new();
+        for key in ["resources", "components", "bases", "patchesStrategicMerge"] {
+            entries.extend(doc.root.get(key).and_then(Node::as_seq).unwrap_or_default());
+        }
+        entries.extend(
+            doc.root.get("patches").and_then(Node::as_seq).unwrap_or_default().iter().filter_map(|p| p.get("path")),
+        );
+        for e in entries {
+            let Some(text) = e.as_str() else { continue };
+            let joined = if base.is_empty() { text.to_string() } else { format!("{base}/{text}") };
+            let (resolved, clamped) = fleetlint_yaml::relpath::clamp_flux_path(&joined);
+            if !clamped && under(&resolved, root) {
+                return Some(e.span);
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,106 @@
+use fleetlint_yaml::FluxKind;
+
+use super::helpers::graph::{Avail, Graph, describe, name_span};
+use super::helpers::needs::{Item, Outcome, evaluate, namespace_needs};
+use crate::context::ClusterContext;
+use crate::declare_rule;
+use crate::finding::{Category, Finding, Severity};
+use crate::rule::Rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a namespaced object applied by a Kustomization, or a HelmRelease
+    /// `targetNamespace` (without `install.createNamespace`) or `storageNamespace`, whose
+    /// namespace does not exist before it is applied. A namespace is in place when it
+    /// pre-exists (`default`, `kube-system`, `kube-public`, `kube-node-lease`, `flux-system`,
+    /// and `preexisting.namespaces` of the configuration), when the same Kustomization renders
+    /// it (Namespaces are applied in an earlier stage), when an ancestor renders it, or when a
+    /// Kustomization or HelmRelease (with `install.createNamespace`) it transitively depends on
+    /// creates it. One finding per Kustomization and namespace.
+    ///
+    /// When a Kustomization whose output is unknown (source not mapped, build failing) may
+    /// create the namespace before, nothing is reported; when no known object creates it but
+    /// such a Kustomization exists elsewhere in the cluster, the finding is an info. A namespace reached only through a child that
+    /// nobody waits for is ORD005's.
+    ///
+    /// ## Why is this bad?
+    /// kustomize-controller never creates namespaces: the dry-run fails with
+    /// `namespaces "N" not found` and nothing of the Kustomization is applied. A HelmRelease
+    /// fails its install the same way.
+    ///
+    /// ## Severity
+    /// `error`; `info` where a Kustomization whose output is unknown might create the namespace.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: kustomize.toolkit.fluxcd.io/v1
+    /// kind: Kustomization
+    /// metadata: {name: podinfo, namespace: flux-system}
+    /// spec:
+    ///   targetNamespace: podinfo     # no Namespace `podinfo` anywhere before it
+    /// ```
+    ///
+    /// ## Fix
+    /// Render the Namespace in the same Kustomization, or depend on the Kustomization that
+    /// renders it; for a HelmRelease, set `install.createNamespace: true`. Namespaces created
+    /// outside Git go under `preexisting.namespaces` in `.fleetlint.yaml`.
+    pub(crate) struct NamespaceBeforeNamespacedObject {
+        code: "ORD004",
+        name: "namespace-before-namespaced-object",
+        category: Category::DependencyOrder,
+        severity: Severity::Error,
+    }
+}
+
+impl Rule for NamespaceBeforeNamespacedObject {
+    fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
+        let g = Graph::new(cx.cluster);
+        let opaque = g.opaque();
+        for o in evaluate(&g, namespace_needs(&g)) {
+            if o.avail != Avail::No || o.maybe {
+                continue;
+            }
+            // An opaque object cannot create the namespace it is itself applied in.
+            let other = opaque.iter().copied().find(|&x| x != o.need.object);
+            out.push(cx.about(finding(&g, &o, other), o.need.object));
+        }
+    }
+}
+
+fn finding(g: &Graph<'_>, o: &Outcome<'_>, opaque: Option<usize>) -> Finding {
+    let Item::Namespace(ns) = o.need.item else { unreachable!("namespace needs only") };
+    let consumer = g.object(o.need.consumer);
+    let obj = g.object(o.need.object);
+    let what = if o.need.consumer == o.need.object {
+        let verb = if o.need.field == "spec.storageNamespace" { "stores its releases in" } else { "installs into" };
+        format!("{} {verb} namespace `{ns}`, which does not exist before it", describe(obj))
+    } else {
+        format!("namespace `{ns}` does not exist before {} applies {}", describe(consumer), describe(obj))
+    };
+    let field = format!("{}[{ns}]", o.need.field);
+    if let Some(&p) = o.providers.first() {
+        let provider = g.object(p);
+        let (by, help) = if provider.flux_kind() == Some(FluxKind::HelmRelease) {
+            (format!("it is created by {} (install.createNamespace)", describe(provider)), describe(provider))
+        } else {
+            let renderer = g.parent[p].map_or_else(String::new, |r| describe(g.object(r)));
+            (format!("Namespace `{ns}` is rendered by {renderer}"), renderer)
+        };
+        let message = format!("{what}: {by}, which is not applied before it (\"namespaces \\\"{ns}\\\" not found\")");
+        return Finding::new(NamespaceBeforeNamespacedObject::ID, o.need.span, message)
+            .with_help(format!("make {} depend on {help}, or render the Namespace in it", describe(consumer)))
+            .with_related(name_span(provider), "where the namespace is created")
+            .with_field(field);
+    }
+    let mut message =
+        format!("{what}: no object in the cluster's graph creates it (\"namespaces \\\"{ns}\\\" not found\")");
+    let mut severity = Severity::Error;
+    if let Some(x) = opaque {
+        severity = Severity::Info;
+        let why = g.opaque_reason(x).unwrap_or("its output is unknown");
+        message.push_str(&format!(", unless {} does ({why})", describe(g.object(x))));
+    }
+    Finding::new(NamespaceBeforeNamespacedObject::ID, o.need.span, message).with_severity(severity)
+        .with_help("render the Namespace in this Kustomization or one it depends on; if it is created outside Git, list it under `preexisting.namespaces` in .fleetlint.yaml")
+        .with_field(field)
+}

@@ -1,0 +1,72 @@
+use fleetlint_yaml::LoadIssueKind;
+
+use crate::context::FileContext;
+use crate::declare_rule;
+use crate::finding::{Category, Finding, Severity};
+use crate::rule::Rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a file that is not valid YAML: a syntax error, bytes that are not UTF-8, or a
+    /// file that cannot be read.
+    ///
+    /// ## Why is this bad?
+    /// kustomize (and so kustomize-controller) refuses the whole file, and with it the whole
+    /// Flux Kustomization that includes it: nothing in that path is applied until it is fixed.
+    /// A file that no build reaches is harmless but usually a leftover, so it is only an `info`
+    /// there; it becomes an `error` where a kustomization or Flux Kustomization includes it.
+    /// Helm and Go templates that happen to parse are not reported here.
+    ///
+    /// ## Severity
+    /// `info` for a file no build reaches (harmless, usually a leftover); `error` where a
+    /// kustomization or Flux Kustomization includes it.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// spec:
+    ///   values:
+    ///     replicas: 2
+    ///    image: nginx   # indentation breaks the mapping
+    /// ```
+    ///
+    /// ## Fix
+    /// Correct the syntax at the reported position (an editor with a YAML language server shows
+    /// it too), re-save the file as UTF-8, or delete the file when nothing uses it.
+    pub(crate) struct InvalidYaml {
+        code: "SRC010",
+        name: "invalid-yaml",
+        category: Category::SourceIntegrity,
+        severity: Severity::Info,
+    }
+}
+
+impl Rule for InvalidYaml {
+    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let severity = if cx.reached_by_build { Severity::Error } else { Severity::Info };
+        for issue in &cx.file.yaml.issues {
+            let (message, help) = match &issue.kind {
+                LoadIssueKind::Syntax(msg) => (
+                    format!("invalid YAML: {msg}"),
+                    "fix the YAML syntax at this position; kustomize rejects the whole file",
+                ),
+                LoadIssueKind::InvalidUtf8 => (
+                    "file is not valid UTF-8".to_string(),
+                    "re-encode the file as UTF-8; kustomize rejects other encodings",
+                ),
+                LoadIssueKind::Unreadable(msg) => {
+                    (format!("cannot read file: {msg}"), "make the file readable or remove it from the repository")
+                }
+                _ => continue,
+            };
+            let mut f = Self::finding(issue.span, message).with_help(help);
+            f.severity = severity;
+            // The parser message can carry positions; the fingerprint must not.
+            f.field = match &issue.kind {
+                LoadIssueKind::Syntax(_) => "syntax".into(),
+                LoadIssueKind::InvalidUtf8 => "encoding".into(),
+                _ => "read".into(),
+            };
+            out.push(f);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+use std::sync::OnceLock;
+
+use fleetlint_kustomize::patch::target::Target;
+use fleetlint_kustomize::{BuildIssueKind, KUSTOMIZATION_FILE_NAMES};
+use fleetlint_yaml::{FileId, Limits, Node, ObjectView, Span, parse_yaml};
+
+use crate::context::BuildContext;
+use crate::declare_rule;
+use crate::finding::{Category, Finding, Severity};
+use crate::rule::Rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a patch whose `target` (or, for a strategic-merge patch without target, whose own
+    /// kind and name) selects no object of the build.
+    ///
+    /// ## Why is this bad?
+    /// kustomize accepts such a patch silently, so a renamed Deployment or a typo in the target
+    /// leaves the change the patch was meant to make (a resource limit, a lockdown flag, a
+    /// replica count) out of the cluster without any error.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// patches:
+    ///   - path: replicas.yaml
+    ///     target:
+    ///       kind: Deployment
+    ///       name: podinfo-frontend   # the Deployment is called `podinfo`
+    /// ```
+    ///
+    /// Patches in a cluster's `flux-system/kustomization.yaml` that target the bootstrap objects
+    /// (the controller Deployments, the `flux-system` GitRepository and Kustomization) are not
+    /// reported when `gotk-components.yaml` is a placeholder: those objects exist on the cluster,
+    /// and the lockdown patches of the multi-tenancy reference layout are written this way.
+    ///
+    /// ## Fix
+    /// Correct the target (kind, name, namespace, label or annotation selector), or remove the
+    /// patch if the object is gone.
+    pub(crate) struct PatchTargetUnmatched {
+        code: "SRC013",
+        name: "patch-target-unmatched",
+        category: Category::SourceIntegrity,
+        severity: Severity::Warning,
+    }
+}
+
+impl Rule for PatchTargetUnmatched {
+    fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
+        for issue in cx.issues.iter().filter(|i| i.kind == BuildIssueKind::PatchTargetUnmatched) {
+            if aimed_at_bootstrap_objects(cx, issue.span) {
+                continue;
+            }
+            out.push(
+                Self::finding(issue.span, issue.message.clone())
+                    .with_help(
+                        "fix the patch target so it selects the object it is meant to change, or remove the patch",
+                    )
+                    .with_field(format!("patch:{}", issue.message)),
+            );
+        }
+    }
+}
+
+/// The objects bootstrap creates outside the repository when `gotk-components.yaml` is a
+/// placeholder: the controller Deployments and the `flux-system` source and Kustomization.
+const BOOTSTRAP_OBJECTS: &str = "\
+apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: source-controller, namespace: flux-system}\n---
+apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: kustomize-controller, namespace: flux-system}\n---
+apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: helm-controller, namespace: flux-system}\n---
+apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: notification-controller, namespace: flux-system}\n---
+apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: image-reflector-controller, namespace: flux-system}\n---
+apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: image-automation-controller, namespace: flux-system}\n---
+apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: flux-system, namespace: flux-system}\n---
+apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system, namespace: flux-system}\n";
+
+fn aimed_at_bootstrap_objects(cx: &BuildContext<'_>, span: Span) -> bool {
+    let path = &cx.db.get(span.file).path;
+    let dir = match path.rsplit_once('/') {
+        Some((dir, name)) if KUSTOMIZATION_FILE_NAMES.contains(&name) => dir,
+        _ => return false,
+    };
+    if !(dir == "flux-system" || dir.ends_with("/flux-system")) {
+        return false;
+    }
+    let components = format!("{dir}/gotk-components.yaml");
+    let placeholder = cx.tree.files.iter().find(|f| cx.db.get(f.id).path == components).is_none_or(|f| {
+        f.yaml.documents.iter().filter_map(|d| ObjectView::new(&d.root)).all(|o| o.kind() != "Deployment")
+    });
+    if !placeholder {
+        return false;
+    }
+    let Some(file) = cx.tree.files.iter().find(|f| f.id == span.file) else { return false };
+    let Some(patches) = file.yaml.documents.first().and_then(|d| d.root.get("patches")).and_then(Node::as_seq) else {
+        return false;
+    };
+    let Some(entry) = patches.iter().find(|p| p.span.start <= span.start && span.start < p.span.end) else {
+        return false;
+    };
+    let Some(target) = entry.get("target").and_then(|t| Target::from_node(t).ok()) else { return false };
+    static OBJECTS: OnceLock<Vec<Node>> = OnceLock::new();
+    let objects = OBJECTS.get_or_init(|| {
+        parse_yaml(FileId(u32::MAX), BOOTSTRAP_OBJECTS, &Limits::default())
+            .documents
+            .into_iter()
+            .map(|d| d.root)
+            .collect()
+    });
+    objects.iter().any(|o| target.matches(o))
+}

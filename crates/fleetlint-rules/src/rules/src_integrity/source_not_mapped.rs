@@ -1,0 +1,45 @@
+use crate::context::ClusterContext;
+use crate::declare_rule;
+use crate::finding::{Category, Finding, Severity};
+use crate::rule::Rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Notes a Flux Kustomization whose source (a tenant repository, another branch, an OCI
+    /// artifact) is not mapped to a local checkout, and ResourceSets whose resources are
+    /// templated from inputs. What they render is unknown to fleetlint, so rules that look at
+    /// rendered objects say nothing about them.
+    ///
+    /// ## Why is this bad?
+    /// It is not a problem in the repository; it is a gap in what fleetlint checked. Tenant
+    /// repositories are where isolation mistakes happen, so map them.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: GitRepository
+    /// metadata: {name: dev-team, namespace: apps}
+    /// spec:
+    ///   url: https://github.com/org/dev-team
+    /// ```
+    ///
+    /// ## Fix
+    /// Map the source to a local checkout: `--source GitRepository/apps/dev-team=../dev-team`,
+    /// `--source https://github.com/org/dev-team=../dev-team`, or `sources:` in `.fleetlint.yaml`.
+    pub(crate) struct SourceNotMapped {
+        code: "SRC012",
+        name: "source-not-mapped",
+        category: Category::SourceIntegrity,
+        severity: Severity::Info,
+    }
+}
+
+impl Rule for SourceNotMapped {
+    fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
+        cx.fleet_issues(
+            Self::ID,
+            Severity::Info,
+            "map the source to a local checkout with --source KEY=PATH or `sources:` in .fleetlint.yaml",
+            out,
+        );
+    }
+}

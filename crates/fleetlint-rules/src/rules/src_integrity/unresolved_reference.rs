@@ -1,0 +1,383 @@
+use std::collections::HashMap;
+
+use fleetlint_fleet::controllers::CONTROLLERS;
+use fleetlint_fleet::{Cluster, EntryKind, SourceResolution};
+use fleetlint_yaml::{FluxKind, Node, Span};
+
+use super::helpers::references::{Class, KUSTOMIZATION_SOURCES, Reference, references};
+use crate::context::ClusterContext;
+use crate::declare_rule;
+use crate::finding::{Category, Finding, Severity};
+use crate::rule::Rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a reference whose target is not in the cluster, or whose kind the field does not
+    /// accept: a Kustomization's `sourceRef` (GitRepository, OCIRepository, Bucket,
+    /// ExternalArtifact), a HelmRelease's `chart.spec.sourceRef` (HelmRepository, GitRepository,
+    /// Bucket) or `chartRef` (OCIRepository, HelmChart, ExternalArtifact) — exactly one of
+    /// `chart`/`chartRef` —, a HelmChart's `sourceRef`, GitRepository `include[].repository`,
+    /// ImagePolicy `imageRepositoryRef`, ImageUpdateAutomation `sourceRef`, Alert `providerRef`,
+    /// Receiver `resources[]`, and the Secret/ConfigMap/ServiceAccount references (`valuesFrom`,
+    /// `substituteFrom` unless `optional`, `decryption.secretRef`, `kubeConfig`,
+    /// `serviceAccountName`, the sources' and Providers' `secretRef`/`certSecretRef`/
+    /// `proxySecretRef`/`verify.secretRef`). An `ExternalArtifact` reference without the
+    /// `ExternalArtifact` feature gate on the consuming controller is reported too.
+    ///
+    /// Severity: an error for Flux objects and invalid kinds; a warning for Secrets, ConfigMaps
+    /// and ServiceAccounts, which are often created outside Git. Not reported, because they may
+    /// well exist: targets in a namespace that an unmapped tenant tree writes into (its
+    /// `targetNamespace`, else its own namespace), Secrets that an ExternalSecret, SealedSecret,
+    /// cert-manager Certificate or Kyverno `generate` rule in the cluster produces, HelmCharts
+    /// generated from a HelmRelease's chart template, ExternalArtifacts (made by controllers),
+    /// the `default` ServiceAccount, the Flux controllers' and Flux Operator's ServiceAccounts,
+    /// and the `flux-system` Secret that bootstrap creates. A target in a platform namespace
+    /// where an unmapped Kustomization without `targetNamespace` lives is a warning that names
+    /// it (assuming such upstream trees could write anywhere would silence the rule in most
+    /// clusters). With `spec.kubeConfig` the `serviceAccountName` is looked up in the remote
+    /// cluster, when fleetlint models it. The feature gate is checked only when the
+    /// controller's Deployment is in the repository: `flux install` with source-watcher turns
+    /// it on. When the same kind and name exist in another namespace the finding points at it.
+    ///
+    /// ## Why is this bad?
+    /// The controller cannot find the object: a Flux object waits forever (`Source
+    /// 'GitRepository/flux-system/podinfo' not found`, retried every `retryInterval`); a missing
+    /// values or substitution object fails the release or build; a missing ServiceAccount makes
+    /// impersonation fail. A kind the field does not accept is rejected by the API server.
+    ///
+    /// ## Severity
+    /// `error` for a reference a Flux controller waits on forever; `warning` for a local reference
+    /// (Secret, ConfigMap, ServiceAccount) that something outside Git may create, and for any
+    /// reference that a Kustomization with an unmapped source might render.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: helm.toolkit.fluxcd.io/v2
+    /// kind: HelmRelease
+    /// metadata: {name: app, namespace: team-a}
+    /// spec:
+    ///   chartRef: {kind: OCIRepository, name: app-chart}       # no OCIRepository team-a/app-chart
+    ///   valuesFrom: [{kind: ConfigMap, name: cluster-values}]  # only in flux-system
+    /// ```
+    ///
+    /// ## Fix
+    /// Correct the name (or namespace, where the field has one), add the missing object to the
+    /// repository, or — for objects created outside Git — suppress the finding with
+    /// `# fleetlint: ignore[SRC002]` on the reference.
+    pub(crate) struct UnresolvedReference {
+        code: "SRC002",
+        name: "unresolved-reference",
+        category: Category::SourceIntegrity,
+        severity: Severity::Error,
+    }
+}
+
+/// `(kind, namespace, name)` -> the object (or producer) that defines it.
+type Index = HashMap<(String, String, String), usize>;
+
+impl Rule for UnresolvedReference {
+    fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
+        let index = build_index(cx.cluster);
+        let opaque = Opaque::of(cx.cluster);
+        let generated = generated_by_policies(cx.cluster);
+        let mut remotes: HashMap<String, Option<Index>> = HashMap::new();
+        for (i, o) in cx.cluster.objects.iter().enumerate() {
+            if o.synthesized {
+                continue;
+            }
+            if o.flux_kind() == Some(FluxKind::HelmRelease) {
+                chart_or_chart_ref(cx, i, out);
+            }
+            for r in references(o) {
+                // A name post-build substitution left unresolved is SRC007's finding.
+                if r.kind.is_empty() || r.name.contains("${") || r.namespace.contains("${") {
+                    continue;
+                }
+                if !r.allowed.is_empty() && !r.allowed.contains(&r.kind.as_str()) {
+                    let span = r.kind_node.map_or(r.name_node.span, |n| n.span);
+                    let msg = format!(
+                        "{}.kind `{}` is not accepted here: a {} reads {}",
+                        r.field,
+                        r.kind,
+                        o.kind(),
+                        r.allowed.join(", ")
+                    );
+                    let f = Self::finding(span, msg)
+                        .with_help(format!("use one of {}", r.allowed.join(", ")))
+                        .with_field(format!("{}.kind", r.field));
+                    out.push(cx.about(f, i));
+                    continue;
+                }
+                if r.kind == "ExternalArtifact" {
+                    // Produced by controllers (source-watcher), never in Git: only the gate.
+                    external_artifact_gate(cx, i, &r, out);
+                    continue;
+                }
+                if r.optional || preexisting(cx.cluster, &r) {
+                    continue;
+                }
+                let key = (r.kind.clone(), r.namespace.clone(), r.name.to_string());
+                if r.remote {
+                    // Only checkable when the remote cluster is modelled (a Kustomization applies
+                    // to it through the same kubeConfig).
+                    let remote = remotes
+                        .entry(r.namespace.clone())
+                        .or_insert_with(|| remote_cluster(cx, &r.namespace).map(build_index));
+                    if remote.as_ref().is_none_or(|idx| idx.contains_key(&key)) {
+                        continue;
+                    }
+                } else if index.contains_key(&key)
+                    || opaque.covers(&r.namespace)
+                    || generated.iter().any(|(k, n)| *k == r.kind && n.as_deref().is_none_or(|n| n == r.name))
+                {
+                    continue;
+                }
+                let mut f = unresolved(cx, &index, &r, o.kind());
+                if let Some(id) = opaque.maybe(&r.namespace) {
+                    f.severity = f.severity.min(Severity::Warning);
+                    f.message = format!("{} (unless {id}, whose source is not mapped, renders it)", f.message);
+                }
+                out.push(cx.about(f, i));
+            }
+        }
+    }
+}
+
+/// Every object a reference can name, by kind, namespace and name; plus the Secrets that
+/// in-cluster producers write and the HelmCharts helm-controller generates.
+fn build_index(cluster: &Cluster) -> Index {
+    let mut index = Index::new();
+    let mut put = |kind: &str, ns: &str, name: &str, i: usize| {
+        index.entry((kind.to_string(), ns.to_string(), name.to_string())).or_insert(i);
+    };
+    for (i, o) in cluster.objects.iter().enumerate() {
+        let (kind, ns, name) = (o.kind(), o.namespace(), o.name());
+        let group = o.api_version().rsplit_once('/').map_or("", |(g, _)| g);
+        let str_at = |path: &[&str]| o.root.get_path(path).and_then(Node::as_str).filter(|s| !s.is_empty());
+        match (group, kind) {
+            _ if o.flux_kind().is_some() => put(kind, ns, name, i),
+            ("", "Secret" | "ConfigMap" | "ServiceAccount") => put(kind, ns, name, i),
+            ("external-secrets.io", "ExternalSecret") => {
+                put("Secret", ns, str_at(&["spec", "target", "name"]).unwrap_or(name), i);
+            }
+            ("bitnami.com", "SealedSecret") => {
+                put("Secret", ns, str_at(&["spec", "template", "metadata", "name"]).unwrap_or(name), i);
+            }
+            ("cert-manager.io", "Certificate") => {
+                if let Some(secret) = str_at(&["spec", "secretName"]) {
+                    put("Secret", ns, secret, i);
+                }
+            }
+            ("onepassword.com", "OnePasswordItem") => put("Secret", ns, name, i),
+            _ => {}
+        }
+        if o.flux_kind() == Some(FluxKind::HelmRelease) && o.root.get_path(&["spec", "chart"]).is_some() {
+            // HelmChart `<hr-ns>-<hr-name>` in the source's namespace (HelmRelease.GetHelmChartName).
+            let source_ns = str_at(&["spec", "chart", "spec", "sourceRef", "namespace"]).unwrap_or(ns);
+            put("HelmChart", source_ns, &format!("{ns}-{name}"), i);
+        }
+        if o.flux_kind() == Some(FluxKind::FluxInstance) {
+            // The operator names the sync source after the namespace, of `spec.sync.kind`.
+            let sync = str_at(&["spec", "sync", "kind"]).unwrap_or("GitRepository");
+            put(sync, ns, ns, i);
+        }
+    }
+    if cluster.entry == EntryKind::FluxInstance {
+        // The bootstrap objects are synthesized as a GitRepository; the FluxInstance (perhaps
+        // only in a HelmRelease's values) may sync from an OCIRepository or a Bucket instead.
+        if let Some(i) = cluster.objects.iter().position(|o| o.synthesized && o.kind() == "GitRepository") {
+            let ns = cluster.objects[i].namespace().to_string();
+            for kind in ["OCIRepository", "Bucket"] {
+                put(kind, &ns, &ns, i);
+            }
+        }
+    }
+    index
+}
+
+/// The remote cluster that objects of namespace `ns` with a `spec.kubeConfig` apply to.
+fn remote_cluster<'c>(cx: &ClusterContext<'c>, ns: &str) -> Option<&'c Cluster> {
+    let hub = cx.cluster.name.as_str();
+    cx.fleet.clusters.iter().find(|c| {
+        c.hub.as_deref() == Some(hub)
+            && (c.name == ns || c.name.strip_prefix(hub).and_then(|r| r.strip_prefix('/')) == Some(ns))
+    })
+}
+
+/// Kinds (and names, `None` for any) that Kyverno `generate` rules in the cluster create in
+/// namespaces: a policy cloning Secrets into every tenant namespace makes them exist there.
+fn generated_by_policies(cluster: &Cluster) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let policies = cluster
+        .objects
+        .iter()
+        .filter(|o| o.api_version().starts_with("kyverno.io/") && matches!(o.kind(), "ClusterPolicy" | "Policy"));
+    for p in policies {
+        for rule in p.root.get_path(&["spec", "rules"]).and_then(Node::as_seq).unwrap_or_default() {
+            let Some(g) = rule.get("generate") else { continue };
+            if let Some(kind) = g.get("kind").and_then(Node::as_str) {
+                let name = g.get("name").and_then(Node::as_str).filter(|n| !n.contains("{{")).map(str::to_string);
+                out.push((kind.to_string(), name));
+            }
+            for k in g.get_path(&["cloneList", "kinds"]).and_then(Node::as_seq).unwrap_or_default() {
+                let kind = k.as_str().unwrap_or("").rsplit('/').next().unwrap_or("");
+                out.push((kind.to_string(), None));
+            }
+        }
+    }
+    out
+}
+
+/// Objects every cluster has without Git: the `default` ServiceAccount of each namespace, the
+/// Flux controllers' (and Flux Operator's) ServiceAccounts and the deploy-key Secret
+/// `flux bootstrap` creates.
+fn preexisting(cluster: &Cluster, r: &Reference<'_>) -> bool {
+    let flux_ns = cluster
+        .objects
+        .iter()
+        .find(|o| o.kind() == "Deployment" && CONTROLLERS.contains(&o.name()))
+        .map_or("flux-system", |o| o.namespace());
+    match r.kind.as_str() {
+        "ServiceAccount" => {
+            r.name == "default"
+                || (r.namespace == flux_ns && (CONTROLLERS.contains(&r.name) || r.name == "flux-operator"))
+        }
+        "Secret" => r.namespace == flux_ns && r.name == "flux-system",
+        _ => false,
+    }
+}
+
+/// Where objects fleetlint cannot see may land: what Kustomizations whose source is not mapped
+/// render, and what ResourceSets templated from inputs create. A tenant's opaque tree (outside
+/// the platform namespaces) writes into its `targetNamespace` or its own namespace; a platform
+/// one without `targetNamespace` (typically upstream manifests from an OCI source) could write
+/// anywhere, but assuming so would silence the rule in most clusters, so a missing target in
+/// its own namespace is only downgraded to a warning that names it.
+struct Opaque {
+    /// Namespaces an opaque tree writes into.
+    covered: Vec<String>,
+    /// Platform namespaces with an opaque Kustomization without `targetNamespace`, and its id.
+    maybe: Vec<(String, String)>,
+}
+
+impl Opaque {
+    fn of(cluster: &Cluster) -> Self {
+        let mut me = Self { covered: Vec::new(), maybe: Vec::new() };
+        for k in cluster.kustomizations.iter().filter(|k| k.source == SourceResolution::Unmapped) {
+            let o = &cluster.objects[k.object];
+            let kind =
+                o.root.get_path(&["spec", "sourceRef", "kind"]).and_then(Node::as_str).unwrap_or("GitRepository");
+            if o.root.get_path(&["spec", "kubeConfig"]).is_some() || !KUSTOMIZATION_SOURCES.contains(&kind) {
+                continue; // renders into another cluster, or reads nothing at all
+            }
+            let target = o.root.get_path(&["spec", "targetNamespace"]).and_then(Node::as_str).filter(|s| !s.is_empty());
+            match target {
+                Some(ns) => me.covered.push(ns.to_string()),
+                None if cluster.is_platform_namespace(o.namespace()) => {
+                    me.maybe.push((o.namespace().to_string(), o.id()));
+                }
+                None => me.covered.push(o.namespace().to_string()),
+            }
+        }
+        let templated = |o: &fleetlint_fleet::RenderedObject| {
+            ["inputs", "inputsFrom", "resourcesTemplate"].iter().any(|k| o.root.get_path(&["spec", k]).is_some())
+        };
+        for o in cluster.objects.iter().filter(|o| o.flux_kind() == Some(FluxKind::ResourceSet) && templated(o)) {
+            me.covered.push(o.namespace().to_string());
+        }
+        me
+    }
+
+    fn covers(&self, ns: &str) -> bool {
+        self.covered.iter().any(|n| n == ns)
+    }
+
+    /// The opaque platform Kustomization that might render into `ns`.
+    fn maybe(&self, ns: &str) -> Option<&str> {
+        self.maybe.iter().find(|(n, _)| n == ns).map(|(_, id)| id.as_str())
+    }
+}
+
+fn unresolved(cx: &ClusterContext<'_>, index: &Index, r: &Reference<'_>, referrer: &str) -> Finding {
+    let target = format!("{} {}/{}", r.kind, r.namespace, r.name);
+    let (severity, consequence) = match r.class {
+        Class::Flux => (Severity::Error, format!("the {referrer} waits for it forever")),
+        Class::Local => (Severity::Warning, "unless it is created outside Git, the reconciliation fails".to_string()),
+    };
+    let message = format!("{} names {target}, which is not defined in this cluster: {consequence}", r.field);
+    let mut help = format!("define {target} in the repository or correct the name");
+    let mut f = Finding::new(UnresolvedReference::ID, r.name_node.span, message).with_severity(severity);
+    // The same kind and name in another namespace: the likely intent.
+    let mut elsewhere: Vec<(&str, usize)> = index
+        .iter()
+        .filter(|((k, ns, n), _)| *k == r.kind && n == r.name && *ns != r.namespace)
+        .map(|((_, ns, _), &i)| (ns.as_str(), i))
+        .collect();
+    elsewhere.sort_unstable();
+    if let Some(&(ns, i)) = elsewhere.first() {
+        help = if r.cross_namespace {
+            format!("a {} named {} exists in namespace {ns}: set `namespace: {ns}` on the reference", r.kind, r.name)
+        } else {
+            format!(
+                "a {} named {} exists in namespace {ns}, but this field is always resolved in the object's own namespace ({}): create it there",
+                r.kind, r.name, r.namespace
+            )
+        };
+        f = f.with_related(name_span(cx, i), format!("{} {ns}/{} is defined here", r.kind, r.name));
+    }
+    f.with_help(help).with_field(format!("{}:{}", r.field, r.kind))
+}
+
+fn name_span(cx: &ClusterContext<'_>, i: usize) -> Span {
+    let root = &cx.object(i).root;
+    root.get_path(&["metadata", "name"]).map_or(root.span, |n| n.span)
+}
+
+/// A HelmRelease needs exactly one of `spec.chart` and `spec.chartRef`.
+fn chart_or_chart_ref(cx: &ClusterContext<'_>, i: usize, out: &mut Vec<Finding>) {
+    let root = &cx.object(i).root;
+    let chart = root.get_path(&["spec", "chart"]).filter(|n| !n.is_null());
+    let chart_ref = root.get("spec").and_then(|s| s.entry("chartRef")).filter(|e| !e.value.is_null());
+    let (span, msg) = match (chart, chart_ref) {
+        (Some(_), Some(e)) => {
+            (e.key.span, "HelmRelease sets both spec.chart and spec.chartRef; exactly one is allowed")
+        }
+        (None, None) => (
+            root.nearest_key(&["spec", "chart"]).map_or(root.span, |n| n.span),
+            "HelmRelease has neither spec.chart nor spec.chartRef: there is no chart to install",
+        ),
+        _ => return,
+    };
+    let f = UnresolvedReference::finding(span, msg)
+        .with_help("keep exactly one of spec.chart (a chart template) and spec.chartRef")
+        .with_field("spec.chart");
+    out.push(cx.about(f, i));
+}
+
+/// `ExternalArtifact` is consumed only with the `ExternalArtifact` feature gate.
+fn external_artifact_gate(cx: &ClusterContext<'_>, i: usize, r: &Reference<'_>, out: &mut Vec<Finding>) {
+    let controller = match cx.object(i).flux_kind() {
+        Some(FluxKind::Kustomization) => "kustomize-controller",
+        Some(FluxKind::HelmRelease) => "helm-controller",
+        _ => return,
+    };
+    // Bootstrap installs with source-watcher enable the gate; when the controller Deployment is
+    // not in the repository (placeholder components, FluxInstance) the gate is unknown.
+    let written =
+        cx.cluster.objects.iter().any(|o| o.kind() == "Deployment" && o.name() == controller && !o.synthesized);
+    let enabled =
+        cx.cluster.controllers.feature_gates.iter().rev().filter(|g| g.controller == controller).any(|g| {
+            g.value.split(',').any(|kv| kv.trim().strip_prefix("ExternalArtifact=").is_some_and(|v| v == "true"))
+        });
+    if enabled || !written {
+        return;
+    }
+    let span = r.kind_node.map_or(r.name_node.span, |n| n.span);
+    let f = UnresolvedReference::finding(
+        span,
+        format!("{} names an ExternalArtifact, but {controller} does not run with --feature-gates=ExternalArtifact=true: access is denied", r.field),
+    )
+    .with_help(format!("enable the ExternalArtifact feature gate on {controller}"))
+    .with_field(format!("{}:gate", r.field));
+    out.push(cx.about(f, i));
+}

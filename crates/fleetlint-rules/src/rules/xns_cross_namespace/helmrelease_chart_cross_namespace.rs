@@ -1,0 +1,114 @@
+use fleetlint_yaml::{FluxKind, Node};
+
+use super::helpers::{Reference, finding, foreign_namespace, objects_of, ref_id, severity, worth_an_info};
+use crate::context::ClusterContext;
+use crate::declare_rule;
+use crate::finding::{Category, Finding, Severity};
+use crate::rule::Rule;
+use crate::rules::helpers::lockdown::{self, CrossNs};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a HelmRelease whose chart comes from another namespace:
+    /// `spec.chart.spec.sourceRef.namespace` or `spec.chartRef.namespace` differs from the
+    /// HelmRelease's namespace. Error when helm-controller runs with
+    /// `--no-cross-namespace-refs=true`; otherwise a warning in tenant scope and an info in
+    /// platform scope (infos only in clusters with tenants: in a single-team cluster this is the
+    /// usual layout) (an unknown controller configuration counts as "off" and is said so). When
+    /// the chart template is cross-namespace and lockdown is not on, a `verify.secretRef` is
+    /// noted (info): it is read in the source's namespace.
+    ///
+    /// ## Why is this bad?
+    /// Under lockdown helm-controller refuses the chart (*cross-namespace references are not
+    /// allowed: cannot access HelmChart <source-ns>/<hr-ns>-<hr-name>*) and the release stalls.
+    /// Without lockdown the chart template makes helm-controller create a HelmChart named
+    /// `<hr-ns>-<hr-name>` inside the source's namespace (often `flux-system`): a tenant causes
+    /// objects in the platform namespace.
+    ///
+    /// ## Severity
+    /// lockdown-dependent: `error` where helm-controller runs with `--no-cross-namespace-
+    /// refs=true`; otherwise `warning` in tenant scope and `info` in platform scope (infos only in
+    /// clusters with tenants). A verification Secret read in the chart's namespace is an `info`
+    /// where lockdown is off.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: helm.toolkit.fluxcd.io/v2
+    /// kind: HelmRelease
+    /// metadata: {name: podinfo, namespace: team-a}
+    /// spec:
+    ///   chart:
+    ///     spec:
+    ///       chart: podinfo
+    ///       sourceRef: {kind: HelmRepository, name: podinfo, namespace: flux-system}
+    /// ```
+    ///
+    /// ## Fix
+    /// Give the tenant its own HelmRepository/OCIRepository in the HelmRelease's namespace and
+    /// drop `sourceRef.namespace` / `chartRef.namespace`.
+    pub(crate) struct HelmreleaseChartCrossNamespace {
+        code: "XNS002",
+        name: "helmrelease-chart-cross-namespace",
+        category: Category::CrossNamespace,
+        severity: Severity::Error,
+    }
+}
+
+const HELP: &str = "put the chart source in the HelmRelease's namespace and drop its namespace field";
+
+impl Rule for HelmreleaseChartCrossNamespace {
+    fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
+        const C: &str = "helm-controller";
+        for (i, o) in objects_of(cx, FluxKind::HelmRelease) {
+            let (own, name) = (o.namespace(), o.name());
+            if let Some(sref) = o.root.get_path(&["spec", "chart", "spec", "sourceRef"])
+                && let Some((node, ns)) = foreign_namespace(o, sref)
+            {
+                // helm-controller names the generated chart `<hr-ns>-<hr-name>` and creates it
+                // next to the source (HelmChartTemplate.GetNamespace).
+                let chart = format!("{ns}/{own}-{name}");
+                let r = Reference {
+                    object: i,
+                    node,
+                    field: "spec.chart.spec.sourceRef.namespace".into(),
+                    controller: C,
+                    what: format!("spec.chart.spec.sourceRef names {}", ref_id(sref, ns, "HelmRepository")),
+                    blocked: format!("cross-namespace references are not allowed: cannot access HelmChart {chart}"),
+                    open: format!("helm-controller creates HelmChart {chart} in the source's namespace"),
+                    help: HELP,
+                };
+                out.extend(finding(cx, Self::ID, &r, severity));
+                // Moot under lockdown (the HelmChart is never created); an info, so multi-tenant clusters only.
+                let open = lockdown::no_cross_namespace_refs(cx.cluster, C).state != CrossNs::On && worth_an_info(cx);
+                let verify = o.root.get_path(&["spec", "chart", "spec", "verify"]).and_then(|v| v.entry("secretRef"));
+                if let Some(v) = verify.filter(|_| open) {
+                    let secret = v.value.get("name").and_then(Node::as_str).unwrap_or("");
+                    let f = Finding::new(Self::ID, v.key.span, format!(
+                            "spec.chart.spec.verify.secretRef is read by HelmChart {chart} in namespace {ns}, not in {own}: Secret {ns}/{secret} must exist there"
+                        )).with_severity(Severity::Info)
+                    .with_help(HELP)
+                    .with_field("spec.chart.spec.verify.secretRef");
+                    out.push(cx.about(f, i));
+                }
+            }
+            if let Some(cref) = o.root.get_path(&["spec", "chartRef"])
+                && let Some((node, ns)) = foreign_namespace(o, cref)
+            {
+                let id = ref_id(cref, ns, "OCIRepository");
+                let kind = id.split('/').next().unwrap_or("OCIRepository");
+                let cname = cref.get("name").and_then(Node::as_str).unwrap_or("");
+                let r = Reference {
+                    object: i,
+                    node,
+                    field: "spec.chartRef.namespace".into(),
+                    controller: C,
+                    what: format!("spec.chartRef names {id}"),
+                    blocked: format!("cross-namespace references are not allowed: cannot access {kind} {ns}/{cname}"),
+                    open: "this HelmRelease installs a chart from another namespace's source".into(),
+                    help: HELP,
+                };
+                out.extend(finding(cx, Self::ID, &r, severity));
+            }
+        }
+    }
+}

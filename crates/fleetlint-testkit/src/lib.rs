@@ -1,0 +1,159 @@
+//! What the crates' tests share: where the shared material (`../shared` beside the workspace)
+//! is, the corpus fleets with the source mappings each needs, scratch copies of a repository,
+//! the `kubectl` oracle, and parsing a multi-document build output into objects.
+//!
+//! A test that needs something outside the repository is marked
+//! `#[ignore = "needs ../shared/corpus"]` (or `"needs kubectl"`), so a plain `cargo test` lists
+//! it as ignored instead of passing without running; `.ci/run` runs
+//! `cargo test --workspace -- --include-ignored`. Inside such a test, [`corpus`], [`shared`] and
+//! [`kubectl`] fail with a message naming what is missing: an ignored test that is asked to run
+//! never passes without its input.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use fleetlint_yaml::{FileId, Limits, Node, parse_yaml};
+
+/// The workspace root.
+#[must_use]
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
+}
+
+/// `../shared/<sub>` beside the workspace (the corpus, the specs, the Flux CRDs, the Kubernetes
+/// schemas). Panics when it is absent: the calling test needs it.
+#[must_use]
+pub fn shared(sub: &str) -> PathBuf {
+    let dir = repo_root().join("../shared").join(sub);
+    assert!(dir.exists(), "this test needs {} (../shared/{sub} beside the workspace); it is absent", dir.display());
+    dir.canonicalize().expect("canonical shared path")
+}
+
+/// `../shared/corpus`: real fleets as YAML exports. Panics when it is absent.
+#[must_use]
+pub fn corpus() -> PathBuf {
+    shared("corpus")
+}
+
+/// The `kubectl` on PATH (the kustomize oracle). Panics when there is none.
+#[must_use]
+pub fn kubectl() -> PathBuf {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("kubectl"))
+        .find(|p| p.is_file())
+        .expect("this test needs kubectl on PATH (.ci/run installs it); it is absent")
+}
+
+/// Every corpus fleet with Flux Kustomizations, with the source mappings it needs (mapping key,
+/// sibling corpus directory).
+pub const FLEETS: &[(&str, &[(&str, &str)])] = &[
+    ("allenporter__flux-local", &[]),
+    (
+        "controlplaneio-fluxcd__d1-fleet",
+        &[
+            ("https://github.com/controlplaneio-fluxcd/d1-apps", "controlplaneio-fluxcd__d1-apps"),
+            ("https://github.com/controlplaneio-fluxcd/d1-infra", "controlplaneio-fluxcd__d1-infra"),
+        ],
+    ),
+    ("fluxcd__flux2-hub-spoke-example", &[]),
+    ("fluxcd__flux2-kustomize-helm-example", &[]),
+    ("fluxcd__flux2-multi-tenancy", &[("GitRepository/apps/dev-team", "fluxcd__flux2-multi-tenancy__dev-team")]),
+    ("fluxcd__flux2-multi-tenancy__rev-7a326ee", &[]),
+    ("fluxcd__flux2-multi-tenancy__rev-bfc7f10", &[]),
+    ("onedr0p__cluster-template__rev-fc80b21", &[]),
+    ("onedr0p__home-ops", &[]),
+    ("microsoft__multicluster-gitops", &[]),
+    ("stefanprodan__gitops-istio", &[]),
+];
+
+/// Corpus directories that are not fleets of their own: kustomize's examples and the source
+/// trees mapped into other fleets.
+pub const NOT_FLEETS: &[&str] = &[
+    "kubernetes-sigs__kustomize",
+    "fluxcd__flux2-multi-tenancy__dev-team",
+    "controlplaneio-fluxcd__d1-apps",
+    "controlplaneio-fluxcd__d1-infra",
+];
+
+/// Fails when the corpus holds a directory that neither list names, so a new fleet is not
+/// silently left out of the end-to-end tests.
+pub fn assert_fleet_list_covers_the_corpus(corpus: &Path) {
+    for entry in std::fs::read_dir(corpus).unwrap() {
+        let entry = entry.unwrap();
+        if !entry.file_type().unwrap().is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        assert!(
+            FLEETS.iter().any(|(f, _)| *f == name) || NOT_FLEETS.contains(&name.as_str()),
+            "corpus directory {name} is in neither FLEETS nor NOT_FLEETS"
+        );
+    }
+}
+
+/// `--source` values for `mappings` (key, sibling corpus directory).
+#[must_use]
+pub fn sources(corpus: &Path, mappings: &[(&str, &str)]) -> Vec<String> {
+    mappings.iter().map(|(key, dir)| format!("{key}={}", corpus.join(dir).display())).collect()
+}
+
+/// Copy a repository (regular files and directories) to `to`, for a test that edits it.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// `BIN check --format json --fail-on none ROOT --source ...`: the findings (the run must
+/// succeed). `bin` is the CLI, `env!("CARGO_BIN_EXE_fleetlint")` in its tests.
+#[must_use]
+pub fn check_findings(bin: &Path, root: &Path, sources: &[String]) -> Vec<serde_json::Value> {
+    let mut cmd = assert_cmd::Command::new(bin);
+    cmd.args(["check", "--format", "json", "--fail-on", "none"]).arg(root);
+    for s in sources {
+        cmd.args(["--source", s]);
+    }
+    let out = cmd.timeout(std::time::Duration::from_secs(120)).output().unwrap();
+    assert!(out.status.success(), "{}: {}", root.display(), String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["findings"].as_array().unwrap().clone()
+}
+
+/// Objects keyed by `apiVersion kind namespace/name`, as JSON.
+pub type Objects = BTreeMap<String, serde_json::Value>;
+
+/// Parse multi-document YAML (a build output, ours or kubectl's) into objects by identity.
+///
+/// # Errors
+/// The parser's issues when the text is not YAML.
+pub fn parse_objects(text: &str) -> Result<Objects, String> {
+    let parsed = parse_yaml(FileId(0), text, &Limits::default());
+    if parsed.is_broken() {
+        return Err(format!("unparsable YAML: {:?}", parsed.issues));
+    }
+    Ok(parsed
+        .documents
+        .into_iter()
+        .filter(|d| !d.root.is_null())
+        .map(|d| {
+            let s = |p: &[&str]| d.root.get_path(p).and_then(Node::as_str).unwrap_or("").to_string();
+            let id = format!(
+                "{} {} {}/{}",
+                s(&["apiVersion"]),
+                s(&["kind"]),
+                s(&["metadata", "namespace"]),
+                s(&["metadata", "name"])
+            );
+            (id, d.root.to_json())
+        })
+        .collect())
+}
