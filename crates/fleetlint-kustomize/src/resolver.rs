@@ -732,6 +732,18 @@ mod tests {
         assert_eq!(resolver.build("base-0").issues, top.issues);
     }
 
+    /// Reduced from a `kustomize_resolver` fuzz crash: a JSON patch replacing the whole document
+    /// of a generated ConfigMap with a scalar panicked when the hash suffix was added; kustomize
+    /// fails the build.
+    #[test]
+    fn a_patch_that_replaces_a_generated_object_with_a_scalar_fails_the_build() {
+        let k = "configMapGenerator:\n- name: web\n  literals:\n  - a=b\npatches:\n- patch: |-\n    - op: replace\n      path: \"\"\n      value: db\n  target:\n    kind: ConfigMap\n";
+        let (db, tree) = tree(&[("kustomization.yaml".to_string(), k.to_string())]);
+        let out = Resolver::new(&tree, &db).build("");
+        assert!(out.fails(), "{:?}", out.issues);
+        assert!(out.issues.iter().any(|i| i.message.contains("not an object")), "{:?}", out.issues);
+    }
+
     #[test]
     fn component_nesting_past_the_limit_is_a_finding() {
         let header = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n";

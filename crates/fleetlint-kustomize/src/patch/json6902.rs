@@ -29,8 +29,23 @@ pub fn apply_json6902(target: &mut Node, ops: &Node) -> Result<(), PatchError> {
         return Err(PatchError::new("a JSON 6902 patch must be a list of operations", ops.span));
     };
     let parsed = list.iter().map(parse_op).collect::<Result<Vec<_>, _>>()?;
-    for op in parsed {
-        apply_op(target, &op)?;
+    for op in &parsed {
+        // An operation on the whole document (path "") must leave an object: kustomize cannot
+        // read anything else back as a resource and fails the build, and everything after
+        // (names, hash suffixes, transformers) needs a mapping. Checked before anything changes.
+        if op.path.is_empty() && matches!(op.op, "add" | "replace" | "copy" | "move") {
+            let new_root = match &op.from {
+                Some(from) if matches!(op.op, "copy" | "move") => get(target, from),
+                _ => op.value,
+            };
+            if new_root.is_some_and(|n| n.as_map().is_none()) {
+                return Err(PatchError::new(
+                    format!("`{}` of the whole document leaves something that is not an object", op.op),
+                    op.node.span,
+                ));
+            }
+        }
+        apply_op(target, op)?;
     }
     Ok(())
 }
@@ -309,6 +324,21 @@ mod tests {
                 _ => panic!("{case}: ours {our_result:?} vs json-patch {their_result:?}"),
             }
         }
+    }
+
+    /// Found by the `kustomize_resolver` fuzz target: `replace` at the path "" with a scalar
+    /// left a generated ConfigMap without a mapping root, and naming it with its hash suffix
+    /// panicked.
+    #[test]
+    fn the_whole_document_must_stay_an_object() {
+        for case in ["- {op: replace, path: \"\", value: db}", "- {op: add, path: \"\", value: [1]}"] {
+            let mut base = doc(0, BASE);
+            let err = apply_json6902(&mut base, &doc(1, case)).unwrap_err();
+            assert!(err.message.contains("not an object"), "{case}: {}", err.message);
+        }
+        let mut base = doc(0, BASE);
+        apply_json6902(&mut base, &doc(1, "- {op: replace, path: \"\", value: {kind: X}}")).unwrap();
+        assert_eq!(base.to_json(), serde_json::json!({"kind": "X"}));
     }
 
     #[test]
