@@ -3,7 +3,7 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-use crate::harness::{Plan, Repo, check_case};
+use crate::harness::{Plan, Repo, check_case, check_large_case};
 use crate::manifests::{cm, ks};
 
 #[test]
@@ -141,7 +141,7 @@ fn twenty_thousand_files() {
     // One with a finding beside them, so the report has something to say.
     repo.write("other/dup.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dup\n  name: dup2\n");
     repo.write("clusters/dev/apps.yaml", ks("apps", "./apps", ""));
-    let r = check_case("twenty_thousand_files", &repo, &Plan { builds: &["apps"], flux: &["flux-system/apps"] });
+    let r = check_large_case("twenty_thousand_files", &repo, &Plan { builds: &["apps"], flux: &["flux-system/apps"] });
     r.expect_finding("HYG006", "other/dup.yaml", Some(5));
     let flux = r.build("apps", true);
     assert_eq!(flux.code, Some(0), "{}", flux.stderr);

@@ -1,7 +1,7 @@
 //! Hostile Flux graphs: Kustomizations that render themselves or each other, very long
 //! dependsOn chains and cycles, deep nesting, post-build substitution loops.
 
-use crate::harness::{Plan, Repo, check_case};
+use crate::harness::{Plan, Repo, check_case, check_large_case};
 use crate::manifests::ks;
 
 #[test]
@@ -42,7 +42,7 @@ fn ten_thousand_nested_flux_kustomizations() {
         repo.write(&format!("chain/{i}/k.yaml"), ks(&format!("k{}", i + 1), &format!("./chain/{}", i + 1), ""));
     }
     repo.write(&format!("chain/{DEPTH}/k.yaml"), ks("loop", "./chain/1", ""));
-    let r = check_case(
+    let r = check_large_case(
         "ten_thousand_nested_flux_kustomizations",
         &repo,
         &Plan { builds: &["chain/1"], flux: &["flux-system/loop"] },
@@ -82,7 +82,7 @@ fn depends_on_fleet(repo: &Repo, n: usize, dep: impl Fn(usize) -> Option<usize>)
 fn a_30000_long_depends_on_chain() {
     let repo = Repo::new();
     depends_on_fleet(&repo, 30_000, |i| i.checked_sub(1));
-    let r = check_case("a_30000_long_depends_on_chain", &repo, &Plan::default());
+    let r = check_large_case("a_30000_long_depends_on_chain", &repo, &Plan::default());
     let f = r.findings();
     assert!(f.iter().all(|f| f["rule"] != "ORD002" && f["rule"] != "ORD001"), "{}", crate::harness::summary(&f));
 }
@@ -93,7 +93,7 @@ fn a_20000_node_depends_on_cycle() {
     const N: usize = 20_000;
     let repo = Repo::new();
     depends_on_fleet(&repo, N, |i| Some((i + 1) % N));
-    let r = check_case("a_20000_node_depends_on_cycle", &repo, &Plan::default());
+    let r = check_large_case("a_20000_node_depends_on_cycle", &repo, &Plan::default());
     let cycles: Vec<_> = r.findings().into_iter().filter(|f| f["rule"] == "ORD002").collect();
     assert_eq!(cycles.len(), 1, "one finding per cycle: {}", crate::harness::summary(&cycles));
     assert_eq!(cycles[0]["related"].as_array().unwrap().len(), N, "every member's dependsOn entry");

@@ -230,7 +230,7 @@ pub(crate) fn run(cwd: &Path, args: &[&str]) -> Run {
     let stats = tempfile::NamedTempFile::new().unwrap();
     let started = Instant::now();
     let out = Command::new("/usr/bin/time")
-        .args(["-f", "%M", "-o"])
+        .args(["-f", "%M %e", "-o"])
         .arg(stats.path())
         .arg("prlimit")
         .arg(format!("--as={ADDRESS_SPACE_CAP}"))
@@ -245,11 +245,15 @@ pub(crate) fn run(cwd: &Path, args: &[&str]) -> Run {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    let wall = started.elapsed();
     let stats = std::fs::read_to_string(stats.path()).unwrap_or_default();
     // GNU time prints "Command exited with non-zero status N" or "Command terminated by
-    // signal N" before the format's line.
-    let rss_kib = stats.lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(0);
+    // signal N" before the format's line: peak RSS in KiB, elapsed seconds of the command (the
+    // process's own time, without the wait to be started on a busy machine).
+    let last = stats.lines().last().unwrap_or("");
+    let mut fields = last.split_whitespace();
+    let rss_kib = fields.next().and_then(|f| f.parse().ok()).unwrap_or(0);
+    let wall =
+        fields.next().and_then(|f| f.parse::<f64>().ok()).map_or_else(|| started.elapsed(), Duration::from_secs_f64);
     Run {
         args: args.iter().map(|s| (*s).to_string()).collect(),
         code: out.status.code(),
@@ -330,12 +334,24 @@ fn report_validator() -> &'static jsonschema::Validator {
 
 /// Run every command of the plan on `repo` and check the shared guards.
 pub(crate) fn check_case(name: &str, repo: &Repo, plan: &Plan<'_>) -> Results {
+    let _shared = LARGE.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    check_case_with(name, repo, plan, true)
+}
+
+/// Cases with tens of thousands of objects run alone, so the hang guard does not fire on a
+/// two-core machine just because two of them ran at once.
+static LARGE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// [`check_case`] for a large case: no other case of this binary runs meanwhile.
+pub(crate) fn check_large_case(name: &str, repo: &Repo, plan: &Plan<'_>) -> Results {
+    let _alone = LARGE.write().unwrap_or_else(std::sync::PoisonError::into_inner);
     check_case_with(name, repo, plan, true)
 }
 
 /// [`check_case`] without the per-run log lines and the human report (for cases run by the
 /// hundred).
 pub(crate) fn check_case_quiet(repo: &Repo, plan: &Plan<'_>) -> Results {
+    let _shared = LARGE.read().unwrap_or_else(std::sync::PoisonError::into_inner);
     check_case_with("", repo, plan, false)
 }
 

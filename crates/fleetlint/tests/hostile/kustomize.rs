@@ -1,7 +1,7 @@
 //! Hostile kustomizations: paths out of the root, cycles, remote resources, very deep base
 //! chains, and patches that multiply what they patch.
 
-use crate::harness::{Plan, Repo, check_case};
+use crate::harness::{Plan, Repo, check_case, check_large_case};
 use crate::manifests::{cm, ks};
 
 /// Every kustomization field that names a file or directory, pointed out of the root both as
@@ -106,7 +106,7 @@ fn a_10000_deep_chain_of_bases() {
     repo.write(&format!("chain/base-{DEPTH}/kustomization.yaml"), "resources:\n- cm.yaml\n");
     repo.write(&format!("chain/base-{DEPTH}/cm.yaml"), cm("bottom"));
     repo.write("clusters/dev/chain.yaml", ks("chain", "./chain/base-0", ""));
-    let r = check_case(
+    let r = check_large_case(
         "a_10000_deep_chain_of_bases",
         &repo,
         &Plan { builds: &["chain/base-0", &format!("chain/base-{}", DEPTH - 10)], flux: &["flux-system/chain"] },
@@ -142,7 +142,7 @@ fn a_10000_deep_chain_of_components() {
         &format!("c/c-{DEPTH}/kustomization.yaml"),
         "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\ncommonLabels:\n  deep: \"yes\"\n",
     );
-    let r = check_case("a_10000_deep_chain_of_components", &repo, &Plan { builds: &["top"], ..Plan::default() });
+    let r = check_large_case("a_10000_deep_chain_of_components", &repo, &Plan { builds: &["top"], ..Plan::default() });
     assert!(r.build("top", false).stderr.contains("nested deeper than"), "{}", r.build("top", false).stderr);
 }
 
