@@ -419,7 +419,8 @@ fn guard(repo: &Repo, r: &Run) -> Vec<String> {
             p.push(format!("stderr says `{bad}`: {stderr_head}"));
         }
     }
-    if r.stdout.contains(MARKER) || r.stderr.contains(MARKER) || r.stdout.contains(&MARKER.to_lowercase()) {
+    let lower = MARKER.to_lowercase();
+    if [&r.stdout, &r.stderr].iter().any(|out| out.contains(MARKER) || out.contains(&lower)) {
         p.push("output contains content from outside the root".into());
     }
     if r.code == Some(2) {

@@ -147,7 +147,7 @@ fn nothing_is_executed_fetched_or_written() {
             problems.push(format!("`fleetlint {}` {v}", args.join(" ")));
         }
         let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        if text.contains(MARKER) {
+        if text.contains(MARKER) || text.contains(&MARKER.to_lowercase()) {
             problems.push(format!("`fleetlint {}` printed content from outside the root", args.join(" ")));
         }
     }
