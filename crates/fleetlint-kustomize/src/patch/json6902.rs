@@ -8,6 +8,7 @@
 use fleetlint_yaml::{Entry, Node, NodeKind};
 
 use super::PatchError;
+use crate::resource::MAX_OBJECT_NODES;
 
 /// One parsed operation.
 #[derive(Clone, Debug)]
@@ -44,6 +45,19 @@ pub fn apply_json6902(target: &mut Node, ops: &Node) -> Result<(), PatchError> {
                     op.node.span,
                 ));
             }
+        }
+        let incoming = match op.op {
+            "add" | "replace" => op.value,
+            "copy" => op.from.as_deref().and_then(|from| get(target, from)),
+            _ => None,
+        };
+        if let Some(incoming) = incoming
+            && target.count_nodes() + incoming.count_nodes() > MAX_OBJECT_NODES
+        {
+            return Err(PatchError::new(
+                format!("`{}` would grow the object past {MAX_OBJECT_NODES} nodes; fleetlint stops here", op.op),
+                op.node.span,
+            ));
         }
         apply_op(target, op)?;
     }
@@ -339,6 +353,18 @@ mod tests {
         let mut base = doc(0, BASE);
         apply_json6902(&mut base, &doc(1, "- {op: replace, path: \"\", value: {kind: X}}")).unwrap();
         assert_eq!(base.to_json(), serde_json::json!({"kind": "X"}));
+    }
+
+    /// `copy` of a field into a new sibling doubles the object: 40 of them exhausted memory
+    /// (hostile-input suite). Past the node budget the patch fails at the operation that would
+    /// cross it.
+    #[test]
+    fn doubling_copies_stop_at_the_node_budget() {
+        let ops: String = (0..40).map(|i| format!("- {{op: copy, from: /spec, path: /spec/x{i}}}\n")).collect();
+        let mut base = doc(0, BASE);
+        let err = apply_json6902(&mut base, &doc(1, &ops)).unwrap_err();
+        assert!(err.message.contains("nodes; fleetlint stops here"), "{}", err.message);
+        assert!(base.count_nodes() <= MAX_OBJECT_NODES);
     }
 
     #[test]
