@@ -146,27 +146,35 @@ fn a_10000_deep_chain_of_components() {
     assert!(r.build("top", false).stderr.contains("nested deeper than"), "{}", r.build("top", false).stderr);
 }
 
-/// JSON 6902 `copy` of a subtree into itself doubles it each time: 64 operations would be 2^64
-/// nodes. kustomize itself runs out of memory; fleetlint must stop with a finding.
+/// JSON 6902 `copy` of a field into a new sibling doubles the object each time: 64 operations
+/// would be 2^64 nodes (40 exhausted memory before the fix). Replacements copying `data` into a
+/// new key of itself do the same. kustomize runs out of memory; fleetlint fails the build at
+/// the entry that crosses its node budget.
 #[test]
 #[ignore = "needs target/release/fleetlint, GNU time and strace (.ci/run runs it)"]
 fn patches_that_double_what_they_patch() {
     let repo = Repo::new();
-    let ops: String = (0..64).map(|_| "    - op: copy\n      from: /data\n      path: /data/x\n").collect();
+    let ops: String = (0..64).map(|i| format!("    - op: copy\n      from: /data\n      path: /data/x{i}\n")).collect();
     repo.write(
         "apps/kustomization.yaml",
         format!("resources:\n- cm.yaml\npatches:\n- target:\n    kind: ConfigMap\n  patch: |-\n{ops}"),
     );
     repo.write("apps/cm.yaml", cm("cm"));
-    // Replacements copying a whole object into a field of itself, 64 times.
     let repl: String = (0..64)
-        .map(|_| "- source: {kind: ConfigMap, name: r}\n  targets:\n  - select: {kind: ConfigMap, name: r}\n    fieldPaths: [data.x]\n    options: {create: true}\n".to_string())
+        .map(|i| format!("- source: {{kind: ConfigMap, name: r, fieldPath: data}}\n  targets:\n  - select: {{kind: ConfigMap, name: r}}\n    fieldPaths: [data.x{i}]\n    options: {{create: true}}\n"))
         .collect();
     repo.write("repl/kustomization.yaml", format!("resources:\n- cm.yaml\nreplacements:\n{repl}"));
     repo.write("repl/cm.yaml", cm("r"));
     repo.write("clusters/dev/apps.yaml", ks("apps", "./apps", ""));
+    repo.write("clusters/dev/repl.yaml", ks("repl", "./repl", ""));
     let r = check_case("patches_that_double", &repo, &Plan { builds: &["apps", "repl"], ..Plan::default() });
-    let _ = r;
+    for dir in ["apps", "repl"] {
+        let b = r.build(dir, false);
+        assert_eq!(b.code, Some(1), "{}: {}", b.describe(), b.stderr);
+        assert!(b.stderr.contains("nodes; fleetlint stops here"), "{}", b.stderr);
+        assert!(b.stderr.contains(&format!("{dir}/kustomization.yaml:")), "{}", b.stderr);
+        r.expect_finding("SRC003", &format!("{dir}/kustomization.yaml"), None);
+    }
 }
 
 /// Regular expressions in patch targets that the regex engine refuses (too large) or that
