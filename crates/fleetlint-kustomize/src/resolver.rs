@@ -397,6 +397,12 @@ impl<'t> Resolver<'t> {
                     .is_some_and(|k| k.ends_with("List") && doc.get("items").is_some())
             {
                 for item in doc.get("items").and_then(Node::as_seq).unwrap_or_default() {
+                    // Like a document, an item must be an object (a scalar item reached the
+                    // transformers and panicked naming it: kustomize_resolver fuzz target).
+                    if item.as_map().is_none() {
+                        acc.fatal(item.span, format!("{path}: a List item must be a mapping"));
+                        continue;
+                    }
                     acc.append(new(item.clone()), span);
                 }
                 continue;
@@ -742,6 +748,20 @@ mod tests {
         let out = Resolver::new(&tree, &db).build("");
         assert!(out.fails(), "{:?}", out.issues);
         assert!(out.issues.iter().any(|i| i.message.contains("not an object")), "{:?}", out.issues);
+    }
+
+    /// Reduced from a second `kustomize_resolver` fuzz crash: a scalar item of a `kind: List`
+    /// became a resource and buildMetadata's label panicked on it.
+    #[test]
+    fn a_list_item_that_is_not_an_object_fails_the_build() {
+        let files = [
+            ("kustomization.yaml".to_string(), "resources:\n- list.yaml\nbuildMetadata: [managedByLabel]\n".to_string()),
+            ("list.yaml".to_string(), "apiVersion: v1\nkind: List\nitems:\n- just a string\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: ok\n".to_string()),
+        ];
+        let (db, tree) = tree(&files);
+        let out = Resolver::new(&tree, &db).build("");
+        assert!(out.fails(), "{:?}", out.issues);
+        assert!(out.issues.iter().any(|i| i.message.contains("a List item must be a mapping")), "{:?}", out.issues);
     }
 
     #[test]
