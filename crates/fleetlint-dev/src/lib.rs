@@ -4,9 +4,11 @@
 //! (`crates/fleetlint-kustomize/src/generated/merge_keys.rs`) from the Kubernetes JSON Schemas in
 //! `../shared/k8s-schemas/<version>`. `new-rule` scaffolds a rule ([`scaffold`]); `gen-docs`
 //! writes `docs/rules.md` and the README's rule table from the rule declarations ([`docs`]).
+//! `gen-schemas` writes the JSON Schemas objects are validated against ([`schemas`]).
 
 pub mod docs;
 pub mod scaffold;
+pub mod schemas;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

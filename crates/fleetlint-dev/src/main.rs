@@ -4,6 +4,8 @@
 //! cargo run -p fleetlint-dev -- gen-merge-keys [SCHEMA_DIR] [--out FILE] [--check]
 //! cargo run -p fleetlint-dev -- new-rule CODE NAME GROUP [--severity error|warning|info]
 //! cargo run -p fleetlint-dev -- gen-docs [--check]
+//! cargo run -p fleetlint-dev -- gen-config-schema
+//! cargo run -p fleetlint-dev -- gen-schemas [--check]
 //! ```
 //!
 //! `gen-merge-keys`: `SCHEMA_DIR` defaults to `../shared/k8s-schemas/v1.32.0-local-strict` and
@@ -14,6 +16,9 @@
 //! `new-rule HYG010 some-pattern hyg_hygiene` writes the rule file, its registration and the
 //! fixture skeletons (see [`fleetlint_dev::scaffold`]). `gen-docs` writes `docs/rules.md` and the
 //! README's rule table from the rule declarations; run it after adding or documenting a rule.
+//!
+//! `gen-schemas` writes `schemas/flux/` and `schemas/kubernetes/` from `../shared/flux-crds` and
+//! `../shared/k8s-schemas` (see [`fleetlint_dev::schemas`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,6 +27,7 @@ use std::io::Write as _;
 
 use anyhow::{Context, Result, bail};
 use fleetlint_dev::scaffold::{self, NewRule};
+use fleetlint_dev::schemas::{gen_schemas, stale_files, write_schemas};
 use fleetlint_dev::{DEFAULT_SCHEMAS, MERGE_KEYS_OUT, docs, gen_merge_keys, repo_root};
 
 fn main() -> ExitCode {
@@ -39,7 +45,9 @@ fn main() -> ExitCode {
 
 const USAGE: &str = "usage: fleetlint-dev gen-merge-keys [SCHEMA_DIR] [--out FILE] [--check]
        fleetlint-dev new-rule CODE NAME GROUP [--severity error|warning|info]
-       fleetlint-dev gen-docs [--check]";
+       fleetlint-dev gen-docs [--check]
+       fleetlint-dev gen-config-schema
+       fleetlint-dev gen-schemas [--check]";
 
 fn run() -> Result<()> {
     let mut args = std::env::args().skip(1);
@@ -48,6 +56,13 @@ fn run() -> Result<()> {
         "gen-merge-keys" => merge_keys(args),
         "new-rule" => new_rule(args),
         "gen-docs" => gen_docs(args),
+        "gen-config-schema" => {
+            // The JSON Schema of `.fleetlint.yaml`, from the configuration types.
+            let path = repo_root().join("schemas/config.schema.json");
+            std::fs::write(&path, fleetlint_fleet::config::config_schema())
+                .with_context(|| format!("writing {}", path.display()))
+        }
+        "gen-schemas" => schemas(args),
         _ => bail!("unknown command `{cmd}`\n{USAGE}"),
     }
 }
@@ -107,6 +122,26 @@ fn gen_docs(args: impl Iterator<Item = String>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn schemas(args: impl Iterator<Item = String>) -> Result<()> {
+    let mut check = false;
+    for a in args {
+        match a.as_str() {
+            "--check" => check = true,
+            _ => bail!("unexpected argument `{a}`\n{USAGE}"),
+        }
+    }
+    let root = repo_root();
+    let generated = gen_schemas(&root)?;
+    if check {
+        let stale = stale_files(&root, &generated);
+        if !stale.is_empty() {
+            bail!("stale: {}; run `cargo run -p fleetlint-dev -- gen-schemas`", stale.join(", "));
+        }
+        return Ok(());
+    }
+    write_schemas(&root, &generated)
 }
 
 fn merge_keys(mut args: impl Iterator<Item = String>) -> Result<()> {

@@ -18,6 +18,17 @@ fn merge_keys_rs_is_current() {
     assert!(fresh == committed, "{MERGE_KEYS_OUT} is stale: run `cargo run -p fleetlint-dev -- gen-merge-keys`");
 }
 
+/// `schemas/flux` and `schemas/kubernetes` must equal a fresh `gen-schemas` run.
+#[test]
+#[ignore = "needs ../shared/flux-crds and ../shared/k8s-schemas"]
+fn schemas_are_current() {
+    let root = repo_root();
+    let _ = (fleetlint_testkit::shared("flux-crds/current"), fleetlint_testkit::shared("k8s-schemas"));
+    let generated = fleetlint_dev::schemas::gen_schemas(&root).unwrap();
+    let stale = fleetlint_dev::schemas::stale_files(&root, &generated);
+    assert!(stale.is_empty(), "stale: {stale:?}: run `cargo run -p fleetlint-dev -- gen-schemas`");
+}
+
 /// `docs/rules.md` and the README's rule table are what `gen-docs` writes from the rule
 /// declarations.
 #[test]

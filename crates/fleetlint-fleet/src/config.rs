@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// The configuration file name searched upward from the checked root.
 pub const CONFIG_FILE: &str = ".fleetlint.yaml";
 
 /// The whole configuration.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Config {
     /// Globs of cluster entry directories, relative to the root; overrides discovery.
@@ -35,10 +36,57 @@ pub struct Config {
     /// Per-cluster overrides, by cluster name.
     #[serde(default)]
     pub cluster_overrides: BTreeMap<String, ClusterOverride>,
+    /// Rules to run, by code (`ISO001`), code prefix (`ISO`), name, group (`tenant-isolation`)
+    /// or `ALL`; default every rule. `--select` replaces it.
+    #[serde(default)]
+    pub select: Option<Vec<String>>,
+    /// Rules added to `select`.
+    #[serde(default)]
+    pub extend_select: Vec<String>,
+    /// Rules not to run (wins over `select`); `--ignore` adds to it.
+    #[serde(default)]
+    pub ignore: Vec<String>,
+    /// Severity per rule selector; the most specific selector wins.
+    #[serde(default)]
+    pub severity: BTreeMap<String, SeverityName>,
+    /// Glob of paths relative to the checked root (`*` within a directory, `**` across) -> rule
+    /// selectors whose findings are left out in those files (counted as suppressed).
+    #[serde(default)]
+    pub per_file_ignores: BTreeMap<String, Vec<String>>,
+    /// Exit 1 when a finding at or above this severity remains (default `error`); `--fail-on`
+    /// replaces it.
+    #[serde(default)]
+    pub fail_on: Option<FailOnName>,
+}
+
+/// A severity, as the configuration names it.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SeverityName {
+    /// Breaks reconciliation or isolation.
+    Error,
+    /// Likely a problem.
+    Warning,
+    /// Worth knowing.
+    Info,
+}
+
+/// The lowest severity that fails a run, or `none`.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOnName {
+    /// Errors fail the run.
+    Error,
+    /// Warnings and errors.
+    Warning,
+    /// Every finding.
+    Info,
+    /// Nothing fails the run.
+    None,
 }
 
 /// Objects created outside Git.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Preexisting {
     /// Namespaces.
@@ -50,7 +98,7 @@ pub struct Preexisting {
 }
 
 /// What the repository does not say about one cluster.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ClusterOverride {
     /// The Flux version, e.g. `v2.9.0`.
@@ -63,7 +111,7 @@ pub struct ClusterOverride {
 }
 
 /// Lockdown flags stated in the configuration.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct LockdownOverride {
     /// `--no-cross-namespace-refs`.
@@ -95,6 +143,22 @@ impl LoadedConfig {
     pub fn platform_namespaces(&self) -> Vec<String> {
         self.config.platform_namespaces.clone().unwrap_or_else(|| vec!["flux-system".to_string()])
     }
+}
+
+/// The JSON Schema of `.fleetlint.yaml`, generated from these types (`schemas/config.schema.json`
+/// holds it; `cargo run -p fleetlint-dev -- gen-config-schema` writes it, and a test fails when
+/// it is stale). Editors with the YAML language server complete and check the file with it.
+#[must_use]
+pub fn config_schema() -> String {
+    let mut schema = schemars::schema_for!(Config);
+    schema.insert(
+        "$id".into(),
+        serde_json::json!("https://github.com/fleetlint/fleetlint/raw/main/schemas/config.schema.json"),
+    );
+    schema.insert("title".into(), serde_json::json!("fleetlint configuration (.fleetlint.yaml)"));
+    let mut out = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    out.push('\n');
+    out
 }
 
 /// Parse configuration text. Errors name the file, line and column.
@@ -192,6 +256,31 @@ mod tests {
         assert!(!err.contains("secretKey"), "{err}");
         // Named explicitly, it is read.
         assert!(load_config(&root, Some(&root.join(CONFIG_FILE))).unwrap_err().contains("secretKey"));
+    }
+
+    #[test]
+    fn parses_rule_controls() {
+        let text = "select: [ISO, XNS001]\nextendSelect: [ORD]\nignore: [ISO007]\nseverity:\n  HYG: error\nperFileIgnores:\n  \"legacy/**\": [ISO001]\nfailOn: warning\n";
+        let c = parse_config(text, Path::new(".fleetlint.yaml")).unwrap();
+        assert_eq!(c.select.as_deref(), Some(&["ISO".to_string(), "XNS001".to_string()][..]));
+        assert_eq!(c.severity["HYG"], SeverityName::Error);
+        assert_eq!(c.per_file_ignores["legacy/**"], ["ISO001"]);
+        assert_eq!(c.fail_on, Some(FailOnName::Warning));
+        let err = parse_config("failOn: sometimes\n", Path::new("c.yaml")).unwrap_err();
+        assert!(err.starts_with("c.yaml:1:"), "{err}");
+    }
+
+    /// `schemas/config.schema.json` is what the types generate: regenerate it with
+    /// `cargo run -p fleetlint-dev -- gen-config-schema` after changing them.
+    #[test]
+    fn the_committed_schema_is_current() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas/config.schema.json");
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == config_schema(),
+            "{} is stale: run `cargo run -p fleetlint-dev -- gen-config-schema`",
+            path.display()
+        );
     }
 
     #[test]

@@ -194,6 +194,9 @@ pub fn summary_line(input: &ReportInput<'_>) -> String {
     if input.outcome.suppressed > 0 {
         s.push_str(&format!(", {} suppressed", input.outcome.suppressed));
     }
+    if input.outcome.baselined > 0 {
+        s.push_str(&format!(", {} in the baseline", input.outcome.baselined));
+    }
     s.push_str(&format!(" [{:.2}s]", input.elapsed_ms / 1000.0));
     s
 }

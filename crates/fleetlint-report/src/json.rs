@@ -114,6 +114,7 @@ struct Summary {
     objects: usize,
     findings: Counts,
     suppressed: usize,
+    baselined: usize,
     elapsed_ms: f64,
     timings_ms: serde_json::Map<String, serde_json::Value>,
 }
@@ -207,6 +208,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
             objects: input.objects,
             findings: Counts { error, warning, info },
             suppressed: input.outcome.suppressed,
+            baselined: input.outcome.baselined,
             elapsed_ms: input.elapsed_ms,
             timings_ms: input.timings_ms.iter().map(|(k, v)| ((*k).to_string(), serde_json::json!(v))).collect(),
         },

@@ -1,6 +1,6 @@
 //! The data a reporter renders.
 
-use fleetlint_rules::CheckOutcome;
+use fleetlint_rules::{CheckOutcome, RuleId};
 use fleetlint_yaml::SourceDb;
 
 /// The Flux version in force on a cluster and where it was read.
@@ -69,4 +69,82 @@ pub struct ReportInput<'a> {
     pub elapsed_ms: f64,
     /// Time per stage.
     pub timings_ms: &'a [(&'static str, f64)],
+    /// The rules that ran (SARIF's rule descriptors, JUnit's test cases).
+    pub rules: &'a [RuleId],
+    /// Where files are in the repository (SARIF, GitHub, GitLab).
+    pub repo_paths: &'a RepoPaths,
+}
+
+impl ReportInput<'_> {
+    /// The rules a report describes: those that ran and any a finding names, sorted by code.
+    #[must_use]
+    pub fn rules_reported(&self) -> Vec<RuleId> {
+        let mut rules: Vec<RuleId> = self.rules.to_vec();
+        rules.extend(self.outcome.findings.iter().map(|f| f.rule));
+        rules.sort();
+        rules.dedup();
+        rules
+    }
+}
+
+/// Where the files of each tree are in the repository a CI system shows: SARIF, GitHub
+/// annotations and GitLab Code Quality address files relative to the repository root, not to
+/// the checked directory, and cannot place files of a mapped source outside the repository.
+#[derive(Clone, Debug, Default)]
+pub struct RepoPaths {
+    /// Per tree: its mapping key (`None` for the checked root) and its directory relative to the
+    /// repository root with a trailing `/` (empty for the root itself), or `None` when the tree
+    /// is outside the repository.
+    trees: Vec<(Option<String>, Option<String>)>,
+}
+
+impl RepoPaths {
+    /// Paths relative to `repo_root` for trees rooted at `trees` (mapping key, directory).
+    /// Directories are compared canonicalized; one that cannot be is taken as outside.
+    #[must_use]
+    pub fn new<'a>(
+        repo_root: &std::path::Path,
+        trees: impl IntoIterator<Item = (Option<&'a str>, &'a std::path::Path)>,
+    ) -> Self {
+        let repo = repo_root.canonicalize().ok();
+        let trees = trees
+            .into_iter()
+            .map(|(key, dir)| {
+                let inside = repo.as_ref().zip(dir.canonicalize().ok()).and_then(|(repo, dir)| {
+                    let rel = dir.strip_prefix(repo).ok()?;
+                    let rel: Vec<String> =
+                        rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                    Some(rel.iter().map(|c| format!("{c}/")).collect::<String>())
+                });
+                (key.map(str::to_string), inside)
+            })
+            .collect();
+        Self { trees }
+    }
+
+    /// The repository root that holds `dir`: the nearest ancestor (or `dir` itself) with a
+    /// `.git` entry, else the current directory when it holds `dir`, else `dir`.
+    #[must_use]
+    pub fn find_repo_root(dir: &std::path::Path) -> std::path::PathBuf {
+        let Ok(dir) = dir.canonicalize() else { return dir.to_path_buf() };
+        if let Some(git) = dir.ancestors().find(|d| d.join(".git").exists()) {
+            return git.to_path_buf();
+        }
+        match std::env::current_dir().and_then(|c| c.canonicalize()) {
+            Ok(cwd) if dir.starts_with(&cwd) => cwd,
+            _ => dir,
+        }
+    }
+
+    /// `file`'s path relative to the repository root, `None` when its tree is outside it.
+    /// Without trees (tests), the file's own path.
+    #[must_use]
+    pub fn of(&self, file: &fleetlint_yaml::SourceFile) -> Option<String> {
+        if self.trees.is_empty() {
+            return file.source.is_none().then(|| file.path.clone());
+        }
+        let key = file.source.as_deref();
+        let (_, prefix) = self.trees.iter().find(|(k, _)| k.as_deref() == key)?;
+        prefix.as_ref().map(|p| format!("{p}{}", file.path))
+    }
 }

@@ -10,7 +10,7 @@
 use fleetlint_fleet::session::{LoadOptions, load};
 use fleetlint_report::ReportInput;
 use fleetlint_report::human::{HumanOptions, render};
-use fleetlint_rules::{CheckOutcome, all_rules, check};
+use fleetlint_rules::{CheckOutcome, INVALID_SUPPRESSION, all_rules, check};
 
 #[test]
 fn every_failing_fixture_renders_as_its_snapshot() {
@@ -18,7 +18,7 @@ fn every_failing_fixture_renders_as_its_snapshot() {
     let mut settings = insta::Settings::clone_current();
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
-    for rule in all_rules() {
+    for rule in all_rules().iter().map(|r| r.id()).chain([INVALID_SUPPRESSION]) {
         let code = rule.meta().code;
         let dir = fixtures.join(code).join("fail");
         let session = load(&LoadOptions { root: dir, ..LoadOptions::default() }).unwrap();
@@ -34,6 +34,8 @@ fn every_failing_fixture_renders_as_its_snapshot() {
             objects: 0,
             elapsed_ms: 0.0,
             timings_ms: &[],
+            rules: &[],
+            repo_paths: &fleetlint_report::RepoPaths::default(),
         };
         let text = render(&input, HumanOptions { color: false, quiet: true });
         settings.set_description(format!("testdata/rules/{code}/fail, human format, {code} findings only"));

@@ -12,14 +12,20 @@ use crate::context::{BuildContext, ClusterContext, FileContext};
 use crate::finding::{Finding, Severity};
 use crate::registry::{INTERNAL_ERROR, all_rules};
 use crate::rule::{Rule, RuleId};
+use crate::selection::Selection;
+use crate::suppression;
 
 /// The result of running the rules.
 #[derive(Debug, Default)]
 pub struct CheckOutcome {
     /// Findings, sorted by file, position and code; suppressed ones removed.
     pub findings: Vec<Finding>,
-    /// Findings silenced by `# fleetlint: ignore[...]` comments.
+    /// Findings silenced by `# fleetlint: ignore[...]` comments, `fleetlint.io/ignore`
+    /// annotations and the configuration's `perFileIgnores`.
     pub suppressed: usize,
+    /// Findings left out because a baseline (`--baseline`, or the state at `--new-since REF`)
+    /// already has them.
+    pub baselined: usize,
     /// YAML files read.
     pub files: usize,
     /// YAML documents read.
@@ -37,6 +43,47 @@ impl CheckOutcome {
         let n = |s| self.findings.iter().filter(|f| f.severity == s).count();
         (n(Severity::Error), n(Severity::Warning), n(Severity::Info))
     }
+
+    /// Leave out the findings a baseline already has, matched by fingerprint: each entry of
+    /// `known` (fingerprint -> how many times it was recorded) matches that many findings. They
+    /// are counted in `baselined`.
+    pub fn drop_known(&mut self, known: &HashMap<String, usize>) {
+        let mut left = known.clone();
+        let before = self.findings.len();
+        self.findings.retain(|f| match left.get_mut(&f.fingerprint) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
+            }
+            _ => true,
+        });
+        self.baselined += before - self.findings.len();
+    }
+
+    /// Add findings made outside a check (HYG004 compares two checks): the selection's severity
+    /// applied, fingerprinted, in report order.
+    pub fn add_findings(&mut self, db: &SourceDb, selection: &Selection, findings: Vec<Finding>) {
+        for mut f in findings.into_iter().filter(|f| selection.enabled(f.rule)) {
+            selection.set_severity(&mut f);
+            f.fingerprint = fingerprint(db, &f);
+            self.findings.push(f);
+        }
+        sort(db, &mut self.findings);
+    }
+}
+
+/// Report order: by source, file, position and code.
+fn sort(db: &SourceDb, findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        let fa = db.get(a.span.file);
+        let fb = db.get(b.span.file);
+        (fa.source.as_deref(), &fa.path, a.span.start, a.code()).cmp(&(
+            fb.source.as_deref(),
+            &fb.path,
+            b.span.start,
+            b.code(),
+        ))
+    });
 }
 
 /// Run every rule over the session: per file, per tree's builds, per cluster; then merge the
@@ -55,6 +102,19 @@ pub fn check(session: &Session) -> CheckOutcome {
 /// input is still checked.
 #[must_use]
 pub fn check_with(session: &Session, rules: &[&dyn Rule]) -> CheckOutcome {
+    let known: Vec<RuleId> = rules.iter().map(|r| r.id()).chain(crate::catalog()).collect();
+    let selection = Selection::new(&crate::SelectionSettings::default(), &known).unwrap_or_default();
+    check_selected(session, rules, &selection)
+}
+
+/// [`check_with`] under a rule selection (`select`, `ignore`, `severity`, `perFileIgnores`):
+/// rules it leaves out do not run, findings in files it ignores them for are counted as
+/// suppressed, and configured severities replace the rules' own.
+#[must_use]
+pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Selection) -> CheckOutcome {
+    let known: Vec<RuleId> = rules.iter().map(|r| r.id()).chain(crate::catalog()).collect();
+    let rules: Vec<&dyn Rule> = rules.iter().copied().filter(|r| selection.enabled(r.id())).collect();
+    let rules = rules.as_slice();
     let (db, trees, fleet) = (&session.db, session.trees.as_slice(), &session.fleet);
     let mut findings: Vec<Finding> = Vec::new();
     for (tree, builds) in trees.iter().zip(&session.builds) {
@@ -110,23 +170,20 @@ pub fn check_with(session: &Session, rules: &[&dyn Rule]) -> CheckOutcome {
     // tree (with `source`), not to the root's copy.
     let shadowed = shadowed_files(db, trees);
     findings.retain(|f| !shadowed.contains(&f.span.file));
-    let (mut kept, suppressed) = apply_suppressions(db, trees, findings);
+    let before = findings.len();
+    findings.retain(|f| !selection.ignored_in(f.rule, &db.get(f.span.file).path));
+    let ignored_by_path = before - findings.len();
+    let (mut kept, suppressed, invalid) = suppression::apply(db, trees, fleet, findings, &known, selection);
+    kept.extend(invalid);
     for f in &mut kept {
+        selection.set_severity(f);
         f.fingerprint = fingerprint(db, f);
     }
-    kept.sort_by(|a, b| {
-        let fa = db.get(a.span.file);
-        let fb = db.get(b.span.file);
-        (fa.source.as_deref(), &fa.path, a.span.start, a.code()).cmp(&(
-            fb.source.as_deref(),
-            &fb.path,
-            b.span.start,
-            b.code(),
-        ))
-    });
+    sort(db, &mut kept);
     CheckOutcome {
         findings: kept,
-        suppressed,
+        suppressed: suppressed + ignored_by_path,
+        baselined: 0,
         files: session.files(),
         documents: session.documents(),
         skipped_files: session.skipped_files,
@@ -216,38 +273,6 @@ fn merge_across_clusters(findings: impl Iterator<Item = Finding>) -> Vec<Finding
     out
 }
 
-/// Drop findings named by a suppression comment on their line or on the line above.
-fn apply_suppressions(db: &SourceDb, trees: &[LoadedTree], findings: Vec<Finding>) -> (Vec<Finding>, usize) {
-    // (file, line) -> codes
-    let mut by_line: HashMap<(u32, u32), Vec<&str>> = HashMap::new();
-    for tree in trees {
-        for file in &tree.files {
-            let src = db.get(file.id);
-            for s in &file.yaml.suppressions {
-                if s.problem.is_some() {
-                    continue;
-                }
-                let line = src.line_col(s.span.start).line;
-                by_line.entry((file.id.0, line)).or_default().extend(s.codes.iter().map(String::as_str));
-            }
-        }
-    }
-    let mut suppressed = 0;
-    let kept = findings
-        .into_iter()
-        .filter(|f| {
-            let line = db.get(f.span.file).line_col(f.span.start).line;
-            let named = |l: u32| by_line.get(&(f.span.file.0, l)).is_some_and(|codes| codes.contains(&f.code()));
-            let hit = named(line) || (line > 1 && named(line - 1));
-            if hit {
-                suppressed += 1;
-            }
-            !hit
-        })
-        .collect();
-    (kept, suppressed)
-}
-
 /// Stable across runs and unrelated edits: the rule, the object (or the file when there is
 /// none) and the field path; never line numbers or cluster lists.
 fn fingerprint(db: &SourceDb, f: &Finding) -> String {
@@ -267,4 +292,33 @@ fn fingerprint(db: &SourceDb, f: &Finding) -> String {
     h.update(f.field.as_bytes());
     let digest = h.finalize();
     digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::ObjectRef;
+    use fleetlint_yaml::SourceFile;
+
+    /// What a fingerprint is made of: rule, object (or file) and field; never the message, the
+    /// position or the clusters, so rewording a message or a cluster rename keeps baselines valid.
+    #[test]
+    fn fingerprints_ignore_message_position_and_clusters() {
+        let mut db = SourceDb::new();
+        let text = "a: 1\nb: 2\n";
+        let file = db.add(SourceFile::new("x.yaml".into(), None, "x.yaml".into(), text.into()));
+        let object = Some(ObjectRef { kind: "Kustomization".into(), name: "apps".into(), ..ObjectRef::default() });
+        let base = Finding::new(INTERNAL_ERROR, Span::new(file, 0, 1), "one wording")
+            .with_object(object.clone())
+            .with_field("spec.path");
+        let mut moved = Finding::new(INTERNAL_ERROR, Span::new(file, 5, 6), "another wording")
+            .with_object(object)
+            .with_field("spec.path");
+        moved.clusters = vec!["renamed".into()];
+        assert_eq!(fingerprint(&db, &base), fingerprint(&db, &moved));
+        let other_field = base.clone().with_field("spec.prune");
+        assert_ne!(fingerprint(&db, &base), fingerprint(&db, &other_field));
+        let other_object = base.clone().with_object(None);
+        assert_ne!(fingerprint(&db, &base), fingerprint(&db, &other_object));
+    }
 }

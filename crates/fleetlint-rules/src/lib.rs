@@ -10,8 +10,13 @@ pub mod finding;
 pub mod registry;
 pub mod rule;
 mod rules;
+pub mod selection;
+mod suppression;
 
-pub use engine::{CheckOutcome, check, check_with};
+pub use engine::{CheckOutcome, check, check_selected, check_with};
 pub use finding::{Category, Finding, ObjectRef, Related, Scope, Severity};
-pub use registry::{INTERNAL_ERROR, all_rules, catalog, rule_by_code};
+pub use registry::{DESTRUCTIVE_CHANGE, INTERNAL_ERROR, INVALID_SUPPRESSION, all_rules, catalog, rule_by_code};
 pub use rule::{Declared, Rule, RuleId, RuleMeta};
+pub use rules::hyg_hygiene::destructive_change::destructive_changes;
+pub use selection::{Selection, SelectionSettings};
+pub use suppression::ANNOTATION as SUPPRESSION_ANNOTATION;

@@ -57,16 +57,27 @@ static RULES: &[&dyn Rule] = &[
 /// The identity of the findings the engine makes when a rule panics (FLT001).
 pub const INTERNAL_ERROR: RuleId = flt_internal::internal_error::InternalError::ID;
 
+/// The identity of the findings the engine makes about suppressions (HYG008): reported after
+/// every rule ran, when it is known what each suppression silenced.
+pub const INVALID_SUPPRESSION: RuleId = hyg_hygiene::invalid_suppression::InvalidSuppression::ID;
+
+/// The identity of the diff-aware rule (HYG004), run on two fleets by `--new-since`.
+pub const DESTRUCTIVE_CHANGE: RuleId = hyg_hygiene::destructive_change::DestructiveChange::ID;
+
+/// Rules reported by the engine or across two checks rather than by a check of their own.
+const ENGINE_RULES: [RuleId; 3] = [INTERNAL_ERROR, INVALID_SUPPRESSION, DESTRUCTIVE_CHANGE];
+
 /// Every check, in catalog order.
 #[must_use]
 pub fn all_rules() -> &'static [&'static dyn Rule] {
     RULES
 }
 
-/// Every built-in rule a finding can name, sorted by code: the checks and FLT001.
+/// Every built-in rule a finding can name, sorted by code: the checks, and FLT001, HYG004 and
+/// HYG008, which the engine and `--new-since` report.
 #[must_use]
 pub fn catalog() -> Vec<RuleId> {
-    let mut ids: Vec<RuleId> = RULES.iter().map(|r| r.id()).chain([INTERNAL_ERROR]).collect();
+    let mut ids: Vec<RuleId> = RULES.iter().map(|r| r.id()).chain(ENGINE_RULES).collect();
     ids.sort();
     ids
 }

@@ -38,12 +38,7 @@ pub fn corpus() -> PathBuf {
 /// The `kubectl` on PATH (the kustomize oracle). Panics when there is none.
 #[must_use]
 pub fn kubectl() -> PathBuf {
-    std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join("kubectl"))
-        .find(|p| p.is_file())
-        .expect("this test needs kubectl on PATH (.ci/run installs it); it is absent")
+    on_path("kubectl").expect("this test needs kubectl on PATH (.ci/run installs it); it is absent")
 }
 
 /// Every corpus fleet with Flux Kustomizations, with the source mappings it needs (mapping key,
@@ -156,4 +151,59 @@ pub fn parse_objects(text: &str) -> Result<Objects, String> {
             (id, d.root.to_json())
         })
         .collect())
+}
+
+/// Where `.ci/run` installs the npm tools the tests run (`npm install --prefix target/ci-tools`).
+#[must_use]
+pub fn ci_tools() -> PathBuf {
+    repo_root().join("target/ci-tools")
+}
+
+/// An executable named `name` on PATH.
+fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+/// The SARIF Multitool (npm `@microsoft/sarif-multitool`, a self-contained .NET program in its
+/// platform package): `$SARIF_MULTITOOL`, `.ci/run`'s install, or `Sarif.Multitool` on PATH.
+/// Panics when there is none.
+#[must_use]
+pub fn sarif_multitool() -> PathBuf {
+    let installed = ci_tools().join("node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
+    std::env::var_os("SARIF_MULTITOOL")
+        .map(PathBuf::from)
+        .or_else(|| installed.is_file().then_some(installed))
+        .or_else(|| on_path("Sarif.Multitool"))
+        .expect("this test needs the SARIF Multitool (.ci/run installs npm @microsoft/sarif-multitool into target/ci-tools); it is absent")
+}
+
+/// `xmllint` (Debian `libxml2-utils`) on PATH. Panics when there is none.
+#[must_use]
+pub fn xmllint() -> PathBuf {
+    on_path("xmllint").expect("this test needs xmllint on PATH (.ci/run installs Debian libxml2-utils); it is absent")
+}
+
+/// The `git` binary, for tests that build a repository as a fixture (fleetlint itself never
+/// runs it). Panics when there is none.
+#[must_use]
+pub fn git() -> PathBuf {
+    on_path("git").expect("this test needs git on PATH to build its fixture repository; it is absent")
+}
+
+/// Run `git ARGS` in `dir` to build a fixture repository, with a fixed identity and no user or
+/// system configuration. Panics when git fails or is absent.
+pub fn git_in(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new(git())
+        .current_dir(dir)
+        .args(["-c", "user.name=fleetlint test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }

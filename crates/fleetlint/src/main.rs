@@ -2,24 +2,30 @@
 //! reporter and the exit code (0 clean, 1 findings at or above `--fail-on`, 2 usage,
 //! configuration, I/O or internal errors).
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use fleetlint_fleet::Cluster;
 use fleetlint_fleet::session::{LoadOptions, Session, load};
-use fleetlint_report::{ClusterSummary, FluxVersion, Lockdown, ReportInput, human, json};
-use fleetlint_rules::{Category, CheckOutcome, Severity, catalog, rule_by_code};
+use fleetlint_report::{ClusterSummary, FluxVersion, Lockdown};
+use fleetlint_rules::{catalog, rule_by_code};
 use fleetlint_yaml::Limits;
 
 mod build;
+mod check;
 mod graph;
+mod init;
+mod new_since;
+mod progress;
 
 use build::{BuildArgs, build};
+use check::{CheckArgs, check};
 use graph::{GraphArgs, graph};
+use init::{InitArgs, init};
 
 #[derive(Parser)]
 #[command(name = "fleetlint", version, about = "Policy-as-code linter for Flux GitOps fleet repositories")]
@@ -43,6 +49,9 @@ enum Command {
     },
     /// List every rule (`docs/rules.md` has their documentation).
     Rules,
+    /// Write a commented `.fleetlint.yaml` for the repository: its clusters, tenants and the
+    /// sources to map.
+    Init(InitArgs),
 }
 
 /// What to load: shared by `check` and `graph`.
@@ -68,60 +77,20 @@ pub(crate) struct FleetArgs {
 
 impl FleetArgs {
     pub(crate) fn load(&self) -> Result<Session, String> {
+        self.load_at(&self.path)
+    }
+
+    /// Load with these options, the repository read from `root` instead of `path`
+    /// (`--new-since` checks a copy of the repository at REF).
+    pub(crate) fn load_at(&self, root: &std::path::Path) -> Result<Session, String> {
         load(&LoadOptions {
-            root: self.path.clone(),
+            root: root.to_path_buf(),
             sources: self.sources.clone(),
             config: self.config.clone(),
             clusters: self.clusters.clone(),
             cluster: self.cluster.clone(),
             limits: Limits::default(),
         })
-    }
-}
-
-#[derive(clap::Args)]
-struct CheckArgs {
-    #[command(flatten)]
-    fleet: FleetArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    format: Format,
-    /// Exit 1 when a finding at or above this severity remains.
-    #[arg(long, value_enum, default_value_t = FailOn::Error)]
-    fail_on: FailOn,
-    /// Write the report to this file instead of standard output.
-    #[arg(long, short)]
-    output: Option<PathBuf>,
-    /// Only findings: no summary, no progress.
-    #[arg(long, short, conflicts_with = "verbose")]
-    quiet: bool,
-    /// Stage timings and skipped entries on standard error.
-    #[arg(long, short)]
-    verbose: bool,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    Human,
-    Json,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum FailOn {
-    Error,
-    Warning,
-    Info,
-    None,
-}
-
-impl FailOn {
-    fn threshold(self) -> Option<Severity> {
-        match self {
-            FailOn::Error => Some(Severity::Error),
-            FailOn::Warning => Some(Severity::Warning),
-            FailOn::Info => Some(Severity::Info),
-            FailOn::None => None,
-        }
     }
 }
 
@@ -155,6 +124,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph(&args),
         Command::Explain { code } => explain(&code),
         Command::Rules => list_rules(),
+        Command::Init(args) => init(&args),
     })
     .unwrap_or_else(|_| Err("internal error; please report it with the input that caused it".into()));
     match result {
@@ -166,77 +136,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn check(args: &CheckArgs) -> Result<u8, String> {
-    let started = Instant::now();
-    let session = args.fleet.load()?;
-    if args.verbose {
-        for tree in &session.trees {
-            for s in &tree.skipped {
-                let _ = writeln!(std::io::stderr(), "fleetlint: skipped {}: {}", s.rel, s.reason);
-            }
-        }
-    }
-    let rules_started = Instant::now();
-    let outcome = fleetlint_rules::check(&session);
-    let rules_ms = ms(rules_started);
-    let [(_, load_ms), (_, graph_ms)] = session.timings_ms;
-    let timings = [("load", load_ms), ("graph", graph_ms), ("rules", rules_ms)];
-    let root = args.fleet.path.to_string_lossy();
-    let sources: Vec<(String, String)> =
-        session.mappings.iter().map(|m| (m.key_string(), m.path.to_string_lossy().into_owned())).collect();
-    let clusters: Vec<ClusterSummary> = session.fleet.clusters.iter().map(summary).collect();
-    let db = &session.db;
-    let input = ReportInput {
-        root: &root,
-        db,
-        outcome: &outcome,
-        sources: &sources,
-        clusters: &clusters,
-        objects: outcome.objects,
-        elapsed_ms: ms(started),
-        timings_ms: &timings,
-    };
-    let to_file = args.output.is_some();
-    let rendered = match args.format {
-        Format::Json => json::render(&input),
-        Format::Human => {
-            let color = !to_file
-                && std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-            human::render(&input, human::HumanOptions { color, quiet: args.quiet })
-        }
-    };
-    match &args.output {
-        Some(path) => std::fs::write(path, rendered).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-        None => write_stdout(&rendered)?,
-    }
-    if args.verbose {
-        let _ = writeln!(
-            std::io::stderr(),
-            "fleetlint: load {load_ms:.1} ms, graph {graph_ms:.1} ms, rules {rules_ms:.1} ms"
-        );
-    }
-    let code = exit_code(&outcome, args.fail_on);
-    if code == 2 {
-        let _ = writeln!(
-            std::io::stderr(),
-            "fleetlint: error: a rule failed with an internal error; the report lists it as FLT001 and is incomplete"
-        );
-    }
-    Ok(code)
-}
-
-/// 2 when a rule failed (FLT001: the report is incomplete), else 1 when a finding is at or above
-/// `--fail-on`, else 0.
-fn exit_code(outcome: &CheckOutcome, fail_on: FailOn) -> u8 {
-    if outcome.findings.iter().any(|f| f.rule.meta().category == Category::Internal) {
-        return 2;
-    }
-    let failing = fail_on.threshold().is_some_and(|t| outcome.findings.iter().any(|f| f.severity >= t));
-    u8::from(failing)
-}
-
-fn summary(c: &Cluster) -> ClusterSummary {
+pub(crate) fn summary(c: &Cluster) -> ClusterSummary {
     ClusterSummary {
         name: c.name.clone(),
         path: c.path.clone(),
@@ -282,7 +182,7 @@ pub(crate) fn write_stdout(text: &str) -> Result<(), String> {
     }
 }
 
-fn ms(since: Instant) -> f64 {
+pub(crate) fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
@@ -293,6 +193,9 @@ mod tests {
     use fleetlint_rules::{Rule, all_rules, check_with, declare_rule};
 
     use super::*;
+    use crate::check::{FailOn, exit_code};
+    use fleetlint_report::{ReportInput, json};
+    use fleetlint_rules::{Category, Severity};
 
     declare_rule! {
         /// ## What it does
@@ -330,6 +233,8 @@ mod tests {
             objects: 0,
             elapsed_ms: 0.0,
             timings_ms: &[],
+            rules: &[],
+            repo_paths: &fleetlint_report::RepoPaths::default(),
         };
         let report: serde_json::Value = serde_json::from_str(&json::render(&input)).unwrap();
         let internal: Vec<&serde_json::Value> =
