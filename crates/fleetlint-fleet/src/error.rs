@@ -15,6 +15,15 @@ pub enum ConfigError {
         /// Why.
         source: std::io::Error,
     },
+    /// The file found upward from the root is a symbolic link or a special file.
+    #[error(
+        "{}: not a regular file (fleetlint does not follow symbolic links or read special files)",
+        path.display()
+    )]
+    NotRegularFile {
+        /// The file.
+        path: PathBuf,
+    },
     /// The file is not valid YAML, has an unknown key or a wrongly typed value.
     #[error("{}{}: {message}", path.display(), location.map(|(l, c)| format!(":{l}:{c}")).unwrap_or_default())]
     Invalid {

@@ -32,6 +32,14 @@ mod substitute;
 mod tenants;
 mod walk;
 
+/// Flux post-build substitution on its own: the envsubst evaluator (`fluxcd/pkg@e2cfd1a2:
+/// envsubst`) and its application to an object in place. The fleet builder applies it to what
+/// every Kustomization with `spec.postBuild` renders; this is for the fuzz targets and tools.
+pub mod substitution {
+    pub use crate::postbuild::{SubstProblem, Variables, apply, has_any_reference, substitution_disabled};
+    pub use crate::substitute::{SubstError, Substituted, substitute};
+}
+
 pub use artifact::TreeView;
 pub use builds::TreeBuilds;
 pub use config::{

@@ -331,6 +331,14 @@ pub enum FleetIssueKind {
         /// Where the reference sits.
         context: SubstitutionContext,
     },
+    /// An expression fleetlint stops evaluating (nested too deep, too costly): Flux may well
+    /// evaluate it, so what the value becomes is unknown.
+    SubstitutionUndecided {
+        /// Why evaluation stopped (`expressions nested deeper than 32 levels`).
+        limit: String,
+        /// Where the expression sits.
+        context: SubstitutionContext,
+    },
     /// An expression envsubst cannot parse: the build fails.
     SubstitutionFails {
         /// envsubst's reason (`missing closing brace`).

@@ -12,7 +12,7 @@ use crate::substitute::{SubstError, has_reference, substitute};
 
 /// The variables of one Kustomization's `postBuild`.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Variables {
+pub struct Variables {
     /// Name -> value (`substituteFrom` in order, then `substitute`, later wins).
     pub values: BTreeMap<String, String>,
     /// False when a `substituteFrom` object could not be read (absent from the graph, or
@@ -24,7 +24,7 @@ pub(crate) struct Variables {
 
 /// The opt-out label or annotation.
 #[must_use]
-pub(crate) fn substitution_disabled(root: &Node) -> bool {
+pub fn substitution_disabled(root: &Node) -> bool {
     ["labels", "annotations"].iter().any(|k| {
         root.get_path(&["metadata", k, "kustomize.toolkit.fluxcd.io/substitute"])
             .and_then(Node::as_str)
@@ -34,7 +34,7 @@ pub(crate) fn substitution_disabled(root: &Node) -> bool {
 
 /// A substitution problem at a scalar.
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct SubstProblem {
+pub struct SubstProblem {
     /// The scalar.
     pub span: Span,
     /// What went wrong.
@@ -46,7 +46,7 @@ pub(crate) struct SubstProblem {
 }
 
 /// Substitute every string scalar of `root`. Returns the problems found.
-pub(crate) fn apply(root: &mut Node, vars: &Variables, strict: bool) -> Vec<SubstProblem> {
+pub fn apply(root: &mut Node, vars: &Variables, strict: bool) -> Vec<SubstProblem> {
     let mut problems = Vec::new();
     let lookup = |name: &str| vars.values.get(name).cloned();
     walk(root, &lookup, strict, &mut Vec::new(), &mut problems);
@@ -105,7 +105,7 @@ fn walk(
 
 /// Whether any string scalar of `root` holds a `${` reference.
 #[must_use]
-pub(crate) fn has_any_reference(root: &Node) -> bool {
+pub fn has_any_reference(root: &Node) -> bool {
     match &root.kind {
         NodeKind::Scalar(s) => has_reference(&s.text),
         NodeKind::Seq(items) => items.iter().any(has_any_reference),

@@ -6,6 +6,7 @@
 //! ([`resolve_kyaml`]), suppression comments ([`Suppression`]) and a light object view
 //! ([`ObjectView`]). Nothing here knows about kustomize, Flux graphs or rules.
 
+mod folded;
 pub mod relpath;
 
 mod duration;
@@ -26,7 +27,7 @@ pub use load::{LoadedFile, LoadedTree, load_tree};
 pub use object::{FluxKind, ObjectView};
 pub use parse::{Document, Limits, LoadIssue, LoadIssueKind, ParsedYaml, parse_yaml};
 pub use path::{FieldPath, Located, PathSegment};
-pub use scalar::{ScalarStyle, ScalarValue, is_ambiguous, resolve_kyaml, resolve_yaml11};
+pub use scalar::{ScalarStyle, ScalarValue, is_ambiguous, resolve_kyaml, resolve_number, resolve_yaml11};
 pub use sourceignore::{IgnoreCause, SourceIgnore};
 pub use suppress::Suppression;
 pub use tree::{Entry, Node, NodeKind, Scalar};

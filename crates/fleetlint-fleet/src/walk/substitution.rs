@@ -68,6 +68,9 @@ impl ClusterWalk<'_, '_> {
                 }
                 SubstError::Unset { .. } => continue,
                 SubstError::Syntax(reason) => (FleetIssueKind::SubstitutionFails { reason, context }, "${".to_string()),
+                SubstError::Limit(limit) => {
+                    (FleetIssueKind::SubstitutionUndecided { limit, context }, "${".to_string())
+                }
             };
             let span = self.narrow(p.span, &needle);
             self.issue(kind, span, ks, &p.field);

@@ -85,6 +85,11 @@ impl PostbuildSubstitutionUnresolved {
             FleetIssueKind::SubstitutionFails { reason, context } => {
                 (Severity::Error, format!("post-build substitution fails: {reason}"), context)
             }
+            FleetIssueKind::SubstitutionUndecided { limit, context } => (
+                Severity::Warning,
+                format!("post-build substitution {limit}: fleetlint cannot tell what this value becomes"),
+                context,
+            ),
             _ => return None,
         };
         let message = match context {
