@@ -74,7 +74,7 @@ fn run() -> Result<()> {
         "gen-config-schema" => {
             // The JSON Schema of `.fleetlint.yaml`, from the configuration types.
             let path = repo_root().join("schemas/config.schema.json");
-            std::fs::write(&path, fleetlint_fleet::config::config_schema())
+            std::fs::write(&path, fleetlint_fleet::config_schema())
                 .with_context(|| format!("writing {}", path.display()))
         }
         "gen-schemas" => schemas(args),
@@ -171,7 +171,7 @@ fn gen_fleet(mut args: impl Iterator<Item = String>) -> Result<()> {
 fn load_tree(mut args: impl Iterator<Item = String>) -> Result<()> {
     let dir = PathBuf::from(args.next().with_context(|| format!("load-tree needs a directory\n{USAGE}"))?);
     let started = std::time::Instant::now();
-    let mut db = fleetlint_yaml::SourceDb::new();
+    let mut db = fleetlint_yaml::FileDb::new();
     let tree = fleetlint_yaml::load_tree(&mut db, &dir, None, &fleetlint_yaml::Limits::default())
         .with_context(|| format!("reading {}", dir.display()))?;
     let documents: usize = tree.files.iter().map(|f| f.yaml.documents.len()).sum();

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use rayon::prelude::*;
 
 use fleetlint_kustomize::{BuildIssue, KUSTOMIZATION_FILE_NAMES, Resolver};
-use fleetlint_yaml::{FileId, LoadIssueKind, LoadedTree, Node, SourceDb, Span};
+use fleetlint_yaml::{FileDb, FileId, LoadIssueKind, LoadedTree, Node, Span};
 
 use crate::model::Fleet;
 
@@ -27,24 +27,26 @@ pub struct TreeBuilds {
 }
 
 /// Whether a document is a kustomize kustomization (not a Flux Kustomization in a file that
-/// happens to be named `kustomization.yaml`).
+/// happens to be named `kustomization.yaml`). A list or a scalar is one too: kustomize fails on
+/// it ("cannot unmarshal array into Go value of type types.Kustomization"), which must be a
+/// finding, not a directory silently left out.
 fn is_kustomize_file(root: &Node) -> bool {
     match root.get("apiVersion").and_then(Node::as_str) {
         Some(av) => av.starts_with("kustomize.config.k8s.io/"),
-        None => root.as_map().is_some(),
+        None => !root.is_null(),
     }
 }
 
 /// Build every kustomization directory of `tree` with a resolver of its own.
 #[must_use]
-pub fn build_tree(db: &SourceDb, tree: &LoadedTree) -> TreeBuilds {
+pub(crate) fn build_tree(db: &FileDb, tree: &LoadedTree) -> TreeBuilds {
     build_tree_with(&Resolver::new(tree, db), db, tree)
 }
 
 /// Build every kustomization directory of `tree` with `resolver`, whose cache the Flux builds
 /// of the fleet already filled: a directory a Flux Kustomization built is not built again.
 #[must_use]
-pub fn build_tree_with(resolver: &Resolver<'_>, db: &SourceDb, tree: &LoadedTree) -> TreeBuilds {
+pub(crate) fn build_tree_with(resolver: &Resolver<'_>, db: &FileDb, tree: &LoadedTree) -> TreeBuilds {
     let mut dirs: Vec<String> = tree
         .files
         .iter()
@@ -91,7 +93,7 @@ pub fn build_tree_with(resolver: &Resolver<'_>, db: &SourceDb, tree: &LoadedTree
 /// The spans of the files' own YAML problems (SRC010, HYG006, HYG007): a build failing on one
 /// of them reaches that file, and the problem is reported once, by the file rule.
 #[must_use]
-pub fn load_issue_spans(trees: &[LoadedTree]) -> HashSet<Span> {
+pub(crate) fn load_issue_spans(trees: &[LoadedTree]) -> HashSet<Span> {
     trees
         .iter()
         .flat_map(|t| t.files.iter())
@@ -107,8 +109,8 @@ pub fn load_issue_spans(trees: &[LoadedTree]) -> HashSet<Span> {
 /// once. `tree_builds` is in tree order; a tree without an entry (a fleet assembled by hand) is
 /// built here.
 #[must_use]
-pub fn with_flux_builds(
-    db: &SourceDb,
+pub(crate) fn with_flux_builds(
+    db: &FileDb,
     trees: &[LoadedTree],
     fleet: &Fleet,
     mut tree_builds: Vec<TreeBuilds>,
@@ -145,13 +147,13 @@ pub fn with_flux_builds(
 
 /// Whether a file's load problem leaves nothing of it to use: not YAML, not UTF-8, unreadable.
 #[must_use]
-pub fn is_unusable(kind: &LoadIssueKind) -> bool {
+pub(crate) fn is_unusable(kind: &LoadIssueKind) -> bool {
     matches!(kind, LoadIssueKind::Syntax(_) | LoadIssueKind::InvalidUtf8 | LoadIssueKind::Unreadable(_))
 }
 
 /// Files that could not be used (invalid YAML, not UTF-8, unreadable) and that no build reaches.
 #[must_use]
-pub fn skipped_files(trees: &[LoadedTree], builds: &[TreeBuilds]) -> usize {
+pub(crate) fn skipped_files(trees: &[LoadedTree], builds: &[TreeBuilds]) -> usize {
     trees
         .iter()
         .zip(builds)
@@ -162,4 +164,24 @@ pub fn skipped_files(trees: &[LoadedTree], builds: &[TreeBuilds]) -> usize {
                 .count()
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node {
+        let parsed = fleetlint_yaml::parse_yaml(FileId(0), text, &fleetlint_yaml::Limits::default());
+        parsed.documents.into_iter().next().map(|d| d.root).unwrap()
+    }
+
+    /// A list or scalar kustomization.yaml was skipped without a finding (hostile-input suite).
+    #[test]
+    fn lists_and_scalars_named_kustomization_are_built() {
+        assert!(is_kustomize_file(&root("- resources\n- x.yaml\n")));
+        assert!(is_kustomize_file(&root("resources\n")));
+        assert!(is_kustomize_file(&root("resources: [a.yaml]\n")));
+        assert!(!is_kustomize_file(&root("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n")));
+        assert!(!is_kustomize_file(&root("---\n")));
+    }
 }

@@ -433,6 +433,12 @@ pub(crate) fn set_string_map(meta: &mut Node, key: &str) {
     }
 }
 
+/// The most nodes one object may grow to through patches and replacements. A few JSON 6902
+/// `copy` operations (or replacements copying a field into a sibling) double an object each
+/// time: 40 of them exhausted memory. kustomize has no limit and runs out of memory too; no
+/// real object comes near this, since etcd refuses objects over 1.5 MiB.
+pub(crate) const MAX_OBJECT_NODES: usize = 250_000;
+
 /// Set `key` in mapping `map` to `value`, keeping the existing key node when there is one.
 /// A null `map` becomes a mapping first. Non-mappings are left alone.
 pub(crate) fn set_entry(map: &mut Node, key: &str, value: Node, key_span: Span) {

@@ -12,14 +12,14 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fleetlint_fleet::session::{LoadOptions, load};
+use fleetlint_fleet::{LoadOptions, load};
 use fleetlint_testkit::fleetgen::{FleetSpec, Layout, generate};
-use fleetlint_yaml::{Limits, SourceDb, load_tree};
+use fleetlint_yaml::{FileDb, Limits, load_tree};
 
 fn bench_tree(c: &mut Criterion, label: &str, root: &Path, sources: &[String]) {
     c.bench_function(&format!("{label}: baseline load_tree"), |b| {
         b.iter(|| {
-            let mut db = SourceDb::new();
+            let mut db = FileDb::new();
             load_tree(&mut db, root, None, &Limits::default()).expect("load").files.len()
         });
     });

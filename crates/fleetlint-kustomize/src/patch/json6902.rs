@@ -19,6 +19,7 @@
 use fleetlint_yaml::{Entry, Node, NodeKind, Scalar, ScalarStyle, ScalarValue, Span};
 
 use super::PatchError;
+use crate::resource::MAX_OBJECT_NODES;
 
 /// A JSON 6902 patch written in YAML as `sigs.k8s.io/yaml.YAMLToJSON` hands it to json-patch
 /// (kustomize `PatchTransformer` `jsonPatchFromBytes` and `PatchJson6902Transformer`, for a patch
@@ -85,10 +86,48 @@ pub fn apply_json6902(target: &mut Node, ops: &Node) -> Result<(), PatchError> {
         return Err(PatchError::new("a JSON 6902 patch must be a list of operations", ops.span));
     };
     let parsed = list.iter().map(parse_op).collect::<Result<Vec<_>, _>>()?;
-    for op in parsed {
-        apply_op(target, &op)?;
+    for op in &parsed {
+        // An operation on the whole document (path "") must leave an object: kustomize cannot
+        // read anything else back as a resource and fails the build, and everything after
+        // (names, hash suffixes, transformers) needs a mapping. Checked before anything changes.
+        if op.path.text.is_empty() && matches!(op.op, "add" | "replace" | "copy" | "move") {
+            let new_root = match &op.from {
+                Some(from) if matches!(op.op, "copy" | "move") => get_at(target, from),
+                _ => op.value,
+            };
+            if new_root.is_some_and(|n| n.as_map().is_none()) {
+                return Err(PatchError::new(
+                    format!("`{}` of the whole document leaves something that is not an object", op.op),
+                    op.node.span,
+                ));
+            }
+        }
+        let incoming = match op.op {
+            "add" | "replace" => op.value,
+            "copy" => op.from.as_ref().and_then(|from| get_at(target, from)),
+            _ => None,
+        };
+        if let Some(incoming) = incoming
+            && target.count_nodes() + incoming.count_nodes() > MAX_OBJECT_NODES
+        {
+            return Err(PatchError::new(
+                format!("`{}` would grow the object past {MAX_OBJECT_NODES} nodes; fleetlint stops here", op.op),
+                op.node.span,
+            ));
+        }
+        apply_op(target, op)?;
     }
     Ok(())
+}
+
+/// The value `path` names, read-only (for the node budget and the whole-document check).
+fn get_at<'a>(root: &'a Node, path: &Pointer) -> Option<&'a Node> {
+    let Some(tokens) = &path.tokens else { return path.text.is_empty().then_some(root) };
+    let mut node = root;
+    for tok in tokens {
+        node = get_in(node, tok).ok().flatten()?;
+    }
+    Some(node)
 }
 
 fn parse_op(node: &Node) -> Result<Op<'_>, PatchError> {
@@ -406,6 +445,33 @@ mod tests {
         err("- {op: test, path: /spec/replicas, value: 2}");
         err("- {op: frobnicate, path: /a}");
         err("- {op: copy, path: /a}");
+    }
+
+    /// Found by the `kustomize_resolver` fuzz target: `replace` at the path "" with a scalar
+    /// left a generated ConfigMap without a mapping root, and naming it with its hash suffix
+    /// panicked.
+    #[test]
+    fn the_whole_document_must_stay_an_object() {
+        for case in ["- {op: replace, path: \"\", value: db}", "- {op: add, path: \"\", value: [1]}"] {
+            let mut base = doc(0, BASE);
+            let err = apply_json6902(&mut base, &doc(1, case)).unwrap_err();
+            assert!(err.message.contains("not an object"), "{case}: {}", err.message);
+        }
+        let mut base = doc(0, BASE);
+        apply_json6902(&mut base, &doc(1, "- {op: replace, path: \"\", value: {kind: X}}")).unwrap();
+        assert_eq!(base.to_json(), serde_json::json!({"kind": "X"}));
+    }
+
+    /// `copy` of a field into a new sibling doubles the object: 40 of them exhausted memory
+    /// (hostile-input suite). Past the node budget the patch fails at the operation that would
+    /// cross it.
+    #[test]
+    fn doubling_copies_stop_at_the_node_budget() {
+        let ops: String = (0..40).map(|i| format!("- {{op: copy, from: /spec, path: /spec/x{i}}}\n")).collect();
+        let mut base = doc(0, BASE);
+        let err = apply_json6902(&mut base, &doc(1, &ops)).unwrap_err();
+        assert!(err.message.contains("nodes; fleetlint stops here"), "{}", err.message);
+        assert!(base.count_nodes() <= MAX_OBJECT_NODES);
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub(super) struct Acc {
     pub(super) incomplete: bool,
     /// A cycle through an ancestor was hit: the result depends on the path taken.
     pub(super) cyclic: bool,
+    /// The nesting limit cut a branch off (see [`super::nesting`]): not cached, like a cycle.
+    pub(super) depth_limited: bool,
     /// `openapi` fields met, in kustomize's loading order (see [`openapi::nested_issues`]).
     pub(super) openapi: Vec<openapi::Nested>,
     /// The ids of `resources` while only appends happen (the `resources:` phase), so checking a
@@ -87,6 +89,7 @@ impl Acc {
         self.issues.extend(other.issues);
         self.incomplete |= other.incomplete;
         self.cyclic |= other.cyclic;
+        self.depth_limited |= other.depth_limited;
     }
 }
 

@@ -71,7 +71,7 @@ impl AccCache {
 
 #[cfg(test)]
 mod tests {
-    use fleetlint_yaml::{Limits, SourceDb, load_tree};
+    use fleetlint_yaml::{FileDb, Limits, load_tree};
 
     use crate::resolver::Resolver;
 
@@ -99,7 +99,7 @@ mod tests {
         }
         write("a/kustomization.yaml", "resources: [../layer-5]\nnamePrefix: a-\n");
         write("b/kustomization.yaml", "resources: [../layer-5]\nnamePrefix: b-\n");
-        let mut db = SourceDb::new();
+        let mut db = FileDb::new();
         let tree = load_tree(&mut db, dir.path(), None, &Limits::default()).unwrap();
         let resolver = Resolver::new(&tree, &db);
         assert_eq!(resolver.build("a").resources[0].name(), "a-cm");

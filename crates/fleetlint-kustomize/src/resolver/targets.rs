@@ -256,7 +256,7 @@ mod tests {
     use std::cell::Cell;
     use std::fmt::Write as _;
 
-    use fleetlint_yaml::{FileId, Limits, Node, SourceDb, load_tree, parse_yaml};
+    use fleetlint_yaml::{FileDb, FileId, Limits, Node, load_tree, parse_yaml};
 
     use super::*;
     use crate::resolver::Resolver;
@@ -303,7 +303,7 @@ mod tests {
         }
         std::fs::write(dir.path().join("objects.yaml"), objects).unwrap();
         std::fs::write(dir.path().join("kustomization.yaml"), k).unwrap();
-        let mut db = SourceDb::new();
+        let mut db = FileDb::new();
         let tree = load_tree(&mut db, dir.path(), None, &Limits::default()).unwrap();
         let resolver = Resolver::new(&tree, &db);
         EXAMINED.with(|e| e.set(0));
