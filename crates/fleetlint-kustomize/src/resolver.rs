@@ -78,7 +78,14 @@ pub struct Resolver<'t> {
     out_cache: Mutex<HashMap<String, Arc<BuildOutput>>>,
     /// How deep each kustomization directory nests, computed once (see [`nesting`]).
     heights: std::sync::OnceLock<HashMap<String, usize>>,
+    /// Decoded kustomization files by directory: a directory is read by its own build, by every
+    /// overlay that absorbs it, by the sweep over the tree and by the nesting heights, and
+    /// decoding is a walk of the whole file each time.
+    decoded: Mutex<HashMap<String, LoadedKustomization>>,
 }
+
+/// A decoded kustomization file, or why there is none (empty: no kustomization file).
+type LoadedKustomization = Result<Arc<Kustomization>, Vec<BuildIssue>>;
 
 fn is_remote(path: &str) -> bool {
     const PREFIXES: [&str; 9] =
@@ -145,6 +152,7 @@ impl<'t> Resolver<'t> {
             acc_cache,
             out_cache: Mutex::new(HashMap::new()),
             heights: std::sync::OnceLock::new(),
+            decoded: Mutex::new(HashMap::new()),
         }
     }
 
@@ -212,7 +220,7 @@ impl<'t> Resolver<'t> {
             _ => {}
         }
         let k = self.load_kustomization(dir).ok();
-        let (schema, schema_issue) = self.top_schema(k.as_ref());
+        let (schema, schema_issue) = self.top_schema(k.as_deref());
         // The accumulation of a directory built at the top is not cached (an overlay that later
         // uses the directory as a base accumulates it then): `finish` consumes it, so its objects
         // are not copied, and no second copy stays in the cache beside the cached output.
@@ -223,7 +231,7 @@ impl<'t> Resolver<'t> {
         };
         match acc {
             Err(issues) => BuildOutput { resources: Vec::new(), issues, incomplete: true },
-            Ok(acc) => self.finish(acc, k.as_ref(), schema_issue),
+            Ok(acc) => self.finish(acc, k.as_deref(), schema_issue),
         }
     }
 
@@ -272,11 +280,18 @@ impl<'t> Resolver<'t> {
         BuildOutput { resources: acc.resources, issues, incomplete }
     }
 
-    fn load_kustomization(&self, dir: &str) -> Result<Kustomization, Vec<BuildIssue>> {
-        let k = self.raw_kustomization(dir)?;
-        let span = k.file.map_or(k.root.span, |f| self.file_span(f));
-        let root = decode::decode(&k.root, span, Strictness::Kustomize)?;
-        Ok(Kustomization { root, ..k })
+    /// The decoded kustomization file of `dir`, decoded once per resolver.
+    fn load_kustomization(&self, dir: &str) -> LoadedKustomization {
+        if let Some(hit) = self.decoded.lock().expect("cache lock").get(dir) {
+            return hit.clone();
+        }
+        let loaded = self.raw_kustomization(dir).and_then(|k| {
+            let span = k.file.map_or(k.root.span, |f| self.file_span(f));
+            let root = decode::decode(&k.root, span, Strictness::Kustomize)?;
+            Ok(Arc::new(Kustomization { root, ..k }))
+        });
+        self.decoded.lock().expect("cache lock").insert(dir.to_string(), loaded.clone());
+        loaded
     }
 
     /// The kustomization file of `dir` as written (its first document), not decoded yet.
