@@ -3,7 +3,7 @@
 //! images, replacements; and reading patch documents (files or inline).
 
 use fleetlint_yaml::relpath::join_in_root;
-use fleetlint_yaml::{Node, Span, parse_yaml};
+use fleetlint_yaml::{LoadIssueKind, Node, Span, parse_yaml};
 
 use super::acc::{Acc, apply_smp_by_id, apply_smp_to};
 use super::targets::TargetIndex;
@@ -26,7 +26,7 @@ impl Resolver<'_> {
             return self.docs_any(&full, span, acc);
         }
         if let Some(inline) = entry.get("patch") {
-            return Some(inline_docs(inline));
+            return inline_docs(inline, acc);
         }
         acc.fatal(entry.span, "patch has neither path nor patch");
         None
@@ -94,7 +94,10 @@ impl Resolver<'_> {
                     None => continue,
                 }
             } else {
-                inline_docs(entry)
+                match inline_docs(entry, acc) {
+                    Some(d) => d,
+                    None => continue,
+                }
             };
             if !smp_docs_valid(&docs, acc) {
                 continue;
@@ -369,12 +372,18 @@ pub(super) fn respan(mut node: Node, span: Span) -> Node {
 
 /// Parse an inline patch (a string scalar of the kustomization) into documents whose spans
 /// point into the kustomization file. Block scalars map line by line; other styles get the
-/// scalar's span.
-fn inline_docs(scalar: &Node) -> Vec<Node> {
+/// scalar's span. Text that does not parse (a syntax error, nesting past the parser's limit)
+/// fails the build at the scalar, as a patch file that does not parse does ([`Resolver::docs_any`]):
+/// kustomize cannot apply it either, and dropping it would build without the patch, silently.
+fn inline_docs(scalar: &Node, acc: &mut Acc) -> Option<Vec<Node>> {
     let Some(s) = scalar.as_scalar() else {
         // An inline patch written as a YAML mapping/sequence rather than a string.
-        return vec![scalar.clone()];
+        return Some(vec![scalar.clone()]);
     };
     let parsed = parse_yaml(scalar.span.file, &s.text, &fleetlint_yaml::Limits::default());
-    parsed.documents.into_iter().map(|d| respan(d.root, scalar.span)).filter(|r| !r.is_null()).collect()
+    if let Some(issue) = parsed.issues.iter().find(|i| !matches!(i.kind, LoadIssueKind::AmbiguousScalar)) {
+        acc.fatal(scalar.span, format!("inline patch: invalid YAML: {:?}", issue.kind));
+        return None;
+    }
+    Some(parsed.documents.into_iter().map(|d| respan(d.root, scalar.span)).filter(|r| !r.is_null()).collect())
 }
