@@ -41,6 +41,13 @@ use fleetlint_dev::schemas::{gen_schemas, stale_files, write_schemas};
 use fleetlint_dev::{DEFAULT_SCHEMAS, MERGE_KEYS_OUT, docs, gen_merge_keys, repo_root};
 use fleetlint_testkit::fleetgen::{FleetSpec, Layout, generate};
 
+/// mimalloc instead of the system allocator: builds allocate and free millions of small nodes
+/// from several threads, and glibc's malloc and free were a quarter of a large check's
+/// instructions (callgrind, issue 13). `fleetlint-dev load-tree`, the parse-only baseline of the
+/// scale benchmark, uses the same allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
