@@ -18,8 +18,9 @@ for dir in "$root"/testdata/kustomize/*/; do
     rm -f "$dir/expected-error.txt"
     echo "updated ${dir#"$root"/}/expected.yaml" >&2
   else
-    # a case that kustomize rejects records its error instead
-    sed -E 's/^E[0-9]{4} [0-9:. ]+[0-9]+ [a-z_.]+:[0-9]+\] //' "$stderr" > "$dir/expected-error.txt"
+    # a case that kustomize rejects records its error instead (paths relative to the checkout,
+    # so the file does not change with where the repository is cloned)
+    sed -E -e 's/^E[0-9]{4} [0-9:. ]+[0-9]+ [a-z_.]+:[0-9]+\] //' -e "s#$root/##g" "$stderr" > "$dir/expected-error.txt"
     rm -f "$dir/expected.yaml"
     echo "recorded error for ${dir#"$root"/}" >&2
   fi

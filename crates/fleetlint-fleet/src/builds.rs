@@ -27,11 +27,13 @@ pub struct TreeBuilds {
 }
 
 /// Whether a document is a kustomize kustomization (not a Flux Kustomization in a file that
-/// happens to be named `kustomization.yaml`).
+/// happens to be named `kustomization.yaml`). A list or a scalar is one too: kustomize fails on
+/// it ("cannot unmarshal array into Go value of type types.Kustomization"), which must be a
+/// finding, not a directory silently left out.
 fn is_kustomize_file(root: &Node) -> bool {
     match root.get("apiVersion").and_then(Node::as_str) {
         Some(av) => av.starts_with("kustomize.config.k8s.io/"),
-        None => root.as_map().is_some(),
+        None => !root.is_null(),
     }
 }
 
@@ -156,4 +158,24 @@ pub fn skipped_files(trees: &[LoadedTree], builds: &[TreeBuilds]) -> usize {
                 .count()
         })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(text: &str) -> Node {
+        let parsed = fleetlint_yaml::parse_yaml(FileId(0), text, &fleetlint_yaml::Limits::default());
+        parsed.documents.into_iter().next().map(|d| d.root).unwrap()
+    }
+
+    /// A list or scalar kustomization.yaml was skipped without a finding (hostile-input suite).
+    #[test]
+    fn lists_and_scalars_named_kustomization_are_built() {
+        assert!(is_kustomize_file(&root("- resources\n- x.yaml\n")));
+        assert!(is_kustomize_file(&root("resources\n")));
+        assert!(is_kustomize_file(&root("resources: [a.yaml]\n")));
+        assert!(!is_kustomize_file(&root("apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\n")));
+        assert!(!is_kustomize_file(&root("---\n")));
+    }
 }

@@ -186,14 +186,41 @@ pub fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig,
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
         None => {
+            // Found, not chosen: like every file of the tree it must be a regular file. A symlink
+            // could point out of the root (and its keys would be echoed in errors), a FIFO would
+            // block the run.
             let start = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-            start.ancestors().map(|d| d.join(CONFIG_FILE)).find(|p| p.is_file())
+            let found = start.ancestors().map(|d| d.join(CONFIG_FILE)).find_map(|p| {
+                let meta = std::fs::symlink_metadata(&p).ok()?;
+                Some((p, meta))
+            });
+            match found {
+                Some((p, meta)) if !meta.is_file() => {
+                    return Err(format!(
+                        "{}: not a regular file (fleetlint does not follow symbolic links or read special files)",
+                        p.display()
+                    ));
+                }
+                found => found.map(|(p, _)| p),
+            }
         }
     };
     let Some(path) = path else { return Ok(LoadedConfig::default()) };
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = read_capped(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let config = parse_config(&text, &path)?;
     Ok(LoadedConfig { path: Some(path), config })
+}
+
+/// Read a configuration file of at most 1 MiB.
+fn read_capped(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    const MAX: u64 = 1 << 20;
+    let mut text = String::new();
+    std::fs::File::open(path)?.take(MAX + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX {
+        return Err(std::io::Error::other(format!("larger than {MAX} bytes")));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -210,6 +237,25 @@ mod tests {
             Some("default")
         );
         assert!(!c.cluster_overrides["production"].feature_gates["StrictPostBuildSubstitutions"]);
+    }
+
+    /// A symlinked `.fleetlint.yaml` pointing out of the root had its keys echoed in the error
+    /// (hostile-input suite); found files must be regular files.
+    #[test]
+    fn a_discovered_configuration_must_be_a_regular_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, outside) = (dir.path().join("repo"), dir.path().join("outside.yaml"));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(&outside, "secretKey: 1\n").unwrap();
+        std::os::unix::fs::symlink(&outside, root.join(CONFIG_FILE)).unwrap();
+        let err = load_config(&root, None).unwrap_err();
+        assert!(
+            err.ends_with("not a regular file (fleetlint does not follow symbolic links or read special files)"),
+            "{err}"
+        );
+        assert!(!err.contains("secretKey"), "{err}");
+        // Named explicitly, it is read.
+        assert!(load_config(&root, Some(&root.join(CONFIG_FILE))).unwrap_err().contains("secretKey"));
     }
 
     #[test]

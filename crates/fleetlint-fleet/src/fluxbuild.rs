@@ -18,8 +18,8 @@ pub fn build(resolver: &Resolver<'_>, view: &TreeView<'_>, dir: &str, spec: &Nod
     let has_flux_fields = FLUX_BUILD_FIELDS.iter().any(|f| spec.get(f).is_some_and(|n| !n.is_null()));
     let existing = view.kustomization_file(dir);
     let mut out = if existing.is_some() && !has_flux_fields {
-        // The common case: share the resolver's cached build of the directory.
-        (*resolver.build(dir)).clone()
+        // The common case: the resolver's cached Flux build of the directory.
+        (*resolver.build_flux(dir)).clone()
     } else {
         let base = match existing {
             Some(id) => view

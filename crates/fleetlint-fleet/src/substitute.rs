@@ -16,13 +16,24 @@ pub enum SubstError {
     },
     /// The expression cannot be parsed (e.g. a dash in the name: "missing closing brace").
     Syntax(String),
+    /// fleetlint stops evaluating: defaults nested deeper than [`MAX_NESTING`], or a pattern
+    /// operator past [`MAX_STEPS`] matching steps. Flux may well evaluate it (Go grows its
+    /// stacks); fleetlint cannot say what it becomes.
+    Limit(String),
 }
+
+/// How deep `${a:=${b:=...}}` defaults may nest before fleetlint stops evaluating.
+pub const MAX_NESTING: usize = 32;
+
+/// How many pattern-matching steps (`#`, `%`, `/` operators) one string may cost.
+pub const MAX_STEPS: u64 = 20_000_000;
 
 impl std::fmt::Display for SubstError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             SubstError::Unset { name } => write!(f, "variable `{name}` not set (strict mode)"),
             SubstError::Syntax(m) => write!(f, "variable substitution failed: {m}"),
+            SubstError::Limit(m) => write!(f, "not evaluated: {m}"),
         }
     }
 }
@@ -64,6 +75,24 @@ pub fn substitute(
     lookup: &dyn Fn(&str) -> Option<String>,
     strict: bool,
 ) -> Result<Substituted, SubstError> {
+    let cx = Cx { lookup, strict, depth: 0, steps: &std::cell::Cell::new(MAX_STEPS) };
+    substitute_in(input, &cx)
+}
+
+/// What one substitution carries down into nested defaults and patterns.
+struct Cx<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    strict: bool,
+    /// How deep in nested defaults and patterns this string is.
+    depth: usize,
+    /// Pattern-matching steps left for the whole top-level string.
+    steps: &'a std::cell::Cell<u64>,
+}
+
+fn substitute_in(input: &str, cx: &Cx<'_>) -> Result<Substituted, SubstError> {
+    if cx.depth > MAX_NESTING {
+        return Err(SubstError::Limit(format!("expressions nested deeper than {MAX_NESTING} levels")));
+    }
     let mut out = Substituted::default();
     let bytes = input.as_bytes();
     let mut i = 0;
@@ -78,7 +107,7 @@ pub fn substitute(
         if bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'{') {
             let end = matching_brace(input, i + 2).ok_or_else(|| SubstError::Syntax("missing closing brace".into()))?;
             let expr = &input[i + 2..end];
-            let value = eval(expr, lookup, strict, &mut out)?;
+            let value = eval(expr, cx, &mut out)?;
             text.push_str(&value);
             i = end + 1;
             continue;
@@ -110,12 +139,8 @@ fn matching_brace(s: &str, from: usize) -> Option<usize> {
     None
 }
 
-fn eval(
-    expr: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
-    strict: bool,
-    out: &mut Substituted,
-) -> Result<String, SubstError> {
+fn eval(expr: &str, cx: &Cx<'_>, out: &mut Substituted) -> Result<String, SubstError> {
+    let (lookup, strict) = (cx.lookup, cx.strict);
     if let Some(name) = expr.strip_prefix('#') {
         check_name(name)?;
         note(&mut out.referenced, name);
@@ -130,7 +155,7 @@ fn eval(
     note(&mut out.referenced, name);
     let value = lookup(name);
     let nested = |s: &str, out: &mut Substituted| -> Result<String, SubstError> {
-        let r = substitute(s, lookup, strict)?;
+        let r = substitute_in(s, &Cx { depth: cx.depth + 1, ..*cx })?;
         for v in r.referenced {
             note(&mut out.referenced, &v);
         }
@@ -171,16 +196,16 @@ fn eval(
         _ => {}
     }
     if let Some(p) = op.strip_prefix("##") {
-        return Ok(trim_prefix(&v, &nested(p, out)?, true));
+        return trim_prefix(&v, &nested(p, out)?, true, cx.steps);
     }
     if let Some(p) = op.strip_prefix('#') {
-        return Ok(trim_prefix(&v, &nested(p, out)?, false));
+        return trim_prefix(&v, &nested(p, out)?, false, cx.steps);
     }
     if let Some(p) = op.strip_prefix("%%") {
-        return Ok(trim_suffix(&v, &nested(p, out)?, true));
+        return trim_suffix(&v, &nested(p, out)?, true, cx.steps);
     }
     if let Some(p) = op.strip_prefix('%') {
-        return Ok(trim_suffix(&v, &nested(p, out)?, false));
+        return trim_suffix(&v, &nested(p, out)?, false, cx.steps);
     }
     if let Some(rest) = op.strip_prefix('/') {
         let (mode, rest) = match rest.as_bytes().first() {
@@ -190,7 +215,7 @@ fn eval(
             _ => (Replace::First, rest),
         };
         let (pat, rep) = rest.split_once('/').unwrap_or((rest, ""));
-        return Ok(replace(&v, &nested(pat, out)?, &nested(rep, out)?, mode));
+        return replace(&v, &nested(pat, out)?, &nested(rep, out)?, mode, cx.steps);
     }
     if let Some(rest) = op.strip_prefix(':') {
         let (off, len) = rest.split_once(':').map_or((rest, None), |(o, l)| (o, Some(l)));
@@ -254,17 +279,50 @@ enum Replace {
     Suffix,
 }
 
-/// Shell glob match of `pat` (`*`, `?`) against all of `s`.
-fn glob(pat: &[char], s: &[char]) -> bool {
-    match pat.split_first() {
-        None => s.is_empty(),
-        Some(('*', rest)) => (0..=s.len()).any(|i| glob(rest, &s[i..])),
-        Some(('?', rest)) => !s.is_empty() && glob(rest, &s[1..]),
-        Some((c, rest)) => s.first() == Some(c) && glob(rest, &s[1..]),
+type Steps = std::cell::Cell<u64>;
+
+/// Shell glob match of `pat` (`*`, `?`) against all of `s`: the greedy two-pointer matcher
+/// (back up to the last `*` on a mismatch), linear in memory and never recursive, each step
+/// paid from `steps`.
+fn glob(pat: &[char], s: &[char], steps: &Steps) -> Result<bool, SubstError> {
+    let (mut pi, mut si) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        let left = steps
+            .get()
+            .checked_sub(1)
+            .ok_or_else(|| SubstError::Limit(format!("pattern matching takes more than {MAX_STEPS} steps")))?;
+        steps.set(left);
+        match pat.get(pi) {
+            Some(&'*') => {
+                star = Some((pi + 1, si));
+                pi += 1;
+            }
+            Some(&c) if c == '?' || c == s[si] => {
+                pi += 1;
+                si += 1;
+            }
+            _ => match star {
+                Some((after, from)) => {
+                    pi = after;
+                    si = from + 1;
+                    star = Some((after, from + 1));
+                }
+                None => return Ok(false),
+            },
+        }
     }
+    Ok(pat[pi..].iter().all(|&c| c == '*'))
 }
 
-fn trim_prefix(v: &str, pat: &str, longest: bool) -> String {
+fn is_literal(pat: &str) -> bool {
+    !pat.contains(['*', '?'])
+}
+
+fn trim_prefix(v: &str, pat: &str, longest: bool, steps: &Steps) -> Result<String, SubstError> {
+    if is_literal(pat) {
+        return Ok(v.strip_prefix(pat).unwrap_or(v).to_string());
+    }
     let s: Vec<char> = v.chars().collect();
     let p: Vec<char> = pat.chars().collect();
     let mut lens: Vec<usize> = (0..=s.len()).collect();
@@ -272,14 +330,17 @@ fn trim_prefix(v: &str, pat: &str, longest: bool) -> String {
         lens.reverse();
     }
     for n in lens {
-        if glob(&p, &s[..n]) {
-            return s[n..].iter().collect();
+        if glob(&p, &s[..n], steps)? {
+            return Ok(s[n..].iter().collect());
         }
     }
-    v.to_string()
+    Ok(v.to_string())
 }
 
-fn trim_suffix(v: &str, pat: &str, longest: bool) -> String {
+fn trim_suffix(v: &str, pat: &str, longest: bool, steps: &Steps) -> Result<String, SubstError> {
+    if is_literal(pat) {
+        return Ok(v.strip_suffix(pat).unwrap_or(v).to_string());
+    }
     let s: Vec<char> = v.chars().collect();
     let p: Vec<char> = pat.chars().collect();
     let mut starts: Vec<usize> = (0..=s.len()).collect();
@@ -287,35 +348,43 @@ fn trim_suffix(v: &str, pat: &str, longest: bool) -> String {
         starts.reverse();
     }
     for start in starts {
-        if glob(&p, &s[start..]) {
-            return s[..start].iter().collect();
+        if glob(&p, &s[start..], steps)? {
+            return Ok(s[..start].iter().collect());
         }
     }
-    v.to_string()
+    Ok(v.to_string())
 }
 
-fn replace(v: &str, pat: &str, rep: &str, mode: Replace) -> String {
+fn replace(v: &str, pat: &str, rep: &str, mode: Replace, steps: &Steps) -> Result<String, SubstError> {
     if pat.is_empty() {
-        return v.to_string();
+        return Ok(v.to_string());
+    }
+    if is_literal(pat) {
+        return Ok(match mode {
+            Replace::First => v.replacen(pat, rep, 1),
+            Replace::All => v.replace(pat, rep),
+            Replace::Prefix => v.strip_prefix(pat).map_or_else(|| v.to_string(), |rest| format!("{rep}{rest}")),
+            Replace::Suffix => v.strip_suffix(pat).map_or_else(|| v.to_string(), |rest| format!("{rest}{rep}")),
+        });
     }
     let s: Vec<char> = v.chars().collect();
     let p: Vec<char> = pat.chars().collect();
     match mode {
         Replace::Prefix => {
             for n in (0..=s.len()).rev() {
-                if glob(&p, &s[..n]) {
-                    return format!("{rep}{}", s[n..].iter().collect::<String>());
+                if glob(&p, &s[..n], steps)? {
+                    return Ok(format!("{rep}{}", s[n..].iter().collect::<String>()));
                 }
             }
-            v.to_string()
+            Ok(v.to_string())
         }
         Replace::Suffix => {
             for start in 0..=s.len() {
-                if glob(&p, &s[start..]) {
-                    return format!("{}{rep}", s[..start].iter().collect::<String>());
+                if glob(&p, &s[start..], steps)? {
+                    return Ok(format!("{}{rep}", s[..start].iter().collect::<String>()));
                 }
             }
-            v.to_string()
+            Ok(v.to_string())
         }
         Replace::First | Replace::All => {
             let mut out = String::new();
@@ -324,7 +393,14 @@ fn replace(v: &str, pat: &str, rep: &str, mode: Replace) -> String {
             while i < s.len() {
                 if !(replaced && matches!(mode, Replace::First)) {
                     // Longest match starting at i.
-                    if let Some(n) = (1..=s.len() - i).rev().find(|&n| glob(&p, &s[i..i + n])) {
+                    let mut found = None;
+                    for n in (1..=s.len() - i).rev() {
+                        if glob(&p, &s[i..i + n], steps)? {
+                            found = Some(n);
+                            break;
+                        }
+                    }
+                    if let Some(n) = found {
                         out.push_str(rep);
                         i += n;
                         replaced = true;
@@ -334,7 +410,7 @@ fn replace(v: &str, pat: &str, rep: &str, mode: Replace) -> String {
                 out.push(s[i]);
                 i += 1;
             }
-            out
+            Ok(out)
         }
     }
 }
@@ -389,5 +465,26 @@ mod tests {
         assert_eq!(run("${CLUSTER//o/0}", true).unwrap(), "pr0ducti0n");
         assert_eq!(run("${CLUSTER/#prod/dev}", true).unwrap(), "devuction");
         assert_eq!(run("${CLUSTER/%tion/ce}", true).unwrap(), "producce");
+        assert_eq!(run("${CLUSTER/#p*d/x}", true).unwrap(), "xuction");
+        assert_eq!(run("${CLUSTER//?o/_}", true).unwrap(), "p_duct_n");
+        assert_eq!(run("${PATH_V/%.*/}", true).unwrap(), "a/b/c");
+    }
+
+    /// Hostile expressions end with a `Limit` error instead of a stack overflow (nested
+    /// defaults recursed per level, the glob matcher per pattern character) or exponential time
+    /// (`*a*a*a...b` backtracking).
+    #[test]
+    fn hostile_expressions_are_bounded() {
+        let nested = format!("{}x{}", "${v:=".repeat(100_000), "}".repeat(100_000));
+        assert!(matches!(run(&nested, true), Err(SubstError::Limit(_))));
+        let shallow = format!("{}x{}", "${v:=".repeat(MAX_NESTING), "}".repeat(MAX_NESTING));
+        assert_eq!(run(&shallow, true).unwrap(), "x");
+        let long = "a".repeat(200_000);
+        let lookup = |n: &str| (n == "LONG").then(|| long.clone());
+        let star = format!("${{LONG//{}b/x}}", "*a".repeat(30));
+        assert!(matches!(substitute(&star, &lookup, true), Err(SubstError::Limit(_))));
+        let literal = format!("${{LONG/#{}/x}}", "a".repeat(100_000));
+        assert_eq!(substitute(&literal, &lookup, true).unwrap().text.len(), 100_001);
+        assert_eq!(substitute("${LONG//a/b}", &lookup, true).unwrap().text, "b".repeat(200_000));
     }
 }

@@ -9,12 +9,12 @@
 //! top asks (accumulations are cached per directory and shared by overlays), with paths relative
 //! to the directory being accumulated; absorbing a base or a component rebases them.
 
-use fleetlint_yaml::{FileId, Limits, Node, NodeKind, Span, parse_yaml};
+use fleetlint_yaml::{FileId, Limits, Node, Span, parse_yaml};
 
 use crate::emit::quote_str;
 use crate::issue::BuildIssue;
 use crate::kustfile::Kustomization;
-use crate::resource::{Origin, Resource, ensure_map_entry, remove_entry, set_entry};
+use crate::resource::{Origin, Resource, ensure_map_entry, remove_entry, set_entry, set_string_map};
 
 /// The origin annotation (`buildMetadata: [originAnnotations]`).
 pub(crate) const ORIGIN_ANNOTATION: &str = "config.kubernetes.io/origin";
@@ -212,14 +212,9 @@ pub(crate) fn finish(resources: &mut [Resource], bm: &BuildMetadata) {
                 remove_entry(a, key);
             }
         }
-        let emptied = meta.get("annotations").is_some_and(|a| match &a.kind {
-            NodeKind::Map(entries) => entries.is_empty(),
-            NodeKind::Scalar(_) => a.is_null(),
-            NodeKind::Seq(_) => false,
-        });
-        if emptied {
-            remove_entry(meta, "annotations");
-        }
+        // Every path above ends in kyaml's `SetAnnotations`, so annotation values are strings
+        // (`length: 16` comes out as `"16"`) and an empty map goes; labels keep their types.
+        set_string_map(meta, "annotations");
     }
 }
 

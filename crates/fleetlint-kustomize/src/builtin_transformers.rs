@@ -27,8 +27,16 @@ pub(crate) fn namespace(resources: &mut [Resource], ns: &Spanned, tc: &Transform
             r.set_namespace(&ns.text, ns.span);
         }
         let is_binding = matches!(gvk.kind.as_str(), "RoleBinding" | "ClusterRoleBinding");
+        // `removeUnneededMetaFieldSpecs` (kubernetes-sigs/kustomize@afe7793676
+        // `api/filters/namespace/namespace.go`): `metadata/name` specs (the built-in one renames a
+        // `Namespace`) apply only to objects of apiVersion `v1`, so a custom resource of kind
+        // `Namespace` in another group keeps its name.
+        let core_v1 = r.api_version() == "v1";
         for fs in &tc.namespace {
-            if fs.path_text == "metadata/namespace" || (is_binding && fs.path_text == "subjects") {
+            if fs.path_text == "metadata/namespace"
+                || (is_binding && fs.path_text == "subjects")
+                || (!core_v1 && fs.path_text == "metadata/name")
+            {
                 continue;
             }
             if !gvk.is_selected_by(&fs.gvk) {
@@ -162,11 +170,13 @@ pub(crate) struct ImageSpec {
     pub(crate) span: Span,
 }
 
-/// kustomize's `image.IsImageMatched`: the entry's name is a regular expression, followed by an
-/// optional tag and digest (observed: `a.b/c` matches `aXb/c:3`, `nginx` matches
-/// `nginx:1@sha256:...`).
+/// kustomize's `image.IsImageMatched` (kubernetes-sigs/kustomize@afe7793676
+/// `api/internal/image/image.go`): the entry's name is spliced into a Go regular expression,
+/// followed by an optional tag and digest (`a.b/c` matches `aXb/c:3`). `None` when Go cannot
+/// compile it.
 pub(crate) fn image_regex(name: &str) -> Option<regex::Regex> {
-    regex::Regex::new(&format!("^{name}(@sha256)?(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9]*)?$")).ok()
+    let pattern = format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@sha256:[a-zA-Z0-9_.{{}}-]*)?$");
+    regex::Regex::new(&crate::go_regex::translate(&pattern).ok()?).ok()
 }
 
 /// kustomize's `image.Split`: name, tag, digest.

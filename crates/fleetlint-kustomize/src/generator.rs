@@ -196,11 +196,11 @@ pub(crate) fn generate(
         }
         let key = Node::string(kv.key.as_str(), kv.span);
         if secret {
-            data.push(Entry { key, value: Node::string(base64(&kv.value), kv.span) });
+            data.push(Entry { key, value: Node::string(kyaml_base64(&kv.value), kv.span) });
         } else {
             match String::from_utf8(kv.value) {
                 Ok(s) => data.push(Entry { key, value: Node::string(s, kv.span) }),
-                Err(e) => binary.push(Entry { key, value: Node::string(base64(e.as_bytes()), kv.span) }),
+                Err(e) => binary.push(Entry { key, value: Node::string(kyaml_base64(e.as_bytes()), kv.span) }),
             }
         }
     }
@@ -231,6 +231,24 @@ pub(crate) fn generate(
     r.behavior = behavior;
     r.needs_hash = !opts.disable_hash;
     Some(r)
+}
+
+/// Generated Secret `data` and ConfigMap `binaryData` values as kyaml writes them
+/// (kubernetes-sigs/kustomize@afe7793676 `kyaml/yaml/datamap.go` `encodeBase64`): standard
+/// base64 in lines of 70 characters, each ended by a line break once there is more than one line's
+/// worth (70 characters or more), the last one included.
+pub(crate) fn kyaml_base64(bytes: &[u8]) -> String {
+    const LINE: usize = 70;
+    let encoded = base64(bytes);
+    if encoded.len() < LINE {
+        return encoded;
+    }
+    let mut out = String::with_capacity(encoded.len() + encoded.len() / LINE + 1);
+    for chunk in encoded.as_bytes().chunks(LINE) {
+        out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+        out.push('\n');
+    }
+    out
 }
 
 /// Standard base64 with padding.
@@ -374,5 +392,12 @@ mod tests {
         set_entry(&mut root, "data", data, span);
         assert_eq!(hash(&Resource::new(root)), "h29d89cmmt");
         assert_eq!(base64(b"hello"), "aGVsbG8=");
+        assert_eq!(kyaml_base64(b"hello"), "aGVsbG8=");
+        // 52 bytes are 72 base64 characters: two lines, both ended
+        let long = kyaml_base64(&[b'x'; 52]);
+        assert_eq!(long.lines().map(str::len).collect::<Vec<_>>(), [70, 2]);
+        assert!(long.ends_with('\n'));
+        // 51 bytes are 68 characters: one line, no break
+        assert!(!kyaml_base64(&[b'x'; 51]).contains('\n'));
     }
 }

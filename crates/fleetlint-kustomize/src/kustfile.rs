@@ -1,50 +1,10 @@
-//! The kustomization file: found by name, checked the way kustomize's strict decoder checks it,
-//! and read field by field with the spans findings point at.
+//! The kustomization file: found by name and read field by field with the spans findings point
+//! at (after [`crate::decode`] gave it kustomize's field names and types).
 
 use fleetlint_yaml::{FileId, Node, Span};
 
-use crate::issue::BuildIssue;
-
 /// File names kustomize recognises, in its order.
 pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-/// Top-level fields of kustomize v5's `Kustomization` type (its decoder is strict).
-const KNOWN_FIELDS: &[&str] = &[
-    "apiVersion",
-    "kind",
-    "metadata",
-    "openapi",
-    "namePrefix",
-    "nameSuffix",
-    "namespace",
-    "commonLabels",
-    "labels",
-    "commonAnnotations",
-    "patchesStrategicMerge",
-    "patchesJson6902",
-    "patches",
-    "images",
-    "imageTags",
-    "replacements",
-    "replicas",
-    "vars",
-    "sortOptions",
-    "resources",
-    "components",
-    "crds",
-    "bases",
-    "configMapGenerator",
-    "secretGenerator",
-    "helmGlobals",
-    "helmCharts",
-    "helmChartInflationGenerator",
-    "generatorOptions",
-    "configurations",
-    "generators",
-    "transformers",
-    "validators",
-    "buildMetadata",
-];
 
 /// A kustomization (or component) to build: its content and the directory it applies to.
 #[derive(Clone, Debug)]
@@ -82,46 +42,5 @@ impl Kustomization {
 
     pub(crate) fn seq(&self, key: &str) -> &[Node] {
         self.root.get(key).and_then(Node::as_seq).unwrap_or_default()
-    }
-
-    /// Check the document the way kustomize's loader does; fatal problems are returned.
-    pub(crate) fn validate(&self, file_span: Span) -> Vec<BuildIssue> {
-        let mut issues = Vec::new();
-        let Some(entries) = self.root.as_map() else {
-            if self.root.is_null() {
-                issues.push(BuildIssue::invalid(file_span, true, "kustomization file is empty"));
-            } else {
-                issues.push(BuildIssue::invalid(self.root.span, true, "kustomization is not a mapping"));
-            }
-            return issues;
-        };
-        for e in entries {
-            let key = e.key.as_str().unwrap_or("");
-            if !KNOWN_FIELDS.contains(&key) {
-                issues.push(BuildIssue::invalid(
-                    e.key.span,
-                    true,
-                    format!("invalid Kustomization: unknown field \"{key}\""),
-                ));
-            }
-        }
-        let substantive = entries.iter().any(|e| {
-            let key = e.key.as_str().unwrap_or("");
-            !matches!(key, "apiVersion" | "kind") && !e.value.is_null()
-        });
-        if issues.is_empty() && !substantive {
-            issues.push(BuildIssue::invalid(file_span, true, "kustomization file is empty"));
-        }
-        if let Some(kind) = self.root.get("kind") {
-            let k = kind.as_str().unwrap_or("");
-            if !matches!(k, "Kustomization" | "Component" | "") {
-                issues.push(BuildIssue::invalid(
-                    kind.span,
-                    true,
-                    format!("kind {k:?} is not Kustomization or Component"),
-                ));
-            }
-        }
-        issues
     }
 }

@@ -40,7 +40,13 @@ fn rank(kind: &str, first: &[String], last: &[String]) -> i64 {
     0
 }
 
-/// Sort in kustomize's legacy order, with optional custom first/last kind lists.
+/// Sort in kustomize's legacy order, with optional custom first/last kind lists: the
+/// `legacyIDSorter` of kubernetes-sigs/kustomize@afe7793676
+/// `api/internal/builtins/SortOrderTransformer.go`. Different GVKs compare by kind rank, then by
+/// `group_version_kind` (`~G`, `~V`, `~K` for empty parts), except that of two `Namespace` kinds
+/// one without a group comes first (`gvkLessThan` reverses the comparison; two core versions of
+/// `Namespace` would be reversed too, which no repository has); the same GVK compares by the
+/// one string `Gvk.String()|namespace|name` (`~X`, `~N` when empty; the namespace as written).
 pub(crate) fn sort_legacy(resources: &mut [Resource], first: Option<&[String]>, last: Option<&[String]>) {
     let default_first: Vec<String> = ORDER_FIRST.iter().map(|s| (*s).to_string()).collect();
     let default_last: Vec<String> = ORDER_LAST.iter().map(|s| (*s).to_string()).collect();
@@ -48,7 +54,16 @@ pub(crate) fn sort_legacy(resources: &mut [Resource], first: Option<&[String]>, 
     let last = last.unwrap_or(&default_last);
     resources.sort_by_cached_key(|r| {
         let id = r.cur_id();
-        let ns = if id.gvk.is_namespaceable() { id.namespace.clone() } else { String::new() };
-        (rank(&id.gvk.kind, first, last), id.gvk.sort_string(), ns, id.name)
+        let core_namespace = id.gvk.kind == "Namespace" && id.gvk.group.is_empty();
+        let or = |s: &str, empty: &'static str| if s.is_empty() { empty.to_string() } else { s.to_string() };
+        let id_key = format!(
+            "{}.{}.{}|{}|{}",
+            or(&id.gvk.kind, "[noKind]"),
+            or(&id.gvk.version, "[noVer]"),
+            or(&id.gvk.group, "[noGrp]"),
+            or(&id.namespace, "~X"),
+            or(&id.name, "~N")
+        );
+        (rank(&id.gvk.kind, first, last), !core_namespace, id.gvk.sort_string(), id_key)
     });
 }

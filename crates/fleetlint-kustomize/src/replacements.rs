@@ -3,7 +3,7 @@
 use fleetlint_yaml::{Limits, Node, NodeKind, ScalarStyle, ScalarValue, Span, parse_yaml};
 
 use crate::issue::BuildIssue;
-use crate::resource::{Gvk, Resource, set_entry};
+use crate::resource::{Gvk, MAX_OBJECT_NODES, Resource, set_entry};
 use crate::selector::Selector;
 
 /// Split a replacement field path on dots outside brackets; `\.` is a literal dot (kyaml's
@@ -262,11 +262,28 @@ pub(crate) fn apply(resources: &mut [Resource], list: &[Node]) -> Vec<BuildIssue
                 .and_then(Node::as_seq)
                 .map(|s| s.iter().filter_map(Node::as_str).map(str::to_string).collect())
                 .unwrap_or_else(|| vec!["metadata.name".to_string()]);
+            let value_nodes = value.count_nodes();
             for r in resources.iter_mut() {
                 if !sel.matches(r) || rejects.iter().any(|x| x.matches(r)) {
                     continue;
                 }
                 for p in &paths {
+                    // A field copied into a sibling doubles the object each time (see
+                    // MAX_OBJECT_NODES); a path with wildcards writes a copy per match.
+                    let mut found = Vec::new();
+                    lookup(&r.root, &split(p), &mut found);
+                    let growth = found.len().max(1).saturating_mul(value_nodes);
+                    if r.root.count_nodes().saturating_add(growth) > MAX_OBJECT_NODES {
+                        issues.push(BuildIssue::invalid(
+                            target.span,
+                            true,
+                            format!(
+                                "replacement would grow {} past {MAX_OBJECT_NODES} nodes; fleetlint stops here",
+                                r.cur_id().describe()
+                            ),
+                        ));
+                        break;
+                    }
                     let n = set_at(&mut r.root, &split(p), create, value.span, &value, &mut |t| {
                         if let Some(d) = &tdelim {
                             let cur = t.as_scalar().map(|s| s.text.to_string()).unwrap_or_default();
@@ -303,6 +320,24 @@ mod structured_tests {
 
     fn doc(text: &str) -> Node {
         parse_yaml(FileId(0), text, &Limits::default()).documents.remove(0).root
+    }
+
+    /// Replacements copying `data` into a new sibling double the object: 40 of them exhausted
+    /// memory (hostile-input suite). Past the node budget they fail instead.
+    #[test]
+    fn doubling_replacements_stop_at_the_node_budget() {
+        let mut resources =
+            vec![Resource::new(doc("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: r\ndata:\n  a: b\n"))];
+        let list: Vec<Node> = (0..40)
+            .map(|i| {
+                doc(&format!(
+                    "source: {{kind: ConfigMap, name: r, fieldPath: data}}\ntargets:\n- select: {{kind: ConfigMap, name: r}}\n  fieldPaths: [data.x{i}]\n  options: {{create: true}}\n"
+                ))
+            })
+            .collect();
+        let issues = apply(&mut resources, &list);
+        assert!(issues.iter().any(|i| i.fatal && i.message.contains("nodes; fleetlint stops here")), "{issues:?}");
+        assert!(resources[0].root.count_nodes() <= MAX_OBJECT_NODES);
     }
 
     #[test]

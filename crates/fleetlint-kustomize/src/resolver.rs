@@ -11,17 +11,21 @@ use fleetlint_yaml::relpath::{join_in_root, join_lexical};
 use fleetlint_yaml::{FileId, LoadedTree, Node, SourceDb, Span};
 
 use crate::buildmeta::{self, BuildMetadata};
+use crate::decode::{self, Strictness};
 use crate::fieldspec::{TransformerConfig, builtin};
 use crate::generator::{self, GenOptions};
 use crate::issue::{BuildIssue, BuildIssueKind};
 use crate::kustfile::{KUSTOMIZATION_FILE_NAMES, Kustomization};
 use crate::openapi::{self, OpenApi};
 use crate::patch::SchemaSource;
-use crate::resource::{Origin, Resource};
+use crate::resource::{Origin, Resource, metadata_problem};
 use crate::{nameref, order, vars};
 
 mod acc;
+mod flux;
+mod nesting;
 mod pipeline;
+mod plugins;
 mod schemas;
 
 use acc::{Acc, absorb_generated};
@@ -68,6 +72,8 @@ pub struct Resolver<'t> {
     /// Accumulations by directory and schema source ([`SchemaSource::id`]).
     acc_cache: Mutex<HashMap<(String, usize), AccResult>>,
     out_cache: Mutex<HashMap<String, Arc<BuildOutput>>>,
+    /// How deep each kustomization directory nests, computed once (see [`nesting`]).
+    heights: std::sync::OnceLock<HashMap<String, usize>>,
 }
 
 fn is_remote(path: &str) -> bool {
@@ -83,8 +89,16 @@ fn is_remote(path: &str) -> bool {
 }
 
 fn under(dir: &str, child: &str) -> bool {
-    dir.is_empty() || child == dir || child.starts_with(&format!("{dir}/"))
+    dir.is_empty() || child.strip_prefix(dir).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
+
+/// How deep kustomizations may nest (a base's base's base, components in components) before
+/// fleetlint stops following. kustomize has no limit (`api/internal/target/kusttarget.go`
+/// `accumulateDirectory` recurses, and Go grows goroutine stacks up to 1 GB); here every level
+/// costs native stack, so a hostile chain (`base-0` includes `base-1` ... `base-9999`) would
+/// overflow it. Real overlays nest a handful of levels; past this the entry is a finding and the
+/// build is marked incomplete (see [`nesting`]).
+pub(crate) const MAX_NESTING: usize = 100;
 
 impl<'t> Resolver<'t> {
     /// A resolver over `tree`, whose files live in `db`.
@@ -119,6 +133,7 @@ impl<'t> Resolver<'t> {
             dirs,
             acc_cache: Mutex::new(HashMap::new()),
             out_cache: Mutex::new(HashMap::new()),
+            heights: std::sync::OnceLock::new(),
         }
     }
 
@@ -182,29 +197,6 @@ impl<'t> Resolver<'t> {
         }
     }
 
-    /// Build an in-memory kustomization (for example the one Flux synthesises for a path
-    /// without a kustomization file). Not cached.
-    #[must_use]
-    pub fn build_kustomization(&self, k: &Kustomization) -> BuildOutput {
-        self.build_kustomization_with(k, Vec::new())
-    }
-
-    /// Build an in-memory kustomization whose resources start with `seed` (objects that exist
-    /// only in memory, such as the bootstrap objects Flux would generate for a placeholder
-    /// `gotk-sync.yaml`); its transformers and patches then apply to them as to any resource.
-    #[must_use]
-    pub fn build_kustomization_with(&self, k: &Kustomization, seed: Vec<Node>) -> BuildOutput {
-        let mut acc = Acc::default();
-        for root in seed {
-            let span = root.span;
-            acc.append(Resource::new(root), span);
-        }
-        let mut stack = vec![k.dir.clone()];
-        let (schema, schema_issue) = self.top_schema(Some(k));
-        self.accumulate_target(k, &mut acc, &mut stack, Scope { prefix: "", schema });
-        self.finish(acc, Some(k), schema_issue)
-    }
-
     /// The final steps kustomize runs only at the top: hash suffixes, name references, vars,
     /// dropping local-config objects, sorting, build metadata.
     fn finish(&self, mut acc: Acc, k: Option<&Kustomization>, schema_issue: Option<BuildIssue>) -> BuildOutput {
@@ -251,6 +243,14 @@ impl<'t> Resolver<'t> {
     }
 
     fn load_kustomization(&self, dir: &str) -> Result<Kustomization, Vec<BuildIssue>> {
+        let k = self.raw_kustomization(dir)?;
+        let span = k.file.map_or(k.root.span, |f| self.file_span(f));
+        let root = decode::decode(&k.root, span, Strictness::Kustomize)?;
+        Ok(Kustomization { root, ..k })
+    }
+
+    /// The kustomization file of `dir` as written (its first document), not decoded yet.
+    fn raw_kustomization(&self, dir: &str) -> Result<Kustomization, Vec<BuildIssue>> {
         let found: Vec<FileId> = KUSTOMIZATION_FILE_NAMES
             .iter()
             .filter_map(|n| {
@@ -285,12 +285,7 @@ impl<'t> Resolver<'t> {
             .documents
             .first()
             .map_or_else(|| crate::fieldspec::null_node(self.file_span(id)), |d| d.root.clone());
-        let k = Kustomization { dir: dir.to_string(), root, file: Some(id) };
-        let problems = k.validate(self.file_span(id));
-        if problems.iter().any(|p| p.fatal) {
-            return Err(problems);
-        }
-        Ok(k)
+        Ok(Kustomization { dir: dir.to_string(), root, file: Some(id) })
     }
 
     /// Accumulate a (non-component) kustomization directory. `Err(empty)` means there is no
@@ -315,7 +310,7 @@ impl<'t> Resolver<'t> {
                 Ok(acc)
             }
         };
-        let cyclic = matches!(&result, Ok(a) if a.cyclic);
+        let cyclic = matches!(&result, Ok(a) if a.cyclic || a.depth_limited);
         let result = Arc::new(result);
         if !cyclic {
             self.acc_cache.lock().expect("cache lock").insert(key, result.clone());
@@ -378,19 +373,23 @@ impl<'t> Resolver<'t> {
                 acc.fatal(doc.span, format!("{path}: a resource must be a mapping"));
                 continue;
             }
-            if doc.get("kind").and_then(Node::as_str) == Some("List")
-                || doc
-                    .get("kind")
-                    .and_then(Node::as_str)
-                    .is_some_and(|k| k.ends_with("List") && doc.get("items").is_some())
-            {
-                for item in doc.get("items").and_then(Node::as_seq).unwrap_or_default() {
-                    acc.append(new(item.clone()), span);
-                }
+            if let Some(problem) = metadata_problem(&doc) {
+                acc.fatal(doc.span, format!("{path}: {problem}"));
                 continue;
             }
-            if doc.get("kind").and_then(Node::as_str).is_none_or(str::is_empty) {
-                acc.fatal(doc.span, format!("{path}: missing kind in resource"));
+            // `inlineAnyEmbeddedLists`: a `...List` with `items` is replaced by its items (none
+            // when `items` is null); without `items` it is a resource like any other.
+            if doc.get("kind").and_then(Node::as_str).is_some_and(|k| k.ends_with("List")) && doc.get("items").is_some()
+            {
+                for item in doc.get("items").and_then(Node::as_seq).unwrap_or_default() {
+                    // Like a document, an item must be an object (a scalar item reached the
+                    // transformers and panicked naming it: kustomize_resolver fuzz target).
+                    if item.as_map().is_none() {
+                        acc.fatal(item.span, format!("{path}: a List item must be a mapping"));
+                        continue;
+                    }
+                    acc.append(new(item.clone()), span);
+                }
                 continue;
             }
             acc.append(new(doc), span);
@@ -401,10 +400,13 @@ impl<'t> Resolver<'t> {
         match join_in_root(&k.dir, path) {
             Some(p) => Some(p),
             None => {
+                // kustomize-controller builds on a file system rooted at the artifact
+                // (fluxcd/pkg `kustomize/filesys/fs_secure.go`), so a path out of it fails the
+                // build, as a missing resource fails `kustomize build`
                 acc.issues.push(BuildIssue::invalid(
                     span,
-                    false,
-                    format!("{path} leaves the repository root; fleetlint does not read it"),
+                    true,
+                    format!("{path} leaves the repository root; kustomize-controller cannot load it"),
                 ));
                 acc.incomplete = true;
                 None
@@ -420,6 +422,20 @@ impl<'t> Resolver<'t> {
             fatal: false,
         });
         acc.incomplete = true;
+    }
+
+    /// The nesting limit stops this entry: a finding, and an accumulation that depends on the
+    /// depth it was reached at (so it is not cached).
+    fn too_deep(acc: &mut Acc, span: Span, path: &str) {
+        acc.issues.push(BuildIssue::invalid(
+            span,
+            false,
+            format!(
+                "{path}: kustomizations nested deeper than {MAX_NESTING} levels; fleetlint does not follow them, so the build result leaves them out"
+            ),
+        ));
+        acc.incomplete = true;
+        acc.depth_limited = true;
     }
 
     fn cycle_check(stack: &[String], candidate: &str) -> bool {
@@ -458,6 +474,10 @@ impl<'t> Resolver<'t> {
             if self.yaml.contains_key(full.as_str()) || self.other.contains(full.as_str()) {
                 self.load_resource_file(&full, *span, acc, &Origin::file(scope.prefix, path));
             } else if self.dirs.contains(&full) {
+                if self.too_deep_to_enter(stack.len(), &full) {
+                    Self::too_deep(acc, *span, path);
+                    continue;
+                }
                 if Self::cycle_check(stack, &full) {
                     acc.fatal(*span, format!("cycle detected: {path} contains or is an already visited directory"));
                     acc.cyclic = true;
@@ -511,6 +531,7 @@ impl<'t> Resolver<'t> {
         }
 
         self.run_generators(k, acc, scope);
+        self.run_generator_plugins(k, acc, stack, scope);
 
         for (path, span) in k.str_list("components") {
             let Some(full) = self.entry_dir(k, &path, span, acc) else {
@@ -534,6 +555,10 @@ impl<'t> Resolver<'t> {
                     format!("cycle detected: component {path} contains or is an already visited directory"),
                 );
                 acc.cyclic = true;
+                continue;
+            }
+            if self.too_deep_to_enter(stack.len(), &full) {
+                Self::too_deep(acc, span, &path);
                 continue;
             }
             match self.load_kustomization(&full) {
@@ -562,15 +587,15 @@ impl<'t> Resolver<'t> {
             r.transformations.extend(ran.iter().cloned());
         }
 
-        for key in ["transformers", "generators", "validators"] {
-            if let Some(n) = k.root.get(key).filter(|n| n.as_seq().is_some_and(|s| !s.is_empty())) {
-                acc.issues.push(BuildIssue::invalid(
-                    n.span,
-                    true,
-                    format!("{key}: plugins are not executed (kustomize runs them only with plugins enabled)"),
-                ));
-                acc.incomplete = true;
-            }
+        self.run_transformer_plugins(k, acc, stack, scope);
+        // validators are external plugins only, which kustomize and Flux do not run
+        if let Some(n) = k.root.get("validators").filter(|n| n.as_seq().is_some_and(|s| !s.is_empty())) {
+            acc.issues.push(BuildIssue::invalid(
+                n.span,
+                true,
+                "validators: external plugins disabled (kustomize and Flux run built-in plugins only)",
+            ));
+            acc.incomplete = true;
         }
         for key in ["helmCharts", "helmChartInflationGenerator"] {
             if let Some(n) = k.root.get(key).filter(|n| n.as_seq().is_some_and(|s| !s.is_empty())) {
@@ -644,5 +669,97 @@ mod tests {
         assert!(is_remote("https://example.com/x.yaml"));
         assert!(!is_remote("deploy.yaml"));
         assert!(!is_remote("../base"));
+    }
+
+    /// An in-memory tree of `(path, text)` files.
+    fn tree(files: &[(String, String)]) -> (SourceDb, LoadedTree) {
+        let mut db = SourceDb::new();
+        let mut loaded = Vec::new();
+        for (path, text) in files {
+            let id = FileId(u32::try_from(db.len()).unwrap());
+            let yaml = fleetlint_yaml::parse_yaml(id, text, &fleetlint_yaml::Limits::default());
+            db.add(fleetlint_yaml::SourceFile::new(path.clone(), None, path.into(), Arc::from(text.as_str())));
+            loaded.push(fleetlint_yaml::LoadedFile { id, yaml, ignored: None });
+        }
+        let tree = LoadedTree {
+            root: "/nonexistent".into(),
+            source: None,
+            files: loaded,
+            other_files: Vec::new(),
+            skipped: Vec::new(),
+            source_ignore: fleetlint_yaml::sourceignore::SourceIgnore::new(&[], None),
+            sourceignore_files: Vec::new(),
+        };
+        (db, tree)
+    }
+
+    /// `base-0` includes `base-1` ... : past [`MAX_NESTING`] levels the entry is a (non-fatal)
+    /// finding where fleetlint stopped, instead of a stack overflow; a directory whose own chain
+    /// is short enough builds completely, whichever directory was built first.
+    #[test]
+    fn nesting_past_the_limit_is_a_finding_not_a_stack_overflow() {
+        const DEPTH: usize = MAX_NESTING + 50;
+        let mut files: Vec<(String, String)> = (0..DEPTH)
+            .map(|i| (format!("base-{i}/kustomization.yaml"), format!("resources:\n- ../base-{}\n", i + 1)))
+            .collect();
+        files.push((format!("base-{DEPTH}/kustomization.yaml"), "resources:\n- cm.yaml\n".into()));
+        files.push((
+            format!("base-{DEPTH}/cm.yaml"),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bottom\n".into(),
+        ));
+        let (db, tree) = tree(&files);
+        let resolver = Resolver::new(&tree, &db);
+        let top = resolver.build("base-0");
+        assert!(!top.fails() && top.incomplete && top.resources.is_empty(), "{:?}", top.issues);
+        let stop = &top.issues[0];
+        assert!(stop.message.contains("nested deeper than 100 levels"), "{}", stop.message);
+        assert_eq!(db.get(stop.span.file).path, "base-0/kustomization.yaml", "the entry that goes too deep");
+        let near = resolver.build(&format!("base-{}", DEPTH - MAX_NESTING + 1));
+        assert!(near.issues.is_empty() && near.resources.len() == 1, "{:?}", near.issues);
+        // Built the other way round: the same results.
+        let resolver = Resolver::new(&tree, &db);
+        assert_eq!(resolver.build(&format!("base-{}", DEPTH - MAX_NESTING + 1)).resources.len(), 1);
+        assert!(!resolver.build(&format!("base-{}", DEPTH - MAX_NESTING)).issues.is_empty(), "just too deep");
+        assert_eq!(resolver.build("base-0").issues, top.issues);
+    }
+
+    /// Reduced from a `kustomize_resolver` fuzz crash: a JSON patch replacing the whole document
+    /// of a generated ConfigMap with a scalar panicked when the hash suffix was added; kustomize
+    /// fails the build.
+    #[test]
+    fn a_patch_that_replaces_a_generated_object_with_a_scalar_fails_the_build() {
+        let k = "configMapGenerator:\n- name: web\n  literals:\n  - a=b\npatches:\n- patch: |-\n    - op: replace\n      path: \"\"\n      value: db\n  target:\n    kind: ConfigMap\n";
+        let (db, tree) = tree(&[("kustomization.yaml".to_string(), k.to_string())]);
+        let out = Resolver::new(&tree, &db).build("");
+        assert!(out.fails(), "{:?}", out.issues);
+        assert!(out.issues.iter().any(|i| i.message.contains("not an object")), "{:?}", out.issues);
+    }
+
+    /// Reduced from a second `kustomize_resolver` fuzz crash: a scalar item of a `kind: List`
+    /// became a resource and buildMetadata's label panicked on it.
+    #[test]
+    fn a_list_item_that_is_not_an_object_fails_the_build() {
+        let files = [
+            ("kustomization.yaml".to_string(), "resources:\n- list.yaml\nbuildMetadata: [managedByLabel]\n".to_string()),
+            ("list.yaml".to_string(), "apiVersion: v1\nkind: List\nitems:\n- just a string\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: ok\n".to_string()),
+        ];
+        let (db, tree) = tree(&files);
+        let out = Resolver::new(&tree, &db).build("");
+        assert!(out.fails(), "{:?}", out.issues);
+        assert!(out.issues.iter().any(|i| i.message.contains("a List item must be a mapping")), "{:?}", out.issues);
+    }
+
+    #[test]
+    fn component_nesting_past_the_limit_is_a_finding() {
+        let header = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n";
+        let mut files: Vec<(String, String)> = (0..MAX_NESTING + 10)
+            .map(|i| (format!("c-{i}/kustomization.yaml"), format!("{header}components:\n- ../c-{}\n", i + 1)))
+            .collect();
+        files.push((format!("c-{}/kustomization.yaml", MAX_NESTING + 10), header.into()));
+        files.push(("top/kustomization.yaml".into(), "components:\n- ../c-0\n".into()));
+        let (db, tree) = tree(&files);
+        let out = Resolver::new(&tree, &db).build("top");
+        assert!(!out.fails() && out.incomplete, "{:?}", out.issues);
+        assert!(out.issues.iter().any(|i| i.message.contains("nested deeper than")), "{:?}", out.issues);
     }
 }

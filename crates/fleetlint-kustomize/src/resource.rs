@@ -37,22 +37,76 @@ impl Gvk {
         format!("{g}_{v}_{k}")
     }
 
-    /// Whether objects of this kind live in a namespace (kustomize consults its built-in
-    /// OpenAPI schema; unknown kinds, CRDs included, are namespaced).
+    /// Whether kustomize treats objects of this kind as namespaced: every kind but the
+    /// cluster-scoped ones its built-in OpenAPI schema knows, by exact apiVersion and kind
+    /// ([`KUSTOMIZE_CLUSTER_SCOPED`]); unknown kinds, CRDs and newer API versions included.
     pub(crate) fn is_namespaceable(&self) -> bool {
-        !is_cluster_scoped(&self.group, &self.kind)
+        let api_version =
+            if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) };
+        !is_kustomize_cluster_scoped(&api_version, &self.kind)
     }
 }
 
-/// Whether kustomize knows `kind` (of `api_version`, any version) as a built-in cluster-scoped
-/// kind. Every other kind, custom resources included, kustomize treats as namespaced.
+/// The cluster-scoped kinds of kustomize's built-in OpenAPI schema (Kubernetes 1.21.2), by
+/// exact apiVersion and kind: kyaml's `precomputedIsNamespaceScoped` entries that are false
+/// (kubernetes-sigs/kustomize@afe7793676 `kyaml/openapi/openapi.go`, the same in 5.8.1).
+/// `resid.Gvk.IsClusterScoped` answers from it, so for kustomize a `FlowSchema` of
+/// `flowcontrol.apiserver.k8s.io/v1` or a `ValidatingAdmissionPolicy` is namespaced (the
+/// namespace transformer gives it a namespace), although Kubernetes serves it cluster-scoped.
+const KUSTOMIZE_CLUSTER_SCOPED: &[(&str, &str)] = &[
+    ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration"),
+    ("admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration"),
+    ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+    ("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition"),
+    ("apiregistration.k8s.io/v1", "APIService"),
+    ("apiregistration.k8s.io/v1beta1", "APIService"),
+    ("certificates.k8s.io/v1", "CertificateSigningRequest"),
+    ("certificates.k8s.io/v1beta1", "CertificateSigningRequest"),
+    ("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema"),
+    ("flowcontrol.apiserver.k8s.io/v1beta1", "PriorityLevelConfiguration"),
+    ("networking.k8s.io/v1", "IngressClass"),
+    ("networking.k8s.io/v1beta1", "IngressClass"),
+    ("node.k8s.io/v1", "RuntimeClass"),
+    ("node.k8s.io/v1beta1", "RuntimeClass"),
+    ("policy/v1beta1", "PodSecurityPolicy"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("rbac.authorization.k8s.io/v1beta1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1beta1", "ClusterRoleBinding"),
+    ("scheduling.k8s.io/v1", "PriorityClass"),
+    ("scheduling.k8s.io/v1beta1", "PriorityClass"),
+    ("storage.k8s.io/v1", "CSIDriver"),
+    ("storage.k8s.io/v1", "CSINode"),
+    ("storage.k8s.io/v1", "StorageClass"),
+    ("storage.k8s.io/v1", "VolumeAttachment"),
+    ("storage.k8s.io/v1beta1", "CSIDriver"),
+    ("storage.k8s.io/v1beta1", "CSINode"),
+    ("storage.k8s.io/v1beta1", "StorageClass"),
+    ("storage.k8s.io/v1beta1", "VolumeAttachment"),
+    ("v1", "ComponentStatus"),
+    ("v1", "Namespace"),
+    ("v1", "Node"),
+    ("v1", "NodeProxyOptions"),
+    ("v1", "PersistentVolume"),
+];
+
+/// Whether kustomize treats `kind` of `api_version` as cluster-scoped ([`KUSTOMIZE_CLUSTER_SCOPED`]).
+pub(crate) fn is_kustomize_cluster_scoped(api_version: &str, kind: &str) -> bool {
+    KUSTOMIZE_CLUSTER_SCOPED.contains(&(api_version, kind))
+}
+
+/// Whether Kubernetes serves `kind` (of `api_version`, any version of its group) as a built-in
+/// cluster-scoped kind; every other kind, custom resources included, is namespaced. This is the
+/// cluster's view, which rules need; kustomize's own (older, version-exact) view decides builds.
 #[must_use]
 pub fn is_builtin_cluster_scoped(api_version: &str, kind: &str) -> bool {
     let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
     is_cluster_scoped(group, kind)
 }
 
-/// Built-in cluster-scoped kinds by API group (kustomize's schema answers the same).
+/// Built-in cluster-scoped kinds by API group.
 fn is_cluster_scoped(group: &str, kind: &str) -> bool {
     match group {
         "" => matches!(kind, "Namespace" | "Node" | "PersistentVolume" | "ComponentStatus"),
@@ -270,6 +324,50 @@ impl Resource {
             .is_some_and(|v| v == "true")
     }
 }
+
+/// Why kustomize rejects a document as a resource or a strategic merge patch, if it does: kyaml's
+/// `RNode.GetValidatedMetadata` (kubernetes-sigs/kustomize@afe7793676 `kyaml/yaml/rnode.go`,
+/// called by `api/resource/factory.go` `dropBadNodes` for every document it reads) wants a kind,
+/// and a `metadata.name` unless the kind ends with `List`.
+pub(crate) fn metadata_problem(doc: &Node) -> Option<&'static str> {
+    let text = |path: &[&str]| {
+        doc.get_path(path).and_then(Node::as_scalar).filter(|s| !s.text.is_empty()).map(|s| s.text.clone())
+    };
+    let kind = text(&["kind"]);
+    match kind {
+        None => Some("missing kind in object"),
+        Some(k) if k.ends_with("List") => None,
+        Some(_) if text(&["metadata", "name"]).is_none() => Some("missing metadata.name in object"),
+        Some(_) => None,
+    }
+}
+
+/// Write the string map `key` of `metadata` back the way kyaml's `SetLabels`/`SetAnnotations`
+/// do (kubernetes-sigs/kustomize@afe7793676 `kyaml/yaml/rnode.go` `setMapInMetadata`): the
+/// field is cleared and the map kyaml read (`getMapFromMeta`: each value's text, `""` for a
+/// collection) written back as strings, or no field when it is empty (or not a map).
+pub(crate) fn set_string_map(meta: &mut Node, key: &str) {
+    let emptied = match meta.get_mut(key).map(|m| &mut m.kind) {
+        Some(NodeKind::Map(entries)) => {
+            for e in entries.iter_mut() {
+                let text = e.value.as_scalar().map_or_else(String::new, |s| s.text.to_string());
+                e.value = Node::string(text, e.value.span);
+            }
+            entries.is_empty()
+        }
+        Some(_) => true,
+        None => false,
+    };
+    if emptied {
+        remove_entry(meta, key);
+    }
+}
+
+/// The most nodes one object may grow to through patches and replacements. A few JSON 6902
+/// `copy` operations (or replacements copying a field into a sibling) double an object each
+/// time: 40 of them exhausted memory. kustomize has no limit and runs out of memory too; no
+/// real object comes near this, since etcd refuses objects over 1.5 MiB.
+pub(crate) const MAX_OBJECT_NODES: usize = 250_000;
 
 /// Set `key` in mapping `map` to `value`, keeping the existing key node when there is one.
 /// A null `map` becomes a mapping first. Non-mappings are left alone.

@@ -1,5 +1,6 @@
 //! kustomize's resource selector (`patches[].target`, `replacements` selects): group, version,
-//! kind, anchored regular expressions for name and namespace, label and annotation selectors.
+//! kind, name and namespace as anchored Go regular expressions ([`crate::go_regex`]), label and
+//! annotation selectors.
 
 use fleetlint_yaml::Node;
 use regex::Regex;
@@ -18,12 +19,7 @@ pub(crate) struct Selector {
     annotation_selector: Option<String>,
 }
 
-fn anchored(p: &str) -> Result<Option<Regex>, String> {
-    if p.is_empty() {
-        return Ok(None);
-    }
-    Regex::new(&format!("^(?:{p})$")).map(Some).map_err(|e| e.to_string())
-}
+use crate::go_regex::anchored;
 
 impl Selector {
     /// Read a selector mapping; `Err` when a regular expression does not compile.

@@ -90,6 +90,32 @@ golden! {
     openapi_version_invalid => "openapi-version-invalid",
     build_metadata => "build-metadata",
     build_annotations => "build-annotations",
+    scalar_styles => "scalar-styles",
+    selector_go_regex => "selector-go-regex",
+    patch_json6902_v4 => "patch-json6902-v4",
+    json6902_missing_parent => "json6902-missing-parent",
+    json6902_yaml11_values => "json6902-yaml11-values",
+    smp_without_name => "smp-without-name",
+    resource_without_name => "resource-without-name",
+    annotation_values => "annotation-values",
+    kustomization_field_names => "kustomization-field-names",
+    kustomization_yaml11_label => "kustomization-yaml11-label",
+    kustomization_api_version => "kustomization-api-version",
+    empty_kustomization => "empty-kustomization",
+    flux_no_resources => "flux-no-resources",
+    flux_no_resources_origins => "flux-no-resources-origins",
+    namespace_custom_kinds => "namespace-custom-kinds",
+    legacy_order => "legacy-order",
+    block_scalar_at_eof => "block-scalar-at-eof",
+    generator_merge_hash => "generator-merge-hash",
+    generator_bytes => "generator-bytes",
+    alias_as_key => "alias-as-key",
+    folded_scalars => "folded-scalars",
+    kustomize_cluster_scope => "kustomize-cluster-scope",
+    builtin_plugins => "builtin-plugins",
+    plugin_external => "plugin-external",
+    plugin_helm_generator => "plugin-helm-generator",
+    empty_collections => "empty-collections",
 }
 
 /// These cases print exactly what kubectl prints (origin and transformation annotations are
@@ -218,4 +244,50 @@ fn a_base_shared_by_overlays_is_resolved_once() {
     let a = resolver.build("provenance/mid");
     let b = resolver.build("provenance/mid");
     assert!(std::sync::Arc::ptr_eq(&a, &b));
+}
+
+/// kustomize-controller builds an existing kustomization without `resources` after giving it
+/// `buildMetadata: [originAnnotations]` in place of its own (fluxcd/pkg@e2cfd1a2
+/// `kustomize/kustomize_generator.go` `GenerateManifest`: `if action == UnchangedAction &&
+/// len(kus.Resources) == 0`): an empty one builds to nothing where kubectl fails, and one with
+/// only generators and components prints what kubectl prints for that rewritten file.
+#[test]
+fn flux_builds_a_kustomization_without_resources_with_origin_annotations() {
+    let (db, tree) = load();
+    let resolver = Resolver::new(&tree, &db);
+    assert!(resolver.build("empty-kustomization").fails(), "kubectl: kustomization.yaml is empty");
+    let empty = resolver.build_flux("empty-kustomization");
+    assert!(!empty.fails(), "{:?}", empty.issues);
+    assert!(empty.resources.is_empty());
+
+    let flux = resolver.build_flux("flux-no-resources");
+    assert!(!flux.fails(), "{:?}", flux.issues);
+    let expected =
+        std::fs::read_to_string(testdata().join("flux-no-resources-origins/expected.yaml")).expect("expected.yaml");
+    assert_eq!(to_yaml(&flux.resources, None), expected);
+    // kubectl keeps the file's own buildMetadata
+    let kubectl = std::fs::read_to_string(testdata().join("flux-no-resources/expected.yaml")).expect("expected.yaml");
+    assert_eq!(to_yaml(&resolver.build("flux-no-resources").resources, None), kubectl);
+}
+
+/// kustomize-controller reads the top kustomization with the non-strict `yaml.Unmarshal`, so an
+/// unknown field there is dropped (kubectl fails on it); a value of the wrong type still fails.
+#[test]
+fn flux_drops_unknown_fields_of_the_top_kustomization() {
+    let mut db = SourceDb::new();
+    let dir = std::env::temp_dir().join(format!("fleetlint-flux-unknown-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("kustomization.yaml"), "resources: [cm.yaml]\nunknownField: x\n").expect("write");
+    std::fs::write(dir.join("cm.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n").expect("write");
+    let tree = load_tree(&mut db, &dir, None, &Limits::default()).expect("load");
+    let resolver = Resolver::new(&tree, &db);
+    assert!(resolver.build("").fails(), "kubectl: unknown field");
+    let flux = resolver.build_flux("");
+    assert!(!flux.fails(), "{:?}", flux.issues);
+    assert_eq!(flux.resources.len(), 1);
+    std::fs::write(dir.join("kustomization.yaml"), "resources: [cm.yaml]\ncommonLabels: {x: y}\n").expect("write");
+    let mut db = SourceDb::new();
+    let tree = load_tree(&mut db, &dir, None, &Limits::default()).expect("load");
+    assert!(Resolver::new(&tree, &db).build_flux("").fails(), "y is a YAML 1.1 boolean");
+    let _ = std::fs::remove_dir_all(&dir);
 }

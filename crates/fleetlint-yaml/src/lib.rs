@@ -5,6 +5,7 @@
 //! a light object view ([`object`]). Nothing here knows about kustomize, Flux graphs or rules.
 
 pub mod duration;
+mod folded;
 pub mod load;
 pub mod object;
 pub mod parse;

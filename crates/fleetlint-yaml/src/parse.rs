@@ -123,6 +123,9 @@ struct Builder {
     alias_nodes: usize,
     root: Option<Node>,
     issues: Vec<LoadIssue>,
+    /// Offsets (in the parsed text) of the spaces [`parse_yaml`] inserted after go-yaml alias
+    /// names; spans are mapped back to the file's text.
+    inserted: Vec<usize>,
 }
 
 /// Why a document had to be abandoned.
@@ -132,7 +135,7 @@ impl Builder {
     fn span(&self, s: &granit_parser::Span) -> Span {
         let start = s.start.byte_offset().unwrap_or(s.start.index());
         let end = s.end.byte_offset().unwrap_or(s.end.index());
-        Span::new(self.file, start, end)
+        Span::new(self.file, original_offset(&self.inserted, start), original_offset(&self.inserted, end))
     }
 
     fn reset(&mut self) {
@@ -147,7 +150,12 @@ impl Builder {
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let style = convert_style(style);
-                let text = if style == ScalarStyle::Folded { go_yaml_folded(&text).into() } else { text };
+                let text =
+                    if style == ScalarStyle::Folded { crate::folded::go_yaml_folded(&text).into() } else { text };
+                // An empty plain scalar (`key:`) is `~` to the parser but empty to go-yaml, whose
+                // text kustomize copies (`GetValue`).
+                let text =
+                    if style == ScalarStyle::Plain && span.start == span.end && text == "~" { "".into() } else { text };
                 let tag_suffix = tag.as_deref().map(|t| t.core_suffix().unwrap_or(""));
                 let value = resolve_kyaml(&text, style, tag_suffix);
                 if is_ambiguous(&text, style, tag_suffix) {
@@ -306,29 +314,6 @@ impl Builder {
     }
 }
 
-/// go-yaml v3 (and so kustomize and Flux) keeps an extra line break where a folded scalar goes
-/// from a normal line to a more-indented one: `>-` over `x(c,` / `  y` reads as `"x(c,\n\n  y"`,
-/// where the YAML spec (and granit) give `"x(c,\n  y"`. Observed with `kubectl kustomize`.
-fn go_yaml_folded(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let mut line_start = 0;
-    let bytes = text.as_bytes();
-    for (i, ch) in text.char_indices() {
-        out.push(ch);
-        if ch != '\n' {
-            continue;
-        }
-        let line = &bytes[line_start..i];
-        let next_is_more_indented = matches!(bytes.get(i + 1), Some(b' ' | b'\t'));
-        let line_is_normal = !line.is_empty() && !matches!(line[0], b' ' | b'\t');
-        if next_is_more_indented && line_is_normal {
-            out.push('\n');
-        }
-        line_start = i + 1;
-    }
-    out
-}
-
 fn is_merge_key(k: &Scalar) -> bool {
     &*k.text == "<<" && k.style == ScalarStyle::Plain
 }
@@ -350,9 +335,14 @@ fn convert_style(style: granit_parser::ScalarStyle) -> ScalarStyle {
     }
 }
 
-fn scan_error_issue(file: FileId, text: &str, err: &ScanError, limits: &Limits) -> LoadIssue {
+/// An offset in the parsed text as an offset in the file's text (see [`parse_yaml`]).
+fn original_offset(inserted: &[usize], offset: usize) -> usize {
+    offset - inserted.iter().filter(|&&i| i < offset).count()
+}
+
+fn scan_error_issue(file: FileId, text: &str, err: &ScanError, limits: &Limits, inserted: &[usize]) -> LoadIssue {
     let m = err.marker();
-    let offset = m.byte_offset().unwrap_or(m.index()).min(text.len());
+    let offset = original_offset(inserted, m.byte_offset().unwrap_or(m.index())).min(text.len());
     let kind = match err.kind() {
         ErrorKind::RecursionLimitExceeded => LoadIssueKind::TooDeep { limit: limits.max_depth },
         k => LoadIssueKind::Syntax(k.to_string()),
@@ -361,16 +351,49 @@ fn scan_error_issue(file: FileId, text: &str, err: &ScanError, limits: &Limits) 
 }
 
 /// Parse `text` (the contents of `file`) into documents, issues and suppressions.
+///
+/// Two readings follow go-yaml rather than YAML 1.2 (go-yaml/yaml@f6f7691 v3 `scannerc.go`):
+/// - an anchor or alias name is `[0-9A-Za-z_-]+` (`yaml_parser_scan_anchor`, `is_alpha`), so
+///   `*name: value` is the alias `name` used as a key (Helm values that reuse an anchored name),
+///   where YAML 1.2 reads the alias `name:`; when the parser stops at such an alias, a space is
+///   inserted after the go-yaml name and the text parsed again (spans are mapped back);
+/// - a block scalar on the last line of a text without a final line break has no final line
+///   break (`block_scalar_eof_without_line_feed`, as libyaml).
 #[must_use]
 pub fn parse_yaml(file: FileId, text: &str, limits: &Limits) -> ParsedYaml {
+    let mut src = std::borrow::Cow::Borrowed(text);
+    let mut inserted: Vec<usize> = Vec::new();
+    loop {
+        let (out, unknown_alias) = parse_once(file, text, &src, limits, &inserted);
+        let split = unknown_alias.filter(|_| inserted.len() < 256).and_then(|at| {
+            let b = src.as_bytes();
+            let name_end =
+                (at + 1..b.len()).find(|&i| !(b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'-')))?;
+            (b.get(at) == Some(&b'*') && name_end > at + 1 && b[name_end] == b':').then_some(name_end)
+        });
+        match split {
+            Some(at) => {
+                src.to_mut().insert(at, ' ');
+                inserted.push(at);
+            }
+            None => return out,
+        }
+    }
+}
+
+/// One parse of `src` (`text` with the spaces at `inserted`); also the offset in `src` of an
+/// alias to an unknown anchor, if the parser stopped at one.
+fn parse_once(file: FileId, text: &str, src: &str, limits: &Limits, inserted: &[usize]) -> (ParsedYaml, Option<usize>) {
     let options = granit_parser::options! {
+        block_scalar_eof_without_line_feed: true,
         // Our own depth check fires first and names the limit; these only bound the scanner.
         flow_nesting_limit: limits.max_depth + 8,
         block_nesting_limit: limits.max_depth + 8,
         // Long comment blocks (commented-out values files) are ordinary in fleet repos.
         max_buffered_comment_events: 1 << 20,
     };
-    let mut parser = Parser::new_from_str_with_options(text, options);
+    let mut parser = Parser::new_from_str_with_options(src, options);
+    let mut unknown_alias = None;
     let mut builder = Builder {
         file,
         limits: *limits,
@@ -379,6 +402,7 @@ pub fn parse_yaml(file: FileId, text: &str, limits: &Limits) -> ParsedYaml {
         alias_nodes: 0,
         root: None,
         issues: Vec::new(),
+        inserted: inserted.to_vec(),
     };
     let mut out = ParsedYaml::default();
     let mut doc_index = 0;
@@ -414,7 +438,11 @@ pub fn parse_yaml(file: FileId, text: &str, limits: &Limits) -> ParsedYaml {
                 }
             },
             Some(Err(err)) => {
-                builder.issues.push(scan_error_issue(file, text, &err, limits));
+                if matches!(err.kind(), ErrorKind::UnknownAnchor) && unknown_alias.is_none() {
+                    let m = err.marker();
+                    unknown_alias = Some(m.byte_offset().unwrap_or(m.index()));
+                }
+                builder.issues.push(scan_error_issue(file, text, &err, limits, inserted));
                 doc_index += 1;
                 builder.reset();
                 match parser.proceed_next_document() {
@@ -426,7 +454,7 @@ pub fn parse_yaml(file: FileId, text: &str, limits: &Limits) -> ParsedYaml {
     }
     out.issues = builder.issues;
     out.issues.sort_by_key(|i| (i.span.start, i.span.end));
-    out
+    (out, unknown_alias)
 }
 
 fn null_node(span: Span) -> Node {
@@ -444,6 +472,31 @@ fn null_node(span: Span) -> Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// go-yaml names: `*name:` is the alias `name` as a key; spans stay those of the file.
+    #[test]
+    fn alias_names_end_where_go_yaml_ends_them() {
+        let text = "a: &name app\nm:\n  *name: bar\n  x: *name\n";
+        let p = parse_yaml(FileId(0), text, &Limits::default());
+        assert!(p.issues.is_empty(), "{:?}", p.issues);
+        let root = &p.documents[0].root;
+        let bar = root.get_path(&["m", "app"]).expect("alias key");
+        assert_eq!(&text[bar.span.range()], "bar");
+        let x = root.get_path(&["m", "x"]).expect("x");
+        assert_eq!(x.as_str(), Some("app"));
+        assert_eq!(&text[root.get("m").and_then(|m| m.as_map()).unwrap()[1].key.span.range()], "x");
+        // a genuinely unknown alias is still an error
+        assert!(!parse_yaml(FileId(0), "a: *nope\n", &Limits::default()).issues.is_empty());
+    }
+
+    /// A block scalar ending the text without a line break has none (libyaml, go-yaml).
+    #[test]
+    fn block_scalar_at_the_end_of_the_text() {
+        let p = parse_yaml(FileId(0), "a: |\n  x\n  y", &Limits::default());
+        assert_eq!(p.documents[0].root.get("a").and_then(Node::as_str), Some("x\ny"));
+        let p = parse_yaml(FileId(0), "a: |\n  x\n", &Limits::default());
+        assert_eq!(p.documents[0].root.get("a").and_then(Node::as_str), Some("x\n"));
+    }
 
     fn parse(text: &str) -> ParsedYaml {
         parse_yaml(FileId(0), text, &Limits::default())

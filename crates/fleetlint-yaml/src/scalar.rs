@@ -105,9 +105,12 @@ pub fn is_ambiguous(text: &str, style: ScalarStyle, tag: Option<&str>) -> bool {
     }
 }
 
-/// go-yaml v3's number resolution: `_` removed, Go `ParseInt(s, 0, 64)` (decimal, `0x`, `0o`,
-/// `0b`, and the 1.1 leading-zero octal), then the YAML float pattern.
-fn resolve_number(text: &str) -> Option<ScalarValue> {
+/// go-yaml's number resolution (v2 and v3 alike): `_` removed, Go `ParseInt(s, 0, 64)`
+/// (decimal, `0x`, `0o`, `0b`, and the 1.1 leading-zero octal), else `ParseUint` (a float here),
+/// then the YAML float pattern through `ParseFloat`, which fails out of range (`1e400` is not a
+/// number).
+#[must_use]
+pub fn resolve_number(text: &str) -> Option<ScalarValue> {
     let first = text.as_bytes().first()?;
     if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
         return None;
@@ -117,7 +120,7 @@ fn resolve_number(text: &str) -> Option<ScalarValue> {
         return Some(v);
     }
     if is_yaml_float(&plain) {
-        return plain.parse::<f64>().ok().map(ScalarValue::Float);
+        return plain.parse::<f64>().ok().filter(|f| f.is_finite()).map(ScalarValue::Float);
     }
     None
 }
@@ -230,6 +233,8 @@ mod tests {
         assert_eq!(k("2001-12-14"), Str);
         assert_eq!(k("-"), Str);
         assert_eq!(k("v1.2"), Str);
+        // Go's ParseFloat fails out of range, so go-yaml reads a string
+        assert_eq!(k("1e400"), Str);
         assert_eq!(resolve_kyaml("0755", ScalarStyle::DoubleQuoted, None), Str);
         assert_eq!(resolve_kyaml("bar", ScalarStyle::Plain, Some("")), Str);
         assert_eq!(resolve_kyaml("12", ScalarStyle::DoubleQuoted, Some("int")), Int(12));

@@ -1,10 +1,12 @@
 //! Walking a tree: `.gitignore` honoured, `.git` skipped, symlinks and other non-regular files
 //! never followed or opened (Flux drops them from artifacts too), parallel.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use ignore::{WalkBuilder, WalkState};
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::{Match, WalkBuilder, WalkState};
 
 use crate::relpath::relative_slash_path;
 
@@ -75,15 +77,22 @@ pub fn walk(root: &Path) -> std::io::Result<Walk> {
         ));
     }
     let result = Mutex::new(Walk::default());
+    let gitignores = Arc::new(GitIgnores::default());
     WalkBuilder::new(root)
         .hidden(false)
         .ignore(false)
-        .git_ignore(true)
+        // The walker's own `.gitignore` reading opens whatever has that name: a FIFO blocks the
+        // walk forever, a symlink reads `/dev/zero` without end or a file outside the root.
+        // `GitIgnores` reads only regular files.
+        .git_ignore(false)
+        .parents(false)
         .git_global(false)
         .git_exclude(false)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|e| e.file_name() != ".git")
+        .filter_entry(move |e| {
+            e.file_name() != ".git" && !gitignores.ignored(e.path(), e.file_type().is_some_and(|t| t.is_dir()))
+        })
         .build_parallel()
         .run(|| {
             let result = &result;
@@ -132,10 +141,106 @@ pub fn walk(root: &Path) -> std::io::Result<Walk> {
     Ok(walk)
 }
 
+/// The `.gitignore` rules of every directory, read once, and only from regular files (never
+/// through a symlink, never a FIFO or device), at most 1 MiB each. As git does, a directory's
+/// own rules win over its parents', up to the filesystem root (a checked subdirectory of a
+/// repository honours the repository's `.gitignore`).
+#[derive(Default)]
+struct GitIgnores {
+    by_dir: Mutex<HashMap<PathBuf, Option<Arc<Gitignore>>>>,
+}
+
+impl GitIgnores {
+    const MAX_BYTES: u64 = 1 << 20;
+
+    fn of_dir(&self, dir: &Path) -> Option<Arc<Gitignore>> {
+        if let Some(hit) = self.by_dir.lock().expect("gitignore lock").get(dir) {
+            return hit.clone();
+        }
+        let file = dir.join(".gitignore");
+        let read = std::fs::symlink_metadata(&file)
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|_| std::fs::File::open(&file).ok())
+            .and_then(|f| {
+                use std::io::Read;
+                let mut text = String::new();
+                f.take(Self::MAX_BYTES).read_to_string(&mut text).ok().map(|_| text)
+            });
+        let matcher = read.and_then(|text| {
+            let mut b = GitignoreBuilder::new(dir);
+            for line in text.lines() {
+                // A bad pattern is skipped, as git skips it.
+                let _ = b.add_line(Some(file.clone()), line);
+            }
+            b.build().ok().map(Arc::new)
+        });
+        self.by_dir.lock().expect("gitignore lock").insert(dir.to_path_buf(), matcher.clone());
+        matcher
+    }
+
+    fn ignored(&self, path: &Path, is_dir: bool) -> bool {
+        for dir in path.ancestors().skip(1) {
+            if let Some(g) = self.of_dir(dir) {
+                match g.matched(path, is_dir) {
+                    Match::Ignore(_) => return true,
+                    Match::Whitelist(_) => return false,
+                    Match::None => {}
+                }
+            }
+        }
+        false
+    }
+}
+
 fn error_path(err: &ignore::Error) -> Option<&Path> {
     match err {
         ignore::Error::WithPath { path, .. } => Some(path),
         ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A FIFO named `.gitignore` blocked the walk forever and a symlink to `/dev/zero` read
+    /// without end (hostile-input suite); rules are read from regular files only, nearest first.
+    #[test]
+    fn gitignore_rules_come_only_from_regular_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let write = |rel: &str, text: &str| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write(".gitignore", "ignored.yaml\n/sub/\n*.tmp.yaml\n");
+        for f in [
+            "a.yaml",
+            "ignored.yaml",
+            "sub/x.yaml",
+            "nested/a.tmp.yaml",
+            "nested/keep.tmp.yaml",
+            "fifo/c.yaml",
+            "zero/d.yaml",
+        ] {
+            write(f, "a: 1\n");
+        }
+        write("nested/.gitignore", "!keep.tmp.yaml\n");
+        assert!(std::process::Command::new("mkfifo").arg(root.join("fifo/.gitignore")).status().unwrap().success());
+        std::os::unix::fs::symlink("/dev/zero", root.join("zero/.gitignore")).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let walk_root = root.clone();
+        std::thread::spawn(move || tx.send(walk(&walk_root).unwrap()).unwrap());
+        let w = rx.recv_timeout(std::time::Duration::from_secs(20)).expect("the walk finishes");
+        let files: Vec<&str> = w.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(
+            files,
+            [".gitignore", "a.yaml", "fifo/c.yaml", "nested/.gitignore", "nested/keep.tmp.yaml", "zero/d.yaml"]
+        );
+        let skipped: Vec<&str> = w.skipped.iter().map(|s| s.rel.as_str()).collect();
+        assert_eq!(skipped, ["fifo/.gitignore", "zero/.gitignore"]);
     }
 }

@@ -14,8 +14,9 @@ pub(crate) struct BuildArgs {
     /// default `.`).
     #[arg(required_unless_present = "kustomization")]
     dir: Option<PathBuf>,
-    /// The repository root: paths may reach anywhere below it, never above (default: the
-    /// enclosing git work tree, else DIR itself).
+    /// The repository root: paths may reach anywhere below it, never above; a resource above it
+    /// fails the build (default: the enclosing git work tree, else the current directory when DIR
+    /// is below it, else DIR itself).
     #[arg(long)]
     root: Option<PathBuf>,
     /// Append `# file:line` after each line, naming the text that wrote the value.
@@ -46,7 +47,7 @@ pub(crate) fn build(args: &BuildArgs) -> Result<u8, String> {
     let dir = arg_dir.canonicalize().map_err(|e| format!("cannot read {}: {e}", arg_dir.display()))?;
     let root = match &args.root {
         Some(r) => r.canonicalize().map_err(|e| format!("cannot read {}: {e}", r.display()))?,
-        None => dir.ancestors().find(|d| d.join(".git").exists()).unwrap_or(&dir).to_path_buf(),
+        None => default_root(&dir),
     };
     let rel = dir.strip_prefix(&root).map_err(|_| format!("{} is not inside {}", dir.display(), root.display()))?;
     let rel = fleetlint_yaml::relpath::relative_slash_path(std::path::Path::new(""), rel);
@@ -78,6 +79,18 @@ pub(crate) fn build(args: &BuildArgs) -> Result<u8, String> {
     }
     let output = resolver.build(&rel);
     print_build(&db, &output, args.origin)
+}
+
+/// The root of a build of `dir` (canonical) without `--root`: the enclosing git work tree, else
+/// the current directory when `dir` is below it, else `dir`.
+fn default_root(dir: &std::path::Path) -> PathBuf {
+    if let Some(git) = dir.ancestors().find(|d| d.join(".git").exists()) {
+        return git.to_path_buf();
+    }
+    match std::env::current_dir().and_then(|c| c.canonicalize()) {
+        Ok(cwd) if dir.starts_with(&cwd) => cwd,
+        _ => dir.to_path_buf(),
+    }
 }
 
 /// Findings on stderr, objects on stdout unless the build fails (exit 1, as kustomize).

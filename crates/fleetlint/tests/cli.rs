@@ -212,6 +212,31 @@ fn build_prints_resolved_objects_with_origins_and_fails_like_kustomize() {
     fleetlint().args(["build", "does/not/exist"]).assert().code(2);
 }
 
+/// Without `--root` (and outside a git work tree) the root is the current directory when DIR is
+/// below it, else DIR; a resource above the root fails the build (exit 1), as it fails under
+/// kustomize-controller.
+#[test]
+fn build_root_defaults_to_the_current_directory_and_leaving_it_fails() {
+    let tmp = std::env::temp_dir().join(format!("fleetlint-build-root-{}", std::process::id()));
+    let app = tmp.join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(app.join("kustomization.yaml"), "resources:\n  - ../shared.yaml\n").unwrap();
+    std::fs::write(tmp.join("shared.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n").unwrap();
+    let mut cmd = Command::cargo_bin("fleetlint").unwrap();
+    let out = cmd.current_dir(&tmp).args(["build", "app"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("name: shared"));
+    // from a directory DIR is not below, the root is DIR itself
+    let elsewhere = tmp.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let mut cmd = Command::cargo_bin("fleetlint").unwrap();
+    let out = cmd.current_dir(&elsewhere).arg("build").arg(&app).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("../shared.yaml leaves the repository root"));
+    let _ = std::fs::remove_dir_all(&tmp);
+}
+
 #[test]
 fn build_flux_generates_the_kustomization_kustomize_controller_would() {
     // clusters/production has no kustomization.yaml: kustomize fails, Flux generates one from

@@ -83,6 +83,9 @@ impl Walk<'_, '_> {
                 ),
                 SubstError::Unset { .. } => continue,
                 SubstError::Syntax(m) => (true, format!("post-build substitution fails: {m}")),
+                SubstError::Limit(m) => {
+                    (false, format!("post-build substitution {m}: fleetlint cannot tell what this value becomes"))
+                }
             };
             // A reference in ConfigMap data or a container's command/args is usually a shell or
             // app template meant for the container, which Flux substitutes anyway.
@@ -98,7 +101,7 @@ impl Walk<'_, '_> {
             };
             let needle = match &p.error {
                 SubstError::Unset { name } => format!("${{{name}"),
-                SubstError::Syntax(_) => "${".to_string(),
+                SubstError::Syntax(_) | SubstError::Limit(_) => "${".to_string(),
             };
             let span = self.narrow(p.span, &needle);
             self.issue("SRC007", error, span, ks, &p.field, msg);

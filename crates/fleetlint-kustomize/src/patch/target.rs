@@ -7,8 +7,8 @@ use regex::Regex;
 use super::PatchError;
 
 /// A `patches[].target` selector. Empty fields match anything; `group`, `version`, `kind`,
-/// `name` and `namespace` are regular expressions matched against the whole value (kustomize
-/// anchors them as `^(?:...)$`).
+/// `name` and `namespace` are Go regular expressions matched against the whole value (kustomize
+/// anchors them as `^(?:...)$`; see [`crate::go_regex`]).
 #[derive(Clone, Debug, Default)]
 pub struct Target {
     group: Option<Regex>,
@@ -20,39 +20,12 @@ pub struct Target {
     annotation_selector: Option<Selector>,
 }
 
-/// Kinds that have no namespace (kustomize's effective namespace of a cluster-scoped object is
-/// none, so a `namespace` selector never matches it). Unknown kinds are namespaced, as in kustomize.
-const CLUSTER_SCOPED: &[&str] = &[
-    "APIService",
-    "CertificateSigningRequest",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "ComponentStatus",
-    "CSIDriver",
-    "CSINode",
-    "CustomResourceDefinition",
-    "FlowSchema",
-    "IngressClass",
-    "MutatingWebhookConfiguration",
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "PodSecurityPolicy",
-    "PriorityClass",
-    "PriorityLevelConfiguration",
-    "RuntimeClass",
-    "StorageClass",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "ValidatingWebhookConfiguration",
-    "VolumeAttachment",
-];
-
-/// The namespace kustomize compares: `default` for a namespaced object without one, none for a
-/// cluster-scoped kind.
-fn effective_namespace<'a>(kind: &str, namespace: Option<&'a str>) -> Option<&'a str> {
-    if CLUSTER_SCOPED.contains(&kind) {
-        return None;
+/// The namespace kustomize compares (`ResId.EffectiveNamespace`): `default` for a namespaced
+/// object without one, `_non_namespaceable_` for a kind kustomize treats as cluster-scoped
+/// ([`crate::resource::is_kustomize_cluster_scoped`]); a `namespace: .*` selector matches both.
+fn effective_namespace<'a>(api_version: &str, kind: &str, namespace: Option<&'a str>) -> Option<&'a str> {
+    if crate::resource::is_kustomize_cluster_scoped(api_version, kind) {
+        return Some("_non_namespaceable_");
     }
     Some(namespace.filter(|n| !n.is_empty()).unwrap_or("default"))
 }
@@ -64,9 +37,7 @@ fn anchored(field: &Node) -> Result<Option<Regex>, PatchError> {
     if text.is_empty() {
         return Ok(None);
     }
-    Regex::new(&format!("^(?:{text})$"))
-        .map(Some)
-        .map_err(|e| PatchError::new(format!("invalid regular expression: {e}"), field.span))
+    crate::go_regex::anchored(text).map_err(|e| PatchError::new(format!("invalid regular expression: {e}"), field.span))
 }
 
 impl Target {
@@ -128,7 +99,9 @@ impl Target {
         let mut ids = vec![(obj.name().unwrap_or(""), obj.namespace())];
         ids.extend_from_slice(earlier);
         if let Some(ns) = &self.namespace
-            && !ids.iter().any(|(_, n)| effective_namespace(kind, *n).is_some_and(|n| ns.is_match(n)))
+            && !ids
+                .iter()
+                .any(|(_, n)| effective_namespace(obj.api_version(), kind, *n).is_some_and(|n| ns.is_match(n)))
         {
             return false;
         }
@@ -158,7 +131,8 @@ pub fn smp_implicit_target_matches(patch_root: &Node, object_root: &Node) -> boo
     p.api_version() == o.api_version()
         && p.kind() == o.kind()
         && p.name().unwrap_or("") == o.name().unwrap_or("")
-        && effective_namespace(p.kind(), p.namespace()) == effective_namespace(o.kind(), o.namespace())
+        && effective_namespace(p.api_version(), p.kind(), p.namespace())
+            == effective_namespace(o.api_version(), o.kind(), o.namespace())
 }
 
 /// A Kubernetes label selector (`a=b,c!=d,e in (f,g),h notin (i),j,!k`).

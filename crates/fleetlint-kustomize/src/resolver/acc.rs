@@ -22,6 +22,8 @@ pub(super) struct Acc {
     pub(super) incomplete: bool,
     /// A cycle through an ancestor was hit: the result depends on the path taken.
     pub(super) cyclic: bool,
+    /// The nesting limit cut a branch off (see [`super::nesting`]): not cached, like a cycle.
+    pub(super) depth_limited: bool,
     /// `openapi` fields met, in kustomize's loading order (see [`openapi::nested_issues`]).
     pub(super) openapi: Vec<openapi::Nested>,
     /// The ids of `resources` while only appends happen (the `resources:` phase), so checking a
@@ -80,6 +82,7 @@ impl Acc {
         self.issues.extend(other.issues.iter().cloned());
         self.incomplete |= other.incomplete;
         self.cyclic |= other.cyclic;
+        self.depth_limited |= other.depth_limited;
     }
 }
 
@@ -166,6 +169,10 @@ pub(super) fn absorb_generated(acc: &mut Acc, mut r: Resource, span: Span) {
                     }
                 }
             }
+            // written back with kyaml's `SetLabels`
+            if let Some(meta) = r.root.get_mut("metadata") {
+                crate::resource::set_string_map(meta, "labels");
+            }
             if let Some(n) = old.root.get_path(&["metadata", "name"]).cloned() {
                 let meta = crate::resource::ensure_map_entry(&mut r.root, "metadata", span);
                 set_entry(meta, "name", n.clone(), n.span);
@@ -202,7 +209,11 @@ pub(super) fn absorb_generated(acc: &mut Acc, mut r: Resource, span: Span) {
                 r.origin.clone_from(&old.origin);
             }
             r.transformations.clone_from(&old.transformations);
-            r.needs_hash = r.needs_hash || old.needs_hash;
+            // `mergeStringMapsWithBuildAnnotations(old, new)` takes the build annotations from
+            // the existing object only, and `CopyMergeMetaDataFieldsFrom` then drops
+            // `needsHashSuffix` unless the new one has it too (kubernetes-sigs/kustomize@afe7793676
+            // `api/resource/resource.go`): a hash only when both ask for one.
+            r.needs_hash = r.needs_hash && old.needs_hash;
             r.behavior = Behavior::Create;
             acc.resources[matches[0]] = r;
         }

@@ -2,6 +2,7 @@
 //! `patches`, namespace, prefix and suffix, labels, annotations, JSON 6902 patches, replicas,
 //! images, replacements; and reading patch documents (files or inline).
 
+use fleetlint_yaml::relpath::join_in_root;
 use fleetlint_yaml::{Node, Span, parse_yaml};
 
 use super::acc::{Acc, apply_smp_by_id, apply_smp_to};
@@ -10,8 +11,10 @@ use crate::builtin_transformers::{self, ImageSpec, ReplicaSpec, Spanned, pairs};
 use crate::fieldspec::FieldSpec;
 use crate::issue::{BuildIssue, BuildIssueKind};
 use crate::kustfile::Kustomization;
+use crate::patch::json6902::as_yaml_to_json;
 use crate::patch::{self, SchemaSource};
 use crate::replacements;
+use crate::resource::metadata_problem;
 use crate::selector::Selector;
 
 impl Resolver<'_> {
@@ -26,6 +29,22 @@ impl Resolver<'_> {
         }
         acc.fatal(entry.span, "patch has neither path nor patch");
         None
+    }
+
+    /// Whether a JSON 6902 patch entry's text reaches json-patch through `YAMLToJSON` (it does not
+    /// start with `[`; the inline text of a `patches` entry is trimmed first, kustomize
+    /// `PatchTransformer.Config`).
+    fn json6902_from_yaml(&self, k: &Kustomization, entry: &Node, trim_inline: bool) -> bool {
+        let starts_json = |t: &str| t.starts_with('[');
+        if let Some(p) = entry.get("path").and_then(Node::as_str) {
+            let text = join_in_root(&k.dir, p).and_then(|full| self.read_file(&full).ok()).unwrap_or_default();
+            return !text.starts_with(b"[");
+        }
+        match entry.get("patch").and_then(Node::as_scalar) {
+            Some(s) if trim_inline => !starts_json(s.text.trim()),
+            Some(s) => !starts_json(&s.text),
+            None => true,
+        }
     }
 
     /// Documents of a file given by path, reading non-`.yaml` files (JSON patches) from disk.
@@ -72,6 +91,9 @@ impl Resolver<'_> {
             } else {
                 inline_docs(entry)
             };
+            if !smp_docs_valid(&docs, acc) {
+                continue;
+            }
             for d in docs {
                 apply_smp_by_id(acc, &d, entry.span, (false, false), schema);
             }
@@ -85,6 +107,9 @@ impl Resolver<'_> {
             let allow_kind = opts.and_then(|o| o.get("allowKindChange")).and_then(Node::as_bool).unwrap_or(false);
             let target = entry.get("target").filter(|t| !t.is_null());
             let json = patch::detect::is_json6902(&docs);
+            if !json && !smp_docs_valid(&docs, acc) {
+                continue;
+            }
             match (target, json) {
                 (None, true) => acc.fatal(entry.span, "must specify a target for JSON patch"),
                 (None, false) => {
@@ -112,10 +137,15 @@ impl Resolver<'_> {
                         continue;
                     }
                     if json {
+                        let ops = if self.json6902_from_yaml(k, entry, true) {
+                            as_yaml_to_json(&docs[0])
+                        } else {
+                            docs[0].clone()
+                        };
                         for i in selected {
                             let r = &mut acc.resources[i];
                             r.store_previous_id();
-                            if let Err(e) = patch::apply_json6902(&mut r.root, &docs[0]) {
+                            if let Err(e) = patch::apply_json6902(&mut r.root, &ops) {
                                 acc.issues.push(BuildIssue::invalid(
                                     entry.span,
                                     true,
@@ -205,6 +235,7 @@ impl Resolver<'_> {
                 }
             };
             let ops = docs.into_iter().next().unwrap_or_else(|| crate::fieldspec::null_node(entry.span));
+            let ops = if self.json6902_from_yaml(k, entry, false) { as_yaml_to_json(&ops) } else { ops };
             for i in 0..acc.resources.len() {
                 if sel.matches(&acc.resources[i])
                     && let Err(e) = patch::apply_json6902(&mut acc.resources[i].root, &ops)
@@ -281,6 +312,19 @@ impl Resolver<'_> {
     }
 }
 
+/// Strategic merge patches are read as resources (`SliceFromBytes`), so each document needs what
+/// a resource needs ([`metadata_problem`]); kustomize rejects the whole entry otherwise
+/// (`PatchTransformer.Config`: "unable to parse SM or JSON patch").
+fn smp_docs_valid(docs: &[Node], acc: &mut Acc) -> bool {
+    match docs.iter().find_map(|d| metadata_problem(d).map(|p| (d.span, p))) {
+        Some((at, problem)) => {
+            acc.fatal(at, format!("unable to parse SM or JSON patch: {problem}"));
+            false
+        }
+        None => true,
+    }
+}
+
 fn merge_specs(into: &mut Vec<FieldSpec>, more: &[FieldSpec]) {
     for fs in more {
         if !into.contains(fs) {
@@ -290,7 +334,7 @@ fn merge_specs(into: &mut Vec<FieldSpec>, more: &[FieldSpec]) {
 }
 
 /// Give every node of `node` the span `span` (for content read from files outside the db).
-fn respan(mut node: Node, span: Span) -> Node {
+pub(super) fn respan(mut node: Node, span: Span) -> Node {
     node.span = span;
     match &mut node.kind {
         fleetlint_yaml::NodeKind::Map(entries) => {
