@@ -330,3 +330,25 @@ pub fn seed_tenant_without_service_account(fleet: &Path) -> (&'static str, u32) 
 pub fn jq() -> PathBuf {
     on_path("jq").expect("this test needs jq on PATH (.ci/run installs Debian jq); it is absent")
 }
+
+/// The reference repository (see [`reference_repository`]) as a git repository with one commit,
+/// the way a platform team would adopt fleetlint: its `.fleetlint.yaml` pins the Flux version
+/// the repository was written for (its removed APIs are then deprecation warnings, so it has no
+/// error) and, with `map_tenant`, maps the tenant repository checked out beside it
+/// (`sources:`, relative to the configuration file). Returns the fleet's path.
+#[must_use]
+pub fn reference_git_repository(dir: &Path, map_tenant: bool) -> PathBuf {
+    let (fleet, _tenant) = reference_repository(dir);
+    let sources = if map_tenant { "sources:\n  GitRepository/apps/dev-team: ../dev-team\n" } else { "" };
+    std::fs::write(
+        fleet.join(".fleetlint.yaml"),
+        format!(
+            "{sources}clusterOverrides:\n  production: {{fluxVersion: v2.2.0}}\n  staging: {{fluxVersion: v2.2.0}}\n"
+        ),
+    )
+    .unwrap();
+    git_in(&fleet, &["init", "-q", "-b", "main"]);
+    git_in(&fleet, &["add", "-A"]);
+    git_in(&fleet, &["commit", "-q", "-m", "the reference repository"]);
+    fleet
+}

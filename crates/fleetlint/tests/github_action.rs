@@ -13,7 +13,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use fleetlint_testkit::{
-    git_in, reference_repository, repo_root, sarif_multitool_problems, seed_tenant_without_service_account,
+    git_in, reference_git_repository, repo_root, sarif_multitool_problems, seed_tenant_without_service_account,
 };
 use fleetlint_yaml::{FileId, Limits, parse_yaml};
 
@@ -142,17 +142,8 @@ mkdir -p "$root/bin" && cp "{bin}" "$root/bin/fleetlint"
             ),
         );
 
-        let (fleet, _tenant) = reference_repository(root.path());
-        // The repository pins the Flux version it was written for (its removed APIs are then
-        // deprecations, not errors), so that the seeded ISO001 is the only error.
-        std::fs::write(
-            fleet.join(".fleetlint.yaml"),
-            "clusterOverrides:\n  production: {fluxVersion: v2.2.0}\n  staging: {fluxVersion: v2.2.0}\n",
-        )
-        .unwrap();
-        git_in(&fleet, &["init", "-q", "-b", "main"]);
-        git_in(&fleet, &["add", "-A"]);
-        git_in(&fleet, &["commit", "-q", "-m", "the reference repository"]);
+        // Sources come from the action's `sources` input here, not from the configuration.
+        let fleet = reference_git_repository(root.path(), false);
         Runner { action, workspace: fleet, shims, release_dir, root }
     }
 

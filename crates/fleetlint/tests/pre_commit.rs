@@ -8,46 +8,39 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
-use fleetlint_testkit::{git_in, pre_commit, reference_repository, repo_root, seed_tenant_without_service_account};
+use fleetlint_testkit::{git_in, pre_commit, reference_git_repository, repo_root, seed_tenant_without_service_account};
 
-/// The reference repository as a git repository whose `.fleetlint.yaml` maps the tenant
-/// repository checked out beside it and pins the Flux version it was written for (its removed
-/// APIs are then deprecation warnings): clean at `--fail-on error`.
 fn consumer(dir: &Path) -> PathBuf {
-    let (fleet, _tenant) = reference_repository(dir);
-    std::fs::write(
-        fleet.join(".fleetlint.yaml"),
-        "sources:\n  GitRepository/apps/dev-team: ../dev-team\nclusterOverrides:\n  production: {fluxVersion: v2.2.0}\n  staging: {fluxVersion: v2.2.0}\n",
-    )
-    .unwrap();
-    git_in(&fleet, &["init", "-q", "-b", "main"]);
-    git_in(&fleet, &["add", "-A"]);
-    git_in(&fleet, &["commit", "-q", "-m", "the reference repository"]);
-    fleet
+    reference_git_repository(dir, true)
 }
 
-/// `pre-commit ARGS` in `dir`, with its store in `home` and a git identity for its commits.
-fn run_pre_commit(dir: &Path, home: &Path, args: &[&str], path: Option<&Path>) -> Output {
-    let mut cmd = Command::new(pre_commit());
-    cmd.args(args)
-        .current_dir(dir)
-        .env("PRE_COMMIT_HOME", home)
+/// pre-commit's store in `home`, no colour, and a git identity for the commits it (or the test)
+/// makes.
+fn pre_commit_env<'a>(cmd: &'a mut Command, home: &Path) -> &'a mut Command {
+    cmd.env("PRE_COMMIT_HOME", home)
         .env("PRE_COMMIT_COLOR", "never")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_AUTHOR_NAME", "fleetlint test")
         .env("GIT_AUTHOR_EMAIL", "test@example.com")
         .env("GIT_COMMITTER_NAME", "fleetlint test")
         .env("GIT_COMMITTER_EMAIL", "test@example.com")
+}
+
+/// `pre-commit ARGS` in `dir`, with its store in `home`.
+fn run_pre_commit(dir: &Path, home: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(pre_commit());
+    pre_commit_env(&mut cmd, home)
+        .args(args)
+        .current_dir(dir)
         // Where pre-commit's `cargo install` builds: pre-commit passes the environment through
-        // (pre_commit/languages/rust.py, install_environment), and `cargo install --path` keeps
-        // a target directory it is given. Each try-repo has a fresh store (and a fresh clone
-        // path, so the workspace crates rebuild), but the dependencies build once.
-        .env("CARGO_TARGET_DIR", repo_root().join("target/pre-commit"));
-    if let Some(bin_dir) = path {
-        let old = std::env::var("PATH").unwrap();
-        cmd.env("PATH", format!("{}:{old}", bin_dir.display()));
-    }
-    cmd.output().unwrap()
+        // (pre_commit/languages/rust.py, install_environment) and `cargo install --path` uses a
+        // target directory it is given, so the hook's release build reuses the dependencies of
+        // the workspace's own release build (.ci/run builds one for the hostile-input suite)
+        // where its fresh resolution picked the same versions. Each try-repo clones into a new
+        // path, so the workspace's crates are built again.
+        .env("CARGO_TARGET_DIR", repo_root().join("target"))
+        .output()
+        .unwrap()
 }
 
 fn text(out: &Output) -> String {
@@ -72,14 +65,14 @@ fn the_rust_hook_fails_a_tenant_without_service_account_and_passes_the_clean_rep
     let text_before = std::fs::read_to_string(&rbac).unwrap();
     std::fs::write(&rbac, format!("# reviewed\n{text_before}")).unwrap();
     git_in(&fleet, &["add", "-A"]);
-    let clean = run_pre_commit(&fleet, &home, &["try-repo", hook_repo, "fleetlint"], None);
+    let clean = run_pre_commit(&fleet, &home, &["try-repo", hook_repo, "fleetlint"]);
     let out = text(&clean);
     assert!(clean.status.success(), "{out}");
     assert!(out.lines().any(|l| l.starts_with("fleetlint...") && l.ends_with("Passed")), "{out}");
 
     let (file, line) = seed_tenant_without_service_account(&fleet);
     git_in(&fleet, &["add", "-A"]);
-    let seeded = run_pre_commit(&fleet, &home, &["try-repo", hook_repo, "fleetlint"], None);
+    let seeded = run_pre_commit(&fleet, &home, &["try-repo", hook_repo, "fleetlint"]);
     let out = text(&seeded);
     assert_eq!(seeded.status.code(), Some(1), "{out}");
     assert!(out.lines().any(|l| l.starts_with("fleetlint...") && l.ends_with("Failed")), "{out}");
@@ -103,7 +96,7 @@ fn the_system_hook_blocks_the_commit_of_a_violation_as_the_readme_configures_it(
     let home = dir.path().join("pre-commit-home");
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_fleetlint")).parent().unwrap();
 
-    let manifest = run_pre_commit(&repo_root(), &home, &["validate-manifest", ".pre-commit-hooks.yaml"], None);
+    let manifest = run_pre_commit(&repo_root(), &home, &["validate-manifest", ".pre-commit-hooks.yaml"]);
     assert!(manifest.status.success(), "{}", text(&manifest));
 
     let head = String::from_utf8(
@@ -121,11 +114,11 @@ fn the_system_hook_blocks_the_commit_of_a_violation_as_the_readme_configures_it(
         .replace("- id: fleetlint ", "- id: fleetlint-system ");
     assert!(config.contains("- id: fleetlint-system "), "{config}");
     std::fs::write(fleet.join(".pre-commit-config.yaml"), &config).unwrap();
-    let valid = run_pre_commit(&fleet, &home, &["validate-config", ".pre-commit-config.yaml"], None);
+    let valid = run_pre_commit(&fleet, &home, &["validate-config", ".pre-commit-config.yaml"]);
     assert!(valid.status.success(), "{}", text(&valid));
     git_in(&fleet, &["add", ".pre-commit-config.yaml"]);
     git_in(&fleet, &["commit", "-q", "-m", "pre-commit"]);
-    let installed = run_pre_commit(&fleet, &home, &["install"], None);
+    let installed = run_pre_commit(&fleet, &home, &["install"]);
     assert!(installed.status.success(), "{}", text(&installed));
 
     let commits = |fleet: &Path| {
@@ -138,14 +131,9 @@ fn the_system_hook_blocks_the_commit_of_a_violation_as_the_readme_configures_it(
     };
     let commit = |message: &str| {
         let mut cmd = Command::new(fleetlint_testkit::git());
-        cmd.args(["-c", "commit.gpgsign=false", "commit", "-q", "-m", message])
+        pre_commit_env(&mut cmd, &home)
+            .args(["-c", "commit.gpgsign=false", "commit", "-q", "-m", message])
             .current_dir(&fleet)
-            .env("PRE_COMMIT_HOME", &home)
-            .env("PRE_COMMIT_COLOR", "never")
-            .env("GIT_AUTHOR_NAME", "fleetlint test")
-            .env("GIT_AUTHOR_EMAIL", "test@example.com")
-            .env("GIT_COMMITTER_NAME", "fleetlint test")
-            .env("GIT_COMMITTER_EMAIL", "test@example.com")
             .env("PATH", format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap()));
         cmd.output().unwrap()
     };
