@@ -8,10 +8,10 @@
 use std::sync::Arc;
 
 use arbitrary::Arbitrary;
-use fleetlint_fleet::artifact::TreeView;
+use fleetlint_fleet::TreeView;
 use fleetlint_kustomize::Resolver;
-use fleetlint_yaml::sourceignore::SourceIgnore;
-use fleetlint_yaml::{FileId, Limits, LoadedFile, LoadedTree, Node, SourceDb, SourceFile, Span, parse_yaml};
+use fleetlint_yaml::SourceIgnore;
+use fleetlint_yaml::{FileId, Limits, LoadedFile, LoadedTree, Node, FileDb, TextFile, Span, parse_yaml};
 use libfuzzer_sys::fuzz_target;
 
 const DIRS: [&str; 6] = ["", "base", "base/nested", "overlay", "comp", "overlay/deep"];
@@ -389,7 +389,7 @@ fuzz_target!(|data: &[u8]| {
             eprintln!("flux: {flux:?}");
         }
     }
-    let mut db = SourceDb::new();
+    let mut db = FileDb::new();
     let mut files = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut dirs: Vec<String> = DIRS.iter().map(|d| (*d).to_string()).collect();
@@ -407,13 +407,13 @@ fuzz_target!(|data: &[u8]| {
         }
         let id = FileId(u32::try_from(db.len()).unwrap());
         let yaml = parse_yaml(id, &text, &Limits::default());
-        db.add(SourceFile::new(path.clone(), None, path.into(), Arc::from(text)));
+        db.add(TextFile::new(path.clone(), None, path.into(), Arc::from(text)));
         files.push(LoadedFile { id, yaml, ignored: None });
     }
     files.sort_by(|a, b| db.get(a.id).path.cmp(&db.get(b.id).path));
     let tree = LoadedTree {
         root: "/nonexistent-fuzz-root".into(),
-        source: None,
+        mapping: None,
         files,
         other_files: Vec::new(),
         skipped: Vec::new(),
@@ -439,7 +439,7 @@ fuzz_target!(|data: &[u8]| {
             }
             let id = FileId(u32::try_from(db.len()).unwrap());
             let parsed = parse_yaml(id, &spec, &Limits::default());
-            db.add(SourceFile::new(format!("flux/{dir}.yaml"), None, "flux.yaml".into(), Arc::from(spec)));
+            db.add(TextFile::new(format!("flux/{dir}.yaml"), None, "flux.yaml".into(), Arc::from(spec)));
             let root = parsed.documents.first().map(|d| d.root.clone()).filter(|r| r.as_map().is_some());
             specs.push(root.unwrap_or_else(|| Node::map(Span::empty(id, 0))));
         }
@@ -456,7 +456,7 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(docs, out.resources.len(), "{text}");
         }
         if let Some(spec) = specs.get(i) {
-            let _ = fleetlint_fleet::fluxbuild::build(&resolver, &view, dir, spec);
+            let _ = fleetlint_fleet::build_flux_path(&resolver, &view, dir, spec);
         }
     }
 });

@@ -3,8 +3,7 @@
 #![no_main]
 
 use arbitrary::Arbitrary;
-use fleetlint_fleet::postbuild::{self, Variables};
-use fleetlint_fleet::substitute::substitute;
+use fleetlint_fleet::substitution::{self as postbuild, Variables, substitute};
 use fleetlint_yaml::{FileId, Limits, parse_yaml};
 use libfuzzer_sys::fuzz_target;
 

@@ -2,10 +2,10 @@
 //! and node span lies inside the text and maps to a line and column.
 #![no_main]
 
-use fleetlint_yaml::{FileId, Limits, Node, NodeKind, SourceFile, parse_yaml};
+use fleetlint_yaml::{FileId, Limits, Node, NodeKind, TextFile, parse_yaml};
 use libfuzzer_sys::fuzz_target;
 
-fn check_spans(node: &Node, file: &SourceFile, depth: usize) {
+fn check_spans(node: &Node, file: &TextFile, depth: usize) {
     let len = file.text.len();
     assert!(node.span.start as usize <= len && node.span.end as usize <= len, "span {:?} outside {len}", node.span);
     let _ = file.line_col(node.span.start);
@@ -26,7 +26,7 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let limits = Limits::default();
     let parsed = parse_yaml(FileId(0), &text, &limits);
-    let file = SourceFile::new("f.yaml".into(), None, "f.yaml".into(), text.as_ref().into());
+    let file = TextFile::new("f.yaml".into(), None, "f.yaml".into(), text.as_ref().into());
     for d in &parsed.documents {
         check_spans(&d.root, &file, 0);
         // Alias expansion is bounded by the per-document budget (merge keys copy an expanded

@@ -59,7 +59,7 @@ fn run() -> Result<()> {
         "gen-config-schema" => {
             // The JSON Schema of `.fleetlint.yaml`, from the configuration types.
             let path = repo_root().join("schemas/config.schema.json");
-            std::fs::write(&path, fleetlint_fleet::config::config_schema())
+            std::fs::write(&path, fleetlint_fleet::config_schema())
                 .with_context(|| format!("writing {}", path.display()))
         }
         "gen-schemas" => schemas(args),

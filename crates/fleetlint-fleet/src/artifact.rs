@@ -5,9 +5,9 @@
 use std::collections::{HashMap, HashSet};
 
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
+use fleetlint_yaml::SourceIgnore;
 use fleetlint_yaml::relpath::{clamp_flux_path, join_in_root};
-use fleetlint_yaml::sourceignore::SourceIgnore;
-use fleetlint_yaml::{FileId, LoadedFile, LoadedTree, Node, SourceDb, Span};
+use fleetlint_yaml::{FileDb, FileId, LoadedFile, LoadedTree, Node, Span};
 
 /// Index of one tree's files and directories.
 pub struct TreeView<'t> {
@@ -34,14 +34,14 @@ fn add_parents(dirs: &mut HashSet<String>, path: &str) {
 impl<'t> TreeView<'t> {
     /// Index `tree`, whose files live in `db`.
     #[must_use]
-    pub fn new(tree: &'t LoadedTree, db: &'t SourceDb) -> Self {
+    pub fn new(tree: &'t LoadedTree, db: &'t FileDb) -> Self {
         Self::with_ignore(tree, db, None)
     }
 
     /// The view of a source whose `spec.ignore` adds patterns to the tree's `.sourceignore`
     /// files (any user pattern drops the non-VCS default exclusions, as source-controller does).
     #[must_use]
-    pub fn with_ignore(tree: &'t LoadedTree, db: &'t SourceDb, spec_ignore: Option<&str>) -> Self {
+    pub fn with_ignore(tree: &'t LoadedTree, db: &'t FileDb, spec_ignore: Option<&str>) -> Self {
         Self::for_source(tree, db, spec_ignore, None)
     }
 
@@ -50,7 +50,7 @@ impl<'t> TreeView<'t> {
     #[must_use]
     pub fn for_source(
         tree: &'t LoadedTree,
-        db: &'t SourceDb,
+        db: &'t FileDb,
         spec_ignore: Option<&str>,
         sparse: Option<&[String]>,
     ) -> Self {
@@ -59,11 +59,11 @@ impl<'t> TreeView<'t> {
 
     /// The view of a Bucket source: its own ignore rules, without defaults.
     #[must_use]
-    pub fn for_bucket(tree: &'t LoadedTree, db: &'t SourceDb, spec_ignore: Option<&str>) -> Self {
+    pub fn for_bucket(tree: &'t LoadedTree, db: &'t FileDb, spec_ignore: Option<&str>) -> Self {
         Self::build(tree, db, Some(SourceIgnore::for_bucket(&tree.sourceignore_files, spec_ignore)), None)
     }
 
-    fn build(tree: &'t LoadedTree, db: &'t SourceDb, own: Option<SourceIgnore>, sparse: Option<&[String]>) -> Self {
+    fn build(tree: &'t LoadedTree, db: &'t FileDb, own: Option<SourceIgnore>, sparse: Option<&[String]>) -> Self {
         let sparse: Option<Vec<String>> =
             sparse.map(|dirs| dirs.iter().map(|d| format!("{}/", clamp_flux_path(d).0)).collect());
         let checked_out = |path: &str| {
@@ -177,7 +177,7 @@ impl<'t> TreeView<'t> {
 
 /// A `resources:` list node for a generated kustomization.
 #[must_use]
-pub fn resources_node(resources: &[String], span: Span) -> Node {
+pub(crate) fn resources_node(resources: &[String], span: Span) -> Node {
     Node {
         span,
         kind: fleetlint_yaml::NodeKind::Seq(resources.iter().map(|r| Node::string(r.as_str(), span)).collect()),

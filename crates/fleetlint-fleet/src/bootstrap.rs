@@ -8,7 +8,7 @@
 use fleetlint_yaml::{Limits, Node, NodeKind, Span, parse_yaml};
 
 /// The controllers `flux bootstrap` installs by default.
-pub const DEFAULT_COMPONENTS: &[&str] =
+pub(crate) const DEFAULT_COMPONENTS: &[&str] =
     &["source-controller", "kustomize-controller", "helm-controller", "notification-controller"];
 
 /// Container args of each controller in the flux2 v2.x manifests (`manifests/bases/*`).
@@ -53,7 +53,7 @@ fn synthesize(text: &str, span: Span) -> Vec<Node> {
 }
 
 /// Set the span of `node` and all its descendants.
-pub fn respan(node: &mut Node, span: Span) {
+pub(crate) fn respan(node: &mut Node, span: Span) {
     node.span = span;
     match &mut node.kind {
         NodeKind::Scalar(_) => {}
@@ -74,7 +74,7 @@ fn quote(s: &str) -> String {
 /// The root GitRepository and Kustomization `flux-system` for a cluster whose entry directory is
 /// `path` (tree-relative).
 #[must_use]
-pub fn sync_objects(path: &str, url: &str, reference: Option<(&str, &str)>, span: Span) -> Vec<Node> {
+pub(crate) fn sync_objects(path: &str, url: &str, reference: Option<(&str, &str)>, span: Span) -> Vec<Node> {
     let (ref_key, ref_value) = reference.unwrap_or(("branch", "main"));
     let text = format!(
         "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m0s\n  ref:\n    {ref_key}: {}\n  secretRef:\n    name: flux-system\n  url: {}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m0s\n  path: {}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
@@ -88,7 +88,11 @@ pub fn sync_objects(path: &str, url: &str, reference: Option<(&str, &str)>, span
 /// The `flux-system` Namespace and the controller Deployments of `components`, each with the
 /// stock args plus `extra_args(controller)` (a FluxInstance's multi-tenancy settings).
 #[must_use]
-pub fn component_objects(components: &[&str], extra_args: &dyn Fn(&str) -> Vec<String>, span: Span) -> Vec<Node> {
+pub(crate) fn component_objects(
+    components: &[&str],
+    extra_args: &dyn Fn(&str) -> Vec<String>,
+    span: Span,
+) -> Vec<Node> {
     let mut text = String::from("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: flux-system\n");
     text.push_str(&deployments_text(components, extra_args));
     synthesize(&text, span)
@@ -97,13 +101,13 @@ pub fn component_objects(components: &[&str], extra_args: &dyn Fn(&str) -> Vec<S
 /// Only the controller Deployments of `components` (for a `gotk-components.yaml` trimmed to its
 /// header and Namespace).
 #[must_use]
-pub fn deployment_objects(components: &[&str], span: Span) -> Vec<Node> {
+pub(crate) fn deployment_objects(components: &[&str], span: Span) -> Vec<Node> {
     synthesize(&deployments_text(components, &|_| Vec::new()), span)
 }
 
 /// The components a `gotk-components.yaml` header lists: `# Components: a,b,c`.
 #[must_use]
-pub fn components_from_header(text: &str) -> Option<Vec<String>> {
+pub(crate) fn components_from_header(text: &str) -> Option<Vec<String>> {
     text.lines()
         .take_while(|l| l.starts_with('#') || l.trim().is_empty() || l.starts_with("---"))
         .find_map(|l| l.trim_start_matches('#').trim().strip_prefix("Components:").map(str::trim))
@@ -130,14 +134,15 @@ fn deployments_text(components: &[&str], extra_args: &dyn Fn(&str) -> Vec<String
 
 /// Whether a bootstrap file is a placeholder: no document is an object.
 #[must_use]
-pub fn is_placeholder(documents: &[fleetlint_yaml::Document]) -> bool {
+pub(crate) fn is_placeholder(documents: &[fleetlint_yaml::Document]) -> bool {
     !documents.iter().any(|d| d.root.get("kind").is_some())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::controllers::ControllerConfig;
+    use crate::controllers::{Controller, Controllers, NO_REMOTE_BASES};
+    use crate::model::{Owners, RenderedObject, Scope};
     use fleetlint_yaml::FileId;
 
     #[test]
@@ -150,10 +155,22 @@ mod tests {
         );
         assert_eq!(objs.len(), 5, "namespace + four controllers");
         assert!(objs.iter().all(|o| o.span == span));
-        let cfg = ControllerConfig::from_objects(objs.iter());
-        assert!(cfg.known);
-        assert!(ControllerConfig::enabled(&cfg.no_remote_bases, "kustomize-controller"));
-        assert!(!ControllerConfig::enabled(&cfg.no_remote_bases, "helm-controller"));
+        let rendered: Vec<RenderedObject> = objs
+            .iter()
+            .map(|root| RenderedObject {
+                root: root.clone(),
+                owner: None,
+                owners: Owners::default(),
+                tree: 0,
+                scope: Scope::Platform,
+                tenant: None,
+                synthesized: true,
+            })
+            .collect();
+        let cfg = Controllers::read(&rendered, &["flux-system".to_string()], true, None);
+        assert!(cfg.of(Controller::Kustomize).deployed && !cfg.of(Controller::Kustomize).written);
+        assert!(cfg.of(Controller::Kustomize).bool_flag(NO_REMOTE_BASES).value);
+        assert!(!cfg.of(Controller::Helm).bool_flag(NO_REMOTE_BASES).value);
         let args = objs[2].get_path(&["spec", "template", "spec", "containers"]).and_then(Node::as_seq).unwrap()[0]
             .get("args")
             .and_then(Node::as_seq)

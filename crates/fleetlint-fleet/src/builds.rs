@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use rayon::prelude::*;
 
 use fleetlint_kustomize::{BuildIssue, KUSTOMIZATION_FILE_NAMES, Resolver};
-use fleetlint_yaml::{FileId, LoadIssueKind, LoadedTree, Node, SourceDb, Span};
+use fleetlint_yaml::{FileDb, FileId, LoadIssueKind, LoadedTree, Node, Span};
 
 use crate::model::Fleet;
 
@@ -39,14 +39,14 @@ fn is_kustomize_file(root: &Node) -> bool {
 
 /// Build every kustomization directory of `tree` with a resolver of its own.
 #[must_use]
-pub fn build_tree(db: &SourceDb, tree: &LoadedTree) -> TreeBuilds {
+pub(crate) fn build_tree(db: &FileDb, tree: &LoadedTree) -> TreeBuilds {
     build_tree_with(&Resolver::new(tree, db), db, tree)
 }
 
 /// Build every kustomization directory of `tree` with `resolver`, whose cache the Flux builds
 /// of the fleet already filled: a directory a Flux Kustomization built is not built again.
 #[must_use]
-pub fn build_tree_with(resolver: &Resolver<'_>, db: &SourceDb, tree: &LoadedTree) -> TreeBuilds {
+pub(crate) fn build_tree_with(resolver: &Resolver<'_>, db: &FileDb, tree: &LoadedTree) -> TreeBuilds {
     let mut dirs: Vec<String> = tree
         .files
         .iter()
@@ -87,7 +87,7 @@ pub fn build_tree_with(resolver: &Resolver<'_>, db: &SourceDb, tree: &LoadedTree
 /// The spans of the files' own YAML problems (SRC010, HYG006, HYG007): a build failing on one
 /// of them reaches that file, and the problem is reported once, by the file rule.
 #[must_use]
-pub fn load_issue_spans(trees: &[LoadedTree]) -> HashSet<Span> {
+pub(crate) fn load_issue_spans(trees: &[LoadedTree]) -> HashSet<Span> {
     trees
         .iter()
         .flat_map(|t| t.files.iter())
@@ -103,8 +103,8 @@ pub fn load_issue_spans(trees: &[LoadedTree]) -> HashSet<Span> {
 /// once. `tree_builds` is in tree order; a tree without an entry (a fleet assembled by hand) is
 /// built here.
 #[must_use]
-pub fn with_flux_builds(
-    db: &SourceDb,
+pub(crate) fn with_flux_builds(
+    db: &FileDb,
     trees: &[LoadedTree],
     fleet: &Fleet,
     mut tree_builds: Vec<TreeBuilds>,
@@ -141,13 +141,13 @@ pub fn with_flux_builds(
 
 /// Whether a file's load problem leaves nothing of it to use: not YAML, not UTF-8, unreadable.
 #[must_use]
-pub fn is_unusable(kind: &LoadIssueKind) -> bool {
+pub(crate) fn is_unusable(kind: &LoadIssueKind) -> bool {
     matches!(kind, LoadIssueKind::Syntax(_) | LoadIssueKind::InvalidUtf8 | LoadIssueKind::Unreadable(_))
 }
 
 /// Files that could not be used (invalid YAML, not UTF-8, unreadable) and that no build reaches.
 #[must_use]
-pub fn skipped_files(trees: &[LoadedTree], builds: &[TreeBuilds]) -> usize {
+pub(crate) fn skipped_files(trees: &[LoadedTree], builds: &[TreeBuilds]) -> usize {
     trees
         .iter()
         .zip(builds)

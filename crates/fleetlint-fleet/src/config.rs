@@ -1,11 +1,13 @@
 //! `.fleetlint.yaml`: found upward from the checked root or given with `--config`, loaded into
-//! typed structs; an unknown key is an error at its line (flux-rules C1).
+//! typed structs; an unknown key is an error at its line (docs/flux-semantics.md#configuration).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
 use serde::Deserialize;
+
+use crate::error::ConfigError;
 
 /// The configuration file name searched upward from the checked root.
 pub const CONFIG_FILE: &str = ".fleetlint.yaml";
@@ -164,16 +166,16 @@ pub fn config_schema() -> String {
 /// Parse configuration text. Errors name the file, line and column.
 ///
 /// # Errors
-/// A message for invalid YAML, an unknown key or a wrongly typed value.
-pub fn parse_config(text: &str, path: &Path) -> Result<Config, String> {
+/// [`ConfigError::Invalid`] for invalid YAML, an unknown key or a wrongly typed value.
+pub(crate) fn parse_config(text: &str, path: &Path) -> Result<Config, ConfigError> {
     if text.trim().is_empty() {
         return Ok(Config::default());
     }
     serde_saphyr::from_str::<Config>(text).map_err(|e| {
-        let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
+        let location = e.location().map(|l| (l.line() as usize, l.column() as usize));
         let msg = e.to_string();
-        let first = msg.lines().next().unwrap_or("invalid configuration");
-        format!("{}{at}: {first}", path.display())
+        let message = msg.lines().next().unwrap_or("invalid configuration").to_string();
+        ConfigError::Invalid { path: path.to_path_buf(), location, message }
     })
 }
 
@@ -182,7 +184,7 @@ pub fn parse_config(text: &str, path: &Path) -> Result<Config, String> {
 ///
 /// # Errors
 /// When the file cannot be read or is invalid.
-pub fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, String> {
+pub(crate) fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
         None => {
@@ -196,17 +198,17 @@ pub fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig,
             });
             match found {
                 Some((p, meta)) if !meta.is_file() => {
-                    return Err(format!(
-                        "{}: not a regular file (fleetlint does not follow symbolic links or read special files)",
-                        p.display()
-                    ));
+                    return Err(ConfigError::NotRegularFile { path: p });
                 }
                 found => found.map(|(p, _)| p),
             }
         }
     };
     let Some(path) = path else { return Ok(LoadedConfig::default()) };
-    let text = read_capped(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = match read_capped(&path) {
+        Ok(text) => text,
+        Err(source) => return Err(ConfigError::Read { path, source }),
+    };
     let config = parse_config(&text, &path)?;
     Ok(LoadedConfig { path: Some(path), config })
 }
@@ -248,14 +250,14 @@ mod tests {
         std::fs::create_dir_all(&root).unwrap();
         std::fs::write(&outside, "secretKey: 1\n").unwrap();
         std::os::unix::fs::symlink(&outside, root.join(CONFIG_FILE)).unwrap();
-        let err = load_config(&root, None).unwrap_err();
+        let err = load_config(&root, None).unwrap_err().to_string();
         assert!(
             err.ends_with("not a regular file (fleetlint does not follow symbolic links or read special files)"),
             "{err}"
         );
         assert!(!err.contains("secretKey"), "{err}");
         // Named explicitly, it is read.
-        assert!(load_config(&root, Some(&root.join(CONFIG_FILE))).unwrap_err().contains("secretKey"));
+        assert!(load_config(&root, Some(&root.join(CONFIG_FILE))).unwrap_err().to_string().contains("secretKey"));
     }
 
     #[test]
@@ -266,7 +268,7 @@ mod tests {
         assert_eq!(c.severity["HYG"], SeverityName::Error);
         assert_eq!(c.per_file_ignores["legacy/**"], ["ISO001"]);
         assert_eq!(c.fail_on, Some(FailOnName::Warning));
-        let err = parse_config("failOn: sometimes\n", Path::new("c.yaml")).unwrap_err();
+        let err = parse_config("failOn: sometimes\n", Path::new("c.yaml")).unwrap_err().to_string();
         assert!(err.starts_with("c.yaml:1:"), "{err}");
     }
 
@@ -285,7 +287,8 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_errors_at_their_line() {
-        let err = parse_config("clusters: []\nplatformNamespace: [x]\n", Path::new("cfg.yaml")).unwrap_err();
+        let err =
+            parse_config("clusters: []\nplatformNamespace: [x]\n", Path::new("cfg.yaml")).unwrap_err().to_string();
         assert!(err.starts_with("cfg.yaml:2:"), "{err}");
         assert!(err.contains("platformNamespace"), "{err}");
     }

@@ -1,4 +1,4 @@
-//! Cluster entry points: found anywhere in the checked tree (flux-rules A9.1): `flux-system`
+//! Cluster entry points: found anywhere in the checked tree (docs/flux-semantics.md#entry-points): `flux-system`
 //! directories with bootstrap files, FluxInstances (also inside a `flux-instance` HelmRelease's
 //! values), `flux-system` kustomizations next to Flux Kustomizations; or the config's globs;
 //! and, when nothing else says, the `clusters/*` convention.
@@ -12,11 +12,12 @@ use fleetlint_yaml::{Node, ObjectView, Span};
 
 use crate::artifact::TreeView;
 use crate::bootstrap::is_placeholder;
+use crate::flux::InstanceSpec;
 use crate::model::EntryKind;
 
 /// A cluster entry point.
 #[derive(Clone, Debug)]
-pub struct EntryPoint {
+pub(crate) struct EntryPoint {
     /// The cluster directory (tree-relative): the root Kustomization's path.
     pub dir: String,
     /// How it was found.
@@ -37,27 +38,10 @@ fn file_span(view: &TreeView<'_>, path: &str) -> Option<Span> {
     view.file(path).map(|f| Span::empty(f.id, 0))
 }
 
-/// The FluxInstance spec carried by a document: a FluxInstance itself, or a HelmRelease of the
-/// `flux-instance` chart whose values hold `instance.sync`.
-fn instance_spec(root: &Node) -> Option<&Node> {
-    let v = ObjectView::new(root)?;
-    match v.kind() {
-        "FluxInstance" if v.group() == "fluxcd.controlplane.io" => root.get("spec"),
-        "HelmRelease" => {
-            let chart_ref = root.get_path(&["spec", "chartRef", "name"]).and_then(Node::as_str);
-            let chart = root.get_path(&["spec", "chart", "spec", "chart"]).and_then(Node::as_str);
-            let is_flux_instance = [chart_ref, chart].iter().flatten().any(|c| c.contains("flux-instance"));
-            let instance = root.get_path(&["spec", "values", "instance"])?;
-            (is_flux_instance && instance.get("sync").is_some()).then_some(instance)
-        }
-        _ => None,
-    }
-}
-
 /// Find the entry points of the checked tree. `globs` (from `--clusters` or the config) replace
 /// discovery when given.
 #[must_use]
-pub fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
+pub(crate) fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
     let mut found: BTreeMap<String, EntryPoint> = BTreeMap::new();
     // Only what the root source's artifact holds can be a cluster path.
     let mut paths: Vec<&str> = view.files().filter(|(_, f)| f.ignored.is_none()).map(|(p, _)| p).collect();
@@ -90,8 +74,8 @@ pub fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
     for path in &paths {
         let Some(file) = view.file(path) else { continue };
         for doc in &file.yaml.documents {
-            let Some(spec) = instance_spec(&doc.root) else { continue };
-            let sync_path = spec.get_path(&["sync", "path"]).and_then(Node::as_str);
+            let Some(spec) = InstanceSpec::of(&doc.root) else { continue };
+            let sync_path = spec.sync_path();
             let dir = match sync_path {
                 Some(p) => clamp_flux_path(p).0,
                 None => {
@@ -110,7 +94,7 @@ pub fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
                     kind: EntryKind::FluxInstance,
                     span: doc.root.span,
                     flux_system: view.is_dir(&fs).then_some(fs),
-                    instance: Some(spec.clone()),
+                    instance: Some(spec.0.clone()),
                 },
             );
         }
@@ -210,7 +194,7 @@ pub fn discover(view: &TreeView<'_>, globs: &[String]) -> Vec<EntryPoint> {
 
 /// Cluster names: the entry directory's last component, or its whole path where those collide.
 #[must_use]
-pub fn cluster_names(dirs: &[&str]) -> Vec<String> {
+pub(crate) fn cluster_names(dirs: &[&str]) -> Vec<String> {
     let base = |d: &str| d.rsplit('/').next().unwrap_or(d).to_string();
     dirs.iter()
         .map(|d| {

@@ -7,20 +7,22 @@ use rayon::prelude::*;
 
 use fleetlint_kustomize::{BuildIssue, KUSTOMIZATION_FILE_NAMES, Kustomization};
 use fleetlint_yaml::relpath::{clamp_flux_path, join_in_root};
-use fleetlint_yaml::{Entry, LoadedTree, Node, NodeKind, SourceDb, Span};
+use fleetlint_yaml::{Entry, FileDb, FluxKind, LoadedTree, Node, NodeKind, ObjectView, Span};
 
 use crate::bootstrap::{self, DEFAULT_COMPONENTS, is_placeholder};
 use crate::config::ClusterOverride;
-use crate::controllers::{ControllerConfig, flux_version_from_header};
+use crate::controllers::{Controller, Controllers, flux_version_from_header};
 use crate::discover::{EntryPoint, cluster_names, discover};
-use crate::model::{Cluster, EntryKind, Fleet, FluxVersion, Lockdown, NEWEST_FLUX, RenderedObject, Scope, VersionFrom};
+use crate::error::FleetError;
+use crate::flux::InstanceSpec;
+use crate::model::{Cluster, EntryKind, Fleet, FluxVersion, NEWEST_FLUX, RenderedObject, Scope, VersionFrom};
 use crate::sources::{SourceMapping, normalize_url};
 use crate::tenants;
-use crate::walk::{RootSource, Trees, Walk};
+use crate::walk::{ClusterWalk, RootSource, Trees};
 
 /// What the fleet builder needs besides the trees.
 #[derive(Clone, Debug, Default)]
-pub struct FleetOptions {
+pub(crate) struct FleetOptions {
     /// Platform namespaces (default `flux-system`).
     pub platform_namespaces: Vec<String>,
     /// Configured tenants: name -> namespaces.
@@ -44,12 +46,12 @@ pub const BUILTIN_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public
 ///
 /// # Errors
 /// When `only_cluster` names no cluster.
-pub fn build_fleet(
-    db: &SourceDb,
+pub(crate) fn build_fleet(
+    db: &FileDb,
     trees: &[LoadedTree],
     mappings: &[SourceMapping],
     opts: &FleetOptions,
-) -> Result<Fleet, String> {
+) -> Result<Fleet, FleetError> {
     let indexed = Trees::new(db, trees, mappings);
     let entries = discover(&indexed.views[0], &opts.cluster_globs);
     let dirs: Vec<&str> = entries.iter().map(|e| e.dir.as_str()).collect();
@@ -79,8 +81,7 @@ pub fn build_fleet(
     if let Some(only) = &opts.only_cluster
         && clusters.is_empty()
     {
-        let known = names.join(", ");
-        return Err(format!("--cluster {only}: no such cluster (found: {known})"));
+        return Err(FleetError::UnknownCluster { name: only.clone(), known: names });
     }
     // Every kustomization directory, for the findings of inputs no cluster reaches; the
     // resolvers' caches already hold what the Flux builds resolved.
@@ -94,34 +95,10 @@ pub fn build_fleet(
 
 fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &FleetOptions) -> Vec<Cluster> {
     let boot = bootstrap_objects(trees, entry);
-    let mut controllers = ControllerConfig::from_objects(boot.objects.iter().map(|o| &o.root));
-    controllers.known = boot.lockdown_known;
     let mut flux_version = boot.version;
     let override_ = opts.overrides.get(name);
     if let Some(v) = override_.and_then(|o| o.flux_version.clone()) {
         flux_version = FluxVersion { value: v, from: VersionFrom::Config };
-    }
-    let mut lockdown = Lockdown {
-        known: controllers.known,
-        no_cross_namespace_refs: ControllerConfig::enabled(
-            &controllers.no_cross_namespace_refs,
-            "kustomize-controller",
-        ),
-        default_service_account: ControllerConfig::value(&controllers.default_service_account, "kustomize-controller")
-            .map(str::to_string),
-        no_remote_bases: ControllerConfig::enabled(&controllers.no_remote_bases, "kustomize-controller"),
-    };
-    if let Some(l) = override_.and_then(|o| o.lockdown.as_ref()) {
-        lockdown.known = true;
-        if let Some(v) = l.no_cross_namespace_refs {
-            lockdown.no_cross_namespace_refs = v;
-        }
-        if let Some(v) = &l.default_service_account {
-            lockdown.default_service_account = Some(v.clone()).filter(|s| !s.is_empty());
-        }
-        if let Some(v) = l.no_remote_bases {
-            lockdown.no_remote_bases = v;
-        }
     }
     let mut preexisting: Vec<String> = BUILTIN_NAMESPACES.iter().map(|s| (*s).to_string()).collect();
     preexisting.extend(opts.preexisting_namespaces.iter().cloned());
@@ -130,6 +107,9 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
     } else {
         opts.platform_namespaces.clone()
     };
+    // What the bootstrap installs decides how the walk substitutes (strict or not); the fact is
+    // read again from everything the cluster renders once the walk is done.
+    let controllers = Controllers::read(&boot.objects, &platform, boot.lockdown_known, override_);
     let cluster = Cluster {
         name: name.to_string(),
         path: entry.dir.clone(),
@@ -137,7 +117,6 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
         entry_span: entry.span,
         flux_version,
         controllers,
-        lockdown,
         objects: boot.objects,
         kustomizations: Vec::new(),
         tenants: BTreeMap::new(),
@@ -150,11 +129,14 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
         hub: None,
         crd_providers: opts.crd_providers.clone(),
     };
-    let mut walk = Walk::new(trees, cluster, boot.root_source);
+    let mut walk = ClusterWalk::new(trees, cluster, boot.root_source);
     walk.run();
-    let mut out = vec![walk.cluster];
+    let mut hub = walk.cluster;
+    hub.controllers = Controllers::read(&hub.objects, &hub.platform_namespaces, boot.lockdown_known, override_);
+    let mut out = vec![hub];
     for (_, mut remote) in walk.remotes {
-        remote.lockdown = Lockdown::default();
+        // Nothing says what runs on a cluster Flux reaches through a kubeconfig.
+        remote.controllers = Controllers::read(&remote.objects, &remote.platform_namespaces, false, None);
         out.push(remote);
     }
     for c in &mut out {
@@ -204,27 +186,16 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
     let mut base = kfile
         .and_then(|id| view.files().find(|(_, f)| f.id == id))
         .and_then(|(_, f)| f.yaml.documents.first().map(|d| d.root.clone()).filter(|r| r.as_map().is_some()));
-    if let Some(spec) = &entry.instance {
+    if let Some(spec) = entry.instance.as_ref().map(InstanceSpec) {
         // FluxInstance: the operator generates the sync objects and the components, with the
         // multi-tenancy flags, then applies `spec.kustomize.patches`.
-        let url = spec.get_path(&["sync", "url"]).and_then(Node::as_str).unwrap_or("");
-        let reference = spec
-            .get_path(&["sync", "ref"])
-            .and_then(Node::as_str)
-            .map(|r| if r.starts_with("refs/") { ("name", r) } else { ("branch", r) });
+        let url = spec.sync_url().unwrap_or("");
+        let reference = spec.sync_ref().map(|r| if r.starts_with("refs/") { ("name", r) } else { ("branch", r) });
         seeds.extend(bootstrap::sync_objects(&entry.dir, url, reference, entry.span));
-        let components: Vec<&str> = spec
-            .get("components")
-            .and_then(Node::as_seq)
-            .map(|s| s.iter().filter_map(Node::as_str).collect())
-            .unwrap_or_else(|| DEFAULT_COMPONENTS.to_vec());
-        let multitenant = spec.get_path(&["cluster", "multitenant"]);
+        let components: Vec<&str> = spec.components().unwrap_or_else(|| DEFAULT_COMPONENTS.to_vec());
+        let multitenant = spec.multitenant();
         let on = multitenant.and_then(Node::as_bool).unwrap_or(false);
-        let sa = spec
-            .get_path(&["cluster", "tenantDefaultServiceAccount"])
-            .and_then(Node::as_str)
-            .unwrap_or("default")
-            .to_string();
+        let sa = spec.tenant_default_service_account().unwrap_or("default").to_string();
         let extra = move |c: &str| -> Vec<String> {
             if !on {
                 return Vec::new();
@@ -240,11 +211,11 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
         };
         let span = multitenant.map_or(entry.span, |n| n.span);
         seeds.extend(bootstrap::component_objects(&components, &extra, span));
-        if let Some(v) = spec.get_path(&["distribution", "version"]).and_then(Node::as_str) {
+        if let Some(v) = spec.version() {
             version = FluxVersion { value: v.to_string(), from: VersionFrom::FluxInstance };
         }
         lockdown_known = true;
-        let patches = spec.get_path(&["kustomize", "patches"]).cloned();
+        let patches = spec.kustomize_patches().cloned();
         let mut root = Node::map(entry.span);
         if let (Some(p), NodeKind::Map(entries)) = (patches, &mut root.kind) {
             entries.push(Entry { key: Node::string("patches", p.span), value: p });
@@ -320,40 +291,26 @@ fn has_controller_deployments(f: &fleetlint_yaml::LoadedFile) -> bool {
             && d.root
                 .get_path(&["metadata", "name"])
                 .and_then(Node::as_str)
-                .is_some_and(|n| crate::controllers::CONTROLLERS.contains(&n))
+                .is_some_and(|n| Controller::from_name(n).is_some())
     })
 }
 
 /// The bootstrap source: the source of the root Kustomization (`flux-system`, or the one whose
 /// path is the cluster directory).
 fn root_source(objects: &[RenderedObject], dir: &str) -> Option<RootSource> {
-    let is_ks = |o: &&RenderedObject| o.kind() == "Kustomization" && o.api_version().starts_with("kustomize.toolkit");
-    let root = objects
+    let kustomizations =
+        || objects.iter().filter_map(RenderedObject::flux).filter(|k| k.kind() == FluxKind::Kustomization);
+    let root = kustomizations()
+        .find(|k| k.path().and_then(|p| p.as_str()).is_some_and(|p| clamp_flux_path(p).0 == dir))
+        .or_else(|| kustomizations().find(|k| ObjectView::new(k.root).and_then(|v| v.name()) == Some("flux-system")))?;
+    let sref = root.source_ref()?;
+    let name = sref.get("name").and_then(Node::as_str)?.to_string();
+    let ns = sref.namespace.to_string();
+    let src = objects
         .iter()
-        .filter(is_ks)
-        .find(|o| {
-            o.root.get_path(&["spec", "path"]).and_then(Node::as_str).is_some_and(|p| clamp_flux_path(p).0 == dir)
-        })
-        .or_else(|| objects.iter().filter(is_ks).find(|o| o.name() == "flux-system"))?;
-    let name = root.root.get_path(&["spec", "sourceRef", "name"]).and_then(Node::as_str)?.to_string();
-    let ns = root
-        .root
-        .get_path(&["spec", "sourceRef", "namespace"])
-        .and_then(Node::as_str)
-        .unwrap_or(root.namespace())
-        .to_string();
-    let src = objects.iter().find(|o| o.kind() == "GitRepository" && o.name() == name && o.namespace() == ns);
-    let url = src
-        .and_then(|s| s.root.get_path(&["spec", "url"]).and_then(Node::as_str))
-        .map(normalize_url)
-        .unwrap_or_default();
-    let reference = src.and_then(|s| {
-        s.root.get_path(&["spec", "ref"]).and_then(Node::as_map).and_then(|m| {
-            m.iter().find_map(|e| {
-                matches!(e.key.as_str()?, "branch" | "tag" | "semver" | "name" | "commit")
-                    .then(|| e.value.as_str().map(str::to_string))?
-            })
-        })
-    });
+        .find(|o| o.kind() == "GitRepository" && o.name() == name && o.namespace() == ns)
+        .and_then(RenderedObject::flux);
+    let url = src.and_then(|s| s.url()).map(normalize_url).unwrap_or_default();
+    let reference = src.and_then(|s| s.ref_value()).map(str::to_string);
     Some(RootSource { id: (ns, name), url, reference })
 }

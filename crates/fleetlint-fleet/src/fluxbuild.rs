@@ -1,4 +1,6 @@
-//! Building one Flux Kustomization the way kustomize-controller does (flux-rules A3): the
+//! Building one Flux Kustomization the way kustomize-controller does
+//! (`fluxcd/pkg@e2cfd1a2:kustomize/kustomize_generator.go`, `GenerateManifest`;
+//! docs/flux-semantics.md#building-a-flux-kustomization): the
 //! kustomization at `spec.path` (or the one generated for a path without), with the Flux fields
 //! merged in (`targetNamespace`, `namePrefix`, `nameSuffix`, `patches`, `images`,
 //! `components`), built by the resolver; then `commonMetadata` on top-level metadata.

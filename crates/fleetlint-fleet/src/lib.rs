@@ -1,28 +1,59 @@
-//! fleetlint-fleet: the fleet model: cluster entry points, the Flux graph of each cluster,
-//! sources and their local mappings, post-build substitution, tenants and controller lockdown.
+//! fleetlint-fleet: every fact about a fleet: cluster entry points, the Flux graph of each
+//! cluster, sources and their local mappings, post-build substitution, tenants, the controllers'
+//! configuration, kind scopes and RBAC bindings. It knows no rule codes and writes no prose: the
+//! rules crate turns these facts into findings.
 //!
-//! Entry point: [`build_fleet`] over the loaded trees (the checked root first, then the tree of
-//! each source mapping) gives a [`Fleet`]: per cluster, every object Flux would apply, who
-//! rendered it, its scope and tenant, the controllers' lockdown, and what went wrong on the way.
+//! Entry point: [`load`] reads a run's inputs (configuration, the checked tree, the tree of each
+//! source mapping) and builds the [`Fleet`]: per cluster, every object Flux would apply, who
+//! rendered it, its scope and tenant, what its controllers run with, and the [`FleetIssue`]s met
+//! on the way. The facts a rule derives from a cluster live in their own modules:
+//! [`flux`] (typed views of Flux objects), [`graph`] (dependsOn, render and source edges),
+//! [`controllers`], [`kinds`] (namespaced or cluster-scoped) and [`rbac`].
 
-pub mod artifact;
-pub mod bootstrap;
-pub mod builds;
-pub mod config;
 pub mod controllers;
-pub mod discover;
-pub mod fleet;
-pub mod fluxbuild;
-pub mod model;
-pub mod postbuild;
-pub mod session;
-pub mod sources;
-pub mod substitute;
-pub mod tenants;
-pub mod walk;
+pub mod flux;
+pub mod graph;
+pub mod kinds;
+pub mod rbac;
 
-pub use fleet::{BUILTIN_NAMESPACES, FleetOptions, build_fleet};
-pub use model::{
-    Chain, Cluster, EntryKind, Fleet, FleetIssue, FluxVersion, KustomizationNode, Lockdown, Owners, RenderedObject,
-    Scope, SourceResolution, Tenant, VersionFrom,
+mod artifact;
+mod bootstrap;
+mod builds;
+mod config;
+mod discover;
+mod error;
+mod fleet;
+mod fluxbuild;
+mod model;
+mod postbuild;
+mod session;
+mod sources;
+mod substitute;
+mod tenants;
+mod walk;
+
+/// Flux post-build substitution on its own: the envsubst evaluator (`fluxcd/pkg@e2cfd1a2:
+/// envsubst`) and its application to an object in place. The fleet builder applies it to what
+/// every Kustomization with `spec.postBuild` renders; this is for the fuzz targets and tools.
+pub mod substitution {
+    pub use crate::postbuild::{SubstProblem, Variables, apply, has_any_reference, substitution_disabled};
+    pub use crate::substitute::{SubstError, Substituted, substitute};
+}
+
+pub use artifact::TreeView;
+pub use builds::TreeBuilds;
+pub use config::{
+    CONFIG_FILE, ClusterOverride, Config, FailOnName, LoadedConfig, LockdownOverride, Preexisting, SeverityName,
+    config_schema,
 };
+pub use error::{ConfigError, FleetError, LoadError, MappingError};
+pub use fleet::BUILTIN_NAMESPACES;
+pub use fluxbuild::build as build_flux_path;
+pub use model::{
+    Chain, Cluster, EntryKind, Fleet, FleetIssue, FleetIssueKind, FluxVersion, KustomizationNode, Lockdown,
+    MissingPath, NEWEST_FLUX, Owners, RenderedObject, Scope, SourceResolution, SubstitutionContext, Tenant, TreeIndex,
+    VersionFrom,
+};
+pub use session::{LoadOptions, Session, load};
+pub use sources::{SourceKey, SourceMapping};
+pub use tenants::TENANT_LABEL;

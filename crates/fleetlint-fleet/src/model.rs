@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use fleetlint_kustomize::BuildIssue;
 use fleetlint_yaml::{FluxKind, Node, ObjectView, Span};
 
-use crate::controllers::ControllerConfig;
+use crate::controllers::Controllers;
 
 /// How a cluster's root was found (the report's `clusters[].entry`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -84,7 +84,8 @@ impl FluxVersion {
     }
 }
 
-/// The multi-tenancy lockdown of a cluster's controllers, as the report shows it.
+/// The multi-tenancy lockdown of a cluster's controllers, as the report shows it
+/// ([`Controllers::lockdown`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Lockdown {
     /// Whether the repository says what the controllers run with.
@@ -141,6 +142,12 @@ impl RenderedObject {
     #[must_use]
     pub fn flux_kind(&self) -> Option<FluxKind> {
         self.view().and_then(|v| v.flux_kind())
+    }
+
+    /// The typed view of a Flux object.
+    #[must_use]
+    pub fn flux(&self) -> Option<crate::flux::FluxObject<'_>> {
+        crate::flux::FluxObject::new(&self.root)
     }
 
     /// `kind`.
@@ -262,22 +269,105 @@ pub struct KustomizationNode {
     pub variables: Option<BTreeMap<String, String>>,
 }
 
-/// A problem the fleet builder found (build failures, unresolved substitutions, missing paths,
-/// path cycles, unmapped sources). Rules turn these into findings with their codes.
+/// A problem the fleet builder found while following the Flux graph. Facts only: the rules turn
+/// each kind into a finding with its code, wording and severity.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FleetIssue {
-    /// The rule code (`SRC001`, `SRC007`, `SRC011`, `SRC012`).
-    pub code: &'static str,
-    /// `true` for the error-level variant of the code (e.g. strict substitution).
-    pub error: bool,
+    /// What went wrong.
+    pub kind: FleetIssueKind,
     /// Where.
     pub span: Span,
-    /// What.
-    pub message: String,
     /// The object concerned (index in [`Cluster::objects`]).
     pub object: Option<usize>,
     /// The offending field path, for fingerprints.
     pub field: String,
+}
+
+/// What the fleet builder found, with what a message needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FleetIssueKind {
+    /// `spec.path` leaves the source root: kustomize-controller joins it with `securejoin`, which
+    /// clamps it to the root.
+    PathClamped {
+        /// As written.
+        raw: String,
+        /// What kustomize-controller builds instead (tree-relative).
+        clamped: String,
+    },
+    /// `spec.path` is not a directory of the source's artifact.
+    PathMissing {
+        /// As written.
+        raw: String,
+        /// Normalised (tree-relative).
+        normalized: String,
+        /// Why.
+        why: MissingPath,
+    },
+    /// A Kustomization builds a path one of the Kustomizations rendering it already builds.
+    PathCycle {
+        /// The paths from that ancestor down to this Kustomization (`./a`), the repeated one last.
+        paths: Vec<String>,
+    },
+    /// The Kustomization's source exists but is not mapped to a local tree: what it renders is
+    /// unknown.
+    SourceNotMapped {
+        /// `sourceRef.kind` (default `GitRepository`).
+        source_kind: String,
+        /// `sourceRef.name`.
+        source_name: String,
+    },
+    /// A ResourceSet templated from inputs: what it creates is unknown.
+    TemplatedResourceSet,
+    /// `postBuild` defines no variable that resolves and `substituteStrategy` is not `Always`:
+    /// kustomize-controller substitutes nothing, so every `${...}` stays verbatim.
+    SubstitutionVerbatim,
+    /// A `${variable}` with neither value nor default.
+    UnsetVariable {
+        /// The variable.
+        variable: String,
+        /// Whether kustomize-controller substitutes strictly (the build fails) or not (it
+        /// becomes an empty string).
+        strict: bool,
+        /// Where the reference sits.
+        context: SubstitutionContext,
+    },
+    /// An expression fleetlint stops evaluating (nested too deep, too costly): Flux may well
+    /// evaluate it, so what the value becomes is unknown.
+    SubstitutionUndecided {
+        /// Why evaluation stopped (`expressions nested deeper than 32 levels`).
+        limit: String,
+        /// Where the expression sits.
+        context: SubstitutionContext,
+    },
+    /// An expression envsubst cannot parse: the build fails.
+    SubstitutionFails {
+        /// envsubst's reason (`missing closing brace`).
+        reason: String,
+        /// Where the expression sits.
+        context: SubstitutionContext,
+    },
+}
+
+/// Why a `spec.path` is not a directory of the artifact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MissingPath {
+    /// Nothing there.
+    NotFound,
+    /// A file, not a directory.
+    IsFile,
+    /// In the tree, but excluded from the artifact (`.sourceignore`, the source's `spec.ignore`
+    /// or `spec.sparseCheckout`).
+    Excluded,
+}
+
+/// Where a post-build reference sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubstitutionContext {
+    /// An ordinary field.
+    Field,
+    /// A multi-line ConfigMap value or a container's `command`/`args`: usually a shell or app
+    /// template meant for the container, which Flux substitutes anyway.
+    EmbeddedTemplate,
 }
 
 /// One tenant of a cluster.
@@ -285,8 +375,9 @@ pub struct FleetIssue {
 pub struct Tenant {
     /// Namespaces it owns.
     pub namespaces: Vec<String>,
-    /// Where each namespace was declared (the Namespace object or the config entry).
-    pub declared_at: Vec<Span>,
+    /// Where each namespace was declared: the Namespace object's name; `None` for a namespace the
+    /// configuration's `tenants` map gives (the configuration's text is not loaded).
+    pub declared_at: Vec<Option<Span>>,
 }
 
 /// One cluster: its entry, controllers and everything it renders.
@@ -302,10 +393,8 @@ pub struct Cluster {
     pub entry_span: Span,
     /// The Flux version in force.
     pub flux_version: FluxVersion,
-    /// Controller flags with the text that set them.
-    pub controllers: ControllerConfig,
-    /// The lockdown summary.
-    pub lockdown: Lockdown,
+    /// What the Flux controllers run with (the configuration's overrides applied).
+    pub controllers: Controllers,
     /// Every object, in the order reached (parents before what they render).
     pub objects: Vec<RenderedObject>,
     /// The Flux Kustomizations and what became of them, sorted by object index.

@@ -1,10 +1,11 @@
-//! Post-build substitution on resolved objects (flux-rules A3.3): the variables a Flux
+//! Post-build substitution on resolved objects (`fluxcd/pkg@e2cfd1a2:
+//! kustomize/kustomize_varsub.go`, `SubstituteVariables`; docs/flux-semantics.md#post-build-substitution): the variables a Flux
 //! Kustomization defines, the per-object opt-out, and the substitution of every string scalar
 //! (keys too) in place, so the result keeps the spans of the text that held the `${...}`.
 
 use std::collections::BTreeMap;
 
-use fleetlint_yaml::scalar::resolve_kyaml;
+use fleetlint_yaml::resolve_kyaml;
 use fleetlint_yaml::{Node, NodeKind, ScalarStyle, Span};
 
 use crate::substitute::{SubstError, has_reference, substitute};
@@ -114,7 +115,7 @@ pub fn has_any_reference(root: &Node) -> bool {
 
 /// Decode standard base64 (Secret `data`); `None` when malformed.
 #[must_use]
-pub fn decode_base64(text: &str) -> Option<String> {
+pub(crate) fn decode_base64(text: &str) -> Option<String> {
     let mut bits = 0u32;
     let mut n = 0u32;
     let mut out = Vec::new();

@@ -5,10 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use fleetlint_yaml::{Limits, LoadedTree, SourceDb, load_tree};
+use fleetlint_yaml::{FileDb, Limits, LoadedTree, load_tree};
 
 use crate::builds::{TreeBuilds, skipped_files, with_flux_builds};
 use crate::config::{LoadedConfig, load_config};
+use crate::error::LoadError;
 use crate::fleet::{FleetOptions, build_fleet};
 use crate::model::Fleet;
 use crate::sources::SourceMapping;
@@ -33,7 +34,7 @@ pub struct LoadOptions {
 /// The loaded inputs of a run.
 pub struct Session {
     /// Every file read.
-    pub db: SourceDb,
+    pub db: FileDb,
     /// The checked tree first, then one per mapping.
     pub trees: Vec<LoadedTree>,
     /// Source mappings in effect (command line first, then the config file).
@@ -58,33 +59,34 @@ fn ms(since: Instant) -> f64 {
 /// Load everything a run needs.
 ///
 /// # Errors
-/// A message for an unreadable root or mapped path, an invalid config or `--source`, or an
-/// unknown `--cluster`.
-pub fn load(opts: &LoadOptions) -> Result<Session, String> {
+/// An unreadable root or mapped path, an invalid config or `--source`, or an unknown
+/// `--cluster`.
+pub fn load(opts: &LoadOptions) -> Result<Session, LoadError> {
     let started = Instant::now();
     let config = load_config(&opts.root, opts.config.as_deref())?;
     let mut mappings = Vec::new();
     for s in &opts.sources {
-        mappings.push(SourceMapping::parse(s, Path::new(".")).map_err(|e| format!("--source {e}"))?);
+        mappings.push(SourceMapping::parse(s, Path::new(".")).map_err(LoadError::SourceArg)?);
     }
     let base = config.base_dir();
     for (key, path) in &config.config.sources {
         let text = format!("{key}={path}");
-        let m = SourceMapping::parse(&text, &base).map_err(|e| {
-            format!("{}: sources: {e}", config.path.as_deref().unwrap_or(Path::new(".fleetlint.yaml")).display())
+        let m = SourceMapping::parse(&text, &base).map_err(|error| LoadError::ConfigSource {
+            file: config.path.clone().unwrap_or_else(|| PathBuf::from(".fleetlint.yaml")),
+            error,
         })?;
         mappings.push(m);
     }
-    let mut db = SourceDb::new();
+    let mut db = FileDb::new();
     let root = load_tree(&mut db, &opts.root, None, &opts.limits)
-        .map_err(|e| format!("cannot read {}: {e}", opts.root.display()))?;
+        .map_err(|source| LoadError::Read { path: opts.root.clone(), source })?;
     let mut trees = vec![root];
     for m in &mappings {
         if !m.path.is_dir() {
-            return Err(format!("source {}: {} is not a directory", m.key_string(), m.path.display()));
+            return Err(LoadError::NotADirectory { key: m.key_string(), path: m.path.clone() });
         }
         let tree = load_tree(&mut db, &m.path, Some(m.key_string().into()), &opts.limits)
-            .map_err(|e| format!("cannot read {}: {e}", m.path.display()))?;
+            .map_err(|source| LoadError::Read { path: m.path.clone(), source })?;
         trees.push(tree);
     }
     let load_ms = ms(started);

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use crate::error::MappingError;
+
 /// What a mapping matches.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SourceKey {
@@ -38,11 +40,11 @@ impl SourceMapping {
     /// against `base` (the current directory, or the config file's directory).
     ///
     /// # Errors
-    /// A message when the text is not `KEY=PATH` or the key is malformed.
-    pub fn parse(text: &str, base: &std::path::Path) -> Result<Self, String> {
-        let (key, path) = text.rsplit_once('=').ok_or_else(|| format!("`{text}`: expected KEY=PATH"))?;
+    /// When the text is not `KEY=PATH` or the key is malformed.
+    pub fn parse(text: &str, base: &std::path::Path) -> Result<Self, MappingError> {
+        let (key, path) = text.rsplit_once('=').ok_or_else(|| MappingError::NoPath(text.to_string()))?;
         if path.is_empty() {
-            return Err(format!("`{text}`: empty PATH"));
+            return Err(MappingError::EmptyPath(text.to_string()));
         }
         let key = parse_key(key)?;
         let path = PathBuf::from(path);
@@ -74,7 +76,7 @@ impl SourceMapping {
     }
 }
 
-fn parse_key(key: &str) -> Result<SourceKey, String> {
+fn parse_key(key: &str) -> Result<SourceKey, MappingError> {
     let looks_like_url = key.contains("://") || key.starts_with("git@") || key.contains('.') && key.contains('/');
     let parts: Vec<&str> = key.split('/').collect();
     if !looks_like_url && parts.len() == 3 && parts.iter().all(|p| !p.is_empty()) {
@@ -85,7 +87,7 @@ fn parse_key(key: &str) -> Result<SourceKey, String> {
         });
     }
     if !looks_like_url {
-        return Err(format!("`{key}`: expected Kind/namespace/name or a URL"));
+        return Err(MappingError::BadKey(key.to_string()));
     }
     // `@REF` after the path part; `git@host:` is part of the URL.
     let (url, reference) = match key.rfind('@') {
@@ -100,7 +102,7 @@ fn parse_key(key: &str) -> Result<SourceKey, String> {
 /// Normalise a Git/OCI/Helm URL for comparison: scheme and user dropped, `git@host:org/repo`
 /// read as `host/org/repo`, trailing `.git` and `/` removed, host lowercased.
 #[must_use]
-pub fn normalize_url(url: &str) -> String {
+pub(crate) fn normalize_url(url: &str) -> String {
     let mut u = url.trim();
     for scheme in ["ssh://", "https://", "http://", "git://", "oci://", "git+ssh://"] {
         if let Some(rest) = u.strip_prefix(scheme) {

@@ -1,4 +1,5 @@
-//! Flux post-build variable substitution (`fluxcd/pkg/envsubst`, flux-rules A3.3).
+//! Flux post-build variable substitution (`fluxcd/pkg@e2cfd1a2:envsubst`, `eval.go` and
+//! `parse/`; docs/flux-semantics.md#post-build-substitution).
 //!
 //! Only `${name}` forms are substituted (`$name` never is), `$${name}` is a literal `${name}`,
 //! and the bash-like operators Flux supports are implemented: defaults (`:=`, `=`, `:-`, `-`),
@@ -23,10 +24,10 @@ pub enum SubstError {
 }
 
 /// How deep `${a:=${b:=...}}` defaults may nest before fleetlint stops evaluating.
-pub const MAX_NESTING: usize = 32;
+pub(crate) const MAX_NESTING: usize = 32;
 
 /// How many pattern-matching steps (`#`, `%`, `/` operators) one string may cost.
-pub const MAX_STEPS: u64 = 20_000_000;
+pub(crate) const MAX_STEPS: u64 = 20_000_000;
 
 impl std::fmt::Display for SubstError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -52,14 +53,14 @@ pub struct Substituted {
 
 /// Whether `text` contains a `${` reference at all (cheap pre-check).
 #[must_use]
-pub fn has_reference(text: &str) -> bool {
+pub(crate) fn has_reference(text: &str) -> bool {
     text.contains("${")
 }
 
 /// Whether `name` is a valid variable name for the *defined* variables
 /// (`^[_[:alpha:]][_[:alpha:][:digit:]]*$`).
 #[must_use]
-pub fn is_valid_name(name: &str) -> bool {
+pub(crate) fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c == '_' || c.is_ascii_alphabetic())
         && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())

@@ -1,11 +1,11 @@
-//! Tenants and scopes (flux-rules A9.2): namespaces labelled `toolkit.fluxcd.io/tenant` (what
-//! `flux create tenant` emits) plus the config's tenant map; platform namespaces win over the
+//! Tenants and scopes (docs/flux-semantics.md#tenants-and-scopes): namespaces labelled `toolkit.fluxcd.io/tenant` (what
+//! `flux create tenant` emits: `fluxcd/flux2@da2d22d3:cmd/flux/create_tenant.go`, `tenantLabel`) plus the config's tenant map; platform namespaces win over the
 //! label. An object is in tenant scope when a tenant-scope Flux object rendered it, when it lives
 //! in a tenant namespace, or when it was built from a source in a tenant namespace.
 
 use std::collections::BTreeMap;
 
-use fleetlint_yaml::{FluxKind, Node, Span};
+use fleetlint_yaml::{FluxKind, Span};
 
 use crate::model::{Cluster, Scope};
 
@@ -13,7 +13,7 @@ use crate::model::{Cluster, Scope};
 pub const TENANT_LABEL: &str = "toolkit.fluxcd.io/tenant";
 
 /// Fill `cluster.tenants`, `cluster.namespace_tenant` and every object's scope and tenant.
-pub fn assign(cluster: &mut Cluster, configured: &BTreeMap<String, Vec<String>>) {
+pub(crate) fn assign(cluster: &mut Cluster, configured: &BTreeMap<String, Vec<String>>) {
     let mut labelled: Vec<(String, String, Span, Span)> = Vec::new();
     for o in &cluster.objects {
         if o.kind() != "Namespace" || o.api_version() != "v1" {
@@ -28,12 +28,12 @@ pub fn assign(cluster: &mut Cluster, configured: &BTreeMap<String, Vec<String>>)
         if cluster.is_platform_namespace(&ns) {
             cluster.platform_tenant_labels.push((ns, label_span));
         } else {
-            add(cluster, &tenant, &ns, name_span);
+            add(cluster, &tenant, &ns, Some(name_span));
         }
     }
     for (tenant, namespaces) in configured {
         for ns in namespaces {
-            add(cluster, tenant, ns, Span::default());
+            add(cluster, tenant, ns, None);
         }
     }
     // Owners usually come before what they render; bootstrap objects re-owned by the root do
@@ -58,7 +58,7 @@ pub fn assign(cluster: &mut Cluster, configured: &BTreeMap<String, Vec<String>>)
     }
 }
 
-fn add(cluster: &mut Cluster, tenant: &str, ns: &str, span: Span) {
+fn add(cluster: &mut Cluster, tenant: &str, ns: &str, span: Option<Span>) {
     let t = cluster.tenants.entry(tenant.to_string()).or_default();
     if !t.namespaces.iter().any(|n| n == ns) {
         t.namespaces.push(ns.to_string());
@@ -84,11 +84,7 @@ fn scope_of(cluster: &Cluster, i: usize, scopes: &[(Scope, Option<String>)]) -> 
     if let Some(owner_obj) = owner.map(|p| &cluster.objects[p])
         && owner_obj.flux_kind() == Some(FluxKind::Kustomization)
     {
-        let src_ns = owner_obj
-            .root
-            .get_path(&["spec", "sourceRef", "namespace"])
-            .and_then(Node::as_str)
-            .unwrap_or(owner_obj.namespace());
+        let src_ns = owner_obj.flux().and_then(|k| k.source_ref()).map_or(owner_obj.namespace(), |r| r.namespace);
         if let Some(t) = cluster.tenant_of_namespace(src_ns) {
             return (Scope::Tenant, Some(t.to_string()));
         }

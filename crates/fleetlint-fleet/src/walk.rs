@@ -1,16 +1,20 @@
 //! Walking one cluster's Flux graph: the bootstrap objects, then every Flux Kustomization
-//! rendered along the way, built from its source's tree (flux-rules A9.1). Objects rendered by a
+//! rendered along the way, built from its source's tree (docs/flux-semantics.md#expansion). Objects rendered by a
 //! Kustomization with `spec.kubeConfig` land in a remote cluster.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use fleetlint_kustomize::{BuildIssueKind, Resolver};
 use fleetlint_yaml::relpath::clamp_flux_path;
-use fleetlint_yaml::{FluxKind, LoadedTree, Node, SourceDb, Span};
+use fleetlint_yaml::{FileDb, FluxKind, LoadedTree, Node, Span};
 
 use crate::artifact::TreeView;
+use crate::flux::FluxObject;
 use crate::fluxbuild;
-use crate::model::{Cluster, FleetIssue, KustomizationNode, RenderedObject, Scope, SourceResolution, TreeIndex};
+use crate::model::{
+    Cluster, FleetIssue, FleetIssueKind, KustomizationNode, MissingPath, RenderedObject, Scope, SourceResolution,
+    TreeIndex,
+};
 use crate::sources::{SourceMapping, normalize_url};
 
 mod substitution;
@@ -18,7 +22,7 @@ mod targets;
 
 /// Everything shared by the walks of all clusters: the trees, their views and resolvers
 /// (whose caches make a base used by many clusters resolve once), and the source mappings.
-pub struct Trees<'t> {
+pub(crate) struct Trees<'t> {
     /// The trees: 0 is the checked root, `i + 1` the tree of `mappings[i]`.
     pub trees: &'t [LoadedTree],
     /// Their views.
@@ -28,13 +32,13 @@ pub struct Trees<'t> {
     /// The source mappings, in tree order.
     pub mappings: &'t [SourceMapping],
     /// The files.
-    pub db: &'t SourceDb,
+    pub db: &'t FileDb,
 }
 
 impl<'t> Trees<'t> {
     /// Index `trees` for walking.
     #[must_use]
-    pub fn new(db: &'t SourceDb, trees: &'t [LoadedTree], mappings: &'t [SourceMapping]) -> Self {
+    pub(crate) fn new(db: &'t FileDb, trees: &'t [LoadedTree], mappings: &'t [SourceMapping]) -> Self {
         Self {
             trees,
             views: trees.iter().map(|t| TreeView::new(t, db)).collect(),
@@ -45,18 +49,9 @@ impl<'t> Trees<'t> {
     }
 }
 
-fn str_at<'a>(n: &'a Node, path: &[&str]) -> Option<&'a str> {
-    n.get_path(path).and_then(Node::as_str)
-}
-
-/// The node a finding about an absent field points at: the field, else its nearest ancestor.
-fn field_span(root: &Node, path: &[&str]) -> Span {
-    root.get_path(path).map_or_else(|| root.nearest_key(path).map_or(root.span, |n| n.span), |n| n.span)
-}
-
 /// The root source of a cluster: the tree it is checked from, and the URL/ref of the bootstrap
 /// GitRepository (another source with the same URL and ref is the same tree).
-pub struct RootSource {
+pub(crate) struct RootSource {
     /// `GitRepository/namespace/name` of the bootstrap source.
     pub id: (String, String),
     /// Normalised URL (empty when unknown).
@@ -65,16 +60,8 @@ pub struct RootSource {
     pub reference: Option<String>,
 }
 
-fn source_ref_string(root: &Node) -> Option<String> {
-    let r = root.get_path(&["spec", "ref"])?.as_map()?;
-    r.iter().find_map(|e| {
-        let k = e.key.as_str()?;
-        matches!(k, "branch" | "tag" | "semver" | "name" | "commit").then(|| e.value.as_str().map(str::to_string))?
-    })
-}
-
 /// The walk of one cluster (plus the remote clusters it applies to).
-pub struct Walk<'w, 't> {
+pub(crate) struct ClusterWalk<'w, 't> {
     trees: &'w Trees<'t>,
     /// The cluster being built; remote clusters are collected in `remotes`.
     pub cluster: Cluster,
@@ -102,9 +89,9 @@ struct Job {
     deferred: bool,
 }
 
-impl<'w, 't> Walk<'w, 't> {
+impl<'w, 't> ClusterWalk<'w, 't> {
     /// Start a walk of `cluster` whose bootstrap objects are already in `cluster.objects`.
-    pub fn new(trees: &'w Trees<'t>, cluster: Cluster, root_source: Option<RootSource>) -> Self {
+    pub(crate) fn new(trees: &'w Trees<'t>, cluster: Cluster, root_source: Option<RootSource>) -> Self {
         let strict = substitution::strict_substitution(&cluster);
         let seen = cluster.objects.iter().enumerate().map(|(i, o)| (o.id(), i)).collect();
         Self {
@@ -123,7 +110,7 @@ impl<'w, 't> Walk<'w, 't> {
     }
 
     /// Follow every Flux Kustomization among the current objects, breadth first.
-    pub fn run(&mut self) {
+    pub(crate) fn run(&mut self) {
         let mut queue: VecDeque<Job> = self
             .cluster
             .objects
@@ -154,10 +141,10 @@ impl<'w, 't> Walk<'w, 't> {
     fn resolve_source(&mut self, ks: usize) -> (SourceResolution, Option<usize>) {
         let obj = &self.cluster.objects[ks];
         let own_ns = obj.namespace().to_string();
-        let kind = str_at(&obj.root, &["spec", "sourceRef", "kind"]).unwrap_or("GitRepository").to_string();
-        let name = str_at(&obj.root, &["spec", "sourceRef", "name"]).unwrap_or("").to_string();
-        let ns = str_at(&obj.root, &["spec", "sourceRef", "namespace"]).filter(|s| !s.is_empty()).unwrap_or(&own_ns);
-        let ns = ns.to_string();
+        let sref = obj.flux().and_then(|k| k.source_ref());
+        let kind = sref.map_or("GitRepository", |r| r.kind_or("GitRepository")).to_string();
+        let name = sref.map_or("", |r| r.name()).to_string();
+        let ns = sref.map_or(own_ns, |r| r.namespace.to_string());
         self.resolve_ref(&kind, &ns, &name)
     }
 
@@ -165,10 +152,9 @@ impl<'w, 't> Walk<'w, 't> {
     /// bootstrap source, or a GitRepository with its URL and ref), else unmapped or missing.
     fn resolve_ref(&self, kind: &str, ns: &str, name: &str) -> (SourceResolution, Option<usize>) {
         let source = self.lookup(kind, ns, name);
-        let (url, reference) = source.map_or((None, None), |i| {
-            let root = &self.cluster.objects[i].root;
-            (str_at(root, &["spec", "url"]).map(str::to_string), source_ref_string(root))
-        });
+        let (url, reference) = source
+            .and_then(|i| self.cluster.objects[i].flux())
+            .map_or((None, None), |src| (src.url().map(str::to_string), src.ref_value().map(str::to_string)));
         let mapped = self
             .trees
             .mappings
@@ -197,12 +183,11 @@ impl<'w, 't> Walk<'w, 't> {
     /// A path under a GitRepository's `spec.include[].toPath` is another repository's
     /// `fromPath`: the (tree, path) to build instead, when that repository maps to a local tree.
     fn included(&self, source: usize, path: &str) -> Option<(TreeIndex, String)> {
-        let src = &self.cluster.objects[source];
+        let src = self.cluster.objects[source].flux()?;
         let ns = src.namespace();
-        for inc in src.root.get_path(&["spec", "include"]).and_then(Node::as_seq).unwrap_or_default() {
-            let Some(repo) = str_at(inc, &["repository", "name"]) else { continue };
-            let to = clamp_flux_path(str_at(inc, &["toPath"]).unwrap_or(repo)).0;
-            let from = clamp_flux_path(str_at(inc, &["fromPath"]).unwrap_or("")).0;
+        for inc in src.includes() {
+            let to = clamp_flux_path(inc.to_path).0;
+            let from = clamp_flux_path(inc.from_path).0;
             let rest = if path == to {
                 ""
             } else if let Some(r) = path.strip_prefix(&format!("{to}/")) {
@@ -210,7 +195,7 @@ impl<'w, 't> Walk<'w, 't> {
             } else {
                 continue;
             };
-            if let (SourceResolution::Tree(t), _) = self.resolve_ref("GitRepository", ns, repo) {
+            if let (SourceResolution::Tree(t), _) = self.resolve_ref("GitRepository", ns, inc.repository) {
                 return Some((t, clamp_flux_path(&format!("{from}/{rest}")).0));
             }
         }
@@ -225,15 +210,13 @@ impl<'w, 't> Walk<'w, 't> {
             return Followed::Deferred;
         }
         let (source, source_object) = self.resolve_source(ks);
-        let spec_ignore =
-            source_object.and_then(|i| str_at(&self.cluster.objects[i].root, &["spec", "ignore"])).map(str::to_string);
-        let sparse: Option<Vec<String>> = source_object
-            .filter(|&i| self.cluster.objects[i].kind() == "GitRepository")
-            .and_then(|i| self.cluster.objects[i].root.get_path(&["spec", "sparseCheckout"]))
-            .and_then(Node::as_seq)
-            .map(|dirs| dirs.iter().filter_map(Node::as_str).map(str::to_string).collect());
+        let source_view = source_object.and_then(|i| self.cluster.objects[i].flux());
+        let spec_ignore = source_view.and_then(|s| s.ignore()).map(str::to_string);
+        let sparse: Option<Vec<String>> =
+            source_view.and_then(|s| s.sparse_checkout()).map(|dirs| dirs.into_iter().map(str::to_string).collect());
         let root = self.cluster.objects[ks].root.clone();
-        let raw_path = str_at(&root, &["spec", "path"]).unwrap_or("");
+        let Some(this) = FluxObject::new(&root) else { return Followed::Done(Vec::new()) };
+        let raw_path = this.path_str();
         let (path, clamped) = clamp_flux_path(raw_path);
         let mut node = KustomizationNode {
             object: ks,
@@ -274,39 +257,23 @@ impl<'w, 't> Walk<'w, 't> {
                     Some(v) => v,
                     None => &trees.views[t],
                 };
-                let path_span = field_span(&root, &["spec", "path"]);
+                let path_span = this.span_of(&["path"]);
                 if clamped {
-                    self.issue(
-                        "SRC001",
-                        false,
-                        path_span,
-                        ks,
-                        "spec.path",
-                        format!(
-                            "spec.path `{raw_path}` leaves the source root; kustomize-controller clamps it to `{path}`"
-                        ),
-                    );
+                    let kind = FleetIssueKind::PathClamped { raw: raw_path.to_string(), clamped: path.clone() };
+                    self.issue(kind, path_span, ks, "spec.path");
                 }
                 if !view.is_dir(&path) {
-                    let msg = if view.is_excluded_dir(&path) {
-                        format!(
-                            "spec.path `{raw_path}` is excluded from the source artifact (.sourceignore, the source's spec.ignore or spec.sparseCheckout): kustomization path not found"
-                        )
+                    let why = if view.is_excluded_dir(&path) {
+                        MissingPath::Excluded
                     } else if view.file(&path).is_some() {
-                        format!("spec.path `{raw_path}` is a file, not a directory: kustomization path not found")
+                        MissingPath::IsFile
                     } else {
-                        format!("spec.path `{raw_path}` does not exist in the source: kustomization path not found")
+                        MissingPath::NotFound
                     };
-                    self.issue("SRC001", true, path_span, ks, "spec.path", msg);
-                } else if let Some(cycle) = self.path_cycle(ks, t, &path) {
-                    self.issue(
-                        "SRC011",
-                        true,
-                        path_span,
-                        ks,
-                        "spec.path",
-                        format!("Flux path cycle: {} renders itself again", elide(&cycle)),
-                    );
+                    let kind = FleetIssueKind::PathMissing { raw: raw_path.to_string(), normalized: path.clone(), why };
+                    self.issue(kind, path_span, ks, "spec.path");
+                } else if let Some(paths) = self.path_cycle(ks, t, &path) {
+                    self.issue(FleetIssueKind::PathCycle { paths }, path_span, ks, "spec.path");
                 } else {
                     let id = self.intern(t, &path);
                     self.builders.entry(id).or_default().push(ks);
@@ -372,16 +339,13 @@ impl<'w, 't> Walk<'w, 't> {
                 }
             }
             SourceResolution::Unmapped => {
-                let span = root
-                    .get("spec")
-                    .and_then(|spec| spec.entry("sourceRef"))
-                    .map_or_else(|| field_span(&root, &["spec", "sourceRef"]), |e| e.key.span);
-                let sref = format!(
-                    "{}/{}",
-                    str_at(&root, &["spec", "sourceRef", "kind"]).unwrap_or("GitRepository"),
-                    str_at(&root, &["spec", "sourceRef", "name"]).unwrap_or("")
-                );
-                self.issue("SRC012", false, span, ks, "spec.sourceRef", format!("source {sref} is not mapped to a local tree: what {owner_id} renders is unknown (map it with --source)"));
+                let sref = this.source_ref();
+                let span = sref.map_or_else(|| this.span_of(&["sourceRef"]), |r| r.field.key_span());
+                let kind = FleetIssueKind::SourceNotMapped {
+                    source_kind: sref.map_or("GitRepository", |r| r.kind_or("GitRepository")).to_string(),
+                    source_name: sref.map_or("", |r| r.name()).to_string(),
+                };
+                self.issue(kind, span, ks, "spec.sourceRef");
             }
             SourceResolution::Missing => {}
         }
@@ -450,28 +414,12 @@ impl<'w, 't> Walk<'w, 't> {
         Some(i)
     }
 
-    fn issue(&mut self, code: &'static str, error: bool, span: Span, object: usize, field: &str, message: String) {
-        self.cluster.issues.push(FleetIssue {
-            code,
-            error,
-            span,
-            message,
-            object: Some(object),
-            field: field.to_string(),
-        });
+    fn issue(&mut self, kind: FleetIssueKind, span: Span, object: usize, field: &str) {
+        self.cluster.issues.push(FleetIssue { kind, span, object: Some(object), field: field.to_string() });
     }
 }
 
 enum Followed {
     Deferred,
     Done(Vec<usize>),
-}
-
-/// A long cycle named by its ends: `a -> b -> c -> ... (N more) ... -> x -> y -> a`.
-fn elide(cycle: &[String]) -> String {
-    if cycle.len() <= 8 {
-        return cycle.join(" -> ");
-    }
-    let (head, tail) = (&cycle[..3], &cycle[cycle.len() - 3..]);
-    format!("{} -> ... ({} more) ... -> {}", head.join(" -> "), cycle.len() - 6, tail.join(" -> "))
 }

@@ -1,8 +1,8 @@
 //! The fleet model on the real fleets in `../shared/corpus`: clusters, entries, lockdown,
 //! Kustomization counts, and owner/tenant facts verified by reading the repositories.
 
-use fleetlint_fleet::session::{LoadOptions, Session, load};
-use fleetlint_fleet::{Cluster, EntryKind, Scope, SourceResolution, VersionFrom};
+use fleetlint_fleet::{Cluster, EntryKind, FleetIssueKind, Scope, SourceResolution, VersionFrom};
+use fleetlint_fleet::{LoadOptions, Session, load};
 use fleetlint_yaml::Node;
 
 fn session(repo: &str, sources: &[(&str, &str)]) -> Session {
@@ -52,10 +52,10 @@ fn reference_multi_tenancy_repo_with_its_tenant_repo_mapped() {
         assert_eq!(depends_on(c, "Kustomization/flux-system/tenants"), ["kyverno-policies"]);
         assert_eq!(depends_on(c, "Kustomization/flux-system/kyverno-policies"), ["kyverno"]);
         // Lockdown read from the committed flux-system patches.
-        assert!(c.lockdown.known);
-        assert!(c.lockdown.no_cross_namespace_refs);
-        assert_eq!(c.lockdown.default_service_account.as_deref(), Some("default"));
-        assert!(c.lockdown.no_remote_bases);
+        assert!(c.controllers.lockdown().known);
+        assert!(c.controllers.lockdown().no_cross_namespace_refs);
+        assert_eq!(c.controllers.lockdown().default_service_account.as_deref(), Some("default"));
+        assert!(c.controllers.lockdown().no_remote_bases);
         let root = find(c, "Kustomization/flux-system/flux-system");
         assert!(root.synthesized);
         let sa = root.root.get_path(&["spec", "serviceAccountName"]).expect("set by the bootstrap patch");
@@ -82,7 +82,7 @@ fn without_the_mapping_the_tenant_source_is_opaque() {
     let c = cluster(&s, "production");
     let i = c.objects.iter().position(|o| o.id() == "Kustomization/apps/dev-team").unwrap();
     assert_eq!(c.kustomization_of(i).unwrap().source, SourceResolution::Unmapped);
-    assert!(c.issues.iter().any(|x| x.code == "SRC012" && x.object == Some(i)));
+    assert!(c.issues.iter().any(|x| matches!(x.kind, FleetIssueKind::SourceNotMapped { .. }) && x.object == Some(i)));
     assert!(c.objects.iter().all(|o| o.id() != "HelmRelease/apps/podinfo"));
 }
 
@@ -91,12 +91,12 @@ fn without_the_mapping_the_tenant_source_is_opaque() {
 fn older_reference_revisions() {
     let s = session("fluxcd__flux2-multi-tenancy__rev-7a326ee", &[]);
     assert_eq!(names(&s), ["production", "staging"]);
-    assert!(cluster(&s, "production").lockdown.known);
+    assert!(cluster(&s, "production").controllers.lockdown().known);
     let s = session("fluxcd__flux2-multi-tenancy__rev-bfc7f10", &[]);
     assert_eq!(names(&s), ["production", "staging"], "the 2021 revision has no flux-system at all");
     for c in &s.fleet.clusters {
         assert_eq!(c.entry, EntryKind::Synthesized);
-        assert!(!c.lockdown.known, "nothing says what the controllers run with");
+        assert!(!c.controllers.lockdown().known, "nothing says what the controllers run with");
     }
 }
 
@@ -115,8 +115,12 @@ fn d1_fleet_with_its_tenant_repos() {
         assert_eq!(c.entry, EntryKind::FluxInstance);
         assert_eq!(c.flux_version.from, VersionFrom::FluxInstance);
         // spec.cluster.multitenant with tenantDefaultServiceAccount, --no-remote-bases by patch.
-        assert!(c.lockdown.no_cross_namespace_refs && c.lockdown.no_remote_bases, "{}", c.name);
-        assert_eq!(c.lockdown.default_service_account.as_deref(), Some("default"));
+        assert!(
+            c.controllers.lockdown().no_cross_namespace_refs && c.controllers.lockdown().no_remote_bases,
+            "{}",
+            c.name
+        );
+        assert_eq!(c.controllers.lockdown().default_service_account.as_deref(), Some("default"));
         // The FluxInstance patch sets the root's serviceAccountName.
         let root = find(c, "Kustomization/flux-system/flux-system");
         assert_eq!(

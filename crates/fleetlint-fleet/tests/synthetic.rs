@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use fleetlint_fleet::EntryKind;
-use fleetlint_fleet::session::{LoadOptions, load};
+use fleetlint_fleet::{EntryKind, FleetIssueKind};
+use fleetlint_fleet::{LoadOptions, load};
 
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
@@ -70,8 +70,51 @@ fn a_path_under_an_included_repository_is_built_from_that_repository() {
     };
     let s = load(&opts).unwrap();
     let c = &s.fleet.clusters[0];
-    assert!(c.issues.iter().all(|i| i.code != "SRC001"), "{:?}", c.issues);
+    assert!(
+        c.issues
+            .iter()
+            .all(|i| !matches!(i.kind, FleetIssueKind::PathMissing { .. } | FleetIssueKind::PathClamped { .. })),
+        "{:?}",
+        c.issues
+    );
     let cm = c.objects.iter().find(|o| o.name() == "from-app").expect("rendered from the included repository");
     assert_eq!(cm.owners.last().map(String::as_str), Some("Kustomization/flux-system/app"));
     assert_eq!(s.db.get(cm.root.span.file).path, "deploy/prod/config.yaml");
+}
+
+/// The Flux graph: dependsOn entries name an object of the referrer's kind, in the entry's
+/// namespace or (when it names none, or an empty one) the referrer's; ResourceSet entries name
+/// their own kind; source edges resolve `sourceRef` with the same defaulting.
+#[test]
+fn the_flux_graph_defaults_namespaces_per_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let deps = "  dependsOn:\n  - name: infra\n  - name: db\n    namespace: \"\"\n  - name: gone\n";
+    write(root, "clusters/dev/apps.yaml", &ks("apps", "./apps", deps));
+    write(root, "clusters/dev/infra.yaml", &ks("infra", "./infra", ""));
+    write(root, "clusters/dev/db.yaml", &ks("db", "./infra", ""));
+    write(
+        root,
+        "clusters/dev/rs.yaml",
+        "apiVersion: fluxcd.controlplane.io/v1\nkind: ResourceSet\nmetadata:\n  name: rs\n  namespace: flux-system\nspec:\n  dependsOn:\n  - apiVersion: kustomize.toolkit.fluxcd.io/v1\n    kind: Kustomization\n    name: infra\n  resources: []\n",
+    );
+    write(root, "apps/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: default\n");
+    write(root, "infra/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: y\n  namespace: default\n");
+    let s = load(&LoadOptions { root: root.to_path_buf(), ..LoadOptions::default() }).unwrap();
+    let c = &s.fleet.clusters[0];
+    let g = fleetlint_fleet::graph::FluxGraph::new(c);
+    let index = |id: &str| c.objects.iter().position(|o| o.id() == id).unwrap();
+    let apps = index("Kustomization/flux-system/apps");
+    let targets: Vec<Option<String>> = g.depends_on_of(apps).map(|d| d.target.map(|t| c.objects[t].id())).collect();
+    assert_eq!(
+        targets,
+        [Some("Kustomization/flux-system/infra".into()), Some("Kustomization/flux-system/db".into()), None]
+    );
+    let rs = index("ResourceSet/flux-system/rs");
+    let rs_targets: Vec<usize> = g.depends_on_of(rs).filter_map(|d| d.target).collect();
+    assert_eq!(rs_targets, [index("Kustomization/flux-system/infra")]);
+    // ResourceSet entries do not take part in the ordering of Kustomizations and HelmReleases.
+    assert!(g.deps.iter().all(|d| d.from != rs));
+    let sources: Vec<Option<usize>> = g.sources_of(apps).iter().map(|e| e.target).collect();
+    assert_eq!(sources, [Some(index("GitRepository/flux-system/flux-system"))]);
 }

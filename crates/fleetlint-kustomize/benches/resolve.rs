@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fleetlint_kustomize::Resolver;
-use fleetlint_yaml::{Limits, SourceDb, load_tree};
+use fleetlint_yaml::{FileDb, Limits, load_tree};
 
 fn repo() -> PathBuf {
     std::env::var_os("FLEETLINT_BENCH_REPO").map_or_else(
@@ -23,7 +23,7 @@ fn bench(c: &mut Criterion) {
         eprintln!("skipping: {} not found", repo.display());
         return;
     }
-    let mut db = SourceDb::new();
+    let mut db = FileDb::new();
     let tree = load_tree(&mut db, &repo, None, &Limits::default()).expect("load");
     let dirs: Vec<String> = tree
         .files
@@ -35,7 +35,7 @@ fn bench(c: &mut Criterion) {
     // Baseline in the same run: loading (walk + parse) the same repository.
     c.bench_function("baseline load_tree", |b| {
         b.iter(|| {
-            let mut db = SourceDb::new();
+            let mut db = FileDb::new();
             load_tree(&mut db, &repo, None, &Limits::default()).expect("load").files.len()
         });
     });

@@ -145,7 +145,7 @@ pub(crate) fn check(resources: &[Resource], bm: &BuildMetadata) -> Vec<BuildIssu
     for r in resources.iter().filter(|r| r.origin.is_none() && !r.transformations.is_empty()) {
         let Some(value) = r.root.get_path(&["metadata", "annotations", ORIGIN_ANNOTATION]) else { continue };
         let text = value.as_str().unwrap_or("");
-        let parsed = parse_yaml(FileId(u32::MAX), text, &Limits::default());
+        let parsed = parse_yaml(FileId::SYNTHETIC, text, &Limits::default());
         let root = parsed.documents.first().map(|d| &d.root);
         if parsed.is_broken() || root.is_some_and(|n| n.as_map().is_none() && !n.is_null()) {
             issues.push(BuildIssue::invalid(

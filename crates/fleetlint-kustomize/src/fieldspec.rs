@@ -234,7 +234,7 @@ pub(crate) fn builtin() -> &'static TransformerConfig {
     static CONFIG: OnceLock<TransformerConfig> = OnceLock::new();
     CONFIG.get_or_init(|| {
         let text = include_str!("builtin/fieldspecs.yaml");
-        let parsed = parse_yaml(FileId(u32::MAX), text, &Limits::default());
+        let parsed = parse_yaml(FileId::SYNTHETIC, text, &Limits::default());
         parsed.documents.first().map(|d| TransformerConfig::from_node(&d.root)).unwrap_or_default()
     })
 }

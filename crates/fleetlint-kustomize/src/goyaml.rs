@@ -72,7 +72,7 @@ fn resolve(s: &str) -> Resolved {
             if is_timestamp(s) {
                 return Resolved::Timestamp;
             }
-            match fleetlint_yaml::scalar::resolve_number(s) {
+            match fleetlint_yaml::resolve_number(s) {
                 Some(ScalarValue::Int(i)) => Resolved::Int(i),
                 Some(ScalarValue::Float(f)) => Resolved::Float(f),
                 _ => Resolved::Str,

@@ -139,7 +139,7 @@ pub(crate) fn json_or_yaml(bytes: &[u8]) -> Result<Value, String> {
         return serde_json::from_slice(bytes).map_err(|e| e.to_string());
     }
     let text = std::str::from_utf8(bytes).map_err(|e| e.to_string())?;
-    let parsed = parse_yaml(FileId(u32::MAX), text, &Limits::default());
+    let parsed = parse_yaml(FileId::SYNTHETIC, text, &Limits::default());
     if parsed.is_broken() {
         let at = parsed.issues.iter().find(|i| !matches!(i.kind, fleetlint_yaml::LoadIssueKind::AmbiguousScalar));
         return Err(format!("invalid YAML{}", at.map(|i| format!(": {:?}", i.kind)).unwrap_or_default()));

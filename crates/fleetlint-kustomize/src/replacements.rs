@@ -162,7 +162,7 @@ fn render_scalar(value: &str, style: ScalarStyle) -> String {
         ScalarStyle::SingleQuoted => format!("'{}'", value.replace('\'', "''")),
         ScalarStyle::Plain
             if !value.is_empty()
-                && fleetlint_yaml::scalar::resolve_kyaml(value, ScalarStyle::Plain, None) == ScalarValue::Str
+                && fleetlint_yaml::resolve_kyaml(value, ScalarStyle::Plain, None) == ScalarValue::Str
                 && !value.contains(": ")
                 && !value.contains(" #")
                 && !value.starts_with(|c: char| "!&*-?{}[],#|>@`'\"%".contains(c)) =>

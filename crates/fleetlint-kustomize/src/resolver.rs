@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use fleetlint_yaml::relpath::{join_in_root, join_lexical};
-use fleetlint_yaml::{FileId, LoadedTree, Node, SourceDb, Span};
+use fleetlint_yaml::{FileDb, FileId, LoadedTree, Node, Span};
 
 use crate::buildmeta::{self, BuildMetadata};
 use crate::decode::{self, Strictness};
@@ -65,7 +65,7 @@ struct Scope<'a> {
 /// so a base shared by many overlays is resolved once.
 pub struct Resolver<'t> {
     tree: &'t LoadedTree,
-    db: &'t SourceDb,
+    db: &'t FileDb,
     yaml: HashMap<&'t str, usize>,
     other: HashSet<&'t str>,
     dirs: HashSet<String>,
@@ -103,7 +103,7 @@ pub(crate) const MAX_NESTING: usize = 100;
 impl<'t> Resolver<'t> {
     /// A resolver over `tree`, whose files live in `db`.
     #[must_use]
-    pub fn new(tree: &'t LoadedTree, db: &'t SourceDb) -> Self {
+    pub fn new(tree: &'t LoadedTree, db: &'t FileDb) -> Self {
         let mut yaml = HashMap::new();
         let mut dirs = HashSet::new();
         let mut add_dirs = |path: &str| {
@@ -672,22 +672,22 @@ mod tests {
     }
 
     /// An in-memory tree of `(path, text)` files.
-    fn tree(files: &[(String, String)]) -> (SourceDb, LoadedTree) {
-        let mut db = SourceDb::new();
+    fn tree(files: &[(String, String)]) -> (FileDb, LoadedTree) {
+        let mut db = FileDb::new();
         let mut loaded = Vec::new();
         for (path, text) in files {
             let id = FileId(u32::try_from(db.len()).unwrap());
             let yaml = fleetlint_yaml::parse_yaml(id, text, &fleetlint_yaml::Limits::default());
-            db.add(fleetlint_yaml::SourceFile::new(path.clone(), None, path.into(), Arc::from(text.as_str())));
+            db.add(fleetlint_yaml::TextFile::new(path.clone(), None, path.into(), Arc::from(text.as_str())));
             loaded.push(fleetlint_yaml::LoadedFile { id, yaml, ignored: None });
         }
         let tree = LoadedTree {
             root: "/nonexistent".into(),
-            source: None,
+            mapping: None,
             files: loaded,
             other_files: Vec::new(),
             skipped: Vec::new(),
-            source_ignore: fleetlint_yaml::sourceignore::SourceIgnore::new(&[], None),
+            source_ignore: fleetlint_yaml::SourceIgnore::new(&[], None),
             sourceignore_files: Vec::new(),
         };
         (db, tree)

@@ -3,12 +3,12 @@
 use std::path::Path;
 
 use fleetlint_kustomize::{Resolver, to_yaml};
-use fleetlint_yaml::{Limits, SourceDb, load_tree};
+use fleetlint_yaml::{FileDb, Limits, load_tree};
 
 #[test]
 fn emitter_matches_kubectl_text() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/kustomize");
-    let mut db = SourceDb::new();
+    let mut db = FileDb::new();
     let tree = load_tree(&mut db, &root, None, &Limits::default()).expect("load");
     let resolver = Resolver::new(&tree, &db);
     let mut mismatched = Vec::new();

@@ -6,14 +6,14 @@
 use std::path::Path;
 
 use fleetlint_kustomize::{BuildIssueKind, Resolver, to_yaml};
-use fleetlint_yaml::{FileId, Limits, LoadedTree, Node, SourceDb, load_tree, parse_yaml};
+use fleetlint_yaml::{FileDb, FileId, Limits, LoadedTree, Node, load_tree, parse_yaml};
 
 fn testdata() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/kustomize")
 }
 
-fn load() -> (SourceDb, LoadedTree) {
-    let mut db = SourceDb::new();
+fn load() -> (FileDb, LoadedTree) {
+    let mut db = FileDb::new();
     let tree = load_tree(&mut db, &testdata(), None, &Limits::default()).expect("load testdata");
     (db, tree)
 }
@@ -201,7 +201,7 @@ fn cycle_is_reported_not_looped() {
     assert!(out.issues.iter().any(|i| i.fatal && i.message.contains("cycle")), "{:?}", out.issues);
 }
 
-fn line_of(db: &SourceDb, node: &Node) -> (String, u32) {
+fn line_of(db: &FileDb, node: &Node) -> (String, u32) {
     let f = db.get(node.span.file);
     (f.path.clone(), f.line_col(node.span.start).line)
 }
@@ -274,7 +274,7 @@ fn flux_builds_a_kustomization_without_resources_with_origin_annotations() {
 /// unknown field there is dropped (kubectl fails on it); a value of the wrong type still fails.
 #[test]
 fn flux_drops_unknown_fields_of_the_top_kustomization() {
-    let mut db = SourceDb::new();
+    let mut db = FileDb::new();
     let dir = std::env::temp_dir().join(format!("fleetlint-flux-unknown-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(dir.join("kustomization.yaml"), "resources: [cm.yaml]\nunknownField: x\n").expect("write");
@@ -286,7 +286,7 @@ fn flux_drops_unknown_fields_of_the_top_kustomization() {
     assert!(!flux.fails(), "{:?}", flux.issues);
     assert_eq!(flux.resources.len(), 1);
     std::fs::write(dir.join("kustomization.yaml"), "resources: [cm.yaml]\ncommonLabels: {x: y}\n").expect("write");
-    let mut db = SourceDb::new();
+    let mut db = FileDb::new();
     let tree = load_tree(&mut db, &dir, None, &Limits::default()).expect("load");
     assert!(Resolver::new(&tree, &db).build_flux("").fails(), "y is a YAML 1.1 boolean");
     let _ = std::fs::remove_dir_all(&dir);

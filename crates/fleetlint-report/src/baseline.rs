@@ -41,7 +41,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
             Entry {
                 fingerprint: f.fingerprint.clone(),
                 rule: f.code().to_string(),
-                source: file.source.as_deref().map(str::to_string),
+                source: file.mapping.as_deref().map(str::to_string),
                 file: file.path.clone(),
                 line: input.db.span_lines(f.span).0.line,
                 message: f.message.clone(),

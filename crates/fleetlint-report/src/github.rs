@@ -53,7 +53,7 @@ fn annotation(input: &ReportInput<'_>, f: &Finding) -> String {
         // Outside the repository: GitHub cannot place it; say where it is in the message.
         None => {
             let (start, _) = input.db.span_lines(f.span);
-            let at = format!("{}:{}:{}:{}", file.source.as_deref().unwrap_or(""), file.path, start.line, start.column);
+            let at = format!("{}:{}:{}:{}", file.mapping.as_deref().unwrap_or(""), file.path, start.line, start.column);
             message = format!("{at}: {message}");
         }
     }

@@ -8,7 +8,7 @@
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 use fleetlint_rules::{Finding, Severity};
-use fleetlint_yaml::{SourceDb, Span};
+use fleetlint_yaml::{FileDb, Span};
 
 use crate::model::ReportInput;
 
@@ -31,7 +31,7 @@ struct Window<'a> {
     offset: usize,
 }
 
-fn window(db: &SourceDb, span: Span) -> Window<'_> {
+fn window(db: &FileDb, span: Span) -> Window<'_> {
     let file = db.get(span.file);
     let (start, end) = db.span_lines(span);
     let first = start.line.saturating_sub(CONTEXT_LINES).max(1);
@@ -61,9 +61,9 @@ fn level(severity: Severity) -> Level<'static> {
     }
 }
 
-fn display_path(db: &SourceDb, span: Span) -> String {
+fn display_path(db: &FileDb, span: Span) -> String {
     let f = db.get(span.file);
-    match &f.source {
+    match &f.mapping {
         Some(src) => format!("{src}:{}", f.path),
         None => f.path.clone(),
     }
@@ -71,7 +71,7 @@ fn display_path(db: &SourceDb, span: Span) -> String {
 
 /// Render one finding.
 #[must_use]
-pub fn render_finding(db: &SourceDb, f: &Finding, color: bool) -> String {
+pub fn render_finding(db: &FileDb, f: &Finding, color: bool) -> String {
     let paths: Vec<String> =
         std::iter::once(f.span).chain(f.related.iter().map(|r| r.span)).map(|s| display_path(db, s)).collect();
     let windows: Vec<Window<'_>> =

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use fleetlint_rules::{Finding, Scope};
-use fleetlint_yaml::{SourceDb, Span};
+use fleetlint_yaml::{FileDb, Span};
 
 use crate::model::{ClusterSummary, ReportInput};
 
@@ -126,11 +126,11 @@ struct Counts {
     info: usize,
 }
 
-fn location<'a>(db: &'a SourceDb, span: Span, message: Option<&'a str>) -> Location<'a> {
+fn location<'a>(db: &'a FileDb, span: Span, message: Option<&'a str>) -> Location<'a> {
     let file = db.get(span.file);
     let (start, end) = db.span_lines(span);
     Location {
-        source: file.source.as_deref(),
+        source: file.mapping.as_deref(),
         file: &file.path,
         line: start.line,
         column: start.column,
@@ -140,7 +140,7 @@ fn location<'a>(db: &'a SourceDb, span: Span, message: Option<&'a str>) -> Locat
     }
 }
 
-fn finding<'a>(db: &'a SourceDb, f: &'a Finding) -> JsonFinding<'a> {
+fn finding<'a>(db: &'a FileDb, f: &'a Finding) -> JsonFinding<'a> {
     let meta = f.rule.meta();
     JsonFinding {
         rule: meta.code,

@@ -31,7 +31,7 @@ fn xml(s: &str) -> String {
 fn failure(input: &ReportInput<'_>, f: &Finding) -> String {
     let file = input.db.get(f.span.file);
     let (start, _) = input.db.span_lines(f.span);
-    let path = match &file.source {
+    let path = match &file.mapping {
         Some(s) => format!("{s}:{}", file.path),
         None => file.path.clone(),
     };

@@ -1,7 +1,7 @@
 //! The data a reporter renders.
 
 use fleetlint_rules::{CheckOutcome, RuleId};
-use fleetlint_yaml::SourceDb;
+use fleetlint_yaml::FileDb;
 
 /// The Flux version in force on a cluster and where it was read.
 #[derive(Clone, Debug)]
@@ -56,7 +56,7 @@ pub struct ReportInput<'a> {
     /// The checked directory as given on the command line.
     pub root: &'a str,
     /// Files behind the spans.
-    pub db: &'a SourceDb,
+    pub db: &'a FileDb,
     /// Findings and counts.
     pub outcome: &'a CheckOutcome,
     /// Source mappings in effect, `(key, path)`.
@@ -139,11 +139,11 @@ impl RepoPaths {
     /// `file`'s path relative to the repository root, `None` when its tree is outside it.
     /// Without trees (tests), the file's own path.
     #[must_use]
-    pub fn of(&self, file: &fleetlint_yaml::SourceFile) -> Option<String> {
+    pub fn of(&self, file: &fleetlint_yaml::TextFile) -> Option<String> {
         if self.trees.is_empty() {
-            return file.source.is_none().then(|| file.path.clone());
+            return file.mapping.is_none().then(|| file.path.clone());
         }
-        let key = file.source.as_deref();
+        let key = file.mapping.as_deref();
         let (_, prefix) = self.trees.iter().find(|(k, _)| k.as_deref() == key)?;
         prefix.as_ref().map(|p| format!("{p}{}", file.path))
     }

@@ -11,7 +11,7 @@
 use serde_json::{Value, json};
 
 use fleetlint_rules::{Category, Finding, RuleId, Severity};
-use fleetlint_yaml::{SourceDb, Span};
+use fleetlint_yaml::{FileDb, Span};
 
 use crate::model::ReportInput;
 
@@ -101,7 +101,7 @@ fn descriptor(rule: RuleId) -> Value {
 }
 
 /// A physical location, or `None` when the file is outside the repository.
-fn physical(input: &ReportInput<'_>, db: &SourceDb, span: Span) -> Option<Value> {
+fn physical(input: &ReportInput<'_>, db: &FileDb, span: Span) -> Option<Value> {
     let uri = input.repo_paths.of(db.get(span.file))?;
     let (start, end) = db.span_lines(span);
     Some(json!({
@@ -166,14 +166,14 @@ fn result(input: &ReportInput<'_>, index: &[(RuleId, usize)], f: &Finding) -> Op
 
 /// A finding GitHub cannot place (its file is in a mapped source outside the repository), kept
 /// in the run's properties.
-fn external(db: &SourceDb, f: &Finding) -> Value {
+fn external(db: &FileDb, f: &Finding) -> Value {
     let file = db.get(f.span.file);
     let (start, _) = db.span_lines(f.span);
     json!({
         "ruleId": f.code(),
         "level": level(f.severity),
         "message": message(f),
-        "source": file.source.as_deref(),
+        "source": file.mapping.as_deref(),
         "file": file.path,
         "line": start.line,
         "column": start.column,

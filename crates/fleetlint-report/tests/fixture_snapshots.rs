@@ -7,7 +7,7 @@
 //! `INSTA_UPDATE=always cargo test -p fleetlint-report --test fixture_snapshots` (or
 //! `cargo insta test --accept`) after a deliberate change, then review the diff.
 
-use fleetlint_fleet::session::{LoadOptions, load};
+use fleetlint_fleet::{LoadOptions, load};
 use fleetlint_report::ReportInput;
 use fleetlint_report::human::{HumanOptions, render};
 use fleetlint_rules::{CheckOutcome, INVALID_SUPPRESSION, all_rules, check};

@@ -9,8 +9,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fleetlint_fleet::session::{LoadOptions, load};
-use fleetlint_yaml::{Limits, SourceDb, load_tree};
+use fleetlint_fleet::{LoadOptions, load};
+use fleetlint_yaml::{FileDb, Limits, load_tree};
 
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
@@ -68,7 +68,7 @@ fn generate(root: &Path, tenants: usize) {
 fn bench_tree(c: &mut Criterion, label: &str, root: &Path, sources: &[String]) {
     c.bench_function(&format!("{label}: baseline load_tree"), |b| {
         b.iter(|| {
-            let mut db = SourceDb::new();
+            let mut db = FileDb::new();
             load_tree(&mut db, root, None, &Limits::default()).expect("load").files.len()
         });
     });

@@ -1,19 +1,23 @@
 //! What a rule sees at each stage.
 
+use std::sync::OnceLock;
+
+use fleetlint_fleet::graph::FluxGraph;
+use fleetlint_fleet::kinds::KindScopes;
+use fleetlint_fleet::rbac::{self, Binding};
 use fleetlint_fleet::{Cluster, Fleet, RenderedObject};
 use fleetlint_kustomize::BuildIssue;
-use fleetlint_yaml::{LoadedFile, ObjectView, SourceDb, SourceFile, Span};
+use fleetlint_yaml::{FileDb, LoadedFile, ObjectView, Span, TextFile};
 
-use crate::finding::{Finding, ObjectRef, Scope};
-use crate::rule::RuleId;
+use crate::finding::{Finding, ObjectRef};
 
 /// A parsed file and what the rules know about it.
 #[derive(Debug)]
 pub struct FileContext<'a> {
     /// The parsed file.
     pub file: &'a LoadedFile,
-    /// Its source text and path.
-    pub source: &'a SourceFile,
+    /// Its text and path.
+    pub text: &'a TextFile,
     /// Whether a build (a kustomization or a Flux Kustomization path) includes the file; until
     /// the resolver and fleet model decide, `false`.
     pub reached_by_build: bool,
@@ -48,14 +52,16 @@ pub struct BuildContext<'a> {
     /// Build issues, deduplicated.
     pub issues: &'a [BuildIssue],
     /// The files behind the spans.
-    pub db: &'a fleetlint_yaml::SourceDb,
+    pub db: &'a fleetlint_yaml::FileDb,
     /// The tree that was built.
     pub tree: &'a fleetlint_yaml::LoadedTree,
     /// The fleet (which clusters build an input, and their lockdown).
     pub fleet: &'a Fleet,
 }
 
-/// One cluster of the fleet model, as a rule sees it.
+/// One cluster of the fleet model, as a rule sees it: the cluster and the facts derived from it
+/// (its Flux graph, kind scopes, RBAC bindings), each built by the fleet crate on first use and
+/// shared by every rule that asks.
 #[derive(Debug)]
 pub struct ClusterContext<'a> {
     /// The cluster.
@@ -63,9 +69,43 @@ pub struct ClusterContext<'a> {
     /// The whole fleet (for facts about other clusters).
     pub fleet: &'a Fleet,
     /// The files behind the spans.
-    pub db: &'a SourceDb,
+    pub db: &'a FileDb,
     /// The loaded trees, indexed like [`RenderedObject::tree`] (0 = the checked root).
     pub trees: &'a [fleetlint_yaml::LoadedTree],
+    graph: OnceLock<FluxGraph<'a>>,
+    scopes: OnceLock<KindScopes>,
+    bindings: OnceLock<Vec<Binding<'a>>>,
+}
+
+impl<'a> ClusterContext<'a> {
+    /// The context of `cluster`.
+    #[must_use]
+    pub fn new(
+        cluster: &'a Cluster,
+        fleet: &'a Fleet,
+        db: &'a FileDb,
+        trees: &'a [fleetlint_yaml::LoadedTree],
+    ) -> Self {
+        Self { cluster, fleet, db, trees, graph: OnceLock::new(), scopes: OnceLock::new(), bindings: OnceLock::new() }
+    }
+
+    /// The cluster's Flux graph (dependsOn, render and source edges).
+    #[must_use]
+    pub fn graph(&self) -> &FluxGraph<'a> {
+        self.graph.get_or_init(|| FluxGraph::new(self.cluster))
+    }
+
+    /// Whether objects of a kind are namespaced in this cluster.
+    #[must_use]
+    pub fn scopes(&self) -> &KindScopes {
+        self.scopes.get_or_init(|| KindScopes::new(self.cluster))
+    }
+
+    /// The cluster's RoleBindings and ClusterRoleBindings written in the repository.
+    #[must_use]
+    pub fn bindings(&self) -> &[Binding<'a>] {
+        self.bindings.get_or_init(|| rbac::bindings(self.cluster))
+    }
 }
 
 impl ClusterContext<'_> {
@@ -82,29 +122,8 @@ impl ClusterContext<'_> {
         finding.object = object_ref(&o.root);
         finding.owner = o.owner_id().map(str::to_string);
         finding.owners = o.owners.to_vec();
-        finding.scope = Some(match o.scope {
-            fleetlint_fleet::Scope::Tenant => Scope::Tenant,
-            fleetlint_fleet::Scope::Platform => Scope::Platform,
-        });
+        finding.scope = Some(o.scope);
         finding.tenant.clone_from(&o.tenant);
         finding
-    }
-}
-
-impl ClusterContext<'_> {
-    /// Findings for the fleet builder's issues of `rule` (SRC001, SRC007, SRC011, SRC012): the
-    /// error-level variant at the rule's default severity, the other at `other`.
-    pub fn fleet_issues(&self, rule: RuleId, other: crate::Severity, help: &str, out: &mut Vec<Finding>) {
-        for issue in self.cluster.issues.iter().filter(|i| i.code == rule.code()) {
-            let mut f =
-                Finding::new(rule, issue.span, issue.message.clone()).with_help(help).with_field(issue.field.clone());
-            if !issue.error {
-                f = f.with_severity(other);
-            }
-            if let Some(i) = issue.object {
-                f = self.about(f, i);
-            }
-            out.push(f);
-        }
     }
 }

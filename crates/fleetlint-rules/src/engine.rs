@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
-use fleetlint_fleet::session::Session;
-use fleetlint_yaml::{LoadedTree, SourceDb, Span};
+use fleetlint_fleet::Session;
+use fleetlint_yaml::{FileDb, LoadedTree, Span};
 
 use crate::context::{BuildContext, ClusterContext, FileContext};
 use crate::finding::{Finding, Severity};
@@ -62,7 +62,7 @@ impl CheckOutcome {
 
     /// Add findings made outside a check (HYG004 compares two checks): the selection's severity
     /// applied, fingerprinted, in report order.
-    pub fn add_findings(&mut self, db: &SourceDb, selection: &Selection, findings: Vec<Finding>) {
+    pub fn add_findings(&mut self, db: &FileDb, selection: &Selection, findings: Vec<Finding>) {
         for mut f in findings.into_iter().filter(|f| selection.enabled(f.rule)) {
             selection.set_severity(&mut f);
             f.fingerprint = fingerprint(db, &f);
@@ -73,12 +73,12 @@ impl CheckOutcome {
 }
 
 /// Report order: by source, file, position and code.
-fn sort(db: &SourceDb, findings: &mut [Finding]) {
+fn sort(db: &FileDb, findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         let fa = db.get(a.span.file);
         let fb = db.get(b.span.file);
-        (fa.source.as_deref(), &fa.path, a.span.start, a.code()).cmp(&(
-            fb.source.as_deref(),
+        (fa.mapping.as_deref(), &fa.path, a.span.start, a.code()).cmp(&(
+            fb.mapping.as_deref(),
             &fb.path,
             b.span.start,
             b.code(),
@@ -123,15 +123,14 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
             .par_iter()
             .map(|file| {
                 let reached_by_build = builds.reached.contains(&file.id);
-                let source = db.get(file.id);
-                let cx = FileContext { file, source, reached_by_build };
+                let cx = FileContext { file, text: db.get(file.id), reached_by_build };
                 let mut out = Vec::new();
                 let at = Span::empty(file.id, 0);
                 for &rule in rules {
                     guarded(
                         rule,
                         at,
-                        || format!("file {}", display_path(source)),
+                        || format!("file {}", display_path(cx.text)),
                         &mut out,
                         |out| {
                             rule.check_file(&cx, out);
@@ -153,7 +152,7 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
         .clusters
         .par_iter()
         .map(|cluster| {
-            let cx = ClusterContext { cluster, fleet, db, trees };
+            let cx = ClusterContext::new(cluster, fleet, db, trees);
             let mut out = Vec::new();
             for &rule in rules {
                 let what = || format!("cluster {}", cluster.name);
@@ -218,8 +217,8 @@ fn guarded(
 }
 
 /// A file's path as reports show it: `source:path` for a mapped tree's files.
-fn display_path(file: &fleetlint_yaml::SourceFile) -> String {
-    match &file.source {
+fn display_path(file: &fleetlint_yaml::TextFile) -> String {
+    match &file.mapping {
         Some(s) => format!("{s}:{}", file.path),
         None => file.path.clone(),
     }
@@ -228,7 +227,7 @@ fn display_path(file: &fleetlint_yaml::SourceFile) -> String {
 /// Files read twice, whose findings are reported once: a mapped checkout inside the checked
 /// root belongs to the mapped tree (reported with its `source`); a mapping of the checked root
 /// itself (another branch checked out in place) is reported as the root.
-fn shadowed_files(db: &SourceDb, trees: &[LoadedTree]) -> std::collections::HashSet<fleetlint_yaml::FileId> {
+fn shadowed_files(db: &FileDb, trees: &[LoadedTree]) -> std::collections::HashSet<fleetlint_yaml::FileId> {
     let mut shadowed = std::collections::HashSet::new();
     let Some((root, mapped)) = trees.split_first() else { return shadowed };
     let Ok(root_dir) = root.root.canonicalize() else { return shadowed };
@@ -275,7 +274,7 @@ fn merge_across_clusters(findings: impl Iterator<Item = Finding>) -> Vec<Finding
 
 /// Stable across runs and unrelated edits: the rule, the object (or the file when there is
 /// none) and the field path; never line numbers or cluster lists.
-fn fingerprint(db: &SourceDb, f: &Finding) -> String {
+fn fingerprint(db: &FileDb, f: &Finding) -> String {
     let mut h = Sha256::new();
     h.update(f.code().as_bytes());
     h.update([0]);
@@ -283,7 +282,7 @@ fn fingerprint(db: &SourceDb, f: &Finding) -> String {
         Some(o) => h.update(o.id().as_bytes()),
         None => {
             let file = db.get(f.span.file);
-            h.update(file.source.as_deref().unwrap_or("").as_bytes());
+            h.update(file.mapping.as_deref().unwrap_or("").as_bytes());
             h.update([0]);
             h.update(file.path.as_bytes());
         }
@@ -298,15 +297,15 @@ fn fingerprint(db: &SourceDb, f: &Finding) -> String {
 mod tests {
     use super::*;
     use crate::finding::ObjectRef;
-    use fleetlint_yaml::SourceFile;
+    use fleetlint_yaml::TextFile;
 
     /// What a fingerprint is made of: rule, object (or file) and field; never the message, the
     /// position or the clusters, so rewording a message or a cluster rename keeps baselines valid.
     #[test]
     fn fingerprints_ignore_message_position_and_clusters() {
-        let mut db = SourceDb::new();
+        let mut db = FileDb::new();
         let text = "a: 1\nb: 2\n";
-        let file = db.add(SourceFile::new("x.yaml".into(), None, "x.yaml".into(), text.into()));
+        let file = db.add(TextFile::new("x.yaml".into(), None, "x.yaml".into(), text.into()));
         let object = Some(ObjectRef { kind: "Kustomization".into(), name: "apps".into(), ..ObjectRef::default() });
         let base = Finding::new(INTERNAL_ERROR, Span::new(file, 0, 1), "one wording")
             .with_object(object.clone())

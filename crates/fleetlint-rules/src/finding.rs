@@ -68,14 +68,8 @@ impl Category {
     }
 }
 
-/// Whether an object is managed by the platform team or by a tenant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Scope {
-    /// Rendered on behalf of a tenant.
-    Tenant,
-    /// Managed by the platform.
-    Platform,
-}
+/// Whether an object is managed by the platform team or by a tenant: the fleet's fact, one type.
+pub use fleetlint_fleet::Scope;
 
 /// The identity of the object a finding is about, after overlay resolution.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]

@@ -18,5 +18,6 @@ pub use finding::{Category, Finding, ObjectRef, Related, Scope, Severity};
 pub use registry::{DESTRUCTIVE_CHANGE, INTERNAL_ERROR, INVALID_SUPPRESSION, all_rules, catalog, rule_by_code};
 pub use rule::{Declared, Rule, RuleId, RuleMeta};
 pub use rules::hyg_hygiene::destructive_change::destructive_changes;
+pub use rules::src_integrity::helpers::fleet_issues::describe as describe_fleet_issue;
 pub use selection::{Selection, SelectionSettings};
 pub use suppression::ANNOTATION as SUPPRESSION_ANNOTATION;

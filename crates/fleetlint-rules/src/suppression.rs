@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use fleetlint_fleet::Fleet;
-use fleetlint_yaml::{LoadedTree, Node, ObjectView, SourceDb, Span};
+use fleetlint_yaml::{FileDb, LoadedTree, Node, ObjectView, Span};
 
 use crate::finding::Finding;
 use crate::registry::INVALID_SUPPRESSION;
@@ -78,7 +78,7 @@ fn object_id(root: &Node) -> Option<String> {
 
 /// Every suppression of the run: comments of every file, annotations of every document as
 /// written and of every object as a cluster renders it (an overlay may set the namespace).
-fn collect(db: &SourceDb, trees: &[LoadedTree], fleet: &Fleet) -> Vec<Entry> {
+fn collect(db: &FileDb, trees: &[LoadedTree], fleet: &Fleet) -> Vec<Entry> {
     let mut entries = Vec::new();
     for tree in trees {
         for file in &tree.files {
@@ -137,7 +137,7 @@ fn collect(db: &SourceDb, trees: &[LoadedTree], fleet: &Fleet) -> Vec<Entry> {
 /// `known` are the codes of every rule of the run; codes whose rule `selection` leaves out are
 /// not reported as silencing nothing.
 pub(crate) fn apply(
-    db: &SourceDb,
+    db: &FileDb,
     trees: &[LoadedTree],
     fleet: &Fleet,
     findings: Vec<Finding>,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use fleetlint_fleet::session::{LoadOptions, load};
+use fleetlint_fleet::{LoadOptions, load};
 use fleetlint_rules::context::{ClusterContext, FileContext};
 use fleetlint_rules::finding::{Category, Finding, Severity};
 use fleetlint_rules::{INTERNAL_ERROR, Rule, all_rules, check, check_with, declare_rule};
@@ -23,7 +23,7 @@ declare_rule! {
 impl Rule for Panicking {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         out.push(Self::finding(fleetlint_yaml::Span::empty(cx.file.id, 0), "seen"));
-        assert!(!cx.source.path.ends_with("kustomization.yaml"), "boom in {}", cx.source.path);
+        assert!(!cx.text.path.ends_with("kustomization.yaml"), "boom in {}", cx.text.path);
     }
 
     fn check_cluster(&self, cx: &ClusterContext<'_>, _out: &mut Vec<Finding>) {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use fleetlint_fleet::session::{LoadOptions, load};
+use fleetlint_fleet::{LoadOptions, load};
 use fleetlint_rules::{Finding, Severity, check};
 
 fn fixture(code: &str, kind: &str) -> PathBuf {

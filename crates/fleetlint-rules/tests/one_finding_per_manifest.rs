@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use fleetlint_fleet::session::{LoadOptions, load};
+use fleetlint_fleet::{LoadOptions, load};
 use fleetlint_rules::check;
 
 fn counts(fixture: &str, code: &str) -> HashMap<(String, u32), usize> {

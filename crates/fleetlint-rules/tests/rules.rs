@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use fleetlint_fleet::session::{LoadOptions, load};
+use fleetlint_fleet::{LoadOptions, load};
 use fleetlint_rules::{INVALID_SUPPRESSION, RuleId, all_rules, catalog, check};
 
 fn repo_root() -> PathBuf {

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fleetlint_schema::{Outcome, SchemaSet, ValidateOptions};
-use fleetlint_yaml::{FileId, Limits, Node, SourceDb, load_tree, parse_yaml};
+use fleetlint_yaml::{FileDb, FileId, Limits, Node, load_tree, parse_yaml};
 
 /// The objects one tenant renders into one cluster (namespace, service account, role binding,
 /// Flux Kustomization, and the Deployment, Service, HelmRepository and HelmRelease of its app).
@@ -95,12 +95,12 @@ fn bench(c: &mut Criterion) {
     let set = SchemaSet::new();
     let home_ops = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/onedr0p__home-ops");
     if home_ops.is_dir() {
-        let mut db = SourceDb::new();
+        let mut db = FileDb::new();
         let tree = load_tree(&mut db, &home_ops, None, &Limits::default()).expect("load home-ops");
         let objects: Vec<&Node> = tree.files.iter().flat_map(|f| &f.yaml.documents).map(|d| &d.root).collect();
         report("home-ops", &set, &objects);
         c.bench_function("home-ops: baseline load_tree", |b| {
-            b.iter(|| load_tree(&mut SourceDb::new(), &home_ops, None, &Limits::default()).expect("load").files.len());
+            b.iter(|| load_tree(&mut FileDb::new(), &home_ops, None, &Limits::default()).expect("load").files.len());
         });
         c.bench_function("home-ops: validate every document", |b| b.iter(|| validate_all(&set, &objects)));
     }

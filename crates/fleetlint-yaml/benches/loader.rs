@@ -10,8 +10,8 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use fleetlint_yaml::walk::{FileKind, walk};
-use fleetlint_yaml::{Limits, SourceDb, load_tree};
+use fleetlint_yaml::{FileDb, Limits, load_tree};
+use fleetlint_yaml::{FileKind, walk_files};
 
 fn bench_root() -> PathBuf {
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -21,7 +21,7 @@ fn bench_root() -> PathBuf {
 
 fn loader(c: &mut Criterion) {
     let root = bench_root();
-    let listing = walk(&root).unwrap();
+    let listing = walk_files(&root).unwrap();
     let yaml: Vec<_> = listing.files.iter().filter(|f| f.kind == FileKind::Yaml).collect();
     let bytes: u64 = yaml.iter().map(|f| f.size).sum();
     eprintln!(
@@ -38,7 +38,7 @@ fn loader(c: &mut Criterion) {
         group.sample_size(20);
         group.bench_function("baseline_walk_and_read", |b| {
             b.iter(|| {
-                let w = walk(&root).unwrap();
+                let w = walk_files(&root).unwrap();
                 let n: usize = w
                     .files
                     .iter()
@@ -61,7 +61,7 @@ fn loader(c: &mut Criterion) {
         });
         group.bench_function("load_tree", |b| {
             b.iter(|| {
-                let mut db = SourceDb::new();
+                let mut db = FileDb::new();
                 let tree = load_tree(&mut db, &root, None, &Limits::default()).unwrap();
                 black_box(tree.document_count())
             });

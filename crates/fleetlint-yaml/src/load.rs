@@ -1,19 +1,19 @@
-//! Loading a tree: walk, read and parse every YAML file in parallel, into a [`SourceDb`].
+//! Loading a tree: walk, read and parse every YAML file in parallel, into a [`FileDb`].
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::files::{FileDb, FileId, Span, TextFile};
 use crate::parse::{Limits, LoadIssue, LoadIssueKind, ParsedYaml, parse_yaml};
-use crate::source::{FileId, SourceDb, SourceFile, Span};
 use crate::sourceignore::{IgnoreCause, SourceIgnore};
 use crate::walk::{FileKind, SkippedEntry, walk};
 
 /// A parsed YAML file of a tree.
 #[derive(Debug)]
 pub struct LoadedFile {
-    /// Its id in the [`SourceDb`].
+    /// Its id in the [`FileDb`].
     pub id: FileId,
     /// Documents, issues and suppressions.
     pub yaml: ParsedYaml,
@@ -26,8 +26,8 @@ pub struct LoadedFile {
 pub struct LoadedTree {
     /// The directory as given.
     pub root: PathBuf,
-    /// The mapping key for a mapped source; `None` for the checked root.
-    pub source: Option<Arc<str>>,
+    /// The key of the source mapping this tree was loaded for; `None` for the checked root.
+    pub mapping: Option<Arc<str>>,
     /// Parsed YAML files, sorted by path.
     pub files: Vec<LoadedFile>,
     /// Every other regular file (relative paths), for generators and path checks.
@@ -55,9 +55,9 @@ impl LoadedTree {
 /// When `root` is not a readable directory. Problems with single files are recorded as
 /// [`LoadIssue`]s, never returned as errors.
 pub fn load_tree(
-    db: &mut SourceDb,
+    db: &mut FileDb,
     root: &Path,
-    source: Option<Arc<str>>,
+    mapping: Option<Arc<str>>,
     limits: &Limits,
 ) -> std::io::Result<LoadedTree> {
     let walked = walk(root)?;
@@ -78,13 +78,13 @@ pub fn load_tree(
     let source_ignore = SourceIgnore::new(&ignore_files, None);
     let sourceignore_files = ignore_files;
     let base = db.len();
-    let read: Vec<(SourceFile, ParsedYaml)> = yaml_files
+    let read: Vec<(TextFile, ParsedYaml)> = yaml_files
         .par_iter()
         .enumerate()
         .map(|(i, f)| {
             let id = FileId(u32::try_from(base + i).unwrap_or(u32::MAX));
             let (text, yaml) = read_and_parse(id, &f.path, f.size, limits);
-            (SourceFile::new(f.rel.clone(), source.clone(), f.path.clone(), text), yaml)
+            (TextFile::new(f.rel.clone(), mapping.clone(), f.path.clone(), text), yaml)
         })
         .collect();
     let mut files = Vec::with_capacity(read.len());
@@ -95,7 +95,7 @@ pub fn load_tree(
     }
     Ok(LoadedTree {
         root: root.to_path_buf(),
-        source,
+        mapping,
         files,
         other_files,
         skipped: walked.skipped,
@@ -106,7 +106,7 @@ pub fn load_tree(
 
 /// Read one file with the size limit, decode it, and parse it.
 #[must_use]
-pub fn read_and_parse(id: FileId, path: &Path, size: u64, limits: &Limits) -> (Arc<str>, ParsedYaml) {
+pub(crate) fn read_and_parse(id: FileId, path: &Path, size: u64, limits: &Limits) -> (Arc<str>, ParsedYaml) {
     let issue =
         |kind| ParsedYaml { issues: vec![LoadIssue { kind, span: Span::empty(id, 0) }], ..ParsedYaml::default() };
     if size > limits.max_file_bytes {

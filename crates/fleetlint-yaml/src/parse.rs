@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use granit_parser::{ErrorKind, Event, Parser, ScanError};
 
+use crate::files::{FileId, Span};
 use crate::scalar::{ScalarStyle, ScalarValue, is_ambiguous, resolve_kyaml};
-use crate::source::{FileId, Span};
 use crate::suppress::{Suppression, parse_suppression};
 use crate::tree::{Entry, Node, NodeKind, Scalar};
 

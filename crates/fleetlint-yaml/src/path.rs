@@ -7,8 +7,8 @@
 
 use std::fmt;
 
+use crate::files::Span;
 use crate::scalar::ScalarStyle;
-use crate::source::Span;
 use crate::tree::{Node, NodeKind};
 
 /// One step of a [`FieldPath`].
@@ -237,8 +237,8 @@ impl Node {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::files::FileId;
     use crate::parse::{Limits, parse_yaml};
-    use crate::source::FileId;
 
     const TEXT: &str =
         "spec:\n  containers:\n    - name: a\n      image: nginx\n  \"odd.key\": 1\n  script: |\n    echo\n";

@@ -1,10 +1,12 @@
 //! Flux's artifact ignore rules (`.sourceignore`, source-controller defaults), evaluated per file
 //! so the fleet model can build per-source views and explain exclusions instead of dropping files.
 //!
-//! Semantics (flux-rules A3.1): `.sourceignore` files are loaded from every directory, each scoped
+//! Semantics (`fluxcd/pkg@e2cfd1a2:sourceignore/sourceignore.go`, `LoadIgnorePatterns`;
+//! docs/flux-semantics.md#source-artifacts): `.sourceignore` files are loaded from every directory, each scoped
 //! to its own directory, parent before child; the last matching pattern decides. With at least
 //! one user pattern, only the VCS defaults remain: the extension, CI and extra defaults are
-//! dropped (`fluxcd/pkg` `SourceIgnoreFilter`).
+//! dropped (`fluxcd/pkg@e2cfd1a2:artifact/storage/archive.go`,
+//! `SourceIgnoreFilter`).
 
 use ignore::Match;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};

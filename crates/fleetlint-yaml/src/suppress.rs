@@ -4,7 +4,7 @@
 //! silence (the finding on the same line, or on the next line for an own-line comment).
 //! Malformed ones are kept too, so HYG008 can report them instead of silently ignoring them.
 
-use crate::source::Span;
+use crate::files::Span;
 
 /// A suppression comment.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub struct Suppression {
 /// Parse the body of a comment (the text after `#`). Returns `None` for comments that are not
 /// addressed to fleetlint.
 #[must_use]
-pub fn parse_suppression(body: &str, span: Span) -> Option<Suppression> {
+pub(crate) fn parse_suppression(body: &str, span: Span) -> Option<Suppression> {
     let rest = body.trim_start().strip_prefix("fleetlint:")?.trim_start();
     let mut s = Suppression { codes: Vec::new(), reason: None, span, problem: None };
     let Some(rest) = rest.strip_prefix("ignore") else {

@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
+use crate::files::Span;
 use crate::scalar::{ScalarStyle, ScalarValue};
-use crate::source::Span;
 
 /// A YAML node.
 #[derive(Clone, Debug, PartialEq)]
@@ -151,6 +151,20 @@ impl Node {
     #[must_use]
     pub fn get_path(&self, path: &[&str]) -> Option<&Node> {
         path.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    /// The entry at the end of a path of mapping keys (its key node and its value).
+    #[must_use]
+    pub fn entry_at(&self, path: &[&str]) -> Option<&Entry> {
+        let (last, parents) = path.split_last()?;
+        self.get_path(parents)?.entry(last)
+    }
+
+    /// Where a finding about the field at `path` points: the field's value when it exists, else
+    /// the deepest existing key on the way (the nearest ancestor), else this node.
+    #[must_use]
+    pub fn span_at(&self, path: &[&str]) -> Span {
+        self.get_path(path).map_or_else(|| self.nearest_key(path).map_or(self.span, |n| n.span), |n| n.span)
     }
 
     /// Follow a path of keys as far as it exists and return the deepest *key* node reached (the

@@ -45,7 +45,7 @@ pub struct SkippedEntry {
 
 /// The result of a walk, sorted by relative path.
 #[derive(Clone, Debug, Default)]
-pub struct Walk {
+pub struct FileWalk {
     /// Regular files.
     pub files: Vec<WalkedFile>,
     /// Symlinks, FIFOs, sockets, devices, and entries the walk could not read.
@@ -54,7 +54,7 @@ pub struct Walk {
 
 /// Classify a file name.
 #[must_use]
-pub fn classify(name: &str) -> FileKind {
+pub(crate) fn classify(name: &str) -> FileKind {
     if name.ends_with(".yaml") || name.ends_with(".yml") || name == "Kustomization" {
         FileKind::Yaml
     } else if name == ".sourceignore" {
@@ -68,7 +68,7 @@ pub fn classify(name: &str) -> FileKind {
 ///
 /// # Errors
 /// When `root` is not a readable directory.
-pub fn walk(root: &Path) -> std::io::Result<Walk> {
+pub fn walk(root: &Path) -> std::io::Result<FileWalk> {
     let meta = std::fs::metadata(root)?;
     if !meta.is_dir() {
         return Err(std::io::Error::new(
@@ -76,7 +76,7 @@ pub fn walk(root: &Path) -> std::io::Result<Walk> {
             format!("{} is not a directory", root.display()),
         ));
     }
-    let result = Mutex::new(Walk::default());
+    let result = Mutex::new(FileWalk::default());
     let gitignores = Arc::new(GitIgnores::default());
     WalkBuilder::new(root)
         .hidden(false)

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use fleetlint_yaml::{Limits, SourceDb, load_tree};
+use fleetlint_yaml::{FileDb, Limits, load_tree};
 
 use crate::write_stdout;
 
@@ -51,12 +51,12 @@ pub(crate) fn build(args: &BuildArgs) -> Result<u8, String> {
     };
     let rel = dir.strip_prefix(&root).map_err(|_| format!("{} is not inside {}", dir.display(), root.display()))?;
     let rel = fleetlint_yaml::relpath::relative_slash_path(std::path::Path::new(""), rel);
-    let mut db = SourceDb::new();
+    let mut db = FileDb::new();
     let tree = load_tree(&mut db, &root, None, &Limits::default())
         .map_err(|e| format!("cannot read {}: {e}", root.display()))?;
     let resolver = fleetlint_kustomize::Resolver::new(&tree, &db);
     if args.flux {
-        let view = fleetlint_fleet::artifact::TreeView::new(&tree, &db);
+        let view = fleetlint_fleet::TreeView::new(&tree, &db);
         // Problems of the generated kustomization point at the first file of DIR.
         let prefix = if rel.is_empty() { String::new() } else { format!("{rel}/") };
         let first = tree.files.iter().find(|f| db.get(f.id).path.starts_with(&prefix));
@@ -65,7 +65,7 @@ pub(crate) fn build(args: &BuildArgs) -> Result<u8, String> {
             return Ok(1);
         };
         let spec = fleetlint_yaml::Node::map(fleetlint_yaml::Span::empty(first.id, 0));
-        let output = fleetlint_fleet::fluxbuild::build(&resolver, &view, &rel, &spec);
+        let output = fleetlint_fleet::build_flux_path(&resolver, &view, &rel, &spec);
         return print_build(&db, &output, args.origin);
     }
     if resolver.kustomization_file(&rel).is_none() {
@@ -94,7 +94,7 @@ fn default_root(dir: &std::path::Path) -> PathBuf {
 }
 
 /// Findings on stderr, objects on stdout unless the build fails (exit 1, as kustomize).
-fn print_build(db: &SourceDb, output: &fleetlint_kustomize::BuildOutput, origin: bool) -> Result<u8, String> {
+fn print_build(db: &FileDb, output: &fleetlint_kustomize::BuildOutput, origin: bool) -> Result<u8, String> {
     let mut stderr = String::new();
     for issue in &output.issues {
         let file = db.get(issue.span.file);
@@ -114,12 +114,13 @@ fn print_build(db: &SourceDb, output: &fleetlint_kustomize::BuildOutput, origin:
 fn build_flux_kustomization(args: &BuildArgs, id: &str) -> Result<u8, String> {
     let (namespace, name) =
         id.split_once('/').ok_or_else(|| format!("--kustomization {id}: expected NAMESPACE/NAME"))?;
-    let session = fleetlint_fleet::session::load(&fleetlint_fleet::session::LoadOptions {
+    let session = fleetlint_fleet::load(&fleetlint_fleet::LoadOptions {
         root: args.dir.clone().or_else(|| args.root.clone()).unwrap_or_else(|| PathBuf::from(".")),
         sources: args.sources.clone(),
         cluster: args.cluster.clone(),
-        ..fleetlint_fleet::session::LoadOptions::default()
-    })?;
+        ..fleetlint_fleet::LoadOptions::default()
+    })
+    .map_err(|e| e.to_string())?;
     let wanted = format!("Kustomization/{namespace}/{name}");
     let found = session.fleet.clusters.iter().find_map(|c| {
         let i = c
@@ -136,11 +137,13 @@ fn build_flux_kustomization(args: &BuildArgs, id: &str) -> Result<u8, String> {
     let say = |level: &str, span: fleetlint_yaml::Span, message: &str, out: &mut String| {
         let file = db.get(span.file);
         let at = file.line_col(span.start);
-        let path = file.source.as_deref().map_or_else(|| file.path.clone(), |s| format!("{s}:{}", file.path));
+        let path = file.mapping.as_deref().map_or_else(|| file.path.clone(), |s| format!("{s}:{}", file.path));
         out.push_str(&format!("{level}: {path}:{}:{}: {message}\n", at.line, at.column));
     };
     for issue in cluster.issues.iter().filter(|i| i.object == Some(node.object)) {
-        say(if issue.error { "error" } else { "info" }, issue.span, &issue.message, &mut stderr);
+        let Some((_, severity, message)) = fleetlint_rules::describe_fleet_issue(issue, cluster) else { continue };
+        let level = if severity == fleetlint_rules::Severity::Error { "error" } else { "info" };
+        say(level, issue.span, &message, &mut stderr);
     }
     let _ = std::io::stderr().write_all(stderr.as_bytes());
     if !node.built {

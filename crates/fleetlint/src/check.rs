@@ -7,8 +7,8 @@ use std::time::Instant;
 
 use clap::ValueEnum;
 
-use fleetlint_fleet::config::{FailOnName, SeverityName};
-use fleetlint_fleet::session::Session;
+use fleetlint_fleet::Session;
+use fleetlint_fleet::{FailOnName, SeverityName};
 use fleetlint_report::github::GithubOptions;
 use fleetlint_report::{ClusterSummary, RepoPaths, ReportInput, baseline, github, gitlab, human, json, junit, sarif};
 use fleetlint_rules::{Category, CheckOutcome, RuleId, Selection, SelectionSettings, Severity, all_rules, catalog};
@@ -215,7 +215,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, String> {
         rules: selection.rules().to_vec(),
         repo_paths: RepoPaths::new(
             &RepoPaths::find_repo_root(&args.fleet.path),
-            session.trees.iter().map(|t| (t.source.as_deref(), t.root.as_path())),
+            session.trees.iter().map(|t| (t.mapping.as_deref(), t.root.as_path())),
         ),
         session: &session,
     };

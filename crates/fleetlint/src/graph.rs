@@ -2,7 +2,8 @@
 
 use clap::ValueEnum;
 
-use fleetlint_fleet::session::Session;
+use fleetlint_fleet::Session;
+use fleetlint_fleet::graph::FluxGraph;
 use fleetlint_fleet::{Cluster, SourceResolution};
 use fleetlint_report::{
     EdgeReason, GraphCluster, GraphEdge, GraphInput, GraphNode, GraphScope, graph_dot, graph_json, graph_mermaid,
@@ -74,6 +75,7 @@ fn graph_cluster(session: &Session, c: &Cluster) -> GraphCluster {
             line,
         });
     }
+    let graph = FluxGraph::new(c);
     let mut edges = Vec::new();
     let mut seen_edges = std::collections::HashSet::new();
     let mut push = |from: String, to: String, reason: EdgeReason| {
@@ -84,22 +86,18 @@ fn graph_cluster(session: &Session, c: &Cluster) -> GraphCluster {
     for &i in &flux {
         let o = &c.objects[i];
         let id = o.id();
-        if let Some(owner) = o.owner.map(|p| c.objects[p].id()).filter(|p| *p != id) {
+        if let Some(owner) = graph.parent[i].map(|p| c.objects[p].id()).filter(|p| *p != id) {
             push(owner, id.clone(), EdgeReason::Renders);
         }
-        let ns = o.namespace();
-        for dep in o.root.get_path(&["spec", "dependsOn"]).and_then(fleetlint_yaml::Node::as_seq).unwrap_or_default() {
-            let name = dep.get("name").and_then(fleetlint_yaml::Node::as_str).unwrap_or("");
-            let dns = dep.get("namespace").and_then(fleetlint_yaml::Node::as_str).unwrap_or(ns);
-            push(id.clone(), format!("{}/{dns}/{name}", o.kind()), EdgeReason::DependsOn);
+        for dep in graph.depends_on_of(i) {
+            if let Some(t) = dep.target {
+                push(id.clone(), c.objects[t].id(), EdgeReason::DependsOn);
+            }
         }
-        let refs = [&["spec", "sourceRef"][..], &["spec", "chart", "spec", "sourceRef"][..], &["spec", "chartRef"][..]];
-        for path in refs {
-            let Some(r) = o.root.get_path(path) else { continue };
-            let kind = r.get("kind").and_then(fleetlint_yaml::Node::as_str).unwrap_or("");
-            let name = r.get("name").and_then(fleetlint_yaml::Node::as_str).unwrap_or("");
-            let rns = r.get("namespace").and_then(fleetlint_yaml::Node::as_str).unwrap_or(ns);
-            push(id.clone(), format!("{kind}/{rns}/{name}"), EdgeReason::Source);
+        for src in graph.sources_of(i) {
+            if let Some(t) = src.target {
+                push(id.clone(), c.objects[t].id(), EdgeReason::Source);
+            }
         }
     }
     GraphCluster { name: c.name.clone(), path: c.path.clone(), nodes, edges }

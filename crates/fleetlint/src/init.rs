@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use fleetlint_fleet::config::CONFIG_FILE;
-use fleetlint_fleet::session::Session;
-use fleetlint_fleet::{Cluster, SourceResolution};
-use fleetlint_yaml::Node;
+use fleetlint_fleet::CONFIG_FILE;
+use fleetlint_fleet::Session;
+use fleetlint_fleet::{Cluster, RenderedObject, SourceResolution};
 
 use crate::{FleetArgs, write_stdout};
 
@@ -47,22 +46,23 @@ fn list(items: &[String]) -> String {
 
 /// Sources a Kustomization of `c` reads that are not mapped: key -> what the source object says.
 fn unmapped(c: &Cluster, out: &mut BTreeMap<String, String>) {
-    let str_at = |n: &Node, p: &[&str]| n.get_path(p).and_then(Node::as_str).map(str::to_string);
     for k in c.kustomizations.iter().filter(|k| k.source == SourceResolution::Unmapped) {
         let ks = &c.objects[k.object];
-        let kind = str_at(&ks.root, &["spec", "sourceRef", "kind"]).unwrap_or_else(|| "GitRepository".into());
-        let name = str_at(&ks.root, &["spec", "sourceRef", "name"]).unwrap_or_default();
-        let ns = str_at(&ks.root, &["spec", "sourceRef", "namespace"])
-            .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| ks.namespace().to_string());
+        let sref = ks.flux().and_then(|f| f.source_ref());
+        let kind = sref.map_or("GitRepository", |r| r.kind_or("GitRepository"));
+        let name = sref.map_or("", |r| r.name());
+        let ns = sref.map_or(ks.namespace(), |r| r.namespace);
         let key = format!("{kind}/{ns}/{name}");
-        let source = c.objects.iter().find(|o| o.kind() == kind && o.namespace() == ns && o.name() == name);
-        let mut about = source.and_then(|s| str_at(&s.root, &["spec", "url"])).unwrap_or_default();
-        if let Some(s) = source {
-            for r in ["branch", "tag", "semver", "commit", "name"] {
-                if let Some(v) = str_at(&s.root, &["spec", "ref", r]) {
-                    about.push_str(&format!(" ({r} {v})"));
-                }
+        let source = c
+            .objects
+            .iter()
+            .find(|o| o.kind() == kind && o.namespace() == ns && o.name() == name)
+            .and_then(RenderedObject::flux);
+        let mut about = source.and_then(|s| s.url()).unwrap_or_default().to_string();
+        let reference = source.and_then(|s| s.reference());
+        for r in ["branch", "tag", "semver", "commit", "name"] {
+            if let Some(v) = reference.and_then(|f| f.str_at(&[r])) {
+                about.push_str(&format!(" ({r} {v})"));
             }
         }
         let about =

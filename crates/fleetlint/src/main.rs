@@ -10,7 +10,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 use fleetlint_fleet::Cluster;
-use fleetlint_fleet::session::{LoadOptions, Session, load};
+use fleetlint_fleet::{LoadOptions, Session, load};
 use fleetlint_report::{ClusterSummary, FluxVersion, Lockdown};
 use fleetlint_rules::{catalog, rule_by_code};
 use fleetlint_yaml::Limits;
@@ -91,6 +91,7 @@ impl FleetArgs {
             cluster: self.cluster.clone(),
             limits: Limits::default(),
         })
+        .map_err(|e| e.to_string())
     }
 }
 
@@ -137,6 +138,7 @@ fn main() -> ExitCode {
 }
 
 pub(crate) fn summary(c: &Cluster) -> ClusterSummary {
+    let lockdown = c.controllers.lockdown();
     ClusterSummary {
         name: c.name.clone(),
         path: c.path.clone(),
@@ -144,10 +146,10 @@ pub(crate) fn summary(c: &Cluster) -> ClusterSummary {
         flux_version: Some(FluxVersion { value: c.flux_version.value.clone(), from: c.flux_version.from.as_str() })
             .filter(|v| !v.value.is_empty()),
         lockdown: Lockdown {
-            known: c.lockdown.known,
-            no_cross_namespace_refs: c.lockdown.no_cross_namespace_refs,
-            default_service_account: c.lockdown.default_service_account.clone(),
-            no_remote_bases: c.lockdown.no_remote_bases,
+            known: lockdown.known,
+            no_cross_namespace_refs: lockdown.no_cross_namespace_refs,
+            default_service_account: lockdown.default_service_account,
+            no_remote_bases: lockdown.no_remote_bases,
         },
         tenants: c.tenants.keys().cloned().collect(),
         kustomizations: c.kustomization_count(),

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use fleetlint_fleet::session::{LoadOptions, Session, load};
+use fleetlint_fleet::{LoadOptions, Session, load};
 use fleetlint_rules::{CheckOutcome, DESTRUCTIVE_CHANGE, Selection, all_rules, check_selected, destructive_changes};
 use fleetlint_yaml::Limits;
 

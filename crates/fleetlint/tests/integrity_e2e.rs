@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use fleetlint_fleet::SourceResolution;
-use fleetlint_fleet::session::{LoadOptions, load};
+use fleetlint_fleet::{LoadOptions, load};
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
 use serde_json::Value;
 
@@ -69,7 +69,7 @@ fn pick_host(root: &Path, sources: &[String]) -> Host {
             let name = file.path.rsplit('/').next().unwrap_or("");
             if k.source != SourceResolution::Tree(0)
                 || o.synthesized
-                || file.source.is_some()
+                || file.mapping.is_some()
                 || KUSTOMIZATION_FILE_NAMES.contains(&name)
             {
                 continue;

@@ -11,8 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use fleetlint_fleet::session::{LoadOptions, load};
 use fleetlint_fleet::{EntryKind, SourceResolution};
+use fleetlint_fleet::{LoadOptions, load};
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
 use fleetlint_yaml::{FileId, FluxKind, Limits, Node, ObjectView, parse_yaml};
 use serde_json::Value;
@@ -163,7 +163,7 @@ fn candidates(root: &Path, sources: &[String]) -> BTreeMap<String, ClusterCandid
                 o.owner.and_then(|k| c.kustomization_of(k)).is_some_and(|k| k.source == SourceResolution::Tree(0));
             if o.flux_kind() != Some(FluxKind::Kustomization)
                 || o.synthesized
-                || file.source.is_some()
+                || file.mapping.is_some()
                 || KUSTOMIZATION_FILE_NAMES.contains(&base)
                 || !built_here
                 || identities[&(o.root.span.file.0, o.root.span.start)].len() != 1

@@ -5,41 +5,33 @@ use std::collections::BTreeMap;
 
 use fleetlint_yaml::{Node, Span};
 
-use super::{Walk, str_at};
-use crate::model::Cluster;
+use super::ClusterWalk;
+use crate::controllers::Controller;
+use crate::model::{Cluster, FleetIssueKind, SubstitutionContext};
 use crate::postbuild::{self, Variables};
 use crate::substitute::SubstError;
 
-impl Walk<'_, '_> {
+impl ClusterWalk<'_, '_> {
     pub(super) fn variables(&self, ks: usize) -> Option<(Variables, bool)> {
-        let root = &self.cluster.objects[ks].root;
-        let post = root.get_path(&["spec", "postBuild"])?;
-        let ns = self.cluster.objects[ks].namespace();
-        let mut vars = Variables {
-            complete: true,
-            always: str_at(post, &["substituteStrategy"]) == Some("Always"),
-            ..Variables::default()
-        };
+        let post = self.cluster.objects[ks].flux()?.post_build()?;
+        let mut vars = Variables { complete: true, always: post.always(), ..Variables::default() };
         let mut missing_required = false;
-        for r in post.get("substituteFrom").and_then(Node::as_seq).unwrap_or_default() {
-            let kind = str_at(r, &["kind"]).unwrap_or("");
-            let name = str_at(r, &["name"]).unwrap_or("");
-            let optional = r.get("optional").and_then(Node::as_bool).unwrap_or(false);
-            let found = self.lookup(kind, ns, name).map(|i| &self.cluster.objects[i]);
+        for r in post.substitute_from() {
+            let found = self.lookup(r.kind, r.namespace, r.name).map(|i| &self.cluster.objects[i]);
             match found {
                 Some(o) if o.root.get("sops").is_none() => {
-                    read_data(&o.root, kind == "Secret", &mut vars.values);
+                    read_data(&o.root, r.kind == "Secret", &mut vars.values);
                 }
                 Some(_) => vars.complete = false,
                 None => {
-                    if !optional {
+                    if !r.optional {
                         missing_required = true;
                         vars.complete = false;
                     }
                 }
             }
         }
-        for e in post.get("substitute").and_then(Node::as_map).unwrap_or_default() {
+        for e in post.substitute() {
             if let (Some(k), Some(v)) = (e.key.as_str(), e.value.as_str()) {
                 vars.values.insert(k.to_string(), v.replace('\n', ""));
             }
@@ -57,54 +49,31 @@ impl Walk<'_, '_> {
             if vars.complete && self.verbatim_noted.insert(ks) {
                 let post = &self.cluster.objects[ks].root;
                 let span = post.get("spec").and_then(|s| s.entry("postBuild")).map_or(post.span, |e| e.key.span);
-                self.issue(
-                    "SRC007",
-                    false,
-                    span,
-                    ks,
-                    "spec.postBuild",
-                    "postBuild defines no variable that resolves and substituteStrategy is not Always: every `${...}` in what this Kustomization renders, defaults included, is applied verbatim".to_string(),
-                );
+                self.issue(FleetIssueKind::SubstitutionVerbatim, span, ks, "spec.postBuild");
             }
             return;
         }
         let embedded = root.get("kind").and_then(Node::as_str) == Some("ConfigMap");
         for p in postbuild::apply(root, vars, self.strict) {
-            let (error, msg) = match &p.error {
-                SubstError::Unset { name } if vars.complete => (
-                    self.strict,
-                    if self.strict {
-                        format!(
-                            "variable `{name}` is not set and has no default: kustomize-controller fails with \"variable not set (strict mode)\""
-                        )
-                    } else {
-                        format!("variable `{name}` is not set and has no default: it becomes an empty string")
-                    },
-                ),
-                SubstError::Unset { .. } => continue,
-                SubstError::Syntax(m) => (true, format!("post-build substitution fails: {m}")),
-                SubstError::Limit(m) => {
-                    (false, format!("post-build substitution {m}: fleetlint cannot tell what this value becomes"))
-                }
-            };
             // A reference in ConfigMap data or a container's command/args is usually a shell or
             // app template meant for the container, which Flux substitutes anyway.
             let template = (embedded && p.field.starts_with("data.") && p.multiline)
                 || p.field.contains(".command.")
                 || p.field.contains(".args.");
-            let msg = if template {
-                format!(
-                    "{msg}; this looks like a template for the container: escape it as `$${{...}}` or mark the object kustomize.toolkit.fluxcd.io/substitute: disabled"
-                )
-            } else {
-                msg
-            };
-            let needle = match &p.error {
-                SubstError::Unset { name } => format!("${{{name}"),
-                SubstError::Syntax(_) | SubstError::Limit(_) => "${".to_string(),
+            let context = if template { SubstitutionContext::EmbeddedTemplate } else { SubstitutionContext::Field };
+            let (kind, needle) = match p.error {
+                SubstError::Unset { name } if vars.complete => {
+                    let needle = format!("${{{name}");
+                    (FleetIssueKind::UnsetVariable { variable: name, strict: self.strict, context }, needle)
+                }
+                SubstError::Unset { .. } => continue,
+                SubstError::Syntax(reason) => (FleetIssueKind::SubstitutionFails { reason, context }, "${".to_string()),
+                SubstError::Limit(limit) => {
+                    (FleetIssueKind::SubstitutionUndecided { limit, context }, "${".to_string())
+                }
             };
             let span = self.narrow(p.span, &needle);
-            self.issue("SRC007", error, span, ks, &p.field, msg);
+            self.issue(kind, span, ks, &p.field);
         }
     }
 
@@ -134,13 +103,9 @@ fn read_data(root: &Node, secret: bool, values: &mut BTreeMap<String, String>) {
 }
 
 /// Whether kustomize-controller substitutes strictly: on by default since Flux 2.9, or with the
-/// `StrictPostBuildSubstitutions` feature gate.
+/// `StrictPostBuildSubstitutions` feature gate (`fluxcd/kustomize-controller@186fb3b:
+/// internal/features/features.go`).
 pub(super) fn strict_substitution(cluster: &Cluster) -> bool {
-    let gate =
-        cluster.controllers.feature_gates.iter().rev().find(|g| g.controller == "kustomize-controller").and_then(|g| {
-            g.value
-                .split(',')
-                .find_map(|kv| kv.trim().strip_prefix("StrictPostBuildSubstitutions=").map(|v| v == "true"))
-        });
-    gate.unwrap_or_else(|| cluster.flux_version.minor().is_none_or(|v| v >= (2, 9)))
+    let gate = cluster.controllers.of(Controller::Kustomize).gate("StrictPostBuildSubstitutions");
+    gate.map_or_else(|| cluster.flux_version.minor().is_none_or(|v| v >= (2, 9)), |g| g.value)
 }

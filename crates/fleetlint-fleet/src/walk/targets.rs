@@ -7,33 +7,26 @@ use fleetlint_kustomize::BuildIssue;
 use fleetlint_yaml::relpath::clamp_flux_path;
 use fleetlint_yaml::{FluxKind, Node, ObjectView};
 
-use super::{Walk, field_span, str_at};
-use crate::model::{Cluster, FluxVersion, RenderedObject, Scope};
+use super::ClusterWalk;
+use crate::flux::FluxObject;
+use crate::model::{Cluster, FleetIssueKind, FluxVersion, RenderedObject, Scope};
 
-impl Walk<'_, '_> {
+impl ClusterWalk<'_, '_> {
     /// The literal `spec.resources` of a ResourceSet are rendered objects; templated ones are
     /// opaque (an info). Returns the Flux Kustomizations among them.
     pub(super) fn expand_resource_set(&mut self, rs: usize) -> Vec<usize> {
         let root = self.cluster.objects[rs].root.clone();
-        let templated = root.get_path(&["spec", "inputs"]).is_some()
-            || root.get_path(&["spec", "inputsFrom"]).is_some()
-            || root.get_path(&["spec", "resourcesTemplate"]).is_some();
+        let Some(set) = FluxObject::new(&root) else { return Vec::new() };
+        let templated = set.templated();
         let owners = self.cluster.objects[rs].owners.push(self.cluster.objects[rs].id());
         let tree = self.cluster.objects[rs].tree;
         if templated {
-            let span = field_span(&root, &["spec", "inputs"]);
-            self.issue(
-                "SRC012",
-                false,
-                span,
-                rs,
-                "spec.inputs",
-                format!("{} is templated from inputs: its resources are not rendered", self.cluster.objects[rs].id()),
-            );
+            let span = set.span_of(&["inputs"]);
+            self.issue(FleetIssueKind::TemplatedResourceSet, span, rs, "spec.inputs");
             return Vec::new();
         }
         let mut children = Vec::new();
-        for r in root.get_path(&["spec", "resources"]).and_then(Node::as_seq).unwrap_or_default() {
+        for r in set.resource_set_resources() {
             let mut r = r.clone();
             if ObjectView::new(&r).is_some_and(|v| v.namespace().is_none()) {
                 set_namespace(&mut r, self.cluster.objects[rs].namespace());
@@ -59,13 +52,13 @@ impl Walk<'_, '_> {
     /// For a Kustomization with `spec.kubeConfig`, the key of the remote cluster it applies to
     /// (created on first use).
     pub(super) fn remote_target(&mut self, ks: usize) -> Option<String> {
-        let obj = &self.cluster.objects[ks];
-        let kc = obj.root.get_path(&["spec", "kubeConfig"])?;
-        let secret = str_at(kc, &["secretRef", "name"]).or_else(|| str_at(kc, &["configMapRef", "name"])).unwrap_or("");
+        let obj = self.cluster.objects[ks].flux()?;
+        let kc = obj.kube_config()?;
+        let secret = kc.name();
         let ns = obj.namespace().to_string();
         let key = format!("{ns}/{secret}");
         if !self.remotes.contains_key(&key) {
-            let (path, _) = clamp_flux_path(str_at(&obj.root, &["spec", "path"]).unwrap_or(""));
+            let (path, _) = clamp_flux_path(obj.path_str());
             let dir = path.rsplit_once('/').map_or(path.as_str(), |(d, _)| d).to_string();
             // Named after the target: the namespace holding its kubeconfig (hub-and-spoke keeps one
             // namespace per spoke), or the kubeconfig's own name when that namespace is the
@@ -79,7 +72,7 @@ impl Walk<'_, '_> {
                 name,
                 path: dir,
                 entry: crate::model::EntryKind::Remote,
-                entry_span: kc.span,
+                entry_span: kc.0.span(),
                 hub: Some(self.cluster.name.clone()),
                 ..self.empty_like()
             };
@@ -96,8 +89,7 @@ impl Walk<'_, '_> {
             entry: self.cluster.entry,
             entry_span: self.cluster.entry_span,
             flux_version: FluxVersion { value: String::new(), from: crate::model::VersionFrom::Assumed },
-            controllers: crate::controllers::ControllerConfig::default(),
-            lockdown: crate::model::Lockdown::default(),
+            controllers: crate::controllers::Controllers::default(),
             objects: Vec::new(),
             kustomizations: Vec::new(),
             tenants: BTreeMap::new(),

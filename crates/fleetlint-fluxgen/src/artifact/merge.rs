@@ -9,13 +9,13 @@
 use std::collections::BTreeMap;
 
 use fleetlint_gotemplate::{Value, to_yaml};
-use fleetlint_yaml::parse::LoadIssueKind;
-use fleetlint_yaml::scalar::resolve_yaml11;
+use fleetlint_yaml::LoadIssueKind;
+use fleetlint_yaml::resolve_yaml11;
 use fleetlint_yaml::{FileId, Limits, Node, NodeKind, ScalarStyle, ScalarValue, parse_yaml};
 
 /// `loadYAML`: all documents of `text` merged into one map.
 pub(crate) fn load_yaml(text: &str) -> Result<BTreeMap<String, Value>, String> {
-    let parsed = parse_yaml(FileId(u32::MAX), text, &Limits::default());
+    let parsed = parse_yaml(FileId::SYNTHETIC, text, &Limits::default());
     for issue in &parsed.issues {
         match &issue.kind {
             LoadIssueKind::Syntax(msg) => return Err(format!("cannot unmarshal YAML document: {msg}")),

@@ -58,8 +58,8 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use fleetlint_yaml::SourceIgnore;
 use fleetlint_yaml::Span;
-use fleetlint_yaml::sourceignore::SourceIgnore;
 
 pub use spec::{ArtifactGenerator, CopyOp, OutputArtifact, SourceRef, Strategy};
 pub use tree::SourceTree;
@@ -312,8 +312,7 @@ fn build<F: Clone>(
         // The filter sees the staging path, whose last directory is the artifact name.
         match ignore.status(&format!("{}/{path}", req.name)) {
             Some(
-                fleetlint_yaml::sourceignore::IgnoreCause::Default { pattern }
-                | fleetlint_yaml::sourceignore::IgnoreCause::Pattern { pattern, .. },
+                fleetlint_yaml::IgnoreCause::Default { pattern } | fleetlint_yaml::IgnoreCause::Pattern { pattern, .. },
             ) => ignored.push((path, pattern)),
             None => {
                 files.insert(path, file);

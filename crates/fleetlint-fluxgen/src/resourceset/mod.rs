@@ -20,7 +20,7 @@
 //! ```
 //! use std::{path::PathBuf, sync::Arc};
 //! use fleetlint_fluxgen::resourceset::expand;
-//! use fleetlint_yaml::{Limits, SourceDb, SourceFile, parse_yaml};
+//! use fleetlint_yaml::{Limits, FileDb, TextFile, parse_yaml};
 //!
 //! let text = "apiVersion: fluxcd.controlplane.io/v1
 //! kind: ResourceSet
@@ -33,8 +33,8 @@
 //!       metadata:
 //!         name: << inputs.tenant >>
 //! ";
-//! let mut db = SourceDb::new();
-//! let file = db.add(SourceFile::new("rs.yaml".into(), None, PathBuf::from("rs.yaml"), Arc::from(text)));
+//! let mut db = FileDb::new();
+//! let file = db.add(TextFile::new("rs.yaml".into(), None, PathBuf::from("rs.yaml"), Arc::from(text)));
 //! let rset = &parse_yaml(file, text, &Limits::default()).documents[0].root;
 //! let expansion = expand(rset, &[], &db).unwrap();
 //! let names: Vec<_> = expansion.objects.iter().map(|o| o.object.get_path(&["metadata", "name"]).unwrap()).collect();
@@ -52,7 +52,7 @@ mod tests;
 
 use std::collections::HashMap;
 
-use fleetlint_yaml::{Entry, Node, NodeKind, SourceDb, Span};
+use fleetlint_yaml::{Entry, FileDb, Node, NodeKind, Span};
 
 use render::Built;
 
@@ -149,7 +149,7 @@ pub enum ExpandErrorKind {
 /// # Errors
 /// An [`ExpandError`]: certain ([`ExpandErrorKind::Invalid`]) where the Flux Operator fails,
 /// otherwise a reason fleetlint cannot render the ResourceSet.
-pub fn expand(rset: &Node, providers: &[&Node], db: &SourceDb) -> Result<Expansion, ExpandError> {
+pub fn expand(rset: &Node, providers: &[&Node], db: &FileDb) -> Result<Expansion, ExpandError> {
     let namespace = rset.get_path(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or("");
     let spec = rset.get("spec");
     let spec_span = spec.map_or(rset.span, |s| s.span);

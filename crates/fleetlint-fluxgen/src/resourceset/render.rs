@@ -16,9 +16,9 @@ use std::ops::Range;
 
 use fleetlint_gotemplate::goyaml2::{self, YKind, YNode};
 use fleetlint_gotemplate::{ErrorKind, Options, Rendered, Template, TemplateError, Value};
-use fleetlint_yaml::parse::LoadIssueKind;
-use fleetlint_yaml::scalar::resolve_yaml11;
-use fleetlint_yaml::{FileId, Limits, Node, NodeKind, ScalarStyle, ScalarValue, SourceDb, Span, parse_yaml};
+use fleetlint_yaml::LoadIssueKind;
+use fleetlint_yaml::resolve_yaml11;
+use fleetlint_yaml::{FileDb, FileId, Limits, Node, NodeKind, ScalarStyle, ScalarValue, Span, parse_yaml};
 
 use super::textmap::{self, TextMap};
 use super::{ExpandError, ExpandErrorKind, TemplateKind, UnknownField};
@@ -39,14 +39,14 @@ struct Prepared {
 }
 
 /// The file id rendered output is parsed under before its spans are mapped back.
-const OUTPUT_FILE: FileId = FileId(u32::MAX);
+const OUTPUT_FILE: FileId = FileId::SYNTHETIC;
 
 /// `BuildResourceSet` for one list of `resources` and one `resourcesTemplate`.
 pub(crate) fn build(
     resources: Option<&Node>,
     template: Option<&Node>,
     sets: &[Value],
-    db: &SourceDb,
+    db: &FileDb,
 ) -> Result<Vec<Built>, ExpandError> {
     let mut out = Vec::new();
     let mut keys: HashSet<String> = HashSet::new();
@@ -94,7 +94,7 @@ pub(crate) fn build(
     Ok(out)
 }
 
-fn file_text(db: &SourceDb, span: Span) -> Option<&str> {
+fn file_text(db: &FileDb, span: Span) -> Option<&str> {
     ((span.file.0 as usize) < db.len()).then(|| &*db.get(span.file).text)
 }
 
@@ -110,7 +110,7 @@ fn template_error(e: &TemplateError, map: &TextMap, what: &str) -> ExpandError {
 }
 
 /// Convert a `resources` item as `yaml.JSONToYAML` would and parse the result as a template.
-fn prepare_resource(item: &Node, index: usize, db: &SourceDb) -> Result<Prepared, ExpandError> {
+fn prepare_resource(item: &Node, index: usize, db: &FileDb) -> Result<Prepared, ExpandError> {
     let mut ids: Vec<&Node> = Vec::new();
     let tree = to_ynode(item, &mut ids);
     let emitted = goyaml2::marshal(&tree);
@@ -120,7 +120,7 @@ fn prepare_resource(item: &Node, index: usize, db: &SourceDb) -> Result<Prepared
     Ok(Prepared { template, map, kind: TemplateKind::Resource(index) })
 }
 
-fn prepare_template(node: &Node, db: &SourceDb) -> Result<Prepared, ExpandError> {
+fn prepare_template(node: &Node, db: &FileDb) -> Result<Prepared, ExpandError> {
     let text = node.as_str().unwrap_or("");
     let map = TextMap::for_scalar(node, text, file_text(db, node.span));
     let template = Template::parse(text, Options::flux_operator())

@@ -5,20 +5,20 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use fleetlint_yaml::{FileId, Limits, Node, SourceDb, SourceFile, parse_yaml};
+use fleetlint_yaml::{FileDb, FileId, Limits, Node, TextFile, parse_yaml};
 use serde_json::json;
 
 use super::{ExpandErrorKind, Expansion, TemplateKind, expand};
 
 struct Fixture {
-    db: SourceDb,
+    db: FileDb,
     docs: Vec<Node>,
 }
 
 impl Fixture {
     fn new(text: &str) -> Self {
-        let mut db = SourceDb::new();
-        let id = db.add(SourceFile::new("rset.yaml".into(), None, PathBuf::from("rset.yaml"), Arc::from(text)));
+        let mut db = FileDb::new();
+        let id = db.add(TextFile::new("rset.yaml".into(), None, PathBuf::from("rset.yaml"), Arc::from(text)));
         let parsed = parse_yaml(id, text, &Limits::default());
         assert!(!parsed.is_broken(), "{:?}", parsed.issues);
         Self { db, docs: parsed.documents.into_iter().map(|d| d.root).collect() }
@@ -664,7 +664,7 @@ fn unknown_files_fall_back_to_the_scalar() {
     let text = "apiVersion: fluxcd.controlplane.io/v1\nkind: ResourceSet\nmetadata:\n  name: rs\n  namespace: ns\nspec:\n  resourcesTemplate: |\n    apiVersion: v1\n    kind: Namespace\n    metadata:\n      name: x\n";
     let parsed = parse_yaml(FileId(7), text, &Limits::default());
     let rset = &parsed.documents[0].root;
-    let e = expand(rset, &[], &SourceDb::new()).unwrap();
+    let e = expand(rset, &[], &FileDb::new()).unwrap();
     let tpl = rset.get_path(&["spec", "resourcesTemplate"]).unwrap();
     assert_eq!(e.objects[0].object.span, tpl.span);
 }

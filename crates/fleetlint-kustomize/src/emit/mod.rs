@@ -11,7 +11,7 @@
 //! scalar analysis and style selection, plain, single-quoted, double-quoted and literal
 //! writers); [`crate::goyaml`] holds the resolver, float and key-order decisions.
 
-use fleetlint_yaml::{Node, NodeKind, SourceDb, Span};
+use fleetlint_yaml::{FileDb, Node, NodeKind, Span};
 
 use crate::goyaml;
 use crate::resource::Resource;
@@ -22,14 +22,14 @@ use scalar::{Analysis, BEST_INDENT, ScalarEvent, Style, analyze, scalar_event, s
 /// Print `resources` as multi-document YAML. With `origins`, each line that holds a value
 /// ends with `# <file>:<line>` naming the text that wrote it.
 #[must_use]
-pub fn to_yaml(resources: &[Resource], origins: Option<&SourceDb>) -> String {
+pub fn to_yaml(resources: &[Resource], origins: Option<&FileDb>) -> String {
     nodes_to_yaml(resources.iter().map(|r| &r.root), origins)
 }
 
 /// [`to_yaml`] for object trees that are not kustomize resources (the objects a Flux
 /// Kustomization renders after its build options and post-build substitution).
 #[must_use]
-pub fn nodes_to_yaml<'n>(roots: impl IntoIterator<Item = &'n Node>, origins: Option<&SourceDb>) -> String {
+pub fn nodes_to_yaml<'n>(roots: impl IntoIterator<Item = &'n Node>, origins: Option<&FileDb>) -> String {
     let mut out = String::new();
     for (i, root) in roots.into_iter().enumerate() {
         if i > 0 {
@@ -44,7 +44,7 @@ pub fn nodes_to_yaml<'n>(roots: impl IntoIterator<Item = &'n Node>, origins: Opt
             {
                 let f = db.get(span.file);
                 // A file of a mapped source is named with its source, as in reports.
-                let source = f.source.as_deref().map_or_else(String::new, |s| format!("{s}:"));
+                let source = f.mapping.as_deref().map_or_else(String::new, |s| format!("{s}:"));
                 out.push_str(&format!(" # {source}{}:{}", f.path, f.line_col(span.start).line));
             }
             out.push('\n');

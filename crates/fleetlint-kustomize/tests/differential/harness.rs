@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fleetlint_kustomize::{BuildIssueKind, Resolver, to_yaml};
-use fleetlint_yaml::{FileId, Limits, Node, SourceDb, load_tree, parse_yaml};
+use fleetlint_yaml::{FileDb, FileId, Limits, Node, load_tree, parse_yaml};
 use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -112,7 +112,7 @@ impl Harness {
     /// Build and compare every kustomization directory of `repo`.
     pub(crate) fn run_repo(&self, repo: &Path) -> RepoResult {
         let name = repo.file_name().unwrap_or_default().to_string_lossy().to_string();
-        let mut db = SourceDb::new();
+        let mut db = FileDb::new();
         let Ok(tree) = load_tree(&mut db, repo, None, &Limits::default()) else {
             return RepoResult { name, dirs: Vec::new() };
         };

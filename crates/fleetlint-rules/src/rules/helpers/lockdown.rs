@@ -1,12 +1,16 @@
 //! What the Flux controllers of a cluster run with, as the lockdown-dependent rules (XNS, ISO006
 //! to ISO010) need it: one flag of one controller, the text that set it (shown as a `related`
-//! location) and whether the repository says anything at all. As docs/flux-semantics.md
-//! ("Unknown controller configuration") decides, an unknown
-//! configuration gets the "lockdown off" severity and a message that says it is unknown.
+//! location) and whether the repository says anything at all. The facts (which controller is
+//! deployed, each flag with its origin, the configuration's overrides) are the fleet's
+//! [`Controllers`](fleetlint_fleet::controllers::Controllers); the verdicts are here. As
+//! docs/flux-semantics.md ("Unknown controller configuration") decides, an unknown configuration
+//! gets the "lockdown off" severity and a message that says it is unknown.
 
 use fleetlint_fleet::Cluster;
-use fleetlint_fleet::controllers::{ControllerConfig, FlagSetting};
-use fleetlint_yaml::{Node, Span};
+use fleetlint_fleet::controllers::{
+    Controller, DEFAULT_SERVICE_ACCOUNT, NO_CROSS_NAMESPACE_REFS, NO_REMOTE_BASES, Origin, Setting,
+};
+use fleetlint_yaml::Span;
 
 /// Appended to "lockdown off" messages when the repository does not say how the controllers run.
 pub(crate) const UNKNOWN_NOTE: &str = "lockdown unknown: the repository does not show the controller flags (state them in .fleetlint.yaml clusterOverrides)";
@@ -31,86 +35,67 @@ pub(crate) struct FlagState {
 
 impl FlagState {
     /// A `related` location for a finding: the arg (or patch line) that set the flag.
-    pub(crate) fn related(&self, controller: &str) -> Option<(Span, String)> {
+    pub(crate) fn related(&self, controller: Controller) -> Option<(Span, String)> {
         let span = self.span?;
+        let c = controller.name();
         let msg = match self.state {
-            CrossNs::On => format!("{controller} runs with --no-cross-namespace-refs=true"),
-            _ => format!("{controller} runs with --no-cross-namespace-refs disabled"),
+            CrossNs::On => format!("{c} runs with --no-cross-namespace-refs=true"),
+            _ => format!("{c} runs with --no-cross-namespace-refs disabled"),
         };
         Some((span, msg))
     }
 }
 
-fn real(span: Span) -> Option<Span> {
-    (span != Span::default()).then_some(span)
+/// The text that set a value, when the repository wrote it.
+fn written<T>(s: &Setting<T>) -> Option<Span> {
+    s.origin.span().filter(|span| *span != Span::default())
 }
 
-fn last<'a>(settings: &'a [FlagSetting], controller: &str) -> Option<&'a FlagSetting> {
-    settings.iter().rev().find(|s| s.controller == controller)
-}
-
-/// `--no-cross-namespace-refs` of `controller`. The configuration's `clusterOverrides` lockdown
-/// lands in the cluster's summary (kustomize-controller's value); when it disagrees with the
-/// Deployments, or there are none, the override stands for every controller.
-pub(crate) fn no_cross_namespace_refs(cluster: &Cluster, controller: &str) -> FlagState {
-    let cfg = &cluster.controllers;
-    let kc = ControllerConfig::enabled(&cfg.no_cross_namespace_refs, "kustomize-controller");
-    let overridden = cluster.lockdown.known && (!cfg.known || cluster.lockdown.no_cross_namespace_refs != kc);
-    if overridden {
-        let state = if cluster.lockdown.no_cross_namespace_refs { CrossNs::On } else { CrossNs::Off };
+/// `--no-cross-namespace-refs` of `controller`: as the configuration states it, else unknown
+/// when the repository does not show the controller (a placeholder `gotk-components.yaml` stands
+/// for the default components only: another may still run with the flag), else its arg.
+pub(crate) fn no_cross_namespace_refs(cluster: &Cluster, controller: Controller) -> FlagState {
+    let facts = cluster.controllers.of(controller);
+    let flag = facts.bool_flag(NO_CROSS_NAMESPACE_REFS);
+    let state = if flag.value { CrossNs::On } else { CrossNs::Off };
+    if flag.origin == Origin::Config {
         return FlagState { state, span: None };
     }
-    // A controller the repository does not deploy (a placeholder `gotk-components.yaml` stands
-    // for the default components only) may still run with the flag: unknown, not off.
-    if !cfg.known || !deployed(cluster, controller) {
+    if !cluster.controllers.known || !facts.deployed {
         return FlagState { state: CrossNs::Unknown, span: None };
     }
-    let setting = last(&cfg.no_cross_namespace_refs, controller);
-    let on = setting.is_some_and(|s| s.value == "true");
-    FlagState { state: if on { CrossNs::On } else { CrossNs::Off }, span: setting.and_then(|s| real(s.span)) }
+    FlagState { state, span: written(&flag) }
 }
 
 /// `--default-service-account` of kustomize- or helm-controller, with where it was set.
-pub(crate) fn default_service_account(cluster: &Cluster, controller: &str) -> Option<(String, Option<Span>)> {
-    let cfg = &cluster.controllers;
-    let kc = ControllerConfig::value(&cfg.default_service_account, "kustomize-controller");
-    if cluster.lockdown.known && (!cfg.known || cluster.lockdown.default_service_account.as_deref() != kc) {
-        return cluster.lockdown.default_service_account.clone().map(|sa| (sa, None));
-    }
-    let setting = last(&cfg.default_service_account, controller).filter(|s| !s.value.is_empty())?;
-    Some((setting.value.clone(), real(setting.span)))
+pub(crate) fn default_service_account(cluster: &Cluster, controller: Controller) -> Option<(String, Option<Span>)> {
+    let flag = cluster.controllers.of(controller).string_flag(DEFAULT_SERVICE_ACCOUNT)?;
+    Some((flag.value.to_string(), written(&flag)))
 }
 
-/// Whether the repository says how the controllers run.
+/// `--no-remote-bases` of `controller` (kustomize-controller), with where it was set.
+pub(crate) fn no_remote_bases(cluster: &Cluster, controller: Controller) -> (bool, Option<Span>) {
+    let flag = cluster.controllers.of(controller).bool_flag(NO_REMOTE_BASES);
+    (flag.value, written(&flag))
+}
+
+/// Whether the repository (or the configuration) says how the controllers run.
 pub(crate) fn known(cluster: &Cluster) -> bool {
-    cluster.controllers.known || cluster.lockdown.known
+    cluster.controllers.stated()
 }
 
 /// The note for a controller whose flags are unknown: nothing said at all, or no Deployment
 /// of that controller in what the repository installs.
-pub(crate) fn unknown_note(cluster: &Cluster, controller: &str) -> String {
+pub(crate) fn unknown_note(cluster: &Cluster, controller: Controller) -> String {
     if known(cluster) {
-        format!("lockdown unknown: the repository installs no {controller} Deployment to read its flags from")
+        format!("lockdown unknown: the repository installs no {} Deployment to read its flags from", controller.name())
     } else {
         UNKNOWN_NOTE.to_string()
     }
 }
 
-/// The Flux installation's Deployments of `controller` (in a platform namespace).
-fn deployments<'c>(
-    cluster: &'c Cluster,
-    controller: &'c str,
-) -> impl Iterator<Item = &'c fleetlint_fleet::RenderedObject> {
-    cluster.objects.iter().filter(move |o| {
-        o.kind() == "Deployment"
-            && o.api_version().starts_with("apps/")
-            && o.name() == controller
-            && cluster.is_platform_namespace(o.namespace())
-    })
-}
-
 /// `""` when the flags of `controller` are known, else ` (lockdown unknown: ...)` for a message.
-pub(crate) fn unknown_suffix(cluster: &Cluster, controller: &str) -> String {
+pub(crate) fn unknown_suffix(cluster: &Cluster, controller: Controller) -> String {
     if cluster.controllers.known && deployed(cluster, controller) {
         String::new()
     } else {
@@ -119,25 +104,13 @@ pub(crate) fn unknown_suffix(cluster: &Cluster, controller: &str) -> String {
 }
 
 /// Whether the cluster's bootstrap installs `controller`.
-pub(crate) fn deployed(cluster: &Cluster, controller: &str) -> bool {
-    deployments(cluster, controller).next().is_some()
+pub(crate) fn deployed(cluster: &Cluster, controller: Controller) -> bool {
+    cluster.controllers.of(controller).deployed
 }
 
-/// Any other flag of `controller` (`--sops-age-secret`, workload-identity defaults), read from
-/// the controller Deployments the cluster's bootstrap renders: the last occurrence wins, as
-/// with Go's flag package. `None` when the flag is absent.
-pub(crate) fn controller_flag(cluster: &Cluster, controller: &str, flag: &str) -> Option<(String, Option<Span>)> {
-    let mut found = None;
-    for o in deployments(cluster, controller) {
-        let containers =
-            o.root.get_path(&["spec", "template", "spec", "containers"]).and_then(Node::as_seq).unwrap_or_default();
-        for arg in containers.iter().flat_map(|c| c.get("args").and_then(Node::as_seq).unwrap_or_default()) {
-            let Some(text) = arg.as_str().and_then(|t| t.strip_prefix("--")) else { continue };
-            let (name, value) = text.split_once('=').unwrap_or((text, "true"));
-            if name == flag {
-                found = Some((value.to_string(), real(arg.span)));
-            }
-        }
-    }
-    found.filter(|(v, _)| !v.is_empty())
+/// Any other flag of `controller` (`--sops-age-secret`, workload-identity defaults), as its
+/// Deployment's args set it. `None` when the flag is absent or empty.
+pub(crate) fn controller_flag(cluster: &Cluster, controller: Controller, flag: &str) -> Option<(String, Option<Span>)> {
+    let arg = cluster.controllers.of(controller).arg(flag).filter(|s| !s.value.is_empty())?;
+    Some((arg.value.to_string(), written(&arg)))
 }

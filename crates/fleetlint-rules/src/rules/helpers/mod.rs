@@ -1,4 +1,3 @@
-//! What rules of several groups share: the controllers' lockdown flags and the scope of a kind.
+//! What rules of several groups share: the controllers' lockdown flags.
 
 pub(crate) mod lockdown;
-pub(crate) mod scopes;

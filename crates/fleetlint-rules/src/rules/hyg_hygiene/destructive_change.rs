@@ -67,8 +67,8 @@ fn prune_disabled(o: &RenderedObject) -> bool {
 /// Kustomization stops applying (fluxcd/kustomize-controller, `internal/controller`
 /// `kustomization_controller.go`, `prune` and `finalize`).
 fn prunes(ks: &RenderedObject) -> bool {
-    ks.root.get_path(&["spec", "prune"]).and_then(Node::as_bool) == Some(true)
-        && ks.root.get_path(&["spec", "deletionPolicy"]).and_then(Node::as_str) != Some("Orphan")
+    ks.flux()
+        .is_some_and(|k| k.prune().and_then(|p| p.as_bool()) == Some(true) && k.deletion_policy() != Some("Orphan"))
 }
 
 /// HYG004: objects `base` (the fleet at `base_ref`) applied with prune in a cluster that `head`
@@ -97,7 +97,7 @@ pub fn destructive_changes(base: &Fleet, head: &Fleet, base_ref: &str) -> Vec<Fi
             let still = head_kustomizations.get(&owner_id);
             let (span, whose): (Span, String) = match still {
                 Some(h) => (
-                    h.root.get_path(&["spec", "prune"]).map_or(h.root.span, |n| n.span),
+                    h.flux().and_then(|k| k.prune()).map_or(h.root.span, |p| p.span()),
                     format!("Kustomization `{}/{}` still prunes", ks.namespace(), ks.name()),
                 ),
                 None => (

@@ -45,7 +45,7 @@ impl Rule for GitrepositoryImplicitBranch {
             if o.synthesized || o.flux_kind() != Some(FluxKind::GitRepository) {
                 continue;
             }
-            let reference = o.root.get_path(&["spec", "ref"]);
+            let reference = o.flux().and_then(|f| f.reference()).map(|f| f.value);
             let selects = reference.is_some_and(|r| {
                 REF_FIELDS.iter().any(|f| r.get(f).and_then(Node::as_str).is_some_and(|v| !v.trim().is_empty()))
             });

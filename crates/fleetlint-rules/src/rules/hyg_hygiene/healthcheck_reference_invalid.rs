@@ -1,4 +1,5 @@
 use fleetlint_fleet::Cluster;
+use fleetlint_fleet::FleetIssueKind;
 use fleetlint_yaml::{FluxKind, Node};
 
 use crate::context::ClusterContext;
@@ -63,16 +64,17 @@ impl Rule for HealthcheckReferenceInvalid {
             if o.synthesized || o.flux_kind() != Some(FluxKind::Kustomization) {
                 continue;
             }
-            let Some(entry) = o.root.get("spec").and_then(|s| s.entry("healthChecks")) else { continue };
-            let checks = entry.value.as_seq().unwrap_or(&[]);
-            if let Some(wait) = o.root.get_path(&["spec", "wait"]).filter(|w| w.as_bool() == Some(true))
+            let Some(ks) = o.flux() else { continue };
+            let Some(entry) = ks.health_checks_field() else { continue };
+            let checks = entry.items();
+            if let Some(wait) = ks.wait().filter(|w| w.as_bool() == Some(true))
                 && !checks.is_empty()
             {
                 let f = warning(
-                    entry.key.span,
+                    entry.key_span(),
                     "`healthChecks` are ignored because `wait: true` checks every applied object",
                 )
-                .with_related(wait.span, "wait is enabled here")
+                .with_related(wait.span(), "wait is enabled here")
                 .with_help("remove `healthChecks`, or remove `wait: true` to check only the listed objects")
                 .with_field("spec.healthChecks");
                 out.push(cx.about(f, i));
@@ -135,7 +137,11 @@ fn warning(span: fleetlint_yaml::Span, message: impl Into<String>) -> Finding {
 /// Whether every Flux object the cluster would create is known: every Kustomization built and
 /// nothing opaque (unmapped sources, templated ResourceSets are SRC012 issues).
 fn graph_complete(cluster: &Cluster) -> bool {
-    cluster.kustomizations.iter().all(|k| k.built) && !cluster.issues.iter().any(|i| i.code == "SRC012")
+    cluster.kustomizations.iter().all(|k| k.built)
+        && !cluster
+            .issues
+            .iter()
+            .any(|i| matches!(i.kind, FleetIssueKind::SourceNotMapped { .. } | FleetIssueKind::TemplatedResourceSet))
 }
 
 fn rendered(cluster: &Cluster, group: &str, kind: &str, namespace: &str, name: &str) -> bool {

@@ -130,11 +130,12 @@ struct Member {
 /// The span of `prune: true` when the Kustomization garbage-collects what it renders (and does
 /// not orphan it on deletion).
 fn prune_span(ks: &RenderedObject) -> Option<Span> {
-    let prune = ks.root.get_path(&["spec", "prune"]).filter(|n| n.as_bool() == Some(true))?;
-    if ks.root.get_path(&["spec", "deletionPolicy"]).and_then(Node::as_str) == Some("Orphan") {
+    let ks = ks.flux()?;
+    let prune = ks.prune().filter(|n| n.as_bool() == Some(true))?;
+    if ks.deletion_policy() == Some("Orphan") {
         return None;
     }
-    Some(prune.span)
+    Some(prune.span())
 }
 
 /// `(namespace or CRD, what is lost)` for the kinds whose deletion takes other data with it.

@@ -1,5 +1,5 @@
-use fleetlint_yaml::scalar::{ScalarValue, resolve_kyaml, resolve_yaml11};
 use fleetlint_yaml::{LoadIssueKind, Node, NodeKind, ObjectView, Span};
+use fleetlint_yaml::{ScalarValue, resolve_kyaml, resolve_yaml11};
 
 use crate::context::FileContext;
 use crate::declare_rule;

@@ -1,7 +1,11 @@
 use fleetlint_fleet::Scope;
-use fleetlint_yaml::{FluxKind, Span};
+use fleetlint_fleet::controllers::Controller;
+use fleetlint_yaml::Span;
 
-use super::helpers::rbac::{bindings, self_served};
+use fleetlint_fleet::rbac::self_served;
+
+use super::helpers::applier;
+use super::helpers::describe_binding;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -54,7 +58,7 @@ impl Rule for DefaultServiceAccountPrivileged {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let c = cx.cluster;
         // (controller, fallback SA, the flag's text)
-        let fallbacks: Vec<(&str, String, Option<Span>)> = ["kustomize-controller", "helm-controller"]
+        let fallbacks: Vec<(Controller, String, Option<Span>)> = [Controller::Kustomize, Controller::Helm]
             .into_iter()
             .filter_map(|ctrl| lockdown::default_service_account(c, ctrl).map(|(sa, span)| (ctrl, sa, span)))
             .collect();
@@ -66,7 +70,7 @@ impl Rule for DefaultServiceAccountPrivileged {
         // Only tenants that write their own Flux objects can lean on the fallback identity.
         let served = self_served(c);
         let tenant_ns = |ns: &str| c.tenant_of_namespace(ns).is_some_and(|t| served.contains(t));
-        for b in bindings(c) {
+        for b in cx.bindings() {
             for s in b.subjects() {
                 let hit = match (s.kind, s.namespace, s.service_account_group()) {
                     ("ServiceAccount", Some(ns), _) if is_fallback(s.name) && tenant_ns(ns) => {
@@ -91,7 +95,7 @@ impl Rule for DefaultServiceAccountPrivileged {
                 };
                 let message = format!(
                     "{} grants {} {} {reach} to {who}, the lockdown fallback identity: tenant objects without serviceAccountName still work with these rights, and so does every pod running as it",
-                    b.describe(),
+                    describe_binding(b),
                     b.role_kind,
                     b.role_name
                 );
@@ -110,12 +114,8 @@ impl Rule for DefaultServiceAccountPrivileged {
             if o.synthesized || o.scope != Scope::Tenant {
                 continue;
             }
-            let ctrl = match o.flux_kind() {
-                Some(FluxKind::Kustomization) => "kustomize-controller",
-                Some(FluxKind::HelmRelease) => "helm-controller",
-                _ => continue,
-            };
-            let Some(node) = o.root.get_path(&["spec", "serviceAccountName"]) else { continue };
+            let Some(ctrl) = applier(o) else { continue };
+            let Some(node) = o.flux().and_then(|f| f.service_account()).map(|f| f.value) else { continue };
             let Some((_, sa, span)) =
                 fallbacks.iter().find(|(c2, sa, _)| *c2 == ctrl && Some(sa.as_str()) == node.as_str())
             else {

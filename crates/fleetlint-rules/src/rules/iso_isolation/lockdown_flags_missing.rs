@@ -1,4 +1,5 @@
-use fleetlint_fleet::controllers::{CONTROLLERS, ControllerConfig, FlagSetting};
+use fleetlint_fleet::controllers::{Controller, DEFAULT_SERVICE_ACCOUNT, NO_CROSS_NAMESPACE_REFS, NO_REMOTE_BASES};
+use fleetlint_fleet::flux::InstanceSpec;
 use fleetlint_fleet::{Cluster, EntryKind, RenderedObject, Scope};
 use fleetlint_yaml::{FluxKind, Node, Span};
 
@@ -64,28 +65,28 @@ declare_rule! {
 }
 
 /// The lockdown flags: name, the controllers it belongs on, severity, and what its absence allows.
-const FLAGS: &[(&str, &[&str], Severity, &str)] = &[
+const FLAGS: &[(&str, &[Controller], Severity, &str)] = &[
     (
-        "default-service-account",
-        &["kustomize-controller", "helm-controller"],
+        DEFAULT_SERVICE_ACCOUNT,
+        &[Controller::Kustomize, Controller::Helm],
         Severity::Error,
         "tenant objects without spec.serviceAccountName are applied with the controller's cluster-admin identity",
     ),
     (
-        "no-cross-namespace-refs",
+        NO_CROSS_NAMESPACE_REFS,
         &[
-            "kustomize-controller",
-            "helm-controller",
-            "notification-controller",
-            "image-reflector-controller",
-            "image-automation-controller",
+            Controller::Kustomize,
+            Controller::Helm,
+            Controller::Notification,
+            Controller::ImageReflector,
+            Controller::ImageAutomation,
         ],
         Severity::Warning,
         "tenant objects may reference sources, events and repositories in other namespaces",
     ),
     (
-        "no-remote-bases",
-        &["kustomize-controller"],
+        NO_REMOTE_BASES,
+        &[Controller::Kustomize],
         Severity::Warning,
         "tenant kustomizations may pull remote bases that bypass source-controller",
     ),
@@ -155,51 +156,24 @@ impl Rule for LockdownFlagsMissing {
 
 /// The controllers the cluster deploys; kustomize- and helm-controller when only the
 /// configuration states the lockdown.
-fn deployed(cluster: &Cluster) -> Vec<&str> {
-    let mut names: Vec<&str> = CONTROLLERS
-        .iter()
-        .copied()
-        .filter(|c| {
-            cluster.objects.iter().any(|o| {
-                o.kind() == "Deployment"
-                    && o.api_version().starts_with("apps/")
-                    && o.name() == *c
-                    && cluster.is_platform_namespace(o.namespace())
-            })
-        })
-        .collect();
-    if names.is_empty() {
-        names = vec!["kustomize-controller", "helm-controller"];
-    }
-    names
-}
-
-fn last<'a>(settings: &'a [FlagSetting], controller: &str) -> Option<&'a FlagSetting> {
-    settings.iter().rev().find(|s| s.controller == controller)
+fn deployed(cluster: &Cluster) -> Vec<Controller> {
+    let names = cluster.controllers.deployed();
+    if names.is_empty() { vec![Controller::Kustomize, Controller::Helm] } else { names }
 }
 
 /// Whether `flag` is on for `controller`, and the text of an explicit setting that turns it off.
-fn state(cluster: &Cluster, flag: &str, controller: &str) -> (bool, Option<Span>) {
-    let cfg = &cluster.controllers;
-    let real = |s: &FlagSetting| (s.span != Span::default()).then_some(s.span);
+fn state(cluster: &Cluster, flag: &str, controller: Controller) -> (bool, Option<Span>) {
     match flag {
-        "default-service-account" => {
+        DEFAULT_SERVICE_ACCOUNT => {
             let on = lockdown::default_service_account(cluster, controller).is_some();
-            (on, last(&cfg.default_service_account, controller).and_then(real))
+            let arg = cluster.controllers.of(controller).arg(flag);
+            (on, arg.and_then(|a| a.origin.span()).filter(|s| *s != Span::default()))
         }
-        "no-cross-namespace-refs" => {
+        NO_CROSS_NAMESPACE_REFS => {
             let s = lockdown::no_cross_namespace_refs(cluster, controller);
             (s.state == CrossNs::On, s.span)
         }
-        _ => {
-            // The configuration's override lands in the summary (kustomize-controller's value).
-            let kc = ControllerConfig::enabled(&cfg.no_remote_bases, "kustomize-controller");
-            if cluster.lockdown.known && (!cfg.known || cluster.lockdown.no_remote_bases != kc) {
-                return (cluster.lockdown.no_remote_bases, None);
-            }
-            let s = last(&cfg.no_remote_bases, controller);
-            (s.is_some_and(|s| s.value == "true"), s.and_then(real))
-        }
+        _ => lockdown::no_remote_bases(cluster, controller),
     }
 }
 
@@ -209,7 +183,7 @@ fn missing_flags(cluster: &Cluster, cx: &ClusterContext<'_>, trigger: &(Span, St
     let anchor = lockdown_anchor(cluster, cx.db);
     let mut out = Vec::new();
     for (flag, controllers, severity, consequence) in FLAGS {
-        for controller in controllers.iter().filter(|c| deployed.contains(c)) {
+        for &controller in controllers.iter().filter(|c| deployed.contains(c)) {
             let (on, explicit) = state(cluster, flag, controller);
             if on {
                 continue;
@@ -231,7 +205,7 @@ fn missing_flags(cluster: &Cluster, cx: &ClusterContext<'_>, trigger: &(Span, St
             f.severity = *severity;
             // Where the same flag is on for another controller: the patch target to widen.
             let on_elsewhere =
-                controllers.iter().filter(|c| *c != controller).find_map(|c| match state(cluster, flag, c) {
+                controllers.iter().filter(|c| **c != controller).find_map(|&c| match state(cluster, flag, c) {
                     (true, Some(s)) => {
                         Some((narrow(cx.db, s, &format!("--{flag}")), format!("{c} gets --{flag} here")))
                     }
@@ -246,11 +220,6 @@ fn missing_flags(cluster: &Cluster, cx: &ClusterContext<'_>, trigger: &(Span, St
     out
 }
 
-/// Providers that authenticate with cloud workload identity.
-fn cloud_provider(o: &RenderedObject) -> Option<&Node> {
-    o.root.get_path(&["spec", "provider"]).filter(|p| matches!(p.as_str(), Some("aws" | "azure" | "gcp")))
-}
-
 /// Whether a rendered object is a SOPS file encrypted with a cloud KMS.
 fn cloud_kms(o: &RenderedObject) -> bool {
     ["kms", "gcp_kms", "azure_kv"]
@@ -262,69 +231,64 @@ fn cloud_kms(o: &RenderedObject) -> bool {
 /// identity without naming a service account, while the controller has no default for them.
 fn workload_identity(
     cx: &ClusterContext<'_>,
-    instance: Option<&Node>,
+    instance: Option<InstanceSpec<'_>>,
     tenant_objects: &[(usize, &RenderedObject)],
     out: &mut Vec<Finding>,
 ) {
     let cluster = cx.cluster;
-    if lockdown::default_service_account(cluster, "kustomize-controller").is_none()
-        || instance.and_then(|s| s.get_path(&["cluster", "multitenantWorkloadIdentity"])).and_then(Node::as_bool)
-            == Some(true)
+    if lockdown::default_service_account(cluster, Controller::Kustomize).is_none()
+        || instance.and_then(|s| s.multitenant_workload_identity()) == Some(true)
     {
         return;
     }
     let deployed = deployed(cluster);
-    let mut needs: Vec<(&str, &str, Span, String)> = Vec::new();
+    let mut needs: Vec<(Controller, &str, Span, String)> = Vec::new();
     for &(i, o) in tenant_objects {
-        let kind = o.flux_kind();
-        let own_sa = o.root.get_path(&["spec", "serviceAccountName"]).is_some();
-        if let Some(p) = cloud_provider(o).filter(|_| !own_sa) {
-            let controller = if kind == Some(FluxKind::ImageRepository) {
-                "image-reflector-controller"
-            } else {
-                "source-controller"
-            };
+        let Some(flux) = o.flux() else { continue };
+        let kind = Some(flux.kind());
+        let own_sa = flux.service_account().is_some();
+        if let Some(p) = flux.cloud_provider().filter(|_| !own_sa) {
+            let controller = kind.and_then(Controller::of_kind).unwrap_or(Controller::Source);
             if kind.is_some_and(FluxKind::is_source) || kind == Some(FluxKind::ImageRepository) {
                 needs.push((
                     controller,
                     "default-service-account",
-                    p.span,
+                    p.span(),
                     format!("{} uses {} workload identity", label(o), p.as_str().unwrap_or("")),
                 ));
             }
         }
         if matches!(kind, Some(FluxKind::Kustomization | FluxKind::HelmRelease)) {
-            let kc = o.root.get_path(&["spec", "kubeConfig"]);
-            if let Some(cm) = kc
-                .and_then(|k| k.get("configMapRef"))
-                .filter(|_| kc.and_then(|k| k.get("serviceAccountName")).is_none())
+            let kc = flux.kube_config();
+            if let Some(cm) =
+                kc.and_then(|k| k.config_map_ref()).filter(|_| kc.and_then(|k| k.service_account()).is_none())
             {
-                let controller = super::helpers::controller_of(o.kind());
+                let controller = super::helpers::controller_of(o);
                 needs.push((
                     controller,
                     "default-kubeconfig-service-account",
-                    cm.span,
+                    cm.span(),
                     format!("{} reaches a remote cluster with workload identity", label(o)),
                 ));
             }
         }
         if kind == Some(FluxKind::Kustomization) {
-            let dec = o.root.get_path(&["spec", "decryption"]);
-            let own = dec.is_some_and(|d| d.get("serviceAccountName").is_some() || d.get("secretRef").is_some());
+            let dec = flux.decryption();
+            let own = dec.is_some_and(|d| d.service_account().is_some() || d.secret_ref().is_some());
             let kms =
                 cluster.kustomization_of(i).is_some_and(|k| k.rendered.iter().any(|&r| cloud_kms(&cluster.objects[r])));
             if let (Some(d), false, true) = (dec, own, kms) {
                 needs.push((
-                    "kustomize-controller",
+                    Controller::Kustomize,
                     "default-decryption-service-account",
-                    d.span,
+                    d.0.span(),
                     format!("{} decrypts SOPS files encrypted with a cloud KMS", label(o)),
                 ));
             }
         }
     }
     let anchor = lockdown_anchor(cluster, cx.db);
-    let mut seen: Vec<(&str, &str)> = Vec::new();
+    let mut seen: Vec<(Controller, &str)> = Vec::new();
     for (controller, flag, span, what) in needs {
         if seen.contains(&(controller, flag))
             || !deployed.contains(&controller)

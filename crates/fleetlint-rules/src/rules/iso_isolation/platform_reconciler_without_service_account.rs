@@ -1,8 +1,9 @@
 use fleetlint_fleet::EntryKind;
+use fleetlint_fleet::rbac::grants;
 use fleetlint_yaml::{FluxKind, Node};
 
 use super::helpers::{
-    controller_of, entry_document, flux_system_kustomization, grants, instance_spec, label, narrow, service_account,
+    controller_of, entry_document, flux_system_kustomization, instance_spec, label, narrow, service_account,
     spec_written_elsewhere,
 };
 use crate::context::ClusterContext;
@@ -67,7 +68,7 @@ impl Rule for PlatformReconcilerWithoutServiceAccount {
             && entry_document(cluster, cx.db)
                 .as_ref()
                 .and_then(instance_spec)
-                .and_then(|s| s.get_path(&["cluster", "multitenant"]))
+                .and_then(|s| s.multitenant())
                 .and_then(Node::as_bool)
                 == Some(true);
         for (i, o) in cluster.objects.iter().enumerate() {
@@ -78,7 +79,7 @@ impl Rule for PlatformReconcilerWithoutServiceAccount {
                 continue;
             }
             let Err(span) = service_account(o) else { continue };
-            let controller = controller_of(o.kind());
+            let controller = controller_of(o);
             let Some((sa, flag)) = lockdown::default_service_account(cluster, controller) else { continue };
             let ns = o.namespace();
             if grants(cluster, ns, &sa).iter().any(|g| g.cluster_wide()) {

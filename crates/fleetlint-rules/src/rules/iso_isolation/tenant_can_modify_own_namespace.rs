@@ -1,10 +1,12 @@
 use std::collections::BTreeSet;
 
-use fleetlint_fleet::tenants::TENANT_LABEL;
+use fleetlint_fleet::TENANT_LABEL;
 use fleetlint_fleet::{Cluster, RenderedObject, Scope};
 use fleetlint_yaml::{FluxKind, Node, Span};
 
-use super::helpers::rbac::{bindings, namespace_write, self_served};
+use fleetlint_fleet::rbac::{namespace_write, self_served};
+
+use super::helpers::{describe_binding, describe_subject};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -70,7 +72,7 @@ impl Rule for TenantCanModifyOwnNamespace {
         }
         // Only a tenant that writes its own Flux objects can use its ServiceAccounts' rights.
         let served = self_served(c);
-        for b in bindings(c).iter().filter(|b| !b.cluster_wide) {
+        for b in cx.bindings().iter().filter(|b| !b.cluster_wide) {
             let ns = b.object.namespace();
             let Some(tenant) = c.tenant_of_namespace(ns).filter(|t| served.contains(t)) else { continue };
             let Some(write) = namespace_write(c, b, ns) else { continue };
@@ -81,10 +83,10 @@ impl Rule for TenantCanModifyOwnNamespace {
                 }
                 let message = format!(
                     "{} grants {} {} to {}: tenant {tenant} can {} its own Namespace {ns} (relabel it, or delete it)",
-                    b.describe(),
+                    describe_binding(b),
                     b.role_kind,
                     b.role_name,
-                    s.describe(),
+                    describe_subject(&s),
                     write.verbs.join("/")
                 );
                 let mut f = Finding::new(Self::ID, b.role_span, message)
@@ -178,8 +180,8 @@ fn relied_on_labels(c: &Cluster) -> BTreeSet<&str> {
     }
     let mut keys = BTreeSet::new();
     for o in &c.objects {
-        if o.flux_kind() == Some(FluxKind::ImageRepository) {
-            let sels = o.root.get_path(&["spec", "accessFrom", "namespaceSelectors"]).and_then(Node::as_seq);
+        if let Some(repository) = o.flux().filter(|f| f.kind() == FluxKind::ImageRepository) {
+            let sels = repository.access_from().and_then(|a| a.get(&["namespaceSelectors"])).map(|f| f.items());
             sels.unwrap_or_default().iter().for_each(|sel| add_selector(&mut keys, sel));
         } else if o.kind() == "NetworkPolicy" {
             for dir in ["ingress", "egress"] {

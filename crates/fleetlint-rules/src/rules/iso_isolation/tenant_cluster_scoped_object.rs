@@ -1,7 +1,7 @@
 use fleetlint_fleet::Scope;
 use fleetlint_yaml::{FluxKind, Node};
 
-use super::helpers::{Scopes, applies_as, label};
+use super::helpers::{applies_as, label};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -52,7 +52,7 @@ declare_rule! {
 impl Rule for TenantClusterScopedObject {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let cluster = cx.cluster;
-        let scopes = Scopes::new(cluster);
+        let scopes = cx.scopes();
         for (i, o) in cluster.objects.iter().enumerate() {
             let Some(owner) = o.owner.map(|p| &cluster.objects[p]) else { continue };
             if o.synthesized

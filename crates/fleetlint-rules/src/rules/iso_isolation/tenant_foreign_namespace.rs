@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, HashSet};
 use fleetlint_fleet::{Cluster, RenderedObject, Scope};
 use fleetlint_yaml::{FluxKind, Span};
 
-use super::helpers::{Scopes, foreign_owner, label, narrow};
+use super::helpers::{foreign_owner, label, narrow};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -108,13 +108,13 @@ impl Rule for TenantForeignNamespace {
                             out.push(self.found(cx, i, span, msg, &format!("spec.{field}"), Some(ns)));
                         }
                     }
-                    let create = o.root.get_path(&["spec", "install", "createNamespace"]);
+                    let create = o.flux().and_then(|f| f.install_create_namespace());
                     if let Some(n) = create.filter(|n| n.as_bool() == Some(true)) {
                         let msg = format!(
                             "{} of tenant {tenant} sets spec.install.createNamespace: true: creating a namespace needs cluster-scoped permissions a tenant must not have",
                             label(o)
                         );
-                        out.push(self.found(cx, i, n.span, msg, "spec.install.createNamespace", None));
+                        out.push(self.found(cx, i, n.span(), msg, "spec.install.createNamespace", None));
                     }
                 }
                 _ => {}
@@ -143,7 +143,7 @@ impl TenantForeignNamespace {
         let declared = |tenant: &str, ns: &str| {
             let t = cluster.tenants.get(tenant)?;
             let at = t.namespaces.iter().position(|n| n == ns)?;
-            t.declared_at.get(at).copied().filter(|s| *s != Span::default())
+            t.declared_at.get(at).copied().flatten()
         };
         if let Some(tenant) = cluster.objects[i].tenant.as_deref()
             && let Some(t) = cluster.tenants.get(tenant)
@@ -167,11 +167,13 @@ fn tenant_of(o: &RenderedObject) -> Option<&str> {
     (!o.synthesized && o.scope == Scope::Tenant).then_some(o.tenant.as_deref()).flatten()
 }
 
-/// `spec.<field>` when set to a namespace `tenant` does not own.
+/// A HelmRelease's `spec.<field>` (`targetNamespace`, `storageNamespace`) when set to a
+/// namespace `tenant` does not own.
 fn foreign_field<'o>(cluster: &Cluster, o: &'o RenderedObject, tenant: &str, field: &str) -> Option<(&'o str, Span)> {
-    let n = o.root.get_path(&["spec", field])?;
+    let release = o.flux()?;
+    let n = if field == "targetNamespace" { release.target_namespace() } else { release.storage_namespace() }?;
     let ns = n.as_str().filter(|s| !s.is_empty())?;
-    (cluster.tenant_of_namespace(ns) != Some(tenant)).then_some((ns, n.span))
+    (cluster.tenant_of_namespace(ns) != Some(tenant)).then_some((ns, n.span()))
 }
 
 /// (b): rendered namespaced objects outside the tenant's namespaces, one finding per text that
@@ -183,7 +185,7 @@ fn rendered_objects(
     out: &mut Vec<Finding>,
 ) {
     let cluster = cx.cluster;
-    let scopes = Scopes::new(cluster);
+    let scopes = cx.scopes();
     let mut by_span: BTreeMap<(u32, u32, u32), Vec<usize>> = BTreeMap::new();
     for (i, o) in cluster.objects.iter().enumerate() {
         let Some(tenant) = tenant_of(o) else { continue };

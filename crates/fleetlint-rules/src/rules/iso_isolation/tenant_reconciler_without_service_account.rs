@@ -1,6 +1,10 @@
 use fleetlint_yaml::{FluxKind, Span};
 
-use super::helpers::{controller_of, grants, label, lockdown_anchor, narrow, service_account, spec_written_elsewhere};
+use fleetlint_fleet::rbac::grants;
+
+use super::helpers::{
+    controller_of, describe_grant, label, lockdown_anchor, narrow, service_account, spec_written_elsewhere,
+};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -64,12 +68,12 @@ impl Rule for TenantReconcilerWithoutServiceAccount {
             if o.synthesized
                 || o.scope != fleetlint_fleet::Scope::Tenant
                 || !matches!(kind, Some(FluxKind::Kustomization | FluxKind::HelmRelease))
-                || o.root.get_path(&["spec", "kubeConfig"]).is_some_and(|n| !n.is_null())
+                || o.flux().and_then(|f| f.kube_config()).is_some_and(|k| !k.0.value.is_null())
             {
                 continue;
             }
             let Err(span) = service_account(o) else { continue };
-            let controller = controller_of(o.kind());
+            let controller = controller_of(o);
             let ns = o.namespace();
             let tenant = o.tenant.as_deref().unwrap_or("");
             let who = format!("{} of tenant {tenant}", label(o));
@@ -90,7 +94,7 @@ impl Rule for TenantReconcilerWithoutServiceAccount {
                             related.push((g.subject, format!("{ns}:{sa} is granted a role here")));
                             format!(
                                 "{who} has no spec.serviceAccountName: {impersonates}, which {}, so the tenant's permissions hang on the namespace's default service account",
-                                g.describe()
+                                describe_grant(g)
                             )
                         }
                         None => format!(

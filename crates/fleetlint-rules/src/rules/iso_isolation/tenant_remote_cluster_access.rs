@@ -1,6 +1,7 @@
 use fleetlint_fleet::Scope;
-use fleetlint_yaml::{FluxKind, Node};
+use fleetlint_yaml::Node;
 
+use super::helpers::applier;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -57,12 +58,8 @@ impl Rule for TenantRemoteClusterAccess {
             if o.synthesized || o.scope != Scope::Tenant {
                 continue;
             }
-            let ctrl = match o.flux_kind() {
-                Some(FluxKind::Kustomization) => "kustomize-controller",
-                Some(FluxKind::HelmRelease) => "helm-controller",
-                _ => continue,
-            };
-            let Some(kc) = o.root.get_path(&["spec", "kubeConfig"]) else { continue };
+            let Some(ctrl) = applier(o) else { continue };
+            let Some(kc) = o.flux().and_then(|f| f.kube_config()).map(|k| k.0.value) else { continue };
             let name_of = |r: &str| kc.get_path(&[r, "name"]).and_then(Node::as_str).unwrap_or("");
             let span = ["secretRef", "configMapRef"]
                 .iter()

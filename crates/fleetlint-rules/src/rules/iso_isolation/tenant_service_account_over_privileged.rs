@@ -1,6 +1,8 @@
 use std::collections::BTreeSet;
 
-use super::helpers::rbac::{Binding, Subject, bindings, self_served};
+use fleetlint_fleet::rbac::{Binding, Subject, self_served};
+
+use super::helpers::{describe_binding, describe_subject};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -52,15 +54,15 @@ impl Rule for TenantServiceAccountOverPrivileged {
         if served.is_empty() {
             return;
         }
-        for b in bindings(cx.cluster) {
+        for b in cx.bindings() {
             for s in b.subjects() {
-                if let Some(reach) = reach(cx, &served, &b, &s) {
+                if let Some(reach) = reach(cx, &served, b, &s) {
                     let message = format!(
                         "{} grants {} {} to {}, {reach}: any reconciler of that tenant can impersonate it",
-                        b.describe(),
+                        describe_binding(b),
                         b.role_kind,
                         b.role_name,
-                        s.describe()
+                        describe_subject(&s)
                     );
                     let f = Finding::new(Self::ID, s.span(), message)
                         .with_related(b.role_span, "the role granted")

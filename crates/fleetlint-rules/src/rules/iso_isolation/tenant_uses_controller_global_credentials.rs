@@ -1,5 +1,6 @@
 use fleetlint_fleet::Scope;
-use fleetlint_yaml::{FluxKind, Node, Span};
+use fleetlint_fleet::controllers::Controller;
+use fleetlint_yaml::{FluxKind, Span};
 
 use crate::context::ClusterContext;
 use crate::declare_rule;
@@ -46,10 +47,6 @@ declare_rule! {
     }
 }
 
-fn span_or(root: &Node, path: &[&str], fallback: &[&str]) -> Span {
-    root.get_path(path).or_else(|| root.get_path(fallback)).map_or(root.span, |n| n.span)
-}
-
 impl Rule for TenantUsesControllerGlobalCredentials {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let c = cx.cluster;
@@ -57,15 +54,16 @@ impl Rule for TenantUsesControllerGlobalCredentials {
             if o.synthesized || o.scope != Scope::Tenant {
                 continue;
             }
-            let Some(kind) = o.flux_kind() else { continue };
+            let Some(flux) = o.flux() else { continue };
+            let kind = flux.kind();
             let mut related: Option<(Span, &str)> = None;
             let (span, field, message) = match kind {
                 FluxKind::Kustomization => {
-                    let Some(dec) = o.root.get_path(&["spec", "decryption"]) else { continue };
-                    if dec.get("secretRef").is_some() || dec.get("serviceAccountName").is_some() {
+                    let Some(dec) = flux.decryption() else { continue };
+                    if dec.secret_ref().is_some() || dec.service_account().is_some() {
                         continue;
                     }
-                    const C: &str = "kustomize-controller";
+                    const C: Controller = Controller::Kustomize;
                     let age = lockdown::controller_flag(c, C, "sops-age-secret");
                     let wi = lockdown::controller_flag(c, C, "default-decryption-service-account");
                     let why = match (&age, &wi) {
@@ -74,40 +72,38 @@ impl Rule for TenantUsesControllerGlobalCredentials {
                             format!("the age keys of --sops-age-secret={secret}")
                         }
                         (None, None) => format!(
-                            "{C}'s own KMS/Vault identity (no --default-decryption-service-account){}",
+                            "{}'s own KMS/Vault identity (no --default-decryption-service-account){}",
+                            C.name(),
                             lockdown::unknown_suffix(c, C)
                         ),
                         (None, Some(_)) => continue,
                     };
-                    let span = span_or(&o.root, &["spec", "decryption", "provider"], &["spec", "decryption"]);
+                    let span = dec.provider().map_or(dec.0.span(), |p| p.span());
                     let msg = format!(
                         "spec.decryption names neither secretRef nor serviceAccountName: this tenant decrypts with {why}"
                     );
                     (span, "spec.decryption.secretRef", msg)
                 }
                 FluxKind::GitRepository | FluxKind::OciRepository | FluxKind::Bucket | FluxKind::ImageRepository => {
-                    let provider = o.root.get_path(&["spec", "provider"]).and_then(Node::as_str).unwrap_or("");
-                    if !matches!(provider, "aws" | "azure" | "gcp") {
-                        continue;
-                    }
-                    let ctrl = if kind == FluxKind::ImageRepository {
-                        "image-reflector-controller"
-                    } else {
-                        "source-controller"
-                    };
+                    let Some(provider) = flux.cloud_provider() else { continue };
+                    let (provider, span) = (provider.as_str().unwrap_or(""), provider.span());
+                    let Some(ctrl) = Controller::of_kind(kind) else { continue };
                     let Some(msg) = borrowed_identity(cx, o, ctrl, &format!("spec.provider {provider}")) else {
                         continue;
                     };
-                    (span_or(&o.root, &["spec", "provider"], &["spec"]), "spec.serviceAccountName", msg)
+                    (span, "spec.serviceAccountName", msg)
                 }
                 FluxKind::Provider => {
-                    let ty = o.root.get_path(&["spec", "type"]).and_then(Node::as_str).unwrap_or("");
+                    let ty_field = flux.provider_type();
+                    let ty = ty_field.and_then(|f| f.as_str()).unwrap_or("");
                     if !matches!(ty, "azureeventhub" | "googlepubsub") {
                         continue;
                     }
                     let what = format!("Provider type {ty}");
-                    let Some(msg) = borrowed_identity(cx, o, "notification-controller", &what) else { continue };
-                    (span_or(&o.root, &["spec", "type"], &["spec"]), "spec.serviceAccountName", msg)
+                    let Some(msg) = borrowed_identity(cx, o, Controller::Notification, &what) else { continue };
+                    let span =
+                        ty_field.map(|f| f.span()).or_else(|| flux.spec().map(|s| s.span)).unwrap_or(o.root.span);
+                    (span, "spec.serviceAccountName", msg)
                 }
                 _ => continue,
             };
@@ -127,18 +123,20 @@ impl Rule for TenantUsesControllerGlobalCredentials {
 fn borrowed_identity(
     cx: &ClusterContext<'_>,
     o: &fleetlint_fleet::RenderedObject,
-    ctrl: &str,
+    ctrl: Controller,
     what: &str,
 ) -> Option<String> {
-    let spec = o.root.get("spec")?;
-    if spec.get("serviceAccountName").is_some() || spec.get("secretRef").is_some() {
+    let flux = o.flux()?;
+    flux.spec()?;
+    if flux.service_account().is_some() || flux.secret_ref().is_some() {
         return None;
     }
     if lockdown::controller_flag(cx.cluster, ctrl, "default-service-account").is_some() {
         return None;
     }
     Some(format!(
-        "{what} without serviceAccountName or secretRef: this tenant authenticates with {ctrl}'s own cloud identity (no workload-identity --default-service-account){}",
+        "{what} without serviceAccountName or secretRef: this tenant authenticates with {}'s own cloud identity (no workload-identity --default-service-account){}",
+        ctrl.name(),
         lockdown::unknown_suffix(cx.cluster, ctrl)
     ))
 }

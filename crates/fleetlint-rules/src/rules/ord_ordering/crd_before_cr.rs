@@ -1,11 +1,12 @@
-use fleetlint_yaml::{FluxKind, Node};
+use fleetlint_yaml::FluxKind;
 
-use super::helpers::graph::{Avail, Graph, describe, name_span};
+use super::helpers::naming::{describe, name_span};
 use super::helpers::needs::{Item, Outcome, crd_needs, evaluate};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use fleetlint_fleet::graph::{Avail, FluxGraph};
 
 declare_rule! {
     /// ## What it does
@@ -63,16 +64,16 @@ declare_rule! {
 
 impl Rule for CrdBeforeCr {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        let g = Graph::new(cx.cluster);
+        let g = cx.graph();
         // "Provider unknown" is about a kind, not about each Kustomization applying it: one info
         // per kind, naming how many more apply it.
         let mut unknown: Vec<(Finding, usize)> = Vec::new();
         let mut by_kind: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-        for o in evaluate(&g, crd_needs(&g)) {
+        for o in evaluate(g, crd_needs(g)) {
             if o.avail != Avail::No || o.maybe {
                 continue;
             }
-            let f = cx.about(finding(&g, &o), o.need.object);
+            let f = cx.about(finding(g, &o), o.need.object);
             if f.severity != Severity::Info {
                 out.push(f);
                 continue;
@@ -94,7 +95,7 @@ impl Rule for CrdBeforeCr {
     }
 }
 
-fn finding(g: &Graph<'_>, o: &Outcome<'_>) -> Finding {
+fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
     let Item::Crd { group, kind } = o.need.item else { unreachable!("CRD needs only") };
     let consumer = describe(g.object(o.need.consumer));
     let obj = g.object(o.need.object);
@@ -142,12 +143,12 @@ fn finding(g: &Graph<'_>, o: &Outcome<'_>) -> Finding {
 
 /// A HelmRelease rendered by `consumer` or one of its ancestors whose release or chart name
 /// contains the first label of `group` (`cert-manager` for `cert-manager.io`): only a hint.
-fn lookalike_release(g: &Graph<'_>, consumer: usize, group: &str) -> Option<usize> {
+fn lookalike_release(g: &FluxGraph<'_>, consumer: usize, group: &str) -> Option<usize> {
     let label = group.split('.').next().filter(|l| l.len() > 2)?;
     std::iter::once(consumer).chain(g.ancestors(consumer)).find_map(|k| {
         g.children[k].iter().copied().find(|&c| {
             let hr = g.object(c);
-            let chart = hr.root.get_path(&["spec", "chart", "spec", "chart"]).and_then(Node::as_str).unwrap_or("");
+            let chart = hr.flux().and_then(|f| f.chart_name()).and_then(|f| f.as_str()).unwrap_or("");
             hr.flux_kind() == Some(FluxKind::HelmRelease) && (hr.name().contains(label) || chart.contains(label))
         })
     })

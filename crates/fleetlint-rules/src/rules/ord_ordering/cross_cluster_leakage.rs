@@ -4,7 +4,7 @@ use fleetlint_fleet::{Cluster, EntryKind, SourceResolution};
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
 use fleetlint_yaml::{Node, Span};
 
-use super::helpers::graph::{describe, field_span};
+use super::helpers::naming::describe;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -84,7 +84,7 @@ impl Rule for CrossClusterLeakage {
             }
             if let Some((oi, other)) = others.iter().enumerate().find(|(_, o)| under(&kn.path, &o.path)) {
                 path_leaks.insert((kn.object, oi));
-                let span = field_span(&k.root, &["spec", "path"]);
+                let span = k.flux().map_or(k.root.span, |f| f.span_of(&["path"]));
                 let message = format!(
                     "{} reads `./{}`, inside the directory of cluster `{}` ({}): that cluster's objects are applied on `{}` too",
                     describe(k),
@@ -101,7 +101,7 @@ impl Rule for CrossClusterLeakage {
         }
         for (i, o) in c.objects.iter().enumerate() {
             let Some(k) = o.owner.filter(|&k| k != i) else { continue };
-            if o.synthesized || o.tree != 0 || cx.db.get(o.root.span.file).source.is_some() {
+            if o.synthesized || o.tree != 0 || cx.db.get(o.root.span.file).mapping.is_some() {
                 continue;
             }
             let file = &cx.db.get(o.root.span.file).path;
@@ -117,7 +117,8 @@ impl Rule for CrossClusterLeakage {
             let (span, how) = match reaching_entry(cx, &kn.path, &other.path) {
                 Some(span) => (span, "this kustomization entry reaches".to_string()),
                 None => {
-                    (field_span(&c.objects[k].root, &["spec", "path"]), format!("{} reaches", describe(&c.objects[k])))
+                    let o = &c.objects[k];
+                    (o.flux().map_or(o.root.span, |f| f.span_of(&["path"])), format!("{} reaches", describe(o)))
                 }
             };
             let message = format!(

@@ -1,13 +1,12 @@
 use std::collections::BTreeMap;
 
-use fleetlint_yaml::Node;
-
-use super::helpers::graph::{Avail, Graph, describe, field_span, name_span, short_id};
+use super::helpers::naming::{describe, name_span, short_id};
 use super::helpers::needs::{Item, crd_needs, evaluate, namespace_needs};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use fleetlint_fleet::graph::{Avail, FluxGraph};
 
 declare_rule! {
     /// ## What it does
@@ -50,9 +49,9 @@ declare_rule! {
 
 impl Rule for DependencyReadinessNotMeaningful {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        let g = Graph::new(cx.cluster);
-        not_waiting(cx, &g, out);
-        suspended(cx, &g, out);
+        let g = cx.graph();
+        not_waiting(cx, g, out);
+        suspended(cx, g, out);
     }
 }
 
@@ -60,9 +59,9 @@ impl Rule for DependencyReadinessNotMeaningful {
 /// message, and where the need is.
 type Use = (usize, String, fleetlint_yaml::Span);
 
-fn not_waiting(cx: &ClusterContext<'_>, g: &Graph<'_>, out: &mut Vec<Finding>) {
+fn not_waiting(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, out: &mut Vec<Finding>) {
     let mut needs = crd_needs(g);
-    needs.extend(namespace_needs(g));
+    needs.extend(namespace_needs(g, cx.scopes()));
     // One finding per step that does not wait, with every need it breaks.
     let mut by_step: BTreeMap<(usize, usize), Vec<Use>> = BTreeMap::new();
     for o in evaluate(g, needs) {
@@ -87,14 +86,18 @@ fn not_waiting(cx: &ClusterContext<'_>, g: &Graph<'_>, out: &mut Vec<Finding>) {
             describe(p),
             describe(g.object(child)),
         );
-        let mut f = Finding::new(DependencyReadinessNotMeaningful::ID, field_span(&p.root, &["spec", "wait"]), message)
-            .with_help(format!(
-                "set `spec.wait: true` on {}, or add {} to its `spec.healthChecks`",
-                describe(p),
-                describe(g.object(child))
-            ))
-            .with_related(name_span(g.object(child)), "applied without waiting for it")
-            .with_field(format!("spec.wait[{}]", g.object(child).id()));
+        let mut f = Finding::new(
+            DependencyReadinessNotMeaningful::ID,
+            p.flux().map_or(p.root.span, |f| f.span_of(&["wait"])),
+            message,
+        )
+        .with_help(format!(
+            "set `spec.wait: true` on {}, or add {} to its `spec.healthChecks`",
+            describe(p),
+            describe(g.object(child))
+        ))
+        .with_related(name_span(g.object(child)), "applied without waiting for it")
+        .with_field(format!("spec.wait[{}]", g.object(child).id()));
         for (_, line, span) in &uses {
             f = f.with_related(*span, line.clone());
         }
@@ -102,12 +105,12 @@ fn not_waiting(cx: &ClusterContext<'_>, g: &Graph<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-fn suspended(cx: &ClusterContext<'_>, g: &Graph<'_>, out: &mut Vec<Finding>) {
+fn suspended(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, out: &mut Vec<Finding>) {
     let mut by_target: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (d, dep) in g.deps.iter().enumerate() {
         let Some(t) = dep.target else { continue };
         let target = g.object(t);
-        if !target.synthesized && target.root.get_path(&["spec", "suspend"]).and_then(Node::as_bool) == Some(true) {
+        if !target.synthesized && target.flux().is_some_and(|f| f.suspended()) {
             by_target.entry(t).or_default().push(d);
         }
     }
@@ -120,10 +123,13 @@ fn suspended(cx: &ClusterContext<'_>, g: &Graph<'_>, out: &mut Vec<Finding>) {
             dependents.join(", "),
             if dependents.len() == 1 { "s" } else { "" },
         );
-        let mut f =
-            Finding::new(DependencyReadinessNotMeaningful::ID, field_span(&target.root, &["spec", "suspend"]), message)
-                .with_help("resume it, or remove the dependsOn entries naming it")
-                .with_field("spec.suspend");
+        let mut f = Finding::new(
+            DependencyReadinessNotMeaningful::ID,
+            target.flux().map_or(target.root.span, |f| f.span_of(&["suspend"])),
+            message,
+        )
+        .with_help("resume it, or remove the dependsOn entries naming it")
+        .with_field("spec.suspend");
         for &d in &deps {
             f = f.with_related(g.deps[d].entry.span, format!("{} depends on it", short_id(g.object(g.deps[d].from))));
         }

@@ -1,10 +1,11 @@
 use std::collections::{HashMap, VecDeque};
 
-use super::helpers::graph::{Graph, short_id};
+use super::helpers::naming::short_id;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use fleetlint_fleet::graph::FluxGraph;
 
 declare_rule! {
     /// ## What it does
@@ -50,16 +51,16 @@ const MAX_NAMED: usize = 12;
 
 impl Rule for DependsonCycle {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        let g = Graph::new(cx.cluster);
-        for cycle in cycles(&g) {
-            if let Some(f) = finding(cx, &g, &cycle) {
+        let g = cx.graph();
+        for cycle in cycles(g) {
+            if let Some(f) = finding(cx, g, &cycle) {
                 out.push(f);
             }
         }
     }
 }
 
-fn finding(cx: &ClusterContext<'_>, g: &Graph<'_>, cycle: &Cycle) -> Option<Finding> {
+fn finding(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, cycle: &Cycle) -> Option<Finding> {
     let first = &g.deps[*cycle.path.first()?];
     let start = g.canon[first.from];
     let kind = g.object(start).kind();
@@ -111,7 +112,7 @@ fn finding(cx: &ClusterContext<'_>, g: &Graph<'_>, cycle: &Cycle) -> Option<Find
 /// One dependsOn cycle: a strongly connected set of nodes, and one cycle through it.
 #[derive(Debug)]
 struct Cycle {
-    /// The entries (indices in [`Graph::deps`]) along one cycle, starting at the member with
+    /// The entries (indices in [`FluxGraph::deps`]) along one cycle, starting at the member with
     /// the smallest `namespace/name` (stable across clusters and runs) and ending back there.
     path: Vec<usize>,
     /// Every member of the strongly connected set (canonical object indices), sorted.
@@ -121,7 +122,7 @@ struct Cycle {
 /// The dependsOn cycles: one per strongly connected set of nodes with more than one member
 /// or a self-reference (Tarjan's algorithm with an explicit stack: no recursion, linear in
 /// nodes and entries).
-fn cycles(g: &Graph<'_>) -> Vec<Cycle> {
+fn cycles(g: &FluxGraph<'_>) -> Vec<Cycle> {
     const UNSEEN: usize = usize::MAX;
     let n = g.cluster.objects.len();
     let (mut order, mut low) = (vec![UNSEEN; n], vec![0usize; n]);
@@ -195,7 +196,7 @@ fn cycles(g: &Graph<'_>) -> Vec<Cycle> {
 }
 
 /// The shortest cycle from `start` back to it through members only (breadth first).
-fn cycle_through(g: &Graph<'_>, start: usize, member: &[bool]) -> Vec<usize> {
+fn cycle_through(g: &FluxGraph<'_>, start: usize, member: &[bool]) -> Vec<usize> {
     let mut via: HashMap<usize, usize> = HashMap::new();
     let mut queue = VecDeque::from([start]);
     while let Some(v) = queue.pop_front() {

@@ -1,10 +1,11 @@
 use fleetlint_yaml::{FluxKind, Node};
 
-use super::helpers::graph::{Dep, Graph, describe, name_span};
+use super::helpers::naming::{describe, name_span, opacity_reason};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use fleetlint_fleet::graph::{DependsOn, FluxGraph};
 
 declare_rule! {
     /// ## What it does
@@ -56,7 +57,7 @@ declare_rule! {
 
 impl Rule for DependsonUnresolved {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        let g = Graph::new(cx.cluster);
+        let g = cx.graph();
         let opaque = g.opaque();
         for d in &g.deps {
             let o = g.object(d.from);
@@ -78,12 +79,12 @@ impl Rule for DependsonUnresolved {
             if d.target.is_some() || d.templated {
                 continue;
             }
-            out.push(cx.about(unresolved(cx, &g, d, &opaque), d.from));
+            out.push(cx.about(unresolved(cx, g, d, &opaque), d.from));
         }
     }
 }
 
-fn unresolved(cx: &ClusterContext<'_>, g: &Graph<'_>, d: &Dep<'_>, opaque: &[usize]) -> Finding {
+fn unresolved(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, d: &DependsOn<'_>, opaque: &[usize]) -> Finding {
     let o = g.object(d.from);
     let kind = o.flux_kind().expect("dependsOn is read from nodes only");
     let (kind_name, other) = match kind {
@@ -108,7 +109,7 @@ fn unresolved(cx: &ClusterContext<'_>, g: &Graph<'_>, d: &Dep<'_>, opaque: &[usi
     // The same kind elsewhere: another namespace, or renamed by a parent's prefix/suffix.
     for x in g.named(kind, d.name) {
         let moved = g.parent[x].and_then(|p| {
-            let t = g.object(p).root.get_path(&["spec", "targetNamespace"]).and_then(Node::as_str)?;
+            let t = g.object(p).flux()?.target_namespace()?.as_str()?;
             (t == g.object(x).namespace())
                 .then(|| format!(" (moved there by the targetNamespace of {})", describe(g.object(p))))
         });
@@ -149,12 +150,12 @@ fn unresolved(cx: &ClusterContext<'_>, g: &Graph<'_>, d: &Dep<'_>, opaque: &[usi
     }
     let mut severity = Severity::Error;
     let candidate = opaque.iter().copied().find(|&x| {
-        let t = g.object(x).root.get_path(&["spec", "targetNamespace"]).and_then(Node::as_str);
+        let t = g.object(x).flux().and_then(|f| f.target_namespace()).and_then(|f| f.as_str());
         t.is_none_or(|t| t == d.namespace)
     });
     if let Some(x) = candidate {
         severity = Severity::Warning;
-        let why = g.opaque_reason(x).unwrap_or("its output is unknown");
+        let why = opacity_reason(g.opacity(x));
         hints.push(format!("unless {} renders it: {why}", describe(g.object(x))));
     }
     if !hints.is_empty() {
@@ -178,13 +179,13 @@ fn unresolved(cx: &ClusterContext<'_>, g: &Graph<'_>, d: &Dep<'_>, opaque: &[usi
 
 /// Nodes of `kind` whose name is `name` with the `namePrefix`/`nameSuffix` of the Kustomization
 /// that rendered them.
-fn renamed(g: &Graph<'_>, kind: FluxKind, name: &str) -> Vec<usize> {
+fn renamed(g: &FluxGraph<'_>, kind: FluxKind, name: &str) -> Vec<usize> {
     (0..g.cluster.objects.len())
         .filter(|&x| g.canon[x] == x && g.object(x).flux_kind() == Some(kind) && g.object(x).name() != name)
         .filter(|&x| {
             let Some(p) = g.parent[x] else { return false };
-            let spec = |k| g.object(p).root.get_path(&["spec", k]).and_then(Node::as_str).unwrap_or("");
-            let (pre, suf) = (spec("namePrefix"), spec("nameSuffix"));
+            let Some(parent) = g.object(p).flux() else { return false };
+            let (pre, suf) = (parent.name_prefix(), parent.name_suffix());
             (!pre.is_empty() || !suf.is_empty()) && g.object(x).name() == format!("{pre}{name}{suf}")
         })
         .collect()

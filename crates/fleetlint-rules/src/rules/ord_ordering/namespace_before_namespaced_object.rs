@@ -1,11 +1,12 @@
 use fleetlint_yaml::FluxKind;
 
-use super::helpers::graph::{Avail, Graph, describe, name_span};
+use super::helpers::naming::{describe, name_span, opacity_reason};
 use super::helpers::needs::{Item, Outcome, evaluate, namespace_needs};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use fleetlint_fleet::graph::{Avail, FluxGraph};
 
 declare_rule! {
     /// ## What it does
@@ -54,20 +55,20 @@ declare_rule! {
 
 impl Rule for NamespaceBeforeNamespacedObject {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        let g = Graph::new(cx.cluster);
+        let g = cx.graph();
         let opaque = g.opaque();
-        for o in evaluate(&g, namespace_needs(&g)) {
+        for o in evaluate(g, namespace_needs(g, cx.scopes())) {
             if o.avail != Avail::No || o.maybe {
                 continue;
             }
             // An opaque object cannot create the namespace it is itself applied in.
             let other = opaque.iter().copied().find(|&x| x != o.need.object);
-            out.push(cx.about(finding(&g, &o, other), o.need.object));
+            out.push(cx.about(finding(g, &o, other), o.need.object));
         }
     }
 }
 
-fn finding(g: &Graph<'_>, o: &Outcome<'_>, opaque: Option<usize>) -> Finding {
+fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>, opaque: Option<usize>) -> Finding {
     let Item::Namespace(ns) = o.need.item else { unreachable!("namespace needs only") };
     let consumer = g.object(o.need.consumer);
     let obj = g.object(o.need.object);
@@ -97,7 +98,7 @@ fn finding(g: &Graph<'_>, o: &Outcome<'_>, opaque: Option<usize>) -> Finding {
     let mut severity = Severity::Error;
     if let Some(x) = opaque {
         severity = Severity::Info;
-        let why = g.opaque_reason(x).unwrap_or("its output is unknown");
+        let why = opacity_reason(g.opacity(x));
         message.push_str(&format!(", unless {} does ({why})", describe(g.object(x))));
     }
     Finding::new(NamespaceBeforeNamespacedObject::ID, o.need.span, message).with_severity(severity)

@@ -1,12 +1,13 @@
 use fleetlint_fleet::Scope;
 use fleetlint_yaml::FluxKind;
 
-use super::helpers::graph::{Avail, Graph, describe, field_span, is_renderer, name_span};
+use super::helpers::naming::{describe, name_span};
 use super::helpers::needs::group_of;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use fleetlint_fleet::graph::{Avail, is_renderer};
 
 declare_rule! {
     /// ## What it does
@@ -73,7 +74,7 @@ impl Rule for PoliciesBeforeTenants {
         if c.tenants.is_empty() {
             return;
         }
-        let g = Graph::new(c);
+        let g = cx.graph();
         let n = c.objects.len();
         // Renderers of policies (first policy object each), and of tenant onboarding objects.
         let (mut policy, mut onboards): (Vec<Option<usize>>, Vec<Option<usize>>) = (vec![None; n], vec![None; n]);
@@ -131,7 +132,7 @@ impl Rule for PoliciesBeforeTenants {
                 if names.len() == 1 { "it" } else { "them" },
                 indirect.unwrap_or_default(),
             );
-            let mut f = Finding::new(Self::ID, field_span(&o.root, &["spec", "dependsOn"]), message)
+            let mut f = Finding::new(Self::ID, o.flux().map_or(o.root.span, |f| f.span_of(&["dependsOn"])), message)
                 .with_help(format!("add dependsOn entries for {}", names.join(", ")))
                 .with_field("spec.dependsOn")
                 .with_related(name_span(g.object(onboard)), "tenant onboarding object");

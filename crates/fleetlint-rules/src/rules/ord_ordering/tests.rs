@@ -9,12 +9,12 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use fleetlint_fleet::controllers::ControllerConfig;
+use fleetlint_fleet::controllers::Controllers;
 use fleetlint_fleet::{
-    BUILTIN_NAMESPACES, Cluster, EntryKind, Fleet, FluxVersion, KustomizationNode, Lockdown, RenderedObject, Scope,
+    BUILTIN_NAMESPACES, Cluster, EntryKind, Fleet, FluxVersion, KustomizationNode, RenderedObject, Scope,
     SourceResolution, VersionFrom,
 };
-use fleetlint_yaml::{Limits, SourceDb, SourceFile, Span, parse_yaml};
+use fleetlint_yaml::{FileDb, Limits, Span, TextFile, parse_yaml};
 
 use crate::context::ClusterContext;
 use crate::finding::Finding;
@@ -37,9 +37,9 @@ fn kustomization(out: &mut String, name: &str, deps: &[String]) {
 
 /// A cluster of the documents in `text`; `owner(i)` gives the renderer of document `i` (the
 /// first document is the root). Kustomizations count as built from the checked tree.
-fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (SourceDb, Fleet) {
-    let mut db = SourceDb::new();
-    let id = db.add(SourceFile::new("gen.yaml".into(), None, PathBuf::from("gen.yaml"), text.clone().into()));
+fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (FileDb, Fleet) {
+    let mut db = FileDb::new();
+    let id = db.add(TextFile::new("gen.yaml".into(), None, PathBuf::from("gen.yaml"), text.clone().into()));
     let parsed = parse_yaml(id, &text, &Limits::default());
     let objects: Vec<RenderedObject> = parsed
         .documents
@@ -74,8 +74,7 @@ fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (SourceDb, F
         entry: EntryKind::Synthesized,
         entry_span: Span::default(),
         flux_version: FluxVersion { value: "2.9.0".into(), from: VersionFrom::Assumed },
-        controllers: ControllerConfig::default(),
-        lockdown: Lockdown::default(),
+        controllers: Controllers::default(),
         objects,
         kustomizations,
         tenants: BTreeMap::new(),
@@ -92,8 +91,8 @@ fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (SourceDb, F
 }
 
 /// Run every ORD rule over the only cluster, printing how long it took.
-fn run_ordering_rules(label: &str, db: &SourceDb, fleet: &Fleet) -> Vec<Finding> {
-    let cx = ClusterContext { cluster: &fleet.clusters[0], fleet, db, trees: &[] };
+fn run_ordering_rules(label: &str, db: &FileDb, fleet: &Fleet) -> Vec<Finding> {
+    let cx = ClusterContext::new(&fleet.clusters[0], fleet, db, &[]);
     let started = Instant::now();
     let mut out = Vec::new();
     let mut each = Vec::new();

@@ -87,8 +87,8 @@ fn duplicate(cx: &ClusterContext<'_>, i: usize, renderer: &str, j: usize, other:
         .with_field("metadata.name");
     if other_span == span {
         // Both read the same file: point at the other renderer's path instead.
-        if let Some(path) = p.owner.and_then(|k| cx.object(k).root.get_path(&["spec", "path"])) {
-            f = f.with_related(path.span, format!("{other} renders the same file"));
+        if let Some(path) = p.owner.and_then(|k| cx.object(k).flux()).and_then(|k| k.path()) {
+            f = f.with_related(path.span(), format!("{other} renders the same file"));
         }
     } else {
         f = f.with_related(other_span, format!("also defined here, rendered by {other}"));

@@ -1,4 +1,4 @@
-use fleetlint_fleet::artifact::TreeView;
+use fleetlint_fleet::TreeView;
 use fleetlint_fleet::{Cluster, SourceResolution};
 use fleetlint_yaml::relpath::{clamp_flux_path, join_in_root};
 use fleetlint_yaml::{FluxKind, LoadedTree, Node};
@@ -51,27 +51,25 @@ impl Rule for HelmChartPathMissing {
                 continue;
             }
             // The chart template and where it lives, and the namespace its sourceRef defaults to.
-            let (spec, prefix) = match o.flux_kind() {
-                Some(FluxKind::HelmRelease) => match o.root.get_path(&["spec", "chart", "spec"]) {
-                    Some(s) => (s, "spec.chart.spec"),
-                    None => continue,
+            // A HelmChart's sourceRef is always in its own namespace; a HelmRelease's chart
+            // template may name another.
+            let Some(flux) = o.flux() else { continue };
+            let (spec, prefix, sref, ns) = match flux.kind() {
+                FluxKind::HelmRelease => match (flux.chart_template_spec(), flux.chart_source_ref()) {
+                    (Some(s), sref) => (s.value, "spec.chart.spec", sref, sref.map_or(o.namespace(), |r| r.namespace)),
+                    (None, _) => continue,
                 },
-                Some(FluxKind::HelmChart) => match o.root.get("spec") {
-                    Some(s) => (s, "spec"),
+                FluxKind::HelmChart => match flux.spec() {
+                    Some(s) => (s, "spec", flux.source_ref(), o.namespace()),
                     None => continue,
                 },
                 _ => continue,
             };
-            let kind = str_at(spec, &["sourceRef", "kind"]).unwrap_or("");
+            let kind = sref.and_then(|r| r.kind()).unwrap_or("");
             if !matches!(kind, "GitRepository" | "Bucket") {
                 continue;
             }
-            let name = str_at(spec, &["sourceRef", "name"]).unwrap_or("");
-            let ns = match o.flux_kind() {
-                Some(FluxKind::HelmRelease) => str_at(spec, &["sourceRef", "namespace"]).filter(|s| !s.is_empty()),
-                _ => None,
-            }
-            .unwrap_or(o.namespace());
+            let name = sref.map_or("", |r| r.name());
             let Some(t) = local_tree(cx.cluster, kind, ns, name) else { continue };
             let (Some(tree), Some(slot)) = (cx.trees.get(t), views.get_mut(t)) else { continue };
             let view = slot.get_or_insert_with(|| TreeView::new(tree, cx.db));
@@ -109,20 +107,15 @@ impl Rule for HelmChartPathMissing {
     }
 }
 
-fn str_at<'a>(n: &'a Node, path: &[&str]) -> Option<&'a str> {
-    n.get_path(path).and_then(Node::as_str)
-}
-
 /// The local tree of source `kind/ns/name`: the one a Flux Kustomization of the cluster reads
 /// when it names the same source.
 fn local_tree(cluster: &Cluster, kind: &str, ns: &str, name: &str) -> Option<usize> {
     cluster.kustomizations.iter().find_map(|k| {
         let SourceResolution::Tree(t) = k.source else { return None };
-        let o = &cluster.objects[k.object];
-        let sref = o.root.get_path(&["spec", "sourceRef"])?;
-        let same = str_at(sref, &["kind"]).unwrap_or("GitRepository") == kind
-            && str_at(sref, &["name"]) == Some(name)
-            && str_at(sref, &["namespace"]).filter(|s| !s.is_empty()).unwrap_or(o.namespace()) == ns;
+        let sref = cluster.objects[k.object].flux()?.source_ref()?;
+        let same = sref.kind_or("GitRepository") == kind
+            && sref.get("name").and_then(Node::as_str) == Some(name)
+            && sref.namespace == ns;
         same.then_some(t)
     })
 }

@@ -1,3 +1,6 @@
+use fleetlint_fleet::{Cluster, FleetIssue, FleetIssueKind, MissingPath};
+
+use super::helpers::fleet_issues;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -39,11 +42,36 @@ declare_rule! {
 
 impl Rule for KustomizationPathMissing {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        cx.fleet_issues(
+        fleet_issues::findings(
+            cx,
             Self::ID,
-            Severity::Warning,
             "point spec.path at an existing directory of the source, relative to its root",
+            Self::describe,
             out,
         );
+    }
+}
+
+impl KustomizationPathMissing {
+    /// The wording of a `spec.path` that is not a directory of the artifact (error), or that
+    /// leaves the source root and is clamped (warning).
+    pub(crate) fn describe(issue: &FleetIssue, _: &Cluster) -> Option<(Severity, String)> {
+        Some(match &issue.kind {
+            FleetIssueKind::PathClamped { raw, clamped } => (
+                Severity::Warning,
+                format!("spec.path `{raw}` leaves the source root; kustomize-controller clamps it to `{clamped}`"),
+            ),
+            FleetIssueKind::PathMissing { raw, why, .. } => {
+                let what = match why {
+                    MissingPath::Excluded => {
+                        "is excluded from the source artifact (.sourceignore, the source's spec.ignore or spec.sparseCheckout)"
+                    }
+                    MissingPath::IsFile => "is a file, not a directory",
+                    MissingPath::NotFound => "does not exist in the source",
+                };
+                (Severity::Error, format!("spec.path `{raw}` {what}: kustomization path not found"))
+            }
+            _ => return None,
+        })
     }
 }

@@ -5,7 +5,7 @@ use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
-use crate::rules::helpers::scopes::{KindScope, KindScopes};
+use fleetlint_fleet::kinds::KindScope;
 
 declare_rule! {
     /// ## What it does
@@ -47,7 +47,7 @@ declare_rule! {
 
 impl Rule for NamespaceNotSpecified {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        let scopes = KindScopes::new(cx.cluster);
+        let scopes = cx.scopes();
         for (i, o) in cx.cluster.objects.iter().enumerate() {
             if o.synthesized || !o.namespace().is_empty() || o.kind().is_empty() || not_applied(&o.root) {
                 continue;

@@ -99,7 +99,7 @@ fn aimed_at_bootstrap_objects(cx: &BuildContext<'_>, span: Span) -> bool {
     let Some(target) = entry.get("target").and_then(|t| Target::from_node(t).ok()) else { return false };
     static OBJECTS: OnceLock<Vec<Node>> = OnceLock::new();
     let objects = OBJECTS.get_or_init(|| {
-        parse_yaml(FileId(u32::MAX), BOOTSTRAP_OBJECTS, &Limits::default())
+        parse_yaml(FileId::SYNTHETIC, BOOTSTRAP_OBJECTS, &Limits::default())
             .documents
             .into_iter()
             .map(|d| d.root)

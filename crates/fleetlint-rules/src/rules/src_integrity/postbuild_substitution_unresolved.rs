@@ -1,3 +1,6 @@
+use fleetlint_fleet::{Cluster, FleetIssue, FleetIssueKind, SubstitutionContext};
+
+use super::helpers::fleet_issues;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -46,11 +49,55 @@ declare_rule! {
 
 impl Rule for PostbuildSubstitutionUnresolved {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        cx.fleet_issues(
+        fleet_issues::findings(
+            cx,
             Self::ID,
-            Severity::Warning,
             "define the variable (postBuild.substitute or substituteFrom), give it a default, or escape it as $${VAR}",
+            Self::describe,
             out,
         );
+    }
+}
+
+impl PostbuildSubstitutionUnresolved {
+    /// The wording of an unresolved substitution: an error when kustomize-controller fails the
+    /// build (strict mode, an expression it cannot parse), a warning otherwise.
+    pub(crate) fn describe(issue: &FleetIssue, _: &Cluster) -> Option<(Severity, String)> {
+        let (severity, message, context) = match &issue.kind {
+            FleetIssueKind::SubstitutionVerbatim => {
+                return Some((
+                    Severity::Warning,
+                    "postBuild defines no variable that resolves and substituteStrategy is not Always: every `${...}` in what this Kustomization renders, defaults included, is applied verbatim".to_string(),
+                ));
+            }
+            FleetIssueKind::UnsetVariable { variable, strict: true, context } => (
+                Severity::Error,
+                format!(
+                    "variable `{variable}` is not set and has no default: kustomize-controller fails with \"variable not set (strict mode)\""
+                ),
+                context,
+            ),
+            FleetIssueKind::UnsetVariable { variable, strict: false, context } => (
+                Severity::Warning,
+                format!("variable `{variable}` is not set and has no default: it becomes an empty string"),
+                context,
+            ),
+            FleetIssueKind::SubstitutionFails { reason, context } => {
+                (Severity::Error, format!("post-build substitution fails: {reason}"), context)
+            }
+            FleetIssueKind::SubstitutionUndecided { limit, context } => (
+                Severity::Warning,
+                format!("post-build substitution {limit}: fleetlint cannot tell what this value becomes"),
+                context,
+            ),
+            _ => return None,
+        };
+        let message = match context {
+            SubstitutionContext::EmbeddedTemplate => format!(
+                "{message}; this looks like a template for the container: escape it as `$${{...}}` or mark the object kustomize.toolkit.fluxcd.io/substitute: disabled"
+            ),
+            SubstitutionContext::Field => message,
+        };
+        Some((severity, message))
     }
 }

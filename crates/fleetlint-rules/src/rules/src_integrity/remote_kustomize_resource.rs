@@ -1,4 +1,5 @@
 use fleetlint_fleet::Cluster;
+use fleetlint_fleet::controllers::{Controller, NO_REMOTE_BASES};
 use fleetlint_kustomize::BuildIssueKind;
 
 use crate::context::BuildContext;
@@ -55,14 +56,15 @@ impl Rule for RemoteKustomizeResource {
                 .iter()
                 .filter(|c| c.build_issues.iter().any(|b| b.kind == issue.kind && b.span == issue.span))
                 .collect();
-            let blocked: Vec<&Cluster> = building.iter().copied().filter(|c| c.lockdown.no_remote_bases).collect();
+            let blocked: Vec<&Cluster> =
+                building.iter().copied().filter(|c| c.controllers.lockdown().no_remote_bases).collect();
             let mut f =
                 Self::finding(issue.span, issue.message.clone()).with_field(format!("remote:{}", issue.message));
             f.clusters = building.iter().map(|c| c.name.clone()).collect();
             if blocked.is_empty() {
                 // An unknown controller configuration gets the "off" severity, said so
                 // (docs/flux-semantics.md, "Unknown controller configuration").
-                if building.iter().any(|c| !c.lockdown.known) {
+                if building.iter().any(|c| !c.controllers.stated()) {
                     f.message = format!("{} ({UNKNOWN_NOTE}; with --no-remote-bases the build fails)", issue.message);
                 }
                 f.help = Some(HELP.to_string());
@@ -75,10 +77,10 @@ impl Rule for RemoteKustomizeResource {
                 let mut seen = Vec::new();
                 for c in &blocked {
                     let flag =
-                        c.controllers.no_remote_bases.iter().rev().find(|s| s.controller == "kustomize-controller");
-                    if let Some(s) = flag.filter(|s| !seen.contains(&s.span)) {
-                        seen.push(s.span);
-                        f = f.with_related(s.span, format!("--no-remote-bases is set for cluster {}", c.name));
+                        c.controllers.of(Controller::Kustomize).arg(NO_REMOTE_BASES).and_then(|s| s.origin.span());
+                    if let Some(span) = flag.filter(|s| !seen.contains(s)) {
+                        seen.push(span);
+                        f = f.with_related(span, format!("--no-remote-bases is set for cluster {}", c.name));
                     }
                 }
             }

@@ -51,7 +51,7 @@ impl Rule for SopsSecretWithoutDecryption {
                 continue;
             };
             let ks = cx.object(k);
-            if ks.root.get_path(&["spec", "decryption"]).is_some_and(|d| !d.is_null()) {
+            if ks.flux().and_then(|f| f.decryption()).is_some_and(|d| !d.0.value.is_null()) {
                 continue;
             }
             let (span, field, what, outcome) = if let Some(e) = o.root.entry("sops") {

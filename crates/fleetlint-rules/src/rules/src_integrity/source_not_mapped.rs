@@ -1,3 +1,6 @@
+use fleetlint_fleet::{Cluster, FleetIssue, FleetIssueKind};
+
+use super::helpers::fleet_issues;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -35,11 +38,29 @@ declare_rule! {
 
 impl Rule for SourceNotMapped {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        cx.fleet_issues(
+        fleet_issues::findings(
+            cx,
             Self::ID,
-            Severity::Info,
             "map the source to a local checkout with --source KEY=PATH or `sources:` in .fleetlint.yaml",
+            Self::describe,
             out,
         );
+    }
+}
+
+impl SourceNotMapped {
+    /// The wording of a Kustomization whose source is not mapped, and of a templated ResourceSet.
+    pub(crate) fn describe(issue: &FleetIssue, cluster: &Cluster) -> Option<(Severity, String)> {
+        let id = issue.object.map(|i| cluster.objects[i].id()).unwrap_or_default();
+        let message = match &issue.kind {
+            FleetIssueKind::SourceNotMapped { source_kind, source_name } => format!(
+                "source {source_kind}/{source_name} is not mapped to a local tree: what {id} renders is unknown (map it with --source)"
+            ),
+            FleetIssueKind::TemplatedResourceSet => {
+                format!("{id} is templated from inputs: its resources are not rendered")
+            }
+            _ => return None,
+        };
+        Some((Severity::Info, message))
     }
 }

@@ -1,14 +1,14 @@
 use std::collections::HashMap;
 
-use fleetlint_fleet::controllers::CONTROLLERS;
+use fleetlint_fleet::controllers::{Controller, Origin};
 use fleetlint_fleet::{Cluster, EntryKind, SourceResolution};
 use fleetlint_yaml::{FluxKind, Node, Span};
 
-use super::helpers::references::{Class, KUSTOMIZATION_SOURCES, Reference, references};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use fleetlint_fleet::flux::{FieldRef, InstanceSpec, KUSTOMIZATION_SOURCES, RefTarget, references};
 
 declare_rule! {
     /// ## What it does
@@ -171,14 +171,15 @@ fn build_index(cluster: &Cluster) -> Index {
             ("onepassword.com", "OnePasswordItem") => put("Secret", ns, name, i),
             _ => {}
         }
-        if o.flux_kind() == Some(FluxKind::HelmRelease) && o.root.get_path(&["spec", "chart"]).is_some() {
+        let flux = o.flux();
+        if let Some(release) = flux.filter(|f| f.kind() == FluxKind::HelmRelease && f.chart_template().is_some()) {
             // HelmChart `<hr-ns>-<hr-name>` in the source's namespace (HelmRelease.GetHelmChartName).
-            let source_ns = str_at(&["spec", "chart", "spec", "sourceRef", "namespace"]).unwrap_or(ns);
+            let source_ns = release.chart_source_ref().map_or(ns, |r| r.namespace);
             put("HelmChart", source_ns, &format!("{ns}-{name}"), i);
         }
-        if o.flux_kind() == Some(FluxKind::FluxInstance) {
+        if let Some(instance) = flux.filter(|f| f.kind() == FluxKind::FluxInstance).and_then(|f| f.spec()) {
             // The operator names the sync source after the namespace, of `spec.sync.kind`.
-            let sync = str_at(&["spec", "sync", "kind"]).unwrap_or("GitRepository");
+            let sync = InstanceSpec(instance).sync_kind().filter(|s| !s.is_empty()).unwrap_or("GitRepository");
             put(sync, ns, ns, i);
         }
     }
@@ -231,16 +232,16 @@ fn generated_by_policies(cluster: &Cluster) -> Vec<(String, Option<String>)> {
 /// Objects every cluster has without Git: the `default` ServiceAccount of each namespace, the
 /// Flux controllers' (and Flux Operator's) ServiceAccounts and the deploy-key Secret
 /// `flux bootstrap` creates.
-fn preexisting(cluster: &Cluster, r: &Reference<'_>) -> bool {
+fn preexisting(cluster: &Cluster, r: &FieldRef<'_>) -> bool {
     let flux_ns = cluster
         .objects
         .iter()
-        .find(|o| o.kind() == "Deployment" && CONTROLLERS.contains(&o.name()))
+        .find(|o| o.kind() == "Deployment" && Controller::from_name(o.name()).is_some())
         .map_or("flux-system", |o| o.namespace());
     match r.kind.as_str() {
         "ServiceAccount" => {
             r.name == "default"
-                || (r.namespace == flux_ns && (CONTROLLERS.contains(&r.name) || r.name == "flux-operator"))
+                || (r.namespace == flux_ns && (Controller::from_name(r.name).is_some() || r.name == "flux-operator"))
         }
         "Secret" => r.namespace == flux_ns && r.name == "flux-system",
         _ => false,
@@ -265,12 +266,12 @@ impl Opaque {
         let mut me = Self { covered: Vec::new(), maybe: Vec::new() };
         for k in cluster.kustomizations.iter().filter(|k| k.source == SourceResolution::Unmapped) {
             let o = &cluster.objects[k.object];
-            let kind =
-                o.root.get_path(&["spec", "sourceRef", "kind"]).and_then(Node::as_str).unwrap_or("GitRepository");
-            if o.root.get_path(&["spec", "kubeConfig"]).is_some() || !KUSTOMIZATION_SOURCES.contains(&kind) {
+            let Some(ks) = o.flux() else { continue };
+            let kind = ks.source_ref().map_or("GitRepository", |r| r.kind_or("GitRepository"));
+            if ks.kube_config().is_some() || !KUSTOMIZATION_SOURCES.contains(&kind) {
                 continue; // renders into another cluster, or reads nothing at all
             }
-            let target = o.root.get_path(&["spec", "targetNamespace"]).and_then(Node::as_str).filter(|s| !s.is_empty());
+            let target = ks.target_namespace_name();
             match target {
                 Some(ns) => me.covered.push(ns.to_string()),
                 None if cluster.is_platform_namespace(o.namespace()) => {
@@ -279,10 +280,10 @@ impl Opaque {
                 None => me.covered.push(o.namespace().to_string()),
             }
         }
-        let templated = |o: &fleetlint_fleet::RenderedObject| {
-            ["inputs", "inputsFrom", "resourcesTemplate"].iter().any(|k| o.root.get_path(&["spec", k]).is_some())
+        let templated = |o: &&fleetlint_fleet::RenderedObject| {
+            o.flux().is_some_and(|f| f.kind() == FluxKind::ResourceSet && f.templated())
         };
-        for o in cluster.objects.iter().filter(|o| o.flux_kind() == Some(FluxKind::ResourceSet) && templated(o)) {
+        for o in cluster.objects.iter().filter(templated) {
             me.covered.push(o.namespace().to_string());
         }
         me
@@ -298,11 +299,13 @@ impl Opaque {
     }
 }
 
-fn unresolved(cx: &ClusterContext<'_>, index: &Index, r: &Reference<'_>, referrer: &str) -> Finding {
+fn unresolved(cx: &ClusterContext<'_>, index: &Index, r: &FieldRef<'_>, referrer: &str) -> Finding {
     let target = format!("{} {}/{}", r.kind, r.namespace, r.name);
-    let (severity, consequence) = match r.class {
-        Class::Flux => (Severity::Error, format!("the {referrer} waits for it forever")),
-        Class::Local => (Severity::Warning, "unless it is created outside Git, the reconciliation fails".to_string()),
+    let (severity, consequence) = match r.target {
+        RefTarget::Flux => (Severity::Error, format!("the {referrer} waits for it forever")),
+        RefTarget::Local => {
+            (Severity::Warning, "unless it is created outside Git, the reconciliation fails".to_string())
+        }
     };
     let message = format!("{} names {target}, which is not defined in this cluster: {consequence}", r.field);
     let mut help = format!("define {target} in the repository or correct the name");
@@ -336,11 +339,10 @@ fn name_span(cx: &ClusterContext<'_>, i: usize) -> Span {
 /// A HelmRelease needs exactly one of `spec.chart` and `spec.chartRef`.
 fn chart_or_chart_ref(cx: &ClusterContext<'_>, i: usize, out: &mut Vec<Finding>) {
     let root = &cx.object(i).root;
-    let chart = root.get_path(&["spec", "chart"]).filter(|n| !n.is_null());
-    let chart_ref = root.get("spec").and_then(|s| s.entry("chartRef")).filter(|e| !e.value.is_null());
-    let (span, msg) = match (chart, chart_ref) {
-        (Some(_), Some(e)) => {
-            (e.key.span, "HelmRelease sets both spec.chart and spec.chartRef; exactly one is allowed")
+    let Some(release) = cx.object(i).flux() else { return };
+    let (span, msg) = match (release.chart_template(), release.chart_ref()) {
+        (Some(_), Some(r)) => {
+            (r.field.key_span(), "HelmRelease sets both spec.chart and spec.chartRef; exactly one is allowed")
         }
         (None, None) => (
             root.nearest_key(&["spec", "chart"]).map_or(root.span, |n| n.span),
@@ -355,22 +357,21 @@ fn chart_or_chart_ref(cx: &ClusterContext<'_>, i: usize, out: &mut Vec<Finding>)
 }
 
 /// `ExternalArtifact` is consumed only with the `ExternalArtifact` feature gate.
-fn external_artifact_gate(cx: &ClusterContext<'_>, i: usize, r: &Reference<'_>, out: &mut Vec<Finding>) {
+fn external_artifact_gate(cx: &ClusterContext<'_>, i: usize, r: &FieldRef<'_>, out: &mut Vec<Finding>) {
     let controller = match cx.object(i).flux_kind() {
-        Some(FluxKind::Kustomization) => "kustomize-controller",
-        Some(FluxKind::HelmRelease) => "helm-controller",
-        _ => return,
+        Some(kind @ (FluxKind::Kustomization | FluxKind::HelmRelease)) => Controller::of_kind(kind),
+        _ => None,
     };
+    let Some(controller) = controller else { return };
+    let facts = cx.cluster.controllers.of(controller);
     // Bootstrap installs with source-watcher enable the gate; when the controller Deployment is
-    // not in the repository (placeholder components, FluxInstance) the gate is unknown.
-    let written =
-        cx.cluster.objects.iter().any(|o| o.kind() == "Deployment" && o.name() == controller && !o.synthesized);
-    let enabled =
-        cx.cluster.controllers.feature_gates.iter().rev().filter(|g| g.controller == controller).any(|g| {
-            g.value.split(',').any(|kv| kv.trim().strip_prefix("ExternalArtifact=").is_some_and(|v| v == "true"))
-        });
-    if enabled || !written {
-        return;
+    // not in the repository (placeholder components, FluxInstance) the gate is unknown unless the
+    // configuration states it.
+    match facts.gate("ExternalArtifact") {
+        Some(g) if g.value => return,
+        Some(g) if g.origin == Origin::Config => {}
+        _ if !facts.written => return,
+        _ => {}
     }
     let span = r.kind_node.map_or(r.name_node.span, |n| n.span);
     let f = UnresolvedReference::finding(

@@ -1,10 +1,11 @@
-use fleetlint_yaml::{FluxKind, Node};
+use fleetlint_yaml::FluxKind;
 
-use super::helpers::{Reference, finding, foreign_namespace, objects_of, ref_id, severity};
+use super::helpers::{Reference, finding, objects_of, severity};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use fleetlint_fleet::controllers::Controller;
 
 declare_rule! {
     /// ## What it does
@@ -48,16 +49,15 @@ declare_rule! {
 
 impl Rule for AlertEventSourceCrossNamespace {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        for (i, o) in objects_of(cx, FluxKind::Alert) {
-            let sources = o.root.get_path(&["spec", "eventSources"]).and_then(Node::as_seq).unwrap_or_default();
-            for (n, src) in sources.iter().enumerate() {
-                let Some((node, ns)) = foreign_namespace(o, src) else { continue };
-                let id = ref_id(src, ns, "");
+        for (i, o, alert) in objects_of(cx, FluxKind::Alert) {
+            for (n, src) in alert.event_sources().iter().enumerate() {
+                let Some((node, _)) = src.cross_namespace() else { continue };
+                let id = src.id("");
                 let r = Reference {
                     object: i,
                     node,
                     field: format!("spec.eventSources[{n}].namespace"),
-                    controller: "notification-controller",
+                    controller: Controller::Notification,
                     what: format!("spec.eventSources[{n}] names {id}"),
                     blocked: format!(
                         "discarding event, access denied to cross-namespace sources: alert '{}/{}' can't process event from '{id}', cross-namespace references have been blocked",

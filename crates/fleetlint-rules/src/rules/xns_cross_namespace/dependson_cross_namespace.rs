@@ -1,7 +1,7 @@
 use fleetlint_fleet::Scope;
-use fleetlint_yaml::{FluxKind, Node};
+use fleetlint_yaml::FluxKind;
 
-use super::helpers::{foreign_namespace, objects_of, worth_an_info};
+use super::helpers::{objects_of, worth_an_info};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -48,11 +48,10 @@ declare_rule! {
 impl Rule for DependsonCrossNamespace {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         for kind in [FluxKind::Kustomization, FluxKind::HelmRelease] {
-            for (i, o) in objects_of(cx, kind) {
-                let deps = o.root.get_path(&["spec", "dependsOn"]).and_then(Node::as_seq).unwrap_or_default();
-                for (n, dep) in deps.iter().enumerate() {
-                    let Some((node, ns)) = foreign_namespace(o, dep) else { continue };
-                    let name = dep.get("name").and_then(Node::as_str).unwrap_or("");
+            for (i, o, flux) in objects_of(cx, kind) {
+                for (n, dep) in flux.depends_on().iter().enumerate() {
+                    let Some((node, ns)) = dep.cross_namespace() else { continue };
+                    let name = dep.name();
                     let owner = cx.cluster.tenant_of_namespace(ns);
                     let foreign = o.scope == Scope::Tenant && (owner.is_none() || owner != o.tenant.as_deref());
                     let whose = match owner {

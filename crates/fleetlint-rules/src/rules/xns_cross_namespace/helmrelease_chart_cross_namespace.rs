@@ -1,11 +1,12 @@
-use fleetlint_yaml::{FluxKind, Node};
+use fleetlint_yaml::FluxKind;
 
-use super::helpers::{Reference, finding, foreign_namespace, objects_of, ref_id, severity, worth_an_info};
+use super::helpers::{Reference, finding, objects_of, severity, worth_an_info};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
 use crate::rules::helpers::lockdown::{self, CrossNs};
+use fleetlint_fleet::controllers::Controller;
 
 declare_rule! {
     /// ## What it does
@@ -58,11 +59,11 @@ const HELP: &str = "put the chart source in the HelmRelease's namespace and drop
 
 impl Rule for HelmreleaseChartCrossNamespace {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        const C: &str = "helm-controller";
-        for (i, o) in objects_of(cx, FluxKind::HelmRelease) {
+        const C: Controller = Controller::Helm;
+        for (i, o, release) in objects_of(cx, FluxKind::HelmRelease) {
             let (own, name) = (o.namespace(), o.name());
-            if let Some(sref) = o.root.get_path(&["spec", "chart", "spec", "sourceRef"])
-                && let Some((node, ns)) = foreign_namespace(o, sref)
+            if let Some(sref) = release.chart_source_ref()
+                && let Some((node, ns)) = sref.cross_namespace()
             {
                 // helm-controller names the generated chart `<hr-ns>-<hr-name>` and creates it
                 // next to the source (HelmChartTemplate.GetNamespace).
@@ -72,7 +73,7 @@ impl Rule for HelmreleaseChartCrossNamespace {
                     node,
                     field: "spec.chart.spec.sourceRef.namespace".into(),
                     controller: C,
-                    what: format!("spec.chart.spec.sourceRef names {}", ref_id(sref, ns, "HelmRepository")),
+                    what: format!("spec.chart.spec.sourceRef names {}", sref.id("HelmRepository")),
                     blocked: format!("cross-namespace references are not allowed: cannot access HelmChart {chart}"),
                     open: format!("helm-controller creates HelmChart {chart} in the source's namespace"),
                     help: HELP,
@@ -80,10 +81,10 @@ impl Rule for HelmreleaseChartCrossNamespace {
                 out.extend(finding(cx, Self::ID, &r, severity));
                 // Moot under lockdown (the HelmChart is never created); an info, so multi-tenant clusters only.
                 let open = lockdown::no_cross_namespace_refs(cx.cluster, C).state != CrossNs::On && worth_an_info(cx);
-                let verify = o.root.get_path(&["spec", "chart", "spec", "verify"]).and_then(|v| v.entry("secretRef"));
+                let verify = release.chart_verify().and_then(|v| v.get(&["secretRef"]));
                 if let Some(v) = verify.filter(|_| open) {
-                    let secret = v.value.get("name").and_then(Node::as_str).unwrap_or("");
-                    let f = Finding::new(Self::ID, v.key.span, format!(
+                    let secret = v.str_at(&["name"]).unwrap_or("");
+                    let f = Finding::new(Self::ID, v.key_span(), format!(
                             "spec.chart.spec.verify.secretRef is read by HelmChart {chart} in namespace {ns}, not in {own}: Secret {ns}/{secret} must exist there"
                         )).with_severity(Severity::Info)
                     .with_help(HELP)
@@ -91,12 +92,12 @@ impl Rule for HelmreleaseChartCrossNamespace {
                     out.push(cx.about(f, i));
                 }
             }
-            if let Some(cref) = o.root.get_path(&["spec", "chartRef"])
-                && let Some((node, ns)) = foreign_namespace(o, cref)
+            if let Some(cref) = release.chart_ref()
+                && let Some((node, ns)) = cref.cross_namespace()
             {
-                let id = ref_id(cref, ns, "OCIRepository");
-                let kind = id.split('/').next().unwrap_or("OCIRepository");
-                let cname = cref.get("name").and_then(Node::as_str).unwrap_or("");
+                let id = cref.id("OCIRepository");
+                let kind = cref.kind_or("OCIRepository");
+                let cname = cref.name();
                 let r = Reference {
                     object: i,
                     node,

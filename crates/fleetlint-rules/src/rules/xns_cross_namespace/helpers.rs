@@ -1,6 +1,8 @@
 //! What the XNS rules share: which reference names another namespace, and the common severity
 //! and message of a cross-namespace finding.
 
+use fleetlint_fleet::controllers::Controller;
+use fleetlint_fleet::flux::FluxObject;
 use fleetlint_fleet::{RenderedObject, Scope};
 use fleetlint_yaml::{FluxKind, Node};
 
@@ -9,21 +11,18 @@ use crate::finding::{Finding, Severity};
 use crate::rule::RuleId;
 use crate::rules::helpers::lockdown::{self, CrossNs};
 
-/// Objects of `kind` written in the repository (never the synthesized bootstrap objects).
+/// Objects of `kind` written in the repository (never the synthesized bootstrap objects), with
+/// their typed view.
 pub(super) fn objects_of<'c>(
     cx: &'c ClusterContext<'_>,
     kind: FluxKind,
-) -> impl Iterator<Item = (usize, &'c RenderedObject)> + 'c {
-    cx.cluster.objects.iter().enumerate().filter(move |(_, o)| !o.synthesized && o.flux_kind() == Some(kind))
-}
-
-/// The `namespace` of `reference` when it names a namespace other than the referrer's (an empty
-/// one means the referrer's own). Objects without a namespace are SRC008's business.
-pub(super) fn foreign_namespace<'a>(o: &RenderedObject, reference: &'a Node) -> Option<(&'a Node, &'a str)> {
-    let own = o.namespace();
-    let node = reference.get("namespace")?;
-    let ns = node.as_str().filter(|s| !s.is_empty())?;
-    (!own.is_empty() && ns != own).then_some((node, ns))
+) -> impl Iterator<Item = (usize, &'c RenderedObject, FluxObject<'c>)> + 'c {
+    cx.cluster
+        .objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| !o.synthesized)
+        .filter_map(move |(i, o)| o.flux().filter(|f| f.kind() == kind).map(|f| (i, o, f)))
 }
 
 /// What one cross-namespace reference does under each lockdown state.
@@ -35,7 +34,7 @@ pub(super) struct Reference<'a> {
     /// Field path for the fingerprint.
     pub(super) field: String,
     /// The controller that resolves the reference.
-    pub(super) controller: &'static str,
+    pub(super) controller: Controller,
     /// "spec.sourceRef names GitRepository flux-system/flux-system".
     pub(super) what: String,
     /// The controller's error text under lockdown.
@@ -78,7 +77,7 @@ pub(super) fn finding(
     if severity == Severity::Info && !worth_an_info(cx) {
         return None;
     }
-    let (c, what) = (r.controller, &r.what);
+    let (c, what) = (r.controller.name(), &r.what);
     let message = match lock.state {
         CrossNs::On => format!(
             "{what} in another namespace: {c} runs with --no-cross-namespace-refs=true and fails with \"{}\"",
@@ -90,20 +89,13 @@ pub(super) fn finding(
         CrossNs::Unknown => format!(
             "{what} in another namespace: unless {c} runs with --no-cross-namespace-refs=true, {} ({})",
             r.open,
-            lockdown::unknown_note(cx.cluster, c)
+            lockdown::unknown_note(cx.cluster, r.controller)
         ),
     };
     let mut f =
         Finding::new(rule, r.node.span, message).with_severity(severity).with_help(r.help).with_field(r.field.clone());
-    if let Some((span, msg)) = lock.related(c) {
+    if let Some((span, msg)) = lock.related(r.controller) {
         f = f.with_related(span, msg);
     }
     Some(cx.about(f, r.object))
-}
-
-/// `Kind/namespace/name` of a reference, with `default_kind` when it names none.
-pub(super) fn ref_id(reference: &Node, ns: &str, default_kind: &str) -> String {
-    let kind = reference.get("kind").and_then(Node::as_str).unwrap_or(default_kind);
-    let name = reference.get("name").and_then(Node::as_str).unwrap_or("");
-    format!("{kind}/{ns}/{name}")
 }

@@ -1,7 +1,8 @@
 use fleetlint_fleet::Scope;
+use fleetlint_fleet::controllers::Controller;
 use fleetlint_yaml::FluxKind;
 
-use super::helpers::{Reference, finding, foreign_namespace, objects_of, ref_id};
+use super::helpers::{Reference, finding, objects_of};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -57,15 +58,15 @@ fn severity(state: CrossNs, scope: Scope) -> Severity {
 
 impl Rule for ImageAutomationSourceCrossNamespace {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        for (i, o) in objects_of(cx, FluxKind::ImageUpdateAutomation) {
-            let Some(sref) = o.root.get_path(&["spec", "sourceRef"]) else { continue };
-            let Some((node, ns)) = foreign_namespace(o, sref) else { continue };
-            let id = ref_id(sref, ns, "GitRepository");
+        for (i, _, automation) in objects_of(cx, FluxKind::ImageUpdateAutomation) {
+            let Some(sref) = automation.source_ref() else { continue };
+            let Some((node, _)) = sref.cross_namespace() else { continue };
+            let id = sref.id("GitRepository");
             let r = Reference {
                 object: i,
                 node,
                 field: "spec.sourceRef.namespace".into(),
-                controller: "image-automation-controller",
+                controller: Controller::ImageAutomation,
                 what: format!("spec.sourceRef names {id}"),
                 blocked: format!("can't access '{id}', cross-namespace references have been blocked"),
                 open: format!("the automation clones and pushes with the credentials of {id}"),

@@ -1,7 +1,8 @@
 use fleetlint_fleet::RenderedObject;
+use fleetlint_fleet::controllers::Controller;
 use fleetlint_yaml::{FluxKind, Node};
 
-use super::helpers::{Reference, finding, foreign_namespace, objects_of, severity};
+use super::helpers::{Reference, finding, objects_of, severity};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -58,16 +59,16 @@ const HELP: &str = "scan the image with an ImageRepository in the policy's names
 
 impl Rule for ImagepolicyRepositoryCrossNamespace {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        for (i, o) in objects_of(cx, FluxKind::ImagePolicy) {
-            let Some(rref) = o.root.get_path(&["spec", "imageRepositoryRef"]) else { continue };
-            let Some((node, ns)) = foreign_namespace(o, rref) else { continue };
-            let name = rref.get("name").and_then(Node::as_str).unwrap_or("");
+        for (i, o, policy) in objects_of(cx, FluxKind::ImagePolicy) {
+            let Some(rref) = policy.image_repository_ref() else { continue };
+            let Some((node, ns)) = rref.cross_namespace() else { continue };
+            let name = rref.name();
             let id = format!("ImageRepository/{ns}/{name}");
             let r = Reference {
                 object: i,
                 node,
                 field: "spec.imageRepositoryRef.namespace".into(),
-                controller: "image-reflector-controller",
+                controller: Controller::ImageReflector,
                 what: format!("spec.imageRepositoryRef names {id}"),
                 blocked: format!("cannot access '{id}', cross-namespace references have been blocked"),
                 open: format!("the policy reads {id} if its accessFrom admits namespace {}", o.namespace()),
@@ -85,11 +86,11 @@ impl Rule for ImagepolicyRepositoryCrossNamespace {
             }
         }
         // A selector that admits every namespace, wherever it is.
-        for (i, o) in objects_of(cx, FluxKind::ImageRepository) {
-            let selectors = o
-                .root
-                .get_path(&["spec", "accessFrom", "namespaceSelectors"])
-                .and_then(Node::as_seq)
+        for (i, o, repository) in objects_of(cx, FluxKind::ImageRepository) {
+            let selectors = repository
+                .access_from()
+                .and_then(|a| a.get(&["namespaceSelectors"]))
+                .map(|f| f.items())
                 .unwrap_or_default();
             for (n, sel) in selectors.iter().enumerate() {
                 if sel.get("matchLabels").and_then(Node::as_map).is_some_and(|m| !m.is_empty()) {
@@ -124,7 +125,7 @@ fn acl_finding(
 ) -> Option<Finding> {
     let rule = ImagepolicyRepositoryCrossNamespace::ID;
     let pns = policy.namespace();
-    let Some(access) = target.root.get_path(&["spec", "accessFrom"]) else {
+    let Some(access) = target.flux().and_then(|t| t.access_from()).map(|f| f.value) else {
         let msg = format!(
             "{id} has no spec.accessFrom: image-reflector-controller denies the policy (\"{id} can't be accessed due to missing ACL labels on 'accessFrom'\")"
         );

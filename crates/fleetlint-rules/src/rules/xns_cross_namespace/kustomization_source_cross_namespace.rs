@@ -1,10 +1,11 @@
 use fleetlint_yaml::FluxKind;
 
-use super::helpers::{Reference, finding, foreign_namespace, objects_of, ref_id, severity};
+use super::helpers::{Reference, finding, objects_of, severity};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use fleetlint_fleet::controllers::Controller;
 
 declare_rule! {
     /// ## What it does
@@ -50,15 +51,15 @@ declare_rule! {
 
 impl Rule for KustomizationSourceCrossNamespace {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        for (i, o) in objects_of(cx, FluxKind::Kustomization) {
-            let Some(sref) = o.root.get_path(&["spec", "sourceRef"]) else { continue };
-            let Some((node, ns)) = foreign_namespace(o, sref) else { continue };
-            let id = ref_id(sref, ns, "GitRepository");
+        for (i, _, kustomization) in objects_of(cx, FluxKind::Kustomization) {
+            let Some(sref) = kustomization.source_ref() else { continue };
+            let Some((node, _)) = sref.cross_namespace() else { continue };
+            let id = sref.id("GitRepository");
             let r = Reference {
                 object: i,
                 node,
                 field: "spec.sourceRef.namespace".into(),
-                controller: "kustomize-controller",
+                controller: Controller::Kustomize,
                 what: format!("spec.sourceRef names {id}"),
                 blocked: format!("can't access '{id}', cross-namespace references have been blocked"),
                 open: "this Kustomization builds and applies another namespace's source".into(),

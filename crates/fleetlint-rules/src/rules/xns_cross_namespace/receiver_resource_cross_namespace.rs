@@ -1,10 +1,11 @@
-use fleetlint_yaml::{FluxKind, Node};
+use fleetlint_yaml::FluxKind;
 
-use super::helpers::{Reference, finding, foreign_namespace, objects_of, ref_id, severity};
+use super::helpers::{Reference, finding, objects_of, severity};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use fleetlint_fleet::controllers::Controller;
 
 declare_rule! {
     /// ## What it does
@@ -47,16 +48,15 @@ declare_rule! {
 
 impl Rule for ReceiverResourceCrossNamespace {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        for (i, o) in objects_of(cx, FluxKind::Receiver) {
-            let resources = o.root.get_path(&["spec", "resources"]).and_then(Node::as_seq).unwrap_or_default();
-            for (n, res) in resources.iter().enumerate() {
-                let Some((node, ns)) = foreign_namespace(o, res) else { continue };
+        for (i, _, receiver) in objects_of(cx, FluxKind::Receiver) {
+            for (n, res) in receiver.receiver_resources().iter().enumerate() {
+                let Some((node, _)) = res.cross_namespace() else { continue };
                 let r = Reference {
                     object: i,
                     node,
                     field: format!("spec.resources[{n}].namespace"),
-                    controller: "notification-controller",
-                    what: format!("spec.resources[{n}] names {}", ref_id(res, ns, "")),
+                    controller: Controller::Notification,
+                    what: format!("spec.resources[{n}] names {}", res.id("")),
                     blocked: "cross-namespace references are not allowed".into(),
                     open: "this Receiver's webhook triggers reconciliation in another namespace".into(),
                     help: "trigger a namespace's objects with a Receiver in that namespace",

@@ -1,28 +1,34 @@
-//! What ISO001-ISO005 share: where a cluster's lockdown patches belong, which service account a
-//! reconciler applies as, which kinds are cluster-scoped, and which bindings grant a service
-//! account anything.
+//! What the ISO rules share: where a cluster's lockdown patches belong, which service account a
+//! reconciler applies as, and how messages name bindings and their subjects.
 
-pub(super) mod rbac;
-
+use fleetlint_fleet::controllers::Controller;
+use fleetlint_fleet::flux::InstanceSpec;
+use fleetlint_fleet::rbac::{Binding, Grant, Subject};
 use fleetlint_fleet::{Cluster, RenderedObject};
 use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
-use fleetlint_yaml::{Limits, Node, NodeKind, SourceDb, Span, parse_yaml};
+use fleetlint_yaml::{FileDb, FluxKind, Limits, Node, NodeKind, Span, parse_yaml};
 
 use crate::rules::helpers::lockdown;
 
-/// The controller that reconciles a Flux kind.
-pub(super) fn controller_of(kind: &str) -> &'static str {
-    if kind == "HelmRelease" { "helm-controller" } else { "kustomize-controller" }
+/// The controller that applies what a Kustomization or HelmRelease renders (and impersonates
+/// for it).
+pub(super) fn controller_of(o: &RenderedObject) -> Controller {
+    o.flux_kind().and_then(Controller::of_kind).unwrap_or(Controller::Kustomize)
+}
+
+/// For a Kustomization or HelmRelease, the controller that applies what it renders.
+pub(super) fn applier(o: &RenderedObject) -> Option<Controller> {
+    o.flux_kind().filter(|k| matches!(k, FluxKind::Kustomization | FluxKind::HelmRelease)).and_then(Controller::of_kind)
 }
 
 /// The cluster's committed `flux-system` kustomization, where the bootstrap patches (lockdown
 /// flags, the root's service account) live: its `patches:` key, else its `resources:` key, else
 /// its start.
-pub(super) fn flux_system_kustomization(cluster: &Cluster, db: &SourceDb) -> Option<Span> {
+pub(super) fn flux_system_kustomization(cluster: &Cluster, db: &FileDb) -> Option<Span> {
     let dir = if cluster.path.is_empty() { "flux-system".to_string() } else { format!("{}/flux-system", cluster.path) };
-    let (id, f) = db
-        .iter()
-        .find(|(_, f)| f.source.is_none() && KUSTOMIZATION_FILE_NAMES.iter().any(|n| f.path == format!("{dir}/{n}")))?;
+    let (id, f) = db.iter().find(|(_, f)| {
+        f.mapping.is_none() && KUSTOMIZATION_FILE_NAMES.iter().any(|n| f.path == format!("{dir}/{n}"))
+    })?;
     let parsed = parse_yaml(id, &f.text, &Limits::default());
     let root = parsed.documents.first().map(|d| &d.root);
     let key = ["patches", "resources"].iter().find_map(|k| root.and_then(|r| r.entry(k)).map(|e| e.key.span));
@@ -30,13 +36,13 @@ pub(super) fn flux_system_kustomization(cluster: &Cluster, db: &SourceDb) -> Opt
 }
 
 /// Where lockdown patches are added: the `flux-system` kustomization, else the cluster's entry.
-pub(super) fn lockdown_anchor(cluster: &Cluster, db: &SourceDb) -> Span {
+pub(super) fn lockdown_anchor(cluster: &Cluster, db: &FileDb) -> Span {
     flux_system_kustomization(cluster, db).unwrap_or(cluster.entry_span)
 }
 
 /// The document a cluster entry span covers (a FluxInstance, or a HelmRelease carrying one),
 /// parsed again from its file: the fleet model keeps only the entry's span.
-pub(super) fn entry_document(cluster: &Cluster, db: &SourceDb) -> Option<Node> {
+pub(super) fn entry_document(cluster: &Cluster, db: &FileDb) -> Option<Node> {
     let span = cluster.entry_span;
     if span == Span::default() || span.file.0 as usize >= db.len() {
         return None;
@@ -46,21 +52,16 @@ pub(super) fn entry_document(cluster: &Cluster, db: &SourceDb) -> Option<Node> {
 }
 
 /// The FluxInstance spec of an entry document (also inside a flux-instance HelmRelease's values).
-pub(super) fn instance_spec(doc: &Node) -> Option<&Node> {
-    match doc.get("kind").and_then(Node::as_str) {
-        Some("FluxInstance") => doc.get("spec"),
-        _ => doc.get_path(&["spec", "values", "instance"]),
-    }
+pub(super) fn instance_spec(doc: &Node) -> Option<InstanceSpec<'_>> {
+    InstanceSpec::of(doc)
 }
 
 /// `spec.serviceAccountName` when set and non-empty; otherwise the span a finding about its
 /// absence points at (an empty value, else the nearest existing key).
 pub(super) fn service_account(o: &RenderedObject) -> Result<&str, Span> {
-    let path = ["spec", "serviceAccountName"];
-    match o.root.get_path(&path) {
-        Some(n) if n.as_str().is_some_and(|s| !s.is_empty()) => Ok(n.as_str().unwrap_or("")),
-        Some(n) => Err(n.span),
-        None => Err(o.root.nearest_key(&path).map_or(o.root.span, |k| k.span)),
+    match o.flux() {
+        Some(f) => f.service_account_name(),
+        None => Err(o.root.nearest_key(&["spec", "serviceAccountName"]).map_or(o.root.span, |k| k.span)),
     }
 }
 
@@ -91,71 +92,34 @@ pub(super) fn applies_as(cluster: &Cluster, o: &RenderedObject) -> Option<String
     let ns = o.namespace();
     match service_account(o) {
         Ok(sa) => Some(format!("{ns}:{sa}")),
-        Err(_) => {
-            lockdown::default_service_account(cluster, controller_of(o.kind())).map(|(sa, _)| format!("{ns}:{sa}"))
-        }
+        Err(_) => lockdown::default_service_account(cluster, controller_of(o)).map(|(sa, _)| format!("{ns}:{sa}")),
     }
 }
 
-/// A RoleBinding or ClusterRoleBinding that names service account `ns:sa` (directly or through
-/// the `system:serviceaccounts[:ns]` groups), with the subject that does.
-pub(super) struct Grant<'c> {
-    /// The binding.
-    pub(super) binding: &'c RenderedObject,
-    /// The subject naming the service account.
-    pub(super) subject: Span,
+/// `RoleBinding ns/name grants ClusterRole/cluster-admin`.
+pub(super) fn describe_grant(g: &Grant<'_>) -> String {
+    let b = g.binding;
+    let role = |k| b.root.get_path(&["roleRef", k]).and_then(Node::as_str).unwrap_or("");
+    let id = if b.namespace().is_empty() { b.name().to_string() } else { format!("{}/{}", b.namespace(), b.name()) };
+    format!("{} {id} grants {}/{}", b.kind(), role("kind"), role("name"))
 }
 
-impl Grant<'_> {
-    /// `RoleBinding ns/name grants ClusterRole/cluster-admin`.
-    pub(super) fn describe(&self) -> String {
-        let b = self.binding;
-        let role = |k| b.root.get_path(&["roleRef", k]).and_then(Node::as_str).unwrap_or("");
-        let id =
-            if b.namespace().is_empty() { b.name().to_string() } else { format!("{}/{}", b.namespace(), b.name()) };
-        format!("{} {id} grants {}/{}", b.kind(), role("kind"), role("name"))
-    }
-
-    /// Whether the binding is cluster-wide.
-    pub(super) fn cluster_wide(&self) -> bool {
-        self.binding.kind() == "ClusterRoleBinding"
+/// `RoleBinding ns/name` or `ClusterRoleBinding name` for messages.
+pub(super) fn describe_binding(b: &Binding<'_>) -> String {
+    if b.cluster_wide {
+        format!("ClusterRoleBinding {}", b.object.name())
+    } else {
+        format!("RoleBinding {}/{}", b.object.namespace(), b.object.name())
     }
 }
 
-/// The bindings in the cluster that grant service account `ns:sa` a role.
-pub(super) fn grants<'c>(cluster: &'c Cluster, ns: &str, sa: &str) -> Vec<Grant<'c>> {
-    let mut out = Vec::new();
-    for b in &cluster.objects {
-        let cluster_wide = b.kind() == "ClusterRoleBinding";
-        if !(cluster_wide || b.kind() == "RoleBinding") || !b.api_version().starts_with("rbac.authorization.k8s.io/") {
-            continue;
-        }
-        // A RoleBinding only grants inside its own namespace.
-        if !cluster_wide && b.namespace() != ns {
-            continue;
-        }
-        for s in b.root.get("subjects").and_then(Node::as_seq).unwrap_or_default() {
-            let field = |k| s.get(k).and_then(Node::as_str).unwrap_or("");
-            let names_it = match field("kind") {
-                "ServiceAccount" => {
-                    let sns = if field("namespace").is_empty() { b.namespace() } else { field("namespace") };
-                    field("name") == sa && sns == ns
-                }
-                "Group" => {
-                    field("name") == "system:serviceaccounts" || field("name") == format!("system:serviceaccounts:{ns}")
-                }
-                _ => false,
-            };
-            if names_it {
-                out.push(Grant { binding: b, subject: s.span });
-            }
-        }
+/// `kind namespace/name` of a binding's subject, for messages.
+pub(super) fn describe_subject(s: &Subject<'_>) -> String {
+    match s.namespace {
+        Some(ns) => format!("{} {ns}/{}", s.kind, s.name),
+        None => format!("{} {}", s.kind, s.name),
     }
-    out
 }
-
-/// Which kinds of a cluster are cluster-scoped (shared with the other rule groups).
-pub(super) use crate::rules::helpers::scopes::KindScopes as Scopes;
 
 /// `Kind ns/name` (or `Kind name` without a namespace), as messages name objects.
 pub(super) fn label(o: &RenderedObject) -> String {
@@ -180,7 +144,7 @@ pub(super) fn foreign_owner(cluster: &Cluster, ns: &str) -> String {
 /// `span` narrowed to the last occurrence of `needle` in its text: a JSON6902 `add` carries the
 /// span of its whole operation (whose value comes last), and a finding about a flag or a
 /// namespace should point at the value itself.
-pub(super) fn narrow(db: &SourceDb, span: Span, needle: &str) -> Span {
+pub(super) fn narrow(db: &FileDb, span: Span, needle: &str) -> Span {
     if span.file.0 as usize >= db.len() {
         return span;
     }

@@ -1,5 +1,5 @@
-//! What the ORD rules share: the dependsOn/owner graph of a cluster's Flux objects and what each
+//! What the ORD rules share: how messages name objects, and what each
 //! object needs applied before it.
 
-pub(crate) mod graph;
+pub(crate) mod naming;
 pub(crate) mod needs;

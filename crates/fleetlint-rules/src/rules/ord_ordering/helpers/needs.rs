@@ -7,8 +7,9 @@ use std::collections::HashMap;
 use fleetlint_fleet::EntryKind;
 use fleetlint_yaml::{FluxKind, Node, Span};
 
-use super::graph::{Avail, Graph, field_span, is_renderer};
-use crate::rules::helpers::scopes::{KindScope, KindScopes};
+use super::naming::field_span;
+use fleetlint_fleet::graph::{Avail, FluxGraph, is_renderer};
+use fleetlint_fleet::kinds::{KindScope, KindScopes};
 
 /// API groups served by the Kubernetes API server itself (no CRD needed).
 const BUILTIN_GROUPS: &[&str] = &[
@@ -106,12 +107,11 @@ fn kind_is_cluster_scoped(scopes: &KindScopes, api_version: &str, kind: &str) ->
 }
 
 /// The namespaces objects need (not pre-existing ones), one need per consumer and namespace.
-pub(crate) fn namespace_needs<'c>(g: &Graph<'c>) -> Vec<Need<'c>> {
+pub(crate) fn namespace_needs<'c>(g: &FluxGraph<'c>, scopes: &KindScopes) -> Vec<Need<'c>> {
     let c = g.cluster;
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut scoped_cache: HashMap<(&str, &str), bool> = HashMap::new();
-    let scopes = KindScopes::new(c);
     for (i, o) in c.objects.iter().enumerate() {
         let Some(k) = g.parent[i].filter(|&k| is_renderer(g.object(k))) else { continue };
         if o.synthesized {
@@ -122,20 +122,21 @@ pub(crate) fn namespace_needs<'c>(g: &Graph<'c>) -> Vec<Need<'c>> {
             let group = group_of(o.api_version());
             let scoped = *scoped_cache
                 .entry((group, o.kind()))
-                .or_insert_with(|| kind_is_cluster_scoped(&scopes, o.api_version(), o.kind()));
+                .or_insert_with(|| kind_is_cluster_scoped(scopes, o.api_version(), o.kind()));
             if !scoped && seen.insert((k, ns)) {
                 let span = field_span(&o.root, &["metadata", "namespace"]);
                 out.push(Need { consumer: k, object: i, span, field: "metadata.namespace", item: Item::Namespace(ns) });
             }
         }
         // A HelmRelease with a kubeConfig installs on another cluster, whose namespaces are unknown.
-        if o.flux_kind() == Some(FluxKind::HelmRelease) && o.root.get_path(&["spec", "kubeConfig"]).is_none() {
-            let create = o.root.get_path(&["spec", "install", "createNamespace"]).and_then(Node::as_bool);
-            for (field, path, skip) in [
-                ("spec.targetNamespace", ["spec", "targetNamespace"], create == Some(true)),
-                ("spec.storageNamespace", ["spec", "storageNamespace"], false),
+        if let Some(release) = o.flux().filter(|f| f.kind() == FluxKind::HelmRelease && f.kube_config().is_none()) {
+            let create = release.install_create_namespace().and_then(|f| f.as_bool());
+            for (field, value, skip) in [
+                ("spec.targetNamespace", release.target_namespace(), create == Some(true)),
+                ("spec.storageNamespace", release.storage_namespace(), false),
             ] {
-                let Some(t) = o.root.get_path(&path).and_then(Node::as_str) else { continue };
+                let Some(value) = value else { continue };
+                let Some(t) = value.as_str() else { continue };
                 // The HelmRelease's own namespace is the object's need, reported above.
                 if skip
                     || t.is_empty()
@@ -146,13 +147,7 @@ pub(crate) fn namespace_needs<'c>(g: &Graph<'c>) -> Vec<Need<'c>> {
                     continue;
                 }
                 if seen.insert((i, t)) {
-                    out.push(Need {
-                        consumer: i,
-                        object: i,
-                        span: field_span(&o.root, &path),
-                        field,
-                        item: Item::Namespace(t),
-                    });
+                    out.push(Need { consumer: i, object: i, span: value.span(), field, item: Item::Namespace(t) });
                 }
             }
         }
@@ -161,7 +156,7 @@ pub(crate) fn namespace_needs<'c>(g: &Graph<'c>) -> Vec<Need<'c>> {
 }
 
 /// The CRDs objects of custom kinds need, one need per consumer and kind.
-pub(crate) fn crd_needs<'c>(g: &Graph<'c>) -> Vec<Need<'c>> {
+pub(crate) fn crd_needs<'c>(g: &FluxGraph<'c>) -> Vec<Need<'c>> {
     let c = g.cluster;
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
@@ -185,7 +180,7 @@ type Providers = Option<(Vec<usize>, Vec<usize>, Vec<usize>)>;
 
 /// Every item's providers, found in one pass over the cluster (not one pass per item: a fleet
 /// with thousands of tenant namespaces has thousands of items).
-fn provider_index<'c>(g: &Graph<'c>) -> HashMap<Item<'c>, Providers> {
+fn provider_index<'c>(g: &FluxGraph<'c>) -> HashMap<Item<'c>, Providers> {
     let mut index: HashMap<Item<'c>, Providers> = HashMap::new();
     let mut add = |item: Item<'c>, i: usize, helm: bool| {
         let entry = index.entry(item).or_insert_with(|| Some((Vec::new(), Vec::new(), Vec::new())));
@@ -204,9 +199,9 @@ fn provider_index<'c>(g: &Graph<'c>) -> HashMap<Item<'c>, Providers> {
         }
     };
     for (i, o) in g.cluster.objects.iter().enumerate() {
-        if o.flux_kind() == Some(FluxKind::HelmRelease)
-            && o.root.get_path(&["spec", "install", "createNamespace"]).and_then(Node::as_bool) == Some(true)
-            && let Some(ns) = o.root.get_path(&["spec", "targetNamespace"]).and_then(Node::as_str)
+        if let Some(release) = o.flux().filter(|f| f.kind() == FluxKind::HelmRelease)
+            && release.install_create_namespace().and_then(|f| f.as_bool()) == Some(true)
+            && let Some(ns) = release.target_namespace().and_then(|f| f.as_str())
         {
             add(Item::Namespace(ns), i, true);
         }
@@ -225,7 +220,7 @@ fn provider_index<'c>(g: &Graph<'c>) -> HashMap<Item<'c>, Providers> {
 }
 
 /// The HelmRelease `crdProviders` names for a CRD item's API group, when the cluster has it.
-fn configured_provider(g: &Graph<'_>, item: Item<'_>) -> Option<usize> {
+fn configured_provider(g: &FluxGraph<'_>, item: Item<'_>) -> Option<usize> {
     let Item::Crd { group, .. } = item else { return None };
     let id = g.cluster.crd_providers.get(group)?;
     let id = id.strip_prefix("HelmRelease/").unwrap_or(id);
@@ -245,7 +240,7 @@ type Renderers = (Vec<usize>, Vec<usize>);
 /// Evaluate `needs`: one availability pass per distinct item, plus one for opaque objects and,
 /// for CRDs, one for HelmReleases (a chart's content is unknown: any HelmRelease that is Ready
 /// before the consumer may have installed the CRD).
-pub(crate) fn evaluate<'c>(g: &Graph<'c>, needs: Vec<Need<'c>>) -> Vec<Outcome<'c>> {
+pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outcome<'c>> {
     if needs.is_empty() {
         return Vec::new();
     }
@@ -255,7 +250,7 @@ pub(crate) fn evaluate<'c>(g: &Graph<'c>, needs: Vec<Need<'c>>) -> Vec<Outcome<'
         let releases: Vec<usize> = (0..g.cluster.objects.len())
             .filter(|&i| {
                 let o = g.object(i);
-                o.flux_kind() == Some(FluxKind::HelmRelease) && o.root.get_path(&["spec", "kubeConfig"]).is_none()
+                o.flux().is_some_and(|f| f.kind() == FluxKind::HelmRelease && f.kube_config().is_none())
             })
             .collect();
         g.availability(&[], &releases, false)

@@ -1,18 +1,21 @@
-//! Whether objects of a kind live in a namespace, as every rule that needs it decides it: the
-//! CustomResourceDefinitions rendered in the cluster first, then kustomize's built-in
-//! knowledge, then the built-in namespaced kinds, Flux's kinds, and a few add-on kinds whose CRDs
-//! usually come from a chart fleetlint does not render.
+//! Whether objects of a kind live in a namespace: the CustomResourceDefinitions rendered in the
+//! cluster first (`spec.scope`), then kustomize's built-in knowledge, then the built-in namespaced
+//! kinds, Flux's kinds, and a few add-on kinds whose CRDs usually come from a chart fleetlint does
+//! not render.
 
 use std::collections::HashMap;
 
-use fleetlint_fleet::{Cluster, RenderedObject};
 use fleetlint_kustomize::is_builtin_cluster_scoped;
 use fleetlint_yaml::Node;
 
+use crate::model::{Cluster, RenderedObject};
+
 /// A kind's scope.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum KindScope {
+pub enum KindScope {
+    /// Objects live in a namespace.
     Namespaced,
+    /// Objects are cluster-wide.
     Cluster,
     /// A custom kind with no CRD in the graph and not among the well-known add-ons.
     Unknown,
@@ -68,14 +71,16 @@ fn group_of(api_version: &str) -> &str {
 }
 
 /// The kind scopes of one cluster.
-pub(crate) struct KindScopes {
+#[derive(Clone, Debug, Default)]
+pub struct KindScopes {
     /// `(group, kind)` -> cluster-scoped, from the cluster's CRDs.
     crds: HashMap<(String, String), bool>,
 }
 
 impl KindScopes {
     /// Read the CRDs `cluster` renders.
-    pub(crate) fn new(cluster: &Cluster) -> Self {
+    #[must_use]
+    pub fn new(cluster: &Cluster) -> Self {
         let mut crds = HashMap::new();
         for o in &cluster.objects {
             if o.kind() != "CustomResourceDefinition" || group_of(o.api_version()) != "apiextensions.k8s.io" {
@@ -91,7 +96,8 @@ impl KindScopes {
     }
 
     /// The scope of objects of `api_version`/`kind`.
-    pub(crate) fn of(&self, api_version: &str, kind: &str) -> KindScope {
+    #[must_use]
+    pub fn of(&self, api_version: &str, kind: &str) -> KindScope {
         let group = group_of(api_version);
         if let Some(&cluster) = self.crds.get(&(group.to_string(), kind.to_string())) {
             return if cluster { KindScope::Cluster } else { KindScope::Namespaced };
@@ -108,7 +114,8 @@ impl KindScopes {
 
     /// Whether `o`'s kind is known to be cluster-scoped (unknown kinds count as namespaced, as
     /// kustomize counts them).
-    pub(crate) fn cluster_scoped(&self, o: &RenderedObject) -> bool {
+    #[must_use]
+    pub fn cluster_scoped(&self, o: &RenderedObject) -> bool {
         self.of(o.api_version(), o.kind()) == KindScope::Cluster
     }
 }

@@ -1,10 +1,17 @@
-//! The graph the ORD rules share (docs/flux-semantics.md, "Rule groups"). Per cluster: the Flux Kustomizations and
-//! HelmReleases are nodes, identified by their post-build kind, namespace and name; `dependsOn`
-//! entries are edges to a node of the *same kind* (namespace defaulting to the referrer's); and
-//! every object has a parent edge from the object that rendered it (`owner`).
+//! The Flux graph of one cluster: the Flux Kustomizations and HelmReleases are nodes,
+//! identified by their post-build kind, namespace and name; `dependsOn` entries are edges to a
+//! node of the *same kind* (`fluxcd/kustomize-controller@186fb3b:internal/controller/
+//! kustomization_controller.go`, `checkDependencies`, and `fluxcd/helm-controller@0f61a86:
+//! internal/controller/helmrelease_controller.go`, `checkDependencies`: the dependency is looked up
+//! as the referrer's own kind, in the entry's namespace or else the referrer's); every object has
+//! a parent edge from the object that rendered it; and every Flux object has source edges to the
+//! sources it reads (`sourceRef`, the chart template's `sourceRef`, `chartRef`).
 //!
-//! On top of that, [`Graph::availability`] answers "is X in place before this Kustomization
-//! applies?" for what ORD003-ORD006 need (a CRD, a Namespace, admission policies).
+//! On top of that, [`FluxGraph::availability`] answers "is X in place before this Kustomization
+//! applies?" (a CRD, a Namespace, admission policies) from the way Flux orders its work: a
+//! Kustomization applies what it renders in stages, a `dependsOn` waits for its target to be
+//! Ready, and a parent is Ready before its children unless it waits for them (`spec.wait`, a
+//! `healthChecks` entry).
 //!
 //! Every traversal is iterative and linear in objects + edges: real fleets are small, but a
 //! generated one can have tens of thousands of Kustomizations in one chain or one cycle, and a
@@ -12,12 +19,13 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use fleetlint_fleet::{Cluster, RenderedObject, SourceResolution};
 use fleetlint_yaml::{FluxKind, Node, Span};
 
-/// One `dependsOn` entry.
+use crate::model::{Cluster, RenderedObject, SourceResolution};
+
+/// One `dependsOn` entry of a Kustomization or HelmRelease.
 #[derive(Debug)]
-pub(crate) struct Dep<'c> {
+pub struct DependsOn<'c> {
     /// The object declaring it.
     pub from: usize,
     /// The entry (a mapping with `name`, `namespace`, `readyExpr`).
@@ -36,27 +44,35 @@ pub(crate) struct Dep<'c> {
 
 /// Whether something is in place before a node applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Avail {
+pub enum Avail {
     /// Not before it.
     No,
     /// Only because `via` (a dependsOn target, or an ancestor's) renders the provider further
     /// down, and `parent` does not wait for its child `child` on the way: `via` can be Ready
     /// before the provider has done its work (ORD005).
-    Indirect { via: usize, parent: usize, child: usize },
+    Indirect {
+        /// The dependsOn target (or its ancestor) the availability goes through.
+        via: usize,
+        /// The first ancestor on the way that does not wait for its child...
+        parent: usize,
+        /// ...and that child.
+        child: usize,
+    },
     /// Applied by the node itself in an earlier stage, by an ancestor, or by something it
     /// (transitively) waits for.
     Direct,
 }
 
-/// The dependsOn and render graph of one cluster.
-pub(crate) struct Graph<'c> {
+/// The dependsOn, render and source graph of one cluster.
+#[derive(Debug)]
+pub struct FluxGraph<'c> {
     /// The cluster.
     pub cluster: &'c Cluster,
     /// Per object: the first object with the same Flux identity (nodes only; itself otherwise).
     /// Two Kustomizations rendering the same object make copies (SRC004); they are one node.
     pub canon: Vec<usize>,
     /// Every dependsOn entry, in object order.
-    pub deps: Vec<Dep<'c>>,
+    pub deps: Vec<DependsOn<'c>>,
     /// Per canonical node: the entries (indices in `deps`) of all its copies.
     pub out: Vec<Vec<usize>>,
     /// Per canonical node: the entries (indices in `deps`) that name it.
@@ -66,9 +82,52 @@ pub(crate) struct Graph<'c> {
     /// Per object: the Flux objects it rendered that take part in ordering (Kustomizations,
     /// HelmReleases, ResourceSets).
     pub children: Vec<Vec<usize>>,
+    /// The dependsOn entries of ResourceSets, in object order: each names an object of any
+    /// kind (`kind` is required, `controlplaneio-fluxcd/flux-operator@17c6aea:
+    /// api/v1/resourceset_types.go`, `Dependency`). They do not take part in the ordering of
+    /// Kustomizations and HelmReleases.
+    pub resource_set_deps: Vec<DependsOn<'c>>,
+    /// Every source reference of a Flux object, in object order.
+    pub sources: Vec<SourceEdge<'c>>,
     /// Per object: its entry in `cluster.kustomizations`.
     knode: Vec<Option<usize>>,
     index: HashMap<(FluxKind, &'c str, &'c str), usize>,
+    /// Per object `i`: its dependsOn entries are `deps[dep_start[i]..dep_start[i + 1]]`.
+    dep_start: Vec<usize>,
+    /// Per object `i`: its ResourceSet dependsOn entries are
+    /// `resource_set_deps[rs_dep_start[i]..rs_dep_start[i + 1]]`.
+    rs_dep_start: Vec<usize>,
+    /// Per object `i`: its source references are `sources[source_start[i]..source_start[i + 1]]`.
+    source_start: Vec<usize>,
+}
+
+/// A reference from a Flux object to the source it reads: `spec.sourceRef`,
+/// `spec.chart.spec.sourceRef` or `spec.chartRef`, namespace defaulted to the referrer's.
+#[derive(Debug)]
+pub struct SourceEdge<'c> {
+    /// The referring object.
+    pub from: usize,
+    /// `kind` as written (empty when absent).
+    pub kind: &'c str,
+    /// The namespace it names, else the referrer's.
+    pub namespace: &'c str,
+    /// `name`.
+    pub name: &'c str,
+    /// The first Flux object of the cluster with that kind, namespace and name.
+    pub target: Option<usize>,
+}
+
+/// Why what a Flux object renders is unknown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Opacity {
+    /// A Kustomization whose source is not mapped to a local checkout (or not found).
+    SourceNotMapped,
+    /// A Kustomization whose build fails: what it applies once fixed is unknown.
+    BuildFails,
+    /// A Kustomization not expanded in this cluster (reached only through a remote one).
+    NotExpanded,
+    /// A ResourceSet templated from inputs.
+    Templated,
 }
 
 /// Kustomizations and HelmReleases: the nodes that can depend on each other.
@@ -77,38 +136,14 @@ pub(crate) fn is_node(o: &RenderedObject) -> bool {
 }
 
 /// Objects that apply other objects themselves: Kustomizations and ResourceSets.
-pub(crate) fn is_renderer(o: &RenderedObject) -> bool {
+pub fn is_renderer(o: &RenderedObject) -> bool {
     matches!(o.flux_kind(), Some(FluxKind::Kustomization | FluxKind::ResourceSet))
 }
 
-/// The span of `path` under `root`, else of the nearest existing ancestor key, else the root.
-pub(crate) fn field_span(root: &Node, path: &[&str]) -> Span {
-    root.get_path(path).map_or_else(|| root.nearest_key(path).map_or(root.span, |n| n.span), |n| n.span)
-}
-
-/// `namespace/name` of an object.
-pub(crate) fn short_id(o: &RenderedObject) -> String {
-    format!("{}/{}", o.namespace(), o.name())
-}
-
-/// `Kind namespace/name` of an object (`Kind name` when cluster-scoped).
-pub(crate) fn describe(o: &RenderedObject) -> String {
-    if o.namespace().is_empty() {
-        format!("{} {}", o.kind(), o.name())
-    } else {
-        format!("{} {}/{}", o.kind(), o.namespace(), o.name())
-    }
-}
-
-/// Where an object's name is written (for related spans).
-pub(crate) fn name_span(o: &RenderedObject) -> Span {
-    field_span(&o.root, &["metadata", "name"])
-}
-
-impl<'c> Graph<'c> {
+impl<'c> FluxGraph<'c> {
     /// Build the graph of `cluster`.
     #[must_use]
-    pub(crate) fn new(cluster: &'c Cluster) -> Self {
+    pub fn new(cluster: &'c Cluster) -> Self {
         let objects = &cluster.objects;
         let n = objects.len();
         let mut index = HashMap::new();
@@ -133,7 +168,7 @@ impl<'c> Graph<'c> {
                 knode[node.object].get_or_insert(k);
             }
         }
-        let mut g = Graph {
+        let mut g = FluxGraph {
             cluster,
             canon,
             deps: Vec::new(),
@@ -141,21 +176,49 @@ impl<'c> Graph<'c> {
             dependents: vec![Vec::new(); n],
             parent,
             children,
+            resource_set_deps: Vec::new(),
+            sources: Vec::new(),
             knode,
             index,
+            dep_start: Vec::with_capacity(n + 1),
+            source_start: Vec::with_capacity(n + 1),
+            rs_dep_start: Vec::with_capacity(n + 1),
         };
+        let mut flux_index: HashMap<(&str, &str, &str), usize> = HashMap::new();
+        for (i, o) in objects.iter().enumerate() {
+            if o.flux_kind().is_some() {
+                flux_index.entry((o.kind(), o.namespace(), o.name())).or_insert(i);
+            }
+        }
         for (i, o) in objects.iter().enumerate() {
             let start = g.deps.len();
-            if is_node(o) {
-                let kind = o.flux_kind().expect("node kind");
-                for entry in o.root.get_path(&["spec", "dependsOn"]).and_then(Node::as_seq).unwrap_or_default() {
+            g.dep_start.push(start);
+            g.source_start.push(g.sources.len());
+            g.rs_dep_start.push(g.resource_set_deps.len());
+            let Some(flux) = o.flux() else { continue };
+            // A ResourceSet's entries name their kind; a Kustomization's or HelmRelease's name
+            // an object of its own kind.
+            let rs = flux.kind() == FluxKind::ResourceSet;
+            if rs || is_node(o) {
+                for entry in flux.depends_on() {
                     let Some(name_node) = entry.get("name") else { continue };
                     let Some(name) = name_node.as_str().filter(|s| !s.is_empty()) else { continue };
-                    let ns_node = entry.get("namespace").and_then(Node::as_str).filter(|s| !s.is_empty());
-                    let namespace = ns_node.unwrap_or(o.namespace());
-                    let templated = name.contains("${") || namespace.contains("${");
-                    let target = g.index.get(&(kind, namespace, name)).copied();
-                    g.deps.push(Dep { from: i, entry, name, name_span: name_node.span, namespace, templated, target });
+                    let namespace = entry.namespace;
+                    let target = if rs {
+                        flux_index.get(&(entry.kind().unwrap_or(""), namespace, name)).copied()
+                    } else {
+                        g.index.get(&(flux.kind(), namespace, name)).copied()
+                    };
+                    let dep = DependsOn {
+                        from: i,
+                        entry: entry.node(),
+                        name,
+                        name_span: name_node.span,
+                        namespace,
+                        templated: name.contains("${") || namespace.contains("${"),
+                        target,
+                    };
+                    if rs { g.resource_set_deps.push(dep) } else { g.deps.push(dep) }
                 }
             }
             let c = g.canon[i];
@@ -165,34 +228,54 @@ impl<'c> Graph<'c> {
                     g.dependents[t].push(d);
                 }
             }
+            for r in flux.source_ref().into_iter().chain(flux.chart_sources()) {
+                let (kind, name) = (r.kind().unwrap_or(""), r.name());
+                let target = flux_index.get(&(kind, r.namespace, name)).copied();
+                g.sources.push(SourceEdge { from: i, kind, namespace: r.namespace, name, target });
+            }
         }
+        g.dep_start.push(g.deps.len());
+        g.source_start.push(g.sources.len());
+        g.rs_dep_start.push(g.resource_set_deps.len());
         g
     }
 
+    /// The dependsOn entries object `i` declares (a Kustomization's, a HelmRelease's or a
+    /// ResourceSet's).
+    pub fn depends_on_of(&self, i: usize) -> impl Iterator<Item = &DependsOn<'c>> {
+        self.deps[self.dep_start[i]..self.dep_start[i + 1]]
+            .iter()
+            .chain(&self.resource_set_deps[self.rs_dep_start[i]..self.rs_dep_start[i + 1]])
+    }
+
+    /// The source references of object `i`.
+    #[must_use]
+    pub fn sources_of(&self, i: usize) -> &[SourceEdge<'c>] {
+        &self.sources[self.source_start[i]..self.source_start[i + 1]]
+    }
+
     /// The object at `i`.
-    pub(crate) fn object(&self, i: usize) -> &'c RenderedObject {
+    pub fn object(&self, i: usize) -> &'c RenderedObject {
         &self.cluster.objects[i]
     }
 
     /// The node of `kind` named `namespace/name`, if any.
-    pub(crate) fn find(&self, kind: FluxKind, namespace: &str, name: &str) -> Option<usize> {
+    pub fn find(&self, kind: FluxKind, namespace: &str, name: &str) -> Option<usize> {
         let index: &HashMap<(FluxKind, &str, &str), usize> = &self.index;
         index.get(&(kind, namespace, name)).copied()
     }
 
     /// Nodes of `kind` named `name` in any namespace.
-    pub(crate) fn named(&self, kind: FluxKind, name: &str) -> Vec<usize> {
+    pub fn named(&self, kind: FluxKind, name: &str) -> Vec<usize> {
         let mut v: Vec<usize> =
             self.index.iter().filter(|(k, _)| k.0 == kind && k.2 == name).map(|(_, &v)| v).collect();
         v.sort_unstable();
         v
     }
 
-    /// Why what object `i` renders is unknown, if it is: a Kustomization whose source is not
-    /// mapped (or not found), whose build fails (what it applies once fixed is unknown), or
-    /// that is not expanded in this cluster (reached only through a remote one); a ResourceSet
-    /// templated from inputs.
-    pub(crate) fn opaque_reason(&self, i: usize) -> Option<&'static str> {
+    /// Why what object `i` renders is unknown, if it is.
+    #[must_use]
+    pub fn opacity(&self, i: usize) -> Option<Opacity> {
         let o = self.object(i);
         match o.flux_kind() {
             Some(FluxKind::Kustomization) if self.canon[i] == i => match self.knode[i] {
@@ -200,51 +283,50 @@ impl<'c> Graph<'c> {
                     let node = &self.cluster.kustomizations[k];
                     match node.source {
                         SourceResolution::Tree(_) if node.built => None,
-                        SourceResolution::Tree(_) => Some("its build fails"),
-                        _ => Some("its source is not mapped to a local checkout"),
+                        SourceResolution::Tree(_) => Some(Opacity::BuildFails),
+                        _ => Some(Opacity::SourceNotMapped),
                     }
                 }
-                None => Some("what it renders is not expanded in this cluster"),
+                None => Some(Opacity::NotExpanded),
             },
-            Some(FluxKind::ResourceSet) => ["inputs", "inputsFrom", "resourcesTemplate"]
-                .iter()
-                .any(|f| o.root.get_path(&["spec", f]).is_some())
-                .then_some("it is templated from inputs"),
+            Some(FluxKind::ResourceSet) => o.flux().is_some_and(|f| f.templated()).then_some(Opacity::Templated),
             _ => None,
         }
     }
 
-    /// Whether what object `i` renders is unknown (see [`Graph::opaque_reason`]).
-    pub(crate) fn is_opaque(&self, i: usize) -> bool {
-        self.opaque_reason(i).is_some()
+    /// Whether what object `i` renders is unknown (see [`FluxGraph::opacity`]).
+    #[must_use]
+    pub fn is_opaque(&self, i: usize) -> bool {
+        self.opacity(i).is_some()
     }
 
     /// Every opaque object of the cluster.
-    pub(crate) fn opaque(&self) -> Vec<usize> {
+    #[must_use]
+    pub fn opaque(&self) -> Vec<usize> {
         (0..self.cluster.objects.len()).filter(|&i| self.is_opaque(i)).collect()
     }
 
     /// Whether `parent` is Ready only once `child` (which it rendered) is Ready: `spec.wait`,
     /// or a `spec.healthChecks` entry naming the child (namespace optional).
-    pub(crate) fn waits(&self, parent: usize, child: usize) -> bool {
-        let p = self.object(parent);
-        if !matches!(p.flux_kind(), Some(FluxKind::Kustomization | FluxKind::ResourceSet)) {
+    #[must_use]
+    pub fn waits(&self, parent: usize, child: usize) -> bool {
+        let Some(p) = self.object(parent).flux() else { return false };
+        if !matches!(p.kind(), FluxKind::Kustomization | FluxKind::ResourceSet) {
             return false;
         }
-        if p.root.get_path(&["spec", "wait"]).and_then(Node::as_bool) == Some(true) {
+        if p.waits_for_all() {
             return true;
         }
         let c = self.object(child);
-        p.root.get_path(&["spec", "healthChecks"]).and_then(Node::as_seq).unwrap_or_default().iter().any(|h| {
-            let s = |k| h.get(k).and_then(Node::as_str);
-            s("kind") == Some(c.kind())
-                && s("name") == Some(c.name())
-                && s("namespace").is_none_or(|ns| ns.is_empty() || ns == c.namespace())
+        p.health_checks().iter().any(|h| {
+            h.kind() == Some(c.kind())
+                && h.get("name").and_then(Node::as_str) == Some(c.name())
+                && h.written_namespace().is_none_or(|(_, ns)| ns == c.namespace())
         })
     }
 
     /// The ancestors of `i`, nearest first (bounded: owner chains never loop, but be safe).
-    pub(crate) fn ancestors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+    pub fn ancestors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
         let mut cur = i;
         let mut left = self.parent.len();
         std::iter::from_fn(move || {
@@ -256,7 +338,7 @@ impl<'c> Graph<'c> {
 
     /// For every object, whether one of its (proper) ancestors is marked in `marked`. Memoised
     /// with an explicit stack: linear however deep the owner chains are.
-    pub(crate) fn below(&self, marked: &[bool]) -> Vec<bool> {
+    pub fn below(&self, marked: &[bool]) -> Vec<bool> {
         let n = self.parent.len();
         let mut memo: Vec<Option<bool>> = vec![None; n];
         let mut stack = Vec::new();
@@ -283,7 +365,7 @@ impl<'c> Graph<'c> {
         memo.into_iter().map(|m| m.unwrap_or(false)).collect()
     }
 
-    /// For every object, whether something is in place before it applies (B3 "before K"),
+    /// For every object, whether something is in place before it applies (docs/flux-semantics.md#ordering),
     /// given the objects that apply it themselves (`raw`: renderers of a Namespace, CRD,
     /// policy...) and the HelmReleases that create it once Ready (`helm`).
     ///
@@ -292,7 +374,7 @@ impl<'c> Graph<'c> {
     /// whose chain down to the provider waits at every step; transitively along child and
     /// dependsOn edges. A chain that does not wait gives [`Avail::Indirect`]. With `trust_all`
     /// every step counts as waiting (used for "possibly before", with opaque providers).
-    pub(crate) fn availability(&self, raw: &[usize], helm: &[usize], trust_all: bool) -> Vec<Avail> {
+    pub fn availability(&self, raw: &[usize], helm: &[usize], trust_all: bool) -> Vec<Avail> {
         let n = self.cluster.objects.len();
         let mut avail = vec![Avail::No; n];
         let mut queue = VecDeque::new();

@@ -1,60 +1,56 @@
-//! RBAC as ISO006, ISO007 and ISO010 read it: the bindings of a cluster, whom their subjects
-//! name, and whether a role lets its holder write a Namespace object.
+//! RBAC facts of a cluster: its RoleBindings and ClusterRoleBindings, whom their subjects name (in
+//! the namespace Kubernetes resolves them in), which bindings grant a service account a role, and
+//! whether a role lets its holder write a Namespace object.
 
 use std::collections::BTreeSet;
 
-use fleetlint_fleet::{Cluster, RenderedObject};
 use fleetlint_yaml::{FluxKind, Node, Span};
 
+use crate::model::{Cluster, RenderedObject};
+
 /// A RoleBinding or ClusterRoleBinding written in the repository.
-pub(crate) struct Binding<'a> {
+#[derive(Debug)]
+pub struct Binding<'a> {
     /// Index in the cluster's objects.
-    pub(crate) index: usize,
+    pub index: usize,
     /// The binding.
-    pub(crate) object: &'a RenderedObject,
+    pub object: &'a RenderedObject,
     /// A ClusterRoleBinding.
-    pub(crate) cluster_wide: bool,
+    pub cluster_wide: bool,
     /// `roleRef.kind`.
-    pub(crate) role_kind: &'a str,
+    pub role_kind: &'a str,
     /// `roleRef.name`.
-    pub(crate) role_name: &'a str,
+    pub role_name: &'a str,
     /// The `roleRef.name` value (or `roleRef`, or the object).
-    pub(crate) role_span: Span,
+    pub role_span: Span,
 }
 
 /// One subject of a binding, with the namespace Kubernetes resolves it in.
-pub(crate) struct Subject<'a> {
+#[derive(Debug)]
+pub struct Subject<'a> {
     /// Position in `subjects`.
-    pub(crate) index: usize,
+    pub index: usize,
     /// The subject node.
-    pub(crate) node: &'a Node,
+    pub node: &'a Node,
     /// `ServiceAccount`, `User` or `Group`.
-    pub(crate) kind: &'a str,
+    pub kind: &'a str,
     /// `name`.
-    pub(crate) name: &'a str,
+    pub name: &'a str,
     /// For a ServiceAccount: its namespace (a RoleBinding's own when the subject names none; a
     /// ClusterRoleBinding's subject without one is rejected by the API server, so `None`).
-    pub(crate) namespace: Option<&'a str>,
+    pub namespace: Option<&'a str>,
 }
 
 impl Subject<'_> {
     /// Where a finding about the subject points: its namespace value when written, else its name.
-    pub(crate) fn span(&self) -> Span {
+    pub fn span(&self) -> Span {
         self.node.get("namespace").or_else(|| self.node.get("name")).map_or(self.node.span, |n| n.span)
-    }
-
-    /// `kind namespace/name` for messages.
-    pub(crate) fn describe(&self) -> String {
-        match self.namespace {
-            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
-            None => format!("{} {}", self.kind, self.name),
-        }
     }
 
     /// For a Group subject that contains ServiceAccounts: `Some(Some(ns))` for
     /// `system:serviceaccounts:<ns>`, `Some(None)` for every ServiceAccount
     /// (`system:serviceaccounts`, `system:authenticated`).
-    pub(crate) fn service_account_group(&self) -> Option<Option<&str>> {
+    pub fn service_account_group(&self) -> Option<Option<&str>> {
         if self.kind != "Group" {
             return None;
         }
@@ -71,7 +67,7 @@ fn str_at<'a>(n: &'a Node, path: &[&str]) -> &'a str {
 
 impl<'a> Binding<'a> {
     /// The binding's subjects.
-    pub(crate) fn subjects(&self) -> Vec<Subject<'a>> {
+    pub fn subjects(&self) -> Vec<Subject<'a>> {
         let own = self.object.namespace();
         let items = self.object.root.get("subjects").and_then(Node::as_seq).unwrap_or_default();
         items
@@ -89,19 +85,10 @@ impl<'a> Binding<'a> {
             })
             .collect()
     }
-
-    /// `RoleBinding ns/name` or `ClusterRoleBinding name` for messages.
-    pub(crate) fn describe(&self) -> String {
-        if self.cluster_wide {
-            format!("ClusterRoleBinding {}", self.object.name())
-        } else {
-            format!("RoleBinding {}/{}", self.object.namespace(), self.object.name())
-        }
-    }
 }
 
 /// Every RoleBinding and ClusterRoleBinding of the cluster written in the repository.
-pub(crate) fn bindings(cluster: &Cluster) -> Vec<Binding<'_>> {
+pub fn bindings(cluster: &Cluster) -> Vec<Binding<'_>> {
     cluster
         .objects
         .iter()
@@ -130,18 +117,19 @@ pub(crate) fn bindings(cluster: &Cluster) -> Vec<Binding<'_>> {
 const WRITE_VERBS: &[&str] = &["patch", "update", "delete"];
 
 /// How a role lets its holder write Namespace `target`.
-pub(crate) struct NamespaceWrite {
+#[derive(Debug)]
+pub struct NamespaceWrite {
     /// The verbs granted (`*` expanded).
-    pub(crate) verbs: Vec<&'static str>,
+    pub verbs: Vec<&'static str>,
     /// The rule that grants them, when the role is in the graph.
-    pub(crate) rule: Option<Span>,
+    pub rule: Option<Span>,
 }
 
 /// Whether the role `binding` refers to grants patch/update/delete on core `namespaces`
 /// (wildcards count) for Namespace `target`. The built-in `cluster-admin` grants everything;
 /// the built-in `admin` and `edit` do not touch the Namespace object (Kubernetes "User-facing
 /// roles"), and other roles count only when their rules are in the graph.
-pub(crate) fn namespace_write(cluster: &Cluster, binding: &Binding<'_>, target: &str) -> Option<NamespaceWrite> {
+pub fn namespace_write(cluster: &Cluster, binding: &Binding<'_>, target: &str) -> Option<NamespaceWrite> {
     let role = cluster.objects.iter().find(|o| {
         o.api_version().starts_with("rbac.authorization.k8s.io/")
             && o.kind() == binding.role_kind
@@ -187,18 +175,62 @@ pub(crate) fn namespace_write(cluster: &Cluster, binding: &Binding<'_>, target: 
 /// Flux objects that impersonate a ServiceAccount of its namespaces; namespaces the platform
 /// merely labels with a tenant (add-on namespaces of the D1 fleet's `platform-team`, the spoke
 /// namespaces of flux2-hub-spoke-example) and fills from its own repository are not reported.
-pub(crate) fn self_served(cluster: &Cluster) -> BTreeSet<&str> {
+pub fn self_served(cluster: &Cluster) -> BTreeSet<&str> {
     let mut out = BTreeSet::new();
     for o in cluster.objects.iter().filter(|o| o.flux_kind() == Some(FluxKind::Kustomization)) {
         let Some(tenant) = cluster.tenant_of_namespace(o.namespace()) else { continue };
-        let src_ns = o
-            .root
-            .get_path(&["spec", "sourceRef", "namespace"])
-            .and_then(Node::as_str)
-            .filter(|s| !s.is_empty())
-            .unwrap_or(o.namespace());
+        let src_ns = o.flux().and_then(|k| k.source_ref()).map_or(o.namespace(), |r| r.namespace);
         if cluster.tenant_of_namespace(src_ns) == Some(tenant) {
             out.insert(tenant);
+        }
+    }
+    out
+}
+
+/// A RoleBinding or ClusterRoleBinding that names service account `ns:sa` (directly or through
+/// the `system:serviceaccounts[:ns]` groups), with the subject that does.
+#[derive(Debug)]
+pub struct Grant<'c> {
+    /// The binding.
+    pub binding: &'c RenderedObject,
+    /// The subject naming the service account.
+    pub subject: Span,
+}
+
+impl Grant<'_> {
+    /// Whether the binding is cluster-wide.
+    pub fn cluster_wide(&self) -> bool {
+        self.binding.kind() == "ClusterRoleBinding"
+    }
+}
+
+/// The bindings in the cluster that grant service account `ns:sa` a role.
+pub fn grants<'c>(cluster: &'c Cluster, ns: &str, sa: &str) -> Vec<Grant<'c>> {
+    let mut out = Vec::new();
+    for b in &cluster.objects {
+        let cluster_wide = b.kind() == "ClusterRoleBinding";
+        if !(cluster_wide || b.kind() == "RoleBinding") || !b.api_version().starts_with("rbac.authorization.k8s.io/") {
+            continue;
+        }
+        // A RoleBinding only grants inside its own namespace.
+        if !cluster_wide && b.namespace() != ns {
+            continue;
+        }
+        for s in b.root.get("subjects").and_then(Node::as_seq).unwrap_or_default() {
+            let field = |k| s.get(k).and_then(Node::as_str).unwrap_or("");
+            let names_it = match field("kind") {
+                "ServiceAccount" => {
+                    let sns = if field("namespace").is_empty() { b.namespace() } else { field("namespace") };
+                    field("name") == sa && sns == ns
+                }
+                "Group" => {
+                    field("name") == "system:serviceaccounts" || field("name") == format!("system:serviceaccounts:{ns}")
+                }
+                _ => false,
+            };
+            if names_it {
+                out.push(Grant { binding: b, subject: s.span });
+            }
         }
     }
     out

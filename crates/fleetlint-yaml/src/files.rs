@@ -6,9 +6,15 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Index of a file in a [`SourceDb`].
+/// Index of a file in a [`FileDb`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct FileId(pub u32);
+
+impl FileId {
+    /// The id of text fleetlint writes itself (built-in manifests, embedded schemas, rendered
+    /// templates): never an index into a [`FileDb`], so nothing is reported at it.
+    pub const SYNTHETIC: FileId = FileId(u32::MAX);
+}
 
 /// A byte range in one file. `end` is exclusive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -122,11 +128,11 @@ impl LineIndex {
 
 /// One file of a tree fleetlint reads: the checked root or a mapped source.
 #[derive(Debug)]
-pub struct SourceFile {
+pub struct TextFile {
     /// Path relative to its tree's root, with `/` separators.
     pub path: String,
-    /// The mapping key of the source tree this file belongs to; `None` for the checked root.
-    pub source: Option<Arc<str>>,
+    /// The key of the source mapping whose tree this file belongs to; `None` for the checked root.
+    pub mapping: Option<Arc<str>>,
     /// Absolute (or as-given) path on disk.
     pub disk_path: PathBuf,
     /// The file's text. Invalid UTF-8 is replaced (and reported by the loader).
@@ -135,12 +141,12 @@ pub struct SourceFile {
     pub lines: LineIndex,
 }
 
-impl SourceFile {
+impl TextFile {
     /// Build a file record and index its lines.
     #[must_use]
-    pub fn new(path: String, source: Option<Arc<str>>, disk_path: PathBuf, text: Arc<str>) -> Self {
+    pub fn new(path: String, mapping: Option<Arc<str>>, disk_path: PathBuf, text: Arc<str>) -> Self {
         let lines = LineIndex::new(&text);
-        Self { path, source, disk_path, text, lines }
+        Self { path, mapping, disk_path, text, lines }
     }
 
     /// 1-based line/column of a byte offset.
@@ -152,11 +158,11 @@ impl SourceFile {
 
 /// All files read in one run, addressed by [`FileId`].
 #[derive(Debug, Default)]
-pub struct SourceDb {
-    files: Vec<SourceFile>,
+pub struct FileDb {
+    files: Vec<TextFile>,
 }
 
-impl SourceDb {
+impl FileDb {
     /// An empty database.
     #[must_use]
     pub fn new() -> Self {
@@ -164,7 +170,7 @@ impl SourceDb {
     }
 
     /// Add a file and return its id.
-    pub fn add(&mut self, file: SourceFile) -> FileId {
+    pub fn add(&mut self, file: TextFile) -> FileId {
         self.files.push(file);
         FileId(to_u32(self.files.len() - 1))
     }
@@ -174,7 +180,7 @@ impl SourceDb {
     /// # Panics
     /// When `id` was not issued by this database (a programming error).
     #[must_use]
-    pub fn get(&self, id: FileId) -> &SourceFile {
+    pub fn get(&self, id: FileId) -> &TextFile {
         &self.files[id.0 as usize]
     }
 
@@ -191,7 +197,7 @@ impl SourceDb {
     }
 
     /// Iterate over `(id, file)`.
-    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &TextFile)> {
         self.files.iter().enumerate().map(|(i, f)| (FileId(to_u32(i)), f))
     }
 

@@ -1,15 +1,15 @@
-//! The references a Flux object makes to other objects, by field (docs/flux-semantics.md,
-//! "References between objects"), for
-//! SRC002: which kinds a field accepts, and whether it always resolves in the referrer's own
-//! namespace (every Secret/ConfigMap/ServiceAccount reference, and the `LocalObjectReference`s)
-//! or may name another one.
+//! Every reference a Flux object makes to another object, by field (docs/flux-semantics.md,
+//! "References between objects"): which kinds a field accepts, and whether it always resolves in
+//! the referrer's own namespace (every Secret/ConfigMap/ServiceAccount reference, and the
+//! `LocalObjectReference`s) or may name another one.
 
-use fleetlint_fleet::RenderedObject;
 use fleetlint_yaml::{FluxKind, Node};
+
+use crate::model::RenderedObject;
 
 /// What a reference points at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Class {
+pub enum RefTarget {
     /// A Flux object (source, Provider, ImageRepository, ...): missing means it waits forever.
     Flux,
     /// A Secret, ConfigMap or ServiceAccount: often created outside Git.
@@ -18,43 +18,43 @@ pub(crate) enum Class {
 
 /// One reference of one object.
 #[derive(Clone, Debug)]
-pub(crate) struct Reference<'a> {
+pub struct FieldRef<'a> {
     /// Field path, e.g. `spec.sourceRef` or `spec.valuesFrom[1]`.
-    pub(crate) field: String,
+    pub field: String,
     /// The kind it names (explicit, or implied by the field).
-    pub(crate) kind: String,
+    pub kind: String,
     /// The `kind` node when the kind is written (the place an invalid kind is reported).
-    pub(crate) kind_node: Option<&'a Node>,
+    pub kind_node: Option<&'a Node>,
     /// Kinds the field accepts (empty: only `kind`).
-    pub(crate) allowed: &'static [&'static str],
+    pub allowed: &'static [&'static str],
     /// The node holding the name (the reference's own node when `name` is absent).
-    pub(crate) name_node: &'a Node,
+    pub name_node: &'a Node,
     /// The name.
-    pub(crate) name: &'a str,
+    pub name: &'a str,
     /// The namespace it resolves in.
-    pub(crate) namespace: String,
+    pub namespace: String,
     /// Whether the field can name another namespace (`namespace:` is honoured).
-    pub(crate) cross_namespace: bool,
+    pub cross_namespace: bool,
     /// Flux object or Secret/ConfigMap/ServiceAccount.
-    pub(crate) class: Class,
+    pub target: RefTarget,
     /// `optional: true` (valuesFrom, substituteFrom): missing is fine.
-    pub(crate) optional: bool,
+    pub optional: bool,
     /// Resolved in the remote cluster of `spec.kubeConfig` (impersonation happens there).
-    pub(crate) remote: bool,
+    pub remote: bool,
 }
 
 /// Kinds a Kustomization's `sourceRef` accepts.
-pub(crate) const KUSTOMIZATION_SOURCES: &[&str] = &["GitRepository", "OCIRepository", "Bucket", "ExternalArtifact"];
+pub const KUSTOMIZATION_SOURCES: &[&str] = &["GitRepository", "OCIRepository", "Bucket", "ExternalArtifact"];
 /// Kinds a HelmRelease chart template's (and a HelmChart's) `sourceRef` accepts.
-pub(crate) const CHART_SOURCES: &[&str] = &["HelmRepository", "GitRepository", "Bucket"];
+const CHART_SOURCES: &[&str] = &["HelmRepository", "GitRepository", "Bucket"];
 /// Kinds a HelmRelease `chartRef` accepts.
-pub(crate) const CHART_REFS: &[&str] = &["OCIRepository", "HelmChart", "ExternalArtifact"];
+const CHART_REFS: &[&str] = &["OCIRepository", "HelmChart", "ExternalArtifact"];
 const VALUE_KINDS: &[&str] = &["ConfigMap", "Secret"];
 
 struct Builder<'a> {
     own_ns: &'a str,
     remote_apply: bool,
-    out: Vec<Reference<'a>>,
+    out: Vec<FieldRef<'a>>,
 }
 
 impl<'a> Builder<'a> {
@@ -67,10 +67,10 @@ impl<'a> Builder<'a> {
         default_kind: &str,
         allowed: &'static [&'static str],
         cross_namespace: bool,
-        class: Class,
+        target: RefTarget,
     ) {
         let Some(node) = root.get_path(path) else { return };
-        self.push(node, path.join("."), default_kind, allowed, cross_namespace, class, None);
+        self.push(node, path.join("."), default_kind, allowed, cross_namespace, target, None);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -81,7 +81,7 @@ impl<'a> Builder<'a> {
         default_kind: &str,
         allowed: &'static [&'static str],
         cross_namespace: bool,
-        class: Class,
+        target: RefTarget,
         namespace: Option<&str>,
     ) {
         if node.as_map().is_none() {
@@ -101,7 +101,7 @@ impl<'a> Builder<'a> {
             })
             .unwrap_or_else(|| self.own_ns.to_string());
         let optional = node.get("optional").and_then(Node::as_bool).unwrap_or(false);
-        self.out.push(Reference {
+        self.out.push(FieldRef {
             field,
             kind,
             kind_node,
@@ -110,7 +110,7 @@ impl<'a> Builder<'a> {
             name,
             namespace: ns,
             cross_namespace,
-            class,
+            target,
             optional,
             remote: false,
         });
@@ -118,20 +118,20 @@ impl<'a> Builder<'a> {
 
     /// A `LocalObjectReference` to a Secret (`{name}`) at `path`.
     fn secret(&mut self, root: &'a Node, path: &[&str]) {
-        self.object_ref(root, path, "Secret", &[], false, Class::Local);
+        self.object_ref(root, path, "Secret", &[], false, RefTarget::Local);
     }
 
     /// The same, in another namespace (a chart template's verify secret lives by the source).
     fn secret_in(&mut self, root: &'a Node, path: &[&str], ns: &str) {
         let Some(node) = root.get_path(path) else { return };
-        self.push(node, path.join("."), "Secret", &[], false, Class::Local, Some(ns));
+        self.push(node, path.join("."), "Secret", &[], false, RefTarget::Local, Some(ns));
     }
 
     /// A `serviceAccountName` string at `path`.
     fn service_account(&mut self, root: &'a Node, path: &[&str]) {
         let Some(node) = root.get_path(path) else { return };
         let Some(name) = node.as_str().filter(|n| !n.is_empty()) else { return };
-        self.out.push(Reference {
+        self.out.push(FieldRef {
             field: path.join("."),
             kind: "ServiceAccount".into(),
             kind_node: None,
@@ -140,7 +140,7 @@ impl<'a> Builder<'a> {
             name,
             namespace: self.own_ns.to_string(),
             cross_namespace: false,
-            class: Class::Local,
+            target: RefTarget::Local,
             optional: false,
             // With `spec.kubeConfig` the controller impersonates the account on the remote
             // cluster (docs/flux-semantics.md, "Lockdown flags").
@@ -152,7 +152,7 @@ impl<'a> Builder<'a> {
     fn value_sources(&mut self, root: &'a Node, path: &[&str]) {
         let items = root.get_path(path).and_then(Node::as_seq).unwrap_or_default();
         for (i, item) in items.iter().enumerate() {
-            self.push(item, format!("{}[{i}]", path.join(".")), "", VALUE_KINDS, false, Class::Local, None);
+            self.push(item, format!("{}[{i}]", path.join(".")), "", VALUE_KINDS, false, RefTarget::Local, None);
         }
     }
 
@@ -170,21 +170,22 @@ impl<'a> Builder<'a> {
 
     fn kube_config(&mut self, root: &'a Node) {
         self.secret(root, &["spec", "kubeConfig", "secretRef"]);
-        self.object_ref(root, &["spec", "kubeConfig", "configMapRef"], "ConfigMap", &[], false, Class::Local);
+        self.object_ref(root, &["spec", "kubeConfig", "configMapRef"], "ConfigMap", &[], false, RefTarget::Local);
     }
 }
 
 /// Every reference `o` makes, by its Flux kind. Objects without a namespace make none here
 /// (SRC008 reports them).
-pub(crate) fn references(o: &RenderedObject) -> Vec<Reference<'_>> {
+pub fn references(o: &RenderedObject) -> Vec<FieldRef<'_>> {
     let own_ns = o.namespace();
-    let remote_apply = o.root.get_path(&["spec", "kubeConfig"]).is_some_and(|k| !k.is_null());
+    let flux = o.flux();
+    let remote_apply = flux.and_then(|f| f.kube_config()).is_some_and(|k| !k.0.value.is_null());
     let mut b = Builder { own_ns, remote_apply, out: Vec::new() };
     let (Some(kind), false) = (o.flux_kind(), own_ns.is_empty()) else { return Vec::new() };
     let root = &o.root;
     match kind {
         FluxKind::Kustomization => {
-            b.object_ref(root, &["spec", "sourceRef"], "GitRepository", KUSTOMIZATION_SOURCES, true, Class::Flux);
+            b.object_ref(root, &["spec", "sourceRef"], "GitRepository", KUSTOMIZATION_SOURCES, true, RefTarget::Flux);
             b.secret(root, &["spec", "decryption", "secretRef"]);
             b.service_account(root, &["spec", "decryption", "serviceAccountName"]);
             b.value_sources(root, &["spec", "postBuild", "substituteFrom"]);
@@ -193,22 +194,17 @@ pub(crate) fn references(o: &RenderedObject) -> Vec<Reference<'_>> {
         }
         FluxKind::HelmRelease => {
             let sref = &["spec", "chart", "spec", "sourceRef"];
-            b.object_ref(root, sref, "HelmRepository", CHART_SOURCES, true, Class::Flux);
-            b.object_ref(root, &["spec", "chartRef"], "OCIRepository", CHART_REFS, true, Class::Flux);
+            b.object_ref(root, sref, "HelmRepository", CHART_SOURCES, true, RefTarget::Flux);
+            b.object_ref(root, &["spec", "chartRef"], "OCIRepository", CHART_REFS, true, RefTarget::Flux);
             // helm-controller creates the HelmChart next to the source and verifies there.
-            let source_ns = root
-                .get_path(&["spec", "chart", "spec", "sourceRef", "namespace"])
-                .and_then(Node::as_str)
-                .filter(|s| !s.is_empty())
-                .unwrap_or(own_ns)
-                .to_string();
+            let source_ns = flux.and_then(|f| f.chart_source_ref()).map_or(own_ns, |r| r.namespace).to_string();
             b.secret_in(root, &["spec", "chart", "spec", "verify", "secretRef"], &source_ns);
             b.value_sources(root, &["spec", "valuesFrom"]);
             b.kube_config(root);
             b.service_account(root, &["spec", "serviceAccountName"]);
         }
         FluxKind::HelmChart => {
-            b.object_ref(root, &["spec", "sourceRef"], "HelmRepository", CHART_SOURCES, false, Class::Flux);
+            b.object_ref(root, &["spec", "sourceRef"], "HelmRepository", CHART_SOURCES, false, RefTarget::Flux);
             b.secret(root, &["spec", "verify", "secretRef"]);
         }
         FluxKind::GitRepository => {
@@ -216,7 +212,7 @@ pub(crate) fn references(o: &RenderedObject) -> Vec<Reference<'_>> {
             for (i, inc) in includes.iter().enumerate() {
                 if let Some(r) = inc.get("repository") {
                     let field = format!("spec.include[{i}].repository");
-                    b.push(r, field, "GitRepository", &[], false, Class::Flux, None);
+                    b.push(r, field, "GitRepository", &[], false, RefTarget::Flux, None);
                 }
             }
             b.credentials(root, true);
@@ -229,13 +225,13 @@ pub(crate) fn references(o: &RenderedObject) -> Vec<Reference<'_>> {
             b.secret(root, &["spec", "sts", "certSecretRef"]);
         }
         FluxKind::ImagePolicy => {
-            b.object_ref(root, &["spec", "imageRepositoryRef"], "ImageRepository", &[], true, Class::Flux);
+            b.object_ref(root, &["spec", "imageRepositoryRef"], "ImageRepository", &[], true, RefTarget::Flux);
         }
         FluxKind::ImageUpdateAutomation => {
-            b.object_ref(root, &["spec", "sourceRef"], "GitRepository", &["GitRepository"], true, Class::Flux);
+            b.object_ref(root, &["spec", "sourceRef"], "GitRepository", &["GitRepository"], true, RefTarget::Flux);
             b.secret(root, &["spec", "git", "commit", "signingKey", "secretRef"]);
         }
-        FluxKind::Alert => b.object_ref(root, &["spec", "providerRef"], "Provider", &[], false, Class::Flux),
+        FluxKind::Alert => b.object_ref(root, &["spec", "providerRef"], "Provider", &[], false, RefTarget::Flux),
         FluxKind::Receiver => {
             b.secret(root, &["spec", "secretRef"]);
             let resources = root.get_path(&["spec", "resources"]).and_then(Node::as_seq).unwrap_or_default();
@@ -246,7 +242,7 @@ pub(crate) fn references(o: &RenderedObject) -> Vec<Reference<'_>> {
                 let is_flux = FluxKind::from_type(&format!("{}/v1", flux_group(kind)), kind).is_some();
                 let wildcard = r.get("name").and_then(Node::as_str) == Some("*");
                 if is_flux && !wildcard && r.get("apiVersion").is_none() {
-                    b.push(r, format!("spec.resources[{i}]"), kind, &[], true, Class::Flux, None);
+                    b.push(r, format!("spec.resources[{i}]"), kind, &[], true, RefTarget::Flux, None);
                 }
             }
         }
@@ -256,7 +252,7 @@ pub(crate) fn references(o: &RenderedObject) -> Vec<Reference<'_>> {
 }
 
 /// The API group of a Flux kind named without apiVersion (Receiver resources, Alert sources).
-pub(crate) fn flux_group(kind: &str) -> &'static str {
+fn flux_group(kind: &str) -> &'static str {
     match kind {
         "Kustomization" => "kustomize.toolkit.fluxcd.io",
         "HelmRelease" => "helm.toolkit.fluxcd.io",
