@@ -163,6 +163,8 @@ impl Resolver<'_> {
                                     true,
                                     format!("JSON patch failed: {e}"),
                                 ));
+                            } else if let Some(problem) = crate::resource::metadata_problem(&r.root) {
+                                acc.fatal(entry.span, format!("JSON patch leaves no valid resource: {problem}"));
                             }
                         }
                     } else {
@@ -258,6 +260,8 @@ impl Resolver<'_> {
                 index.changed(i, &acc.resources[i]);
                 if let Err(e) = result {
                     acc.issues.push(BuildIssue::invalid(entry.span, true, format!("JSON patch failed: {e}")));
+                } else if let Some(problem) = crate::resource::metadata_problem(&acc.resources[i].root) {
+                    acc.fatal(entry.span, format!("JSON patch leaves no valid resource: {problem}"));
                 }
             }
         }
