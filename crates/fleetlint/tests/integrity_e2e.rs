@@ -221,14 +221,16 @@ fn severity_at(findings: &[Value], file: &str, line: u64) -> String {
 #[test]
 fn remote_bases_are_errors_only_where_a_building_cluster_forbids_them() {
     let f = fixture("SRC005", "fail");
-    // Built by cluster prod, which runs kustomize-controller with --no-remote-bases.
-    assert_eq!(severity_at(&f, "apps/kyverno/kustomization.yaml", 5), "error");
-    let blocked = f.iter().find(|f| f["file"] == "apps/kyverno/kustomization.yaml").unwrap();
+    // A git base built by cluster prod, which runs kustomize-controller with --no-remote-bases.
+    assert_eq!(severity_at(&f, "apps/kyverno/kustomization.yaml", 7), "error");
+    let blocked = f.iter().find(|f| f["file"] == "apps/kyverno/kustomization.yaml" && f["line"] == 7).unwrap();
     assert_eq!(blocked["clusters"], serde_json::json!(["prod"]));
     assert_eq!(blocked["related"][0]["file"], "clusters/prod/flux-system/kustomization.yaml");
-    // Built by no cluster: a warning, reported once.
-    assert_eq!(severity_at(&f, "kustomization.yaml", 4), "warning");
-    assert_eq!(f.iter().filter(|f| f["file"] == "kustomization.yaml" && f["line"] == 4).count(), 1);
+    assert!(blocked["message"].as_str().unwrap().contains("bypassing source-controller"), "{blocked}");
+    // A release file downloaded over HTTPS: the flag does not block it, a warning.
+    assert_eq!(severity_at(&f, "apps/kyverno/kustomization.yaml", 5), "warning");
+    // Built by no cluster: kustomize-controller never fetches it, nothing to report.
+    assert!(!f.iter().any(|f| f["file"] == "kustomization.yaml"));
 }
 
 #[test]

@@ -127,6 +127,10 @@ impl Resolver<'_> {
                     };
                     let selected: Vec<usize> =
                         (0..acc.resources.len()).filter(|&i| sel.matches(&acc.resources[i])).collect();
+                    if selected.is_empty() && acc.incomplete {
+                        acc.issues.push(BuildIssue::target_unknown(t.span, "patch target"));
+                        continue;
+                    }
                     if selected.is_empty() {
                         acc.issues.push(BuildIssue {
                             kind: BuildIssueKind::PatchTargetUnmatched,
