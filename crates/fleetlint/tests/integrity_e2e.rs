@@ -261,6 +261,17 @@ fn duplicates_point_at_the_other_definition() {
     let f = fixture("SRC004", "fail");
     let cm = f.iter().find(|f| f["file"] == "infrastructure/ingress/settings.yaml").unwrap();
     assert_eq!(cm["related"][0]["file"], "apps/configmap.yaml");
-    let ns = f.iter().find(|f| f["file"] == "infrastructure/cert-manager/namespace.yaml").unwrap();
-    assert!(ns["message"].as_str().unwrap().contains("./infrastructure contains ./infrastructure/cert-manager"));
+    // One finding for the overlapping pair, at the included Kustomization's spec.path, with the
+    // cause computed from the generated kustomization.
+    let pair = f.iter().find(|f| f["file"] == "clusters/prod/infrastructure.yaml").unwrap();
+    let message = pair["message"].as_str().unwrap();
+    assert!(message.contains("./infrastructure has no kustomization.yaml"), "{message}");
+    assert!(message.contains("recurses into ./infrastructure/cert-manager"), "{message}");
+    assert_eq!(pair["severity"], "error", "a Namespace applied twice");
+    let identical = f.iter().find(|f| f["file"] == "clusters/prod/monitoring.yaml" && f["line"] == 24).unwrap();
+    assert_eq!(identical["severity"], "warning", "{identical}");
+    assert!(identical["message"].as_str().unwrap().contains("4 objects"), "{identical}");
+    // A kustomization.yaml that does not list the child's directory is no cause.
+    let pasted = f.iter().find(|f| f["file"] == "platform/a/b/shared.yaml").unwrap();
+    assert!(!pasted["message"].as_str().unwrap().contains("kustomization.yaml"), "{pasted}");
 }
