@@ -240,12 +240,32 @@ fn unresolved_flux_references_are_errors_and_local_ones_warnings_with_a_hint() {
     assert_eq!(severity_at(&f, file, 12), "error", "undefined GitRepository");
     assert_eq!(severity_at(&f, file, 24), "error", "a HelmRepository is not a Kustomization source");
     assert_eq!(severity_at(&f, file, 34), "warning", "missing ServiceAccount");
-    assert_eq!(severity_at(&f, file, 43), "warning", "ConfigMap only in another namespace");
+    // Not in Git and no `preexisting.objects` declared: how most fleets work, an info.
+    assert_eq!(severity_at(&f, file, 43), "info", "ConfigMap only in another namespace");
     let hint = f.iter().find(|f| f["line"] == 43).unwrap();
     assert_eq!(hint["related"][0]["file"], "clusters/prod/sources.yaml");
     assert!(hint["help"].as_str().unwrap().contains("always resolved in the object's own namespace"));
     let cross = f.iter().find(|f| f["line"] == 40).unwrap();
     assert!(cross["help"].as_str().unwrap().contains("set `namespace: flux-system`"), "{cross}");
+}
+
+/// With `preexisting.objects` declared, a Secret or ConfigMap that is neither in Git nor listed is
+/// a warning, and a listed one is no finding (issue 14 item 6).
+#[test]
+fn preexisting_objects_decide_out_of_band_references() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo_root().join("testdata/rules/SRC002/fail"), dir.path());
+    let (file, line) = ("clusters/prod/apps.yaml", 43);
+    std::fs::write(dir.path().join(".fleetlint.yaml"), "preexisting:\n  objects: [Secret/flux-system/sops-age]\n")
+        .unwrap();
+    let f: Vec<Value> = check(dir.path(), &[]).into_iter().filter(|f| f["rule"] == "SRC002").collect();
+    assert_eq!(severity_at(&f, file, line), "warning", "not listed");
+    std::fs::write(dir.path().join(".fleetlint.yaml"), "preexisting:\n  objects: [ConfigMap/*/cluster-values]\n")
+        .unwrap();
+    let f: Vec<Value> = check(dir.path(), &[]).into_iter().filter(|f| f["rule"] == "SRC002").collect();
+    assert!(!f.iter().any(|f| f["file"] == file && f["line"] == line), "listed: no finding");
+    // Flux objects that do not exist stay errors.
+    assert_eq!(severity_at(&f, file, 12), "error");
 }
 
 #[test]
