@@ -31,11 +31,10 @@ declare_rule! {
     /// a child Kustomization's directory.
     ///
     /// ## Severity
-    /// `error` for an object found twice without an overlap of paths, and for an overlapping
-    /// pair whose copies differ (one applies a substituted value, the other the literal
-    /// `${var}`) or include a Namespace or CRD; `warning` for an overlapping pair whose copies
-    /// are identical (issue 14 overrides the catalog here: nothing flaps, only pruning is at
-    /// risk).
+    /// `error` for an object found twice whose copies differ or that is a Namespace or CRD, and
+    /// for an overlapping pair whose copies differ (one applies a substituted value, the other the literal
+    /// `${var}`) or include a Namespace or CRD; `warning` when the copies are identical (issue 14
+    /// overrides the catalog here: nothing flaps, only pruning is at risk).
     ///
     /// ## Example
     /// ```yaml
@@ -116,7 +115,15 @@ fn renderer(o: &RenderedObject) -> &str {
 fn duplicate(cx: &ClusterContext<'_>, i: usize, j: usize) -> Finding {
     let (o, p) = (cx.object(i), cx.object(j));
     let (renderer, other) = (renderer(o), renderer(p));
-    let message = format!("{} is rendered by both {other} and {renderer}: they overwrite each other", describe(o));
+    let identical = same_object(&o.root, &p.root) && !matches!(o.kind(), "Namespace" | "CustomResourceDefinition");
+    let message = if identical {
+        format!(
+            "{} is rendered by both {other} and {renderer}: the copies are identical, but pruning either Kustomization deletes it while the other still applies it",
+            describe(o)
+        )
+    } else {
+        format!("{} is rendered by both {other} and {renderer}: they overwrite each other", describe(o))
+    };
     let (span, other_span) = (name_span(o), name_span(p));
     let mut f = DuplicateObjectIdentity::finding(span, message)
         .with_help("let exactly one Kustomization render this object, or mark the extra copy kustomize.toolkit.fluxcd.io/ssa: Ignore")
@@ -128,6 +135,9 @@ fn duplicate(cx: &ClusterContext<'_>, i: usize, j: usize) -> Finding {
         }
     } else {
         f = f.with_related(other_span, format!("also defined here, rendered by {other}"));
+    }
+    if identical {
+        f.severity = Severity::Warning;
     }
     cx.about(f, i)
 }
