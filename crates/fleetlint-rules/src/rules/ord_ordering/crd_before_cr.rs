@@ -36,9 +36,18 @@ declare_rule! {
     /// The server-side dry-run fails with *no matches for kind "X" in version "Y"* and the whole
     /// stage is aborted: nothing of the Kustomization is applied (fluxcd/flux2#1806, #1928).
     ///
+    /// A built-in table maps widely used charts to the API groups whose CRDs they install
+    /// (cert-manager, external-secrets, kyverno, kube-prometheus-stack / prometheus-operator,
+    /// longhorn, traefik, istio base, cilium, gateway-api, volsync, cloudnative-pg, ...): when
+    /// neither the CRD nor `crdProviders` says, a HelmRelease of such a chart in the cluster is
+    /// taken as the provider, and the object must wait for it.
+    ///
     /// ## Severity
-    /// `error` where the CRD is applied after the object that needs it; `info`, once per kind and
-    /// cluster, where nothing in the graph installs the CRD (the provider is unknown).
+    /// `error` where the CRD (in Git, or from a `crdProviders` release) is applied after the
+    /// object that needs it; `warning` where the provider is known only from the built-in table
+    /// (its chart can be installed with the CRDs turned off; issue 14 overrides the catalog
+    /// here); `info`, once per kind and cluster, where nothing in the graph installs the CRD (the
+    /// provider is unknown).
     ///
     /// ## Example
     /// ```yaml
@@ -102,16 +111,23 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
     let field = format!("kind[{group}/{kind}]");
     if let Some(&hr) = o.providers.first().filter(|&&p| g.object(p).flux_kind() == Some(FluxKind::HelmRelease)) {
         let release = describe(g.object(hr));
+        let how =
+            if o.from_table { "known to install it (built-in table of charts)" } else { "installs it (crdProviders)" };
         let message = format!(
-            "{} ({group}) is applied by {consumer} before its CRD exists: {release} installs it (crdProviders), but {consumer} does not wait for that release (dry-run fails with \"no matches for kind \\\"{kind}\\\"\")",
+            "{} ({group}) is applied by {consumer} before its CRD exists: {release} {how}, but {consumer} does not wait for that release (dry-run fails with \"no matches for kind \\\"{kind}\\\"\")",
             describe(obj),
         );
-        return Finding::new(CrdBeforeCr::ID, o.need.span, message)
+        let mut f = Finding::new(CrdBeforeCr::ID, o.need.span, message)
             .with_help(format!(
                 "make {consumer} depend on the Kustomization that applies {release}, with `wait: true` or a health check on the release"
             ))
-            .with_related(name_span(g.object(hr)), "installs the CRDs (crdProviders)")
+            .with_related(name_span(g.object(hr)), if o.from_table { "its chart ships the CRDs (built-in table)" } else { "installs the CRDs (crdProviders)" })
             .with_field(field);
+        if o.from_table {
+            // The chart may be installed with its CRDs turned off: not certain enough for an error.
+            f.severity = Severity::Warning;
+        }
+        return f;
     }
     if let Some(&crd) = o.providers.first() {
         let renderer = g.parent[crd].map_or_else(|| "the bootstrap".to_string(), |p| describe(g.object(p)));
