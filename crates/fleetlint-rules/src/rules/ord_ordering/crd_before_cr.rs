@@ -44,10 +44,13 @@ declare_rule! {
     ///
     /// ## Severity
     /// `error` where the CRD (in Git, or from a `crdProviders` release) is applied after the
-    /// object that needs it; `warning` where the provider is known only from the built-in table
-    /// (its chart can be installed with the CRDs turned off; issue 14 overrides the catalog
-    /// here); `info`, once per kind and cluster, where nothing in the graph installs the CRD (the
-    /// provider is unknown).
+    /// object that needs it. Where the provider is known only from the built-in table (its chart
+    /// can be installed with the CRDs turned off, and many fleets install CRDs before Flux), a
+    /// `warning` when the release is applied by the same Kustomization (or below it), so the
+    /// failed dry-run keeps it from ever being installed, and an `info` naming the release when a
+    /// sibling applies it (a retry heals it); issue 14 overrides the catalog here. `info`, once
+    /// per kind and cluster, where nothing in the graph installs the CRD (the provider is
+    /// unknown).
     ///
     /// ## Example
     /// ```yaml
@@ -124,8 +127,23 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
             .with_related(name_span(g.object(hr)), if o.from_table { "its chart ships the CRDs (built-in table)" } else { "installs the CRDs (crdProviders)" })
             .with_field(field);
         if o.from_table {
-            // The chart may be installed with its CRDs turned off: not certain enough for an error.
-            f.severity = Severity::Warning;
+            // Known only from the table: the chart may be installed with its CRDs off, and many
+            // fleets install CRDs before Flux (a bootstrap helmfile `--include-crds`). When a
+            // sibling applies the release, a retry heals the first failed apply: an info. When
+            // the release is rendered by this Kustomization itself (or below it), the failed
+            // dry-run keeps the release from ever being applied: a warning.
+            let deadlock = hr == o.need.consumer || g.ancestors(hr).any(|a| a == o.need.consumer);
+            if deadlock {
+                f.severity = Severity::Warning;
+                f.message.push_str(&format!(
+                    "; {consumer} also applies the release, so on a cluster without the CRDs its dry-run fails before the chart is ever installed"
+                ));
+            } else {
+                f.severity = Severity::Info;
+                f.message.push_str(
+                    "; on a cluster without the CRDs the first apply fails and a retry succeeds once the release is installed, unless the CRDs are installed before Flux",
+                );
+            }
         }
         return f;
     }

@@ -2,6 +2,7 @@ use std::collections::HashMap;
 
 use fleetlint_yaml::{FileId, LoadedFile};
 
+use super::helpers::markers::has_marker;
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -19,7 +20,10 @@ declare_rule! {
     /// `kustomize/kustomize_generator.go` `GenerateManifest`).
     ///
     /// It fires only on a real rename: Flux documents `targetNamespace: X` together with a
-    /// Namespace named X, which is applied as written.
+    /// Namespace named X, which is applied as written. A Namespace marked
+    /// `kustomize.toolkit.fluxcd.io/prune: disabled` is not reported: the placeholder Namespace of
+    /// a component that each consumer renames (`name: _`) is written that way on purpose, and
+    /// pruning its owner keeps it.
     ///
     /// ## Why is this bad?
     /// The object Git declares is not the one applied: a Namespace `build` becomes Namespace
@@ -53,7 +57,14 @@ impl Rule for NamespaceObjectRenamed {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let mut files: Option<HashMap<FileId, &LoadedFile>> = None;
         for (i, o) in cx.cluster.objects.iter().enumerate() {
-            if o.synthesized || o.kind() != "Namespace" || o.api_version() != "v1" {
+            // `kustomize.toolkit.fluxcd.io/prune: disabled` keeps the namespace when its owner is
+            // pruned: the placeholder-Namespace component (`name: _`, renamed by each consumer's
+            // `namespace:`) is written that way on purpose.
+            if o.synthesized
+                || o.kind() != "Namespace"
+                || o.api_version() != "v1"
+                || has_marker(&o.root, "prune", "disabled")
+            {
                 continue;
             }
             let Some(name) = o.root.get_path(&["metadata", "name"]) else { continue };
