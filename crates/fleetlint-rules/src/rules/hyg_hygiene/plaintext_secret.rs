@@ -53,6 +53,12 @@ declare_rule! {
 
 impl Rule for PlaintextSecret {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        // A mapped checkout is another repository the fleet reads (a tenant repository,
+        // fluxcd/flux2 for its install manifests): only what a build reaches from it is the
+        // fleet's; its test data and examples are not.
+        if cx.text.mapping.is_some() && !cx.reached_by_build {
+            return;
+        }
         for doc in &cx.file.yaml.documents {
             let Some(view) = ObjectView::new(&doc.root) else { continue };
             if view.api_version() != "v1" || view.kind() != "Secret" || doc.root.get("sops").is_some() {
@@ -110,7 +116,16 @@ fn is_credential(key: &str, value: &str) -> bool {
     if v.contains("PRIVATE KEY-----") {
         return !v.contains("ENC[");
     }
-    is_plaintext(v) && !is_placeholder(v) && !is_identifier(key, v)
+    is_plaintext(v) && !is_placeholder(v) && !is_identifier(key, v) && !is_setting(v)
+}
+
+/// Settings, not secrets: booleans, numbers and durations (`USE_WORKLOAD_IDENTITY_AUTH: "true"`,
+/// `SYNC_PERIOD: 1h`).
+fn is_setting(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "enabled" | "disabled")
+        || v.parse::<f64>().is_ok()
+        || fleetlint_yaml::parse_go_duration(v).is_some()
 }
 
 /// Values written to be replaced: `XXXX`, `****`, `changeme`, `<your-token>`, `TODO`.
@@ -248,6 +263,8 @@ mod tests {
             ("RESTIC_REPOSITORY", "s3:http://minio.local:9000/backups"),
             ("known_hosts", "github.com ecdsa-sha2-nistp256 AAAA"),
             ("endpoint", "https://vault.example.com:8200"),
+            ("USE_WORKLOAD_IDENTITY_AUTH", "true"),
+            ("AZURE_SYNC_PERIOD", "1h"),
         ] {
             assert!(!is_credential(k, v), "{k}: {v}");
         }
