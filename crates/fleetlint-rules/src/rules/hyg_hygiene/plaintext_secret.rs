@@ -8,13 +8,14 @@ use crate::rule::Rule;
 declare_rule! {
     /// ## What it does
     /// Reports a core `v1` Secret anywhere in the repository (whether or not a cluster applies
-    /// it: Git history keeps it either way) with a non-empty `data` or `stringData` value and no
+    /// it: Git history keeps it either way; in a `--source`-mapped checkout of another repository,
+    /// only files a build reaches) with a non-empty `data` or `stringData` value and no
     /// SOPS metadata (a top-level `sops:` key, or `ENC[...]` values).
     ///
     /// Values that are not credentials are not reported (issue 14 item 7): placeholders (`XXXX`,
     /// `changeme`, `<your-token>`), identifiers (keys naming an ID, user, URL, endpoint, host,
     /// region, repository or bucket; UUIDs; URLs without a password; public keys, certificates,
-    /// `known_hosts`), and keys a controller fills in the cluster
+    /// `known_hosts`), settings (booleans, numbers, durations), and keys a controller fills in the cluster
     /// (`secret-generator.v1.mittwald.de/autogenerate`). `data` values are judged by what their
     /// base64 encodes. A private key (PEM) is always reported.
     ///
