@@ -1,3 +1,4 @@
+use fleetlint_fleet::substitution::decode_base64;
 use fleetlint_yaml::{Node, ObjectView};
 
 use crate::context::FileContext;
@@ -209,31 +210,6 @@ fn generated_keys(root: &Node) -> Vec<String> {
         .and_then(Node::as_str)
         .map(|s| s.split(',').map(|k| k.trim().to_string()).collect())
         .unwrap_or_default()
-}
-
-/// Standard base64 (what `data` holds), when it decodes to UTF-8 text.
-fn decode_base64(s: &str) -> Option<String> {
-    let mut bits: u32 = 0;
-    let mut n = 0;
-    let mut out = Vec::new();
-    for c in s.trim().bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' | b'\n' | b'\r' => continue,
-            _ => return None,
-        };
-        bits = (bits << 6) | u32::from(v);
-        n += 6;
-        if n >= 8 {
-            n -= 8;
-            out.push(u8::try_from((bits >> n) & 0xff).ok()?);
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
