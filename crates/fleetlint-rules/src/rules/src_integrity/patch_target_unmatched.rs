@@ -36,7 +36,8 @@ declare_rule! {
     ///
     /// Only builds Flux runs are judged: a patch in a directory no cluster's Flux build reaches
     /// (a bootstrap directory applied with kubectl, an archived tree) or in a `kind: Component`
-    /// built on its own (its patches target what its consumers render) is not reported.
+    /// built on its own, or inside a consumer that lacks the target (its patches target what
+    /// whichever consumer has it renders), is not reported.
     ///
     /// ## Severity
     /// `warning`; `info` when the build leaves a remote resource or a plugin out, where the
@@ -67,6 +68,12 @@ impl Rule for PatchTargetUnmatched {
             let mut f = Self::finding(issue.span, issue.message.clone())
                 .with_help("fix the patch target so it selects the object it is meant to change, or remove the patch")
                 .with_field(format!("patch:{}", issue.message));
+            // A Component's patch is written for whichever consumer has the target (a `postgres`
+            // component patching the Cluster of the apps that render one): matching nothing in one
+            // consumer is how components are used, not a stale patch.
+            if in_component(cx, issue.span) {
+                continue;
+            }
             match reaches.of(cx, i) {
                 Reach::Flux(clusters) => f.clusters = clusters,
                 Reach::Alone => {}
@@ -82,6 +89,15 @@ impl Rule for PatchTargetUnmatched {
             }
             out.push(f);
         }
+    }
+}
+
+/// Whether `span` is in the kustomization file of a `kind: Component` directory.
+fn in_component(cx: &BuildContext<'_>, span: Span) -> bool {
+    let path = &cx.db.get(span.file).path;
+    match path.rsplit_once('/') {
+        Some((dir, name)) => KUSTOMIZATION_FILE_NAMES.contains(&name) && cx.builds.components.contains(dir),
+        None => KUSTOMIZATION_FILE_NAMES.contains(&path.as_str()) && cx.builds.components.contains(""),
     }
 }
 
