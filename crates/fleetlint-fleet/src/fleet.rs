@@ -90,7 +90,7 @@ pub(crate) fn build_fleet(
         .zip(&indexed.resolvers)
         .map(|(tree, resolver)| crate::builds::build_tree_with(resolver, db, tree))
         .collect();
-    Ok(Fleet { clusters, tree_builds })
+    Ok(Fleet { clusters, tree_builds, ..Fleet::default() })
 }
 
 fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &FleetOptions) -> Vec<Cluster> {

@@ -487,4 +487,8 @@ pub struct Fleet {
     /// made with the same resolvers as the Flux builds. Empty for a fleet assembled by hand; a
     /// session moves them into `Session::builds`, with what the Flux builds add.
     pub tree_builds: Vec<crate::builds::TreeBuilds>,
+    /// `preexisting.objects` of the configuration: objects created outside Git, as
+    /// `Kind/namespace/name` (empty namespace for cluster-scoped ones). When it is set, a
+    /// reference to a Secret or ConfigMap that is neither in Git nor listed is a warning.
+    pub preexisting_objects: Vec<String>,
 }

@@ -82,6 +82,8 @@ pub struct Resolver<'t> {
     /// overlay that absorbs it, by the sweep over the tree and by the nesting heights, and
     /// decoding is a walk of the whole file each time.
     decoded: Mutex<HashMap<String, LoadedKustomization>>,
+    /// Kustomization directories a build accumulated (its top directory, bases, components).
+    entered: Mutex<HashSet<String>>,
 }
 
 /// A decoded kustomization file, or why there is none (empty: no kustomization file).
@@ -153,7 +155,20 @@ impl<'t> Resolver<'t> {
             out_cache: Mutex::new(HashMap::new()),
             heights: std::sync::OnceLock::new(),
             decoded: Mutex::new(HashMap::new()),
+            entered: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// The kustomization directories the builds made so far accumulated: each build's own
+    /// directory and every base and component it read. Taken after the Flux builds of a fleet,
+    /// these are the directories some Flux Kustomization builds.
+    #[must_use]
+    pub fn entered_dirs(&self) -> HashSet<String> {
+        self.entered.lock().expect("entered lock").clone()
+    }
+
+    fn enter(&self, dir: &str) {
+        self.entered.lock().expect("entered lock").insert(dir.to_string());
     }
 
     /// The tree this resolver reads.
@@ -230,7 +245,10 @@ impl<'t> Resolver<'t> {
             None => self.accumulate_dir_uncached(dir, &mut Vec::new(), schema),
         };
         match acc {
-            Err(issues) => BuildOutput { resources: Vec::new(), issues, incomplete: true },
+            Err(mut issues) => {
+                keep_first_failure(&mut issues);
+                BuildOutput { resources: Vec::new(), issues, incomplete: true }
+            }
             Ok(acc) => self.finish(acc, k.as_deref(), schema_issue),
         }
     }
@@ -276,6 +294,7 @@ impl<'t> Resolver<'t> {
         acc.incomplete |= !nested.is_empty();
         issues.extend(nested);
         dedup_issues(&mut issues);
+        keep_first_failure(&mut issues);
         let incomplete = acc.incomplete || issues.iter().any(|i| i.fatal);
         BuildOutput { resources: acc.resources, issues, incomplete }
     }
@@ -355,6 +374,7 @@ impl<'t> Resolver<'t> {
         stack: &mut Vec<String>,
         schema: SchemaSource,
     ) -> Result<Acc, Vec<BuildIssue>> {
+        self.enter(dir);
         match self.load_kustomization(dir) {
             Err(e) => Err(e),
             Ok(k) if k.is_component() => Err(vec![BuildIssue::invalid(
@@ -626,6 +646,7 @@ impl<'t> Resolver<'t> {
             }
             match self.load_kustomization(&full) {
                 Ok(ck) if ck.is_component() => {
+                    self.enter(&full);
                     stack.push(full.clone());
                     let prefix = join_lexical(scope.prefix, &path);
                     self.accumulate_target(&ck, acc, stack, Scope { prefix: &prefix, schema: scope.schema });
@@ -717,6 +738,24 @@ fn effective_config(extra: &TransformerConfig) -> Cow<'static, TransformerConfig
     let mut tc = builtin().clone();
     tc.merge(extra);
     Cow::Owned(tc)
+}
+
+/// One failure per build: kustomize returns the first error it meets and builds nothing
+/// (kubernetes-sigs/kustomize@kustomize/v5.8.1 `api/internal/target/kusttarget.go`
+/// `AccumulateTarget`/`accumulateResources` return on the first `err`; `api/resmap/reswrangler.go`
+/// `Append` fails with "may not add resource with an already registered id" for the first
+/// duplicate only). The resolver keeps going to learn as much as it can, so a directory holding
+/// two copies of a 200-object tree found 200 failures where kustomize-controller reports one.
+/// Non-fatal issues (inputs fleetlint does not execute, remote entries, unmatched patch targets)
+/// are kept: they are not errors kustomize stops at.
+fn keep_first_failure(issues: &mut Vec<BuildIssue>) {
+    let mut failed = false;
+    issues.retain(|i| {
+        if !i.fatal {
+            return true;
+        }
+        !std::mem::replace(&mut failed, true)
+    });
 }
 
 fn dedup_issues(issues: &mut Vec<BuildIssue>) {

@@ -34,6 +34,9 @@ pub struct CheckOutcome {
     pub skipped_files: usize,
     /// Objects produced by the kustomize builds.
     pub objects: usize,
+    /// Kustomization directories no cluster's Flux build reaches (their build problems are
+    /// warnings, or left out when every artifact excludes them); 0 when the fleet has no cluster.
+    pub unreached_dirs: usize,
 }
 
 impl CheckOutcome {
@@ -141,7 +144,7 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
             })
             .collect();
         findings.extend(per_file.into_iter().flatten());
-        let cx = BuildContext { issues: &builds.issues, db, tree, fleet };
+        let cx = BuildContext { issues: &builds.issues, db, tree, fleet, builds };
         let at = tree.files.first().map_or_else(Span::default, |f| Span::empty(f.id, 0));
         for &rule in rules {
             let what = || format!("the kustomize builds of {}", tree.root.display());
@@ -187,6 +190,7 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
         documents: session.documents(),
         skipped_files: session.skipped_files,
         objects: session.objects(),
+        unreached_dirs: session.builds.iter().map(|b| b.unreached_dirs(fleet).count()).sum(),
     }
 }
 

@@ -117,6 +117,11 @@ pub(super) fn apply_smp_by_id(
     let matches = index.by_id(&acc.resources, &id);
     match matches.len() {
         1 => apply_smp_to(acc, index, &matches, patch, span, allow, schema),
+        // A build that left a remote resource or plugin out may hold the target there
+        // (issue 14 item 2): not the error kustomize would give, which fleetlint cannot know.
+        0 if acc.incomplete => {
+            acc.issues.push(BuildIssue::target_unknown(span, &format!("patch Id {}", id.describe())))
+        }
         0 => acc.fatal(span, format!("no matches for Id {}; failed to find unique target for patch", id.describe())),
         _ => acc
             .fatal(span, format!("multiple matches for Id {}; failed to find unique target for patch", id.describe())),

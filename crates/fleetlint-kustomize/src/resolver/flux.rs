@@ -92,6 +92,7 @@ impl Resolver<'_> {
             Err(issues) => return BuildOutput { resources: Vec::new(), issues, incomplete: true },
         };
         let k = &decoded;
+        self.enter(&k.dir);
         let mut acc = Acc::default();
         for root in seed {
             let span = root.span;

@@ -137,6 +137,10 @@ impl Resolver<'_> {
                     };
                     let index = TargetIndex::ensure(&mut index, &acc.resources);
                     let selected = index.select(&acc.resources, &sel);
+                    if selected.is_empty() && acc.incomplete {
+                        acc.issues.push(BuildIssue::target_unknown(t.span, "patch target"));
+                        continue;
+                    }
                     if selected.is_empty() {
                         acc.issues.push(BuildIssue {
                             kind: BuildIssueKind::PatchTargetUnmatched,
