@@ -85,6 +85,18 @@ pub(crate) fn sync_objects(path: &str, url: &str, reference: Option<(&str, &str)
     synthesize(&text, span)
 }
 
+/// The GitRepository a self-managed root reads when no file defines it (created outside Git, as
+/// vendors that pre-install Flux do): a stand-in for the checked repository, URL unknown.
+#[must_use]
+pub(crate) fn root_source_object(namespace: &str, name: &str, span: Span) -> Vec<Node> {
+    let text = format!(
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: {}\n  namespace: {}\nspec:\n  interval: 1m0s\n  url: \"\"\n",
+        quote(name),
+        quote(namespace),
+    );
+    synthesize(&text, span)
+}
+
 /// The `flux-system` Namespace and the controller Deployments of `components`, each with the
 /// stock args plus `extra_args(controller)` (a FluxInstance's multi-tenancy settings).
 #[must_use]

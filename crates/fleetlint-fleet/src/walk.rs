@@ -52,12 +52,16 @@ impl<'t> Trees<'t> {
 /// The root source of a cluster: the tree it is checked from, and the URL/ref of the bootstrap
 /// GitRepository (another source with the same URL and ref is the same tree).
 pub(crate) struct RootSource {
-    /// `GitRepository/namespace/name` of the bootstrap source.
+    /// The bootstrap source's kind.
+    pub kind: String,
+    /// Its `(namespace, name)`.
     pub id: (String, String),
     /// Normalised URL (empty when unknown).
     pub url: String,
     /// Its ref, as `key=value`.
     pub reference: Option<String>,
+    /// The directory of the checked tree the source's artifact is made of (empty: the root).
+    pub prefix: String,
 }
 
 /// The walk of one cluster (plus the remote clusters it applies to).
@@ -164,20 +168,45 @@ impl<'w, 't> ClusterWalk<'w, 't> {
         if let Some(t) = mapped {
             return (SourceResolution::Tree(t), source);
         }
-        if let Some(rs) = &self.root_source {
-            let same_object = rs.id == (ns.to_string(), name.to_string()) && kind == "GitRepository";
-            let same_url = kind == "GitRepository"
-                && !rs.url.is_empty()
-                && url.as_deref().is_some_and(|u| normalize_url(u) == rs.url)
-                && reference.as_deref().map(str::to_string) == rs.reference;
-            if same_object || same_url {
-                return (SourceResolution::Tree(0), source);
-            }
+        if self.is_root_source(kind, ns, name, url.as_deref(), reference.as_deref()) {
+            return (SourceResolution::Tree(0), source);
         }
         match source {
             Some(_) => (SourceResolution::Unmapped, source),
             None => (SourceResolution::Missing, None),
         }
+    }
+
+    /// Whether a source is the cluster's root source (the object itself, or a GitRepository with
+    /// its URL and ref): read from the checked tree, below its prefix.
+    fn is_root_source(&self, kind: &str, ns: &str, name: &str, url: Option<&str>, reference: Option<&str>) -> bool {
+        let Some(rs) = &self.root_source else { return false };
+        let same_object = rs.id == (ns.to_string(), name.to_string()) && kind == rs.kind;
+        let same_url = kind == "GitRepository"
+            && !rs.url.is_empty()
+            && url.is_some_and(|u| normalize_url(u) == rs.url)
+            && reference.map(str::to_string) == rs.reference;
+        same_object || same_url
+    }
+
+    /// The directory of the checked tree that the root source's artifact is made of, when the
+    /// Kustomization `ks` reads the root source and that is not the tree's root.
+    fn root_prefix(&self, ks: usize) -> Option<String> {
+        let rs = self.root_source.as_ref().filter(|rs| !rs.prefix.is_empty())?;
+        let obj = &self.cluster.objects[ks];
+        let sref = obj.flux().and_then(|k| k.source_ref());
+        let kind = sref.map_or("GitRepository", |r| r.kind_or("GitRepository"));
+        let name = sref.map_or("", |r| r.name());
+        let ns = sref.map_or(obj.namespace(), |r| r.namespace);
+        let source = self.lookup(kind, ns, name).and_then(|i| self.cluster.objects[i].flux());
+        let mapped = self
+            .trees
+            .mappings
+            .iter()
+            .any(|m| m.matches(kind, ns, name, source.and_then(|s| s.url()), source.and_then(|s| s.ref_value())));
+        (!mapped
+            && self.is_root_source(kind, ns, name, source.and_then(|s| s.url()), source.and_then(|s| s.ref_value())))
+        .then(|| rs.prefix.clone())
     }
 
     /// A path under a GitRepository's `spec.include[].toPath` is another repository's
@@ -218,6 +247,13 @@ impl<'w, 't> ClusterWalk<'w, 't> {
         let Some(this) = FluxObject::new(&root) else { return Followed::Done(Vec::new()) };
         let raw_path = this.path_str();
         let (path, clamped) = clamp_flux_path(raw_path);
+        // Paths of the root source resolve against the directory its artifact is made of.
+        let path = match self.root_prefix(ks) {
+            Some(prefix) if matches!(source, SourceResolution::Tree(0)) => {
+                fleetlint_yaml::relpath::join_in_root(&prefix, &path).unwrap_or(path)
+            }
+            _ => path,
+        };
         let mut node = KustomizationNode {
             object: ks,
             source: source.clone(),
@@ -397,7 +433,12 @@ impl<'w, 't> ClusterWalk<'w, 't> {
         let id = obj.id();
         if let Some(&i) = self.seen.get(&id) {
             let existing = &mut self.cluster.objects[i];
-            if existing.owner.is_none() && !existing.synthesized && existing.owners.is_empty() {
+            if existing.synthesized {
+                // A stand-in the repository turns out to define: the repository's object wins.
+                *existing = obj;
+                return None;
+            }
+            if existing.owner.is_none() && existing.owners.is_empty() {
                 existing.owner = obj.owner;
                 existing.owners = obj.owners;
                 return None;

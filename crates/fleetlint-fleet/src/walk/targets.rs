@@ -73,6 +73,10 @@ impl ClusterWalk<'_, '_> {
                 path: dir,
                 entry: crate::model::EntryKind::Remote,
                 entry_span: kc.0.span(),
+                found_by: crate::model::FoundBy {
+                    span: kc.0.span(),
+                    reason: crate::model::FoundReason::Remote { hub: self.cluster.name.clone() },
+                },
                 hub: Some(self.cluster.name.clone()),
                 ..self.empty_like()
             };
@@ -88,6 +92,8 @@ impl ClusterWalk<'_, '_> {
             path: String::new(),
             entry: self.cluster.entry,
             entry_span: self.cluster.entry_span,
+            found_by: self.cluster.found_by.clone(),
+            source_root: None,
             flux_version: FluxVersion { value: String::new(), from: crate::model::VersionFrom::Assumed },
             controllers: crate::controllers::Controllers::default(),
             objects: Vec::new(),

@@ -73,6 +73,8 @@ fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (FileDb, Fle
         path: "clusters/scale".into(),
         entry: EntryKind::Synthesized,
         entry_span: Span::default(),
+        found_by: fleetlint_fleet::FoundBy { span: Span::default(), reason: fleetlint_fleet::FoundReason::Convention },
+        source_root: None,
         flux_version: FluxVersion { value: "2.9.0".into(), from: VersionFrom::Assumed },
         controllers: Controllers::default(),
         objects,
