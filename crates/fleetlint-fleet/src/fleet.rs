@@ -312,9 +312,16 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
             if !on {
                 return Vec::new();
             }
+            // controlplaneio-fluxcd/flux-operator@17c6aea:internal/builder/profiles.go (the
+            // multitenant profile): --no-cross-namespace-refs on every controller but
+            // source-controller, --no-remote-bases on kustomize-controller,
+            // --default-service-account on kustomize- and helm-controller.
             let mut a = Vec::new();
             if c != "source-controller" {
                 a.push("--no-cross-namespace-refs=true".to_string());
+            }
+            if c == "kustomize-controller" {
+                a.push("--no-remote-bases=true".to_string());
             }
             if matches!(c, "kustomize-controller" | "helm-controller") {
                 a.push(format!("--default-service-account={sa}"));
