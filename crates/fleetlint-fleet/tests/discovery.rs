@@ -93,3 +93,22 @@ fn cluster_globs_name_the_directory_of_the_root() {
     assert_eq!(found(&s), [("apps", "apps", EntryKind::Config)]);
     assert!(s.fleet.rejected.iter().any(|r| r.path == "envs/prod/eu-1" && r.reason == RejectReason::NotSelected));
 }
+
+#[test]
+fn a_flux_instance_in_generated_helm_values_with_an_artifact_pushed_from_a_subdirectory() {
+    let s = session("instance-values", &[]);
+    assert_eq!(found(&s), [("c1", "deploy/clusters/c1", EntryKind::FluxInstance)]);
+    let c = &s.fleet.clusters[0];
+    assert_eq!(c.source_root.as_deref(), Some("deploy"));
+    let FoundReason::FluxInstance { carrier } = &c.found_by.reason else { panic!("{:?}", c.found_by) };
+    assert_eq!(carrier, "ResourceSet/flux-system/flux-instance");
+    // Inline values are merged last: multitenant true wins over the ConfigMap's false.
+    let lockdown = c.controllers.lockdown();
+    assert!(lockdown.known && lockdown.no_cross_namespace_refs && lockdown.no_remote_bases, "{lockdown:?}");
+    // The root's path is resolved against the source root: the cluster directory is built.
+    let root = c.objects.iter().position(|o| o.id() == "Kustomization/flux-system/flux-system").unwrap();
+    let node = c.kustomization_of(root).unwrap();
+    assert_eq!(node.path, "deploy/clusters/c1");
+    assert!(node.built);
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/app"));
+}
