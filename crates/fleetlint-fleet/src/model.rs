@@ -561,6 +561,21 @@ impl Cluster {
         self.kustomizations.get(at)
     }
 
+    /// The directory the cluster owns (ORD007's territory): its root directory without trailing
+    /// generic segments (`flux`, `flux-system`, `bootstrap`), so root `clusters/b/flux` owns
+    /// `clusters/b/`. Never the whole tree: a root directly under such a segment owns itself.
+    #[must_use]
+    pub fn territory(&self) -> &str {
+        let mut t = self.path.as_str();
+        while let Some((parent, last)) = t.rsplit_once('/') {
+            if !matches!(last, "flux" | "flux-system" | "bootstrap") {
+                break;
+            }
+            t = parent;
+        }
+        t
+    }
+
     /// The tenant owning namespace `ns`.
     #[must_use]
     pub fn tenant_of_namespace(&self, ns: &str) -> Option<&str> {
