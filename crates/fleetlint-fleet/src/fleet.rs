@@ -401,6 +401,11 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
             rendered(r, s)
         })
         .collect();
+    if version.from == VersionFrom::Assumed
+        && let Some(v) = bootstrap::version_from_install_source(objects.iter().map(|o| &o.root))
+    {
+        version = FluxVersion { value: v, from: VersionFrom::GotkComponents };
+    }
     let root_source = root_source(&objects, &entry.dir, entry.source_root.as_deref());
     let _ = KUSTOMIZATION_FILE_NAMES;
     Bootstrap { objects, issues, version, lockdown_known, root_source }

@@ -147,7 +147,8 @@ pub enum RejectReason {
 /// Where the Flux version came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VersionFrom {
-    /// The `# Flux Version:` header of `gotk-components.yaml`.
+    /// The `# Flux Version:` header of `gotk-components.yaml`, or the tag of the Flux release
+    /// manifests the root installs (`ghcr.io/fluxcd/flux-manifests`, `fluxcd/flux2`).
     GotkComponents,
     /// `FluxInstance.spec.distribution.version`.
     FluxInstance,

@@ -243,7 +243,8 @@ fn self_root(trees: &Trees<'_>, dir: &str) -> Option<SelfRoot> {
     let version = controller
         .map(|c| c.root.span.file)
         .filter(|f| (f.0 as usize) < trees.db.len())
-        .and_then(|f| crate::controllers::flux_version_from_header(&trees.db.get(f).text));
+        .and_then(|f| crate::controllers::flux_version_from_header(&trees.db.get(f).text))
+        .or_else(|| crate::bootstrap::version_from_install_source(out.resources.iter().map(|r| &r.root)));
     Some(SelfRoot {
         kustomization: k.clone(),
         source,
