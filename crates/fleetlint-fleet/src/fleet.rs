@@ -172,6 +172,7 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
         namespace_tenant: BTreeMap::new(),
         platform_namespaces: platform,
         preexisting_namespaces: preexisting,
+        build_issue_owners: vec![None; boot.issues.len()],
         build_issues: boot.issues,
         issues: Vec::new(),
         platform_tenant_labels: Vec::new(),

@@ -525,6 +525,9 @@ pub struct Cluster {
     pub preexisting_namespaces: Vec<String>,
     /// Build problems of the Flux builds (deduplicated by the rules engine across clusters).
     pub build_issues: Vec<BuildIssue>,
+    /// For each of `build_issues`, the Flux Kustomization (index in `objects`) whose build met it;
+    /// `None` for the bootstrap build.
+    pub build_issue_owners: Vec<Option<usize>>,
     /// Other problems.
     pub issues: Vec<FleetIssue>,
     /// Namespaces labelled with a tenant although they are platform namespaces (label span).

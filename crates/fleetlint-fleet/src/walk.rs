@@ -331,12 +331,15 @@ impl<'w, 't> ClusterWalk<'w, 't> {
                             .any(|p| inside(p.span));
                         from_spec && !inside(own)
                     };
+                    let before = self.cluster.build_issues.len();
                     self.cluster.build_issues.extend(
                         out.issues
                             .iter()
                             .filter(|i| i.kind != BuildIssueKind::PatchTargetUnmatched || !injected(i.span))
                             .cloned(),
                     );
+                    let added = self.cluster.build_issues.len() - before;
+                    self.cluster.build_issue_owners.extend(std::iter::repeat_n(Some(ks), added));
                     // kustomize-controller applies nothing when the build fails.
                     node.built = !out.fails();
                     let resources = if out.fails() { Vec::new() } else { out.resources };

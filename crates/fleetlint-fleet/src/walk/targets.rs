@@ -103,6 +103,7 @@ impl ClusterWalk<'_, '_> {
             platform_namespaces: self.cluster.platform_namespaces.clone(),
             preexisting_namespaces: self.cluster.preexisting_namespaces.clone(),
             build_issues: Vec::<BuildIssue>::new(),
+            build_issue_owners: Vec::new(),
             issues: Vec::new(),
             platform_tenant_labels: Vec::new(),
             hub: None,

@@ -84,6 +84,7 @@ fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (FileDb, Fle
         platform_namespaces: vec!["flux-system".into()],
         preexisting_namespaces: BUILTIN_NAMESPACES.iter().map(|s| (*s).to_string()).collect(),
         build_issues: Vec::new(),
+        build_issue_owners: Vec::new(),
         issues: Vec::new(),
         platform_tenant_labels: Vec::new(),
         hub: None,
