@@ -170,6 +170,7 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
         kustomizations: Vec::new(),
         tenants: BTreeMap::new(),
         namespace_tenant: BTreeMap::new(),
+        tenant_accounts: BTreeMap::new(),
         platform_namespaces: platform,
         preexisting_namespaces: preexisting,
         build_issue_owners: vec![None; boot.issues.len()],

@@ -519,6 +519,10 @@ pub struct Cluster {
     pub tenants: BTreeMap<String, Tenant>,
     /// Namespace -> tenant.
     pub namespace_tenant: BTreeMap<String, String>,
+    /// ServiceAccounts `(namespace, name)` outside the tenants' namespaces that a tenant's
+    /// reconciler runs as: labelled `toolkit.fluxcd.io/tenant: T` and named by a Kustomization or
+    /// HelmRelease that reconciles a source other than the cluster's root source.
+    pub tenant_accounts: BTreeMap<(String, String), String>,
     /// Namespaces that belong to the platform.
     pub platform_namespaces: Vec<String>,
     /// Namespaces that exist before anything is applied (built-ins, Flux's, config).

@@ -100,6 +100,7 @@ impl ClusterWalk<'_, '_> {
             kustomizations: Vec::new(),
             tenants: BTreeMap::new(),
             namespace_tenant: BTreeMap::new(),
+            tenant_accounts: BTreeMap::new(),
             platform_namespaces: self.cluster.platform_namespaces.clone(),
             preexisting_namespaces: self.cluster.preexisting_namespaces.clone(),
             build_issues: Vec::<BuildIssue>::new(),

@@ -81,6 +81,7 @@ fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (FileDb, Fle
         kustomizations,
         tenants: BTreeMap::new(),
         namespace_tenant: BTreeMap::new(),
+        tenant_accounts: BTreeMap::new(),
         platform_namespaces: vec!["flux-system".into()],
         preexisting_namespaces: BUILTIN_NAMESPACES.iter().map(|s| (*s).to_string()).collect(),
         build_issues: Vec::new(),
