@@ -65,6 +65,7 @@ pub(crate) fn assign(cluster: &mut Cluster, configured: &BTreeMap<String, Vec<St
 /// Tenant reconcilers outside the tenants' namespaces (issue 11): a Kustomization or HelmRelease
 /// that runs as a ServiceAccount labelled `toolkit.fluxcd.io/tenant: T` and reconciles a source
 /// other than the cluster's root source (the bootstrap repository the platform syncs itself from).
+/// Only in platform namespaces and for a tenant that owns namespaces of the cluster.
 /// The Flux controllers' own ServiceAccounts carry no such label, and a labelled object that
 /// reconciles the root source stays the platform's (the official examples label their bootstrap
 /// objects). Object index -> ((SA namespace, SA name), tenant).
@@ -108,7 +109,13 @@ fn tenant_reconcilers(cluster: &Cluster) -> BTreeMap<usize, ((String, String), S
         }
         let Ok(sa) = f.service_account_name() else { continue };
         let ns = o.namespace();
-        if let Some(t) = labelled.get(&(ns, sa)) {
+        // Only reconcilers outside the tenants' namespaces, for a tenant that owns namespaces:
+        // a label naming no tenant (d1-fleet's `infra`, whose objects all live in flux-system)
+        // leaves everything in platform namespaces the platform's (flux-rules §B8).
+        if !cluster.is_platform_namespace(ns) {
+            continue;
+        }
+        if let Some(t) = labelled.get(&(ns, sa)).filter(|t| cluster.tenants.contains_key(**t)) {
             out.insert(i, ((ns.to_string(), sa.to_string()), (*t).to_string()));
         }
     }
