@@ -481,7 +481,8 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
             continue;
         }
         let dir = parent(fs);
-        if found.contains_key(dir) || found.keys().any(|d| is_below(d, dir)) {
+        let decided = rejected.iter().any(|r: &Rejected| r.path == dir);
+        if decided || found.contains_key(dir) || found.keys().any(|d| is_below(d, dir)) {
             continue;
         }
         let has_flux_ks = paths
