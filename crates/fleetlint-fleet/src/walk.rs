@@ -173,6 +173,10 @@ impl<'w, 't> ClusterWalk<'w, 't> {
         }
         match source {
             Some(_) => (SourceResolution::Unmapped, source),
+            // An ExternalArtifact is never written in Git: source-watcher's ArtifactGenerator (or
+            // another controller) creates it, so what it holds is unknown here. The build is
+            // opaque (an info), never silently empty and never a missing source.
+            None if kind == "ExternalArtifact" => (SourceResolution::Unmapped, None),
             None => (SourceResolution::Missing, None),
         }
     }

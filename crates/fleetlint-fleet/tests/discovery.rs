@@ -112,3 +112,14 @@ fn a_flux_instance_in_generated_helm_values_with_an_artifact_pushed_from_a_subdi
     assert!(node.built);
     assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/app"));
 }
+
+#[test]
+fn a_kustomization_built_from_an_external_artifact_is_opaque() {
+    let s = session("hand-written", &[]);
+    let c = &s.fleet.clusters[0];
+    let apps = c.objects.iter().position(|o| o.id() == "Kustomization/flux-system/apps").expect("rendered by the root");
+    assert_eq!(c.kustomization_of(apps).unwrap().source, fleetlint_fleet::SourceResolution::Unmapped);
+    assert!(c.issues.iter().any(|i| i.object == Some(apps)
+        && matches!(&i.kind, fleetlint_fleet::FleetIssueKind::SourceNotMapped { source_kind, .. } if source_kind == "ExternalArtifact")));
+    assert_eq!(c.opaque_count(), 1);
+}
