@@ -414,6 +414,15 @@ pub enum FleetIssueKind {
         /// Why.
         why: MissingPath,
     },
+    /// `spec.path` still holds variables after the parent's post-build substitution, whose values
+    /// come from something fleetlint cannot see (a `substituteFrom` object created outside Git or
+    /// encrypted): where it points is unknown, so nothing is built and nothing is claimed.
+    PathUnknown {
+        /// As written (after substitution).
+        raw: String,
+        /// The variables left in it.
+        variables: Vec<String>,
+    },
     /// A Kustomization builds a path one of the Kustomizations rendering it already builds.
     PathCycle {
         /// The paths from that ancestor down to this Kustomization (`./a`), the repeated one last.

@@ -302,7 +302,13 @@ impl<'w, 't> ClusterWalk<'w, 't> {
                     let kind = FleetIssueKind::PathClamped { raw: raw_path.to_string(), clamped: path.clone() };
                     self.issue(kind, path_span, ks, "spec.path");
                 }
-                if !view.is_dir(&path) {
+                let unknown_vars = self.unknown_path_variables(ks, raw_path);
+                if !unknown_vars.is_empty() {
+                    // Flux A3.3: the parent substitutes spec.path; when its values come from
+                    // what fleetlint cannot see, the path is unknown (an info, never SRC001).
+                    let kind = FleetIssueKind::PathUnknown { raw: raw_path.to_string(), variables: unknown_vars };
+                    self.issue(kind, path_span, ks, "spec.path");
+                } else if !view.is_dir(&path) {
                     let why = if view.is_excluded_dir(&path) {
                         MissingPath::Excluded
                     } else if view.file(&path).is_some() {
@@ -394,6 +400,34 @@ impl<'w, 't> ClusterWalk<'w, 't> {
         }
         self.cluster.kustomizations.push(node);
         Followed::Done(children)
+    }
+
+    /// The `${...}` variables left in `raw` (the Kustomization's `spec.path` after its parent's
+    /// substitution) when that parent's variables are incomplete: some `substituteFrom` object is
+    /// not in Git or is encrypted, so those variables may well be set on the cluster. Empty when
+    /// the path is known (no variable left, or the parent's values are all known: then a literal
+    /// `${VAR}` is what Flux builds).
+    fn unknown_path_variables(&self, ks: usize, raw: &str) -> Vec<String> {
+        if !crate::substitute::has_reference(raw) {
+            return Vec::new();
+        }
+        let Some(parent) = self.cluster.objects[ks].owner.filter(|&p| p != ks) else { return Vec::new() };
+        let complete = self.variables(parent).is_none_or(|(v, _)| v.complete);
+        if complete {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut rest = raw;
+        while let Some(i) = rest.find("${") {
+            let after = &rest[i + 2..];
+            let end = after.find(|c: char| !(c == '_' || c.is_ascii_alphanumeric())).unwrap_or(after.len());
+            if end > 0 {
+                out.push(after[..end].to_string());
+            }
+            rest = &after[end..];
+        }
+        out.dedup();
+        out
     }
 
     /// The number of a (tree, path).

@@ -123,3 +123,19 @@ fn a_kustomization_built_from_an_external_artifact_is_opaque() {
         && matches!(&i.kind, fleetlint_fleet::FleetIssueKind::SourceNotMapped { source_kind, .. } if source_kind == "ExternalArtifact")));
     assert_eq!(c.opaque_count(), 1);
 }
+
+#[test]
+fn a_path_variable_set_from_outside_git_is_unknown_not_missing() {
+    let s = session("hand-written", &[]);
+    let c = &s.fleet.clusters[0];
+    let child = c.objects.iter().position(|o| o.id() == "Kustomization/flux-system/child").expect("rendered");
+    let kinds: Vec<&fleetlint_fleet::FleetIssueKind> =
+        c.issues.iter().filter(|i| i.object == Some(child)).map(|i| &i.kind).collect();
+    assert_eq!(
+        kinds,
+        [&fleetlint_fleet::FleetIssueKind::PathUnknown {
+            raw: "./apps/${CLUSTER_NAME}".into(),
+            variables: vec!["CLUSTER_NAME".into()]
+        }]
+    );
+}
