@@ -497,6 +497,13 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
         }
     }
 
+    // Nothing but self-managing candidates: the `clusters/*` convention still applies (a
+    // conventional root that builds such a candidate makes it part of its cluster, and one with
+    // real roots below it is dropped just after).
+    if globs.is_empty() && found.values().all(|e| e.kind == EntryKind::SelfManaged) {
+        convention(view, &paths, &mut found);
+    }
+
     // Never a synthesized root above real roots.
     let real: Vec<String> =
         found.values().filter(|e| e.kind != EntryKind::Synthesized).map(|e| e.dir.clone()).collect();
@@ -512,29 +519,34 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
         false
     });
 
-    if globs.is_empty() {
-        if found.is_empty() {
-            let mut dirs: Vec<String> = paths
-                .iter()
-                .filter_map(|p| p.strip_prefix("clusters/"))
-                .filter_map(|rest| rest.split_once('/').map(|(d, _)| format!("clusters/{d}")))
-                .collect();
-            dirs.dedup();
-            for dir in dirs {
-                let first = paths.iter().find(|p| is_below(p, &dir)).copied();
-                let span = first.and_then(|p| file_span(view, p)).unwrap_or_default();
-                let mut e = entry(dir.clone(), EntryKind::Synthesized, span, FoundReason::Convention);
-                let fs = join_in_root(&dir, "flux-system").unwrap_or_default();
-                e.flux_system = view.is_dir(&fs).then_some(fs);
-                found.insert(dir, e);
-            }
-        }
-    } else {
+    if !globs.is_empty() {
         select(view, &paths, globs, &mut found, &mut rejected);
     }
     rejected.sort_by(|a, b| a.path.cmp(&b.path));
     rejected.dedup();
     Discovery { entries: found.into_values().collect(), rejected }
+}
+
+/// The `clusters/*` convention: each directory below `clusters/` is a root with synthesized
+/// bootstrap objects, unless a root was found there already.
+fn convention(view: &TreeView<'_>, paths: &[&str], found: &mut BTreeMap<String, EntryPoint>) {
+    let mut dirs: Vec<String> = paths
+        .iter()
+        .filter_map(|p| p.strip_prefix("clusters/"))
+        .filter_map(|rest| rest.split_once('/').map(|(d, _)| format!("clusters/{d}")))
+        .collect();
+    dirs.dedup();
+    for dir in dirs {
+        if found.contains_key(&dir) {
+            continue;
+        }
+        let first = paths.iter().find(|p| is_below(p, &dir)).copied();
+        let span = first.and_then(|p| file_span(view, p)).unwrap_or_default();
+        let mut e = entry(dir.clone(), EntryKind::Synthesized, span, FoundReason::Convention);
+        let fs = join_in_root(&dir, "flux-system").unwrap_or_default();
+        e.flux_system = view.is_dir(&fs).then_some(fs);
+        found.insert(dir, e);
+    }
 }
 
 /// Keep the roots at or below the directories the globs name; a named directory with no root
