@@ -497,10 +497,12 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
         }
     }
 
-    // Nothing but self-managing candidates: the `clusters/*` convention still applies (a
-    // conventional root that builds such a candidate makes it part of its cluster, and one with
-    // real roots below it is dropped just after).
-    if globs.is_empty() && found.values().all(|e| e.kind == EntryKind::SelfManaged) {
+    // Nothing but self-managing candidates, none of them under `clusters/`: the `clusters/*`
+    // convention still applies (a conventional root that builds such a candidate makes it part
+    // of its cluster). Self-managing roots under `clusters/` are the repository's own layout,
+    // and their shared bases there are not clusters (issue 11 layout 6).
+    let only_self_managed = found.values().all(|e| e.kind == EntryKind::SelfManaged);
+    if globs.is_empty() && only_self_managed && !found.keys().any(|d| is_below(d, "clusters")) {
         convention(view, &paths, &mut found);
     }
 
