@@ -4,11 +4,11 @@
 //! [`with_flux_builds`] then adds what the Flux builds of the fleet reached and reported, and
 //! [`skipped_files`] counts the files nothing can use.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
-use fleetlint_kustomize::{BuildIssue, KUSTOMIZATION_FILE_NAMES, Resolver};
+use fleetlint_kustomize::{BuildIssue, BuildIssueKind, KUSTOMIZATION_FILE_NAMES, Resolver};
 use fleetlint_yaml::{FileDb, FileId, LoadIssueKind, LoadedTree, Node, Span};
 
 use crate::model::Fleet;
@@ -24,6 +24,24 @@ pub struct TreeBuilds {
     pub reached: HashSet<FileId>,
     /// Objects produced by all builds.
     pub objects: usize,
+    /// For each of `issues` (same index), the directories whose own build found it; empty for
+    /// an issue only a Flux build found. A `kind: Component` directory is never built on its
+    /// own (its patches target what its consumers render), so it is never listed.
+    pub issue_dirs: Vec<Vec<String>>,
+    /// Kustomization directories some Flux build of the fleet accumulated: a Flux
+    /// Kustomization's path, and every base and component it read.
+    pub flux_dirs: HashSet<String>,
+    /// Directories of `dirs` holding a `kind: Component`.
+    pub components: HashSet<String>,
+}
+
+impl TreeBuilds {
+    /// The kustomization directories no Flux build of the fleet reaches (none when the fleet
+    /// has no cluster: then every directory is judged on its own).
+    pub fn unreached_dirs<'a>(&'a self, fleet: &'a Fleet) -> impl Iterator<Item = &'a str> + 'a {
+        let judged = !fleet.clusters.is_empty();
+        self.dirs.iter().map(String::as_str).filter(move |d| judged && !self.flux_dirs.contains(*d))
+    }
 }
 
 /// Whether a document is a kustomize kustomization (not a Flux Kustomization in a file that
@@ -47,40 +65,67 @@ pub(crate) fn build_tree(db: &FileDb, tree: &LoadedTree) -> TreeBuilds {
 /// of the fleet already filled: a directory a Flux Kustomization built is not built again.
 #[must_use]
 pub(crate) fn build_tree_with(resolver: &Resolver<'_>, db: &FileDb, tree: &LoadedTree) -> TreeBuilds {
+    // What the Flux builds (run before, with this resolver) accumulated.
+    let flux_dirs = resolver.entered_dirs();
+    let mut components = HashSet::new();
     let mut dirs: Vec<String> = tree
         .files
         .iter()
         .filter_map(|f| {
             let path = &db.get(f.id).path;
             let (dir, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
-            let is_kustomization = KUSTOMIZATION_FILE_NAMES.contains(&name)
-                && f.yaml.documents.first().is_some_and(|d| is_kustomize_file(&d.root));
+            let first = f.yaml.documents.first();
+            let is_kustomization =
+                KUSTOMIZATION_FILE_NAMES.contains(&name) && first.is_some_and(|d| is_kustomize_file(&d.root));
+            if is_kustomization && first.and_then(|d| d.root.get("kind")).and_then(Node::as_str) == Some("Component") {
+                components.insert(dir.to_string());
+            }
             is_kustomization.then(|| dir.to_string())
         })
         .collect();
     dirs.sort();
     dirs.dedup();
-    let outputs: Vec<_> = dirs.par_iter().map(|d| resolver.build(d)).collect();
+    // Only what the sweep needs is kept of each output (a directory no Flux build reached is
+    // not cached: nothing asks for it again), so the sweep holds one output per thread.
+    let outputs: Vec<(usize, HashSet<FileId>, Vec<BuildIssue>)> = dirs
+        .par_iter()
+        .map(|d| {
+            let out = resolver.build_once(d);
+            (out.resources.len(), out.resources.iter().map(|r| r.root.span.file).collect(), out.issues.clone())
+        })
+        .collect();
     // A build that fails on a file's own YAML problem reaches that file; the problem itself is
     // reported once, by the file rule (SRC010, HYG006, HYG007), at error severity.
     let load_issue_spans = load_issue_spans(std::slice::from_ref(tree));
-    let mut seen = HashSet::new();
-    let mut builds = TreeBuilds { dirs, ..TreeBuilds::default() };
-    for out in &outputs {
-        builds.objects += out.resources.len();
-        for r in &out.resources {
-            builds.reached.insert(r.root.span.file);
+    let mut seen: HashMap<(BuildIssueKind, Span, String), usize> = HashMap::new();
+    let mut builds = TreeBuilds { flux_dirs, ..TreeBuilds::default() };
+    for (dir, (objects, reached, issues)) in dirs.iter().zip(&outputs) {
+        builds.objects += objects;
+        builds.reached.extend(reached);
+        // A Component's own build is not what anything applies: kustomize-controller builds a
+        // component only inside the kustomization that lists it (fluxcd/pkg@e2cfd1a2
+        // `kustomize/kustomize_generator.go` appends `spec.components`), whose build reports
+        // whatever fails in it.
+        if components.contains(dir) {
+            continue;
         }
-        for issue in &out.issues {
+        for issue in issues {
             if load_issue_spans.contains(&issue.span) {
                 builds.reached.insert(issue.span.file);
                 continue;
             }
-            if seen.insert((issue.kind, issue.span, issue.message.clone())) {
+            let key = (issue.kind, issue.span, issue.message.clone());
+            if let Some(&i) = seen.get(&key) {
+                builds.issue_dirs[i].push(dir.clone());
+            } else {
+                seen.insert(key, builds.issues.len());
                 builds.issues.push(issue.clone());
+                builds.issue_dirs.push(vec![dir.clone()]);
             }
         }
     }
+    builds.dirs = dirs;
+    builds.components = components;
     builds
 }
 
@@ -133,6 +178,7 @@ pub(crate) fn with_flux_builds(
         for issue in &flux_issues {
             if ids.contains(&issue.span.file) && seen.insert((issue.kind, issue.span, issue.message.clone())) {
                 builds.issues.push((*issue).clone());
+                builds.issue_dirs.push(Vec::new());
             }
         }
     }

@@ -16,8 +16,8 @@ use crate::discover::{Discovery, EntryPoint, cluster_names, discover};
 use crate::error::FleetError;
 use crate::flux::InstanceSpec;
 use crate::model::{
-    Cluster, EntryKind, Fleet, FluxVersion, NEWEST_FLUX, RejectReason, Rejected, RenderedObject, Scope,
-    SourceResolution, VersionFrom,
+    Cluster, EntryKind, Fleet, FluxVersion, NEWEST_FLUX, RejectReason, Rejected, RenderedObject, SourceResolution,
+    VersionFrom,
 };
 use crate::sources::{SourceMapping, normalize_url};
 use crate::tenants;
@@ -100,7 +100,7 @@ pub(crate) fn build_fleet(
         .zip(&indexed.resolvers)
         .map(|(tree, resolver)| crate::builds::build_tree_with(resolver, db, tree))
         .collect();
-    Ok(Fleet { clusters, rejected, tree_builds })
+    Ok(Fleet { clusters, rejected, tree_builds, ..Fleet::default() })
 }
 
 /// A self-managed root whose directory another cluster's graph builds is part of that cluster,
@@ -205,15 +205,7 @@ struct Bootstrap {
 }
 
 fn rendered(root: Node, synthesized: bool) -> RenderedObject {
-    RenderedObject {
-        root,
-        owner: None,
-        owners: crate::model::Owners::default(),
-        tree: 0,
-        scope: Scope::Platform,
-        tenant: None,
-        synthesized,
-    }
+    RenderedObject { synthesized, ..RenderedObject::new(root) }
 }
 
 /// A self-managed root: its Kustomization and source as its directory's build renders them (the

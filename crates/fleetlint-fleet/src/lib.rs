@@ -36,7 +36,9 @@ mod walk;
 /// envsubst`) and its application to an object in place. The fleet builder applies it to what
 /// every Kustomization with `spec.postBuild` renders; this is for the fuzz targets and tools.
 pub mod substitution {
-    pub use crate::postbuild::{SubstProblem, Variables, apply, has_any_reference, substitution_disabled};
+    pub use crate::postbuild::{
+        SubstProblem, Variables, apply, decode_base64, has_any_reference, substitution_disabled,
+    };
     pub use crate::substitute::{SubstError, Substituted, substitute};
 }
 

@@ -113,9 +113,9 @@ pub fn has_any_reference(root: &Node) -> bool {
     }
 }
 
-/// Decode standard base64 (Secret `data`); `None` when malformed.
+/// Decode standard base64 (Secret `data`) to UTF-8 text; `None` when malformed.
 #[must_use]
-pub(crate) fn decode_base64(text: &str) -> Option<String> {
+pub fn decode_base64(text: &str) -> Option<String> {
     let mut bits = 0u32;
     let mut n = 0u32;
     let mut out = Vec::new();

@@ -102,6 +102,7 @@ pub fn load(opts: &LoadOptions) -> Result<Session, LoadError> {
         crd_providers: c.crd_providers.clone(),
     };
     let mut fleet = build_fleet(&db, &trees, &mappings, &fleet_opts)?;
+    fleet.preexisting_objects.clone_from(&c.preexisting.objects);
     let tree_builds = std::mem::take(&mut fleet.tree_builds);
     let builds = with_flux_builds(&db, &trees, &fleet, tree_builds);
     let skipped_files = skipped_files(&trees, &builds);

@@ -124,6 +124,19 @@ fn load_pairs(entry: &Node, dir: &str, read: &FileReader<'_>, issues: &mut Vec<B
             Some((k, p)) => (k.to_string(), p.to_string()),
             None => (src.rsplit('/').next().unwrap_or(&src).to_string(), src.clone()),
         };
+        // kustomize reads an `http(s)://` file source over HTTP (kubernetes-sigs/kustomize@kustomize/v5.8.1
+        // `api/internal/loader/fileloader.go` `Load`: `IsRemoteFile` -> `httpClientGetContent`),
+        // which `--no-remote-bases` does not block: not a missing file but one fleetlint does not
+        // fetch (the key is left out of the generated object).
+        if path.starts_with("https://") || path.starts_with("http://") {
+            issues.push(BuildIssue {
+                kind: crate::issue::BuildIssueKind::RemoteResource,
+                message: format!("remote resource {path} is not fetched; the build result leaves it out"),
+                span,
+                fatal: false,
+            });
+            continue;
+        }
         match read(&join(dir, &path)) {
             Ok(bytes) => out.push(KvPair { key, value: bytes, span }),
             Err(e) => issues.push(BuildIssue::invalid(span, true, format!("file source {path}: {e}"))),

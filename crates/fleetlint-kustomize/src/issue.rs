@@ -15,6 +15,10 @@ pub enum BuildIssueKind {
     /// A patch whose explicit `target` selects nothing (kustomize accepts it):
     /// `SRC013 patch-target-unmatched`.
     PatchTargetUnmatched,
+    /// A patch whose target selects nothing in a build that left inputs out (a remote resource,
+    /// a plugin, a Helm chart): the target may be among them, so whether kustomize would match
+    /// it is unknown (SRC013 at info level, never an error).
+    PatchTargetUnknown,
 }
 
 /// A problem found while building a directory.
@@ -33,5 +37,19 @@ pub struct BuildIssue {
 impl BuildIssue {
     pub(crate) fn invalid(span: Span, fatal: bool, message: impl Into<String>) -> Self {
         Self { kind: BuildIssueKind::InputInvalid, message: message.into(), span, fatal }
+    }
+
+    /// A patch target found nowhere in a build that left something out: not an error, since
+    /// the object may be in what was left out (a patch of an object that a remote
+    /// `install.yaml` defines is the common case).
+    pub(crate) fn target_unknown(span: Span, what: &str) -> Self {
+        Self {
+            kind: BuildIssueKind::PatchTargetUnknown,
+            message: format!(
+                "{what} matches no object fleetlint built, but the build leaves out inputs it does not fetch or execute (remote resources, plugins): the target may be one of them"
+            ),
+            span,
+            fatal: false,
+        }
     }
 }

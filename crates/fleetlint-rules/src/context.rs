@@ -57,6 +57,9 @@ pub struct BuildContext<'a> {
     pub tree: &'a fleetlint_yaml::LoadedTree,
     /// The fleet (which clusters build an input, and their lockdown).
     pub fleet: &'a Fleet,
+    /// What the builds of the tree found: which directory's own build found each issue, which
+    /// directories the Flux builds reach.
+    pub builds: &'a fleetlint_fleet::TreeBuilds,
 }
 
 /// One cluster of the fleet model, as a rule sees it: the cluster and the facts derived from it

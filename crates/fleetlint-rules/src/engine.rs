@@ -34,6 +34,9 @@ pub struct CheckOutcome {
     pub skipped_files: usize,
     /// Objects produced by the kustomize builds.
     pub objects: usize,
+    /// Kustomization directories no cluster's Flux build reaches (their build problems are
+    /// warnings, or left out when every artifact excludes them); 0 when the fleet has no cluster.
+    pub unreached_dirs: usize,
 }
 
 impl CheckOutcome {
@@ -142,7 +145,7 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
             })
             .collect();
         findings.extend(per_file.into_iter().flatten());
-        let cx = BuildContext { issues: &builds.issues, db, tree, fleet };
+        let cx = BuildContext { issues: &builds.issues, db, tree, fleet, builds };
         let at = tree.files.first().map_or_else(Span::default, |f| Span::empty(f.id, 0));
         let mut from_builds = Vec::new();
         for &rule in rules {
@@ -191,6 +194,7 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
         documents: session.documents(),
         skipped_files: session.skipped_files,
         objects: session.objects(),
+        unreached_dirs: session.builds.iter().map(|b| b.unreached_dirs(fleet).count()).sum(),
     }
 }
 
@@ -212,12 +216,14 @@ fn attach_build_clusters(
     index: &std::collections::HashMap<Span, Vec<(usize, usize)>>,
     findings: &mut [Finding],
 ) {
-    for f in findings.iter_mut().filter(|f| f.clusters.is_empty()) {
+    for f in findings.iter_mut().filter(|f| f.clusters.is_empty() || f.owner.is_none()) {
         let Some(hits) = index.get(&f.span) else { continue };
-        let mut clusters: Vec<String> = hits.iter().map(|(ci, _)| fleet.clusters[*ci].name.clone()).collect();
-        clusters.sort();
-        clusters.dedup();
-        f.clusters = clusters;
+        if f.clusters.is_empty() {
+            let mut clusters: Vec<String> = hits.iter().map(|(ci, _)| fleet.clusters[*ci].name.clone()).collect();
+            clusters.sort();
+            clusters.dedup();
+            f.clusters = clusters;
+        }
         if f.owner.is_none()
             && let Some((c, k)) = hits.iter().find_map(|(ci, ii)| {
                 let c = &fleet.clusters[*ci];

@@ -43,6 +43,7 @@ static RULES: &[&dyn Rule] = &[
     &src_integrity::flux_path_cycle::FluxPathCycle,
     &src_integrity::source_not_mapped::SourceNotMapped,
     &src_integrity::patch_target_unmatched::PatchTargetUnmatched,
+    &src_integrity::namespace_object_renamed::NamespaceObjectRenamed,
     &api_versions::unsupported_api_version::UnsupportedApiVersion,
     &api_versions::removed_or_deprecated_field::RemovedOrDeprecatedField,
     &hyg_hygiene::gitrepository_implicit_branch::GitrepositoryImplicitBranch,

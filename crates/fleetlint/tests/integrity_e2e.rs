@@ -226,14 +226,16 @@ fn severity_at(findings: &[Value], file: &str, line: u64) -> String {
 #[test]
 fn remote_bases_are_errors_only_where_a_building_cluster_forbids_them() {
     let f = fixture("SRC005", "fail");
-    // Built by cluster prod, which runs kustomize-controller with --no-remote-bases.
-    assert_eq!(severity_at(&f, "apps/kyverno/kustomization.yaml", 5), "error");
-    let blocked = f.iter().find(|f| f["file"] == "apps/kyverno/kustomization.yaml").unwrap();
+    // A git base built by cluster prod, which runs kustomize-controller with --no-remote-bases.
+    assert_eq!(severity_at(&f, "apps/kyverno/kustomization.yaml", 7), "error");
+    let blocked = f.iter().find(|f| f["file"] == "apps/kyverno/kustomization.yaml" && f["line"] == 7).unwrap();
     assert_eq!(blocked["clusters"], serde_json::json!(["prod"]));
     assert_eq!(blocked["related"][0]["file"], "clusters/prod/flux-system/kustomization.yaml");
-    // Built by no cluster: a warning, reported once.
-    assert_eq!(severity_at(&f, "kustomization.yaml", 4), "warning");
-    assert_eq!(f.iter().filter(|f| f["file"] == "kustomization.yaml" && f["line"] == 4).count(), 1);
+    assert!(blocked["message"].as_str().unwrap().contains("bypassing source-controller"), "{blocked}");
+    // A release file downloaded over HTTPS: the flag does not block it, a warning.
+    assert_eq!(severity_at(&f, "apps/kyverno/kustomization.yaml", 5), "warning");
+    // Built by no cluster: kustomize-controller never fetches it, nothing to report.
+    assert!(!f.iter().any(|f| f["file"] == "kustomization.yaml"));
 }
 
 #[test]
@@ -243,12 +245,32 @@ fn unresolved_flux_references_are_errors_and_local_ones_warnings_with_a_hint() {
     assert_eq!(severity_at(&f, file, 12), "error", "undefined GitRepository");
     assert_eq!(severity_at(&f, file, 24), "error", "a HelmRepository is not a Kustomization source");
     assert_eq!(severity_at(&f, file, 34), "warning", "missing ServiceAccount");
-    assert_eq!(severity_at(&f, file, 43), "warning", "ConfigMap only in another namespace");
+    // Not in Git and no `preexisting.objects` declared: how most fleets work, an info.
+    assert_eq!(severity_at(&f, file, 43), "info", "ConfigMap only in another namespace");
     let hint = f.iter().find(|f| f["line"] == 43).unwrap();
     assert_eq!(hint["related"][0]["file"], "clusters/prod/sources.yaml");
     assert!(hint["help"].as_str().unwrap().contains("always resolved in the object's own namespace"));
     let cross = f.iter().find(|f| f["line"] == 40).unwrap();
     assert!(cross["help"].as_str().unwrap().contains("set `namespace: flux-system`"), "{cross}");
+}
+
+/// With `preexisting.objects` declared, a Secret or ConfigMap that is neither in Git nor listed is
+/// a warning, and a listed one is no finding (issue 14 item 6).
+#[test]
+fn preexisting_objects_decide_out_of_band_references() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo_root().join("testdata/rules/SRC002/fail"), dir.path());
+    let (file, line) = ("clusters/prod/apps.yaml", 43);
+    std::fs::write(dir.path().join(".fleetlint.yaml"), "preexisting:\n  objects: [Secret/flux-system/sops-age]\n")
+        .unwrap();
+    let f: Vec<Value> = check(dir.path(), &[]).into_iter().filter(|f| f["rule"] == "SRC002").collect();
+    assert_eq!(severity_at(&f, file, line), "warning", "not listed");
+    std::fs::write(dir.path().join(".fleetlint.yaml"), "preexisting:\n  objects: [ConfigMap/*/cluster-values]\n")
+        .unwrap();
+    let f: Vec<Value> = check(dir.path(), &[]).into_iter().filter(|f| f["rule"] == "SRC002").collect();
+    assert!(!f.iter().any(|f| f["file"] == file && f["line"] == line), "listed: no finding");
+    // Flux objects that do not exist stay errors.
+    assert_eq!(severity_at(&f, file, 12), "error");
 }
 
 #[test]
@@ -264,6 +286,17 @@ fn duplicates_point_at_the_other_definition() {
     let f = fixture("SRC004", "fail");
     let cm = f.iter().find(|f| f["file"] == "infrastructure/ingress/settings.yaml").unwrap();
     assert_eq!(cm["related"][0]["file"], "apps/configmap.yaml");
-    let ns = f.iter().find(|f| f["file"] == "infrastructure/cert-manager/namespace.yaml").unwrap();
-    assert!(ns["message"].as_str().unwrap().contains("./infrastructure contains ./infrastructure/cert-manager"));
+    // One finding for the overlapping pair, at the included Kustomization's spec.path, with the
+    // cause computed from the generated kustomization.
+    let pair = f.iter().find(|f| f["file"] == "clusters/prod/infrastructure.yaml").unwrap();
+    let message = pair["message"].as_str().unwrap();
+    assert!(message.contains("./infrastructure has no kustomization.yaml"), "{message}");
+    assert!(message.contains("recurses into ./infrastructure/cert-manager"), "{message}");
+    assert_eq!(pair["severity"], "error", "a Namespace applied twice");
+    let identical = f.iter().find(|f| f["file"] == "clusters/prod/monitoring.yaml" && f["line"] == 24).unwrap();
+    assert_eq!(identical["severity"], "warning", "{identical}");
+    assert!(identical["message"].as_str().unwrap().contains("4 objects"), "{identical}");
+    // A kustomization.yaml that does not list the child's directory is no cause.
+    let pasted = f.iter().find(|f| f["file"] == "platform/a/b/shared.yaml").unwrap();
+    assert!(!pasted["message"].as_str().unwrap().contains("kustomization.yaml"), "{pasted}");
 }

@@ -41,6 +41,12 @@ declare_rule! {
     ///   patchesStrategicMerge: [...]    # not in the v1 schema -> dry-run error; use spec.patches
     /// ```
     ///
+    /// A deprecation that a later controller introduced (`spec.rollback.recreate`, a no-op since
+    /// helm-controller 1.5 / Flux 2.8 moved to the Helm 4 SDK) is judged by the cluster's Flux
+    /// version (issue 14 item 8); when the version is unknown, against the newest release, which
+    /// the message says. The finding points at the field, also when a Flux Kustomization's
+    /// `spec.patches` text writes it.
+    ///
     /// ## Fix
     /// Use what the message names: `spec.patches` for the old patch fields, `valuesFiles`,
     /// `install.crds: Skip`, `proxySecretRef`, `eventMetadata`; `.Changed` in commit templates.
@@ -56,6 +62,12 @@ impl Rule for RemovedOrDeprecatedField {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         // One finding per written field, however many objects a base renders from it.
         let mut seen = std::collections::HashSet::new();
+        let version = &cx.cluster.flux_version;
+        let minor = match version.minor() {
+            Some((2, m)) => m,
+            Some(_) => return, // Flux 0.x: not judged (API001 says so)
+            None => NEWEST_MINOR,
+        };
         for (i, o) in cx.cluster.objects.iter().enumerate() {
             if o.synthesized {
                 continue;
@@ -66,7 +78,7 @@ impl Rule for RemovedOrDeprecatedField {
             for rule in FIELD_RULES.iter().filter(|r| r.group == group && r.kind == kind) {
                 let severity = if rule.absent_in.contains(&version) {
                     Severity::Error
-                } else if rule.deprecated_in.contains(&version) {
+                } else if rule.deprecated_in.contains(&version) && minor >= rule.deprecated_since {
                     Severity::Warning
                 } else {
                     continue;
@@ -81,6 +93,13 @@ impl Rule for RemovedOrDeprecatedField {
                         }
                         _ => format!("`{path}` is deprecated in `{group}/{version}` {kind}; {}", rule.instead),
                     };
+                    let message = if rule.deprecated_since > 0 && cx.cluster.flux_version.from == VersionFrom::Assumed {
+                        format!(
+                            "{message} (judged against the newest release, Flux 2.{NEWEST_MINOR}; state the version in the config)"
+                        )
+                    } else {
+                        message
+                    };
                     let help = match severity {
                         Severity::Error => format!(
                             "Flux's server-side apply rejects it (`.{path}: field not declared in schema`) or the API \
@@ -89,10 +108,9 @@ impl Rule for RemovedOrDeprecatedField {
                         ),
                         _ => rule.instead.to_string(),
                     };
-                    let f = Finding::new(Self::ID, entry.key.span, message)
-                        .with_severity(severity)
-                        .with_help(help)
-                        .with_field(path);
+                    let span = field_span(cx, entry.key.span, &path);
+                    let f =
+                        Finding::new(Self::ID, span, message).with_severity(severity).with_help(help).with_field(path);
                     out.push(cx.about(f, i));
                 }
             }
@@ -155,6 +173,30 @@ impl RemovedOrDeprecatedField {
             )
             .with_field("spec.git.commit.messageTemplate");
         out.push(cx.about(f, i));
+    }
+}
+
+/// Where the field is written. A field that a Flux Kustomization's `spec.patches` text writes
+/// inside another patch's text (a patch of Kustomizations that patches their HelmReleases) keeps
+/// only the position of the outer text; the key itself is then the first `<key>:` after that
+/// position in the same document.
+fn field_span(cx: &ClusterContext<'_>, span: fleetlint_yaml::Span, path: &str) -> fleetlint_yaml::Span {
+    let key = path.rsplit('.').next().unwrap_or(path).trim_end_matches("[]");
+    let text = &cx.db.get(span.file).text;
+    let start = span.start as usize;
+    let Some(rest) = text.get(start..) else { return span };
+    if rest.starts_with(key) {
+        return span;
+    }
+    let doc_end = rest.find("\n---").unwrap_or(rest.len());
+    let found = rest[..doc_end].match_indices(key).find(|(at, _)| {
+        let before = rest[..*at].chars().next_back();
+        let after = rest[at + key.len()..].trim_start_matches([' ', '"', '\'']);
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') && after.starts_with(':')
+    });
+    match found {
+        Some((at, _)) => fleetlint_yaml::Span::new(span.file, start + at, start + at + key.len()),
+        None => span,
     }
 }
 

@@ -1,3 +1,4 @@
+use fleetlint_fleet::substitution::decode_base64;
 use fleetlint_yaml::{Node, ObjectView};
 
 use crate::context::FileContext;
@@ -8,8 +9,16 @@ use crate::rule::Rule;
 declare_rule! {
     /// ## What it does
     /// Reports a core `v1` Secret anywhere in the repository (whether or not a cluster applies
-    /// it: Git history keeps it either way) with a non-empty `data` or `stringData` value and no
+    /// it: Git history keeps it either way; in a `--source`-mapped checkout of another repository,
+    /// only files a build reaches) with a non-empty `data` or `stringData` value and no
     /// SOPS metadata (a top-level `sops:` key, or `ENC[...]` values).
+    ///
+    /// Values that are not credentials are not reported (issue 14 item 7): placeholders (`XXXX`,
+    /// `changeme`, `<your-token>`), identifiers (keys naming an ID, user, URL, endpoint, host,
+    /// region, repository or bucket; UUIDs; URLs without a password; public keys, certificates,
+    /// `known_hosts`), settings (booleans, numbers, durations), and keys a controller fills in the cluster
+    /// (`secret-generator.v1.mittwald.de/autogenerate`). `data` values are judged by what their
+    /// base64 encodes. A private key (PEM) is always reported.
     ///
     /// Values that are placeholders filled in later are not plaintext and are not reported:
     /// values containing a post-build or envsubst variable (`${VAR}`), a template (`{{ ... }}`),
@@ -46,16 +55,27 @@ declare_rule! {
 
 impl Rule for PlaintextSecret {
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        // A mapped checkout is another repository the fleet reads (a tenant repository,
+        // fluxcd/flux2 for its install manifests): only what a build reaches from it is the
+        // fleet's; its test data and examples are not.
+        if cx.text.mapping.is_some() && !cx.reached_by_build {
+            return;
+        }
         for doc in &cx.file.yaml.documents {
             let Some(view) = ObjectView::new(&doc.root) else { continue };
             if view.api_version() != "v1" || view.kind() != "Secret" || doc.root.get("sops").is_some() {
                 continue;
             }
+            let generated = generated_keys(&doc.root);
             let mut plain = Vec::new();
             for field in ["data", "stringData"] {
                 for e in doc.root.get(field).and_then(Node::as_map).unwrap_or(&[]) {
                     let key = e.key.as_str().unwrap_or("");
-                    if e.value.as_str().is_some_and(is_plaintext) {
+                    let Some(raw) = e.value.as_str() else { continue };
+                    // `data` holds base64: judge what it encodes.
+                    let decoded = if field == "data" { decode_base64(raw) } else { None };
+                    let value = decoded.as_deref().unwrap_or(raw);
+                    if !generated.iter().any(|g| g == key) && is_credential(key, value) {
                         plain.push((field, key, e.key.span));
                     }
                 }
@@ -89,6 +109,109 @@ fn is_plaintext(value: &str) -> bool {
     !["op://", "vault:", "<path:", "ref+"].iter().any(|p| v.starts_with(p))
 }
 
+/// Whether the value of `key` is a credential worth a warning (issue 14 item 7): not a
+/// placeholder (`XXXX`, `changeme`, `<your-token>`), not an identifier (tenant, client or
+/// subscription IDs, user names, URLs without a password, public keys and certificates). A
+/// private key (PEM) always is.
+fn is_credential(key: &str, value: &str) -> bool {
+    let v = value.trim();
+    if v.contains("PRIVATE KEY-----") {
+        return !v.contains("ENC[");
+    }
+    is_plaintext(v) && !is_placeholder(v) && !is_identifier(key, v) && !is_setting(v)
+}
+
+/// Settings, not secrets: booleans, numbers and durations (`USE_WORKLOAD_IDENTITY_AUTH: "true"`,
+/// `SYNC_PERIOD: 1h`).
+fn is_setting(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "enabled" | "disabled")
+        || v.parse::<f64>().is_ok()
+        || fleetlint_yaml::parse_go_duration(v).is_some()
+}
+
+/// Values written to be replaced: `XXXX`, `****`, `changeme`, `<your-token>`, `TODO`.
+fn is_placeholder(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    if v.len() >= 3 && v.chars().all(|c| matches!(c, 'x' | 'X' | '*' | '.' | '-' | '_' | '#')) {
+        return true;
+    }
+    if v.starts_with('<') && v.ends_with('>') {
+        return true;
+    }
+    const WORDS: [&str; 12] = [
+        "changeme",
+        "change-me",
+        "change_me",
+        "changeit",
+        "replaceme",
+        "replace-me",
+        "replace_me",
+        "placeholder",
+        "your-",
+        "your_",
+        "redacted",
+        "todo",
+    ];
+    WORDS.iter().any(|w| lower.contains(w)) || matches!(lower.as_str(), "dummy" | "example" | "secret" | "password")
+}
+
+/// Keys and values that name something rather than grant access: IDs (Azure tenant, client,
+/// subscription; AWS account), user names, hosts, URLs and endpoints (unless they carry a
+/// password), regions, buckets, public keys, certificates and `known_hosts`.
+fn is_identifier(key: &str, v: &str) -> bool {
+    // A URL carrying `user:password@` is a credential whatever its key.
+    let authority = v.split_once("://").map(|(_, rest)| rest.split('/').next().unwrap_or(""));
+    if authority.and_then(|a| a.rsplit_once('@')).is_some_and(|(userinfo, _)| userinfo.contains(':')) {
+        return false;
+    }
+    let k: String = key.to_ascii_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
+    const NAMES: [&str; 17] = [
+        "id",
+        "username",
+        "user",
+        "url",
+        "uri",
+        "endpoint",
+        "host",
+        "hostname",
+        "region",
+        "repository",
+        "bucket",
+        "email",
+        "port",
+        "namespace",
+        "knownhosts",
+        "crt",
+        "pub",
+    ];
+    if NAMES.iter().any(|n| k.ends_with(n)) && !k.ends_with("secretid") {
+        return true;
+    }
+    if k.ends_with("cacert") || k.ends_with("certificate") || v.starts_with("-----BEGIN CERTIFICATE") {
+        return true;
+    }
+    if v.starts_with("ssh-") || v.starts_with("ecdsa-sha2-") {
+        return true; // a public key or known_hosts line
+    }
+    // A UUID is an identifier (tenant, client, subscription IDs), not a secret.
+    let uuid = v.len() == 36
+        && v.char_indices().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() });
+    // A URL (without a password, checked above).
+    let url = authority.is_some() && !v.contains(char::is_whitespace);
+    uuid || url
+}
+
+/// Keys a controller fills in the cluster (mittwald kubernetes-secret-generator's
+/// `secret-generator.v1.mittwald.de/autogenerate: key1,key2`): whatever Git holds there is a
+/// placeholder.
+fn generated_keys(root: &Node) -> Vec<String> {
+    root.get_path(&["metadata", "annotations", "secret-generator.v1.mittwald.de/autogenerate"])
+        .and_then(Node::as_str)
+        .map(|s| s.split(',').map(|k| k.trim().to_string()).collect())
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_plaintext;
@@ -102,5 +225,34 @@ mod tests {
         }
         assert!(!is_plaintext("op://kubernetes/cloudflare/CLOUDFLARE_TUNNEL_ID"));
         assert!(!is_plaintext("ref+vault://secret/db#password"));
+    }
+
+    /// Placeholders and identifiers are not credentials; private keys and tokens are.
+    #[test]
+    fn identifiers_and_placeholders_are_not_credentials() {
+        use super::{decode_base64, is_credential};
+        for (k, v) in [
+            ("identity", "XXXX"),
+            ("password", "changeme"),
+            ("token", "<your-token>"),
+            ("AZURE_TENANT_ID", "531ff96d-0ae9-462a-8d2d-bec7c0b42082"),
+            ("AZURE_CLIENT_ID", "anything"),
+            ("RESTIC_REPOSITORY", "s3:http://minio.local:9000/backups"),
+            ("known_hosts", "github.com ecdsa-sha2-nistp256 AAAA"),
+            ("endpoint", "https://vault.example.com:8200"),
+            ("USE_WORKLOAD_IDENTITY_AUTH", "true"),
+            ("AZURE_SYNC_PERIOD", "1h"),
+        ] {
+            assert!(!is_credential(k, v), "{k}: {v}");
+        }
+        for (k, v) in [
+            ("password", "hunter2"),
+            ("token", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
+            ("tls.key", "-----BEGIN RSA PRIVATE KEY-----\nMIIE"),
+            ("url", "https://user:s3cret@example.com/"),
+        ] {
+            assert!(is_credential(k, v), "{k}: {v}");
+        }
+        assert_eq!(decode_base64("aHVudGVyMg==").as_deref(), Some("hunter2"));
     }
 }

@@ -36,9 +36,23 @@ declare_rule! {
     /// The server-side dry-run fails with *no matches for kind "X" in version "Y"* and the whole
     /// stage is aborted: nothing of the Kustomization is applied (fluxcd/flux2#1806, #1928).
     ///
+    /// A built-in table maps widely used charts to the API groups whose CRDs they install
+    /// (cert-manager, external-secrets, kyverno, kube-prometheus-stack / prometheus-operator,
+    /// longhorn, traefik, istio base, cilium, gateway-api, volsync, cloudnative-pg, ...): when
+    /// neither the CRD nor `crdProviders` says, a HelmRelease of such a chart in the cluster is
+    /// taken as the provider, and the object must wait for it, unless the repository's bootstrap
+    /// tooling (a helmfile, a `bootstrap*crd*` script; read, never run) names the chart: then the
+    /// CRDs are installed before Flux starts.
+    ///
     /// ## Severity
-    /// `error` where the CRD is applied after the object that needs it; `info`, once per kind and
-    /// cluster, where nothing in the graph installs the CRD (the provider is unknown).
+    /// `error` where the CRD (in Git, or from a `crdProviders` release) is applied after the
+    /// object that needs it. Where the provider is known only from the built-in table (its chart
+    /// can be installed with the CRDs turned off, and many fleets install CRDs before Flux), a
+    /// `warning` when the release is applied by the same Kustomization (or below it), so the
+    /// failed dry-run keeps it from ever being installed, and an `info` naming the release when a
+    /// sibling applies it (a retry heals it); issue 14 overrides the catalog here. `info`, once
+    /// per kind and cluster, where nothing in the graph installs the CRD (the provider is
+    /// unknown).
     ///
     /// ## Example
     /// ```yaml
@@ -69,9 +83,21 @@ impl Rule for CrdBeforeCr {
         // per kind, naming how many more apply it.
         let mut unknown: Vec<(Finding, usize)> = Vec::new();
         let mut by_kind: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut helmfiles: Option<Vec<String>> = None;
         for o in evaluate(g, crd_needs(g)) {
             if o.avail != Avail::No || o.maybe {
                 continue;
+            }
+            if o.from_table {
+                // Fleets that install CRDs before Flux (a bootstrap helmfile rendering the charts
+                // with `--include-crds`, a CRD bootstrap script) name the chart there: then the
+                // CRD exists first.
+                let texts = helmfiles.get_or_insert_with(|| helmfile_texts(cx));
+                let chart = o.providers.first().map(|&hr| chart_name(g.object(hr))).unwrap_or_default();
+                let Item::Crd { group, .. } = o.need.item else { continue };
+                if texts.iter().any(|t| (!chart.is_empty() && mentions(t, &chart)) || t.contains(group)) {
+                    continue;
+                }
             }
             let f = cx.about(finding(g, &o), o.need.object);
             if f.severity != Severity::Info {
@@ -102,16 +128,38 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
     let field = format!("kind[{group}/{kind}]");
     if let Some(&hr) = o.providers.first().filter(|&&p| g.object(p).flux_kind() == Some(FluxKind::HelmRelease)) {
         let release = describe(g.object(hr));
+        let how =
+            if o.from_table { "known to install it (built-in table of charts)" } else { "installs it (crdProviders)" };
         let message = format!(
-            "{} ({group}) is applied by {consumer} before its CRD exists: {release} installs it (crdProviders), but {consumer} does not wait for that release (dry-run fails with \"no matches for kind \\\"{kind}\\\"\")",
+            "{} ({group}) is applied by {consumer} before its CRD exists: {release} {how}, but {consumer} does not wait for that release (dry-run fails with \"no matches for kind \\\"{kind}\\\"\")",
             describe(obj),
         );
-        return Finding::new(CrdBeforeCr::ID, o.need.span, message)
+        let mut f = Finding::new(CrdBeforeCr::ID, o.need.span, message)
             .with_help(format!(
                 "make {consumer} depend on the Kustomization that applies {release}, with `wait: true` or a health check on the release"
             ))
-            .with_related(name_span(g.object(hr)), "installs the CRDs (crdProviders)")
+            .with_related(name_span(g.object(hr)), if o.from_table { "its chart ships the CRDs (built-in table)" } else { "installs the CRDs (crdProviders)" })
             .with_field(field);
+        if o.from_table {
+            // Known only from the table: the chart may be installed with its CRDs off, and many
+            // fleets install CRDs before Flux (a bootstrap helmfile `--include-crds`). When a
+            // sibling applies the release, a retry heals the first failed apply: an info. When
+            // the release is rendered by this Kustomization itself (or below it), the failed
+            // dry-run keeps the release from ever being applied: a warning.
+            let deadlock = hr == o.need.consumer || g.ancestors(hr).any(|a| a == o.need.consumer);
+            if deadlock {
+                f.severity = Severity::Warning;
+                f.message.push_str(&format!(
+                    "; {consumer} also applies the release, so on a cluster without the CRDs its dry-run fails before the chart is ever installed"
+                ));
+            } else {
+                f.severity = Severity::Info;
+                f.message.push_str(
+                    "; on a cluster without the CRDs the first apply fails and a retry succeeds once the release is installed, unless the CRDs are installed before Flux",
+                );
+            }
+        }
+        return f;
     }
     if let Some(&crd) = o.providers.first() {
         let renderer = g.parent[crd].map_or_else(|| "the bootstrap".to_string(), |p| describe(g.object(p)));
@@ -139,6 +187,50 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
     f.message = message;
     f.with_help("if the CRDs are installed outside Git, nothing to do; otherwise apply them (or the HelmRelease installing them, with `wait: true`) in a Kustomization this one depends on")
         .with_field(field)
+}
+
+/// The text of the repository's bootstrap tooling that installs charts or CRDs before Flux
+/// starts: helmfiles (`helmfile.yaml`, `bootstrap/helmfile/*.yaml`, `helmfile.d/*`, often with
+/// `--include-crds`) and CRD bootstrap scripts (`setup/bootstrap-crds.sh`). Only read, never run;
+/// files over 1 MiB are skipped.
+fn helmfile_texts(cx: &ClusterContext<'_>) -> Vec<String> {
+    let bootstrap = |path: &str| {
+        let lower = path.to_ascii_lowercase();
+        lower.contains("helmfile") || (lower.contains("bootstrap") && lower.contains("crd"))
+    };
+    let mut texts: Vec<String> = cx
+        .trees
+        .iter()
+        .flat_map(|t| t.files.iter())
+        .map(|f| cx.db.get(f.id))
+        .filter(|f| bootstrap(&f.path))
+        .map(|f| f.text.to_string())
+        .collect();
+    for tree in cx.trees {
+        for path in tree.other_files.iter().filter(|p| bootstrap(p)) {
+            let disk = tree.root.join(path);
+            if std::fs::symlink_metadata(&disk).is_ok_and(|m| m.is_file() && m.len() <= 1 << 20)
+                && let Ok(text) = std::fs::read_to_string(&disk)
+            {
+                texts.push(text);
+            }
+        }
+    }
+    texts
+}
+
+/// The chart a HelmRelease installs (its release name for a `chartRef`).
+fn chart_name(o: &fleetlint_fleet::RenderedObject) -> String {
+    let chart = o.flux().and_then(|f| f.chart_name()).and_then(|f| f.as_str()).unwrap_or("");
+    if chart.is_empty() { o.name().to_string() } else { chart.to_string() }
+}
+
+/// Whether `text` names `chart` as a whole word (`jetstack/cert-manager`, `name: cert-manager`).
+fn mentions(text: &str, chart: &str) -> bool {
+    text.match_indices(chart).any(|(at, _)| {
+        let word = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+        !text[..at].chars().next_back().is_some_and(word) && !text[at + chart.len()..].chars().next().is_some_and(word)
+    })
 }
 
 /// A HelmRelease rendered by `consumer` or one of its ancestors whose release or chart name

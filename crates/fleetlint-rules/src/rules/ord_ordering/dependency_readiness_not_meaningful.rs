@@ -66,6 +66,11 @@ fn not_waiting(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, out: &mut Vec<Finding
     let mut by_step: BTreeMap<(usize, usize), Vec<Use>> = BTreeMap::new();
     for o in evaluate(g, needs) {
         let Avail::Indirect { via, parent, child } = o.avail else { continue };
+        // A provider known only from ORD003's built-in table of charts is a guess (CRDs may be
+        // installed before Flux, or the chart's CRDs turned off): not a readiness finding.
+        if o.from_table {
+            continue;
+        }
         let what = match o.need.item {
             Item::Namespace(ns) => format!("namespace `{ns}`"),
             Item::Crd { group, kind } => format!("the CRD of `{kind}` ({group})"),

@@ -30,7 +30,12 @@ declare_rule! {
     /// fails its install the same way.
     ///
     /// ## Severity
-    /// `error`; `info` where a Kustomization whose output is unknown might create the namespace.
+    /// `error` when nothing creates the namespace, or when it deadlocks: the only creator is
+    /// rendered by the failing Kustomization itself, which applies nothing while its dry-run
+    /// fails. `warning` when a retry heals it: the creator is applied by another Kustomization
+    /// that does not wait (siblings without `dependsOn`), so the first apply fails and a later
+    /// one succeeds (issue 14 overrides the catalog here). `info` where a Kustomization whose
+    /// output is unknown might create the namespace.
     ///
     /// ## Example
     /// ```yaml
@@ -87,8 +92,24 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>, opaque: Option<usize>) -> Finding
             let renderer = g.parent[p].map_or_else(String::new, |r| describe(g.object(r)));
             (format!("Namespace `{ns}` is rendered by {renderer}"), renderer)
         };
-        let message = format!("{what}: {by}, which is not applied before it (\"namespaces \\\"{ns}\\\" not found\")");
+        // Deadlock: the creator is rendered (at any depth) by the failing Kustomization itself,
+        // which applies nothing while its dry-run fails (kustomize-controller applies a
+        // revision all or nothing), so the namespace never comes. Otherwise the creator is
+        // applied by a Kustomization reconciling on its own, and the failing one's next retry
+        // (every `retryInterval`) succeeds: a delay, not a broken cluster (issue 14 item 10).
+        let deadlock = g.ancestors(p).any(|a| a == o.need.consumer);
+        let consequence = if deadlock {
+            format!(
+                "which is not applied before it, and never will be: {} fails before rendering it",
+                describe(consumer)
+            )
+        } else {
+            "which is not applied before it: the first apply fails and a retry succeeds once the namespace exists"
+                .to_string()
+        };
+        let message = format!("{what}: {by}, {consequence} (\"namespaces \\\"{ns}\\\" not found\")");
         return Finding::new(NamespaceBeforeNamespacedObject::ID, o.need.span, message)
+            .with_severity(if deadlock { Severity::Error } else { Severity::Warning })
             .with_help(format!("make {} depend on {help}, or render the Namespace in it", describe(consumer)))
             .with_related(name_span(provider), "where the namespace is created")
             .with_field(field);

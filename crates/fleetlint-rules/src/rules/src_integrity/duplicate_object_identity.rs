@@ -1,7 +1,8 @@
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use fleetlint_fleet::{Cluster, RenderedObject, SourceResolution};
-use fleetlint_yaml::Span;
+use fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES;
+use fleetlint_yaml::{Entry, Node, NodeKind, Span};
 
 use super::helpers::markers::not_applied;
 use crate::context::ClusterContext;
@@ -11,12 +12,16 @@ use crate::rule::Rule;
 
 declare_rule! {
     /// ## What it does
-    /// Reports an object (same API group, kind, namespace and name after every transformation)
+    /// Reports objects (same API group, kind, namespace and name after every transformation)
     /// that two different Flux Kustomizations of one cluster render. Copies annotated or
     /// labelled `kustomize.toolkit.fluxcd.io/ssa: Ignore` or
-    /// `kustomize.toolkit.fluxcd.io/reconcile: disabled` are not applied and do not count. The
-    /// finding is on the later copy and points at the other definition; when the two paths
-    /// overlap (the same path, or one inside the other), it says so.
+    /// `kustomize.toolkit.fluxcd.io/reconcile: disabled` are not applied and do not count.
+    ///
+    /// When the two build overlapping directories of one source (the same path, or a path
+    /// without a `kustomization.yaml` whose generated kustomization recurses into the other's
+    /// directory, computed the way kustomize-controller generates it), there is one finding per
+    /// pair of Kustomizations, at the included one's `spec.path`, listing the objects. Otherwise
+    /// each object is a finding on the later copy, pointing at the other definition.
     ///
     /// ## Why is this bad?
     /// All Kustomizations apply with the same field manager, so the two silently overwrite each
@@ -24,6 +29,12 @@ declare_rule! {
     /// an object the other still manages. The usual cause is a parent path without a
     /// `kustomization.yaml`, which kustomize-controller walks recursively, so it also includes
     /// a child Kustomization's directory.
+    ///
+    /// ## Severity
+    /// `error` for an object found twice whose copies differ or that is a Namespace or CRD, and
+    /// for an overlapping pair whose copies differ (one applies a substituted value, the other the literal
+    /// `${var}`) or include a Namespace or CRD; `warning` when the copies are identical (issue 14
+    /// overrides the catalog here: nothing flaps, only pruning is at risk).
     ///
     /// ## Example
     /// ```yaml
@@ -48,6 +59,8 @@ impl Rule for DuplicateObjectIdentity {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         // identity -> (first copy, its renderer)
         let mut first: HashMap<(String, String, String, String), (usize, &str)> = HashMap::new();
+        // (first renderer's object, later renderer's object) -> (later copy, first copy), in order
+        let mut pairs: BTreeMap<(Option<usize>, Option<usize>), Vec<Copies>> = BTreeMap::new();
         for (i, o) in cx.cluster.objects.iter().enumerate() {
             let Some(renderer) = o.owners.last().map(String::as_str) else { continue };
             if o.synthesized || not_applied(&o.root) || o.kind().is_empty() {
@@ -59,28 +72,58 @@ impl Rule for DuplicateObjectIdentity {
                 None => {
                     first.insert(key, (i, renderer));
                 }
-                Some(&(j, other)) if other != renderer => out.push(duplicate(cx, i, renderer, j, other)),
+                Some(&(j, other)) if other != renderer => {
+                    pairs.entry((cx.object(j).owner, o.owner)).or_default().push((i, j));
+                }
                 Some(_) => {}
+            }
+        }
+        if pairs.is_empty() {
+            return;
+        }
+        let with_kustomization = kustomization_dirs(cx);
+        for ((a, b), copies) in pairs {
+            match containment(cx.cluster, &with_kustomization, a, b) {
+                Some(overlap) => out.push(pair_finding(cx, &overlap, &copies)),
+                None => out.extend(copies.iter().map(|&(i, j)| duplicate(cx, i, j))),
             }
         }
     }
 }
 
+/// A later copy of an object and the first one (object indices).
+type Copies = (usize, usize);
+
 fn name_span(o: &RenderedObject) -> Span {
     o.root.get_path(&["metadata", "name"]).map_or(o.root.span, |n| n.span)
 }
 
-fn duplicate(cx: &ClusterContext<'_>, i: usize, renderer: &str, j: usize, other: &str) -> Finding {
-    let (o, p) = (cx.object(i), cx.object(j));
-    let what = if o.namespace().is_empty() {
+fn describe(o: &RenderedObject) -> String {
+    if o.namespace().is_empty() {
         format!("{} {}", o.kind(), o.name())
     } else {
         format!("{} {}/{}", o.kind(), o.namespace(), o.name())
-    };
-    let mut message = format!("{what} is rendered by both {other} and {renderer}: they overwrite each other");
-    if let Some(cause) = overlap(cx.cluster, p.owner, o.owner) {
-        message = format!("{message} ({cause})");
     }
+}
+
+fn renderer(o: &RenderedObject) -> &str {
+    o.owners.last().map_or("", String::as_str)
+}
+
+/// One object rendered by two Kustomizations with no path overlap that explains it (a
+/// copy-pasted object, two apps defining the same shared object).
+fn duplicate(cx: &ClusterContext<'_>, i: usize, j: usize) -> Finding {
+    let (o, p) = (cx.object(i), cx.object(j));
+    let (renderer, other) = (renderer(o), renderer(p));
+    let identical = same_object(&o.root, &p.root) && !matches!(o.kind(), "Namespace" | "CustomResourceDefinition");
+    let message = if identical {
+        format!(
+            "{} is rendered by both {other} and {renderer}: the copies are identical, but pruning either Kustomization deletes it while the other still applies it",
+            describe(o)
+        )
+    } else {
+        format!("{} is rendered by both {other} and {renderer}: they overwrite each other", describe(o))
+    };
     let (span, other_span) = (name_span(o), name_span(p));
     let mut f = DuplicateObjectIdentity::finding(span, message)
         .with_help("let exactly one Kustomization render this object, or mark the extra copy kustomize.toolkit.fluxcd.io/ssa: Ignore")
@@ -93,27 +136,188 @@ fn duplicate(cx: &ClusterContext<'_>, i: usize, renderer: &str, j: usize, other:
     } else {
         f = f.with_related(other_span, format!("also defined here, rendered by {other}"));
     }
+    if identical {
+        f.severity = Severity::Warning;
+    }
     cx.about(f, i)
 }
 
-/// The usual cause when visible: both Kustomizations read the same tree and one path contains
-/// the other (or they are equal).
-fn overlap(cluster: &Cluster, a: Option<usize>, b: Option<usize>) -> Option<String> {
-    let node = |k: Option<usize>| cluster.kustomization_of(k?);
-    let (ka, kb) = (node(a)?, node(b)?);
+/// Why two Kustomizations apply the same objects, computed from what kustomize-controller
+/// builds for each path.
+struct Overlap {
+    /// The Kustomization whose build includes the other's directory (object index).
+    outer: usize,
+    /// The one whose directory is included (the finding is at its `spec.path`).
+    inner: usize,
+    /// The cause, in words.
+    cause: String,
+    /// The fix, in words.
+    fix: String,
+}
+
+/// The kustomization directories of every tree, `(tree, dir)`.
+fn kustomization_dirs(cx: &ClusterContext<'_>) -> HashSet<(usize, String)> {
+    let mut dirs = HashSet::new();
+    for (t, tree) in cx.trees.iter().enumerate() {
+        for f in &tree.files {
+            let path = cx.db.get(f.id).path.as_str();
+            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+            if KUSTOMIZATION_FILE_NAMES.contains(&name) {
+                dirs.insert((t, dir.to_string()));
+            }
+        }
+    }
+    dirs
+}
+
+/// Both Kustomizations read one tree and one builds the other's directory: the same path, or a
+/// path without a kustomization file whose generated kustomization reaches the other's. The
+/// generator (fluxcd/pkg@e2cfd1a2 `kustomize/kustomize_generator.go`, `scanManifests`) walks
+/// the directory, adds a subdirectory holding a kustomization file as one resource without
+/// descending into it, and otherwise recurses; so `./a` (no kustomization) includes `./a/b`
+/// unless a directory between them has a kustomization file of its own, and a path that has
+/// one includes only what that file lists (no cause from the prefix alone).
+fn containment(
+    cluster: &Cluster,
+    with_kustomization: &HashSet<(usize, String)>,
+    a: Option<usize>,
+    b: Option<usize>,
+) -> Option<Overlap> {
+    let (a, b) = (a?, b?);
+    let (ka, kb) = (cluster.kustomization_of(a)?, cluster.kustomization_of(b)?);
     let (SourceResolution::Tree(ta), SourceResolution::Tree(tb)) = (&ka.source, &kb.source) else { return None };
     if ta != tb {
         return None;
     }
-    let inside = |outer: &str, inner: &str| outer.is_empty() || inner.starts_with(&format!("{outer}/"));
-    let show = |p: &str| format!("./{p}");
+    let show = |p: &str| if p.is_empty() { "./".to_string() } else { format!("./{p}") };
     if ka.path == kb.path {
-        Some(format!("both build {}", show(&ka.path)))
-    } else if inside(&ka.path, &kb.path) {
-        Some(format!("{} contains {}", show(&ka.path), show(&kb.path)))
-    } else if inside(&kb.path, &ka.path) {
-        Some(format!("{} contains {}", show(&kb.path), show(&ka.path)))
-    } else {
-        None
+        return Some(Overlap {
+            outer: a,
+            inner: b,
+            cause: format!("both build {}", show(&ka.path)),
+            fix: "let one Kustomization build the directory, or give them different paths".into(),
+        });
     }
+    let has_kustomization = |dir: &str| with_kustomization.contains(&(*ta, dir.to_string()));
+    // `outer` has no kustomization file and its walk reaches `inner`.
+    let recurses = |outer: &str, inner: &str| {
+        let rest =
+            if outer.is_empty() { Some(inner) } else { inner.strip_prefix(outer).and_then(|r| r.strip_prefix('/')) };
+        let Some(rest) = rest else { return false };
+        if has_kustomization(outer) {
+            return false;
+        }
+        // No directory strictly between them stops the walk.
+        let parts: Vec<&str> = rest.split('/').collect();
+        (1..parts.len()).all(|n| {
+            let mid = parts[..n].join("/");
+            let mid = if outer.is_empty() { mid } else { format!("{outer}/{mid}") };
+            !has_kustomization(&mid)
+        })
+    };
+    let (outer, inner, ko, ki) = if recurses(&ka.path, &kb.path) {
+        (a, b, ka, kb)
+    } else if recurses(&kb.path, &ka.path) {
+        (b, a, kb, ka)
+    } else {
+        return None;
+    };
+    Some(Overlap {
+        outer,
+        inner,
+        cause: format!(
+            "{} has no kustomization.yaml, so the kustomization kustomize-controller generates for it recurses into {}",
+            show(&ko.path),
+            show(&ki.path)
+        ),
+        fix: format!(
+            "add a kustomization.yaml to {} that lists only its own resources, or move {} out of it",
+            show(&ko.path),
+            show(&ki.path)
+        ),
+    })
+}
+
+/// Whether two copies of an object differ in what is applied (one substituted, the other the
+/// literal `${var}`, a patch applied in one build only). kustomize's origin annotation, which
+/// only records where a copy was read, does not count.
+fn same_object(a: &Node, b: &Node) -> bool {
+    fn same(a: &Node, b: &Node, path: &mut Vec<String>) -> bool {
+        match (&a.kind, &b.kind) {
+            (NodeKind::Scalar(x), NodeKind::Scalar(y)) => x.text == y.text,
+            (NodeKind::Seq(x), NodeKind::Seq(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y, path))
+            }
+            (NodeKind::Map(x), NodeKind::Map(y)) => {
+                let skip = |e: &&Entry, path: &[String]| {
+                    path.len() == 2
+                        && path[0] == "metadata"
+                        && path[1] == "annotations"
+                        && e.key.as_str() == Some("config.kubernetes.io/origin")
+                };
+                let xs: Vec<&Entry> = x.iter().filter(|e| !skip(e, path)).collect();
+                let ys: Vec<&Entry> = y.iter().filter(|e| !skip(e, path)).collect();
+                xs.len() == ys.len()
+                    && xs.iter().all(|e| {
+                        let key = e.key.as_str().unwrap_or("");
+                        ys.iter().find(|f| f.key.as_str() == e.key.as_str()).is_some_and(|f| {
+                            path.push(key.to_string());
+                            let r = same(&e.value, &f.value, path);
+                            path.pop();
+                            r
+                        })
+                    })
+            }
+            _ => false,
+        }
+    }
+    same(a, b, &mut Vec::new())
+}
+
+/// How many objects a message lists before "and N more".
+const LISTED: usize = 3;
+
+/// One finding for all the objects two overlapping Kustomizations both apply, at the included
+/// Kustomization's `spec.path`.
+fn pair_finding(cx: &ClusterContext<'_>, overlap: &Overlap, copies: &[(usize, usize)]) -> Finding {
+    let (outer, inner) = (cx.object(overlap.outer), cx.object(overlap.inner));
+    let id = |o: &RenderedObject| format!("{}/{}/{}", o.kind(), o.namespace(), o.name());
+    let (outer_id, inner_id) = (id(outer), id(inner));
+    let mut listed: Vec<String> = copies.iter().take(LISTED).map(|&(i, _)| describe(cx.object(i))).collect();
+    if copies.len() > LISTED {
+        listed.push(format!("and {} more", copies.len() - LISTED));
+    }
+    let differ = copies.iter().filter(|&&(i, j)| !same_object(&cx.object(i).root, &cx.object(j).root)).count();
+    let critical = copies
+        .iter()
+        .map(|&(i, _)| cx.object(i).kind())
+        .find(|k| *k == "Namespace" || *k == "CustomResourceDefinition");
+    let consequence = if differ > 0 {
+        format!(
+            "{differ} of the {} differ{} between the two builds, so each reconciliation of one undoes the other",
+            if copies.len() == 1 { "object" } else { "objects" },
+            if differ == 1 { "s" } else { "" }
+        )
+    } else if let Some(kind) = critical {
+        format!("the copies are identical, but pruning either Kustomization deletes a {kind} the other still applies")
+    } else {
+        "the copies are identical today, and pruning either Kustomization deletes objects the other still applies"
+            .into()
+    };
+    let message = format!(
+        "{outer_id} and {inner_id} both apply {} object{} ({}): {}; {consequence}",
+        copies.len(),
+        if copies.len() == 1 { "" } else { "s" },
+        listed.join(", "),
+        overlap.cause
+    );
+    let span = inner.flux().and_then(|k| k.path()).map_or(name_span(inner), |p| p.span());
+    let mut f = DuplicateObjectIdentity::finding(span, message).with_help(overlap.fix.clone()).with_field("spec.path");
+    if differ == 0 && critical.is_none() {
+        f.severity = Severity::Warning;
+    }
+    if let Some(path) = outer.flux().and_then(|k| k.path()) {
+        f = f.with_related(path.span(), format!("{outer_id} builds this path"));
+    }
+    cx.about(f, overlap.inner)
 }

@@ -4,6 +4,7 @@ use crate::context::BuildContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use crate::rules::src_integrity::helpers::reach::{Reach, Reaches, show_dirs};
 
 declare_rule! {
     /// ## What it does
@@ -22,6 +23,16 @@ declare_rule! {
     /// ## Severity
     /// `error` where kustomize fails on the input; `warning` where fleetlint only does not execute
     /// it (the build result is incomplete).
+    ///
+    /// Only what Flux builds is an error (issue 14 overrides the catalog here): a directory no
+    /// cluster's Flux build reaches (an archived tree, a template, a bootstrap directory applied
+    /// with kubectl) gets a `warning` that says so, and is left out when `.sourceignore` keeps it
+    /// out of the artifact; a directory Flux builds with its own fields (`spec.components`,
+    /// `spec.patches`) is judged by that build, not on its own; a `kind: Component` is never
+    /// built on its own. A repository where no cluster is found (a tenant or apps repository
+    /// checked on its own) has every kustomization directory judged on its own, at `error`.
+    /// kustomize stops at the first error of a build, so a failed build gets one finding (the
+    /// first failure), not one per duplicated object.
     ///
     /// ## Example
     /// ```yaml
@@ -45,10 +56,26 @@ declare_rule! {
 
 impl Rule for KustomizeBuildInputInvalid {
     fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
-        for issue in cx.issues.iter().filter(|i| i.kind == BuildIssueKind::InputInvalid) {
+        let reaches = Reaches::new(cx);
+        for (i, issue) in cx.issues.iter().enumerate() {
+            if issue.kind != BuildIssueKind::InputInvalid {
+                continue;
+            }
             let mut f = Self::finding(issue.span, issue.message.clone())
                 .with_help("kustomize rejects this input; `kubectl kustomize --load-restrictor=LoadRestrictionsNone DIR` reproduces it")
                 .with_field(format!("build:{}", issue.message));
+            match reaches.of(cx, i) {
+                Reach::Flux(clusters) => f.clusters = clusters,
+                Reach::Alone => {}
+                Reach::Ignored => continue,
+                // No Flux build of any cluster reaches it: a problem of the repository, not of a
+                // cluster (archived trees, templates, directories applied by hand or scripts).
+                Reach::Unreached(dirs) => {
+                    f.severity = Severity::Warning;
+                    f.message = format!("{} (no cluster's Flux build reaches {})", issue.message, show_dirs(&dirs));
+                    f.help = Some("no Flux Kustomization of any cluster builds this directory; fix it, or delete it if it is unused".into());
+                }
+            }
             if !issue.fatal {
                 f.severity = Severity::Warning;
                 f.help = Some("fleetlint does not execute this input, so the build result is incomplete".into());

@@ -9,6 +9,7 @@ pub(crate) mod invalid_yaml;
 pub(crate) mod kustomization_path_missing;
 pub(crate) mod kustomize_build_input_invalid;
 pub(crate) mod namespace_not_specified;
+pub(crate) mod namespace_object_renamed;
 pub(crate) mod patch_target_unmatched;
 pub(crate) mod postbuild_substitution_unresolved;
 pub(crate) mod remote_kustomize_resource;

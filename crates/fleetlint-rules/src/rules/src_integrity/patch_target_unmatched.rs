@@ -8,6 +8,7 @@ use crate::context::BuildContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use crate::rules::src_integrity::helpers::reach::{Reach, Reaches};
 
 declare_rule! {
     /// ## What it does
@@ -33,6 +34,16 @@ declare_rule! {
     /// reported when `gotk-components.yaml` is a placeholder: those objects exist on the cluster,
     /// and the lockdown patches of the multi-tenancy reference layout are written this way.
     ///
+    /// Only builds Flux runs are judged: a patch in a directory no cluster's Flux build reaches
+    /// (a bootstrap directory applied with kubectl, an archived tree) or in a `kind: Component`
+    /// built on its own, or inside a consumer that lacks the target (its patches target what
+    /// whichever consumer has it renders), is not reported.
+    ///
+    /// ## Severity
+    /// `warning`; `info` when the build leaves a remote resource or a plugin out, where the
+    /// target may be (issue 14 overrides the catalog here: a patch of an object that a remote
+    /// `install.yaml` defines is common and not a mistake).
+    ///
     /// ## Fix
     /// Correct the target (kind, name, namespace, label or annotation selector), or remove the
     /// patch if the object is gone.
@@ -46,18 +57,47 @@ declare_rule! {
 
 impl Rule for PatchTargetUnmatched {
     fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
-        for issue in cx.issues.iter().filter(|i| i.kind == BuildIssueKind::PatchTargetUnmatched) {
-            if aimed_at_bootstrap_objects(cx, issue.span) {
+        let reaches = Reaches::new(cx);
+        for (i, issue) in cx.issues.iter().enumerate() {
+            let unknown = issue.kind == BuildIssueKind::PatchTargetUnknown;
+            if !(unknown || issue.kind == BuildIssueKind::PatchTargetUnmatched)
+                || aimed_at_bootstrap_objects(cx, issue.span)
+            {
                 continue;
             }
-            out.push(
-                Self::finding(issue.span, issue.message.clone())
-                    .with_help(
-                        "fix the patch target so it selects the object it is meant to change, or remove the patch",
-                    )
-                    .with_field(format!("patch:{}", issue.message)),
-            );
+            let mut f = Self::finding(issue.span, issue.message.clone())
+                .with_help("fix the patch target so it selects the object it is meant to change, or remove the patch")
+                .with_field(format!("patch:{}", issue.message));
+            // A Component's patch is written for whichever consumer has the target (a `postgres`
+            // component patching the Cluster of the apps that render one): matching nothing in one
+            // consumer is how components are used, not a stale patch.
+            if in_component(cx, issue.span) {
+                continue;
+            }
+            match reaches.of(cx, i) {
+                Reach::Flux(clusters) => f.clusters = clusters,
+                Reach::Alone => {}
+                // Builds Flux never runs (kubectl-only bootstrap directories, archived trees) or
+                // runs differently: what their patches match is not what a cluster gets.
+                Reach::Ignored | Reach::Unreached(_) => continue,
+            }
+            if unknown {
+                // The target may be in a remote resource fleetlint did not fetch (issue 14
+                // item 2): an info, never a warning or error.
+                f.severity = Severity::Info;
+                f.help = Some("fleetlint cannot see the left-out inputs; check the target against them".into());
+            }
+            out.push(f);
         }
+    }
+}
+
+/// Whether `span` is in the kustomization file of a `kind: Component` directory.
+fn in_component(cx: &BuildContext<'_>, span: Span) -> bool {
+    let path = &cx.db.get(span.file).path;
+    match path.rsplit_once('/') {
+        Some((dir, name)) => KUSTOMIZATION_FILE_NAMES.contains(&name) && cx.builds.components.contains(dir),
+        None => KUSTOMIZATION_FILE_NAMES.contains(&path.as_str()) && cx.builds.components.contains(""),
     }
 }
 

@@ -24,10 +24,17 @@ declare_rule! {
     /// `proxySecretRef`/`verify.secretRef`). An `ExternalArtifact` reference without the
     /// `ExternalArtifact` feature gate on the consuming controller is reported too.
     ///
-    /// Severity: an error for Flux objects and invalid kinds; a warning for Secrets, ConfigMaps
-    /// and ServiceAccounts, which are often created outside Git. Not reported, because they may
-    /// well exist: targets in a namespace that an unmapped tenant tree writes into (its
-    /// `targetNamespace`, else its own namespace), Secrets that an ExternalSecret, SealedSecret,
+    /// Severity: an error for Flux objects and invalid kinds; for Secrets and ConfigMaps, which
+    /// most fleets create outside Git (decryption keys, git credentials, notification tokens), an
+    /// info naming the reference, or a warning when `.fleetlint.yaml` lists the objects created
+    /// outside Git (`preexisting.objects`, `Kind/namespace/name`, `*` for any namespace or name)
+    /// and the target is not among them; a warning for a missing ServiceAccount. Not reported,
+    /// because they exist: targets listed under `preexisting.objects`, the source of a cluster's
+    /// self-managed root Kustomization (its `spec.path` is the cluster's directory) when Git does
+    /// not define it (it is installed out of band and is the checked repository), targets in a
+    /// namespace that an unmapped tenant tree writes into (its
+    /// `targetNamespace`, else its own namespace), Secrets that an ExternalSecret,
+    /// ClusterExternalSecret (in any namespace), SealedSecret,
     /// cert-manager Certificate or Kyverno `generate` rule in the cluster produces, HelmCharts
     /// generated from a HelmRelease's chart template, ExternalArtifacts (made by controllers),
     /// the `default` ServiceAccount, the Flux controllers' and Flux Operator's ServiceAccounts,
@@ -46,9 +53,11 @@ declare_rule! {
     /// impersonation fail. A kind the field does not accept is rejected by the API server.
     ///
     /// ## Severity
-    /// `error` for a reference a Flux controller waits on forever; `warning` for a local reference
-    /// (Secret, ConfigMap, ServiceAccount) that something outside Git may create, and for any
-    /// reference that a Kustomization with an unmapped source might render.
+    /// `error` for a reference a Flux controller waits on forever; `info` for a Secret or
+    /// ConfigMap that is not in Git (`warning` when `preexisting.objects` is declared and does not
+    /// list it); `warning` for a missing ServiceAccount and for any Flux reference that a
+    /// Kustomization with an unmapped source might render. Issue 14 overrides the catalog here:
+    /// out-of-band Secrets and ConfigMaps are how most fleets work.
     ///
     /// ## Example
     /// ```yaml
@@ -127,9 +136,14 @@ impl Rule for UnresolvedReference {
                         continue;
                     }
                 } else if index.contains_key(&key)
+                    || index.contains_key(&(r.kind.clone(), "*".to_string(), r.name.to_string()))
+                    || declared_preexisting(cx, &r)
                     || opaque.covers(&r.namespace)
                     || generated.iter().any(|(k, n)| *k == r.kind && n.as_deref().is_none_or(|n| n == r.name))
                 {
+                    continue;
+                }
+                if r.target == RefTarget::Flux && self_managed_root_source(cx, i, &r) {
                     continue;
                 }
                 let mut f = unresolved(cx, &index, &r, o.kind());
@@ -159,6 +173,15 @@ fn build_index(cluster: &Cluster) -> Index {
             ("", "Secret" | "ConfigMap" | "ServiceAccount") => put(kind, ns, name, i),
             ("external-secrets.io", "ExternalSecret") => {
                 put("Secret", ns, str_at(&["spec", "target", "name"]).unwrap_or(name), i);
+            }
+            // One ExternalSecret per selected namespace (external-secrets
+            // apis/externalsecrets/v1 ClusterExternalSecretSpec: `externalSecretName` names the
+            // ExternalSecrets, defaulting to the ClusterExternalSecret's name; the Secret is the
+            // spec's `target.name`, else the ExternalSecret's name). Which namespaces the selectors
+            // pick is decided at run time: indexed under every namespace (`*`).
+            ("external-secrets.io", "ClusterExternalSecret") => {
+                let es = str_at(&["spec", "externalSecretName"]).unwrap_or(name);
+                put("Secret", "*", str_at(&["spec", "externalSecretSpec", "target", "name"]).unwrap_or(es), i);
             }
             ("bitnami.com", "SealedSecret") => {
                 put("Secret", ns, str_at(&["spec", "template", "metadata", "name"]).unwrap_or(name), i);
@@ -301,11 +324,25 @@ impl Opaque {
 
 fn unresolved(cx: &ClusterContext<'_>, index: &Index, r: &FieldRef<'_>, referrer: &str) -> Finding {
     let target = format!("{} {}/{}", r.kind, r.namespace, r.name);
+    // A Secret or ConfigMap not in Git (decryption keys, git credentials, notification tokens,
+    // cluster settings written by Terraform) is how most fleets work: an info naming it, unless
+    // the configuration lists the objects created outside Git, then an unlisted one is a
+    // warning. A missing ServiceAccount makes impersonation fail: a warning (issue 14 item 6).
     let (severity, consequence) = match r.target {
         RefTarget::Flux => (Severity::Error, format!("the {referrer} waits for it forever")),
-        RefTarget::Local => {
-            (Severity::Warning, "unless it is created outside Git, the reconciliation fails".to_string())
+        RefTarget::Local if r.kind == "ServiceAccount" => {
+            (Severity::Warning, "unless it is created outside Git, impersonating it fails".to_string())
         }
+        RefTarget::Local if cx.fleet.preexisting_objects.is_empty() => (
+            Severity::Info,
+            "it must be created outside Git (list it under `preexisting.objects` in .fleetlint.yaml to say so)"
+                .to_string(),
+        ),
+        RefTarget::Local => (
+            Severity::Warning,
+            "nor listed under `preexisting.objects`: unless it is created outside Git, the reconciliation fails"
+                .to_string(),
+        ),
     };
     let message = format!("{} names {target}, which is not defined in this cluster: {consequence}", r.field);
     let mut help = format!("define {target} in the repository or correct the name");
@@ -329,6 +366,28 @@ fn unresolved(cx: &ClusterContext<'_>, index: &Index, r: &FieldRef<'_>, referrer
         f = f.with_related(name_span(cx, i), format!("{} {ns}/{} is defined here", r.kind, r.name));
     }
     f.with_help(help).with_field(format!("{}:{}", r.field, r.kind))
+}
+
+/// Whether `preexisting.objects` lists the target (`Kind/namespace/name`; `*` for any namespace
+/// or name).
+fn declared_preexisting(cx: &ClusterContext<'_>, r: &FieldRef<'_>) -> bool {
+    cx.fleet.preexisting_objects.iter().any(|d| {
+        let mut parts = d.splitn(3, '/');
+        let (Some(kind), Some(ns), Some(name)) = (parts.next(), parts.next(), parts.next()) else { return false };
+        kind == r.kind && (ns == "*" || ns == r.namespace) && (name == "*" || name == r.name)
+    })
+}
+
+/// The source of a cluster's self-managed root: a Kustomization whose `spec.path` is the
+/// cluster's own entry directory, reading a source that Git does not define. That source is
+/// installed out of band (bootstrap, Terraform, a platform's operator) and is the checked
+/// repository itself, so it exists (issue 14 item 6).
+fn self_managed_root_source(cx: &ClusterContext<'_>, i: usize, r: &FieldRef<'_>) -> bool {
+    let o = cx.object(i);
+    if o.flux_kind() != Some(FluxKind::Kustomization) || !r.field.starts_with("spec.sourceRef") {
+        return false;
+    }
+    cx.cluster.kustomization_of(i).is_some_and(|k| k.path == cx.cluster.path)
 }
 
 fn name_span(cx: &ClusterContext<'_>, i: usize) -> Span {

@@ -19,6 +19,10 @@ pub(crate) struct FieldRule {
     pub(crate) absent_in: &'static [&'static str],
     /// Versions whose schema marks the field deprecated (warning).
     pub(crate) deprecated_in: &'static [&'static str],
+    /// The Flux 2.x minor release from which the deprecation holds (0: as soon as the version
+    /// is served). A field deprecated by a later controller is fine on a cluster running an
+    /// older Flux (issue 14 item 8).
+    pub(crate) deprecated_since: u32,
     /// What to write instead.
     pub(crate) instead: &'static str,
 }
@@ -37,6 +41,7 @@ pub(crate) static FIELD_RULES: &[FieldRule] = &[
         path: "spec.validation",
         absent_in: &["v1"],
         deprecated_in: &["v1beta2"],
+        deprecated_since: 0,
         instead: "remove it: kustomize-controller always validates with a server-side dry-run",
     },
     FieldRule {
@@ -45,6 +50,7 @@ pub(crate) static FIELD_RULES: &[FieldRule] = &[
         path: "spec.patchesStrategicMerge",
         absent_in: &["v1"],
         deprecated_in: &["v1beta2"],
+        deprecated_since: 0,
         instead: "move the patches to `spec.patches` (each `{patch: ..., target: ...}`)",
     },
     FieldRule {
@@ -53,6 +59,7 @@ pub(crate) static FIELD_RULES: &[FieldRule] = &[
         path: "spec.patchesJson6902",
         absent_in: &["v1"],
         deprecated_in: &["v1beta2"],
+        deprecated_since: 0,
         instead: "move the patches to `spec.patches` (each `{patch: ..., target: ...}`)",
     },
     FieldRule {
@@ -61,6 +68,7 @@ pub(crate) static FIELD_RULES: &[FieldRule] = &[
         path: "spec.chart.spec.valuesFile",
         absent_in: &["v2"],
         deprecated_in: &["v2beta1", "v2beta2"],
+        deprecated_since: 0,
         instead: "use `spec.chart.spec.valuesFiles: [...]`",
     },
     FieldRule {
@@ -69,6 +77,7 @@ pub(crate) static FIELD_RULES: &[FieldRule] = &[
         path: "spec.postRenderers[].kustomize.patchesStrategicMerge",
         absent_in: &["v2"],
         deprecated_in: &["v2beta2"],
+        deprecated_since: 0,
         instead: "move the patches to `kustomize.patches` (each `{patch: ..., target: ...}`)",
     },
     FieldRule {
@@ -77,6 +86,7 @@ pub(crate) static FIELD_RULES: &[FieldRule] = &[
         path: "spec.postRenderers[].kustomize.patchesJson6902",
         absent_in: &["v2"],
         deprecated_in: &["v2beta2"],
+        deprecated_since: 0,
         instead: "move the patches to `kustomize.patches` (each `{patch: ..., target: ...}`)",
     },
     FieldRule {
@@ -85,6 +95,7 @@ pub(crate) static FIELD_RULES: &[FieldRule] = &[
         path: "spec.install.skipCRDs",
         absent_in: &[],
         deprecated_in: &["v2", "v2beta1", "v2beta2"],
+        deprecated_since: 0,
         instead: "use `spec.install.crds: Skip`",
     },
     FieldRule {
@@ -93,7 +104,8 @@ pub(crate) static FIELD_RULES: &[FieldRule] = &[
         path: "spec.rollback.recreate",
         absent_in: &[],
         deprecated_in: &["v2"],
-        instead: "remove it: it has no effect since Helm 3 (helm-controller only logs it)",
+        deprecated_since: 8,
+        instead: "remove it: helm-controller 1.5 (Flux 2.8) moved to the Helm 4 SDK, where it has no effect and only logs a warning (fluxcd/helm-controller@0f61a86 api/v2 `Rollback.Recreate`)",
     },
     FieldRule {
         group: SRC,
@@ -101,6 +113,7 @@ pub(crate) static FIELD_RULES: &[FieldRule] = &[
         path: "spec.gitImplementation",
         absent_in: &["v1"],
         deprecated_in: &["v1beta2"],
+        deprecated_since: 0,
         instead: "remove it: source-controller only uses go-git",
     },
     FieldRule {
@@ -109,6 +122,7 @@ pub(crate) static FIELD_RULES: &[FieldRule] = &[
         path: "spec.accessFrom",
         absent_in: &["v1"],
         deprecated_in: &[],
+        deprecated_since: 0,
         instead: "remove it: cross-namespace access is governed by the controllers' lockdown flags",
     },
     FieldRule {
@@ -117,6 +131,7 @@ pub(crate) static FIELD_RULES: &[FieldRule] = &[
         path: "spec.proxy",
         absent_in: &[],
         deprecated_in: &["v1beta3"],
+        deprecated_since: 0,
         instead: "put the proxy address in a Secret named by `spec.proxySecretRef`",
     },
     FieldRule {
@@ -125,6 +140,7 @@ pub(crate) static FIELD_RULES: &[FieldRule] = &[
         path: "spec.interval",
         absent_in: &[],
         deprecated_in: &["v1beta3"],
+        deprecated_since: 0,
         instead: "remove it: v1beta3 Providers are not reconciled on an interval",
     },
     FieldRule {
@@ -133,6 +149,7 @@ pub(crate) static FIELD_RULES: &[FieldRule] = &[
         path: "spec.summary",
         absent_in: &[],
         deprecated_in: &["v1beta3"],
+        deprecated_since: 0,
         instead: "use `spec.eventMetadata: {summary: ...}`",
     },
 ];

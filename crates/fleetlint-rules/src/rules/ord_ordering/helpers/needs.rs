@@ -94,6 +94,9 @@ pub(crate) struct Outcome<'c> {
     /// The objects providing it anywhere in the cluster (Namespace / CRD objects, or
     /// HelmReleases creating the namespace).
     pub providers: Vec<usize>,
+    /// For a CRD: the provider is a HelmRelease known only from the built-in table of charts
+    /// (not from Git or `crdProviders`): its chart may be installed with CRDs turned off.
+    pub from_table: bool,
 }
 
 /// Cluster-scoped by the shared scope knowledge; an unknown custom kind named `Cluster*` is
@@ -232,7 +235,7 @@ fn configured_provider(g: &FluxGraph<'_>, item: Item<'_>) -> Option<usize> {
 }
 
 /// Availability of one item for every object, and the objects providing it.
-type ItemState = (std::rc::Rc<Vec<Avail>>, Vec<usize>);
+type ItemState = (std::rc::Rc<Vec<Avail>>, Vec<usize>, bool);
 
 /// The raw renderers and HelmReleases providing an item, sorted.
 type Renderers = (Vec<usize>, Vec<usize>);
@@ -267,10 +270,17 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
     let mut out = Vec::new();
     for need in needs {
         let entry = by_item.entry(need.item).or_insert_with(|| {
+            let mut from_table = false;
             let (mut raw, mut helm, objects) = match index.get(&need.item) {
                 Some(None) => return None,
                 Some(Some(p)) => p.clone(),
                 None => configured_provider(g, need.item)
+                    .or_else(|| {
+                        let Item::Crd { group, .. } = need.item else { return None };
+                        let hr = super::crd_providers::builtin_provider(g, group);
+                        from_table = hr.is_some();
+                        hr
+                    })
                     .map_or_else(|| (Vec::new(), Vec::new(), Vec::new()), |hr| (Vec::new(), vec![hr], vec![hr])),
             };
             raw.sort_unstable();
@@ -281,14 +291,15 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
                 .entry((raw, helm))
                 .or_insert_with_key(|(raw, helm)| std::rc::Rc::new(g.availability(raw, helm, false)))
                 .clone();
-            Some((avail, objects))
+            Some((avail, objects, from_table))
         });
-        let Some((avail, objects)) = entry else { continue };
+        let Some((avail, objects, from_table)) = entry else { continue };
         let chart = matches!(need.item, Item::Crd { .. }) && direct(&charts, need.consumer);
         out.push(Outcome {
             avail: avail[need.consumer],
             maybe: direct(&maybe, need.consumer) || chart,
             providers: objects.clone(),
+            from_table: *from_table,
             need,
         });
     }

@@ -3,3 +3,4 @@
 
 pub(crate) mod fleet_issues;
 pub(crate) mod markers;
+pub(crate) mod reach;

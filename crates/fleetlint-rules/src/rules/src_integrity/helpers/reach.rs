@@ -1,0 +1,95 @@
+//! Which builds an issue of a tree's kustomize builds belongs to, so a verdict is about what Flux
+//! builds (issue 14 item 1): a problem a cluster's Flux build hits holds in those clusters; one
+//! only the standalone build of a directory no Flux build reaches is a warning saying so; one
+//! only the standalone build of a directory Flux does build (with its own `spec.components`,
+//! `patches`, ... merged in) found is not what Flux does and is left out.
+
+use std::collections::{HashMap, HashSet};
+
+use fleetlint_kustomize::{BuildIssue, BuildIssueKind, KUSTOMIZATION_FILE_NAMES};
+use fleetlint_yaml::Span;
+
+use crate::context::BuildContext;
+
+/// Where an issue holds.
+#[derive(Debug)]
+pub(crate) enum Reach<'a> {
+    /// The Flux builds of these clusters hit it.
+    Flux(Vec<String>),
+    /// The fleet has no cluster (a tenant or apps repository checked on its own): every
+    /// kustomization directory is judged on its own.
+    Alone,
+    /// Only the standalone build of these directories, which no cluster's Flux build reaches.
+    Unreached(Vec<&'a str>),
+    /// Not a problem of anything Flux applies: the directory is built by Flux differently, is
+    /// excluded from the artifact, or belongs to a mapped checkout of which Flux builds other
+    /// paths.
+    Ignored,
+}
+
+/// The clusters whose Flux builds hit each issue, computed once per tree.
+pub(crate) struct Reaches<'a> {
+    by_issue: HashMap<(BuildIssueKind, Span, &'a str), Vec<String>>,
+    /// Directories whose kustomization file the tree's `.sourceignore` leaves out of artifacts.
+    excluded: HashSet<&'a str>,
+}
+
+impl<'a> Reaches<'a> {
+    pub(crate) fn new(cx: &BuildContext<'a>) -> Self {
+        let mut by_issue: HashMap<(BuildIssueKind, Span, &str), Vec<String>> = HashMap::new();
+        for c in &cx.fleet.clusters {
+            for b in &c.build_issues {
+                let names = by_issue.entry((b.kind, b.span, b.message.as_str())).or_default();
+                if !names.contains(&c.name) {
+                    names.push(c.name.clone());
+                }
+            }
+        }
+        let excluded = cx
+            .tree
+            .files
+            .iter()
+            .filter(|f| f.ignored.is_some())
+            .filter_map(|f| {
+                let path = cx.db.get(f.id).path.as_str();
+                let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+                KUSTOMIZATION_FILE_NAMES.contains(&name).then_some(dir)
+            })
+            .collect();
+        Self { by_issue, excluded }
+    }
+
+    /// Where issue `i` of `cx.issues` holds.
+    pub(crate) fn of(&self, cx: &BuildContext<'a>, i: usize) -> Reach<'a> {
+        let issue: &BuildIssue = &cx.issues[i];
+        if let Some(names) = self.by_issue.get(&(issue.kind, issue.span, issue.message.as_str())) {
+            return Reach::Flux(names.clone());
+        }
+        if cx.fleet.clusters.is_empty() {
+            return Reach::Alone;
+        }
+        let dirs: Vec<&str> =
+            cx.builds.issue_dirs.get(i).map(|d| d.iter().map(String::as_str).collect()).unwrap_or_default();
+        if dirs.is_empty() || dirs.iter().any(|d| cx.builds.flux_dirs.contains(*d)) {
+            return Reach::Ignored;
+        }
+        // A mapped checkout is a source the fleet builds some paths of (a tenant repository,
+        // fluxcd/flux2's `manifests/install`): its other directories are not the fleet's.
+        if cx.tree.mapping.is_some() {
+            return Reach::Ignored;
+        }
+        // A directory every artifact leaves out (`.sourceignore`): Flux never sees it.
+        if dirs.iter().all(|d| self.excluded.contains(d)) {
+            return Reach::Ignored;
+        }
+        Reach::Unreached(dirs)
+    }
+}
+
+/// "apps/b" or "apps/b, apps/c": the directories named in a message.
+pub(crate) fn show_dirs(dirs: &[&str]) -> String {
+    let shown: Vec<String> =
+        dirs.iter().take(3).map(|d| if d.is_empty() { "./".to_string() } else { format!("./{d}") }).collect();
+    let more = dirs.len().saturating_sub(3);
+    if more > 0 { format!("{} and {more} more", shown.join(", ")) } else { shown.join(", ") }
+}

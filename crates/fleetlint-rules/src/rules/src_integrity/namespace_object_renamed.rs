@@ -1,0 +1,102 @@
+use std::collections::HashMap;
+
+use fleetlint_yaml::{FileId, LoadedFile};
+
+use super::helpers::markers::has_marker;
+use crate::context::ClusterContext;
+use crate::declare_rule;
+use crate::finding::{Category, Finding, Severity};
+use crate::rule::Rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a Namespace object whose name a namespace transformer changed: a Flux
+    /// Kustomization's `spec.targetNamespace`, or a kustomization's `namespace:`, over a Namespace
+    /// declared with another name (`${AGENT_NS}`, `build`). kustomize's namespace transformer sets
+    /// `metadata.name` of every `v1` Namespace it transforms
+    /// (kubernetes-sigs/kustomize@kustomize/v5.8.1 `api/internal/konfig/builtinpluginconsts/namespace.go`
+    /// `namespaceFieldSpecs`: `path: metadata/name, kind: Namespace`), and kustomize-controller
+    /// sets the kustomization's `namespace` from `spec.targetNamespace` (fluxcd/pkg@e2cfd1a2
+    /// `kustomize/kustomize_generator.go` `GenerateManifest`).
+    ///
+    /// It fires only on a real rename: Flux documents `targetNamespace: X` together with a
+    /// Namespace named X, which is applied as written. A Namespace marked
+    /// `kustomize.toolkit.fluxcd.io/prune: disabled` is not reported: the placeholder Namespace of
+    /// a component that each consumer renames (`name: _`) is written that way on purpose, and
+    /// pruning its owner keeps it.
+    ///
+    /// ## Why is this bad?
+    /// The object Git declares is not the one applied: a Namespace `build` becomes Namespace
+    /// `ci`, the namespace everything else is moved into. The Kustomization then owns that
+    /// namespace, so pruning it (deleting the Kustomization, or dropping the Namespace from Git)
+    /// deletes the target namespace with everything in it, including what other Kustomizations
+    /// applied there. Two such Kustomizations over one target namespace also apply it twice.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # Kustomization ci-agents: targetNamespace: ci, path: ./agents
+    /// # agents/namespace.yaml
+    /// apiVersion: v1
+    /// kind: Namespace
+    /// metadata:
+    ///   name: ${AGENT_NS}   # applied as Namespace ci
+    /// ```
+    ///
+    /// ## Fix
+    /// Drop the Namespace from the directory (let the Kustomization that owns the namespace
+    /// create it), or name it as the target namespace so what Git says is what is applied.
+    pub(crate) struct NamespaceObjectRenamed {
+        code: "SRC014",
+        name: "namespace-object-renamed",
+        category: Category::SourceIntegrity,
+        severity: Severity::Warning,
+    }
+}
+
+impl Rule for NamespaceObjectRenamed {
+    fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
+        let mut files: Option<HashMap<FileId, &LoadedFile>> = None;
+        for (i, o) in cx.cluster.objects.iter().enumerate() {
+            // `kustomize.toolkit.fluxcd.io/prune: disabled` keeps the namespace when its owner is
+            // pruned: the placeholder-Namespace component (`name: _`, renamed by each consumer's
+            // `namespace:`) is written that way on purpose.
+            if o.synthesized
+                || o.kind() != "Namespace"
+                || o.api_version() != "v1"
+                || has_marker(&o.root, "prune", "disabled")
+            {
+                continue;
+            }
+            let Some(name) = o.root.get_path(&["metadata", "name"]) else { continue };
+            // The name was written by the document itself: not renamed.
+            if name.span.file == o.root.span.file
+                && o.root.span.start <= name.span.start
+                && name.span.end <= o.root.span.end
+            {
+                continue;
+            }
+            let files =
+                files.get_or_insert_with(|| cx.trees.iter().flat_map(|t| t.files.iter()).map(|f| (f.id, f)).collect());
+            let declared = files
+                .get(&o.root.span.file)
+                .and_then(|f| f.yaml.documents.iter().find(|d| d.root.span == o.root.span))
+                .and_then(|d| d.root.get_path(&["metadata", "name"]));
+            let (Some(declared), Some(applied)) = (declared, name.as_str()) else { continue };
+            let Some(written) = declared.as_str() else { continue };
+            if written == applied {
+                continue;
+            }
+            let owner = o.owner_id().unwrap_or("its Kustomization");
+            let message = format!(
+                "Namespace `{written}` is applied as Namespace `{applied}`: the namespace transformer renames it, so {owner} owns namespace `{applied}` and pruning it deletes that namespace with everything in it"
+            );
+            let f = Self::finding(declared.span, message)
+                .with_help(format!(
+                    "drop this Namespace and let the owner of namespace `{applied}` create it, or name it `{applied}`"
+                ))
+                .with_related(name.span, format!("renamed to `{applied}` here"))
+                .with_field("metadata.name");
+            out.push(cx.about(f, i));
+        }
+    }
+}
