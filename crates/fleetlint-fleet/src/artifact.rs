@@ -123,6 +123,11 @@ impl<'t> TreeView<'t> {
         self.dirs.contains(dir)
     }
 
+    /// Every directory of the artifact.
+    pub fn dirs(&self) -> impl Iterator<Item = &str> + '_ {
+        self.dirs.iter().map(String::as_str)
+    }
+
     /// Whether `dir` is in the tree but every file under it is excluded from the artifact.
     #[must_use]
     pub fn is_excluded_dir(&self, dir: &str) -> bool {

@@ -85,6 +85,18 @@ pub(crate) fn sync_objects(path: &str, url: &str, reference: Option<(&str, &str)
     synthesize(&text, span)
 }
 
+/// The GitRepository a self-managed root reads when no file defines it (created outside Git, as
+/// vendors that pre-install Flux do): a stand-in for the checked repository, URL unknown.
+#[must_use]
+pub(crate) fn root_source_object(namespace: &str, name: &str, span: Span) -> Vec<Node> {
+    let text = format!(
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: {}\n  namespace: {}\nspec:\n  interval: 1m0s\n  url: \"\"\n",
+        quote(name),
+        quote(namespace),
+    );
+    synthesize(&text, span)
+}
+
 /// The `flux-system` Namespace and the controller Deployments of `components`, each with the
 /// stock args plus `extra_args(controller)` (a FluxInstance's multi-tenancy settings).
 #[must_use]
@@ -132,6 +144,25 @@ fn deployments_text(components: &[&str], extra_args: &dyn Fn(&str) -> Vec<String
     text
 }
 
+/// The Flux version a cluster installs from Flux's own release artifacts, when its root build
+/// defines such a source pinned to a version: an OCIRepository of `ghcr.io/fluxcd/flux-manifests`
+/// (the `gotk-components` of a release, as `flux install --export` writes them) or a
+/// GitRepository of `github.com/fluxcd/flux2` at a tag (whose `manifests/install` is built).
+#[must_use]
+pub(crate) fn version_from_install_source<'a>(objects: impl Iterator<Item = &'a Node>) -> Option<String> {
+    objects.into_iter().find_map(|o| {
+        let src = crate::flux::FluxObject::new(o)?;
+        let url = crate::sources::normalize_url(src.url()?);
+        let kind = o.get("kind").and_then(Node::as_str)?;
+        let is_install = (kind == "OCIRepository" && url.ends_with("fluxcd/flux-manifests"))
+            || (kind == "GitRepository" && url == "github.com/fluxcd/flux2");
+        let tag = o.get_path(&["spec", "ref", "tag"]).and_then(Node::as_str)?;
+        let v = tag.trim_start_matches('v');
+        let numeric = v.split('.').take(2).all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+        (is_install && numeric && v.contains('.')).then(|| tag.to_string())
+    })
+}
+
 /// Whether a bootstrap file is a placeholder: no document is an object.
 #[must_use]
 pub(crate) fn is_placeholder(documents: &[fleetlint_yaml::Document]) -> bool {
@@ -169,6 +200,25 @@ mod tests {
             args[0].as_str(),
             Some("--events-addr=http://notification-controller.flux-system.svc.cluster.local./")
         );
+    }
+
+    #[test]
+    fn the_flux_release_a_root_installs_gives_the_version() {
+        let parse = |t: &str| -> Vec<Node> {
+            parse_yaml(FileId(0), t, &Limits::default()).documents.into_iter().map(|d| d.root).collect()
+        };
+        let oci = parse(
+            "apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: OCIRepository\nmetadata: {name: f, namespace: flux-system}\nspec: {url: oci://ghcr.io/fluxcd/flux-manifests, ref: {tag: v2.5.1}}\n",
+        );
+        assert_eq!(version_from_install_source(oci.iter()).as_deref(), Some("v2.5.1"));
+        let git = parse(
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: f, namespace: flux-system}\nspec: {url: https://github.com/fluxcd/flux2, ref: {tag: v0.31.4}}\n",
+        );
+        assert_eq!(version_from_install_source(git.iter()).as_deref(), Some("v0.31.4"));
+        let latest = parse(
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: f, namespace: flux-system}\nspec: {url: oci://ghcr.io/fluxcd/flux-manifests, ref: {tag: latest}}\n",
+        );
+        assert_eq!(version_from_install_source(latest.iter()), None, "not a version");
     }
 
     #[test]

@@ -12,10 +12,13 @@ use fleetlint_yaml::{Entry, FileDb, FluxKind, LoadedTree, Node, NodeKind, Object
 use crate::bootstrap::{self, DEFAULT_COMPONENTS, is_placeholder};
 use crate::config::ClusterOverride;
 use crate::controllers::{Controller, Controllers, flux_version_from_header};
-use crate::discover::{EntryPoint, cluster_names, discover};
+use crate::discover::{Discovery, EntryPoint, cluster_names, discover};
 use crate::error::FleetError;
 use crate::flux::InstanceSpec;
-use crate::model::{Cluster, EntryKind, Fleet, FluxVersion, NEWEST_FLUX, RenderedObject, VersionFrom};
+use crate::model::{
+    Cluster, EntryKind, Fleet, FluxVersion, NEWEST_FLUX, RejectReason, Rejected, RenderedObject, SourceResolution,
+    VersionFrom,
+};
 use crate::sources::{SourceMapping, normalize_url};
 use crate::tenants;
 use crate::walk::{ClusterWalk, RootSource, Trees};
@@ -53,15 +56,22 @@ pub(crate) fn build_fleet(
     opts: &FleetOptions,
 ) -> Result<Fleet, FleetError> {
     let indexed = Trees::new(db, trees, mappings);
-    let entries = discover(&indexed.views[0], &opts.cluster_globs);
+    let Discovery { entries, mut rejected } = discover(&indexed, &opts.cluster_globs);
     let dirs: Vec<&str> = entries.iter().map(|e| e.dir.as_str()).collect();
     let names = cluster_names(&dirs);
+    // `--cluster` and `clusterOverrides` take the name or the root path.
+    let selected = |entry: &EntryPoint, name: &str| {
+        opts.only_cluster
+            .as_ref()
+            .is_none_or(|only| only == name || *only == entry.dir || only.trim_end_matches('/') == entry.dir)
+    };
     let built: Vec<Vec<Cluster>> = entries
         .par_iter()
         .zip(names.par_iter())
-        .filter(|(_, name)| opts.only_cluster.as_ref().is_none_or(|only| only == *name))
+        .filter(|(entry, name)| selected(entry, name))
         .map(|(entry, name)| build_cluster(&indexed, entry, name, opts))
         .collect();
+    let built = reject_rendered_roots(built, &mut rejected);
     let mut clusters: Vec<Cluster> = Vec::new();
     for group in built {
         for mut c in group {
@@ -90,13 +100,50 @@ pub(crate) fn build_fleet(
         .zip(&indexed.resolvers)
         .map(|(tree, resolver)| crate::builds::build_tree_with(resolver, db, tree))
         .collect();
-    Ok(Fleet { clusters, tree_builds, ..Fleet::default() })
+    Ok(Fleet { clusters, rejected, tree_builds, ..Fleet::default() })
+}
+
+/// A self-managed root whose directory another cluster's graph builds is part of that cluster,
+/// not a cluster of its own (the Kustomization that builds it is in that cluster's tree).
+fn reject_rendered_roots(built: Vec<Vec<Cluster>>, rejected: &mut Vec<Rejected>) -> Vec<Vec<Cluster>> {
+    let builders = |group: &[Cluster], dir: &str| -> Option<(String, String)> {
+        let hub = group.first()?;
+        hub.kustomizations
+            .iter()
+            .filter(|k| k.source == SourceResolution::Tree(0) && k.path == dir)
+            .map(|k| &hub.objects[k.object])
+            // The root's own Kustomization re-rendered by itself does not count.
+            .find(|o| o.owner.is_some())
+            .map(|o| (hub.name.clone(), format!("{}/{}", o.namespace(), o.name())))
+    };
+    let mut out_of: Vec<Option<(String, String)>> = vec![None; built.len()];
+    for (i, group) in built.iter().enumerate() {
+        // Roots found by what their directory renders, or synthesized by convention: when
+        // another cluster builds the directory, it is part of that cluster.
+        let Some(c) = group.first().filter(|c| matches!(c.entry, EntryKind::SelfManaged | EntryKind::Synthesized))
+        else {
+            continue;
+        };
+        out_of[i] = built.iter().enumerate().filter(|(j, _)| *j != i).find_map(|(_, other)| builders(other, &c.path));
+    }
+    let mut keep = Vec::new();
+    for (group, by) in built.into_iter().zip(out_of) {
+        match by {
+            Some((cluster, kustomization)) => rejected.push(Rejected {
+                path: group[0].path.clone(),
+                reason: RejectReason::RenderedBy { cluster, kustomization },
+            }),
+            None => keep.push(group),
+        }
+    }
+    rejected.sort_by(|a, b| a.path.cmp(&b.path));
+    keep
 }
 
 fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &FleetOptions) -> Vec<Cluster> {
     let boot = bootstrap_objects(trees, entry);
     let mut flux_version = boot.version;
-    let override_ = opts.overrides.get(name);
+    let override_ = opts.overrides.get(name).or_else(|| opts.overrides.get(&entry.dir));
     if let Some(v) = override_.and_then(|o| o.flux_version.clone()) {
         flux_version = FluxVersion { value: v, from: VersionFrom::Config };
     }
@@ -115,14 +162,18 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
         path: entry.dir.clone(),
         entry: entry.kind,
         entry_span: entry.span,
+        found_by: entry.found_by.clone(),
+        source_root: entry.source_root.clone(),
         flux_version,
         controllers,
         objects: boot.objects,
         kustomizations: Vec::new(),
         tenants: BTreeMap::new(),
         namespace_tenant: BTreeMap::new(),
+        tenant_accounts: BTreeMap::new(),
         platform_namespaces: platform,
         preexisting_namespaces: preexisting,
+        build_issue_owners: vec![None; boot.issues.len()],
         build_issues: boot.issues,
         issues: Vec::new(),
         platform_tenant_labels: Vec::new(),
@@ -157,7 +208,64 @@ fn rendered(root: Node, synthesized: bool) -> RenderedObject {
     RenderedObject { synthesized, ..RenderedObject::new(root) }
 }
 
+/// A self-managed root: its Kustomization and source as its directory's build renders them (the
+/// walk renders them again and they take that Kustomization as owner); the controllers are
+/// synthesized, with lockdown unknown, only when that build deploys none.
+fn self_managed_objects(entry: &EntryPoint, root: &crate::discover::SelfRoot) -> Bootstrap {
+    let mut objects = vec![rendered(root.kustomization.clone(), false)];
+    objects.extend(root.source.clone().map(|s| rendered(s, false)));
+    if root.source.is_none() && root.source_id.0 == "GitRepository" {
+        let (_, ns, name) = &root.source_id;
+        objects.extend(bootstrap::root_source_object(ns, name, entry.span).into_iter().map(|n| rendered(n, true)));
+    }
+    if !root.has_controllers {
+        objects.extend(
+            bootstrap::component_objects(DEFAULT_COMPONENTS, &|_| Vec::new(), entry.span)
+                .into_iter()
+                .map(|n| rendered(n, true)),
+        );
+    }
+    let (kind, ns, name) = root.source_id.clone();
+    let src = root.source.as_ref().and_then(crate::flux::FluxObject::new);
+    let root_source = RootSource {
+        kind,
+        id: (ns, name),
+        url: src.and_then(|s| s.url()).map(normalize_url).unwrap_or_default(),
+        reference: src.and_then(|s| s.ref_value()).map(str::to_string),
+        prefix: entry.source_root.clone().unwrap_or_default(),
+    };
+    Bootstrap {
+        objects,
+        issues: Vec::new(),
+        version: root.version.clone().map_or_else(
+            || FluxVersion { value: NEWEST_FLUX.to_string(), from: VersionFrom::Assumed },
+            |v| FluxVersion { value: v, from: VersionFrom::GotkComponents },
+        ),
+        lockdown_known: root.has_controllers,
+        root_source: Some(root_source),
+    }
+}
+
+/// Whether a document below `dir` defines the object `kind/namespace/name`: a synthesized
+/// stand-in must never collide with what the repository defines.
+fn defined_in(view: &crate::artifact::TreeView<'_>, dir: &str, seed: &Node) -> bool {
+    let Some(v) = ObjectView::new(seed) else { return false };
+    let prefix = format!("{dir}/");
+    view.files().filter(|(p, _)| p.starts_with(&prefix)).any(|(_, f)| {
+        f.yaml.documents.iter().any(|d| {
+            ObjectView::new(&d.root).is_some_and(|o| {
+                o.kind() == v.kind()
+                    && o.name() == v.name()
+                    && o.namespace().unwrap_or("") == v.namespace().unwrap_or("")
+            })
+        })
+    })
+}
+
 fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
+    if let Some(root) = &entry.self_root {
+        return self_managed_objects(entry, root);
+    }
     let view = &trees.views[0];
     let resolver = &trees.resolvers[0];
     let fs = entry.flux_system.clone().unwrap_or_else(|| join_in_root(&entry.dir, "flux-system").unwrap_or_default());
@@ -183,7 +291,13 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
         // multi-tenancy flags, then applies `spec.kustomize.patches`.
         let url = spec.sync_url().unwrap_or("");
         let reference = spec.sync_ref().map(|r| if r.starts_with("refs/") { ("name", r) } else { ("branch", r) });
-        seeds.extend(bootstrap::sync_objects(&entry.dir, url, reference, entry.span));
+        // The sync path is relative to the artifact, which may be a subdirectory.
+        let sync_dir = entry
+            .source_root
+            .as_deref()
+            .and_then(|r| entry.dir.strip_prefix(r).map(|d| d.trim_start_matches('/')))
+            .unwrap_or(&entry.dir);
+        seeds.extend(bootstrap::sync_objects(sync_dir, url, reference, entry.span));
         let components: Vec<&str> = spec.components().unwrap_or_else(|| DEFAULT_COMPONENTS.to_vec());
         let multitenant = spec.multitenant();
         let on = multitenant.and_then(Node::as_bool).unwrap_or(false);
@@ -192,9 +306,16 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
             if !on {
                 return Vec::new();
             }
+            // controlplaneio-fluxcd/flux-operator@17c6aea:internal/builder/profiles.go (the
+            // multitenant profile): --no-cross-namespace-refs on every controller but
+            // source-controller, --no-remote-bases on kustomize-controller,
+            // --default-service-account on kustomize- and helm-controller.
             let mut a = Vec::new();
             if c != "source-controller" {
                 a.push("--no-cross-namespace-refs=true".to_string());
+            }
+            if c == "kustomize-controller" {
+                a.push("--no-remote-bases=true".to_string());
             }
             if matches!(c, "kustomize-controller" | "helm-controller") {
                 a.push(format!("--default-service-account={sa}"));
@@ -236,6 +357,8 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
             Some(_) => {}
         }
     }
+    // `repo.yaml`/`sync.yaml` written by hand define what `gotk-sync.yaml` would.
+    seeds.retain(|seed| !defined_in(view, &fs, seed));
     let seed_spans: Vec<Span> = seeds.iter().map(|s| s.span).collect();
     let (resources, issues) = match base {
         Some(mut root) => {
@@ -272,7 +395,12 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
             rendered(r, s)
         })
         .collect();
-    let root_source = root_source(&objects, &entry.dir);
+    if version.from == VersionFrom::Assumed
+        && let Some(v) = bootstrap::version_from_install_source(objects.iter().map(|o| &o.root))
+    {
+        version = FluxVersion { value: v, from: VersionFrom::GotkComponents };
+    }
+    let root_source = root_source(&objects, &entry.dir, entry.source_root.as_deref());
     let _ = KUSTOMIZATION_FILE_NAMES;
     Bootstrap { objects, issues, version, lockdown_known, root_source }
 }
@@ -289,20 +417,24 @@ fn has_controller_deployments(f: &fleetlint_yaml::LoadedFile) -> bool {
 
 /// The bootstrap source: the source of the root Kustomization (`flux-system`, or the one whose
 /// path is the cluster directory).
-fn root_source(objects: &[RenderedObject], dir: &str) -> Option<RootSource> {
+fn root_source(objects: &[RenderedObject], dir: &str, source_root: Option<&str>) -> Option<RootSource> {
+    let prefix = source_root.unwrap_or("").to_string();
+    let rel =
+        if prefix.is_empty() { dir } else { dir.strip_prefix(&prefix).map_or(dir, |d| d.trim_start_matches('/')) };
     let kustomizations =
         || objects.iter().filter_map(RenderedObject::flux).filter(|k| k.kind() == FluxKind::Kustomization);
     let root = kustomizations()
-        .find(|k| k.path().and_then(|p| p.as_str()).is_some_and(|p| clamp_flux_path(p).0 == dir))
+        .find(|k| k.path().and_then(|p| p.as_str()).is_some_and(|p| clamp_flux_path(p).0 == rel))
         .or_else(|| kustomizations().find(|k| ObjectView::new(k.root).and_then(|v| v.name()) == Some("flux-system")))?;
     let sref = root.source_ref()?;
     let name = sref.get("name").and_then(Node::as_str)?.to_string();
     let ns = sref.namespace.to_string();
+    let kind = sref.kind_or("GitRepository").to_string();
     let src = objects
         .iter()
-        .find(|o| o.kind() == "GitRepository" && o.name() == name && o.namespace() == ns)
+        .find(|o| o.kind() == kind && o.name() == name && o.namespace() == ns)
         .and_then(RenderedObject::flux);
     let url = src.and_then(|s| s.url()).map(normalize_url).unwrap_or_default();
     let reference = src.and_then(|s| s.ref_value()).map(str::to_string);
-    Some(RootSource { id: (ns, name), url, reference })
+    Some(RootSource { kind, id: (ns, name), url, reference, prefix })
 }

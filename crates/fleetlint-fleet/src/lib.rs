@@ -52,9 +52,9 @@ pub use error::{ConfigError, FleetError, LoadError, MappingError};
 pub use fleet::BUILTIN_NAMESPACES;
 pub use fluxbuild::build as build_flux_path;
 pub use model::{
-    Chain, Cluster, EntryKind, Fleet, FleetIssue, FleetIssueKind, FluxVersion, KustomizationNode, Lockdown,
-    MissingPath, NEWEST_FLUX, Owners, RenderedObject, Scope, SourceResolution, SubstitutionContext, Tenant, TreeIndex,
-    VersionFrom,
+    Chain, Cluster, EntryKind, Fleet, FleetIssue, FleetIssueKind, FluxVersion, FoundBy, FoundReason, KustomizationNode,
+    Lockdown, MissingPath, NEWEST_FLUX, Owners, RejectReason, Rejected, RenderedObject, Scope, SourceResolution,
+    SubstitutionContext, Tenant, TreeIndex, VersionFrom,
 };
 pub use session::{LoadOptions, Session, load};
 pub use sources::{SourceKey, SourceMapping};

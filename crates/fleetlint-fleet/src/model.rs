@@ -15,6 +15,13 @@ pub enum EntryKind {
     GotkSync,
     /// A `FluxInstance` (also one carried in a `flux-instance` HelmRelease's values).
     FluxInstance,
+    /// A Flux Kustomization that the build of its own `spec.path` renders: every Flux root works
+    /// this way (the bootstrap Kustomization renders its own `gotk-sync.yaml`), here without
+    /// `gotk-sync.yaml` (a root defined in a shared base and patched per cluster, a root whose
+    /// source was created outside Git, `repo.yaml`/`sync.yaml` written by hand).
+    SelfManaged,
+    /// A directory named by the `clusters` globs of the configuration or `--clusters`.
+    Config,
     /// Bootstrap files are placeholders or absent: the root objects were synthesized.
     Synthesized,
     /// A cluster reached through `spec.kubeConfig` from another cluster.
@@ -28,16 +35,120 @@ impl EntryKind {
         match self {
             EntryKind::GotkSync => "gotk-sync",
             EntryKind::FluxInstance => "flux-instance",
+            EntryKind::SelfManaged => "self-managed",
+            EntryKind::Config => "config",
             EntryKind::Synthesized => "synthesized",
             EntryKind::Remote => "remote",
         }
     }
 }
 
+/// Why a directory was taken as a cluster root: a fact the report words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FoundReason {
+    /// `flux-system/gotk-sync.yaml` defines the root Kustomization.
+    GotkSync,
+    /// `flux-system/` holds `flux bootstrap`'s placeholder files (or its kustomization) and the
+    /// root objects `flux bootstrap` creates are synthesized.
+    BootstrapPlaceholder,
+    /// A FluxInstance's `spec.sync.path` (or the `instance.sync.path` of a `flux-instance`
+    /// HelmRelease's values).
+    FluxInstance {
+        /// `Kind/namespace/name` of the object that carries the spec.
+        carrier: String,
+    },
+    /// The directory's build renders this Flux Kustomization whose `spec.path` is the directory.
+    SelfManaged {
+        /// `namespace/name` of the root Kustomization.
+        kustomization: String,
+        /// Its source, `Kind/namespace/name`.
+        source: String,
+        /// Whether that source is defined in the repository (otherwise it was created outside
+        /// Git and is taken to be the checked repository).
+        source_defined: bool,
+    },
+    /// Named by a `clusters` glob.
+    Config {
+        /// The glob.
+        glob: String,
+    },
+    /// Nothing else found a root: the `clusters/*` convention.
+    Convention,
+    /// Reached through `spec.kubeConfig` from another cluster.
+    Remote {
+        /// The hub cluster.
+        hub: String,
+    },
+}
+
+/// The file (and line) that made a directory a root, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FoundBy {
+    /// The object or file that decided.
+    pub span: Span,
+    /// Why.
+    pub reason: FoundReason,
+}
+
+/// A candidate root directory that was not taken as a cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejected {
+    /// The directory, relative to the checked root.
+    pub path: String,
+    /// Why.
+    pub reason: RejectReason,
+}
+
+/// Why a candidate root was not taken.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RejectReason {
+    /// Another cluster's Flux graph builds the directory: it is part of that cluster.
+    RenderedBy {
+        /// The cluster.
+        cluster: String,
+        /// The Kustomization (`namespace/name`) that builds it.
+        kustomization: String,
+    },
+    /// A Flux Kustomization defined below the directory names it as its path, but the
+    /// directory's own build does not render that Kustomization (a shared base, a template).
+    NotSelfRendered {
+        /// `namespace/name` of the Kustomization.
+        kustomization: String,
+    },
+    /// A Kustomization's `spec.path` names it but the path holds variables fleetlint cannot
+    /// resolve in the directory's own build.
+    PathUnresolved {
+        /// `namespace/name` of the Kustomization.
+        kustomization: String,
+        /// The path as written.
+        path: String,
+    },
+    /// Real roots were found below it, so no root is synthesized here.
+    RootsBelow {
+        /// The roots below.
+        roots: Vec<String>,
+    },
+    /// Not matched by the `clusters` globs.
+    NotSelected,
+    /// Its committed `gotk-sync.yaml` builds another directory (a bootstrap template copied per
+    /// cluster).
+    SyncPathElsewhere {
+        /// The root Kustomization's `spec.path`.
+        path: String,
+    },
+    /// Several directories hold the root's `spec.path` below them: which one the artifact
+    /// is made from cannot be told (each candidate is listed).
+    AmbiguousSourceRoot {
+        /// The path, relative to the source root.
+        path: String,
+    },
+}
+
 /// Where the Flux version came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum VersionFrom {
-    /// The `# Flux Version:` header of `gotk-components.yaml`.
+    /// The `# Flux Version:` header of `gotk-components.yaml`, or the tag of the Flux release
+    /// manifests the root installs (`ghcr.io/fluxcd/flux-manifests`, `fluxcd/flux2`).
     GotkComponents,
     /// `FluxInstance.spec.distribution.version`.
     FluxInstance,
@@ -322,6 +433,15 @@ pub enum FleetIssueKind {
         /// Why.
         why: MissingPath,
     },
+    /// `spec.path` still holds variables after the parent's post-build substitution, whose values
+    /// come from something fleetlint cannot see (a `substituteFrom` object created outside Git or
+    /// encrypted): where it points is unknown, so nothing is built and nothing is claimed.
+    PathUnknown {
+        /// As written (after substitution).
+        raw: String,
+        /// The variables left in it.
+        variables: Vec<String>,
+    },
     /// A Kustomization builds a path one of the Kustomizations rendering it already builds.
     PathCycle {
         /// The paths from that ancestor down to this Kustomization (`./a`), the repeated one last.
@@ -410,6 +530,11 @@ pub struct Cluster {
     pub entry: EntryKind,
     /// The entry file (for findings about the whole cluster).
     pub entry_span: Span,
+    /// What made the directory a root.
+    pub found_by: FoundBy,
+    /// The directory the root source's paths resolve against, when it is not the checked root
+    /// (an artifact pushed from a subdirectory, a repository kept in a subdirectory).
+    pub source_root: Option<String>,
     /// The Flux version in force.
     pub flux_version: FluxVersion,
     /// What the Flux controllers run with (the configuration's overrides applied).
@@ -422,12 +547,19 @@ pub struct Cluster {
     pub tenants: BTreeMap<String, Tenant>,
     /// Namespace -> tenant.
     pub namespace_tenant: BTreeMap<String, String>,
+    /// ServiceAccounts `(namespace, name)` outside the tenants' namespaces that a tenant's
+    /// reconciler runs as: labelled `toolkit.fluxcd.io/tenant: T` and named by a Kustomization or
+    /// HelmRelease that reconciles a source other than the cluster's root source.
+    pub tenant_accounts: BTreeMap<(String, String), String>,
     /// Namespaces that belong to the platform.
     pub platform_namespaces: Vec<String>,
     /// Namespaces that exist before anything is applied (built-ins, Flux's, config).
     pub preexisting_namespaces: Vec<String>,
     /// Build problems of the Flux builds (deduplicated by the rules engine across clusters).
     pub build_issues: Vec<BuildIssue>,
+    /// For each of `build_issues`, the Flux Kustomization (index in `objects`) whose build met it;
+    /// `None` for the bootstrap build.
+    pub build_issue_owners: Vec<Option<usize>>,
     /// Other problems.
     pub issues: Vec<FleetIssue>,
     /// Namespaces labelled with a tenant although they are platform namespaces (label span).
@@ -465,6 +597,21 @@ impl Cluster {
         self.kustomizations.get(at)
     }
 
+    /// The directory the cluster owns (ORD007's territory): its root directory without trailing
+    /// generic segments (`flux`, `flux-system`, `bootstrap`), so root `clusters/b/flux` owns
+    /// `clusters/b/`. Never the whole tree: a root directly under such a segment owns itself.
+    #[must_use]
+    pub fn territory(&self) -> &str {
+        let mut t = self.path.as_str();
+        while let Some((parent, last)) = t.rsplit_once('/') {
+            if !matches!(last, "flux" | "flux-system" | "bootstrap") {
+                break;
+            }
+            t = parent;
+        }
+        t
+    }
+
     /// The tenant owning namespace `ns`.
     #[must_use]
     pub fn tenant_of_namespace(&self, ns: &str) -> Option<&str> {
@@ -483,6 +630,8 @@ impl Cluster {
 pub struct Fleet {
     /// Clusters, in evaluation order.
     pub clusters: Vec<Cluster>,
+    /// Candidate roots that were not taken, and why.
+    pub rejected: Vec<Rejected>,
     /// The kustomize builds of every kustomization directory of each tree (in tree order),
     /// made with the same resolvers as the Flux builds. Empty for a fleet assembled by hand; a
     /// session moves them into `Session::builds`, with what the Flux builds add.

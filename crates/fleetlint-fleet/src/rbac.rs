@@ -208,6 +208,8 @@ pub fn self_served(cluster: &Cluster) -> BTreeSet<&str> {
             out.insert(tenant);
         }
     }
+    // Tenants whose reconcilers run as a labelled ServiceAccount in a platform namespace.
+    out.extend(cluster.tenant_accounts.values().map(String::as_str));
     out
 }
 

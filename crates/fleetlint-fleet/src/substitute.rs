@@ -222,13 +222,15 @@ fn eval(expr: &str, cx: &Cx<'_>, out: &mut Substituted) -> Result<String, SubstE
         let (off, len) = rest.split_once(':').map_or((rest, None), |(o, l)| (o, Some(l)));
         let chars: Vec<char> = v.chars().collect();
         let n = chars.len() as i64;
-        let off: i64 = off.trim().parse().map_err(|_| SubstError::Syntax(format!("bad offset in `${{{expr}}}`")))?;
+        // An offset or length that is not a number leaves the value as it is ("bash returns the
+        // string if the position cannot be parsed": fluxcd/pkg@6864165 `envsubst/funcs.go`
+        // `toSubstr`), so `${var:position}` in a CRD description is no error.
+        let Ok(off) = off.trim().parse::<i64>() else { return Ok(v) };
         let start = if off < 0 { (n + off).max(0) } else { off.min(n) };
         let end = match len {
             None => n,
             Some(l) => {
-                let l: i64 =
-                    l.trim().parse().map_err(|_| SubstError::Syntax(format!("bad length in `${{{expr}}}`")))?;
+                let Ok(l) = l.trim().parse::<i64>() else { return Ok(v) };
                 if l < 0 { (n + l).max(start) } else { (start + l).min(n) }
             }
         };
@@ -455,6 +457,10 @@ mod tests {
     fn string_operators() {
         assert_eq!(run("${#CLUSTER}", true).unwrap(), "10");
         assert_eq!(run("${CLUSTER:0:4}", true).unwrap(), "prod");
+        // Not a number: the value as it is (a CRD description's `${var:position}`).
+        assert_eq!(run("${CLUSTER:position}", true).unwrap(), "production");
+        assert_eq!(run("${CLUSTER:1:length}", true).unwrap(), "production");
+        assert_eq!(run("${MISSING:position}", false).unwrap(), "");
         assert_eq!(run("${CLUSTER:-3}", true).unwrap(), "production"); // `:-` is a default
         assert_eq!(run("${CLUSTER^}", true).unwrap(), "Production");
         assert_eq!(run("${CLUSTER^^}", true).unwrap(), "PRODUCTION");

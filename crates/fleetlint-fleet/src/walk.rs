@@ -51,12 +51,16 @@ impl<'t> Trees<'t> {
 /// The root source of a cluster: the tree it is checked from, and the URL/ref of the bootstrap
 /// GitRepository (another source with the same URL and ref is the same tree).
 pub(crate) struct RootSource {
-    /// `GitRepository/namespace/name` of the bootstrap source.
+    /// The bootstrap source's kind.
+    pub kind: String,
+    /// Its `(namespace, name)`.
     pub id: (String, String),
     /// Normalised URL (empty when unknown).
     pub url: String,
     /// Its ref, as `key=value`.
     pub reference: Option<String>,
+    /// The directory of the checked tree the source's artifact is made of (empty: the root).
+    pub prefix: String,
 }
 
 /// The walk of one cluster (plus the remote clusters it applies to).
@@ -163,20 +167,49 @@ impl<'w, 't> ClusterWalk<'w, 't> {
         if let Some(t) = mapped {
             return (SourceResolution::Tree(t), source);
         }
-        if let Some(rs) = &self.root_source {
-            let same_object = rs.id == (ns.to_string(), name.to_string()) && kind == "GitRepository";
-            let same_url = kind == "GitRepository"
-                && !rs.url.is_empty()
-                && url.as_deref().is_some_and(|u| normalize_url(u) == rs.url)
-                && reference.as_deref().map(str::to_string) == rs.reference;
-            if same_object || same_url {
-                return (SourceResolution::Tree(0), source);
-            }
+        if self.is_root_source(kind, ns, name, url.as_deref(), reference.as_deref()) {
+            return (SourceResolution::Tree(0), source);
         }
         match source {
             Some(_) => (SourceResolution::Unmapped, source),
+            // An ExternalArtifact is never written in Git: source-watcher's ArtifactGenerator (or
+            // another controller) creates it, so what it holds is unknown here. The build is
+            // opaque (an info), never silently empty and never a missing source.
+            None if kind == "ExternalArtifact" => (SourceResolution::Unmapped, None),
             None => (SourceResolution::Missing, None),
         }
+    }
+
+    /// Whether a source is the cluster's root source (the object itself, or a GitRepository with
+    /// its URL and ref): read from the checked tree, below its prefix.
+    fn is_root_source(&self, kind: &str, ns: &str, name: &str, url: Option<&str>, reference: Option<&str>) -> bool {
+        let Some(rs) = &self.root_source else { return false };
+        let same_object = rs.id == (ns.to_string(), name.to_string()) && kind == rs.kind;
+        let same_url = kind == "GitRepository"
+            && !rs.url.is_empty()
+            && url.is_some_and(|u| normalize_url(u) == rs.url)
+            && reference.map(str::to_string) == rs.reference;
+        same_object || same_url
+    }
+
+    /// The directory of the checked tree that the root source's artifact is made of, when the
+    /// Kustomization `ks` reads the root source and that is not the tree's root.
+    fn root_prefix(&self, ks: usize) -> Option<String> {
+        let rs = self.root_source.as_ref().filter(|rs| !rs.prefix.is_empty())?;
+        let obj = &self.cluster.objects[ks];
+        let sref = obj.flux().and_then(|k| k.source_ref());
+        let kind = sref.map_or("GitRepository", |r| r.kind_or("GitRepository"));
+        let name = sref.map_or("", |r| r.name());
+        let ns = sref.map_or(obj.namespace(), |r| r.namespace);
+        let source = self.lookup(kind, ns, name).and_then(|i| self.cluster.objects[i].flux());
+        let mapped = self
+            .trees
+            .mappings
+            .iter()
+            .any(|m| m.matches(kind, ns, name, source.and_then(|s| s.url()), source.and_then(|s| s.ref_value())));
+        (!mapped
+            && self.is_root_source(kind, ns, name, source.and_then(|s| s.url()), source.and_then(|s| s.ref_value())))
+        .then(|| rs.prefix.clone())
     }
 
     /// A path under a GitRepository's `spec.include[].toPath` is another repository's
@@ -217,6 +250,13 @@ impl<'w, 't> ClusterWalk<'w, 't> {
         let Some(this) = FluxObject::new(&root) else { return Followed::Done(Vec::new()) };
         let raw_path = this.path_str();
         let (path, clamped) = clamp_flux_path(raw_path);
+        // Paths of the root source resolve against the directory its artifact is made of.
+        let path = match self.root_prefix(ks) {
+            Some(prefix) if matches!(source, SourceResolution::Tree(0)) => {
+                fleetlint_yaml::relpath::join_in_root(&prefix, &path).unwrap_or(path)
+            }
+            _ => path,
+        };
         let mut node = KustomizationNode {
             object: ks,
             source: source.clone(),
@@ -261,7 +301,13 @@ impl<'w, 't> ClusterWalk<'w, 't> {
                     let kind = FleetIssueKind::PathClamped { raw: raw_path.to_string(), clamped: path.clone() };
                     self.issue(kind, path_span, ks, "spec.path");
                 }
-                if !view.is_dir(&path) {
+                let unknown_vars = self.unknown_path_variables(ks, raw_path);
+                if !unknown_vars.is_empty() {
+                    // Flux A3.3: the parent substitutes spec.path; when its values come from
+                    // what fleetlint cannot see, the path is unknown (an info, never SRC001).
+                    let kind = FleetIssueKind::PathUnknown { raw: raw_path.to_string(), variables: unknown_vars };
+                    self.issue(kind, path_span, ks, "spec.path");
+                } else if !view.is_dir(&path) {
                     let why = if view.is_excluded_dir(&path) {
                         MissingPath::Excluded
                     } else if view.file(&path).is_some() {
@@ -294,12 +340,15 @@ impl<'w, 't> ClusterWalk<'w, 't> {
                             .any(|p| inside(p.span));
                         from_spec && !inside(own)
                     };
+                    let before = self.cluster.build_issues.len();
                     self.cluster.build_issues.extend(
                         out.issues
                             .iter()
                             .filter(|i| i.kind != BuildIssueKind::PatchTargetUnmatched || !injected(i.span))
                             .cloned(),
                     );
+                    let added = self.cluster.build_issues.len() - before;
+                    self.cluster.build_issue_owners.extend(std::iter::repeat_n(Some(ks), added));
                     // kustomize-controller applies nothing when the build fails.
                     node.built = !out.fails();
                     let resources = if out.fails() { Vec::new() } else { out.resources };
@@ -349,6 +398,34 @@ impl<'w, 't> ClusterWalk<'w, 't> {
         Followed::Done(children)
     }
 
+    /// The `${...}` variables left in `raw` (the Kustomization's `spec.path` after its parent's
+    /// substitution) when that parent's variables are incomplete: some `substituteFrom` object is
+    /// not in Git or is encrypted, so those variables may well be set on the cluster. Empty when
+    /// the path is known (no variable left, or the parent's values are all known: then a literal
+    /// `${VAR}` is what Flux builds).
+    fn unknown_path_variables(&self, ks: usize, raw: &str) -> Vec<String> {
+        if !crate::substitute::has_reference(raw) {
+            return Vec::new();
+        }
+        let Some(parent) = self.cluster.objects[ks].owner.filter(|&p| p != ks) else { return Vec::new() };
+        let complete = self.variables(parent).is_none_or(|(v, _)| v.complete);
+        if complete {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut rest = raw;
+        while let Some(i) = rest.find("${") {
+            let after = &rest[i + 2..];
+            let end = after.find(|c: char| !(c == '_' || c.is_ascii_alphanumeric())).unwrap_or(after.len());
+            if end > 0 {
+                out.push(after[..end].to_string());
+            }
+            rest = &after[end..];
+        }
+        out.dedup();
+        out
+    }
+
     /// The number of a (tree, path).
     fn intern(&mut self, tree: TreeIndex, path: &str) -> u32 {
         let next = u32::try_from(self.built_ids.len()).unwrap_or(u32::MAX);
@@ -393,7 +470,12 @@ impl<'w, 't> ClusterWalk<'w, 't> {
         let id = obj.id();
         if let Some(&i) = self.seen.get(&id) {
             let existing = &mut self.cluster.objects[i];
-            if existing.owner.is_none() && !existing.synthesized && existing.owners.is_empty() {
+            if existing.synthesized {
+                // A stand-in the repository turns out to define: the repository's object wins.
+                *existing = obj;
+                return None;
+            }
+            if existing.owner.is_none() && existing.owners.is_empty() {
                 existing.owner = obj.owner;
                 existing.owners = obj.owners;
                 return None;

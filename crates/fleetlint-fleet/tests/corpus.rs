@@ -211,8 +211,9 @@ fn flux_local_sample_clusters_get_unique_names() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), n.len(), "names are unique: {n:?}");
-    assert!(n.contains(&"tests/testdata/cluster8/cluster"), "colliding `cluster` dirs use their path: {n:?}");
-    assert!(n.contains(&"home"), "a unique name stays short: {n:?}");
+    // Issue 11's rule: the path below the directory holding every root (tests/testdata).
+    assert!(n.contains(&"cluster8/cluster"), "names are paths below the common container: {n:?}");
+    assert!(n.contains(&"cluster7/clusters/home"), "{n:?}");
 }
 
 #[test]
@@ -220,8 +221,9 @@ fn flux_local_sample_clusters_get_unique_names() {
 fn cluster_template_without_bootstrap_files() {
     let s = session("onedr0p__cluster-template__rev-fc80b21", &[]);
     // `tmpl/` is excluded by the repo's `.sourceignore`: not a cluster.
-    assert_eq!(names(&s), ["flux"]);
-    let c = cluster(&s, "flux");
+    // Named by issue 11's rule: the generic `flux` segment dropped.
+    assert_eq!(names(&s), ["cluster"]);
+    let c = cluster(&s, "cluster");
     assert_eq!(c.path, "cluster/flux");
     assert_eq!(c.entry, EntryKind::Synthesized);
     // `flux-cluster.yaml` is produced by the template's configure step and is not committed, so

@@ -19,6 +19,8 @@ pub struct HumanOptions {
     pub color: bool,
     /// Only the findings, no summary.
     pub quiet: bool,
+    /// Also say how each cluster was found and which candidate roots were rejected.
+    pub verbose: bool,
 }
 
 /// Lines of context shown before and after a span.
@@ -124,11 +126,38 @@ pub fn render(input: &ReportInput<'_>, options: HumanOptions) -> String {
     if !options.quiet {
         for c in input.clusters {
             out.push_str(&cluster_line(c));
+            if options.verbose {
+                out.push_str(&found_by_lines(c));
+            }
+        }
+        if options.verbose {
+            for r in input.rejected {
+                out.push_str(&format!(
+                    "not a cluster: {}: {}\n",
+                    if r.path.is_empty() { "." } else { &r.path },
+                    r.reason
+                ));
+            }
         }
         out.push_str(&summary_line(input));
         out.push('\n');
     }
     out
+}
+
+/// How a cluster was found (`check -v`): the file and line that made it a root, why, and the
+/// source root when the root source is a subdirectory.
+#[must_use]
+pub fn found_by_lines(c: &crate::ClusterSummary) -> String {
+    let mut s = String::new();
+    if let Some(f) = &c.found_by {
+        let at = f.line.map_or_else(|| f.file.clone(), |l| format!("{}:{l}", f.file));
+        s.push_str(&format!("  found by {at}: {}\n", f.reason));
+    }
+    if let Some(r) = &c.source_root {
+        s.push_str(&format!("  source root: {r} (the root source's paths resolve against it)\n"));
+    }
+    s
 }
 
 /// One cluster: how it was found, what it renders, its lockdown, and what fleetlint could not see.

@@ -14,6 +14,8 @@ struct Report<'a> {
     root: &'a str,
     sources: Vec<SourceMapping<'a>>,
     clusters: Vec<Cluster<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    rejected: Vec<RejectedJson<'a>>,
     findings: Vec<JsonFinding<'a>>,
     summary: Summary,
 }
@@ -31,10 +33,28 @@ struct SourceMapping<'a> {
 }
 
 #[derive(Serialize)]
+struct RejectedJson<'a> {
+    path: &'a str,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct FoundByJson<'a> {
+    file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
 struct Cluster<'a> {
     name: &'a str,
     path: &'a str,
     entry: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    found_by: Option<FoundByJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_root: Option<&'a str>,
     flux_version: Option<FluxVersionJson<'a>>,
     lockdown: LockdownJson<'a>,
     tenants: &'a [String],
@@ -176,6 +196,8 @@ fn cluster(c: &ClusterSummary) -> Cluster<'_> {
         name: &c.name,
         path: &c.path,
         entry: c.entry,
+        found_by: c.found_by.as_ref().map(|f| FoundByJson { file: &f.file, line: f.line, reason: &f.reason }),
+        source_root: c.source_root.as_deref(),
         flux_version: c.flux_version.as_ref().map(|v| FluxVersionJson { value: &v.value, from: v.from }),
         lockdown: LockdownJson {
             known: l.known,
@@ -201,6 +223,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
         root: input.root,
         sources: input.sources.iter().map(|(key, path)| SourceMapping { key, path }).collect(),
         clusters: input.clusters.iter().map(cluster).collect(),
+        rejected: input.rejected.iter().map(|r| RejectedJson { path: &r.path, reason: &r.reason }).collect(),
         findings: input.outcome.findings.iter().map(|f| finding(input.db, f)).collect(),
         summary: Summary {
             files: input.outcome.files,

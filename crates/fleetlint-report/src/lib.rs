@@ -16,4 +16,4 @@ pub mod sarif;
 pub use graph::{
     EdgeReason, GraphCluster, GraphEdge, GraphInput, GraphNode, GraphScope, graph_dot, graph_json, graph_mermaid,
 };
-pub use model::{ClusterSummary, FluxVersion, Lockdown, RepoPaths, ReportInput};
+pub use model::{ClusterSummary, FluxVersion, FoundBy, Lockdown, RejectedRoot, RepoPaths, ReportInput};

@@ -25,6 +25,26 @@ pub struct Lockdown {
     pub no_remote_bases: bool,
 }
 
+/// What made a directory a cluster root.
+#[derive(Clone, Debug)]
+pub struct FoundBy {
+    /// The file, relative to the checked root.
+    pub file: String,
+    /// Its line (1-based), when a line decided.
+    pub line: Option<u32>,
+    /// Why, in one sentence.
+    pub reason: String,
+}
+
+/// A candidate root that was not taken.
+#[derive(Clone, Debug)]
+pub struct RejectedRoot {
+    /// The directory.
+    pub path: String,
+    /// Why, in one sentence.
+    pub reason: String,
+}
+
 /// One cluster entry point, as the report lists it.
 #[derive(Clone, Debug)]
 pub struct ClusterSummary {
@@ -32,8 +52,12 @@ pub struct ClusterSummary {
     pub name: String,
     /// Entry directory relative to the root.
     pub path: String,
-    /// `gotk-sync`, `flux-instance`, `synthesized` or `remote`.
+    /// `gotk-sync`, `flux-instance`, `self-managed`, `config`, `synthesized` or `remote`.
     pub entry: &'static str,
+    /// The file and line that made the directory a root, and why.
+    pub found_by: Option<FoundBy>,
+    /// The directory the root source's paths resolve against, when not the checked root.
+    pub source_root: Option<String>,
     /// The Flux version.
     pub flux_version: Option<FluxVersion>,
     /// Lockdown settings.
@@ -63,6 +87,8 @@ pub struct ReportInput<'a> {
     pub sources: &'a [(String, String)],
     /// Clusters found.
     pub clusters: &'a [ClusterSummary],
+    /// Candidate roots not taken.
+    pub rejected: &'a [RejectedRoot],
     /// Objects after overlay resolution, all clusters.
     pub objects: usize,
     /// Wall time of the run.

@@ -31,13 +31,14 @@ fn every_failing_fixture_renders_as_its_snapshot() {
             outcome: &outcome,
             sources: &[],
             clusters: &[],
+            rejected: &[],
             objects: 0,
             elapsed_ms: 0.0,
             timings_ms: &[],
             rules: &[],
             repo_paths: &fleetlint_report::RepoPaths::default(),
         };
-        let text = render(&input, HumanOptions { color: false, quiet: true });
+        let text = render(&input, HumanOptions { color: false, quiet: true, verbose: false });
         settings.set_description(format!("testdata/rules/{code}/fail, human format, {code} findings only"));
         settings.bind(|| insta::assert_snapshot!(code, text));
     }

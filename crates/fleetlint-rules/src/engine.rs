@@ -120,6 +120,7 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
     let rules = rules.as_slice();
     let (db, trees, fleet) = (&session.db, session.trees.as_slice(), &session.fleet);
     let mut findings: Vec<Finding> = Vec::new();
+    let build_issue_index = build_issue_index(fleet);
     for (tree, builds) in trees.iter().zip(&session.builds) {
         let per_file: Vec<Vec<Finding>> = tree
             .files
@@ -146,10 +147,13 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
         findings.extend(per_file.into_iter().flatten());
         let cx = BuildContext { issues: &builds.issues, db, tree, fleet, builds };
         let at = tree.files.first().map_or_else(Span::default, |f| Span::empty(f.id, 0));
+        let mut from_builds = Vec::new();
         for &rule in rules {
             let what = || format!("the kustomize builds of {}", tree.root.display());
-            guarded(rule, at, what, &mut findings, |out| rule.check_build(&cx, out));
+            guarded(rule, at, what, &mut from_builds, |out| rule.check_build(&cx, out));
         }
+        attach_build_clusters(fleet, &build_issue_index, &mut from_builds);
+        findings.extend(from_builds);
     }
     let per_cluster: Vec<Vec<Finding>> = fleet
         .clusters
@@ -191,6 +195,45 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
         skipped_files: session.skipped_files,
         objects: session.objects(),
         unreached_dirs: session.builds.iter().map(|b| b.unreached_dirs(fleet).count()).sum(),
+    }
+}
+
+/// Where each Flux build issue was met: span -> (cluster, issue) pairs.
+fn build_issue_index(fleet: &fleetlint_fleet::Fleet) -> std::collections::HashMap<Span, Vec<(usize, usize)>> {
+    let mut index: std::collections::HashMap<Span, Vec<(usize, usize)>> = std::collections::HashMap::new();
+    for (ci, c) in fleet.clusters.iter().enumerate() {
+        for (ii, issue) in c.build_issues.iter().enumerate() {
+            index.entry(issue.span).or_default().push((ci, ii));
+        }
+    }
+    index
+}
+
+/// A finding about a build input that a cluster's Flux build met names that cluster (every one
+/// where it holds) and the chain of Flux objects whose build it was.
+fn attach_build_clusters(
+    fleet: &fleetlint_fleet::Fleet,
+    index: &std::collections::HashMap<Span, Vec<(usize, usize)>>,
+    findings: &mut [Finding],
+) {
+    for f in findings.iter_mut().filter(|f| f.clusters.is_empty() || f.owner.is_none()) {
+        let Some(hits) = index.get(&f.span) else { continue };
+        if f.clusters.is_empty() {
+            let mut clusters: Vec<String> = hits.iter().map(|(ci, _)| fleet.clusters[*ci].name.clone()).collect();
+            clusters.sort();
+            clusters.dedup();
+            f.clusters = clusters;
+        }
+        if f.owner.is_none()
+            && let Some((c, k)) = hits.iter().find_map(|(ci, ii)| {
+                let c = &fleet.clusters[*ci];
+                c.build_issue_owners.get(*ii).copied().flatten().map(|k| (c, k))
+            })
+        {
+            let o = &c.objects[k];
+            f.owner = Some(o.id());
+            f.owners = o.owners.push(o.id()).to_vec();
+        }
     }
 }
 

@@ -10,7 +10,9 @@ use clap::ValueEnum;
 use fleetlint_fleet::Session;
 use fleetlint_fleet::{FailOnName, SeverityName};
 use fleetlint_report::github::GithubOptions;
-use fleetlint_report::{ClusterSummary, RepoPaths, ReportInput, baseline, github, gitlab, human, json, junit, sarif};
+use fleetlint_report::{
+    ClusterSummary, RejectedRoot, RepoPaths, ReportInput, baseline, github, gitlab, human, json, junit, sarif,
+};
 use fleetlint_rules::{Category, CheckOutcome, RuleId, Selection, SelectionSettings, Severity, all_rules, catalog};
 
 use crate::progress::Progress;
@@ -138,6 +140,7 @@ struct Rendering<'a> {
     root: String,
     sources: Vec<(String, String)>,
     clusters: Vec<ClusterSummary>,
+    rejected: Vec<RejectedRoot>,
     rules: Vec<RuleId>,
     repo_paths: RepoPaths,
     session: &'a Session,
@@ -156,6 +159,7 @@ impl Rendering<'_> {
             outcome,
             sources: &self.sources,
             clusters: &self.clusters,
+            rejected: &self.rejected,
             objects: outcome.objects,
             elapsed_ms,
             timings_ms: timings,
@@ -166,9 +170,22 @@ impl Rendering<'_> {
 }
 
 fn render(format: Format, input: &ReportInput<'_>, color: bool, quiet: bool, full_report: Option<&str>) -> String {
+    render_with(format, input, HumanFlags { color, quiet, verbose: false }, full_report)
+}
+
+/// What the human report shows besides findings.
+#[derive(Clone, Copy)]
+struct HumanFlags {
+    color: bool,
+    quiet: bool,
+    verbose: bool,
+}
+
+fn render_with(format: Format, input: &ReportInput<'_>, flags: HumanFlags, full_report: Option<&str>) -> String {
+    let HumanFlags { color, quiet, verbose } = flags;
     match format {
         Format::Json => json::render(input),
-        Format::Human => human::render(input, human::HumanOptions { color, quiet }),
+        Format::Human => human::render(input, human::HumanOptions { color, quiet, verbose }),
         Format::Sarif => sarif::render(input),
         Format::Github => github::render(input, GithubOptions { full_report }),
         Format::Junit => junit::render(input),
@@ -211,7 +228,13 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, String> {
     let rendering = Rendering {
         root: args.fleet.path.to_string_lossy().into_owned(),
         sources: session.mappings.iter().map(|m| (m.key_string(), m.path.to_string_lossy().into_owned())).collect(),
-        clusters: session.fleet.clusters.iter().map(summary).collect(),
+        clusters: session.fleet.clusters.iter().map(|c| summary(&session, c)).collect(),
+        rejected: session
+            .fleet
+            .rejected
+            .iter()
+            .map(|r| RejectedRoot { path: r.path.clone(), reason: crate::discovery::rejected(&r.reason) })
+            .collect(),
         rules: selection.rules().to_vec(),
         repo_paths: RepoPaths::new(
             &RepoPaths::find_repo_root(&args.fleet.path),
@@ -249,7 +272,8 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, String> {
     let to_file = args.output.is_some();
     let color =
         !to_file && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let main = render(args.format, &input, color, args.quiet, full_report.as_deref());
+    let flags = HumanFlags { color, quiet: args.quiet, verbose: args.verbose };
+    let main = render_with(args.format, &input, flags, full_report.as_deref());
     for (format, path) in &args.reports {
         write_file(path, &render(*format, &input, false, args.quiet, full_report.as_deref()))?;
     }

@@ -11,12 +11,13 @@ use clap::{Parser, Subcommand};
 
 use fleetlint_fleet::Cluster;
 use fleetlint_fleet::{LoadOptions, Session, load};
-use fleetlint_report::{ClusterSummary, FluxVersion, Lockdown};
+use fleetlint_report::{ClusterSummary, FluxVersion, FoundBy, Lockdown};
 use fleetlint_rules::{catalog, rule_by_code};
 use fleetlint_yaml::Limits;
 
 mod build;
 mod check;
+mod discovery;
 mod graph;
 mod init;
 mod new_since;
@@ -144,12 +145,21 @@ fn main() -> ExitCode {
     }
 }
 
-pub(crate) fn summary(c: &Cluster) -> ClusterSummary {
+pub(crate) fn summary(session: &Session, c: &Cluster) -> ClusterSummary {
     let lockdown = c.controllers.lockdown();
+    let span = c.found_by.span;
+    let found_by =
+        (span.file != fleetlint_yaml::FileId::SYNTHETIC && (span.file.0 as usize) < session.db.len()).then(|| {
+            let file = session.db.get(span.file);
+            let line = (span.start > 0 || span.end > 0).then(|| file.line_col(span.start).line);
+            FoundBy { file: file.path.clone(), line, reason: discovery::found_by(&c.found_by.reason) }
+        });
     ClusterSummary {
         name: c.name.clone(),
         path: c.path.clone(),
         entry: c.entry.as_str(),
+        found_by,
+        source_root: c.source_root.clone(),
         flux_version: Some(FluxVersion { value: c.flux_version.value.clone(), from: c.flux_version.from.as_str() })
             .filter(|v| !v.value.is_empty()),
         lockdown: Lockdown {
@@ -239,6 +249,7 @@ mod tests {
             outcome: &outcome,
             sources: &[],
             clusters: &[],
+            rejected: &[],
             objects: 0,
             elapsed_ms: 0.0,
             timings_ms: &[],

@@ -32,6 +32,8 @@ struct Generated {
     template: &'static str,
     vars: &'static [(&'static str, &'static str)],
     clusters: &'static [&'static str],
+    /// The GitRepository (in flux-system) of the root the generated file defines.
+    source: &'static str,
 }
 
 const GENERATED: &[Generated] = &[Generated {
@@ -39,7 +41,10 @@ const GENERATED: &[Generated] = &[Generated {
     file: "cluster/flux/flux-system/flux-cluster.yaml",
     template: "tmpl/cluster/flux-cluster.yaml",
     vars: &[("${BOOTSTRAP_GIT_REPOSITORY}", "https://github.com/example/home-cluster")],
-    clusters: &["flux"],
+    // The generated file holds the self-managing root (Kustomization flux-cluster, which
+    // builds ./cluster/flux and reads GitRepository flux-cluster): issue 11 names it `cluster`.
+    clusters: &["cluster"],
+    source: "flux-cluster",
 }];
 
 /// Where the problems are seeded: a file of the checked tree that a Flux Kustomization reading
@@ -169,7 +174,7 @@ fn seeded_missing_path_and_undefined_source_are_reported_in_every_corpus_fleet()
                 Host {
                     file: g.file.to_string(),
                     namespace: flux_system(),
-                    source: ("GitRepository".into(), flux_system(), flux_system()),
+                    source: ("GitRepository".into(), flux_system(), g.source.to_string()),
                     clusters: g.clusters.iter().map(|c| (*c).to_string()).collect(),
                 }
             }

@@ -86,7 +86,12 @@ fn reach(cx: &ClusterContext<'_>, served: &BTreeSet<&str>, b: &Binding<'_>, s: &
     };
     match sa_ns? {
         Some(ns) => {
-            let tenant = c.tenant_of_namespace(ns).filter(|t| served.contains(t))?;
+            // A ServiceAccount a tenant's reconciler runs as is the tenant's wherever it lives.
+            let account = (s.kind == "ServiceAccount")
+                .then(|| c.tenant_accounts.get(&(ns.to_string(), s.name.to_string())))
+                .flatten()
+                .map(String::as_str);
+            let tenant = account.or_else(|| c.tenant_of_namespace(ns)).filter(|t| served.contains(t))?;
             let who = if s.kind == "ServiceAccount" {
                 format!("a ServiceAccount of tenant {tenant}")
             } else {

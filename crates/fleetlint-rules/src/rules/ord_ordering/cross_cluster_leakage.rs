@@ -59,8 +59,8 @@ fn other_roots<'f>(cx: &'f ClusterContext<'_>) -> Vec<&'f Cluster> {
     cx.fleet
         .clusters
         .iter()
-        .filter(|c| c.name != me.name && c.entry != EntryKind::Remote && !c.path.is_empty())
-        .filter(|c| !under(&me.path, &c.path))
+        .filter(|c| c.name != me.name && c.entry != EntryKind::Remote && !c.territory().is_empty())
+        .filter(|c| !under(&me.path, c.territory()))
         .collect()
 }
 
@@ -82,7 +82,7 @@ impl Rule for CrossClusterLeakage {
             if kn.source != SourceResolution::Tree(0) || k.synthesized {
                 continue;
             }
-            if let Some((oi, other)) = others.iter().enumerate().find(|(_, o)| under(&kn.path, &o.path)) {
+            if let Some((oi, other)) = others.iter().enumerate().find(|(_, o)| under(&kn.path, o.territory())) {
                 path_leaks.insert((kn.object, oi));
                 let span = k.flux().map_or(k.root.span, |f| f.span_of(&["path"]));
                 let message = format!(
@@ -90,7 +90,7 @@ impl Rule for CrossClusterLeakage {
                     describe(k),
                     kn.path,
                     other.name,
-                    other.path,
+                    other.territory(),
                     c.name
                 );
                 let f = Self::finding(span, message)
@@ -105,7 +105,7 @@ impl Rule for CrossClusterLeakage {
                 continue;
             }
             let file = &cx.db.get(o.root.span.file).path;
-            let other = others.iter().position(|other| under(file, &other.path));
+            let other = others.iter().position(|other| under(file, other.territory()));
             if let Some(oi) = other.filter(|oi| !path_leaks.contains(&(k, *oi))) {
                 leaks.entry((k, oi)).or_insert(i);
             }
@@ -114,7 +114,7 @@ impl Rule for CrossClusterLeakage {
             let other = others[oi];
             let Some(kn) = c.kustomization_of(k) else { continue };
             let file = &cx.db.get(c.objects[i].root.span.file).path;
-            let (span, how) = match reaching_entry(cx, &kn.path, &other.path) {
+            let (span, how) = match reaching_entry(cx, &kn.path, other.territory()) {
                 Some(span) => (span, "this kustomization entry reaches".to_string()),
                 None => {
                     let o = &c.objects[k];
@@ -124,14 +124,14 @@ impl Rule for CrossClusterLeakage {
             let message = format!(
                 "{how} into the directory of cluster `{}` ({}): {} from `{file}` is applied on `{}`",
                 other.name,
-                other.path,
+                other.territory(),
                 describe(&c.objects[i]),
                 c.name
             );
             let f = Self::finding(span, message)
                 .with_help("move what both clusters share out of the cluster directories and reference it from both")
                 .with_related(c.objects[i].root.span, "the object from the other cluster's directory")
-                .with_field(format!("resources[{}]", other.path));
+                .with_field(format!("resources[{}]", other.territory()));
             out.push(cx.about(f, i));
         }
     }

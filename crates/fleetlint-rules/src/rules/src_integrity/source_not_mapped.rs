@@ -56,6 +56,12 @@ impl SourceNotMapped {
             FleetIssueKind::SourceNotMapped { source_kind, source_name } => format!(
                 "source {source_kind}/{source_name} is not mapped to a local tree: what {id} renders is unknown (map it with --source)"
             ),
+            FleetIssueKind::PathUnknown { raw, variables } => format!(
+                "{id} builds spec.path `{raw}`, whose {} `{}` {} set from an object fleetlint cannot see (created outside Git or encrypted): what it renders is unknown",
+                if variables.len() == 1 { "variable" } else { "variables" },
+                variables.join("`, `"),
+                if variables.len() == 1 { "is" } else { "are" },
+            ),
             FleetIssueKind::TemplatedResourceSet => {
                 format!("{id} is templated from inputs: its resources are not rendered")
             }

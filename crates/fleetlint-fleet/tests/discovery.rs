@@ -1,0 +1,141 @@
+//! Issue 11's layouts: fixture fleets under `testdata/discovery/`, each with the clusters a Flux
+//! engineer would name (name, root path, entry kind, root object).
+
+use std::path::PathBuf;
+
+use fleetlint_fleet::{Cluster, EntryKind, FoundReason, LoadOptions, RejectReason, Session, load};
+
+fn session(fleet: &str, globs: &[&str]) -> Session {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/discovery").join(fleet);
+    let clusters = globs.iter().map(|g| (*g).to_string()).collect();
+    load(&LoadOptions { root, clusters, ..LoadOptions::default() }).expect("loads")
+}
+
+/// `(name, path, entry)` of every cluster.
+fn found(s: &Session) -> Vec<(&str, &str, EntryKind)> {
+    s.fleet.clusters.iter().map(|c| (c.name.as_str(), c.path.as_str(), c.entry)).collect()
+}
+
+fn root_object(c: &Cluster) -> &fleetlint_fleet::RenderedObject {
+    let FoundReason::SelfManaged { kustomization, .. } = &c.found_by.reason else {
+        panic!("{} is not self-managed: {:?}", c.name, c.found_by)
+    };
+    let id = format!("Kustomization/{kustomization}");
+    c.objects.iter().find(|o| o.id() == id && !o.synthesized).unwrap_or_else(|| panic!("{}: no {id}", c.name))
+}
+
+#[test]
+fn a_root_in_a_shared_base_patched_per_cluster() {
+    let s = session("shared-base", &[]);
+    assert_eq!(
+        found(&s),
+        [("eu-1", "envs/prod/eu-1", EntryKind::SelfManaged), ("eu-2", "envs/prod/eu-2", EntryKind::SelfManaged)]
+    );
+    for c in &s.fleet.clusters {
+        let root = root_object(c);
+        // The real root counts: its decryption, never a synthesized stand-in.
+        assert!(root.root.get_path(&["spec", "decryption"]).is_some(), "{}", c.name);
+        assert!(c.objects.iter().all(|o| o.id() != "GitRepository/flux-system/flux-system"), "nothing synthesized");
+        // The root's build reaches the apps Kustomization and what it renders.
+        assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/app"), "{}", c.name);
+        let path = root.root.get_path(&["spec", "path"]).and_then(fleetlint_yaml::Node::as_str);
+        assert_eq!(path, Some(format!("./{}", c.path).as_str()));
+    }
+    // No root is synthesized at envs/prod above the real ones.
+    assert!(s.fleet.clusters.iter().all(|c| c.path != "envs/prod" && c.path != "envs/prod/base"));
+}
+
+#[test]
+fn a_self_managed_root_whose_source_is_created_outside_git() {
+    let s = session("outside-source", &[]);
+    assert_eq!(found(&s), [("mc1", "fleet/mc1", EntryKind::SelfManaged)]);
+    let c = &s.fleet.clusters[0];
+    assert_eq!(root_object(c).id(), "Kustomization/default/mc1");
+    let FoundReason::SelfManaged { source, source_defined, .. } = &c.found_by.reason else { unreachable!() };
+    assert_eq!((source.as_str(), *source_defined), ("GitRepository/default/my-repo", false));
+    // The undefined source is the checked repository: the build runs.
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/app"));
+}
+
+#[test]
+fn hand_written_bootstrap_objects_are_not_synthesized_again() {
+    let s = session("hand-written", &[]);
+    assert_eq!(found(&s), [("c1", "clusters/c1", EntryKind::SelfManaged)]);
+    let c = &s.fleet.clusters[0];
+    for id in ["GitRepository/flux-system/flux-system", "Kustomization/flux-system/flux-system"] {
+        let copies: Vec<_> = c.objects.iter().filter(|o| o.id() == id).collect();
+        assert_eq!(copies.len(), 1, "{id}");
+        assert!(!copies[0].synthesized, "{id} is the repository's");
+    }
+    assert!(c.build_issues.iter().all(|i| !i.fatal), "{:?}", c.build_issues);
+}
+
+#[test]
+fn a_shared_cluster_base_is_not_a_cluster() {
+    let s = session("shared-cluster-base", &[]);
+    assert_eq!(found(&s), [("prod", "clusters/team-a/prod", EntryKind::SelfManaged)]);
+}
+
+#[test]
+fn cluster_globs_name_the_directory_of_the_root() {
+    // `*` does not cross `/`: only clusters/c1 is named, and its real root is kept.
+    let s = session("hand-written", &["clusters/*"]);
+    assert_eq!(found(&s), [("c1", "clusters/c1", EntryKind::SelfManaged)]);
+    // A glob naming a directory without a root makes it one (entry `config`).
+    let s = session("outside-source", &["fleet"]);
+    assert_eq!(found(&s), [("mc1", "fleet/mc1", EntryKind::SelfManaged)]);
+    let s = session("shared-base", &["envs/*"]);
+    assert_eq!(
+        found(&s),
+        [("eu-1", "envs/prod/eu-1", EntryKind::SelfManaged), ("eu-2", "envs/prod/eu-2", EntryKind::SelfManaged)]
+    );
+    let s = session("shared-base", &["apps"]);
+    assert_eq!(found(&s), [("apps", "apps", EntryKind::Config)]);
+    assert!(s.fleet.rejected.iter().any(|r| r.path == "envs/prod/eu-1" && r.reason == RejectReason::NotSelected));
+}
+
+#[test]
+fn a_flux_instance_in_generated_helm_values_with_an_artifact_pushed_from_a_subdirectory() {
+    let s = session("instance-values", &[]);
+    assert_eq!(found(&s), [("c1", "deploy/clusters/c1", EntryKind::FluxInstance)]);
+    let c = &s.fleet.clusters[0];
+    assert_eq!(c.source_root.as_deref(), Some("deploy"));
+    let FoundReason::FluxInstance { carrier } = &c.found_by.reason else { panic!("{:?}", c.found_by) };
+    assert_eq!(carrier, "ResourceSet/flux-system/flux-instance");
+    // Inline values are merged last: multitenant true wins over the ConfigMap's false.
+    let lockdown = c.controllers.lockdown();
+    assert!(lockdown.known && lockdown.no_cross_namespace_refs && lockdown.no_remote_bases, "{lockdown:?}");
+    // The root's path is resolved against the source root: the cluster directory is built.
+    let root = c.objects.iter().position(|o| o.id() == "Kustomization/flux-system/flux-system").unwrap();
+    let node = c.kustomization_of(root).unwrap();
+    assert_eq!(node.path, "deploy/clusters/c1");
+    assert!(node.built);
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/app"));
+}
+
+#[test]
+fn a_kustomization_built_from_an_external_artifact_is_opaque() {
+    let s = session("hand-written", &[]);
+    let c = &s.fleet.clusters[0];
+    let apps = c.objects.iter().position(|o| o.id() == "Kustomization/flux-system/apps").expect("rendered by the root");
+    assert_eq!(c.kustomization_of(apps).unwrap().source, fleetlint_fleet::SourceResolution::Unmapped);
+    assert!(c.issues.iter().any(|i| i.object == Some(apps)
+        && matches!(&i.kind, fleetlint_fleet::FleetIssueKind::SourceNotMapped { source_kind, .. } if source_kind == "ExternalArtifact")));
+    assert_eq!(c.opaque_count(), 1);
+}
+
+#[test]
+fn a_path_variable_set_from_outside_git_is_unknown_not_missing() {
+    let s = session("hand-written", &[]);
+    let c = &s.fleet.clusters[0];
+    let child = c.objects.iter().position(|o| o.id() == "Kustomization/flux-system/child").expect("rendered");
+    let kinds: Vec<&fleetlint_fleet::FleetIssueKind> =
+        c.issues.iter().filter(|i| i.object == Some(child)).map(|i| &i.kind).collect();
+    assert_eq!(
+        kinds,
+        [&fleetlint_fleet::FleetIssueKind::PathUnknown {
+            raw: "./apps/${CLUSTER_NAME}".into(),
+            variables: vec!["CLUSTER_NAME".into()]
+        }]
+    );
+}

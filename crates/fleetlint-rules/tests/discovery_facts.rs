@@ -1,0 +1,44 @@
+//! Facts of issue 11 that rules read. ORD007 territory: a cluster owns its cluster directory (`clusters/a/` for root
+//! `clusters/a/flux`), not only the directory of its bootstrap files.
+
+use std::path::PathBuf;
+
+use fleetlint_fleet::{LoadOptions, load};
+
+#[test]
+fn a_kustomization_reading_another_clusters_directory_is_a_leak() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/discovery/territory");
+    let session = load(&LoadOptions { root, ..LoadOptions::default() }).expect("loads");
+    let territories: Vec<(&str, &str)> =
+        session.fleet.clusters.iter().map(|c| (c.name.as_str(), c.territory())).collect();
+    assert_eq!(territories, [("a", "clusters/a"), ("b", "clusters/b")]);
+    let outcome = fleetlint_rules::check(&session);
+    let leaks: Vec<_> = outcome.findings.iter().filter(|f| f.rule.code() == "ORD007").collect();
+    assert_eq!(leaks.len(), 1, "{leaks:#?}");
+    let f = leaks[0];
+    assert_eq!(session.db.get(f.span.file).path, "clusters/b/flux/apps.yaml");
+    assert_eq!(f.clusters, ["b"]);
+}
+
+/// Issue 11: a Kustomization in flux-system that reconciles a tenant's repository as a
+/// ServiceAccount labelled with the tenant is that tenant's reconciler: what it renders is the
+/// tenant's, its ServiceAccount's cluster-admin ClusterRoleBinding is ISO006; the tenant label on
+/// the bootstrap objects makes nothing a tenant.
+#[test]
+fn a_tenant_reconciler_in_flux_system_is_the_tenants() {
+    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/discovery/tenant-reconciler");
+    let sources = vec![format!("https://example.com/team-a.git={}", base.join("team-a").display())];
+    let session = load(&LoadOptions { root: base.join("fleet"), sources, ..LoadOptions::default() }).expect("loads");
+    let c = &session.fleet.clusters[0];
+    let account = ("flux-system".to_string(), "team-a".to_string());
+    assert_eq!(c.tenant_accounts.get(&account).map(String::as_str), Some("team-a"));
+    assert!(!c.tenant_accounts.values().any(|t| t == "sre-team"), "bootstrap labels make no tenant");
+    let cm = c.objects.iter().find(|o| o.id() == "ConfigMap/team-a/app").expect("rendered from the mapped repo");
+    assert_eq!((cm.scope, cm.tenant.as_deref()), (fleetlint_fleet::Scope::Tenant, Some("team-a")));
+    let root = c.objects.iter().find(|o| o.id() == "Kustomization/flux-system/flux-system").unwrap();
+    assert_eq!(root.scope, fleetlint_fleet::Scope::Platform);
+    let outcome = fleetlint_rules::check(&session);
+    let iso006: Vec<_> = outcome.findings.iter().filter(|f| f.rule.code() == "ISO006").collect();
+    assert_eq!(iso006.len(), 1, "{iso006:#?}");
+    assert!(iso006[0].message.contains("tenant team-a"), "{}", iso006[0].message);
+}
