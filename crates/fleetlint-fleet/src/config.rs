@@ -59,6 +59,10 @@ pub struct Config {
     /// replaces it.
     #[serde(default)]
     pub fail_on: Option<FailOnName>,
+    /// Directories of fleetlint policies (`policies/README.md`), relative to the configuration
+    /// file: each policy becomes a rule with its own code, run with the built-in pack.
+    #[serde(default)]
+    pub policies: Vec<String>,
 }
 
 /// A severity, as the configuration names it.

@@ -100,10 +100,24 @@ struct JsonFinding<'a> {
     owners: &'a [String],
     scope: Option<&'static str>,
     tenant: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<PolicyJson<'a>>,
     related: Vec<Location<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
     fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+struct PolicyJson<'a> {
+    engine: &'static str,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -112,6 +126,7 @@ struct Summary {
     documents: usize,
     skipped_files: usize,
     objects: usize,
+    unvalidated_objects: usize,
     findings: Counts,
     suppressed: usize,
     baselined: usize,
@@ -163,6 +178,14 @@ fn finding<'a>(db: &'a FileDb, f: &'a Finding) -> JsonFinding<'a> {
             Scope::Platform => "platform",
         }),
         tenant: f.tenant.as_deref(),
+        policy: f.policy.as_ref().map(|p| PolicyJson {
+            engine: p.engine,
+            kind: &p.kind,
+            namespace: p.namespace.as_deref(),
+            name: &p.name,
+            rule: p.rule.as_deref(),
+            action: p.action.as_deref(),
+        }),
         related: f.related.iter().map(|r| location(db, r.span, Some(&r.message))).collect(),
         help: f.help.as_deref(),
         fingerprint: &f.fingerprint,
@@ -206,6 +229,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
             documents: input.outcome.documents,
             skipped_files: input.outcome.skipped_files,
             objects: input.objects,
+            unvalidated_objects: input.outcome.unvalidated_objects,
             findings: Counts { error, warning, info },
             suppressed: input.outcome.suppressed,
             baselined: input.outcome.baselined,

@@ -10,7 +10,7 @@ use fleetlint_yaml::{FileDb, LoadedTree, Span};
 
 use crate::context::{BuildContext, ClusterContext, FileContext};
 use crate::finding::{Finding, Severity};
-use crate::registry::{INTERNAL_ERROR, all_rules};
+use crate::registry::{INTERNAL_ERROR, builtin_checks};
 use crate::rule::{Rule, RuleId};
 use crate::selection::Selection;
 use crate::suppression;
@@ -34,6 +34,10 @@ pub struct CheckOutcome {
     pub skipped_files: usize,
     /// Objects produced by the kustomize builds.
     pub objects: usize,
+    /// Objects of the clusters that could not be validated against a schema (no schema for
+    /// their kind or version), summed over clusters like `objects`; 0 when the schema rules
+    /// did not run.
+    pub unvalidated_objects: usize,
 }
 
 impl CheckOutcome {
@@ -92,7 +96,7 @@ fn sort(db: &FileDb, findings: &mut [Finding]) {
 /// session's facts; the engine only runs the rules.
 #[must_use]
 pub fn check(session: &Session) -> CheckOutcome {
-    check_with(session, all_rules())
+    check_with(session, &builtin_checks())
 }
 
 /// [`check`] with `rules` instead of the built-in ones (rules loaded at run time join them).
@@ -148,7 +152,7 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
             guarded(rule, at, what, &mut findings, |out| rule.check_build(&cx, out));
         }
     }
-    let per_cluster: Vec<Vec<Finding>> = fleet
+    let per_cluster: Vec<(Vec<Finding>, usize)> = fleet
         .clusters
         .par_iter()
         .map(|cluster| {
@@ -161,10 +165,11 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
             for f in &mut out {
                 f.clusters = vec![cluster.name.clone()];
             }
-            out
+            (out, cx.unvalidated_objects().unwrap_or(0))
         })
         .collect();
-    findings.extend(merge_across_clusters(per_cluster.into_iter().flatten()));
+    let unvalidated_objects = per_cluster.iter().map(|(_, n)| n).sum();
+    findings.extend(merge_across_clusters(per_cluster.into_iter().flat_map(|(f, _)| f)));
     // A mapped checkout inside the checked root is read twice; its findings belong to the mapped
     // tree (with `source`), not to the root's copy.
     let shadowed = shadowed_files(db, trees);
@@ -172,7 +177,10 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
     let before = findings.len();
     findings.retain(|f| !selection.ignored_in(f.rule, &db.get(f.span.file).path));
     let ignored_by_path = before - findings.len();
-    let (mut kept, suppressed, invalid) = suppression::apply(db, trees, fleet, findings, &known, selection);
+    let (kept, suppressed, invalid) = suppression::apply(db, trees, fleet, findings, &known, selection);
+    // After suppression: a suppressed built-in finding does not silence the policy's, and the
+    // suppression is not "silencing nothing".
+    let mut kept = merge_policy_duplicates(kept);
     kept.extend(invalid);
     for f in &mut kept {
         selection.set_severity(f);
@@ -187,6 +195,7 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
         documents: session.documents(),
         skipped_files: session.skipped_files,
         objects: session.objects(),
+        unvalidated_objects,
     }
 }
 
@@ -270,6 +279,51 @@ fn merge_across_clusters(findings: impl Iterator<Item = Finding>) -> Vec<Finding
         }
     }
     out
+}
+
+/// One finding per problem across engines: when a Kyverno policy of the repository (POL001)
+/// and a built-in rule report the same object and field in the same clusters (the reference
+/// multi-tenancy policy's `serviceAccountName` rule and ISO001), keep the policy's finding (its
+/// admission controller is what rejects the object, and users expect their policy's name and
+/// message) at the higher of the two severities, naming the built-in rule in its help.
+fn merge_policy_duplicates(mut findings: Vec<Finding>) -> Vec<Finding> {
+    let policy = crate::registry::KYVERNO_POLICY_VIOLATION;
+    let key = |f: &Finding| (f.object.as_ref().map(crate::ObjectRef::id), f.field.clone());
+    let mut by_key: HashMap<(Option<String>, String), Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if f.rule == policy && f.object.is_some() && !f.field.is_empty() {
+            by_key.entry(key(f)).or_default().push(i);
+        }
+    }
+    if by_key.is_empty() {
+        return findings;
+    }
+    let mut dropped = vec![false; findings.len()];
+    for i in 0..findings.len() {
+        let f = &findings[i];
+        if f.rule.meta().category == crate::Category::Policy || f.object.is_none() {
+            continue;
+        }
+        let Some(candidates) = by_key.get(&key(f)) else { continue };
+        let Some(&p) = candidates.iter().find(|&&p| f.clusters.iter().all(|c| findings[p].clusters.contains(c))) else {
+            continue;
+        };
+        let (severity, m) = (f.severity, f.rule.meta());
+        let note = format!(
+            "fleetlint's {} ({}) reports the same problem{}",
+            m.code,
+            m.name,
+            f.help.as_ref().map(|h| format!(": {h}")).unwrap_or_default()
+        );
+        let target = &mut findings[p];
+        target.severity = target.severity.max(severity);
+        target.help = Some(match target.help.take() {
+            Some(h) => format!("{h}; {note}"),
+            None => note,
+        });
+        dropped[i] = true;
+    }
+    findings.into_iter().zip(dropped).filter(|(_, d)| !d).map(|(f, _)| f).collect()
 }
 
 /// Stable across runs and unrelated edits: the rule, the object (or the file when there is

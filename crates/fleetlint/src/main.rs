@@ -192,7 +192,7 @@ pub(crate) fn ms(since: Instant) -> f64 {
 mod tests {
     use fleetlint_rules::context::FileContext;
     use fleetlint_rules::finding::Finding;
-    use fleetlint_rules::{Rule, all_rules, check_with, declare_rule};
+    use fleetlint_rules::{Rule, check_with, declare_rule};
 
     use super::*;
     use crate::check::{FailOn, exit_code};
@@ -222,7 +222,8 @@ mod tests {
     fn a_panicking_rule_exits_2_with_flt001_in_the_report() {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fleets/clean");
         let session = load(&LoadOptions { root: root.clone(), ..LoadOptions::default() }).unwrap();
-        let rules: Vec<&dyn Rule> = all_rules().iter().copied().chain([&Panicking as &dyn Rule]).collect();
+        let rules: Vec<&dyn Rule> =
+            fleetlint_rules::builtin_checks().into_iter().chain([&Panicking as &dyn Rule]).collect();
         let outcome = check_with(&session, &rules);
         assert_eq!(exit_code(&outcome, FailOn::None), 2);
         assert_eq!(exit_code(&fleetlint_rules::check(&session), FailOn::None), 0);
