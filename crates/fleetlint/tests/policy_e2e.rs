@@ -1,0 +1,159 @@
+//! End-to-end: schema validation (SCH) and the repository's own Kyverno policies (POL001) on a
+//! copy of the flux2-multi-tenancy reference repository at the revision that ships
+//! `infrastructure/kyverno-policies/flux-multi-tenancy.yaml`, one edit per test. The unmodified
+//! repository is the known-good baseline: no SCH001/SCH002/POL001 finding.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use fleetlint_testkit::copy_dir;
+
+const FLEET: &str = "fluxcd__flux2-multi-tenancy__rev-bfc7f10";
+const TENANT: &str = "fluxcd__flux2-multi-tenancy__dev-team";
+const TENANT_KEY: &str = "GitRepository/apps/dev-team";
+const SYNC: &str = "tenants/base/dev-team/sync.yaml";
+const BOTH: &[&str] = &["production", "staging"];
+
+struct Repos {
+    _dir: tempfile::TempDir,
+    fleet: PathBuf,
+    tenant: PathBuf,
+}
+
+impl Repos {
+    fn new() -> Self {
+        let corpus = fleetlint_testkit::corpus();
+        let dir = tempfile::tempdir().unwrap();
+        let (fleet, tenant) = (dir.path().join("fleet"), dir.path().join("dev-team"));
+        copy_dir(&corpus.join(FLEET), &fleet);
+        copy_dir(&corpus.join(TENANT), &tenant);
+        Self { _dir: dir, fleet, tenant }
+    }
+
+    /// Replace the one occurrence of `from` in the fleet's `file` with `to`.
+    fn edit(&self, file: &str, from: &str, to: &str) {
+        let path = self.fleet.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.matches(from).count(), 1, "{}: expected `{from}` exactly once", path.display());
+        std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    }
+
+    fn check(&self, args: &[&str]) -> Value {
+        let out = assert_cmd::Command::cargo_bin("fleetlint")
+            .unwrap()
+            .arg("check")
+            .arg(&self.fleet)
+            .arg("--source")
+            .arg(format!("{TENANT_KEY}={}", self.tenant.display()))
+            .args(["--format", "json"])
+            .args(args)
+            .timeout(std::time::Duration::from_secs(120))
+            .output()
+            .unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+fn of(report: &Value, code: &str) -> Vec<Value> {
+    report["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == code).cloned().collect()
+}
+
+/// Exactly one finding of `code` at `file:line` in both clusters, with this severity.
+fn one(report: &Value, code: &str, severity: &str, line: u64) -> Value {
+    let found = of(report, code);
+    assert_eq!(found.len(), 1, "{code}: {found:#?}");
+    let f = found.into_iter().next().unwrap();
+    assert_eq!((f["file"].as_str().unwrap(), f["line"].as_u64().unwrap()), (SYNC, line), "{f:#}");
+    assert_eq!(f["severity"], severity, "{f:#}");
+    assert_eq!(f["clusters"], Value::from(BOTH.to_vec()), "{f:#}");
+    f
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus"]
+fn the_unmodified_reference_repository_has_no_schema_or_policy_finding() {
+    let report = Repos::new().check(&[]);
+    for code in ["SCH001", "SCH002", "POL001", "POL002"] {
+        assert!(of(&report, code).is_empty(), "{code}: {:#?}", of(&report, code));
+    }
+    // The ClusterPolicy's CRD comes from a remote kyverno install: counted, never passed as valid.
+    assert_eq!(report["summary"]["unvalidated_objects"], 2, "{:#}", report["summary"]);
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus"]
+fn a_tenant_kustomization_without_service_account_is_pol001_naming_the_rule_and_iso001() {
+    let repos = Repos::new();
+    repos.edit(SYNC, "  serviceAccountName: dev-team\n", "");
+    let report = repos.check(&[]);
+    let f = one(&report, "POL001", "error", 17);
+    assert_eq!(
+        f["policy"],
+        serde_json::json!({"engine": "kyverno", "kind": "ClusterPolicy", "namespace": null,
+            "name": "flux-multi-tenancy", "rule": "serviceAccountName", "action": "Enforce"})
+    );
+    assert!(f["message"].as_str().unwrap().contains(".spec.serviceAccountName is required"), "{f:#}");
+    // One finding per problem: ISO001 says the same about the same field, merged into POL001.
+    assert!(of(&report, "ISO001").is_empty(), "{:#?}", of(&report, "ISO001"));
+    assert!(f["help"].as_str().unwrap().contains("ISO001"), "{f:#}");
+    // Without the policy rule selected, ISO001 reports it on its own.
+    let report = repos.check(&["--ignore", "POL001"]);
+    one(&report, "ISO001", "error", 17);
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus"]
+fn a_cross_namespace_source_ref_is_pol001_naming_kustomization_source_ref_namespace() {
+    let repos = Repos::new();
+    repos.edit(SYNC, "    name: dev-team\n  prune", "    name: dev-team\n    namespace: flux-system\n  prune");
+    let report = repos.check(&[]);
+    let f = one(&report, "POL001", "error", 23);
+    assert_eq!(f["policy"]["rule"], "kustomizationSourceRefNamespace", "{f:#}");
+    assert_eq!(f["column"], 16, "points at the namespace value: {f:#}");
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus"]
+fn a_numeric_interval_and_a_misspelt_field_are_sch_findings_at_their_lines() {
+    let repos = Repos::new();
+    repos.edit(SYNC, "  interval: 5m\n", "  interval: 5\n");
+    repos.edit(SYNC, "  prune: true\n", "  prunne: true\n");
+    let report = repos.check(&[]);
+    let sch002 = one(&report, "SCH002", "error", 23);
+    assert!(sch002["message"].as_str().unwrap().contains("`spec.prunne` (did you mean `prune`?)"), "{sch002:#}");
+    let sch001 = of(&report, "SCH001");
+    let interval = sch001.iter().find(|f| f["message"].as_str().unwrap().starts_with("`spec.interval`")).unwrap();
+    assert_eq!((interval["line"].as_u64(), interval["column"].as_u64()), (Some(19), Some(13)), "{interval:#}");
+    assert!(interval["message"].as_str().unwrap().contains("found the number `5`"), "{interval:#}");
+}
+
+/// A fleetlint policy directory named in `.fleetlint.yaml` adds a rule of the user's own code.
+#[test]
+#[ignore = "needs ../shared/corpus"]
+fn user_policies_from_the_configuration_are_rules() {
+    let repos = Repos::new();
+    let dir = repos.fleet.join("policies");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("acme.yaml"),
+        "code: ACME001\nname: tenant-kustomization-timeout\nseverity: warning\ndescription: |\n  Reports a tenant Kustomization without `spec.timeout`.\n\n  ### Why is this bad?\n  Slow applies block the queue.\n\n  ### Example\n  ```yaml\n  spec: {}\n  ```\nhelp: Set `spec.timeout`.\nmatch:\n  kinds: [kustomize.toolkit.fluxcd.io/Kustomization]\n  scope: tenant\nassert:\n  properties:\n    spec:\n      required: [timeout]\n",
+    )
+    .unwrap();
+    std::fs::write(repos.fleet.join(".fleetlint.yaml"), "policies: [policies]\n").unwrap();
+    let report = repos.check(&[]);
+    let f = one(&report, "ACME001", "warning", 17);
+    assert_eq!(f["policy"]["engine"], "fleetlint", "{f:#}");
+    assert_eq!(f["category"], "policy");
+    // A user policy may not take a built-in prefix.
+    std::fs::write(
+        dir.join("bad.yaml"),
+        std::fs::read_to_string(dir.join("acme.yaml")).unwrap().replace("ACME001", "ISO900"),
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("fleetlint").unwrap().arg("check").arg(&repos.fleet).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.yaml:1:7") && err.contains("prefix of fleetlint's own rules"), "{err}");
+}
