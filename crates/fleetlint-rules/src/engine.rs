@@ -308,7 +308,7 @@ fn merge_policy_duplicates(mut findings: Vec<Finding>) -> Vec<Finding> {
         let Some(&p) = candidates.iter().find(|&&p| f.clusters.iter().all(|c| findings[p].clusters.contains(c))) else {
             continue;
         };
-        let (severity, m) = (f.severity, f.rule.meta());
+        let (severity, m, related) = (f.severity, f.rule.meta(), f.related.clone());
         let note = format!(
             "fleetlint's {} ({}) reports the same problem{}",
             m.code,
@@ -317,6 +317,12 @@ fn merge_policy_duplicates(mut findings: Vec<Finding>) -> Vec<Finding> {
         );
         let target = &mut findings[p];
         target.severity = target.severity.max(severity);
+        // What explains the built-in finding (the lockdown flag, the overlay) explains this one.
+        for r in related {
+            if !target.related.contains(&r) {
+                target.related.push(r);
+            }
+        }
         target.help = Some(match target.help.take() {
             Some(h) => format!("{h}; {note}"),
             None => note,
