@@ -188,7 +188,7 @@ pub(crate) fn parse_config(text: &str, path: &Path) -> Result<Config, ConfigErro
 ///
 /// # Errors
 /// When the file cannot be read or is invalid.
-pub(crate) fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
+pub fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
         None => {

@@ -157,3 +157,52 @@ fn user_policies_from_the_configuration_are_rules() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("bad.yaml:1:7") && err.contains("prefix of fleetlint's own rules"), "{err}");
 }
+
+/// `rules`, `explain` and SARIF's rule descriptors know the built-in pack and the repository's
+/// own policies.
+#[test]
+fn policies_are_listed_explained_and_described_in_sarif() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("policies")).unwrap();
+    std::fs::write(
+        dir.path().join("policies/acme.yaml"),
+        "code: ACME001\nname: configmap-team-label\ndescription: |\n  Reports a ConfigMap without a `team` label.\n\n  ### Why is this bad?\n  Nobody owns it.\nmatch:\n  kinds: [v1/ConfigMap]\nassert:\n  required: [metadata]\n  properties:\n    metadata:\n      required: [labels]\n      properties:\n        labels:\n          required: [team]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".fleetlint.yaml"), "policies: [policies]\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("clusters/dev")).unwrap();
+    std::fs::write(
+        dir.path().join("clusters/dev/settings.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: flux-system\ndata:\n  a: b\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out =
+            assert_cmd::Command::cargo_bin("fleetlint").unwrap().current_dir(dir.path()).args(args).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (code, listed) = run(&["rules"]);
+    assert_eq!(code, Some(0));
+    for line in ["ACME001  configmap-team-label", "POL101  helmrelease-chart-version-pinned", "SCH002  unknown-field"] {
+        assert!(listed.contains(line), "{line}: {listed}");
+    }
+    let (code, doc) = run(&["explain", "ACME001"]);
+    assert_eq!(code, Some(0));
+    assert!(doc.starts_with("# ACME001 configmap-team-label\n") && doc.contains("## Why is this bad?"), "{doc}");
+    let (code, doc) = run(&["explain", "POL104"]);
+    assert_eq!(code, Some(0));
+    assert!(doc.starts_with("# POL104 flux-interval-floor\n"), "{doc}");
+    let (code, sarif) = run(&["check", ".", "--format", "sarif", "--select", "ACME001,POL104"]);
+    assert_eq!(code, Some(0), "a warning does not fail the run: {sarif}");
+    let sarif: Value = serde_json::from_str(&sarif).unwrap();
+    let rules: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"ACME001") && rules.contains(&"POL104"), "{rules:?}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{results:#?}");
+    assert_eq!(results[0]["ruleId"], "ACME001");
+}
