@@ -99,10 +99,10 @@ fn kyverno_version(objects: &[RenderedObject]) -> Option<(u32, u32, u32)> {
 /// `getClientAndPoller` via runtime's `impersonation.GetClient`). The groups are those the API
 /// server gives every service account
 /// (kubernetes/kubernetes@v1.32.0:pkg/serviceaccount/util.go, `MakeGroupNames`).
-fn applier(cx: &ClusterContext<'_>, i: usize) -> UserInfo {
+fn applier(cx: &ClusterContext<'_>, default_sa: Option<&str>, i: usize) -> UserInfo {
     let owner = cx.object(i).owner.map(|o| cx.object(o));
     let by_kustomization = owner.filter(|o| o.flux_kind() == Some(FluxKind::Kustomization));
-    let default_sa = cx.cluster.controllers.lockdown().default_service_account;
+    let default_sa = default_sa.map(str::to_string);
     let (namespace, name) = match by_kustomization {
         Some(k) => {
             let sa = k.root.get_path(&["spec", "serviceAccountName"]).and_then(Node::as_str).map(str::to_string);
@@ -148,13 +148,14 @@ pub(crate) fn evaluate_cluster(cx: &ClusterContext<'_>) -> KyvernoCheck {
         labels.insert(o.name(), map);
     }
     let options = Options { kyverno_version: kyverno_version(objects) };
+    let default_sa = cx.cluster.controllers.lockdown().default_service_account;
     let results = (0..objects.len())
         .into_par_iter()
         .filter(|&i| !objects[i].synthesized)
         .flat_map_iter(|i| {
             let o = &objects[i];
             let object = Object::new(&o.root);
-            let user = applier(cx, i);
+            let user = applier(cx, default_sa.as_deref(), i);
             let request =
                 Request { namespace_labels: labels.get(o.namespace()), user: Some(&user), ..Request::default() };
             let mut out = Vec::new();

@@ -50,17 +50,19 @@ declare_rule! {
 impl Rule for PolicyNotEvaluable {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let check = cx.kyverno();
-        // (policy, rule, reason) -> (first object, how many objects)
-        let mut seen: BTreeMap<(usize, &str, String), (usize, usize, bool)> = BTreeMap::new();
+        // (policy, rule, reason) -> (first object, how many objects, rule error, rule as written)
+        let mut seen: BTreeMap<(usize, &str, String), (usize, usize, bool, &str)> = BTreeMap::new();
         for e in &check.results {
             let (reason, error) = match &e.result.outcome {
                 Outcome::NotEvaluable(why) => (why.to_string(), false),
                 Outcome::Error(why) => (why.clone(), true),
                 _ => continue,
             };
-            seen.entry((e.policy, e.result.rule.as_str(), reason)).or_insert((e.object, 0, error)).1 += 1;
+            seen.entry((e.policy, e.result.rule.as_str(), reason))
+                .or_insert((e.object, 0, error, e.result.policy_rule.as_str()))
+                .1 += 1;
         }
-        for ((p, rule, reason), (first, count, error)) in seen {
+        for ((p, rule, reason), (first, count, error, written)) in seen {
             let rp = &check.policies[p];
             let object = cx.object(first);
             let message = if error {
@@ -74,7 +76,7 @@ impl Rule for PolicyNotEvaluable {
                 format!("{} rule `{rule}` cannot be evaluated statically: {reason}", rp.display())
             };
             let help = format!("{count} object(s) of the cluster are concerned, the first {}", object.id());
-            let f = Self::finding(rp.rule_span(rule), message)
+            let f = Self::finding(rp.rule_span(written), message)
                 .with_help(help)
                 .with_field(format!("spec.rules.{rule}"))
                 .with_policy(rp.reference(rule, None));

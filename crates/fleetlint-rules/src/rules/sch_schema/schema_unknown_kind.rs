@@ -15,6 +15,9 @@ declare_rule! {
     /// in the cluster (its CRD is installed by a Helm chart, by hand, or by a source fleetlint
     /// does not read).
     ///
+    /// A CRD whose schema cannot be compiled (an invalid regular expression, say) is reported
+    /// the same way for its kind.
+    ///
     /// One finding per kind and cluster, at the first object of the kind; the number of
     /// objects not validated is the report's `summary.unvalidated_objects`. The command line
     /// shows these findings with `--verbose` (or when SCH003 is selected by code).
@@ -54,7 +57,10 @@ impl Rule for SchemaUnknownKind {
             (s.file.0, s.start)
         };
         for (i, outcome) in cx.schemas().outcomes.iter().enumerate() {
-            let Some(Outcome::Unvalidated(Unvalidated::UnknownKind { .. })) = outcome else { continue };
+            let Some(Outcome::Unvalidated(Unvalidated::UnknownKind { .. } | Unvalidated::BadSchema { .. })) = outcome
+            else {
+                continue;
+            };
             let o = cx.object(i);
             let entry = kinds.entry((o.api_version(), o.kind())).or_insert((i, 0));
             entry.1 += 1;
@@ -65,7 +71,12 @@ impl Rule for SchemaUnknownKind {
         for ((api_version, kind), (i, count)) in kinds {
             let o = cx.object(i);
             let span = o.root.get("kind").map_or(o.root.span, |k: &Node| k.span);
-            let message = format!("`{api_version}` {kind} has no known schema: its objects are not validated");
+            let message = match &cx.schemas().outcomes[i] {
+                Some(Outcome::Unvalidated(Unvalidated::BadSchema { reason, .. })) => format!(
+                    "`{api_version}` {kind}: the schema of its CRD does not compile ({reason}); its objects are not validated"
+                ),
+                _ => format!("`{api_version}` {kind} has no known schema: its objects are not validated"),
+            };
             let help = format!(
                 "{count} object(s) of this kind in the cluster; render its CustomResourceDefinition in the cluster \
                  to have them validated"
