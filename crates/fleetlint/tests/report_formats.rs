@@ -8,7 +8,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use fleetlint_testkit::{FLEETS, copy_dir, corpus, repo_root, sources};
+use fleetlint_testkit::{FLEETS, copy_dir, corpus, repo_root, sources, spec_line_of};
 
 fn fleetlint() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("fleetlint").unwrap();
@@ -16,48 +16,8 @@ fn fleetlint() -> assert_cmd::Command {
     cmd
 }
 
-/// Errors and warnings the Multitool reports for `files` (`Sarif` and `Gh` rule kinds; its
-/// default levels are error and warning), as `RULE: message` lines.
 fn multitool_problems(files: &[PathBuf], scratch: &Path) -> Vec<String> {
-    let out_log = scratch.join("multitool.sarif");
-    let _ = std::fs::remove_file(&out_log);
-    let out = Command::new(fleetlint_testkit::sarif_multitool())
-        .arg("validate")
-        .args(["--rule-kind", "Sarif;Gh"])
-        .arg("--output")
-        .arg(&out_log)
-        .args(files)
-        .output()
-        .expect("run the SARIF Multitool");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "Multitool failed: {stdout}{}", String::from_utf8_lossy(&out.stderr));
-    let log: Value = serde_json::from_str(&std::fs::read_to_string(&out_log).unwrap()).unwrap();
-    log["runs"][0]["results"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|r| {
-            let at = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap_or("");
-            format!("{} {} in {at}: {}", r["ruleId"], r["level"], r["message"])
-        })
-        .collect()
-}
-
-/// The `spec:` line of the document that defines Kustomization `name` in `text` (1-based).
-fn spec_line_of(text: &str, name: &str) -> u32 {
-    let mut in_doc = false;
-    for (i, line) in text.lines().enumerate() {
-        if line == "kind: Kustomization" {
-            in_doc = true;
-        }
-        if line == "---" {
-            in_doc = false;
-        }
-        if in_doc && line == "spec:" && text.lines().take(i).any(|l| l == format!("  name: {name}")) {
-            return u32::try_from(i + 1).unwrap();
-        }
-    }
-    panic!("no spec: of Kustomization {name}");
+    fleetlint_testkit::sarif_multitool_problems(files, scratch)
 }
 
 /// The "must show": the reference repository with a tenant Kustomization that lost its

@@ -151,6 +151,8 @@ impl Resolver<'_> {
                                     true,
                                     format!("JSON patch failed: {e}"),
                                 ));
+                            } else if let Some(problem) = crate::resource::metadata_problem(&r.root) {
+                                acc.fatal(entry.span, format!("JSON patch leaves no valid resource: {problem}"));
                             }
                         }
                     } else {
@@ -241,6 +243,8 @@ impl Resolver<'_> {
                     && let Err(e) = patch::apply_json6902(&mut acc.resources[i].root, &ops)
                 {
                     acc.issues.push(BuildIssue::invalid(entry.span, true, format!("JSON patch failed: {e}")));
+                } else if let Some(problem) = crate::resource::metadata_problem(&acc.resources[i].root) {
+                    acc.fatal(entry.span, format!("JSON patch leaves no valid resource: {problem}"));
                 }
             }
         }
