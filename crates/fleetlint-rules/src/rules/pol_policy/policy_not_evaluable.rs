@@ -47,11 +47,19 @@ declare_rule! {
     }
 }
 
+/// What is known of one (policy, rule, reason): the first object, how many objects, whether it
+/// is a rule error, and the rule as written in the policy.
+struct Seen<'a> {
+    first: usize,
+    count: usize,
+    error: bool,
+    written: &'a str,
+}
+
 impl Rule for PolicyNotEvaluable {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let check = cx.kyverno();
-        // (policy, rule, reason) -> (first object, how many objects, rule error, rule as written)
-        let mut seen: BTreeMap<(usize, &str, String), (usize, usize, bool, &str)> = BTreeMap::new();
+        let mut seen: BTreeMap<(usize, &str, String), Seen<'_>> = BTreeMap::new();
         for e in &check.results {
             let (reason, error) = match &e.result.outcome {
                 Outcome::NotEvaluable(why) => (why.to_string(), false),
@@ -59,10 +67,10 @@ impl Rule for PolicyNotEvaluable {
                 _ => continue,
             };
             seen.entry((e.policy, e.result.rule.as_str(), reason))
-                .or_insert((e.object, 0, error, e.result.policy_rule.as_str()))
-                .1 += 1;
+                .or_insert(Seen { first: e.object, count: 0, error, written: e.result.policy_rule.as_str() })
+                .count += 1;
         }
-        for ((p, rule, reason), (first, count, error, written)) in seen {
+        for ((p, rule, reason), Seen { first, count, error, written }) in seen {
             let rp = &check.policies[p];
             let object = cx.object(first);
             let message = if error {
