@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 seeds=seeds
 rm -rf "$seeds"
-mkdir -p "$seeds"/{yaml_loader,kustomize_resolver,substitution}
+mkdir -p "$seeds"/{yaml_loader,kustomize_resolver,substitution,kyverno_policy}
 n=0
 while IFS= read -r -d '' f; do
   n=$((n + 1))
@@ -31,4 +31,18 @@ done
 # Substitution expressions of every operator Flux supports.
 printf '=== subst\n${a} ${b:=d} ${c:-x${a}} ${#a} ${a:1:2} ${a^} ${a^^} ${a,,} ${a#p} ${a##p} ${a%%s} ${a/x/y} ${a//x/y} $${lit}\n=== vars\na=hello\nb=\n' \
   > "$seeds/substitution/operators.txt"
-echo "seeds: $(ls "$seeds/yaml_loader" | wc -l) yaml, $(ls "$seeds/kustomize_resolver" | wc -l) trees, $(ls "$seeds/substitution" | wc -l) substitutions"
+# Kyverno: every ClusterPolicy/Policy document of testdata and ../../shared/corpus (when present),
+# each paired with every object of testdata/policies (`=== policy` + policy + `=== object` + object).
+objects=()
+while IFS= read -r -d '' f; do objects+=("$f"); done < <(find ../testdata/policies -type f -name '*.yaml' -print0 | sort -z | head -z -n 12)
+policy_files=$(grep -rlE '^kind: (Cluster)?Policy$' ../testdata ../../shared/corpus 2>/dev/null | sort | head -n 40 || true)
+p=0
+for pf in $policy_files; do
+  p=$((p + 1))
+  o=0
+  for of in "${objects[@]}"; do
+    o=$((o + 1))
+    { printf '=== policy\n'; cat "$pf"; printf '\n=== object\n'; cat "$of"; } > "$seeds/kyverno_policy/$p-$o.txt"
+  done
+done
+echo "seeds: $(ls "$seeds/kyverno_policy" | wc -l) kyverno, $(ls "$seeds/yaml_loader" | wc -l) yaml, $(ls "$seeds/kustomize_resolver" | wc -l) trees, $(ls "$seeds/substitution" | wc -l) substitutions"

@@ -13,7 +13,8 @@ declare_rule! {
     /// (a) no `apiVersion` for a kind that is not in `apps/v1` (the default), a warning;
     /// (b) no `namespace` for a namespaced kind, a warning; (c) naming a Flux object (a
     /// HelmRelease, Kustomization, source …) that the cluster does not render, an error;
-    /// (d) `healthChecks` together with `wait: true`, which ignores them, a warning.
+    /// (d) `healthChecks` together with `wait: true`, which ignores them, a warning (and then
+    /// nothing about the entries: kustomize-controller never reads them).
     ///
     /// To keep false alarms out: (b) only judges kinds known to be namespaced (built-in kinds,
     /// Flux kinds, and custom kinds whose CRD the cluster renders); (c) only judges Flux kinds,
@@ -78,6 +79,12 @@ impl Rule for HealthcheckReferenceInvalid {
                 .with_help("remove `healthChecks`, or remove `wait: true` to check only the listed objects")
                 .with_field("spec.healthChecks");
                 out.push(cx.about(f, i));
+                // With `wait: true` kustomize-controller never reads `healthChecks`: it checks the
+                // objects of the apply's change set instead (fluxcd/kustomize-controller@186fb3b
+                // internal/controller/kustomization_controller.go, `checkHealth`: `if
+                // !obj.Spec.Wait { objects, err = inventory.ReferenceToObjMetadataSet(...) }`),
+                // so what an entry names cannot fail the reconciliation.
+                continue;
             }
             for (n, hc) in checks.iter().enumerate() {
                 let s = |k: &str| hc.get(k).and_then(Node::as_str).filter(|v| !v.is_empty());
