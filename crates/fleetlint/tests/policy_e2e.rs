@@ -206,3 +206,36 @@ fn policies_are_listed_explained_and_described_in_sarif() {
     assert_eq!(results.len(), 1, "{results:#?}");
     assert_eq!(results[0]["ruleId"], "ACME001");
 }
+
+/// POL105 leaves out a kubeconfig Secret that a tenant Kustomization names in
+/// `spec.kubeConfig.secretRef` (ISO008 reports that setup) and reports any other one.
+#[test]
+fn pol105_leaves_the_kubeconfig_secret_of_a_tenant_remote_kustomization_to_iso008() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("clusters/dev")).unwrap();
+    let secret = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: team-a\nstringData:\n  value.yaml: x\n"
+        )
+    };
+    std::fs::write(
+        dir.path().join("clusters/dev/team-a.yaml"),
+        format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team-a\n  labels:\n    toolkit.fluxcd.io/tenant: team-a\n---\n{}---\n{}---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: remote\n  namespace: team-a\nspec:\n  interval: 10m\n  prune: true\n  serviceAccountName: team-a\n  path: ./remote\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n  kubeConfig:\n    secretRef:\n      name: referenced\n",
+            secret("referenced"),
+            secret("stray")
+        ),
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("fleetlint")
+        .unwrap()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--select", "POL105", "--format", "json", "--fail-on", "none"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found = of(&report, "POL105");
+    let names: Vec<&str> = found.iter().map(|f| f["object"]["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["stray"], "{report:#}");
+}
