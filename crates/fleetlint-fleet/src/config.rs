@@ -109,6 +109,9 @@ pub struct Preexisting {
 pub struct ClusterOverride {
     /// The Flux version, e.g. `v2.9.0`.
     pub flux_version: Option<String>,
+    /// The Kubernetes version the cluster runs, `MAJOR.MINOR` (e.g. `1.32`): built-in kinds are
+    /// validated against the newest bundled schemas not newer than it (default the newest).
+    pub kubernetes_version: Option<String>,
     /// Lockdown flags.
     pub lockdown: Option<LockdownOverride>,
     /// Feature gates, e.g. `StrictPostBuildSubstitutions: false`.

@@ -239,3 +239,35 @@ fn pol105_leaves_the_kubeconfig_secret_of_a_tenant_remote_kustomization_to_iso00
     let names: Vec<&str> = found.iter().map(|f| f["object"]["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["stray"], "{report:#}");
 }
+
+/// `clusterOverrides.<cluster>.kubernetesVersion` picks the bundled Kubernetes schemas: a
+/// container `lifecycle.stopSignal` (Kubernetes 1.33) is valid by default (1.37) and an unknown
+/// field on a 1.32 cluster.
+#[test]
+fn the_configured_kubernetes_version_decides_the_built_in_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("clusters/dev")).unwrap();
+    std::fs::write(
+        dir.path().join("clusters/dev/pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  namespace: flux-system\nspec:\n  containers:\n    - name: web\n      image: nginx:1.27.3\n      lifecycle:\n        stopSignal: SIGTERM\n",
+    )
+    .unwrap();
+    let check = || {
+        let out = assert_cmd::Command::cargo_bin("fleetlint")
+            .unwrap()
+            .arg("check")
+            .arg(dir.path())
+            .args(["--select", "SCH", "--format", "json", "--fail-on", "none"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    assert!(of(&check(), "SCH002").is_empty());
+    std::fs::write(dir.path().join(".fleetlint.yaml"), "clusterOverrides:\n  dev:\n    kubernetesVersion: \"1.32\"\n")
+        .unwrap();
+    let report = check();
+    let found = of(&report, "SCH002");
+    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found[0]["line"].as_u64(), Some(11), "{:#}", found[0]);
+    assert!(found[0]["message"].as_str().unwrap().contains("lifecycle.stopSignal"), "{:#}", found[0]);
+}

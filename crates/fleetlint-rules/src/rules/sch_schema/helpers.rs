@@ -1,8 +1,8 @@
 //! Schema validation of one cluster, done once and shared by SCH001, SCH002 and SCH003 through
 //! [`ClusterContext::schemas`](crate::context::ClusterContext::schemas).
 //!
-//! Each cluster gets its own [`SchemaSet`]: the bundled Kubernetes schemas (the newest bundled
-//! version: the fleet model does not know a cluster's Kubernetes version), the bundled Flux
+//! Each cluster gets its own [`SchemaSet`]: the bundled Kubernetes schemas (of the version
+//! `clusterOverrides.<cluster>.kubernetesVersion` states, else the newest bundled), the bundled Flux
 //! schemas (with the kinds the Flux Operator adds to Alert and Receiver where Flux comes from a
 //! FluxInstance), and every CustomResourceDefinition rendered in the cluster. Validators are
 //! compiled by `fleetlint-schema` on first use, once per distinct schema per process; the
@@ -83,6 +83,11 @@ fn reported_by_api002(o: &fleetlint_fleet::RenderedObject) -> Vec<FieldPath> {
 /// Validate every object of the cluster.
 pub(crate) fn validate_cluster(cx: &ClusterContext<'_>) -> SchemaCheck {
     let mut set = SchemaSet::new().with_flux_operator(flux_operator(cx));
+    // A version that does not parse keeps the newest bundled schemas (the config's schema says
+    // `MAJOR.MINOR`).
+    if let Some(v) = &cx.cluster.kubernetes_version {
+        set = set.clone().with_kubernetes_version(v).unwrap_or(set);
+    }
     for o in &cx.cluster.objects {
         if o.kind() == "CustomResourceDefinition" && o.api_version().starts_with("apiextensions.k8s.io/") {
             // A CRD that does not convert is itself validated against the Kubernetes schema.
