@@ -4,6 +4,9 @@
 //! cargo run -p fleetlint-dev -- gen-merge-keys [SCHEMA_DIR] [--out FILE] [--check]
 //! cargo run -p fleetlint-dev -- new-rule CODE NAME GROUP [--severity error|warning|info]
 //! cargo run -p fleetlint-dev -- gen-docs [--check]
+//! cargo run -p fleetlint-dev -- gen-fleet [--layout simple|reference] [--tenants N] [--clusters N]
+//!                                         [--patches N] [--depth N] OUT
+//! cargo run -p fleetlint-dev -- load-tree DIR
 //! cargo run -p fleetlint-dev -- gen-config-schema
 //! cargo run -p fleetlint-dev -- gen-schemas [--check]
 //! ```
@@ -19,6 +22,13 @@
 //!
 //! `gen-schemas` writes `schemas/flux/` and `schemas/kubernetes/` from `../shared/flux-crds` and
 //! `../shared/k8s-schemas` (see [`fleetlint_dev::schemas`]).
+//!
+//! `gen-fleet` writes a generated fleet (`fleetlint_testkit::fleetgen`) into `OUT`, which must
+//! not exist or be empty: by default 2,000 tenants in the reference multi-tenancy layout, two
+//! clusters, one patch per tenant and one overlay above each tenant's apps base. `load-tree`
+//! only walks and parses `DIR` (`fleetlint_yaml::load_tree`, what `fleetlint check` does before
+//! resolving anything): the parse-only baseline a check is compared with, as a process of its
+//! own so `/usr/bin/time -v` gives its wall time and peak memory (`scripts/scale-bench.sh`).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +39,14 @@ use anyhow::{Context, Result, bail};
 use fleetlint_dev::scaffold::{self, NewRule};
 use fleetlint_dev::schemas::{gen_schemas, stale_files, write_schemas};
 use fleetlint_dev::{DEFAULT_SCHEMAS, MERGE_KEYS_OUT, docs, gen_merge_keys, repo_root};
+use fleetlint_testkit::fleetgen::{FleetSpec, Layout, generate};
+
+/// mimalloc instead of the system allocator: builds allocate and free millions of small nodes
+/// from several threads, and glibc's malloc and free were a quarter of a large check's
+/// instructions (callgrind, issue 13). `fleetlint-dev load-tree`, the parse-only baseline of the
+/// scale benchmark, uses the same allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     match run() {
@@ -46,6 +64,8 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: fleetlint-dev gen-merge-keys [SCHEMA_DIR] [--out FILE] [--check]
        fleetlint-dev new-rule CODE NAME GROUP [--severity error|warning|info]
        fleetlint-dev gen-docs [--check]
+       fleetlint-dev gen-fleet [--layout simple|reference] [--tenants N] [--clusters N] [--patches N] [--depth N] OUT
+       fleetlint-dev load-tree DIR
        fleetlint-dev gen-config-schema
        fleetlint-dev gen-schemas [--check]";
 
@@ -56,6 +76,8 @@ fn run() -> Result<()> {
         "gen-merge-keys" => merge_keys(args),
         "new-rule" => new_rule(args),
         "gen-docs" => gen_docs(args),
+        "gen-fleet" => gen_fleet(args),
+        "load-tree" => load_tree(args),
         "gen-config-schema" => {
             // The JSON Schema of `.fleetlint.yaml`, from the configuration types.
             let path = repo_root().join("schemas/config.schema.json");
@@ -121,6 +143,51 @@ fn gen_docs(args: impl Iterator<Item = String>) -> Result<()> {
             std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         }
     }
+    Ok(())
+}
+
+fn gen_fleet(mut args: impl Iterator<Item = String>) -> Result<()> {
+    let mut spec = FleetSpec::new(Layout::Reference, 2000);
+    let mut out: Option<PathBuf> = None;
+    while let Some(a) = args.next() {
+        let mut number = |what: &str| -> Result<usize> {
+            let v = args.next().with_context(|| format!("{what} needs a value"))?;
+            v.parse().with_context(|| format!("{what}: `{v}` is not a number"))
+        };
+        match a.as_str() {
+            "--layout" => {
+                let v = args.next().context("--layout needs a value")?;
+                spec.layout = Layout::parse(&v).map_err(anyhow::Error::msg)?;
+            }
+            "--tenants" => spec.tenants = number("--tenants")?,
+            "--clusters" => spec.clusters = number("--clusters")?,
+            "--patches" => spec.patches = number("--patches")?,
+            "--depth" => spec.depth = number("--depth")?,
+            _ if out.is_none() && !a.starts_with("--") => out = Some(PathBuf::from(a)),
+            _ => bail!("unexpected argument `{a}`\n{USAGE}"),
+        }
+    }
+    let out = out.with_context(|| format!("gen-fleet needs an output directory\n{USAGE}"))?;
+    if out.read_dir().is_ok_and(|mut d| d.next().is_some()) {
+        bail!("{} is not empty", out.display());
+    }
+    generate(&out, &spec).with_context(|| format!("writing {}", out.display()))?;
+    Ok(())
+}
+
+fn load_tree(mut args: impl Iterator<Item = String>) -> Result<()> {
+    let dir = PathBuf::from(args.next().with_context(|| format!("load-tree needs a directory\n{USAGE}"))?);
+    let started = std::time::Instant::now();
+    let mut db = fleetlint_yaml::FileDb::new();
+    let tree = fleetlint_yaml::load_tree(&mut db, &dir, None, &fleetlint_yaml::Limits::default())
+        .with_context(|| format!("reading {}", dir.display()))?;
+    let documents: usize = tree.files.iter().map(|f| f.yaml.documents.len()).sum();
+    let line = format!(
+        "fleetlint-dev: loaded {} files ({documents} documents) in {:.1} ms\n",
+        tree.files.len(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    std::io::stderr().write_all(line.as_bytes())?;
     Ok(())
 }
 

@@ -142,7 +142,7 @@ pub(crate) fn is_placeholder(documents: &[fleetlint_yaml::Document]) -> bool {
 mod tests {
     use super::*;
     use crate::controllers::{Controller, Controllers, NO_REMOTE_BASES};
-    use crate::model::{Owners, RenderedObject, Scope};
+    use crate::model::RenderedObject;
     use fleetlint_yaml::FileId;
 
     #[test]
@@ -155,18 +155,8 @@ mod tests {
         );
         assert_eq!(objs.len(), 5, "namespace + four controllers");
         assert!(objs.iter().all(|o| o.span == span));
-        let rendered: Vec<RenderedObject> = objs
-            .iter()
-            .map(|root| RenderedObject {
-                root: root.clone(),
-                owner: None,
-                owners: Owners::default(),
-                tree: 0,
-                scope: Scope::Platform,
-                tenant: None,
-                synthesized: true,
-            })
-            .collect();
+        let rendered: Vec<RenderedObject> =
+            objs.iter().map(|root| RenderedObject { synthesized: true, ..RenderedObject::new(root.clone()) }).collect();
         let cfg = Controllers::read(&rendered, &["flux-system".to_string()], true, None);
         assert!(cfg.of(Controller::Kustomize).deployed && !cfg.of(Controller::Kustomize).written);
         assert!(cfg.of(Controller::Kustomize).bool_flag(NO_REMOTE_BASES).value);

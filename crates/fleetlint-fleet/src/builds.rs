@@ -60,18 +60,24 @@ pub(crate) fn build_tree_with(resolver: &Resolver<'_>, db: &FileDb, tree: &Loade
         .collect();
     dirs.sort();
     dirs.dedup();
-    let outputs: Vec<_> = dirs.par_iter().map(|d| resolver.build(d)).collect();
+    // Only what the sweep needs is kept of each output (a directory no Flux build reached is
+    // not cached: nothing asks for it again), so the sweep holds one output per thread.
+    let outputs: Vec<(usize, HashSet<FileId>, Vec<BuildIssue>)> = dirs
+        .par_iter()
+        .map(|d| {
+            let out = resolver.build_once(d);
+            (out.resources.len(), out.resources.iter().map(|r| r.root.span.file).collect(), out.issues.clone())
+        })
+        .collect();
     // A build that fails on a file's own YAML problem reaches that file; the problem itself is
     // reported once, by the file rule (SRC010, HYG006, HYG007), at error severity.
     let load_issue_spans = load_issue_spans(std::slice::from_ref(tree));
     let mut seen = HashSet::new();
     let mut builds = TreeBuilds { dirs, ..TreeBuilds::default() };
-    for out in &outputs {
-        builds.objects += out.resources.len();
-        for r in &out.resources {
-            builds.reached.insert(r.root.span.file);
-        }
-        for issue in &out.issues {
+    for (objects, reached, issues) in &outputs {
+        builds.objects += objects;
+        builds.reached.extend(reached);
+        for issue in issues {
             if load_issue_spans.contains(&issue.span) {
                 builds.reached.insert(issue.span.file);
                 continue;

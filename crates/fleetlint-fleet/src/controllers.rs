@@ -369,7 +369,6 @@ pub(crate) fn flux_version_from_header(text: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::config::LockdownOverride;
-    use crate::model::{Owners, Scope};
     use fleetlint_yaml::{FileId, Limits, parse_yaml};
 
     const TEXT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: kustomize-controller\n  namespace: flux-system\nspec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        args:\n        - --events-addr=http://x\n        - --no-cross-namespace-refs=true\n        - --default-service-account=default\n        - --no-remote-bases=true\n        - --feature-gates=ExternalArtifact=true,StrictPostBuildSubstitutions=false\n        - --feature-gates=StrictPostBuildSubstitutions=true\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: helm-controller\n  namespace: flux-system\nspec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        args: [--no-cross-namespace-refs=false]\n";
@@ -378,15 +377,7 @@ mod tests {
         parse_yaml(FileId(0), TEXT, &Limits::default())
             .documents
             .into_iter()
-            .map(|d| RenderedObject {
-                root: d.root,
-                owner: None,
-                owners: Owners::default(),
-                tree: 0,
-                scope: Scope::Platform,
-                tenant: None,
-                synthesized: false,
-            })
+            .map(|d| RenderedObject::new(d.root))
             .collect()
     }
 

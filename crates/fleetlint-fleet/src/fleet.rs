@@ -15,7 +15,7 @@ use crate::controllers::{Controller, Controllers, flux_version_from_header};
 use crate::discover::{EntryPoint, cluster_names, discover};
 use crate::error::FleetError;
 use crate::flux::InstanceSpec;
-use crate::model::{Cluster, EntryKind, Fleet, FluxVersion, NEWEST_FLUX, RenderedObject, Scope, VersionFrom};
+use crate::model::{Cluster, EntryKind, Fleet, FluxVersion, NEWEST_FLUX, RenderedObject, VersionFrom};
 use crate::sources::{SourceMapping, normalize_url};
 use crate::tenants;
 use crate::walk::{ClusterWalk, RootSource, Trees};
@@ -155,15 +155,7 @@ struct Bootstrap {
 }
 
 fn rendered(root: Node, synthesized: bool) -> RenderedObject {
-    RenderedObject {
-        root,
-        owner: None,
-        owners: crate::model::Owners::default(),
-        tree: 0,
-        scope: Scope::Platform,
-        tenant: None,
-        synthesized,
-    }
+    RenderedObject { synthesized, ..RenderedObject::new(root) }
 }
 
 fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {

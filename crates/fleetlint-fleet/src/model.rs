@@ -129,9 +129,28 @@ pub struct RenderedObject {
     pub tenant: Option<String>,
     /// Made up by fleetlint (bootstrap objects for placeholders), not written in the repo.
     pub synthesized: bool,
+    /// [`RenderedObject::flux_kind`], worked out once: rules ask every object for it dozens of
+    /// times, and reading it from the tree is a few cache misses each time.
+    pub(crate) flux: Option<FluxKind>,
 }
 
 impl RenderedObject {
+    /// An object of the checked tree, rendered by nothing yet (bootstrap), platform scope.
+    #[must_use]
+    pub fn new(root: Node) -> Self {
+        let flux = ObjectView { root: &root }.flux_kind();
+        Self {
+            root,
+            owner: None,
+            owners: Owners::default(),
+            tree: 0,
+            scope: Scope::Platform,
+            tenant: None,
+            synthesized: false,
+            flux,
+        }
+    }
+
     /// A view of the object.
     #[must_use]
     pub fn view(&self) -> Option<ObjectView<'_>> {
@@ -141,7 +160,7 @@ impl RenderedObject {
     /// The Flux kind, if it is a Flux object.
     #[must_use]
     pub fn flux_kind(&self) -> Option<FluxKind> {
-        self.view().and_then(|v| v.flux_kind())
+        self.flux
     }
 
     /// The typed view of a Flux object.

@@ -2,7 +2,7 @@
 //! the namespace Kubernetes resolves them in), which bindings grant a service account a role, and
 //! whether a role lets its holder write a Namespace object.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use fleetlint_yaml::{FluxKind, Node, Span};
 
@@ -113,6 +113,36 @@ pub fn bindings(cluster: &Cluster) -> Vec<Binding<'_>> {
         .collect()
 }
 
+/// The roles of a cluster by kind, name and (for a Role) namespace, so resolving the role of
+/// each of thousands of bindings is a lookup, not a scan of every object.
+#[derive(Debug)]
+pub struct Roles<'a> {
+    by_key: HashMap<(&'a str, &'a str, &'a str), &'a RenderedObject>,
+}
+
+impl<'a> Roles<'a> {
+    /// Index the RBAC objects of `cluster` (the first of duplicates wins).
+    #[must_use]
+    pub fn new(cluster: &'a Cluster) -> Self {
+        let mut by_key = HashMap::new();
+        for o in cluster.objects.iter().filter(|o| o.api_version().starts_with("rbac.authorization.k8s.io/")) {
+            by_key.entry(Self::key(o.kind(), o.name(), o.namespace())).or_insert(o);
+        }
+        Self { by_key }
+    }
+
+    /// A ClusterRole is found whatever namespace it was written with; a Role in its namespace.
+    fn key<'k>(kind: &'k str, name: &'k str, namespace: &'k str) -> (&'k str, &'k str, &'k str) {
+        (kind, name, if kind == "ClusterRole" { "" } else { namespace })
+    }
+
+    /// The role `binding` refers to, when it is in the graph.
+    #[must_use]
+    pub fn of(&self, binding: &Binding<'_>) -> Option<&'a RenderedObject> {
+        self.by_key.get(&Self::key(binding.role_kind, binding.role_name, binding.object.namespace())).copied()
+    }
+}
+
 /// Verbs that modify or remove a Namespace object.
 const WRITE_VERBS: &[&str] = &["patch", "update", "delete"];
 
@@ -129,14 +159,8 @@ pub struct NamespaceWrite {
 /// (wildcards count) for Namespace `target`. The built-in `cluster-admin` grants everything;
 /// the built-in `admin` and `edit` do not touch the Namespace object (Kubernetes "User-facing
 /// roles"), and other roles count only when their rules are in the graph.
-pub fn namespace_write(cluster: &Cluster, binding: &Binding<'_>, target: &str) -> Option<NamespaceWrite> {
-    let role = cluster.objects.iter().find(|o| {
-        o.api_version().starts_with("rbac.authorization.k8s.io/")
-            && o.kind() == binding.role_kind
-            && o.name() == binding.role_name
-            && (binding.role_kind == "ClusterRole" || o.namespace() == binding.object.namespace())
-    });
-    let Some(role) = role else {
+pub fn namespace_write(roles: &Roles<'_>, binding: &Binding<'_>, target: &str) -> Option<NamespaceWrite> {
+    let Some(role) = roles.of(binding) else {
         let builtin_admin = binding.role_kind == "ClusterRole" && binding.role_name == "cluster-admin";
         return builtin_admin.then(|| NamespaceWrite { verbs: WRITE_VERBS.to_vec(), rule: None });
     };

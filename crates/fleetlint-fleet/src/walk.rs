@@ -12,8 +12,7 @@ use crate::artifact::TreeView;
 use crate::flux::FluxObject;
 use crate::fluxbuild;
 use crate::model::{
-    Cluster, FleetIssue, FleetIssueKind, KustomizationNode, MissingPath, RenderedObject, Scope, SourceResolution,
-    TreeIndex,
+    Cluster, FleetIssue, FleetIssueKind, KustomizationNode, MissingPath, RenderedObject, SourceResolution, TreeIndex,
 };
 use crate::sources::{SourceMapping, normalize_url};
 
@@ -313,13 +312,10 @@ impl<'w, 't> ClusterWalk<'w, 't> {
                             self.substitute(&mut obj_root, v, ks);
                         }
                         let obj = RenderedObject {
-                            root: obj_root,
                             owner: Some(ks),
                             owners: owners.clone(),
                             tree: t,
-                            scope: Scope::Platform,
-                            tenant: None,
-                            synthesized: false,
+                            ..RenderedObject::new(obj_root)
                         };
                         if let Some(key) = &remote {
                             let rc = self.remotes.get_mut(key).expect("remote cluster created");

@@ -9,6 +9,8 @@
 //! top asks (accumulations are cached per directory and shared by overlays), with paths relative
 //! to the directory being accumulated; absorbing a base or a component rebases them.
 
+use std::sync::Arc;
+
 use fleetlint_yaml::{FileId, Limits, Node, Span, parse_yaml};
 
 use crate::emit::quote_str;
@@ -74,16 +76,14 @@ fn render(origin: &Origin, out: &mut String, first: &str, indent: &str) {
 }
 
 /// Rebase an object's origin and transformations (see [`Origin::rebase`]).
-pub(crate) fn rebase(r: &mut Resource, prefix: &str) {
+pub(crate) fn rebase(r: &mut Resource, prefix: &Arc<str>) {
     if prefix.is_empty() {
         return;
     }
     if let Some(o) = &mut r.origin {
         o.rebase(prefix);
     }
-    for t in &mut r.transformations {
-        t.rebase(prefix);
-    }
+    r.transformations.rebase(prefix);
 }
 
 /// The top kustomization's `buildMetadata` options, with the spans of their entries.
@@ -181,8 +181,8 @@ pub(crate) fn finish(resources: &mut [Resource], bm: &BuildMetadata) {
         let transformations = match bm.transformations {
             Some(span) if !r.transformations.is_empty() => {
                 let mut text = String::new();
-                for t in &r.transformations {
-                    render(t, &mut text, "- ", "  ");
+                for t in r.transformations.origins() {
+                    render(&t, &mut text, "- ", "  ");
                 }
                 Some(Some((text, span)))
             }

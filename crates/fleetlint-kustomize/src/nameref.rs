@@ -1,6 +1,8 @@
 //! Name-reference fix-ups (kustomize's `nameReferenceTransformer`): after prefixes, suffixes,
 //! namespaces and hashes changed names, rewrite the fields that refer to those objects.
 
+use std::collections::HashMap;
+
 use fleetlint_yaml::{Node, NodeKind, Span};
 
 use crate::fieldspec::{FieldSpec, TransformerConfig, visit};
@@ -29,7 +31,7 @@ fn same_ending(a: &[String], b: &[String]) -> bool {
 struct Ctx<'a> {
     snaps: &'a [Snapshot],
     /// Objects by each name they had before (the only ones a reference can be rewritten to).
-    by_name: &'a std::collections::HashMap<&'a str, Vec<usize>>,
+    by_name: &'a HashMap<&'a str, Vec<usize>>,
     /// Whether an object is in the referrer's reach (its namespace, cluster-scoped, bound).
     candidate: &'a dyn Fn(usize) -> bool,
     referrer: usize,
@@ -168,6 +170,48 @@ fn role_binding_namespaces(r: &Resource) -> Vec<String> {
         .collect()
 }
 
+/// The referrer field specs of a configuration by the kind they name (a spec without a kind
+/// applies to every kind), as `(back reference, referrer)` positions in `name_reference`.
+/// Thousands of small builds ask which of the hundreds of built-in specs apply to the same few
+/// kinds: the built-in table is made once per process.
+struct ReferrerTable {
+    by_kind: HashMap<String, Vec<(usize, usize)>>,
+    any_kind: Vec<(usize, usize)>,
+}
+
+impl ReferrerTable {
+    fn new(tc: &TransformerConfig) -> Self {
+        let mut table = Self { by_kind: HashMap::new(), any_kind: Vec::new() };
+        for (b, br) in tc.name_reference.iter().enumerate() {
+            for (f, fs) in br.referrers.iter().enumerate() {
+                if fs.gvk.kind.is_empty() {
+                    table.any_kind.push((b, f));
+                } else {
+                    table.by_kind.entry(fs.gvk.kind.clone()).or_default().push((b, f));
+                }
+            }
+        }
+        table
+    }
+
+    fn builtin() -> &'static Self {
+        static TABLE: std::sync::OnceLock<ReferrerTable> = std::sync::OnceLock::new();
+        TABLE.get_or_init(|| Self::new(crate::fieldspec::builtin()))
+    }
+
+    /// The (target, referrer spec) pairs of `tc` (the configuration the table was made from) that
+    /// select objects of `gvk`, in the configuration's order.
+    fn filters<'t>(&self, tc: &'t TransformerConfig, gvk: &Gvk) -> Vec<(&'t Gvk, &'t FieldSpec)> {
+        let mut at: Vec<(usize, usize)> =
+            self.by_kind.get(gvk.kind.as_str()).into_iter().flatten().chain(&self.any_kind).copied().collect();
+        at.sort_unstable();
+        at.into_iter()
+            .map(|(b, f)| (&tc.name_reference[b].gvk, &tc.name_reference[b].referrers[f]))
+            .filter(|(_, fs)| gvk.is_selected_by(&fs.gvk))
+            .collect()
+    }
+}
+
 /// Fix every name reference in `resources`.
 pub(crate) fn fix(resources: &mut [Resource], tc: &TransformerConfig, span: Span) -> Vec<BuildIssue> {
     let snaps: Vec<Snapshot> = resources
@@ -184,7 +228,7 @@ pub(crate) fn fix(resources: &mut [Resource], tc: &TransformerConfig, span: Span
         .collect();
     // References are looked up by the names objects had, then checked for reach, so a tenants
     // overlay with thousands of RoleBindings and Namespaces stays linear.
-    let mut by_name: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, snap) in snaps.iter().enumerate() {
         for id in &snap.prev_ids {
             let v = by_name.entry(id.name.as_str()).or_default();
@@ -194,14 +238,18 @@ pub(crate) fn fix(resources: &mut [Resource], tc: &TransformerConfig, span: Span
         }
     }
     let mut issues = Vec::new();
+    let own_table;
+    let table = if std::ptr::eq(tc, crate::fieldspec::builtin()) {
+        ReferrerTable::builtin()
+    } else {
+        own_table = ReferrerTable::new(tc);
+        &own_table
+    };
+    // The referrer field specs that apply to a kind, worked out once per kind of the build.
+    let mut filters_by_gvk: HashMap<&Gvk, Vec<(&Gvk, &FieldSpec)>> = HashMap::new();
     for (ri, r) in resources.iter_mut().enumerate() {
-        let org = snaps[ri].org.gvk.clone();
-        let filters: Vec<(&Gvk, &FieldSpec)> = tc
-            .name_reference
-            .iter()
-            .flat_map(|br| br.referrers.iter().map(move |fs| (&br.gvk, fs)))
-            .filter(|(_, fs)| org.is_selected_by(&fs.gvk))
-            .collect();
+        let org = &snaps[ri].org.gvk;
+        let filters = filters_by_gvk.entry(org).or_insert_with(|| table.filters(tc, org));
         if filters.is_empty() {
             continue;
         }
@@ -213,7 +261,7 @@ pub(crate) fn fix(resources: &mut [Resource], tc: &TransformerConfig, span: Span
                 || snaps[i].cur.ns_equals(me)
                 || rb_ns.contains(&snaps[i].cur.namespace)
         };
-        for (target, fs) in filters {
+        for &(target, fs) in filters.iter() {
             let role_ref = if fs.path_text.ends_with("roleRef/name") {
                 let rr = r.root.get("roleRef");
                 let g = rr.and_then(|n| n.get("apiGroup")).and_then(Node::as_str);

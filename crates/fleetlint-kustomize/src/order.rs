@@ -30,6 +30,11 @@ const ORDER_FIRST: &[&str] = &[
 
 const ORDER_LAST: &[&str] = &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
 
+/// `s`, or `empty` in its place when it is empty (kustomize's `~G`, `[noKind]`, ...).
+fn or<'s>(s: &'s str, empty: &'static str) -> &'s str {
+    if s.is_empty() { empty } else { s }
+}
+
 fn rank(kind: &str, first: &[String], last: &[String]) -> i64 {
     if let Some(i) = first.iter().position(|k| k == kind) {
         return i as i64 - first.len() as i64;
@@ -53,17 +58,25 @@ pub(crate) fn sort_legacy(resources: &mut [Resource], first: Option<&[String]>, 
     let first = first.unwrap_or(&default_first);
     let last = last.unwrap_or(&default_last);
     resources.sort_by_cached_key(|r| {
-        let id = r.cur_id();
-        let core_namespace = id.gvk.kind == "Namespace" && id.gvk.group.is_empty();
-        let or = |s: &str, empty: &'static str| if s.is_empty() { empty.to_string() } else { s.to_string() };
-        let id_key = format!(
-            "{}.{}.{}|{}|{}",
-            or(&id.gvk.kind, "[noKind]"),
-            or(&id.gvk.version, "[noVer]"),
-            or(&id.gvk.group, "[noGrp]"),
-            or(&id.namespace, "~X"),
-            or(&id.name, "~N")
-        );
-        (rank(&id.gvk.kind, first, last), !core_namespace, id.gvk.sort_string(), id_key)
+        // Read from the object, not from a `ResId` copy: this runs for every object of every
+        // build. The two strings are the ones `legacyIDSorter` compares:
+        // `Gvk.String()` (`group_version_kind`, `~G`/`~V`/`~K` for empty parts), then the id's.
+        let (api_version, kind) = (r.api_version(), r.kind());
+        let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+        let core_namespace = kind == "Namespace" && group.is_empty();
+        let gvk = [or(group, "~G"), "_", or(version, "~V"), "_", or(kind, "~K")].concat();
+        let id_key = [
+            or(kind, "[noKind]"),
+            ".",
+            or(version, "[noVer]"),
+            ".",
+            or(group, "[noGrp]"),
+            "|",
+            or(r.namespace(), "~X"),
+            "|",
+            or(r.name(), "~N"),
+        ]
+        .concat();
+        (rank(kind, first, last), !core_namespace, gvk, id_key)
     });
 }

@@ -22,13 +22,17 @@ use crate::resource::{Origin, Resource, metadata_problem};
 use crate::{nameref, order, vars};
 
 mod acc;
+mod cache;
 mod flux;
 mod nesting;
 mod pipeline;
 mod plugins;
 mod schemas;
+mod targets;
 
 use acc::{Acc, absorb_generated};
+use cache::AccCache;
+use targets::TargetIndex;
 
 /// The result of building one directory.
 #[derive(Clone, Debug, Default)]
@@ -69,12 +73,19 @@ pub struct Resolver<'t> {
     yaml: HashMap<&'t str, usize>,
     other: HashSet<&'t str>,
     dirs: HashSet<String>,
-    /// Accumulations by directory and schema source ([`SchemaSource::id`]).
-    acc_cache: Mutex<HashMap<(String, usize), AccResult>>,
+    /// Accumulations of bases by directory and schema source ([`SchemaSource::id`]).
+    acc_cache: AccCache,
     out_cache: Mutex<HashMap<String, Arc<BuildOutput>>>,
     /// How deep each kustomization directory nests, computed once (see [`nesting`]).
     heights: std::sync::OnceLock<HashMap<String, usize>>,
+    /// Decoded kustomization files by directory: a directory is read by its own build, by every
+    /// overlay that absorbs it, by the sweep over the tree and by the nesting heights, and
+    /// decoding is a walk of the whole file each time.
+    decoded: Mutex<HashMap<String, LoadedKustomization>>,
 }
+
+/// A decoded kustomization file, or why there is none (empty: no kustomization file).
+type LoadedKustomization = Result<Arc<Kustomization>, Vec<BuildIssue>>;
 
 fn is_remote(path: &str) -> bool {
     const PREFIXES: [&str; 9] =
@@ -125,15 +136,23 @@ impl<'t> Resolver<'t> {
         }
         dirs.insert(String::new());
         let other = tree.other_files.iter().map(String::as_str).collect();
+        let kustomizations = tree.files.iter().filter_map(|f| {
+            let path = db.get(f.id).path.as_str();
+            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+            let root = &f.yaml.documents.first()?.root;
+            KUSTOMIZATION_FILE_NAMES.contains(&name).then_some((dir, root))
+        });
+        let acc_cache = AccCache::new(kustomizations, &dirs);
         Self {
             tree,
             db,
             yaml,
             other,
             dirs,
-            acc_cache: Mutex::new(HashMap::new()),
+            acc_cache,
             out_cache: Mutex::new(HashMap::new()),
             heights: std::sync::OnceLock::new(),
+            decoded: Mutex::new(HashMap::new()),
         }
     }
 
@@ -169,6 +188,18 @@ impl<'t> Resolver<'t> {
         out
     }
 
+    /// Build the directory `dir` for a caller that asks for each directory once (a sweep of every
+    /// kustomization of the tree): the cached output when the directory was built before, else a
+    /// build that is not cached, so the sweep holds one output at a time instead of all of them.
+    #[must_use]
+    pub fn build_once(&self, dir: &str) -> Arc<BuildOutput> {
+        let key = join_in_root("", dir).unwrap_or_else(|| dir.to_string());
+        if let Some(hit) = self.out_cache.lock().expect("cache lock").get(&key) {
+            return hit.clone();
+        }
+        Arc::new(self.build_uncached(&key))
+    }
+
     fn build_uncached(&self, dir: &str) -> BuildOutput {
         match self.load_kustomization(dir) {
             // kustomize builds a Component directory given directly like a Kustomization.
@@ -189,11 +220,18 @@ impl<'t> Resolver<'t> {
             _ => {}
         }
         let k = self.load_kustomization(dir).ok();
-        let (schema, schema_issue) = self.top_schema(k.as_ref());
-        let acc = self.accumulate_dir(dir, &mut Vec::new(), schema);
-        match &*acc {
-            Err(issues) => BuildOutput { resources: Vec::new(), issues: issues.clone(), incomplete: true },
-            Ok(acc) => self.finish(acc.clone(), k.as_ref(), schema_issue),
+        let (schema, schema_issue) = self.top_schema(k.as_deref());
+        // The accumulation of a directory built at the top is not cached (an overlay that later
+        // uses the directory as a base accumulates it then): `finish` consumes it, so its objects
+        // are not copied, and no second copy stays in the cache beside the cached output.
+        let cached = self.acc_cache.peek(&(dir.to_string(), schema.id()));
+        let acc = match cached {
+            Some(acc) => (*acc).clone(),
+            None => self.accumulate_dir_uncached(dir, &mut Vec::new(), schema),
+        };
+        match acc {
+            Err(issues) => BuildOutput { resources: Vec::new(), issues, incomplete: true },
+            Ok(acc) => self.finish(acc, k.as_deref(), schema_issue),
         }
     }
 
@@ -242,11 +280,18 @@ impl<'t> Resolver<'t> {
         BuildOutput { resources: acc.resources, issues, incomplete }
     }
 
-    fn load_kustomization(&self, dir: &str) -> Result<Kustomization, Vec<BuildIssue>> {
-        let k = self.raw_kustomization(dir)?;
-        let span = k.file.map_or(k.root.span, |f| self.file_span(f));
-        let root = decode::decode(&k.root, span, Strictness::Kustomize)?;
-        Ok(Kustomization { root, ..k })
+    /// The decoded kustomization file of `dir`, decoded once per resolver.
+    fn load_kustomization(&self, dir: &str) -> LoadedKustomization {
+        if let Some(hit) = self.decoded.lock().expect("cache lock").get(dir) {
+            return hit.clone();
+        }
+        let loaded = self.raw_kustomization(dir).and_then(|k| {
+            let span = k.file.map_or(k.root.span, |f| self.file_span(f));
+            let root = decode::decode(&k.root, span, Strictness::Kustomize)?;
+            Ok(Arc::new(Kustomization { root, ..k }))
+        });
+        self.decoded.lock().expect("cache lock").insert(dir.to_string(), loaded.clone());
+        loaded
     }
 
     /// The kustomization file of `dir` as written (its first document), not decoded yet.
@@ -292,10 +337,25 @@ impl<'t> Resolver<'t> {
     /// kustomization file.
     fn accumulate_dir(&self, dir: &str, stack: &mut Vec<String>, schema: SchemaSource) -> AccResult {
         let key = (dir.to_string(), schema.id());
-        if let Some(hit) = self.acc_cache.lock().expect("cache lock").get(&key) {
-            return hit.clone();
+        if let Some(hit) = self.acc_cache.take(&key) {
+            return hit;
         }
-        let result = match self.load_kustomization(dir) {
+        let result = self.accumulate_dir_uncached(dir, stack, schema);
+        let cyclic = matches!(&result, Ok(a) if a.cyclic || a.depth_limited);
+        let result = Arc::new(result);
+        if !cyclic {
+            self.acc_cache.keep(key, &result);
+        }
+        result
+    }
+
+    fn accumulate_dir_uncached(
+        &self,
+        dir: &str,
+        stack: &mut Vec<String>,
+        schema: SchemaSource,
+    ) -> Result<Acc, Vec<BuildIssue>> {
+        match self.load_kustomization(dir) {
             Err(e) => Err(e),
             Ok(k) if k.is_component() => Err(vec![BuildIssue::invalid(
                 k.root.get("kind").map_or(k.root.span, |n| n.span),
@@ -309,13 +369,7 @@ impl<'t> Resolver<'t> {
                 stack.pop();
                 Ok(acc)
             }
-        };
-        let cyclic = matches!(&result, Ok(a) if a.cyclic || a.depth_limited);
-        let result = Arc::new(result);
-        if !cyclic {
-            self.acc_cache.lock().expect("cache lock").insert(key, result.clone());
         }
-        result
     }
 
     /// Read a file of the tree (YAML or other) as bytes; only files the walk listed.
@@ -484,6 +538,15 @@ impl<'t> Resolver<'t> {
                     continue;
                 }
                 let sub = self.accumulate_dir(&full, stack, scope.schema);
+                // The only holder (a base no other kustomization lists) gives its objects away.
+                let sub = match Arc::try_unwrap(sub) {
+                    Ok(Ok(owned)) => {
+                        acc.absorb_owned(owned, *span, &join_lexical(scope.prefix, path));
+                        continue;
+                    }
+                    Ok(err) => Arc::new(err),
+                    Err(shared) => shared,
+                };
                 match &*sub {
                     Ok(sub) => acc.absorb(sub, *span, &join_lexical(scope.prefix, path)),
                     Err(issues) if issues.is_empty() => {
@@ -579,12 +642,12 @@ impl<'t> Resolver<'t> {
 
         self.run_transformers(k, acc, scope.schema);
         let kust_file = self.kust_file_name(k);
-        let ran: Vec<Origin> = buildmeta::configured_transformers(k)
+        let ran: Arc<[Origin]> = buildmeta::configured_transformers(k)
             .into_iter()
             .map(|kind| Origin::builtin(scope.prefix, &kust_file, kind))
             .collect();
         for r in &mut acc.resources {
-            r.transformations.extend(ran.iter().cloned());
+            r.transformations.record(&ran);
         }
 
         self.run_transformer_plugins(k, acc, stack, scope);
@@ -618,6 +681,7 @@ impl<'t> Resolver<'t> {
         let global = GenOptions::from_node(k.root.get("generatorOptions"));
         let read = |p: &str| self.read_file(p);
         let kust_file = self.kust_file_name(k);
+        let mut index: Option<TargetIndex> = None;
         for (key, secret, kind) in
             [("configMapGenerator", false, "ConfigMapGenerator"), ("secretGenerator", true, "SecretGenerator")]
         {
@@ -629,7 +693,8 @@ impl<'t> Resolver<'t> {
                 if r.root.get_path(&["metadata", "annotations", buildmeta::ORIGIN_ANNOTATION]).is_none() {
                     r.origin = Some(Origin::builtin(scope.prefix, &kust_file, kind));
                 }
-                absorb_generated(acc, r, entry.span);
+                let index = index.get_or_insert_with(|| TargetIndex::new(&acc.resources));
+                absorb_generated(acc, index, r, entry.span);
             }
         }
     }

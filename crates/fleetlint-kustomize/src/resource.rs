@@ -1,6 +1,8 @@
 //! Resources as kustomize tracks them: the object tree plus the identity history (previous
 //! names and namespaces), the name prefixes/suffixes applied, and generator bookkeeping.
 
+use std::sync::Arc;
+
 use fleetlint_yaml::relpath::join_lexical;
 use fleetlint_yaml::{Entry, Node, NodeKind, Span};
 
@@ -28,22 +30,19 @@ impl Gvk {
             && (sel.kind.is_empty() || sel.kind == self.kind)
     }
 
-    /// kustomize's `Gvk.String()` (used for ordering): `group_version_kind` with `~G`/`~V`/`~K`
-    /// for empty parts.
-    pub(crate) fn sort_string(&self) -> String {
-        let g = if self.group.is_empty() { "~G" } else { &self.group };
-        let v = if self.version.is_empty() { "~V" } else { &self.version };
-        let k = if self.kind.is_empty() { "~K" } else { &self.kind };
-        format!("{g}_{v}_{k}")
-    }
-
     /// Whether kustomize treats objects of this kind as namespaced: every kind but the
     /// cluster-scoped ones its built-in OpenAPI schema knows, by exact apiVersion and kind
     /// ([`KUSTOMIZE_CLUSTER_SCOPED`]); unknown kinds, CRDs and newer API versions included.
     pub(crate) fn is_namespaceable(&self) -> bool {
-        let api_version =
-            if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) };
-        !is_kustomize_cluster_scoped(&api_version, &self.kind)
+        // Compared part by part: this runs for every object of every build, and formatting the
+        // apiVersion each time was most of its cost.
+        !KUSTOMIZE_CLUSTER_SCOPED.iter().any(|&(api_version, kind)| {
+            kind == self.kind
+                && match api_version.rsplit_once('/') {
+                    Some((g, v)) => g == self.group && v == self.version,
+                    None => self.group.is_empty() && api_version == self.version,
+                }
+        })
     }
 }
 
@@ -143,6 +142,19 @@ fn is_cluster_scoped(group: &str, kind: &str) -> bool {
     }
 }
 
+/// kustomize's `ResId.EffectiveNamespace` (kyaml `resid/resid.go`) of an object of `group` and
+/// `kind` in `namespace`: `_non_namespaceable_` for a cluster-scoped kind, `default` for an
+/// unset namespace.
+pub(crate) fn effective_namespace<'a>(group: &str, kind: &str, namespace: &'a str) -> &'a str {
+    if is_cluster_scoped(group, kind) {
+        "_non_namespaceable_"
+    } else if namespace.is_empty() || namespace == "default" {
+        "default"
+    } else {
+        namespace
+    }
+}
+
 /// A resource id: gvk, name and namespace.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct ResId {
@@ -154,13 +166,7 @@ pub(crate) struct ResId {
 impl ResId {
     /// kustomize's `EffectiveNamespace`.
     pub(crate) fn effective_namespace(&self) -> &str {
-        if !self.gvk.is_namespaceable() {
-            "_non_namespaceable_"
-        } else if self.namespace.is_empty() || self.namespace == "default" {
-            "default"
-        } else {
-            &self.namespace
-        }
+        effective_namespace(&self.gvk.group, &self.gvk.kind, &self.namespace)
     }
 
     pub(crate) fn ns_equals(&self, other: &ResId) -> bool {
@@ -227,6 +233,67 @@ impl Origin {
     }
 }
 
+/// The builtin transformers run over an object (`buildMetadata: [transformerAnnotations]`), in
+/// the order they ran.
+///
+/// Every object a kustomization's transformers ran over shares that kustomization's list: one
+/// allocation per kustomization rather than per object (a tenants overlay with a patch per
+/// tenant, N patches over 5N objects, would otherwise hold 5N² origins). Re-rooting at the entry
+/// a base was reached through is recorded per list and applied when the annotation is written.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Transformations {
+    runs: Vec<TransformerRun>,
+}
+
+/// The transformers one kustomization ran, and the prefixes to re-root them at (innermost first).
+#[derive(Clone, Debug)]
+struct TransformerRun {
+    origins: Arc<[Origin]>,
+    prefixes: Vec<Arc<str>>,
+}
+
+impl Transformations {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.runs.is_empty()
+    }
+
+    /// How many shared lists the object refers to (one per kustomization that ran transformers).
+    #[cfg(test)]
+    pub(crate) fn list_count(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// The transformers of one kustomization ran over the object.
+    pub(crate) fn record(&mut self, origins: &Arc<[Origin]>) {
+        if !origins.is_empty() {
+            self.runs.push(TransformerRun { origins: origins.clone(), prefixes: Vec::new() });
+        }
+    }
+
+    /// Re-root every origin at `prefix` (see [`Origin::rebase`]).
+    pub(crate) fn rebase(&mut self, prefix: &Arc<str>) {
+        if prefix.is_empty() {
+            return;
+        }
+        for run in &mut self.runs {
+            run.prefixes.push(prefix.clone());
+        }
+    }
+
+    /// The origins, re-rooted.
+    pub(crate) fn origins(&self) -> impl Iterator<Item = Origin> + '_ {
+        self.runs.iter().flat_map(|run| {
+            run.origins.iter().map(move |o| {
+                let mut o = o.clone();
+                for p in &run.prefixes {
+                    o.rebase(p);
+                }
+                o
+            })
+        })
+    }
+}
+
 /// A resolved object.
 #[derive(Clone, Debug)]
 pub struct Resource {
@@ -242,7 +309,7 @@ pub struct Resource {
     /// `None` when a generator wrote its own origin annotation.
     pub(crate) origin: Option<Origin>,
     /// The builtin transformers run over it (`buildMetadata: [transformerAnnotations]`).
-    pub(crate) transformations: Vec<Origin>,
+    pub(crate) transformations: Transformations,
 }
 
 impl Resource {
@@ -256,7 +323,7 @@ impl Resource {
             needs_hash: false,
             ref_var_names: Vec::new(),
             origin: None,
-            transformations: Vec::new(),
+            transformations: Transformations::default(),
         }
     }
 

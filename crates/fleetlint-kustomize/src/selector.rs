@@ -5,59 +5,108 @@
 use fleetlint_yaml::Node;
 use regex::Regex;
 
+use crate::go_regex::anchored;
 use crate::resource::{Gvk, Resource};
 
 /// A compiled selector.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Selector {
-    group: Option<Regex>,
-    version: Option<Regex>,
-    kind: Option<Regex>,
-    name: Option<Regex>,
-    namespace: Option<Regex>,
+    group: Pattern,
+    version: Pattern,
+    kind: Pattern,
+    name: Pattern,
+    namespace: Pattern,
     label_selector: Option<String>,
     annotation_selector: Option<String>,
 }
 
-use crate::go_regex::anchored;
+/// One field of a selector (kustomize `api/types/selector.go` `NewSelectorRegex`: an empty
+/// field matches anything, any other is a Go regular expression anchored as `^(?:p)$`,
+/// [`crate::go_regex`]).
+#[derive(Clone, Debug, Default)]
+enum Pattern {
+    #[default]
+    Any,
+    /// A pattern that matches exactly its own text (see [`Pattern::new`]): compared as a string,
+    /// no expression compiled, and looked up in an index by the resolver.
+    Plain(String),
+    Regex(Regex),
+}
+
+impl Pattern {
+    /// A non-empty pattern of ASCII letters, digits, `-` and `_` holds nothing special in Go's RE2
+    /// syntax or in Rust's, so `^(?:p)$` matches `p` and nothing else. A `.` (common in names)
+    /// matches any character: a pattern holding one is a regular expression.
+    fn new(p: &str) -> Result<Self, String> {
+        if p.is_empty() {
+            Ok(Self::Any)
+        } else if p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            Ok(Self::Plain(p.to_string()))
+        } else {
+            Ok(anchored(p)?.map_or(Self::Any, Self::Regex))
+        }
+    }
+
+    fn is_match(&self, value: &str) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Plain(p) => p == value,
+            Self::Regex(re) => re.is_match(value),
+        }
+    }
+
+    fn plain(&self) -> Option<&str> {
+        match self {
+            Self::Plain(p) => Some(p),
+            _ => None,
+        }
+    }
+}
 
 impl Selector {
     /// Read a selector mapping; `Err` when a regular expression does not compile.
     pub(crate) fn from_node(node: &Node) -> Result<Self, String> {
         let s = |k: &str| node.get(k).and_then(Node::as_str).unwrap_or("").to_string();
         Ok(Self {
-            group: anchored(&s("group"))?,
-            version: anchored(&s("version"))?,
-            kind: anchored(&s("kind"))?,
-            name: anchored(&s("name"))?,
-            namespace: anchored(&s("namespace"))?,
+            group: Pattern::new(&s("group"))?,
+            version: Pattern::new(&s("version"))?,
+            kind: Pattern::new(&s("kind"))?,
+            name: Pattern::new(&s("name"))?,
+            namespace: Pattern::new(&s("namespace"))?,
             label_selector: Some(s("labelSelector")).filter(|x| !x.is_empty()),
             annotation_selector: Some(s("annotationSelector")).filter(|x| !x.is_empty()),
         })
+    }
+
+    /// The kind, when the selector's `kind` is a plain name.
+    pub(crate) fn plain_kind(&self) -> Option<&str> {
+        self.kind.plain()
+    }
+
+    /// The name, when the selector's `name` is a plain name.
+    pub(crate) fn plain_name(&self) -> Option<&str> {
+        self.name.plain()
+    }
+
+    /// The namespace, when the selector's `namespace` is a plain name.
+    pub(crate) fn plain_namespace(&self) -> Option<&str> {
+        self.namespace.plain()
     }
 
     /// kustomize's `resWrangler.Select` test for one resource.
     pub(crate) fn matches(&self, r: &Resource) -> bool {
         let cur = r.cur_id();
         let org = r.org_id();
-        if let Some(re) = &self.namespace
-            && !re.is_match(org.effective_namespace())
-            && !re.is_match(cur.effective_namespace())
-        {
+        if !self.namespace.is_match(org.effective_namespace()) && !self.namespace.is_match(cur.effective_namespace()) {
             return false;
         }
-        if let Some(re) = &self.name
-            && !re.is_match(&org.name)
-            && !re.is_match(&cur.name)
-        {
+        if !self.name.is_match(&org.name) && !self.name.is_match(&cur.name) {
             return false;
         }
         // kustomize 5.5 matches group, version and kind as anchored regular expressions too.
         let gvk: &Gvk = &cur.gvk;
-        for (re, value) in [(&self.group, &gvk.group), (&self.version, &gvk.version), (&self.kind, &gvk.kind)] {
-            if re.as_ref().is_some_and(|re| !re.is_match(value)) {
-                return false;
-            }
+        if !(self.group.is_match(&gvk.group) && self.version.is_match(&gvk.version) && self.kind.is_match(&gvk.kind)) {
+            return false;
         }
         if let Some(sel) = &self.label_selector
             && !label_selector_matches(sel, r.root.get_path(&["metadata", "labels"]))

@@ -1,6 +1,7 @@
 //! What the crates' tests share: where the shared material (`../shared` beside the workspace)
 //! is, the corpus fleets with the source mappings each needs, scratch copies of a repository,
-//! the `kubectl` oracle, and parsing a multi-document build output into objects.
+//! the `kubectl` oracle, parsing a multi-document build output into objects, and generated
+//! fleets for benchmarks and scale tests ([`fleetgen`]).
 //!
 //! A test that needs something outside the repository is marked
 //! `#[ignore = "needs ../shared/corpus"]` (or `"needs kubectl"`), so a plain `cargo test` lists
@@ -8,6 +9,8 @@
 //! `cargo test --workspace -- --include-ignored`. Inside such a test, [`corpus`], [`shared`] and
 //! [`kubectl`] fail with a message naming what is missing: an ignored test that is asked to run
 //! never passes without its input.
+
+pub mod fleetgen;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -46,25 +46,35 @@ impl FluxKind {
     /// Recognise a Flux kind from `apiVersion` (any version of the group) and `kind`.
     #[must_use]
     pub fn from_type(api_version: &str, kind: &str) -> Option<Self> {
-        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-        Some(match (group, kind) {
-            ("kustomize.toolkit.fluxcd.io", "Kustomization") => Self::Kustomization,
-            ("helm.toolkit.fluxcd.io", "HelmRelease") => Self::HelmRelease,
-            ("source.toolkit.fluxcd.io", "GitRepository") => Self::GitRepository,
-            ("source.toolkit.fluxcd.io", "OCIRepository") => Self::OciRepository,
-            ("source.toolkit.fluxcd.io", "HelmRepository") => Self::HelmRepository,
-            ("source.toolkit.fluxcd.io", "HelmChart") => Self::HelmChart,
-            ("source.toolkit.fluxcd.io", "Bucket") => Self::Bucket,
-            ("source.toolkit.fluxcd.io", "ExternalArtifact") => Self::ExternalArtifact,
-            ("notification.toolkit.fluxcd.io", "Alert") => Self::Alert,
-            ("notification.toolkit.fluxcd.io", "Provider") => Self::Provider,
-            ("notification.toolkit.fluxcd.io", "Receiver") => Self::Receiver,
-            ("image.toolkit.fluxcd.io", "ImageRepository") => Self::ImageRepository,
-            ("image.toolkit.fluxcd.io", "ImagePolicy") => Self::ImagePolicy,
-            ("image.toolkit.fluxcd.io", "ImageUpdateAutomation") => Self::ImageUpdateAutomation,
-            ("fluxcd.controlplane.io", "FluxInstance") => Self::FluxInstance,
-            ("fluxcd.controlplane.io", "ResourceSet") => Self::ResourceSet,
-            ("fluxcd.controlplane.io", "ResourceSetInputProvider") => Self::ResourceSetInputProvider,
+        let (flux, group) = Self::from_kind(kind)?;
+        (api_version.rsplit_once('/').map_or("", |(g, _)| g) == group).then_some(flux)
+    }
+
+    /// The Flux kind named `kind` and the API group it must come from. Looking at the kind first
+    /// rejects most objects without reading their `apiVersion` (rules ask every object).
+    fn from_kind(kind: &str) -> Option<(Self, &'static str)> {
+        const SOURCE: &str = "source.toolkit.fluxcd.io";
+        const NOTIFICATION: &str = "notification.toolkit.fluxcd.io";
+        const IMAGE: &str = "image.toolkit.fluxcd.io";
+        const OPERATOR: &str = "fluxcd.controlplane.io";
+        Some(match kind {
+            "Kustomization" => (Self::Kustomization, "kustomize.toolkit.fluxcd.io"),
+            "HelmRelease" => (Self::HelmRelease, "helm.toolkit.fluxcd.io"),
+            "GitRepository" => (Self::GitRepository, SOURCE),
+            "OCIRepository" => (Self::OciRepository, SOURCE),
+            "HelmRepository" => (Self::HelmRepository, SOURCE),
+            "HelmChart" => (Self::HelmChart, SOURCE),
+            "Bucket" => (Self::Bucket, SOURCE),
+            "ExternalArtifact" => (Self::ExternalArtifact, SOURCE),
+            "Alert" => (Self::Alert, NOTIFICATION),
+            "Provider" => (Self::Provider, NOTIFICATION),
+            "Receiver" => (Self::Receiver, NOTIFICATION),
+            "ImageRepository" => (Self::ImageRepository, IMAGE),
+            "ImagePolicy" => (Self::ImagePolicy, IMAGE),
+            "ImageUpdateAutomation" => (Self::ImageUpdateAutomation, IMAGE),
+            "FluxInstance" => (Self::FluxInstance, OPERATOR),
+            "ResourceSet" => (Self::ResourceSet, OPERATOR),
+            "ResourceSetInputProvider" => (Self::ResourceSetInputProvider, OPERATOR),
             _ => return None,
         })
     }
@@ -148,10 +158,11 @@ impl<'a> ObjectView<'a> {
         self.root.get_path(&["metadata", "annotations", key]).and_then(Node::as_str)
     }
 
-    /// The Flux kind, if this is one.
+    /// The Flux kind, if this is one (`apiVersion` is read only for a Flux kind's name).
     #[must_use]
     pub fn flux_kind(&self) -> Option<FluxKind> {
-        FluxKind::from_type(self.api_version(), self.kind())
+        let (flux, group) = FluxKind::from_kind(self.kind())?;
+        (self.group() == group).then_some(flux)
     }
 }
 
@@ -168,5 +179,7 @@ mod tests {
         assert_eq!(FluxKind::from_type("kustomize.config.k8s.io/v1beta1", "Kustomization"), None);
         assert_eq!(FluxKind::from_type("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease"), Some(FluxKind::HelmRelease));
         assert!(FluxKind::GitRepository.is_source());
+        assert_eq!(FluxKind::from_type("v1", "Kustomization"), None);
+        assert_eq!(FluxKind::from_type("fluxcd.controlplane.io/v1", "ResourceSet"), Some(FluxKind::ResourceSet));
     }
 }

@@ -260,30 +260,39 @@ impl Builder {
 
     /// Report duplicate keys and expand `<<` merge keys (explicit keys win, earlier merges win).
     fn finish_mapping(&mut self, entries: Vec<Entry>) -> Vec<Entry> {
-        let mut seen: HashMap<String, Span> = HashMap::with_capacity(entries.len());
-        let mut has_merge = false;
-        for e in &entries {
-            let Some(k) = e.key.as_scalar() else { continue };
-            if is_merge_key(k) {
-                has_merge = true;
-                continue;
-            }
-            let key_text = key_identity(k);
-            if let Some(first) = seen.get(&key_text) {
+        // Duplicates are found by comparing keys in place for the usual small mapping (no key
+        // text copied, nothing hashed: this runs for every mapping of every file), through a
+        // map of key identities for a large one.
+        let keys: Vec<Option<&Scalar>> =
+            entries.iter().map(|e| e.key.as_scalar().filter(|k| !is_merge_key(k))).collect();
+        let has_merge = entries.iter().any(|e| e.key.as_scalar().is_some_and(is_merge_key));
+        let mut by_identity: HashMap<String, usize> = HashMap::new();
+        for (i, k) in keys.iter().enumerate() {
+            let Some(k) = k else { continue };
+            let first = if keys.len() <= SMALL_MAPPING {
+                keys[..i].iter().position(|o| o.is_some_and(|o| same_key(o, k)))
+            } else {
+                match by_identity.entry(key_identity(k)) {
+                    std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
+                    std::collections::hash_map::Entry::Vacant(v) => {
+                        v.insert(i);
+                        None
+                    }
+                }
+            };
+            if let Some(first) = first {
                 let path = self.path();
                 self.issues.push(LoadIssue {
-                    kind: LoadIssueKind::DuplicateKey { key: k.text.to_string(), path, first: *first },
-                    span: e.key.span,
+                    kind: LoadIssueKind::DuplicateKey { key: k.text.to_string(), path, first: entries[first].key.span },
+                    span: entries[i].key.span,
                 });
-            } else {
-                seen.insert(key_text, e.key.span);
             }
         }
         if !has_merge {
             return entries;
         }
         let mut out = Vec::with_capacity(entries.len());
-        let mut present: std::collections::HashSet<String> = seen.into_keys().collect();
+        let mut present: std::collections::HashSet<String> = keys.iter().flatten().map(|k| key_identity(k)).collect();
         for e in entries {
             let is_merge = e.key.as_scalar().is_some_and(is_merge_key);
             if !is_merge {
@@ -316,6 +325,18 @@ impl Builder {
 
 fn is_merge_key(k: &Scalar) -> bool {
     &*k.text == "<<" && k.style == ScalarStyle::Plain
+}
+
+/// Mappings up to this many entries find duplicate keys by comparing every pair.
+const SMALL_MAPPING: usize = 16;
+
+/// Whether two keys are the same key ([`key_identity`] without building it).
+fn same_key(a: &Scalar, b: &Scalar) -> bool {
+    match (&a.value, &b.value) {
+        (ScalarValue::Str, ScalarValue::Str) => a.text == b.text,
+        (ScalarValue::Str, _) | (_, ScalarValue::Str) => false,
+        _ => key_identity(a) == key_identity(b),
+    }
 }
 
 fn key_identity(k: &Scalar) -> String {
@@ -529,6 +550,32 @@ mod tests {
             matches!(&dup[0].kind, LoadIssueKind::DuplicateKey { key, path, .. } if key == "name" && path == "metadata")
         );
         assert_eq!(p.documents[0].root.get_path(&["metadata", "name"]).unwrap().as_str(), Some("y"));
+    }
+
+    /// Small mappings compare keys pairwise, large ones through a map: both find the same
+    /// duplicates, each pointing at the first occurrence, and a string key never equals a typed
+    /// one of the same text.
+    #[test]
+    fn duplicate_keys_in_small_and_large_mappings_point_at_the_first() {
+        for size in [3, SMALL_MAPPING + 5] {
+            let mut text: String = (0..size).map(|i| format!("k{i}: {i}\n")).collect();
+            text.push_str("k1: again\nk1: third\n\"1\": quoted\n1: int\n");
+            let p = parse(&text);
+            let dup: Vec<_> = p
+                .issues
+                .iter()
+                .filter_map(|i| match &i.kind {
+                    LoadIssueKind::DuplicateKey { key, first, .. } => {
+                        Some((key.as_str(), first.start as usize, i.span.start as usize))
+                    }
+                    _ => None,
+                })
+                .collect();
+            let first_k1 = text.find("k1:").unwrap();
+            let again = text.find("k1: again").unwrap();
+            let third = text.find("k1: third").unwrap();
+            assert_eq!(dup, vec![("k1", first_k1, again), ("k1", first_k1, third)], "{size} keys");
+        }
     }
 
     #[test]

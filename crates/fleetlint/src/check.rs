@@ -303,6 +303,10 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, String> {
             "fleetlint: error: a rule failed with an internal error; the report lists it as FLT001 and is incomplete"
         );
     }
+    // The process exits next; freeing every parsed and rendered node one by one would add a
+    // twentieth to a large check (a 2,000-tenant fleet: ~0.2 s of frees on one thread).
+    drop(rendering);
+    std::mem::forget(session);
     Ok(code)
 }
 

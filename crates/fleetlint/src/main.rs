@@ -131,6 +131,13 @@ impl FleetArgs {
     }
 }
 
+/// mimalloc instead of the system allocator: builds allocate and free millions of small nodes
+/// from several threads, and glibc's malloc and free were a quarter of a large check's
+/// instructions (callgrind, issue 13). `fleetlint-dev load-tree`, the parse-only baseline of the
+/// scale benchmark, uses the same allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

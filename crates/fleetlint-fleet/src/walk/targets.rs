@@ -9,7 +9,7 @@ use fleetlint_yaml::{FluxKind, Node, ObjectView};
 
 use super::ClusterWalk;
 use crate::flux::FluxObject;
-use crate::model::{Cluster, FleetIssueKind, FluxVersion, RenderedObject, Scope};
+use crate::model::{Cluster, FleetIssueKind, FluxVersion, RenderedObject};
 
 impl ClusterWalk<'_, '_> {
     /// The literal `spec.resources` of a ResourceSet are rendered objects; templated ones are
@@ -31,15 +31,7 @@ impl ClusterWalk<'_, '_> {
             if ObjectView::new(&r).is_some_and(|v| v.namespace().is_none()) {
                 set_namespace(&mut r, self.cluster.objects[rs].namespace());
             }
-            let obj = RenderedObject {
-                root: r,
-                owner: Some(rs),
-                owners: owners.clone(),
-                tree,
-                scope: Scope::Platform,
-                tenant: None,
-                synthesized: false,
-            };
+            let obj = RenderedObject { owner: Some(rs), owners: owners.clone(), tree, ..RenderedObject::new(r) };
             if let Some(i) = self.add(obj)
                 && self.cluster.objects[i].flux_kind() == Some(FluxKind::Kustomization)
             {

@@ -67,8 +67,8 @@ pub struct Gvk {
     pub schema: &'static TypeSchema,
 }
 
-/// The child path of field `name` under `path` in `schema`.
-pub(crate) fn child_path(schema: &TypeSchema, path: &str, name: &str) -> String {
-    let seg = if schema.is_free_map(path) { "*" } else { name };
+/// The child path of segment `seg` under `path`: the field's name, or `*` under a map whose keys
+/// are free ([`TypeSchema::is_free_map`]).
+pub(crate) fn child_path(path: &str, seg: &str) -> String {
     if path.is_empty() { seg.to_string() } else { format!("{path}.{seg}") }
 }

@@ -428,23 +428,27 @@ fn walk_fields(
     path: &str,
     src: SchemaSource,
 ) -> Result<(), PatchError> {
-    let mut names: Vec<String> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::new();
+    // The union of both maps' keys, in order. Every map of the object is walked, so the keys are
+    // shared (`Arc` text), not copied, and the map's schema path is looked up once.
+    let mut names: Vec<std::sync::Arc<str>> = Vec::new();
+    let mut seen: HashSet<std::sync::Arc<str>> = HashSet::new();
     for n in [Some(&*dest), origin.as_deref()].into_iter().flatten() {
         for e in n.as_map().unwrap_or_default() {
-            let k = text(&e.key);
-            if seen.insert(k.to_string()) {
-                names.push(k.to_string());
+            let k = e.key.as_scalar().map_or_else(|| std::sync::Arc::from(""), |s| s.text.clone());
+            if seen.insert(k.clone()) {
+                names.push(k);
             }
         }
     }
+    let free_map = schema.is_some_and(|s| s.is_free_map(path));
     for name in names {
+        let name: &str = &name;
         let child = match schema {
-            Some(s) => child_path(s, path, &name),
+            Some(_) => child_path(path, if free_map { "*" } else { name }),
             None => String::new(),
         };
-        let di = field_index(dest, &name);
-        let oi = origin.as_deref().and_then(|o| field_index(o, &name));
+        let di = field_index(dest, name);
+        let oi = origin.as_deref().and_then(|o| field_index(o, name));
         let out = {
             let d = match (&mut dest.kind, di) {
                 (NodeKind::Map(entries), Some(i)) => Some(&mut entries[i].value),
@@ -457,15 +461,15 @@ fn walk_fields(
             walk(d, o, aliased, schema, child, src)?
         };
         match out {
-            Out::Clear => remove_field(dest, &name),
+            Out::Clear => remove_field(dest, name),
             Out::Dest => {
                 if di.is_some_and(|i| dest.as_map().is_some_and(|e| e[i].value.is_null())) {
-                    remove_field(dest, &name);
+                    remove_field(dest, name);
                 }
             }
             Out::Node(value) => {
                 if value.is_null() {
-                    remove_field(dest, &name);
+                    remove_field(dest, name);
                 } else if let (NodeKind::Map(entries), Some(i)) = (&mut dest.kind, di) {
                     entries[i].value = value;
                 } else {
@@ -473,7 +477,7 @@ fn walk_fields(
                         .as_deref()
                         .and_then(|o| o.as_map())
                         .and_then(|e| oi.map(|i| e[i].key.clone()))
-                        .unwrap_or_else(|| Node::string(name.as_str(), value.span));
+                        .unwrap_or_else(|| Node::string(name, value.span));
                     if let NodeKind::Map(entries) = &mut dest.kind {
                         entries.push(Entry { key, value });
                     }

@@ -9,8 +9,10 @@ use crate::fieldspec::TransformerConfig;
 use crate::issue::BuildIssue;
 use crate::openapi;
 use crate::patch::{PatchError, SchemaSource, SmpOptions, SmpOutcome, apply_smp_to_resource};
-use crate::resource::{Behavior, ResId, Resource, set_entry};
+use crate::resource::{Behavior, Gvk, ResId, Resource, set_entry};
 use crate::vars;
+
+use super::targets::TargetIndex;
 
 /// What a directory accumulates before the final, top-level-only steps.
 #[derive(Clone, Debug, Default)]
@@ -69,43 +71,63 @@ impl Acc {
     /// Absorb a base's accumulation, reached through the entry `origin_prefix` (as written,
     /// joined to the current kustomization's own prefix).
     pub(super) fn absorb(&mut self, other: &Acc, span: Span, origin_prefix: &str) {
-        for r in &other.resources {
-            let mut r = r.clone();
-            buildmeta::rebase(&mut r, origin_prefix);
+        self.absorb_owned(other.clone(), span, origin_prefix);
+    }
+
+    /// [`Acc::absorb`] of an accumulation nothing else holds: its objects move.
+    pub(super) fn absorb_owned(&mut self, other: Acc, span: Span, origin_prefix: &str) {
+        let prefix: std::sync::Arc<str> = origin_prefix.into();
+        for mut r in other.resources {
+            buildmeta::rebase(&mut r, &prefix);
             self.append(r, span);
         }
-        self.openapi.extend(other.openapi.iter().cloned());
+        self.openapi.extend(other.openapi);
         self.config.merge(&other.config);
-        for v in &other.vars {
-            vars::merge_var(&mut self.vars, v.clone(), &mut self.issues);
+        for v in other.vars {
+            vars::merge_var(&mut self.vars, v, &mut self.issues);
         }
-        self.issues.extend(other.issues.iter().cloned());
+        self.issues.extend(other.issues);
         self.incomplete |= other.incomplete;
         self.cyclic |= other.cyclic;
         self.depth_limited |= other.depth_limited;
     }
 }
 
+/// The id a patch document names (what `Resource::cur_id` gives, without copying the patch).
 fn patch_id(d: &Node) -> ResId {
-    let r = Resource::new(d.clone());
-    r.cur_id()
+    let s = |path: &[&str]| d.get_path(path).and_then(Node::as_str).unwrap_or("");
+    ResId {
+        gvk: Gvk::from_api_version(s(&["apiVersion"]), s(&["kind"])),
+        name: s(&["metadata", "name"]).to_string(),
+        namespace: s(&["metadata", "namespace"]).to_string(),
+    }
 }
 
-/// `allow`: the patch's `(allowNameChange, allowKindChange)` options.
-pub(super) fn apply_smp_by_id(acc: &mut Acc, patch: &Node, span: Span, allow: (bool, bool), schema: SchemaSource) {
+/// A strategic merge patch without a target: applied to the one object with its id
+/// (kustomize `GetById`). `allow`: the patch's `(allowNameChange, allowKindChange)` options.
+pub(super) fn apply_smp_by_id(
+    acc: &mut Acc,
+    index: &mut TargetIndex,
+    patch: &Node,
+    span: Span,
+    allow: (bool, bool),
+    schema: SchemaSource,
+) {
     let id = patch_id(patch);
-    let matches: Vec<usize> =
-        (0..acc.resources.len()).filter(|&i| acc.resources[i].any_ids().any(|rid| rid.equals(&id))).collect();
+    let matches = index.by_id(&acc.resources, &id);
     match matches.len() {
-        1 => apply_smp_to(acc, &matches, patch, span, allow, schema),
+        1 => apply_smp_to(acc, index, &matches, patch, span, allow, schema),
         0 => acc.fatal(span, format!("no matches for Id {}; failed to find unique target for patch", id.describe())),
         _ => acc
             .fatal(span, format!("multiple matches for Id {}; failed to find unique target for patch", id.describe())),
     }
 }
 
+/// Apply a strategic merge patch to the `selected` objects; the ones it deletes are marked in
+/// `index` (and dropped by [`TargetIndex::compact`]).
 pub(super) fn apply_smp_to(
     acc: &mut Acc,
+    index: &mut TargetIndex,
     selected: &[usize],
     patch: &Node,
     span: Span,
@@ -113,7 +135,6 @@ pub(super) fn apply_smp_to(
     schema: SchemaSource,
 ) {
     let (allow_name, allow_kind) = allow;
-    let mut deleted = Vec::new();
     for &i in selected {
         let r = &mut acc.resources[i];
         if allow_name || allow_kind {
@@ -128,8 +149,8 @@ pub(super) fn apply_smp_to(
         }
         let options = SmpOptions { allow_name_change: allow_name, allow_kind_change: allow_kind, schemas: schema };
         match apply_smp_to_resource(&mut r.root, &p, options) {
-            Ok(SmpOutcome::Deleted) => deleted.push(i),
-            Ok(SmpOutcome::Merged) => {}
+            Ok(SmpOutcome::Deleted) => index.remove(i),
+            Ok(SmpOutcome::Merged) => index.changed(i, r),
             Err(PatchError { message: msg, span: at }) => {
                 acc.issues.push(BuildIssue::invalid(span, true, format!("strategic merge patch failed: {msg}")));
                 if at != span {
@@ -138,17 +159,18 @@ pub(super) fn apply_smp_to(
             }
         }
     }
-    for i in deleted.into_iter().rev() {
-        acc.resources.remove(i);
-    }
 }
 
-pub(super) fn absorb_generated(acc: &mut Acc, mut r: Resource, span: Span) {
+/// A generated object joins the accumulation: created, or merged into or replacing the one
+/// object with its id (kustomize `resWrangler.appendReplaceOrMerge`, matching by any id).
+pub(super) fn absorb_generated(acc: &mut Acc, index: &mut TargetIndex, mut r: Resource, span: Span) {
     let id = r.cur_id();
-    let matches: Vec<usize> =
-        (0..acc.resources.len()).filter(|&i| acc.resources[i].any_ids().any(|rid| rid.equals(&id))).collect();
+    let matches = index.by_id(&acc.resources, &id);
     match (matches.len(), r.behavior) {
-        (0, Behavior::Create) => acc.resources.push(r),
+        (0, Behavior::Create) => {
+            acc.resources.push(r);
+            index.pushed(&acc.resources);
+        }
         (0, _) => acc.fatal(span, format!("id {} does not exist; cannot merge or replace", id.describe())),
         (1, Behavior::Create) => {
             acc.fatal(span, format!("id {} exists; behavior must be merge or replace", id.describe()));
@@ -216,6 +238,7 @@ pub(super) fn absorb_generated(acc: &mut Acc, mut r: Resource, span: Span) {
             r.needs_hash = r.needs_hash && old.needs_hash;
             r.behavior = Behavior::Create;
             acc.resources[matches[0]] = r;
+            index.changed(matches[0], &acc.resources[matches[0]]);
         }
         _ => acc.fatal(span, format!("found multiple objects that could accept merge of {}", id.describe())),
     }

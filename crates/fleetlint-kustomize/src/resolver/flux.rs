@@ -25,12 +25,26 @@ impl Resolver<'_> {
             return hit.clone();
         }
         let out = match self.raw_kustomization(&key) {
-            Ok(k) => self.build_kustomization(&k),
-            Err(_) => (*self.build(&key)).clone(),
+            Ok(k) if self.flux_reads_as_kustomize(&k) => self.build(&key),
+            Ok(k) => Arc::new(self.build_kustomization(&k)),
+            Err(_) => self.build(&key),
         };
-        let out = Arc::new(out);
         self.out_cache.lock().expect("cache lock").insert(cache_key, out.clone());
         out
+    }
+
+    /// Whether Flux's rewrite of the kustomization file `k` (as written) changes nothing that
+    /// kustomize would read differently: the file decodes to the same document under both
+    /// decoders and lists resources (so Flux adds no `buildMetadata`), and is no Component. Then
+    /// [`Resolver::build_flux`] and [`Resolver::build`] run the same accumulation on the same
+    /// document ([`Resolver::build_kustomization_with`] against `build_uncached`), and the two
+    /// share one build: a sweep of every kustomization of the tree after the Flux builds does
+    /// not build the directories they built a second time.
+    fn flux_reads_as_kustomize(&self, k: &Kustomization) -> bool {
+        let Ok(strict) = self.load_kustomization(&k.dir) else { return false };
+        !strict.is_component()
+            && strict.root.get("resources").and_then(Node::as_seq).is_some_and(|r| !r.is_empty())
+            && decode::decode_fields(&k.root, Strictness::FluxRewrite).is_ok_and(|flux| flux == strict.root)
     }
 
     /// Build an in-memory kustomization the way kustomize-controller builds the kustomization of

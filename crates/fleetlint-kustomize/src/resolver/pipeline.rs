@@ -3,9 +3,10 @@
 //! images, replacements; and reading patch documents (files or inline).
 
 use fleetlint_yaml::relpath::join_in_root;
-use fleetlint_yaml::{Node, Span, parse_yaml};
+use fleetlint_yaml::{LoadIssueKind, Node, Span, parse_yaml};
 
 use super::acc::{Acc, apply_smp_by_id, apply_smp_to};
+use super::targets::TargetIndex;
 use super::{Resolver, effective_config};
 use crate::builtin_transformers::{self, ImageSpec, ReplicaSpec, Spanned, pairs};
 use crate::fieldspec::FieldSpec;
@@ -25,7 +26,7 @@ impl Resolver<'_> {
             return self.docs_any(&full, span, acc);
         }
         if let Some(inline) = entry.get("patch") {
-            return Some(inline_docs(inline));
+            return inline_docs(inline, acc);
         }
         acc.fatal(entry.span, "patch has neither path nor patch");
         None
@@ -79,6 +80,10 @@ impl Resolver<'_> {
         // Borrowed (no clone of the built-in field specs) unless the kustomization adds its own.
         let tc = effective_config(&acc.config);
 
+        // patchesStrategicMerge and patches find their targets through an index (built at the
+        // first patch); objects they delete are dropped once both have run.
+        let mut index: Option<TargetIndex> = None;
+
         // patchesStrategicMerge
         for entry in k.seq("patchesStrategicMerge") {
             let Some(text) = entry.as_str() else { continue };
@@ -89,13 +94,17 @@ impl Resolver<'_> {
                     None => continue,
                 }
             } else {
-                inline_docs(entry)
+                match inline_docs(entry, acc) {
+                    Some(d) => d,
+                    None => continue,
+                }
             };
             if !smp_docs_valid(&docs, acc) {
                 continue;
             }
             for d in docs {
-                apply_smp_by_id(acc, &d, entry.span, (false, false), schema);
+                let index = TargetIndex::ensure(&mut index, &acc.resources);
+                apply_smp_by_id(acc, index, &d, entry.span, (false, false), schema);
             }
         }
 
@@ -114,7 +123,8 @@ impl Resolver<'_> {
                 (None, true) => acc.fatal(entry.span, "must specify a target for JSON patch"),
                 (None, false) => {
                     for d in &docs {
-                        apply_smp_by_id(acc, d, entry.span, (allow_name, allow_kind), schema);
+                        let index = TargetIndex::ensure(&mut index, &acc.resources);
+                        apply_smp_by_id(acc, index, d, entry.span, (allow_name, allow_kind), schema);
                     }
                 }
                 (Some(t), json) => {
@@ -125,8 +135,8 @@ impl Resolver<'_> {
                             continue;
                         }
                     };
-                    let selected: Vec<usize> =
-                        (0..acc.resources.len()).filter(|&i| sel.matches(&acc.resources[i])).collect();
+                    let index = TargetIndex::ensure(&mut index, &acc.resources);
+                    let selected = index.select(&acc.resources, &sel);
                     if selected.is_empty() {
                         acc.issues.push(BuildIssue {
                             kind: BuildIssueKind::PatchTargetUnmatched,
@@ -145,7 +155,9 @@ impl Resolver<'_> {
                         for i in selected {
                             let r = &mut acc.resources[i];
                             r.store_previous_id();
-                            if let Err(e) = patch::apply_json6902(&mut r.root, &ops) {
+                            let result = patch::apply_json6902(&mut r.root, &ops);
+                            index.changed(i, r);
+                            if let Err(e) = result {
                                 acc.issues.push(BuildIssue::invalid(
                                     entry.span,
                                     true,
@@ -157,11 +169,14 @@ impl Resolver<'_> {
                         }
                     } else {
                         for d in &docs {
-                            apply_smp_to(acc, &selected, d, entry.span, (allow_name, allow_kind), schema);
+                            apply_smp_to(acc, index, &selected, d, entry.span, (allow_name, allow_kind), schema);
                         }
                     }
                 }
             }
+        }
+        if let Some(index) = index {
+            index.compact(&mut acc.resources);
         }
 
         if let Some((ns, span)) = k.str_field("namespace").filter(|(s, _)| !s.is_empty()) {
@@ -223,6 +238,7 @@ impl Resolver<'_> {
         }
 
         // patchesJson6902
+        let mut json6902_index: Option<TargetIndex> = None;
         for entry in k.seq("patchesJson6902") {
             let Some(docs) = self.patch_docs(k, entry, acc) else { continue };
             let Some(t) = entry.get("target") else {
@@ -238,10 +254,11 @@ impl Resolver<'_> {
             };
             let ops = docs.into_iter().next().unwrap_or_else(|| crate::fieldspec::null_node(entry.span));
             let ops = if self.json6902_from_yaml(k, entry, false) { as_yaml_to_json(&ops) } else { ops };
-            for i in 0..acc.resources.len() {
-                if sel.matches(&acc.resources[i])
-                    && let Err(e) = patch::apply_json6902(&mut acc.resources[i].root, &ops)
-                {
+            let index = TargetIndex::ensure(&mut json6902_index, &acc.resources);
+            for i in index.select(&acc.resources, &sel) {
+                let result = patch::apply_json6902(&mut acc.resources[i].root, &ops);
+                index.changed(i, &acc.resources[i]);
+                if let Err(e) = result {
                     acc.issues.push(BuildIssue::invalid(entry.span, true, format!("JSON patch failed: {e}")));
                 } else if let Some(problem) = crate::resource::metadata_problem(&acc.resources[i].root) {
                     acc.fatal(entry.span, format!("JSON patch leaves no valid resource: {problem}"));
@@ -359,12 +376,18 @@ pub(super) fn respan(mut node: Node, span: Span) -> Node {
 
 /// Parse an inline patch (a string scalar of the kustomization) into documents whose spans
 /// point into the kustomization file. Block scalars map line by line; other styles get the
-/// scalar's span.
-fn inline_docs(scalar: &Node) -> Vec<Node> {
+/// scalar's span. Text that does not parse (a syntax error, nesting past the parser's limit)
+/// fails the build at the scalar, as a patch file that does not parse does ([`Resolver::docs_any`]):
+/// kustomize cannot apply it either, and dropping it would build without the patch, silently.
+fn inline_docs(scalar: &Node, acc: &mut Acc) -> Option<Vec<Node>> {
     let Some(s) = scalar.as_scalar() else {
         // An inline patch written as a YAML mapping/sequence rather than a string.
-        return vec![scalar.clone()];
+        return Some(vec![scalar.clone()]);
     };
     let parsed = parse_yaml(scalar.span.file, &s.text, &fleetlint_yaml::Limits::default());
-    parsed.documents.into_iter().map(|d| respan(d.root, scalar.span)).filter(|r| !r.is_null()).collect()
+    if let Some(issue) = parsed.issues.iter().find(|i| !matches!(i.kind, LoadIssueKind::AmbiguousScalar)) {
+        acc.fatal(scalar.span, format!("inline patch: invalid YAML: {:?}", issue.kind));
+        return None;
+    }
+    Some(parsed.documents.into_iter().map(|d| respan(d.root, scalar.span)).filter(|r| !r.is_null()).collect())
 }

@@ -177,6 +177,54 @@ fn patches_that_double_what_they_patch() {
     }
 }
 
+/// Patches 10,000 levels deep (issue 13): an inline strategic-merge patch and a patch file
+/// nested past the parser's limit, and a JSON 6902 path of 10,000 segments. No stack overflow,
+/// and no patch silently left out: each fails its build at the file:line that holds it.
+#[test]
+#[ignore = "needs target/release/fleetlint, GNU time and strace (.ci/run runs it)"]
+fn patches_10000_deep() {
+    const DEPTH: usize = 10_000;
+    let repo = Repo::new();
+    let nested = format!("{}x{}", "{a: ".repeat(DEPTH), "}".repeat(DEPTH));
+    for dir in ["inline", "file", "json"] {
+        repo.write(&format!("{dir}/cm.yaml"), cm("cm"));
+        repo.write(&format!("clusters/dev/{dir}.yaml"), ks(dir, &format!("./{dir}"), ""));
+    }
+    repo.write(
+        "inline/kustomization.yaml",
+        format!(
+            "resources:\n- cm.yaml\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: cm\n    data:\n      deep: {nested}\n"
+        ),
+    );
+    repo.write("file/kustomization.yaml", "resources:\n- cm.yaml\npatches:\n- path: patch.yaml\n");
+    repo.write(
+        "file/patch.yaml",
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  deep: {nested}\n"),
+    );
+    let path = format!("/data{}", "/a".repeat(DEPTH));
+    repo.write(
+        "json/kustomization.yaml",
+        format!("resources:\n- cm.yaml\npatches:\n- target:\n    kind: ConfigMap\n  patch: |-\n    - op: add\n      path: {path}\n      value: x\n"),
+    );
+    let r = check_case("patches_10000_deep", &repo, &Plan { builds: &["inline", "file", "json"], ..Plan::default() });
+    for dir in ["inline", "file", "json"] {
+        let b = r.build(dir, false);
+        assert_eq!(b.code, Some(1), "{}: {}", b.describe(), b.stderr);
+        assert!(!b.stdout.contains("deep"), "{dir}: nothing of the patch applied: {}", b.stdout);
+    }
+    assert!(
+        r.build("inline", false).stderr.contains("inline/kustomization.yaml:5:"),
+        "{}",
+        r.build("inline", false).stderr
+    );
+    assert!(r.build("inline", false).stderr.contains("TooDeep"), "{}", r.build("inline", false).stderr);
+    r.expect_finding("SRC003", "inline/kustomization.yaml", Some(5));
+    assert!(r.build("file", false).stderr.contains("file/patch.yaml:6:"), "{}", r.build("file", false).stderr);
+    r.expect_finding("HYG007", "file/patch.yaml", Some(6));
+    assert!(r.build("json", false).stderr.contains("json/kustomization.yaml:4:"), "{}", r.build("json", false).stderr);
+    r.expect_finding("SRC003", "json/kustomization.yaml", Some(4));
+}
+
 /// Regular expressions in patch targets that the regex engine refuses (too large) or that
 /// would backtrack in other engines.
 #[test]

@@ -4,7 +4,7 @@ use fleetlint_fleet::TENANT_LABEL;
 use fleetlint_fleet::{Cluster, RenderedObject, Scope};
 use fleetlint_yaml::{FluxKind, Node, Span};
 
-use fleetlint_fleet::rbac::{namespace_write, self_served};
+use fleetlint_fleet::rbac::{Roles, namespace_write, self_served};
 
 use super::helpers::{describe_binding, describe_subject};
 use crate::context::ClusterContext;
@@ -72,10 +72,11 @@ impl Rule for TenantCanModifyOwnNamespace {
         }
         // Only a tenant that writes its own Flux objects can use its ServiceAccounts' rights.
         let served = self_served(c);
+        let roles = Roles::new(c);
         for b in cx.bindings().iter().filter(|b| !b.cluster_wide) {
             let ns = b.object.namespace();
             let Some(tenant) = c.tenant_of_namespace(ns).filter(|t| served.contains(t)) else { continue };
-            let Some(write) = namespace_write(c, b, ns) else { continue };
+            let Some(write) = namespace_write(&roles, b, ns) else { continue };
             for s in b.subjects() {
                 let own_sa = s.kind == "ServiceAccount" && s.namespace == Some(ns);
                 if !own_sa && s.service_account_group() != Some(Some(ns)) {

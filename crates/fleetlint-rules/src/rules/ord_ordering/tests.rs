@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use fleetlint_fleet::controllers::Controllers;
 use fleetlint_fleet::{
-    BUILTIN_NAMESPACES, Cluster, EntryKind, Fleet, FluxVersion, KustomizationNode, RenderedObject, Scope,
-    SourceResolution, VersionFrom,
+    BUILTIN_NAMESPACES, Cluster, EntryKind, Fleet, FluxVersion, KustomizationNode, RenderedObject, SourceResolution,
+    VersionFrom,
 };
 use fleetlint_yaml::{FileDb, Limits, Span, TextFile, parse_yaml};
 
@@ -45,14 +45,10 @@ fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (FileDb, Fle
         .documents
         .into_iter()
         .enumerate()
-        .map(|(i, d)| RenderedObject {
-            root: d.root,
-            owner: owner(i),
-            owners: fleetlint_fleet::Owners::default(),
-            tree: 0,
-            scope: Scope::Platform,
-            tenant: None,
-            synthesized: false,
+        .map(|(i, d)| {
+            let mut o = RenderedObject::new(d.root);
+            o.owner = owner(i);
+            o
         })
         .collect();
     let kustomizations = objects

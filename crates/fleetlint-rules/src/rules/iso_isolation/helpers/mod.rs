@@ -27,7 +27,11 @@ pub(super) fn applier(o: &RenderedObject) -> Option<Controller> {
 pub(super) fn flux_system_kustomization(cluster: &Cluster, db: &FileDb) -> Option<Span> {
     let dir = if cluster.path.is_empty() { "flux-system".to_string() } else { format!("{}/flux-system", cluster.path) };
     let (id, f) = db.iter().find(|(_, f)| {
-        f.mapping.is_none() && KUSTOMIZATION_FILE_NAMES.iter().any(|n| f.path == format!("{dir}/{n}"))
+        f.mapping.is_none()
+            && f.path
+                .strip_prefix(dir.as_str())
+                .and_then(|rest| rest.strip_prefix('/'))
+                .is_some_and(|name| KUSTOMIZATION_FILE_NAMES.contains(&name))
     })?;
     let parsed = parse_yaml(id, &f.text, &Limits::default());
     let root = parsed.documents.first().map(|d| &d.root);
