@@ -20,6 +20,27 @@ fn scratch() -> tempfile::TempDir {
     dir
 }
 
+/// Take the SCH group out of a scratch copy (its folder, module line and registry entries), so a
+/// new prefix can be scaffolded: every category of the catalog has its folder now.
+fn without_schema_group(root: &Path) {
+    std::fs::remove_dir_all(root.join("crates/fleetlint-rules/src/rules/sch_schema")).unwrap();
+    for code in ["SCH001", "SCH002", "SCH003"] {
+        std::fs::remove_dir_all(root.join("testdata/rules").join(code)).unwrap();
+    }
+    let edit = |rel: &str, f: &dyn Fn(&str) -> String| {
+        let text = read(root, rel);
+        std::fs::write(root.join(rel), f(&text)).unwrap();
+    };
+    edit("crates/fleetlint-rules/src/rules/mod.rs", &|t| t.replace("pub(crate) mod sch_schema;\n", ""));
+    edit("crates/fleetlint-rules/src/registry.rs", &|t| {
+        t.replace("sch_schema, ", "")
+            .lines()
+            .filter(|l| !l.contains("&sch_schema::"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    });
+}
+
 fn read(root: &Path, rel: &str) -> String {
     std::fs::read_to_string(root.join(rel)).unwrap()
 }
@@ -76,6 +97,7 @@ fn new_rule_writes_the_rule_its_registration_and_fixture_skeletons() {
 fn a_new_prefix_gets_its_folder_module_and_registry_import() {
     let dir = scratch();
     let root = dir.path();
+    without_schema_group(root);
     let done = new_rule(root, &rule("SCH001", "schema-violation", "sch_schema")).unwrap();
     assert!(done.created.contains(&"crates/fleetlint-rules/src/rules/sch_schema/mod.rs".to_string()));
     assert!(read(root, "crates/fleetlint-rules/src/rules/mod.rs").contains("pub(crate) mod sch_schema;\n"));
@@ -85,7 +107,7 @@ fn a_new_prefix_gets_its_folder_module_and_registry_import() {
     );
     let registry = read(root, "crates/fleetlint-rules/src/registry.rs");
     assert!(registry.contains("sch_schema, src_integrity"), "{registry}");
-    assert!(registry.contains("    &sch_schema::schema_violation::SchemaViolation,\n];"));
+    assert!(registry.contains("    &sch_schema::schema_violation::SchemaViolation,\n"), "{registry}");
     assert!(read(root, "crates/fleetlint-rules/src/rules/sch_schema/schema_violation.rs").contains("Category::Schema"));
 }
 
@@ -110,7 +132,7 @@ fn new_rule_refuses_what_would_clash_or_is_malformed() {
 }
 
 /// The generated rule, formatted as `new-rule` formats it, compiles without a warning under the
-/// workspace's lints, in an existing group and in a new one: `cargo clippy -p fleetlint-rules -- -D warnings` on a scratch copy of
+/// workspace's lints, in two existing groups: `cargo clippy -p fleetlint-rules -- -D warnings` on a scratch copy of
 /// the workspace (its own target directory under `target/`, kept between runs).
 #[test]
 #[ignore = "runs cargo clippy on a scratch copy of the workspace (about a minute on a cold cache)"]
@@ -123,7 +145,12 @@ fn the_scaffolded_rule_compiles_cleanly() {
     }
     copy_dir(&repo.join("crates"), &root.join("crates"));
     copy_dir(&repo.join("testdata/rules"), &root.join("testdata/rules"));
-    for r in [rule("HYG099", "some-new-pattern", "hyg_hygiene"), rule("SCH001", "schema-violation", "sch_schema")] {
+    // The rules crate embeds the built-in policy pack and the schema bundle.
+    copy_dir(&repo.join("policies"), &root.join("policies"));
+    copy_dir(&repo.join("schemas"), &root.join("schemas"));
+    // Every category has its folder now, so both rules join existing groups (the new-group
+    // output is checked as text by `a_new_prefix_gets_its_folder_module_and_registry_import`).
+    for r in [rule("HYG099", "some-new-pattern", "hyg_hygiene"), rule("SCH099", "some-schema-check", "sch_schema")] {
         let done = new_rule(root, &r).unwrap();
         fleetlint_dev::scaffold::rustfmt(root, &done).unwrap();
     }

@@ -59,6 +59,10 @@ pub struct Config {
     /// replaces it.
     #[serde(default)]
     pub fail_on: Option<FailOnName>,
+    /// Directories of fleetlint policies (`policies/README.md`), relative to the configuration
+    /// file: each policy becomes a rule with its own code, run with the built-in pack.
+    #[serde(default)]
+    pub policies: Vec<String>,
 }
 
 /// A severity, as the configuration names it.
@@ -105,6 +109,9 @@ pub struct Preexisting {
 pub struct ClusterOverride {
     /// The Flux version, e.g. `v2.9.0`.
     pub flux_version: Option<String>,
+    /// The Kubernetes version the cluster runs, `MAJOR.MINOR` (e.g. `1.32`): built-in kinds are
+    /// validated against the newest bundled schemas not newer than it (default the newest).
+    pub kubernetes_version: Option<String>,
     /// Lockdown flags.
     pub lockdown: Option<LockdownOverride>,
     /// Feature gates, e.g. `StrictPostBuildSubstitutions: false`.
@@ -184,7 +191,7 @@ pub(crate) fn parse_config(text: &str, path: &Path) -> Result<Config, ConfigErro
 ///
 /// # Errors
 /// When the file cannot be read or is invalid.
-pub(crate) fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
+pub fn load_config(root: &Path, explicit: Option<&Path>) -> Result<LoadedConfig, ConfigError> {
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
         None => {

@@ -416,6 +416,7 @@ mod tests {
     fn configuration_overrides_hold_for_every_controller() {
         let o = ClusterOverride {
             flux_version: None,
+            kubernetes_version: None,
             lockdown: Some(LockdownOverride { no_cross_namespace_refs: Some(true), ..LockdownOverride::default() }),
             feature_gates: [("ExternalArtifact".to_string(), false)].into(),
         };

@@ -179,6 +179,7 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
         platform_tenant_labels: Vec::new(),
         hub: None,
         crd_providers: opts.crd_providers.clone(),
+        kubernetes_version: override_.and_then(|o| o.kubernetes_version.clone()),
     };
     let mut walk = ClusterWalk::new(trees, cluster, boot.root_source);
     walk.run();

@@ -46,7 +46,7 @@ pub use artifact::TreeView;
 pub use builds::TreeBuilds;
 pub use config::{
     CONFIG_FILE, ClusterOverride, Config, FailOnName, LoadedConfig, LockdownOverride, Preexisting, SeverityName,
-    config_schema,
+    config_schema, load_config,
 };
 pub use error::{ConfigError, FleetError, LoadError, MappingError};
 pub use fleet::BUILTIN_NAMESPACES;

@@ -566,6 +566,9 @@ pub struct Cluster {
     pub platform_tenant_labels: Vec<(String, Span)>,
     /// For a remote cluster, the cluster whose Flux objects apply to it.
     pub hub: Option<String>,
+    /// The Kubernetes version the configuration states for the cluster
+    /// (`clusterOverrides.<cluster>.kubernetesVersion`), as written.
+    pub kubernetes_version: Option<String>,
     /// `crdProviders` of the configuration: API group -> the HelmRelease (`namespace/name` or
     /// `HelmRelease/namespace/name`) whose chart installs that group's CRDs.
     pub crd_providers: BTreeMap<String, String>,

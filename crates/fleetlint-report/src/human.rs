@@ -220,6 +220,13 @@ pub fn summary_line(input: &ReportInput<'_>) -> String {
     if !input.clusters.is_empty() {
         s.push_str(&format!(", {}", plural(input.clusters.len(), "cluster", "clusters")));
     }
+    if input.outcome.unvalidated_objects > 0 {
+        // Never "valid" for want of a schema: counted, and listed by SCH003 with --verbose.
+        s.push_str(&format!(
+            ", {} without a schema (SCH003)",
+            plural(input.outcome.unvalidated_objects, "object", "objects")
+        ));
+    }
     if input.outcome.suppressed > 0 {
         s.push_str(&format!(", {} suppressed", input.outcome.suppressed));
     }

@@ -120,10 +120,24 @@ struct JsonFinding<'a> {
     owners: &'a [String],
     scope: Option<&'static str>,
     tenant: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    policy: Option<PolicyJson<'a>>,
     related: Vec<Location<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<&'a str>,
     fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+struct PolicyJson<'a> {
+    engine: &'static str,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rule: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -133,6 +147,7 @@ struct Summary {
     skipped_files: usize,
     unreached_dirs: usize,
     objects: usize,
+    unvalidated_objects: usize,
     findings: Counts,
     suppressed: usize,
     baselined: usize,
@@ -184,6 +199,14 @@ fn finding<'a>(db: &'a FileDb, f: &'a Finding) -> JsonFinding<'a> {
             Scope::Platform => "platform",
         }),
         tenant: f.tenant.as_deref(),
+        policy: f.policy.as_ref().map(|p| PolicyJson {
+            engine: p.engine,
+            kind: &p.kind,
+            namespace: p.namespace.as_deref(),
+            name: &p.name,
+            rule: p.rule.as_deref(),
+            action: p.action.as_deref(),
+        }),
         related: f.related.iter().map(|r| location(db, r.span, Some(&r.message))).collect(),
         help: f.help.as_deref(),
         fingerprint: &f.fingerprint,
@@ -231,6 +254,7 @@ pub fn render(input: &ReportInput<'_>) -> String {
             skipped_files: input.outcome.skipped_files,
             unreached_dirs: input.outcome.unreached_dirs,
             objects: input.objects,
+            unvalidated_objects: input.outcome.unvalidated_objects,
             findings: Counts { error, warning, info },
             suppressed: input.outcome.suppressed,
             baselined: input.outcome.baselined,

@@ -10,6 +10,8 @@ use fleetlint_kustomize::BuildIssue;
 use fleetlint_yaml::{FileDb, LoadedFile, ObjectView, Span, TextFile};
 
 use crate::finding::{Finding, ObjectRef};
+use crate::rules::pol_policy::helpers::KyvernoCheck;
+use crate::rules::sch_schema::helpers::SchemaCheck;
 
 /// A parsed file and what the rules know about it.
 #[derive(Debug)]
@@ -78,6 +80,8 @@ pub struct ClusterContext<'a> {
     graph: OnceLock<FluxGraph<'a>>,
     scopes: OnceLock<KindScopes>,
     bindings: OnceLock<Vec<Binding<'a>>>,
+    schemas: OnceLock<SchemaCheck>,
+    kyverno: OnceLock<KyvernoCheck>,
 }
 
 impl<'a> ClusterContext<'a> {
@@ -89,7 +93,17 @@ impl<'a> ClusterContext<'a> {
         db: &'a FileDb,
         trees: &'a [fleetlint_yaml::LoadedTree],
     ) -> Self {
-        Self { cluster, fleet, db, trees, graph: OnceLock::new(), scopes: OnceLock::new(), bindings: OnceLock::new() }
+        Self {
+            cluster,
+            fleet,
+            db,
+            trees,
+            graph: OnceLock::new(),
+            scopes: OnceLock::new(),
+            bindings: OnceLock::new(),
+            schemas: OnceLock::new(),
+            kyverno: OnceLock::new(),
+        }
     }
 
     /// The cluster's Flux graph (dependsOn, render and source edges).
@@ -108,6 +122,22 @@ impl<'a> ClusterContext<'a> {
     #[must_use]
     pub fn bindings(&self) -> &[Binding<'a>] {
         self.bindings.get_or_init(|| rbac::bindings(self.cluster))
+    }
+
+    /// Every object of the cluster validated against the schema of its kind (SCH001-SCH003).
+    pub(crate) fn schemas(&self) -> &SchemaCheck {
+        self.schemas.get_or_init(|| crate::rules::sch_schema::helpers::validate_cluster(self))
+    }
+
+    /// Objects of kinds with no known schema, when the schema rules ran on this cluster.
+    #[must_use]
+    pub fn unvalidated_objects(&self) -> Option<usize> {
+        self.schemas.get().map(SchemaCheck::unvalidated)
+    }
+
+    /// The cluster's Kyverno policies evaluated against the objects it admits (POL001, POL002).
+    pub(crate) fn kyverno(&self) -> &KyvernoCheck {
+        self.kyverno.get_or_init(|| crate::rules::pol_policy::helpers::evaluate_cluster(self))
     }
 }
 

@@ -10,7 +10,7 @@ use fleetlint_yaml::{FileDb, LoadedTree, Span};
 
 use crate::context::{BuildContext, ClusterContext, FileContext};
 use crate::finding::{Finding, Severity};
-use crate::registry::{INTERNAL_ERROR, all_rules};
+use crate::registry::{INTERNAL_ERROR, builtin_checks};
 use crate::rule::{Rule, RuleId};
 use crate::selection::Selection;
 use crate::suppression;
@@ -37,6 +37,10 @@ pub struct CheckOutcome {
     /// Kustomization directories no cluster's Flux build reaches (their build problems are
     /// warnings, or left out when every artifact excludes them); 0 when the fleet has no cluster.
     pub unreached_dirs: usize,
+    /// Objects of the clusters that could not be validated against a schema (no schema for
+    /// their kind or version), summed over clusters like `objects`; 0 when the schema rules
+    /// did not run.
+    pub unvalidated_objects: usize,
 }
 
 impl CheckOutcome {
@@ -95,7 +99,7 @@ fn sort(db: &FileDb, findings: &mut [Finding]) {
 /// session's facts; the engine only runs the rules.
 #[must_use]
 pub fn check(session: &Session) -> CheckOutcome {
-    check_with(session, all_rules())
+    check_with(session, &builtin_checks())
 }
 
 /// [`check`] with `rules` instead of the built-in ones (rules loaded at run time join them).
@@ -155,7 +159,7 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
         attach_build_clusters(fleet, &build_issue_index, &mut from_builds);
         findings.extend(from_builds);
     }
-    let per_cluster: Vec<Vec<Finding>> = fleet
+    let per_cluster: Vec<(Vec<Finding>, usize)> = fleet
         .clusters
         .par_iter()
         .map(|cluster| {
@@ -168,10 +172,11 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
             for f in &mut out {
                 f.clusters = vec![cluster.name.clone()];
             }
-            out
+            (out, cx.unvalidated_objects().unwrap_or(0))
         })
         .collect();
-    findings.extend(merge_across_clusters(per_cluster.into_iter().flatten()));
+    let unvalidated_objects = per_cluster.iter().map(|(_, n)| n).sum();
+    findings.extend(merge_across_clusters(per_cluster.into_iter().flat_map(|(f, _)| f)));
     // A mapped checkout inside the checked root is read twice; its findings belong to the mapped
     // tree (with `source`), not to the root's copy.
     let shadowed = shadowed_files(db, trees);
@@ -179,7 +184,10 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
     let before = findings.len();
     findings.retain(|f| !selection.ignored_in(f.rule, &db.get(f.span.file).path));
     let ignored_by_path = before - findings.len();
-    let (mut kept, suppressed, invalid) = suppression::apply(db, trees, fleet, findings, &known, selection);
+    let (kept, suppressed, invalid) = suppression::apply(db, trees, fleet, findings, &known, selection);
+    // After suppression: a suppressed built-in finding does not silence the policy's, and the
+    // suppression is not "silencing nothing".
+    let mut kept = merge_policy_duplicates(kept);
     kept.extend(invalid);
     for f in &mut kept {
         selection.set_severity(f);
@@ -195,6 +203,7 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
         skipped_files: session.skipped_files,
         objects: session.objects(),
         unreached_dirs: session.builds.iter().map(|b| b.unreached_dirs(fleet).count()).sum(),
+        unvalidated_objects,
     }
 }
 
@@ -317,6 +326,57 @@ fn merge_across_clusters(findings: impl Iterator<Item = Finding>) -> Vec<Finding
         }
     }
     out
+}
+
+/// One finding per problem across engines: when a Kyverno policy of the repository (POL001)
+/// and a built-in rule report the same object and field in the same clusters (the reference
+/// multi-tenancy policy's `serviceAccountName` rule and ISO001), keep the policy's finding (its
+/// admission controller is what rejects the object, and users expect their policy's name and
+/// message) at the higher of the two severities, naming the built-in rule in its help.
+fn merge_policy_duplicates(mut findings: Vec<Finding>) -> Vec<Finding> {
+    let policy = crate::registry::KYVERNO_POLICY_VIOLATION;
+    let key = |f: &Finding| (f.object.as_ref().map(crate::ObjectRef::id), f.field.clone());
+    let mut by_key: HashMap<(Option<String>, String), Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if f.rule == policy && f.object.is_some() && !f.field.is_empty() {
+            by_key.entry(key(f)).or_default().push(i);
+        }
+    }
+    if by_key.is_empty() {
+        return findings;
+    }
+    let mut dropped = vec![false; findings.len()];
+    for i in 0..findings.len() {
+        let f = &findings[i];
+        if f.rule.meta().category == crate::Category::Policy || f.object.is_none() {
+            continue;
+        }
+        let Some(candidates) = by_key.get(&key(f)) else { continue };
+        let Some(&p) = candidates.iter().find(|&&p| f.clusters.iter().all(|c| findings[p].clusters.contains(c))) else {
+            continue;
+        };
+        let (severity, m, related) = (f.severity, f.rule.meta(), f.related.clone());
+        let note = format!(
+            "fleetlint's {} ({}) reports the same problem{}",
+            m.code,
+            m.name,
+            f.help.as_ref().map(|h| format!(": {h}")).unwrap_or_default()
+        );
+        let target = &mut findings[p];
+        target.severity = target.severity.max(severity);
+        // What explains the built-in finding (the lockdown flag, the overlay) explains this one.
+        for r in related {
+            if !target.related.contains(&r) {
+                target.related.push(r);
+            }
+        }
+        target.help = Some(match target.help.take() {
+            Some(h) => format!("{h}; {note}"),
+            None => note,
+        });
+        dropped[i] = true;
+    }
+    findings.into_iter().zip(dropped).filter(|(_, d)| !d).map(|(f, _)| f).collect()
 }
 
 /// Stable across runs and unrelated edits: the rule, the object (or the file when there is

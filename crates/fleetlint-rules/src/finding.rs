@@ -92,6 +92,23 @@ impl ObjectRef {
     }
 }
 
+/// Which policy said so, for findings of policies (the report's `policy` object).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyRef {
+    /// `kyverno` or `fleetlint`.
+    pub engine: &'static str,
+    /// The policy's kind (`ClusterPolicy`, `Policy`; `FleetlintPolicy` for fleetlint's).
+    pub kind: String,
+    /// The policy's namespace, for a namespaced policy.
+    pub namespace: Option<String>,
+    /// The policy's name.
+    pub name: String,
+    /// The rule of the policy.
+    pub rule: Option<String>,
+    /// `Enforce` or `Audit` (Kyverno).
+    pub action: Option<String>,
+}
+
 /// Another place that explains a finding.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Related {
@@ -133,6 +150,8 @@ pub struct Finding {
     pub field: String,
     /// Stable identity across runs and unrelated edits (set by the engine).
     pub fingerprint: String,
+    /// For policy findings: the policy and rule that said so.
+    pub policy: Option<PolicyRef>,
 }
 
 impl Finding {
@@ -154,6 +173,7 @@ impl Finding {
             help: None,
             field: String::new(),
             fingerprint: String::new(),
+            policy: None,
         }
     }
 
@@ -189,6 +209,13 @@ impl Finding {
     #[must_use]
     pub fn with_object(mut self, object: Option<ObjectRef>) -> Self {
         self.object = object;
+        self
+    }
+
+    /// Name the policy that said so.
+    #[must_use]
+    pub fn with_policy(mut self, policy: PolicyRef) -> Self {
+        self.policy = Some(policy);
         self
     }
 

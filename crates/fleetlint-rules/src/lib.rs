@@ -14,10 +14,13 @@ pub mod selection;
 mod suppression;
 
 pub use engine::{CheckOutcome, check, check_selected, check_with};
-pub use finding::{Category, Finding, ObjectRef, Related, Scope, Severity};
-pub use registry::{DESTRUCTIVE_CHANGE, INTERNAL_ERROR, INVALID_SUPPRESSION, all_rules, catalog, rule_by_code};
+pub use finding::{Category, Finding, ObjectRef, PolicyRef, Related, Scope, Severity};
+pub use registry::{
+    DESTRUCTIVE_CHANGE, INTERNAL_ERROR, INVALID_SUPPRESSION, all_rules, builtin_checks, catalog, rule_by_code,
+};
 pub use rule::{Declared, Rule, RuleId, RuleMeta};
 pub use rules::hyg_hygiene::destructive_change::destructive_changes;
+pub use rules::pol_policy::loaded::{PolicyLoadError, PolicyRule, builtin_policies, load_user_policies};
 pub use rules::src_integrity::helpers::fleet_issues::describe as describe_fleet_issue;
 pub use selection::{Selection, SelectionSettings};
 pub use suppression::ANNOTATION as SUPPRESSION_ANNOTATION;

@@ -1,8 +1,10 @@
 //! Every rule, in one list. A test fails when a rule file is not listed here or has no fixtures.
 
 use crate::rule::{Rule, RuleId};
+use crate::rules::pol_policy::loaded::builtin_policies;
 use crate::rules::{
-    api_versions, flt_internal, hyg_hygiene, iso_isolation, ord_ordering, src_integrity, xns_cross_namespace,
+    api_versions, flt_internal, hyg_hygiene, iso_isolation, ord_ordering, pol_policy, sch_schema, src_integrity,
+    xns_cross_namespace,
 };
 
 static RULES: &[&dyn Rule] = &[
@@ -53,6 +55,11 @@ static RULES: &[&dyn Rule] = &[
     &hyg_hygiene::duplicate_key::DuplicateKey,
     &hyg_hygiene::yaml_resource_limit::YamlResourceLimit,
     &hyg_hygiene::yaml_ambiguous_scalar::YamlAmbiguousScalar,
+    &sch_schema::schema_violation::SchemaViolation,
+    &sch_schema::unknown_field::UnknownField,
+    &sch_schema::schema_unknown_kind::SchemaUnknownKind,
+    &pol_policy::kyverno_policy_violation::KyvernoPolicyViolation,
+    &pol_policy::policy_not_evaluable::PolicyNotEvaluable,
 ];
 
 /// The identity of the findings the engine makes when a rule panics (FLT001).
@@ -65,20 +72,30 @@ pub const INVALID_SUPPRESSION: RuleId = hyg_hygiene::invalid_suppression::Invali
 /// The identity of the diff-aware rule (HYG004), run on two fleets by `--new-since`.
 pub const DESTRUCTIVE_CHANGE: RuleId = hyg_hygiene::destructive_change::DestructiveChange::ID;
 
+/// The identity of the repository's Kyverno policy findings (POL001), which absorb a built-in
+/// rule's finding about the same object and field.
+pub(crate) const KYVERNO_POLICY_VIOLATION: RuleId = pol_policy::kyverno_policy_violation::KyvernoPolicyViolation::ID;
+
 /// Rules reported by the engine or across two checks rather than by a check of their own.
 const ENGINE_RULES: [RuleId; 3] = [INTERNAL_ERROR, INVALID_SUPPRESSION, DESTRUCTIVE_CHANGE];
 
-/// Every check, in catalog order.
+/// Every check written in Rust, in catalog order.
 #[must_use]
 pub fn all_rules() -> &'static [&'static dyn Rule] {
     RULES
+}
+
+/// Every built-in check: the Rust rules and the policies of the built-in pack (`policies/`).
+#[must_use]
+pub fn builtin_checks() -> Vec<&'static dyn Rule> {
+    RULES.iter().copied().chain(builtin_policies().iter().copied()).collect()
 }
 
 /// Every built-in rule a finding can name, sorted by code: the checks, and FLT001, HYG004 and
 /// HYG008, which the engine and `--new-since` report.
 #[must_use]
 pub fn catalog() -> Vec<RuleId> {
-    let mut ids: Vec<RuleId> = RULES.iter().map(|r| r.id()).chain(ENGINE_RULES).collect();
+    let mut ids: Vec<RuleId> = RULES.iter().chain(builtin_policies()).map(|r| r.id()).chain(ENGINE_RULES).collect();
     ids.sort();
     ids
 }

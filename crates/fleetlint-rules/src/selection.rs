@@ -37,9 +37,10 @@ pub struct Selection {
 }
 
 impl Default for Selection {
-    /// Every built-in rule, at its own severity.
+    /// Every built-in rule that runs unless selected otherwise, at its own severity.
     fn default() -> Self {
-        Self { enabled: crate::catalog(), severity: Vec::new(), per_file: Vec::new() }
+        let enabled = crate::catalog().into_iter().filter(|r| !opt_in(*r)).collect();
+        Self { enabled, severity: Vec::new(), per_file: Vec::new() }
     }
 }
 
@@ -62,6 +63,13 @@ fn specificity(selector: &str, rule: RuleId) -> Option<usize> {
     is_prefix.then_some(1 + upper.len())
 }
 
+/// Whether a rule runs only when selected: the built-in policy pack (POL100-POL899), whose
+/// conventions (pinned chart versions, resource requests) are a platform team's choice, not a
+/// defect of every fleet. `select: [ALL]`, `extendSelect: [POL1]` or a code enable them.
+fn opt_in(rule: RuleId) -> bool {
+    rule.code().strip_prefix("POL").and_then(|n| n.parse::<u32>().ok()).is_some_and(|n| (100..=899).contains(&n))
+}
+
 impl Selection {
     /// Resolve `settings` against `rules` (the built-in catalog and any rule loaded at run time).
     ///
@@ -78,7 +86,7 @@ impl Selection {
             Ok(found)
         };
         let mut enabled: Vec<RuleId> = match &settings.select {
-            None => rules.to_vec(),
+            None => rules.iter().copied().filter(|r| !opt_in(*r)).collect(),
             Some(list) => {
                 let mut out = Vec::new();
                 for s in list {

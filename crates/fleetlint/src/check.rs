@@ -13,7 +13,9 @@ use fleetlint_report::github::GithubOptions;
 use fleetlint_report::{
     ClusterSummary, RejectedRoot, RepoPaths, ReportInput, baseline, github, gitlab, human, json, junit, sarif,
 };
-use fleetlint_rules::{Category, CheckOutcome, RuleId, Selection, SelectionSettings, Severity, all_rules, catalog};
+use fleetlint_rules::{
+    Category, CheckOutcome, Rule, RuleId, Selection, SelectionSettings, Severity, builtin_checks, catalog,
+};
 
 use crate::progress::Progress;
 use crate::{FleetArgs, ms, summary, write_stdout};
@@ -110,7 +112,7 @@ fn severity(s: SeverityName) -> Severity {
 
 /// The selection in force: the configuration's, with `--select` replacing `select` and
 /// `extendSelect`, and `--ignore` added to `ignore`.
-fn selection(args: &CheckArgs, session: &Session) -> Result<Selection, String> {
+fn selection(args: &CheckArgs, session: &Session, user_rules: &[&dyn Rule]) -> Result<Selection, String> {
     let c = &session.config.config;
     let settings = SelectionSettings {
         select: if args.select.is_empty() { c.select.clone() } else { Some(args.select.clone()) },
@@ -123,7 +125,31 @@ fn selection(args: &CheckArgs, session: &Session) -> Result<Selection, String> {
         (Some(p), true) => format!("{}: {e}", p.display()),
         _ => e,
     };
-    Selection::new(&settings, &catalog()).map_err(from)
+    let mut known = catalog();
+    known.extend(user_rules.iter().map(|r| r.id()));
+    Selection::new(&settings, &known).map_err(from)
+}
+
+/// The policies of the directories the configuration names (`policies:`), as rules; their
+/// files join the session's file database so findings and errors point into them.
+pub(crate) fn user_policies(session: &mut Session) -> Result<Vec<&'static dyn Rule>, String> {
+    if session.config.config.policies.is_empty() {
+        return Ok(Vec::new());
+    }
+    let base = session.config.base_dir();
+    let dirs: Vec<PathBuf> = session.config.config.policies.iter().map(|d| base.join(d)).collect();
+    let root = session.trees.first().map(|t| t.root.clone()).unwrap_or_default();
+    fleetlint_rules::load_user_policies(&mut session.db, &root, &dirs)
+        .map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nfleetlint: error: "))
+}
+
+/// SCH003's code: its infos are shown with `--verbose` or when selected by code.
+const SCHEMA_UNKNOWN_KIND: &str = "SCH003";
+
+fn explicitly_selected(args: &CheckArgs, session: &Session, code: &str) -> bool {
+    let c = &session.config.config;
+    let named = |list: &[String]| list.iter().any(|s| s.eq_ignore_ascii_case(code));
+    named(&args.select) || c.select.as_deref().is_some_and(named) || named(&c.extend_select)
 }
 
 fn fail_on(args: &CheckArgs, session: &Session) -> FailOn {
@@ -201,7 +227,9 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, String> {
     let started = Instant::now();
     let progress = Progress::new(args.quiet);
     progress.stage("loading and resolving the fleet");
-    let session = args.fleet.load()?;
+    let mut session = args.fleet.load()?;
+    let user_rules = user_policies(&mut session)?;
+    let session = session;
     if args.verbose {
         for tree in &session.trees {
             for s in &tree.skipped {
@@ -209,7 +237,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, String> {
             }
         }
     }
-    let selection = selection(args, &session)?;
+    let selection = selection(args, &session, &user_rules)?;
     let fail_on = fail_on(args, &session);
     let known_baseline = match &args.baseline {
         Some(path) => {
@@ -221,7 +249,12 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, String> {
     };
     progress.stage("checking");
     let rules_started = Instant::now();
-    let mut outcome = fleetlint_rules::check_selected(&session, all_rules(), &selection);
+    let rules: Vec<&dyn Rule> = builtin_checks().into_iter().chain(user_rules.iter().copied()).collect();
+    let mut outcome = fleetlint_rules::check_selected(&session, &rules, &selection);
+    if !args.verbose && !explicitly_selected(args, &session, SCHEMA_UNKNOWN_KIND) {
+        // Kinds without a schema are counted in the summary; listed only when asked for.
+        outcome.findings.retain(|f| f.rule.code() != SCHEMA_UNKNOWN_KIND);
+    }
     let rules_ms = ms(rules_started);
     let [(_, load_ms), (_, graph_ms)] = session.timings_ms;
     let mut timings = vec![("load", load_ms), ("graph", graph_ms), ("rules", rules_ms)];
@@ -259,7 +292,7 @@ pub(crate) fn check(args: &CheckArgs) -> Result<u8, String> {
     if let Some(reference) = &args.new_since {
         progress.stage(&format!("checking the repository as it was at {reference}"));
         let diff_started = Instant::now();
-        crate::new_since::apply(&args.fleet, reference, &selection, &session, &mut outcome)?;
+        crate::new_since::apply(&args.fleet, reference, &selection, &rules, &session, &mut outcome)?;
         timings.push(("new_since", ms(diff_started)));
     }
     progress.finish();

@@ -47,12 +47,48 @@ enum Command {
     Explain {
         /// The rule code, e.g. SRC010.
         code: String,
+        #[command(flatten)]
+        policies: PolicyArgs,
     },
-    /// List every rule (`docs/rules.md` has their documentation).
-    Rules,
+    /// List every rule (`docs/rules.md` has their documentation), with the repository's own
+    /// policies when its `.fleetlint.yaml` names them.
+    Rules {
+        #[command(flatten)]
+        policies: PolicyArgs,
+    },
     /// Write a commented `.fleetlint.yaml` for the repository: its clusters, tenants and the
     /// sources to map.
     Init(InitArgs),
+}
+
+/// Where the repository's own policies are found: `rules` and `explain` list and explain them.
+#[derive(clap::Args)]
+pub(crate) struct PolicyArgs {
+    /// Repository whose `.fleetlint.yaml` (in it or a parent) names policy directories.
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    root: PathBuf,
+    /// Configuration file (default: `.fleetlint.yaml` in the root or a parent).
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl PolicyArgs {
+    /// The built-in rules and the policies the configuration names, sorted by code.
+    fn rules(&self) -> Result<Vec<fleetlint_rules::RuleId>, String> {
+        let config = fleetlint_fleet::load_config(&self.root, self.config.as_deref()).map_err(|e| e.to_string())?;
+        let mut ids = catalog();
+        if !config.config.policies.is_empty() {
+            let base = config.base_dir();
+            let dirs: Vec<PathBuf> = config.config.policies.iter().map(|d| base.join(d)).collect();
+            let mut db = fleetlint_yaml::FileDb::new();
+            let loaded = fleetlint_rules::load_user_policies(&mut db, &self.root, &dirs).map_err(|errors| {
+                errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nfleetlint: error: ")
+            })?;
+            ids.extend(loaded.iter().map(|r| r.id()));
+            ids.sort();
+        }
+        Ok(ids)
+    }
 }
 
 /// What to load: shared by `check` and `graph`.
@@ -131,8 +167,8 @@ fn main() -> ExitCode {
         Command::Check(args) => check(&args),
         Command::Build(args) => build(&args),
         Command::Graph(args) => graph(&args),
-        Command::Explain { code } => explain(&code),
-        Command::Rules => list_rules(),
+        Command::Explain { code, policies } => explain(&code, &policies),
+        Command::Rules { policies } => list_rules(&policies),
         Command::Init(args) => init(&args),
     })
     .unwrap_or_else(|_| Err("internal error; please report it with the input that caused it".into()));
@@ -176,15 +212,22 @@ pub(crate) fn summary(session: &Session, c: &Cluster) -> ClusterSummary {
     }
 }
 
-fn explain(code: &str) -> Result<u8, String> {
-    let rule = rule_by_code(code).ok_or_else(|| format!("no rule with code `{code}` (see `fleetlint rules`)"))?;
+fn explain(code: &str, policies: &PolicyArgs) -> Result<u8, String> {
+    let rule = match rule_by_code(code) {
+        Some(rule) => rule,
+        None => policies
+            .rules()?
+            .into_iter()
+            .find(|r| r.code().eq_ignore_ascii_case(code))
+            .ok_or_else(|| format!("no rule with code `{code}` (see `fleetlint rules`)"))?,
+    };
     write_stdout(&rule.meta().markdown(1))?;
     Ok(0)
 }
 
-fn list_rules() -> Result<u8, String> {
+fn list_rules(policies: &PolicyArgs) -> Result<u8, String> {
     let mut out = String::new();
-    for r in catalog() {
+    for r in policies.rules()? {
         let m = r.meta();
         out.push_str(&format!("{}  {:<40} {:<8} {}\n", m.code, m.name, m.default_severity.as_str(), m.summary()));
     }
@@ -209,7 +252,7 @@ pub(crate) fn ms(since: Instant) -> f64 {
 mod tests {
     use fleetlint_rules::context::FileContext;
     use fleetlint_rules::finding::Finding;
-    use fleetlint_rules::{Rule, all_rules, check_with, declare_rule};
+    use fleetlint_rules::{Rule, check_with, declare_rule};
 
     use super::*;
     use crate::check::{FailOn, exit_code};
@@ -239,7 +282,8 @@ mod tests {
     fn a_panicking_rule_exits_2_with_flt001_in_the_report() {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/fleets/clean");
         let session = load(&LoadOptions { root: root.clone(), ..LoadOptions::default() }).unwrap();
-        let rules: Vec<&dyn Rule> = all_rules().iter().copied().chain([&Panicking as &dyn Rule]).collect();
+        let rules: Vec<&dyn Rule> =
+            fleetlint_rules::builtin_checks().into_iter().chain([&Panicking as &dyn Rule]).collect();
         let outcome = check_with(&session, &rules);
         assert_eq!(exit_code(&outcome, FailOn::None), 2);
         assert_eq!(exit_code(&fleetlint_rules::check(&session), FailOn::None), 0);

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use fleetlint_fleet::{LoadOptions, Session, load};
-use fleetlint_rules::{CheckOutcome, DESTRUCTIVE_CHANGE, Selection, all_rules, check_selected, destructive_changes};
+use fleetlint_rules::{CheckOutcome, DESTRUCTIVE_CHANGE, Rule, Selection, check_selected, destructive_changes};
 use fleetlint_yaml::Limits;
 
 use crate::FleetArgs;
@@ -85,6 +85,7 @@ pub(crate) fn apply(
     args: &FleetArgs,
     reference: &str,
     selection: &Selection,
+    rules: &[&dyn Rule],
     head: &Session,
     outcome: &mut CheckOutcome,
 ) -> Result<(), String> {
@@ -107,7 +108,7 @@ pub(crate) fn apply(
         limits: Limits::default(),
     })
     .map_err(|e| format!("--new-since {reference}: {e}"))?;
-    let before = check_selected(&base, all_rules(), selection);
+    let before = check_selected(&base, rules, selection);
     let mut known: HashMap<String, usize> = HashMap::new();
     for f in before.findings {
         *known.entry(f.fingerprint).or_default() += 1;

@@ -12,5 +12,7 @@ pub(crate) mod helpers;
 pub(crate) mod hyg_hygiene;
 pub(crate) mod iso_isolation;
 pub(crate) mod ord_ordering;
+pub(crate) mod pol_policy;
+pub(crate) mod sch_schema;
 pub(crate) mod src_integrity;
 pub(crate) mod xns_cross_namespace;

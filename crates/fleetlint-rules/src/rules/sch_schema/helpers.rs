@@ -1,0 +1,175 @@
+//! Schema validation of one cluster, done once and shared by SCH001, SCH002 and SCH003 through
+//! [`ClusterContext::schemas`](crate::context::ClusterContext::schemas).
+//!
+//! Each cluster gets its own [`SchemaSet`]: the bundled Kubernetes schemas (of the version
+//! `clusterOverrides.<cluster>.kubernetesVersion` states, else the newest bundled), the bundled Flux
+//! schemas (with the kinds the Flux Operator adds to Alert and Receiver where Flux comes from a
+//! FluxInstance), and every CustomResourceDefinition rendered in the cluster. Validators are
+//! compiled by `fleetlint-schema` on first use, once per distinct schema per process; the
+//! objects are validated in parallel.
+
+use fleetlint_fleet::{EntryKind, VersionFrom};
+use fleetlint_schema::{Crd, ErrorKind, Outcome, SchemaSet, SchemaSource, Unvalidated, ValidateOptions};
+use fleetlint_yaml::FieldPath;
+use rayon::prelude::*;
+
+use crate::context::ClusterContext;
+use crate::finding::Finding;
+use crate::rule::RuleId;
+use crate::rules::api_versions::helpers::fields::{FIELD_RULES, entries_at};
+
+/// What validating a cluster's objects found.
+#[derive(Debug, Default)]
+pub(crate) struct SchemaCheck {
+    /// Per object index: the outcome, `None` for objects fleetlint made up (bootstrap
+    /// placeholders), which nobody wrote.
+    pub(crate) outcomes: Vec<Option<Outcome>>,
+}
+
+impl SchemaCheck {
+    /// Objects that could not be validated (no schema for their kind or version, or a schema
+    /// that does not compile), not counting documents that are not objects.
+    pub(crate) fn unvalidated(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o, Some(Outcome::Unvalidated(u)) if *u != Unvalidated::NoTypeMeta))
+            .count()
+    }
+}
+
+/// Whether the cluster's Flux is installed by the Flux Operator: its notification CRDs then
+/// accept the operator's kinds (`fleetlint_schema::SchemaSet::with_flux_operator`).
+fn flux_operator(cx: &ClusterContext<'_>) -> bool {
+    cx.cluster.entry == EntryKind::FluxInstance
+        || cx.cluster.flux_version.from == VersionFrom::FluxInstance
+        || cx
+            .cluster
+            .objects
+            .iter()
+            .any(|o| o.kind() == "FluxInstance" && o.api_version().starts_with("fluxcd.controlplane.io/"))
+}
+
+/// `spec.postRenderers[1].kustomize` as a field path.
+fn parse_path(dotted: &str) -> FieldPath {
+    let mut path = FieldPath::root();
+    for part in dotted.split('.') {
+        let (key, indexes) = match part.find('[') {
+            Some(at) => (&part[..at], &part[at..]),
+            None => (part, ""),
+        };
+        path.push_key(key);
+        for index in indexes.split(['[', ']']).filter(|s| !s.is_empty()) {
+            if let Ok(i) = index.parse() {
+                path.push_index(i);
+            }
+        }
+    }
+    path
+}
+
+/// The fields of an object API002 reports (removed or deprecated in its version): SCH002 must
+/// not report them a second time.
+fn reported_by_api002(o: &fleetlint_fleet::RenderedObject) -> Vec<FieldPath> {
+    let Some(view) = o.view() else { return Vec::new() };
+    let Some((_, version)) = view.api_version().rsplit_once('/') else { return Vec::new() };
+    FIELD_RULES
+        .iter()
+        .filter(|r| r.group == view.group() && r.kind == view.kind())
+        .filter(|r| r.absent_in.contains(&version) || r.deprecated_in.contains(&version))
+        .flat_map(|r| entries_at(&o.root, r.path).into_iter().map(|(_, p)| parse_path(&p)))
+        .collect()
+}
+
+/// Validate every object of the cluster.
+pub(crate) fn validate_cluster(cx: &ClusterContext<'_>) -> SchemaCheck {
+    let mut set = SchemaSet::new().with_flux_operator(flux_operator(cx));
+    // A version that does not parse keeps the newest bundled schemas (the config's schema says
+    // `MAJOR.MINOR`).
+    if let Some(v) = &cx.cluster.kubernetes_version {
+        set = set.clone().with_kubernetes_version(v).unwrap_or(set);
+    }
+    for o in &cx.cluster.objects {
+        if o.kind() == "CustomResourceDefinition" && o.api_version().starts_with("apiextensions.k8s.io/") {
+            // A CRD that does not convert is itself validated against the Kubernetes schema.
+            if let Ok(crd) = Crd::from_node(&o.root) {
+                set.add_crd(&crd);
+            }
+        }
+    }
+    let outcomes = cx
+        .cluster
+        .objects
+        .par_iter()
+        .map(|o| {
+            if o.synthesized {
+                return None;
+            }
+            let elsewhere = reported_by_api002(o);
+            Some(set.validate(&o.root, &ValidateOptions { reported_elsewhere: &elsewhere }))
+        })
+        .collect();
+    SchemaCheck { outcomes }
+}
+
+/// The findings of `rule` for the schema errors `wanted` selects: one per written value, however
+/// many objects a base renders from it.
+pub(crate) fn schema_findings(
+    cx: &ClusterContext<'_>,
+    rule: RuleId,
+    wanted: impl Fn(ErrorKind) -> bool,
+    out: &mut Vec<Finding>,
+) {
+    let mut seen = std::collections::HashSet::new();
+    for (i, outcome) in cx.schemas().outcomes.iter().enumerate() {
+        let Some(Outcome::Validated { source, errors }) = outcome else { continue };
+        let o = cx.object(i);
+        for e in errors.iter().filter(|e| wanted(e.kind)) {
+            let message = e.message();
+            if !seen.insert((e.span, message.clone())) {
+                continue;
+            }
+            let schema = match source {
+                SchemaSource::Kubernetes { version } => format!("the Kubernetes {version} schema"),
+                SchemaSource::Flux { set } if *set == "current" => "the newest Flux CRD".to_string(),
+                SchemaSource::Flux { set } => format!("the Flux {set} CRD"),
+                SchemaSource::Crd { name } => format!("the CRD {name} rendered in this cluster"),
+            };
+            let help = match e.kind {
+                ErrorKind::UnknownField => format!(
+                    "{} {} has no such field in {schema}: the API server's strict field validation (and Flux's \
+                     server-side apply) rejects it, or drops it silently{}",
+                    o.api_version(),
+                    o.kind(),
+                    e.suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
+                ),
+                ErrorKind::MissingField => format!("add `{}` ({schema} requires it)", e.path),
+                ErrorKind::WrongType | ErrorKind::InvalidValue => {
+                    format!("write {} at `{}`, as {schema} requires", e.expected, e.path)
+                }
+            };
+            let f = Finding::new(rule, e.span, message).with_help(help).with_field(e.path.to_string());
+            out.push(cx.about(f, i));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use fleetlint_yaml::PathSegment;
+
+    use super::*;
+
+    #[test]
+    fn dotted_paths_with_indexes_parse() {
+        let p = parse_path("spec.postRenderers[1].kustomize");
+        assert_eq!(
+            p.segments(),
+            [
+                PathSegment::Key("spec".into()),
+                PathSegment::Key("postRenderers".into()),
+                PathSegment::Index(1),
+                PathSegment::Key("kustomize".into())
+            ]
+        );
+    }
+}

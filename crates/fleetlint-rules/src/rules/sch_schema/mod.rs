@@ -1,0 +1,6 @@
+//! SCH: schema.
+
+pub(crate) mod helpers;
+pub(crate) mod schema_unknown_kind;
+pub(crate) mod schema_violation;
+pub(crate) mod unknown_field;

@@ -1,0 +1,53 @@
+use fleetlint_schema::ErrorKind;
+
+use crate::context::ClusterContext;
+use crate::declare_rule;
+use crate::finding::{Category, Finding, Severity};
+use crate::rule::Rule;
+use crate::rules::sch_schema::helpers::schema_findings;
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a value of the wrong type, a value that violates a constraint of its schema (an
+    /// enum, a pattern, a bound) and a required field that is absent, in an object Flux applies.
+    ///
+    /// Each object is validated against the schema of its `apiVersion` and `kind`: the built-in
+    /// Kubernetes kinds against the bundled Kubernetes schemas, the Flux kinds against the schemas
+    /// generated from the Flux CRDs (the newest release that serves the version), and the custom
+    /// resources of a CRD rendered in the same cluster against that CRD's `openAPIV3Schema`
+    /// (with `x-kubernetes-preserve-unknown-fields`, `x-kubernetes-int-or-string`, `nullable` and
+    /// embedded resources as the API server reads them). Values that are still `${var}`
+    /// post-build placeholders and SOPS-encrypted values are not type-checked.
+    ///
+    /// ## Why is this bad?
+    /// kustomize-controller applies with a server-side dry-run first; the API server rejects an
+    /// object that does not match its schema, and the whole Kustomization fails to reconcile
+    /// (every other object it applies stays at its old revision).
+    ///
+    /// ## Example
+    /// ```yaml
+    /// apiVersion: kustomize.toolkit.fluxcd.io/v1
+    /// kind: Kustomization
+    /// metadata: {name: apps, namespace: flux-system}
+    /// spec:
+    ///   interval: 5 # a number where a duration string such as 5m is required
+    ///   prune: true
+    ///   sourceRef: {kind: GitRepository, name: flux-system}
+    /// ```
+    ///
+    /// ## Fix
+    /// Write the value the schema expects (the message says what was found and what is
+    /// expected), or add the missing field.
+    pub(crate) struct SchemaViolation {
+        code: "SCH001",
+        name: "schema-violation",
+        category: Category::Schema,
+        severity: Severity::Error,
+    }
+}
+
+impl Rule for SchemaViolation {
+    fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
+        schema_findings(cx, Self::ID, |k| k != ErrorKind::UnknownField, out);
+    }
+}
