@@ -578,10 +578,14 @@ impl<'t> Resolver<'t> {
                     Err(issues) => {
                         if issues.iter().any(|i| i.message.starts_with("expected kind != 'Component'")) {
                             acc.fatal(*span, format!("{path} is a Component; list it under components"));
+                            acc.issues.extend(issues.iter().cloned());
                         } else {
+                            // The base's own problem first: it is the cause kustomize's chained
+                            // error ends with, and the one failure a build keeps
+                            // (`keep_first_failure`) should point at it, not at this entry.
+                            acc.issues.extend(issues.iter().cloned());
                             acc.fatal(*span, format!("accumulating resources from {path}: invalid kustomization"));
                         }
-                        acc.issues.extend(issues.iter().cloned());
                     }
                 }
             } else if is_remote(path) {
@@ -655,8 +659,9 @@ impl<'t> Resolver<'t> {
                 Ok(_) => acc.fatal(span, format!("expected kind 'Component' for path '{path}'")),
                 Err(issues) if issues.is_empty() => acc.fatal(span, format!("component {path}: no kustomization file")),
                 Err(issues) => {
-                    acc.fatal(span, format!("component {path}: invalid kustomization"));
+                    // The component's own problem first (see the resources case above).
                     acc.issues.extend(issues);
+                    acc.fatal(span, format!("component {path}: invalid kustomization"));
                 }
             }
         }

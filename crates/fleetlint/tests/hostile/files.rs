@@ -48,13 +48,21 @@ fn symlink_loops() {
         "apps/kustomization.yaml",
         "resources:\n- ok.yaml\n- self/self/self/ok.yaml\n- up/apps/ok.yaml\n- loop1\n- a.yaml\n",
     );
+    // kustomize stops at the first entry it cannot load, so each loop also gets a build of
+    // its own in which it is that first entry.
+    repo.write("loops/kustomization.yaml", "resources:\n- ../apps/ok.yaml\n- ../apps/loop1\n");
+    repo.write("cycle/kustomization.yaml", "resources:\n- ../apps/ok.yaml\n- ../apps/a.yaml\n");
     repo.write("clusters/dev/apps.yaml", ks("apps", "./apps/self/self", ""));
     repo.write("clusters/dev/up.yaml", ks("up", "./apps/up/apps/up/apps", ""));
-    let r = check_case("symlink_loops", &repo, &Plan { builds: &["apps"], ..Plan::default() });
-    let b = r.build("apps", false);
-    assert_eq!(b.code, Some(1), "{}", b.stderr);
-    for line in [3, 5, 6] {
-        assert!(b.stderr.contains(&format!("apps/kustomization.yaml:{line}:")), "entry on line {line}: {}", b.stderr);
+    let r = check_case("symlink_loops", &repo, &Plan { builds: &["apps", "loops", "cycle"], ..Plan::default() });
+    for (dir, line) in [("apps", 3), ("loops", 3), ("cycle", 3)] {
+        let b = r.build(dir, false);
+        assert_eq!(b.code, Some(1), "{dir}: {}", b.stderr);
+        assert!(
+            b.stderr.contains(&format!("{dir}/kustomization.yaml:{line}:")),
+            "{dir}: entry on line {line}: {}",
+            b.stderr
+        );
     }
     r.expect_finding("SRC001", "clusters/dev/apps.yaml", None);
 }
@@ -76,16 +84,19 @@ fn symlinks_to_files_and_directories_outside_the_root() {
         "apps/kustomization.yaml",
         "resources:\n- ok.yaml\n- secret.yaml\n- relative-secret.yaml\n- outdir\n- ../outk\nconfigMapGenerator:\n- name: gen\n  envs:\n  - secret.env\n  files:\n  - outdir/secret.txt\n",
     );
+    // kustomize stops at the first entry it cannot load: each link also gets a build of its
+    // own in which it is that first entry (line 3).
+    for (dir, entry) in [("rel", "relative-secret.yaml"), ("dir", "outdir"), ("outk", "../outk"), ("env", "secret.env")]
+    {
+        repo.write(&format!("apps/{dir}/kustomization.yaml"), format!("resources:\n- ../ok.yaml\n- ../{entry}\n"));
+    }
     repo.write("clusters/dev/apps.yaml", ks("apps", "./apps/outdir", ""));
-    let r = check_case(
-        "symlinks_outside_the_root",
-        &repo,
-        &Plan { builds: &["apps", "linked-k"], flux: &["flux-system/apps"] },
-    );
-    let b = r.build("apps", false);
-    assert_eq!(b.code, Some(1), "{}", b.stderr);
-    for line in [3, 4, 5, 6] {
-        assert!(b.stderr.contains(&format!("apps/kustomization.yaml:{line}:")), "entry on line {line}: {}", b.stderr);
+    let builds = ["apps", "linked-k", "apps/rel", "apps/dir", "apps/outk", "apps/env"];
+    let r = check_case("symlinks_outside_the_root", &repo, &Plan { builds: &builds, flux: &["flux-system/apps"] });
+    for dir in ["apps", "apps/rel", "apps/dir", "apps/outk", "apps/env"] {
+        let b = r.build(dir, false);
+        assert_eq!(b.code, Some(1), "{dir}: {}", b.stderr);
+        assert!(b.stderr.contains(&format!("{dir}/kustomization.yaml:3:")), "{dir}: entry on line 3: {}", b.stderr);
     }
     r.expect_finding("SRC001", "clusters/dev/apps.yaml", None);
 }
