@@ -121,7 +121,11 @@ pub(crate) fn namespace_needs<'c>(g: &FluxGraph<'c>, scopes: &KindScopes) -> Vec
             continue;
         }
         let ns = o.namespace();
-        if !ns.is_empty() && !ns.contains("${") && !c.preexisting_namespaces.iter().any(|p| p == ns) {
+        if !ns.is_empty()
+            && !ns.contains("${")
+            && !is_sops_ciphertext(ns)
+            && !c.preexisting_namespaces.iter().any(|p| p == ns)
+        {
             let group = group_of(o.api_version());
             let scoped = *scoped_cache
                 .entry((group, o.kind()))
@@ -304,4 +308,11 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
         });
     }
     out
+}
+
+/// A value SOPS encrypted (`ENC[AES256_GCM,data:...,type:str]`, getsops/sops `stores` value
+/// format): a file encrypted whole has ciphertext for its namespace until kustomize-controller
+/// decrypts it at apply time, so the namespace it needs is unknown, not missing.
+fn is_sops_ciphertext(value: &str) -> bool {
+    value.starts_with("ENC[") && value.ends_with(']')
 }
