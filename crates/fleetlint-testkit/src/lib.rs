@@ -126,6 +126,39 @@ pub fn check_findings(bin: &Path, root: &Path, sources: &[String]) -> Vec<serde_
     json["findings"].as_array().unwrap().clone()
 }
 
+/// The source key of the reference tenant repository (`fluxcd__flux2-multi-tenancy__dev-team`).
+pub const TENANT_KEY: &str = "GitRepository/apps/dev-team";
+
+/// The corpus fleet `fleet` copied to `dir/fleet` with the reference tenant repository beside it
+/// in `dir/dev-team`, for end-to-end tests that edit a file and check. Panics when the corpus is
+/// absent.
+#[must_use]
+pub fn fleet_with_tenant(dir: &Path, fleet: &str) -> (PathBuf, PathBuf) {
+    let (to_fleet, to_tenant) = (dir.join("fleet"), dir.join("dev-team"));
+    copy_dir(&corpus().join(fleet), &to_fleet);
+    copy_dir(&corpus().join("fluxcd__flux2-multi-tenancy__dev-team"), &to_tenant);
+    (to_fleet, to_tenant)
+}
+
+/// `BIN check FLEET --source GitRepository/apps/dev-team=TENANT --format json ARGS...`: the
+/// whole report (the run must exit 0 or 1). `bin` is the CLI, `env!("CARGO_BIN_EXE_fleetlint")`
+/// in its tests.
+#[must_use]
+pub fn check_with_tenant(bin: &Path, fleet: &Path, tenant: &Path, args: &[&str]) -> serde_json::Value {
+    let out = assert_cmd::Command::new(bin)
+        .arg("check")
+        .arg(fleet)
+        .arg("--source")
+        .arg(format!("{TENANT_KEY}={}", tenant.display()))
+        .args(["--format", "json"])
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 /// Objects keyed by `apiVersion kind namespace/name`, as JSON.
 pub type Objects = BTreeMap<String, serde_json::Value>;
 
@@ -306,10 +339,7 @@ pub fn spec_line_of(text: &str, name: &str) -> u32 {
 /// corpus is absent.
 #[must_use]
 pub fn reference_repository(dir: &Path) -> (PathBuf, PathBuf) {
-    let (fleet, tenant) = (dir.join("fleet"), dir.join("dev-team"));
-    copy_dir(&corpus().join("fluxcd__flux2-multi-tenancy"), &fleet);
-    copy_dir(&corpus().join("fluxcd__flux2-multi-tenancy__dev-team"), &tenant);
-    (fleet, tenant)
+    fleet_with_tenant(dir, "fluxcd__flux2-multi-tenancy")
 }
 
 /// The seeded violation of the issues' "must show": the tenant Kustomization `apps/dev-team` of

@@ -7,11 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use fleetlint_testkit::copy_dir;
-
 const FLEET: &str = "fluxcd__flux2-multi-tenancy";
-const TENANT: &str = "fluxcd__flux2-multi-tenancy__dev-team";
-const TENANT_KEY: &str = "GitRepository/apps/dev-team";
+use fleetlint_testkit::TENANT_KEY;
 
 /// A private copy of the fleet repository and the tenant repository.
 struct Repos {
@@ -22,11 +19,8 @@ struct Repos {
 
 impl Repos {
     fn new() -> Self {
-        let corpus = fleetlint_testkit::corpus();
         let dir = tempfile::tempdir().unwrap();
-        let (fleet, tenant) = (dir.path().join("fleet"), dir.path().join("dev-team"));
-        copy_dir(&corpus.join(FLEET), &fleet);
-        copy_dir(&corpus.join(TENANT), &tenant);
+        let (fleet, tenant) = fleetlint_testkit::fleet_with_tenant(dir.path(), FLEET);
         Self { _dir: dir, fleet, tenant }
     }
 
@@ -43,18 +37,7 @@ impl Repos {
 
     /// `fleetlint check <fleet> --source GitRepository/apps/dev-team=<tenant> --format json`.
     fn check(&self) -> Value {
-        let out = assert_cmd::Command::cargo_bin("fleetlint")
-            .unwrap()
-            .arg("check")
-            .arg(&self.fleet)
-            .arg("--source")
-            .arg(format!("{TENANT_KEY}={}", self.tenant.display()))
-            .args(["--format", "json"])
-            .timeout(std::time::Duration::from_secs(120))
-            .output()
-            .unwrap();
-        assert!(matches!(out.status.code(), Some(0 | 1)), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout).unwrap()
+        fleetlint_testkit::check_with_tenant(env!("CARGO_BIN_EXE_fleetlint").as_ref(), &self.fleet, &self.tenant, &[])
     }
 }
 

@@ -7,11 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use fleetlint_testkit::copy_dir;
-
 const FLEET: &str = "fluxcd__flux2-multi-tenancy__rev-bfc7f10";
-const TENANT: &str = "fluxcd__flux2-multi-tenancy__dev-team";
-const TENANT_KEY: &str = "GitRepository/apps/dev-team";
 const SYNC: &str = "tenants/base/dev-team/sync.yaml";
 const BOTH: &[&str] = &["production", "staging"];
 
@@ -23,11 +19,8 @@ struct Repos {
 
 impl Repos {
     fn new() -> Self {
-        let corpus = fleetlint_testkit::corpus();
         let dir = tempfile::tempdir().unwrap();
-        let (fleet, tenant) = (dir.path().join("fleet"), dir.path().join("dev-team"));
-        copy_dir(&corpus.join(FLEET), &fleet);
-        copy_dir(&corpus.join(TENANT), &tenant);
+        let (fleet, tenant) = fleetlint_testkit::fleet_with_tenant(dir.path(), FLEET);
         Self { _dir: dir, fleet, tenant }
     }
 
@@ -40,19 +33,7 @@ impl Repos {
     }
 
     fn check(&self, args: &[&str]) -> Value {
-        let out = assert_cmd::Command::cargo_bin("fleetlint")
-            .unwrap()
-            .arg("check")
-            .arg(&self.fleet)
-            .arg("--source")
-            .arg(format!("{TENANT_KEY}={}", self.tenant.display()))
-            .args(["--format", "json"])
-            .args(args)
-            .timeout(std::time::Duration::from_secs(120))
-            .output()
-            .unwrap();
-        assert!(matches!(out.status.code(), Some(0 | 1)), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice(&out.stdout).unwrap()
+        fleetlint_testkit::check_with_tenant(env!("CARGO_BIN_EXE_fleetlint").as_ref(), &self.fleet, &self.tenant, args)
     }
 }
 
