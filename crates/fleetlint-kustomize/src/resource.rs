@@ -456,7 +456,7 @@ pub(crate) fn set_entry(map: &mut Node, key: &str, value: Node, key_span: Span) 
 /// A `map` that is a scalar or a sequence is returned as it is: writes into it are lost, as
 /// kustomize would fail such a build ("wrong node kind: expected MappingNode"), which the
 /// resolver reports where the node was made so (a JSON patch replacing `metadata`, a crash the
-/// fuzzer found: test `a_json_patch_that_breaks_metadata_fails_the_build`).
+/// fuzzer found: goldens `testdata/kustomize/json-patch-breaks-metadata*`).
 pub(crate) fn ensure_map_entry<'n>(map: &'n mut Node, key: &str, span: Span) -> &'n mut Node {
     if map.is_null() {
         *map = Node::map(span);

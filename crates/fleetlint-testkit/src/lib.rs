@@ -175,18 +175,15 @@ pub fn parse_objects(text: &str) -> Result<Objects, String> {
         .documents
         .into_iter()
         .filter(|d| !d.root.is_null())
-        .map(|d| {
-            let s = |p: &[&str]| d.root.get_path(p).and_then(Node::as_str).unwrap_or("").to_string();
-            let id = format!(
-                "{} {} {}/{}",
-                s(&["apiVersion"]),
-                s(&["kind"]),
-                s(&["metadata", "namespace"]),
-                s(&["metadata", "name"])
-            );
-            (id, d.root.to_json())
-        })
+        .map(|d| (object_id(&d.root), d.root.to_json()))
         .collect())
+}
+
+/// An object's identity as the build comparisons key it: `apiVersion kind namespace/name`.
+#[must_use]
+pub fn object_id(root: &Node) -> String {
+    let s = |p: &[&str]| root.get_path(p).and_then(Node::as_str).unwrap_or("").to_string();
+    format!("{} {} {}/{}", s(&["apiVersion"]), s(&["kind"]), s(&["metadata", "namespace"]), s(&["metadata", "name"]))
 }
 
 /// Where `.ci/run` installs the npm tools the tests run (`npm install --prefix target/ci-tools`).

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fleetlint_kustomize::{BuildIssueKind, Resolver, to_yaml};
-use fleetlint_yaml::{FileDb, FileId, Limits, Node, load_tree, parse_yaml};
+use fleetlint_yaml::{FileDb, FileId, Limits, load_tree, parse_yaml};
 use rayon::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -331,15 +331,7 @@ fn documents(text: &str) -> Result<Vec<Doc>, String> {
             return Err(format!("unparsable YAML: {:?}", parsed.issues.first()));
         }
         let Some(doc) = parsed.documents.into_iter().find(|d| !d.root.is_null()) else { continue };
-        let s = |p: &[&str]| doc.root.get_path(p).and_then(Node::as_str).unwrap_or("").to_string();
-        let id = format!(
-            "{} {} {}/{}",
-            s(&["apiVersion"]),
-            s(&["kind"]),
-            s(&["metadata", "namespace"]),
-            s(&["metadata", "name"])
-        );
-        out.push(Doc { id, text: chunk, value: doc.root.to_json() });
+        out.push(Doc { id: fleetlint_testkit::object_id(&doc.root), text: chunk, value: doc.root.to_json() });
     }
     Ok(out)
 }
