@@ -434,7 +434,17 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
             .as_deref()
             .and_then(|r| entry.dir.strip_prefix(r).map(|d| d.trim_start_matches('/')))
             .unwrap_or(&entry.dir);
-        seeds.extend(bootstrap::sync_objects(sync_dir, url, reference, entry.span));
+        let sync_kind = spec.sync_kind().unwrap_or("GitRepository");
+        let reference = if sync_kind == "GitRepository" { reference } else { spec.sync_ref().map(|r| ("tag", r)) };
+        seeds.extend(bootstrap::instance_sync_objects(
+            sync_kind,
+            spec.sync_name().unwrap_or("flux-system"),
+            "flux-system",
+            sync_dir,
+            url,
+            reference,
+            entry.span,
+        ));
         let components: Vec<&str> = spec.components().unwrap_or_else(|| DEFAULT_COMPONENTS.to_vec());
         let multitenant = spec.multitenant();
         let on = multitenant.and_then(Node::as_bool).unwrap_or(false);

@@ -273,3 +273,17 @@ fn a_root_applied_by_hand_and_an_archived_bootstrap() {
         &RejectReason::SyncPathElsewhere { path: "./cluster/base".to_string() }
     );
 }
+
+#[test]
+fn a_flux_instance_names_its_sync_objects_after_sync_name() {
+    let s = session("instance-sync-name", &[]);
+    assert_eq!(found(&s), [("c1", "clusters/c1", EntryKind::FluxInstance)]);
+    let c = &s.fleet.clusters[0];
+    for id in ["GitRepository/flux-system/cluster-repository", "Kustomization/flux-system/cluster-repository"] {
+        assert!(c.objects.iter().any(|o| o.id() == id && o.synthesized), "{id}");
+    }
+    // Kustomizations reading the source by that name read the checked tree.
+    let apps = c.objects.iter().position(|o| o.id() == "Kustomization/flux-system/apps").expect("rendered by the root");
+    assert_eq!(c.kustomization_of(apps).map(|k| k.source.clone()), Some(fleetlint_fleet::SourceResolution::Tree(0)));
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/app"));
+}
