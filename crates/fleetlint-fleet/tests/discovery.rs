@@ -287,3 +287,13 @@ fn a_flux_instance_names_its_sync_objects_after_sync_name() {
     assert_eq!(c.kustomization_of(apps).map(|k| k.source.clone()), Some(fleetlint_fleet::SourceResolution::Tree(0)));
     assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/app"));
 }
+
+#[test]
+fn a_source_mapping_settles_an_ambiguous_source_root() {
+    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/discovery/ambiguous-source-root");
+    let sources = vec![format!("oci://ghcr.io/example/manifests={}", base.join("b").display())];
+    let s = load(&LoadOptions { root: base, sources, ..LoadOptions::default() }).expect("loads");
+    assert_eq!(found(&s), [("c1", "b/clusters/c1", EntryKind::FluxInstance)]);
+    assert_eq!(s.fleet.clusters[0].source_root.as_deref(), Some("b"));
+    assert!(s.fleet.issues.is_empty(), "{:?}", s.fleet.issues);
+}

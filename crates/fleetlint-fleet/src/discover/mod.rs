@@ -379,6 +379,24 @@ fn artifact_candidates(view: &TreeView<'_>, paths: &[&str]) -> Vec<(String, Stri
     out
 }
 
+/// The directory of the checked tree a `--source` mapping of the FluxInstance's sync source points
+/// at (`--source oci://…=<root>/deploy`), when `path` is a directory below it: the user said which
+/// directory the artifact is made of.
+fn mapped_source_root(trees: &Trees<'_>, spec: &InstanceSpec<'_>, path: &str) -> Option<String> {
+    let kind = spec.sync_kind().unwrap_or("GitRepository");
+    let name = spec.sync_name().unwrap_or("flux-system");
+    let root = trees.trees[0].root.canonicalize().ok()?;
+    trees.mappings.iter().enumerate().find_map(|(i, m)| {
+        if !m.matches(kind, "flux-system", name, spec.sync_url(), spec.sync_ref()) {
+            return None;
+        }
+        let dir = trees.trees.get(i + 1)?.root.canonicalize().ok()?;
+        let rel = fleetlint_yaml::relpath::relative_slash_path(std::path::Path::new(""), dir.strip_prefix(&root).ok()?);
+        let rel = rel.trim_matches('/').to_string();
+        (!rel.is_empty() && trees.views[0].is_dir(&join_in_root(&rel, path).unwrap_or_default())).then_some(rel)
+    })
+}
+
 /// The globs of `--clusters`/`clusters`: `*` stays within a directory, `**` crosses them.
 fn glob_set(globs: &[String]) -> GlobSet {
     let mut b = GlobSetBuilder::new();
@@ -516,7 +534,9 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
             let dir = match spec.sync_path() {
                 Some(p) => {
                     let p = clamp_flux_path(p).0;
-                    match source_root_for(view, &p, spec.sync_url()) {
+                    match mapped_source_root(trees, &spec, &p)
+                        .map_or_else(|| source_root_for(view, &p, spec.sync_url()), |r| Ok(Some(r)))
+                    {
                         Ok(Some(r)) => {
                             let d = join_in_root(&r, &p).unwrap_or_default();
                             source_root = Some(r);
@@ -555,7 +575,10 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
     // (directly or inside a ResourceSet).
     for vi in instance_values::instances(trees, view, &paths) {
         let Some(p) = InstanceSpec(&vi.spec).sync_path().map(|p| clamp_flux_path(p).0) else { continue };
-        let (dir, source_root) = match source_root_for(view, &p, InstanceSpec(&vi.spec).sync_url()) {
+        let spec = InstanceSpec(&vi.spec);
+        let found_root = mapped_source_root(trees, &spec, &p)
+            .map_or_else(|| source_root_for(view, &p, spec.sync_url()), |r| Ok(Some(r)));
+        let (dir, source_root) = match found_root {
             Ok(Some(r)) => (join_in_root(&r, &p).unwrap_or_default(), Some(r)),
             Ok(None) => (p, None),
             Err(candidates) => {
