@@ -67,6 +67,16 @@ pub enum FoundReason {
         /// Git and is taken to be the checked repository).
         source_defined: bool,
     },
+    /// A directory applied by hand (`kubectl apply -k`) renders this Flux Kustomization, whose
+    /// `spec.path` is this directory below it, and its source.
+    AppliedByHand {
+        /// `namespace/name` of the root Kustomization.
+        kustomization: String,
+        /// Its source, `Kind/namespace/name`.
+        source: String,
+        /// The directory whose build renders them.
+        from: String,
+    },
     /// Named by a `clusters` glob.
     Config {
         /// The glob.
@@ -141,6 +151,24 @@ pub enum RejectReason {
     AmbiguousSourceRoot {
         /// The path, relative to the source root.
         path: String,
+    },
+    /// Its committed `flux-system/gotk-sync.yaml` defines a root Kustomization whose path is the
+    /// directory, but the directory's own `kustomization.yaml` does not reach `flux-system`: its
+    /// build does not render that Kustomization (a bootstrap left behind), and other roots exist.
+    StaleBootstrap {
+        /// `namespace/name` of the Kustomization of `gotk-sync.yaml`.
+        kustomization: String,
+    },
+    /// Its `flux-system/` holds only `gotk-components.yaml` (Flux's components, applied by
+    /// hand): nothing defines a root there, and other roots exist.
+    ComponentsOnly,
+    /// Its root only installs Flux (it builds nothing else), and the builds of another cluster
+    /// read files below it: the directory is a base of that cluster.
+    ReadBy {
+        /// The cluster.
+        cluster: String,
+        /// A file below the directory that cluster's build reads (relative to the checked root).
+        file: String,
     },
 }
 
@@ -482,6 +510,15 @@ pub enum FleetIssueKind {
         /// Where the expression sits.
         context: SubstitutionContext,
     },
+    /// A root's `spec.path` (a FluxInstance's `sync.path`) exists below several directories of
+    /// the checked tree: which one the source's artifact is made of cannot be told, so no cluster
+    /// is built there (discovery never guesses).
+    AmbiguousSourceRoot {
+        /// The path, relative to the source root.
+        path: String,
+        /// The directories holding it (the candidate cluster directories), sorted.
+        candidates: Vec<String>,
+    },
     /// An expression envsubst cannot parse: the build fails.
     SubstitutionFails {
         /// envsubst's reason (`missing closing brace`).
@@ -639,6 +676,9 @@ pub struct Fleet {
     pub clusters: Vec<Cluster>,
     /// Candidate roots that were not taken, and why.
     pub rejected: Vec<Rejected>,
+    /// What discovery found that belongs to no cluster (an ambiguous source root): facts the
+    /// rules report once, at the object that named the path.
+    pub issues: Vec<FleetIssue>,
     /// The kustomize builds of every kustomization directory of each tree (in tree order),
     /// made with the same resolvers as the Flux builds. Empty for a fleet assembled by hand; a
     /// session moves them into `Session::builds`, with what the Flux builds add.
