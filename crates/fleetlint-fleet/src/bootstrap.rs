@@ -85,6 +85,30 @@ pub(crate) fn sync_objects(path: &str, url: &str, reference: Option<(&str, &str)
     synthesize(&text, span)
 }
 
+/// The sync objects a FluxInstance with a non-Git `spec.sync.kind` generates
+/// (controlplaneio-fluxcd/flux-operator@17c6aea:internal/builder/templates.go `syncTmpl`): an
+/// OCIRepository with `ref.tag: <sync.ref>` or a Bucket with `bucketName: <sync.ref>`, and the
+/// Kustomization `flux-system` reading it. `None` for GitRepository (see [`sync_objects`]).
+#[must_use]
+pub(crate) fn operator_sync_objects(
+    kind: &str,
+    path: &str,
+    url: &str,
+    reference: &str,
+    span: Span,
+) -> Option<Vec<Node>> {
+    let source = match kind {
+        "OCIRepository" => format!("  ref:\n    tag: {}\n  url: {}\n", quote(reference), quote(url)),
+        "Bucket" => format!("  bucketName: {}\n  endpoint: {}\n", quote(reference), quote(url)),
+        _ => return None,
+    };
+    let text = format!(
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: {kind}\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m0s\n{source}---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m0s\n  path: {}\n  prune: true\n  sourceRef:\n    kind: {kind}\n    name: flux-system\n",
+        quote(&format!("./{path}")),
+    );
+    Some(synthesize(&text, span))
+}
+
 /// The GitRepository a self-managed root reads when no file defines it (created outside Git, as
 /// vendors that pre-install Flux do): a stand-in for the checked repository, URL unknown.
 #[must_use]
