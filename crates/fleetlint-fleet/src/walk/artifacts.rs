@@ -13,7 +13,8 @@
 //!   `--feature-gates=ExternalArtifact=true` (`internal/features/features.go`: "opt-in from
 //!   v1.7", default false; `kustomization_controller.go reconcile` l.686-691: "can't access
 //!   'ExternalArtifact/<ns>/<name>', ExternalArtifact feature gate is disabled", Stalled), so
-//!   with a committed kustomize-controller Deployment without the gate nothing is applied.
+//!   with a committed kustomize-controller Deployment without the gate nothing is applied (SRC002
+//!   reports it; the Kustomization is not built).
 //! - What fleetlint cannot know (a source that is not mapped, an `Extract` of a tarball, a
 //!   generator that fails or is not built) makes the consuming Kustomization opaque: an SRC012
 //!   info, never an empty render.
@@ -100,11 +101,18 @@ impl ClusterWalk<'_, '_> {
         };
         let artifact = format!("{ns}/{name}");
         let kc = self.cluster.controllers.of(Controller::Kustomize);
-        let gate_off = kc.written && !kc.gate("ExternalArtifact").is_some_and(|g| g.value);
+        // The same reading of the gate as SRC002's (fleetlint-rules unresolved_reference.rs
+        // `external_artifact_gate`), which reports the refusal: then nothing is applied.
+        let gate_off = match kc.gate("ExternalArtifact") {
+            Some(g) if g.value => false,
+            Some(g) if g.origin == crate::controllers::Origin::Config => true,
+            _ => kc.written,
+        };
+        if gate_off {
+            self.cluster.kustomizations.push(node);
+            return Some(Followed::Done(Vec::new()));
+        }
         let tree = match (&generated.result, view) {
-            _ if gate_off => Err(format!(
-                "kustomize-controller runs without --feature-gates=ExternalArtifact=true, so it refuses the source (\"can't access 'ExternalArtifact/{artifact}', ExternalArtifact feature gate is disabled\")"
-            )),
             (Err(reason), _) => Err(reason.clone()),
             (Ok(views), Some(v)) => match &views[v].result {
                 ArtifactResult::Built(t) if t.opaque.is_empty() => Ok(t),
