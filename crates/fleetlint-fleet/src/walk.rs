@@ -92,6 +92,10 @@ pub(crate) struct ClusterWalk<'w, 't> {
     rset_providers: BTreeMap<usize, std::collections::BTreeSet<usize>>,
     /// What each ArtifactGenerator (object index) generates, computed on first use.
     generated: HashMap<usize, std::rc::Rc<artifacts::Generated>>,
+    /// The artifacts loaded as trees, by (generator, artifact), shared by their consumers.
+    scratches: HashMap<(usize, usize), Result<std::rc::Rc<artifacts::Scratch>, String>>,
+    /// ArtifactGenerators among the first `.0` objects.
+    generators: (usize, Vec<usize>),
 }
 
 /// One unit of work: a Flux Kustomization (object index), and whether its `substituteFrom` was
@@ -121,6 +125,8 @@ impl<'w, 't> ClusterWalk<'w, 't> {
             rset_pending: Vec::new(),
             rset_providers: BTreeMap::new(),
             generated: HashMap::new(),
+            scratches: HashMap::new(),
+            generators: (0, Vec::new()),
         }
     }
 

@@ -137,7 +137,16 @@ impl ClusterWalk<'_, '_> {
             let kind = FleetIssueKind::PathClamped { raw: raw_path.clone(), clamped: path.clone() };
             self.issue(kind, path_span, ks, "spec.path");
         }
-        let scratch = match Scratch::new(self.trees, &tree.files) {
+        let key = (generator, view.unwrap_or(usize::MAX));
+        let scratch = match self.scratches.get(&key) {
+            Some(s) => s.clone(),
+            None => {
+                let made = Scratch::new(self.trees, &tree.files).map(Rc::new);
+                self.scratches.insert(key, made.clone());
+                made
+            }
+        };
+        let scratch = match scratch {
             Ok(s) => s,
             Err(reason) => {
                 node.source = SourceResolution::Unmapped;
@@ -168,9 +177,12 @@ impl ClusterWalk<'_, '_> {
     /// the index of that artifact among its views (`None`: the generator is not understood, so
     /// it may be the one).
     fn find_artifact(&mut self, ns: &str, name: &str) -> Option<(usize, Rc<Generated>, Option<usize>)> {
-        let generators: Vec<usize> = (0..self.cluster.objects.len())
-            .filter(|&i| is_generator(&self.cluster.objects[i]) && self.cluster.objects[i].namespace() == ns)
-            .collect();
+        // Objects are only appended: scan those added since the last look.
+        let (scanned, mut known) = std::mem::take(&mut self.generators);
+        known.extend((scanned..self.cluster.objects.len()).filter(|&i| is_generator(&self.cluster.objects[i])));
+        self.generators = (self.cluster.objects.len(), known);
+        let generators: Vec<usize> =
+            self.generators.1.iter().copied().filter(|&i| self.cluster.objects[i].namespace() == ns).collect();
         let mut unknown = None;
         for g in generators {
             let generated = self.generated(g);
@@ -286,7 +298,7 @@ impl ClusterWalk<'_, '_> {
 /// An artifact loaded as a tree of its own: a scratch database whose first ids stand for the real
 /// database's files (so the spans of parsed copies stay valid) and whose next ids are the
 /// artifact's files under their artifact paths.
-struct Scratch {
+pub(crate) struct Scratch {
     db: FileDb,
     tree: LoadedTree,
     /// The real database's size: scratch ids from here on are artifact files.

@@ -44,8 +44,8 @@ impl ClusterWalk<'_, '_> {
     pub(super) fn expand_resource_sets(&mut self) -> Vec<usize> {
         let mut children = Vec::new();
         for _ in 0..MAX_ROUNDS {
-            let providers = self.providers_by_namespace();
             let mut todo = std::mem::take(&mut self.rset_pending);
+            let providers = self.providers_by_namespace();
             for (&rs, seen) in &self.rset_providers {
                 let now = providers.get(self.cluster.objects[rs].namespace());
                 if now.unwrap_or(&BTreeSet::new()) != seen {
@@ -58,9 +58,14 @@ impl ClusterWalk<'_, '_> {
             todo.sort_unstable();
             todo.dedup();
             // Those reading no provider first: they may render the providers the others read.
-            todo.sort_by_key(|&i| reads_providers(&self.cluster.objects[i].root));
-            for rs in todo {
-                children.extend(self.expand_resource_set(rs));
+            let (readers, others): (Vec<usize>, Vec<usize>) =
+                todo.into_iter().partition(|&i| reads_providers(&self.cluster.objects[i].root));
+            for rs in others {
+                children.extend(self.expand_resource_set(rs, &providers));
+            }
+            let providers = self.providers_by_namespace();
+            for rs in readers {
+                children.extend(self.expand_resource_set(rs, &providers));
             }
         }
         children
@@ -68,12 +73,14 @@ impl ClusterWalk<'_, '_> {
 
     /// Render ResourceSet `rs` with the providers known now. Returns the Flux Kustomizations
     /// among its objects; ResourceSets among them are queued for expansion.
-    fn expand_resource_set(&mut self, rs: usize) -> Vec<usize> {
+    /// `providers` are those of each namespace at the start of the round (one expanding later in
+    /// the round is seen in the next round).
+    fn expand_resource_set(&mut self, rs: usize, providers: &BTreeMap<String, BTreeSet<usize>>) -> Vec<usize> {
         let root = self.cluster.objects[rs].root.clone();
         let namespace = self.cluster.objects[rs].namespace().to_string();
+        let seen = providers.get(&namespace).cloned().unwrap_or_default();
         if reads_providers(&root) {
-            let seen = self.providers_by_namespace().remove(&namespace).unwrap_or_default();
-            self.rset_providers.insert(rs, seen);
+            self.rset_providers.insert(rs, seen.clone());
         }
         // A new expansion replaces what an earlier one said about the ResourceSet.
         self.cluster
@@ -85,14 +92,10 @@ impl ClusterWalk<'_, '_> {
         self.cluster.build_issues.retain(|_| *k.next().unwrap_or(&true));
         self.cluster.build_issue_owners.retain(|o| *o != Some(rs));
 
-        let providers: Vec<&Node> = self
-            .cluster
-            .objects
-            .iter()
-            .filter(|o| o.flux_kind() == Some(FluxKind::ResourceSetInputProvider))
-            .map(|o| &o.root)
-            .collect();
-        let expansion = expand(&root, &providers, self.trees.db);
+        // `expand` uses the providers of the ResourceSet's namespace (`getInputs`).
+        let nodes: Vec<Node> = seen.iter().map(|&i| self.cluster.objects[i].root.clone()).collect();
+        let refs: Vec<&Node> = nodes.iter().collect();
+        let expansion = expand(&root, &refs, self.trees.db);
         let expansion = match expansion {
             Ok(e) => e,
             Err(e) => {
