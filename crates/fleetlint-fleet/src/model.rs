@@ -277,6 +277,10 @@ impl RenderedObject {
     /// The typed view of a Flux object.
     #[must_use]
     pub fn flux(&self) -> Option<crate::flux::FluxObject<'_>> {
+        // Rules ask every object; most are no Flux object, and the kind kept at construction
+        // answers that without reading the tree (the view's checks were 3% of a 2,000-tenant
+        // check, issue 13).
+        self.flux?;
         crate::flux::FluxObject::new(&self.root)
     }
 
