@@ -449,15 +449,21 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
         let multitenant = spec.multitenant();
         let on = multitenant.and_then(Node::as_bool).unwrap_or(false);
         let sa = spec.tenant_default_service_account().unwrap_or("default").to_string();
+        let watcher = components.contains(&"source-watcher");
         let extra = move |c: &str| -> Vec<String> {
-            if !on {
-                return Vec::new();
-            }
             // controlplaneio-fluxcd/flux-operator@17c6aea:internal/builder/profiles.go (the
             // multitenant profile): --no-cross-namespace-refs on every controller but
             // source-controller, --no-remote-bases on kustomize-controller,
             // --default-service-account on kustomize- and helm-controller.
             let mut a = Vec::new();
+            // internal/builder/components.go: with source-watcher among the components, the
+            // ExternalArtifact gate is switched on in kustomize- and helm-controller.
+            if watcher && matches!(c, "kustomize-controller" | "helm-controller") {
+                a.push("--feature-gates=ExternalArtifact=true".to_string());
+            }
+            if !on {
+                return a;
+            }
             if c != "source-controller" {
                 a.push("--no-cross-namespace-refs=true".to_string());
             }

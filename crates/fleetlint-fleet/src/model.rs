@@ -407,6 +407,9 @@ pub type Owners = Chain<String>;
 pub enum SourceResolution {
     /// A local tree (the checked root or a mapped source).
     Tree(TreeIndex),
+    /// An `ExternalArtifact` an ArtifactGenerator of the cluster assembles from local trees
+    /// (object index of the generator): `spec.path` is a path in the artifact, not in a tree.
+    Artifact(usize),
     /// A source object exists but is not mapped to a local tree: what it renders is unknown.
     Unmapped,
     /// No such source object in the cluster and no mapping for it.
@@ -487,8 +490,21 @@ pub enum FleetIssueKind {
         /// `sourceRef.name`.
         source_name: String,
     },
-    /// A ResourceSet templated from inputs: what it creates is unknown.
-    TemplatedResourceSet,
+    /// A ResourceSet fleetlint cannot render (inputs from outside the repository, a provider it
+    /// does not see, a template it does not evaluate): what it creates is unknown.
+    ResourceSetNotRendered {
+        /// Why.
+        reason: String,
+    },
+    /// A Kustomization reads an `ExternalArtifact` whose content is not known: no
+    /// ArtifactGenerator of the cluster produces it, its generator reads a source that is not
+    /// available, fails, or unpacks a tarball. Nothing is rendered and nothing is claimed.
+    ArtifactUnknown {
+        /// `namespace/name` of the ExternalArtifact.
+        artifact: String,
+        /// Why.
+        reason: String,
+    },
     /// `postBuild` defines no variable that resolves and `substituteStrategy` is not `Always`:
     /// kustomize-controller substitutes nothing, so every `${...}` stays verbatim.
     SubstitutionVerbatim,
@@ -632,6 +648,16 @@ impl Cluster {
     #[must_use]
     pub fn opaque_count(&self) -> usize {
         self.kustomizations.iter().filter(|k| k.source == SourceResolution::Unmapped).count()
+    }
+
+    /// The ResourceSets (object indices) whose objects are not rendered (an SRC012 issue).
+    #[must_use]
+    pub fn unrendered_resource_sets(&self) -> std::collections::BTreeSet<usize> {
+        self.issues
+            .iter()
+            .filter(|i| matches!(i.kind, FleetIssueKind::ResourceSetNotRendered { .. }))
+            .filter_map(|i| i.object)
+            .collect()
     }
 
     /// The node of the Flux Kustomization at object index `i`.

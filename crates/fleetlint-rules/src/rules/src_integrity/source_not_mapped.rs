@@ -9,8 +9,11 @@ use crate::rule::Rule;
 declare_rule! {
     /// ## What it does
     /// Notes a Flux Kustomization whose source (a tenant repository, another branch, an OCI
-    /// artifact) is not mapped to a local checkout, and ResourceSets whose resources are
-    /// templated from inputs. What they render is unknown to fleetlint, so rules that look at
+    /// artifact) is not mapped to a local checkout, Kustomizations reading an `ExternalArtifact`
+    /// whose content is not known (no ArtifactGenerator of the repository produces it, or its
+    /// generator reads an unmapped source, fails or unpacks a tarball), and ResourceSets that
+    /// cannot be rendered (inputs from a provider that is not in the repository or that fetches
+    /// them from outside). What they render is unknown to fleetlint, so rules that look at
     /// rendered objects say nothing about them. Also notes a root path (a FluxInstance's
     /// `sync.path`) that several directories of the tree hold, when which one the source's
     /// artifact is made of cannot be told: no cluster is built there, and the candidates are named.
@@ -109,8 +112,11 @@ impl SourceNotMapped {
             FleetIssueKind::SourceNotMapped { source_kind, source_name } => format!(
                 "source {source_kind}/{source_name} is not mapped to a local tree: what {id} renders is unknown (map it with --source)"
             ),
-            FleetIssueKind::TemplatedResourceSet => {
-                format!("{id} is templated from inputs: its resources are not rendered")
+            FleetIssueKind::ResourceSetNotRendered { reason } => {
+                format!("{id} is not rendered: {reason}; what it creates is unknown")
+            }
+            FleetIssueKind::ArtifactUnknown { artifact, reason } => {
+                format!("ExternalArtifact {artifact} is not known: {reason}; what {id} renders is unknown")
             }
             _ => return None,
         };
