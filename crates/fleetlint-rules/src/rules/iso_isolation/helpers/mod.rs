@@ -159,3 +159,30 @@ pub(super) fn narrow(db: &FileDb, span: Span, needle: &str) -> Span {
         Span::new(span.file, start, start + needle.len())
     })
 }
+
+/// Appended to an isolation finding where nothing but the tenant label sets tenancy up.
+pub(crate) const NO_ISOLATION_NOTE: &str = " (nothing else in this cluster sets tenant isolation up: no lockdown flag, no tenant reconciler service account, no `tenants` in .fleetlint.yaml; if `toolkit.fluxcd.io/tenant` only marks ownership here, this is by design)";
+
+/// Whether anything in the cluster sets tenant isolation up, beyond `toolkit.fluxcd.io/tenant`
+/// labels: a lockdown flag on (`--default-service-account`, `--no-cross-namespace-refs`,
+/// `--no-remote-bases` on kustomize- or helm-controller), a tenant reconciler that names a
+/// `serviceAccountName`, a tenant's reconciler account ([`Cluster::tenant_accounts`]), or
+/// tenants the configuration declares. Flux's own single-tenant example labels namespaces with
+/// `toolkit.fluxcd.io/tenant: sre-team` / `dev-team` as ownership labels
+/// (fluxcd/flux2-kustomize-helm-example `infrastructure/controllers/*.yaml`, `apps/base/podinfo/namespace.yaml`)
+/// with none of these: there the missing lockdown is the design, not broken isolation
+/// (BASELINE F5).
+pub(crate) fn isolation_intended(cluster: &Cluster) -> bool {
+    let flags = [Controller::Kustomize, Controller::Helm].into_iter().any(|c| {
+        lockdown::default_service_account(cluster, c).is_some()
+            || lockdown::no_cross_namespace_refs(cluster, c).state == lockdown::CrossNs::On
+            || lockdown::no_remote_bases(cluster, c).0
+    });
+    let reconciler_account = cluster.objects.iter().any(|o| {
+        o.scope == fleetlint_fleet::Scope::Tenant
+            && matches!(o.flux_kind(), Some(FluxKind::Kustomization | FluxKind::HelmRelease))
+            && o.root.get_path(&["spec", "serviceAccountName"]).and_then(Node::as_str).is_some_and(|s| !s.is_empty())
+    });
+    let configured = cluster.tenants.values().any(|t| t.declared_at.iter().any(Option::is_none));
+    flags || reconciler_account || !cluster.tenant_accounts.is_empty() || configured
+}
