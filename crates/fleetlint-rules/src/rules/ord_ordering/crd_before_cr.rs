@@ -28,7 +28,7 @@ declare_rule! {
     /// a chart, or be installed outside Git. It mentions a HelmRelease of the same
     /// Kustomization or an ancestor whose name looks like the API group. Nothing is reported
     /// when a HelmRelease is Ready before the Kustomization (through `dependsOn` on a
-    /// Kustomization that waits for it), or when a Kustomization whose output is unknown (source not mapped, build failing, a remote resource left out of its build) may
+    /// Kustomization that waits for it), or when a Kustomization whose output is unknown (source not mapped, build failing) may
     /// render the CRD before it: either may well provide it. A CRD manifest reached only through
     /// a child that nobody waits for is ORD005's.
     ///

@@ -248,9 +248,15 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
     if needs.is_empty() {
         return Vec::new();
     }
-    let mut opaque = g.opaque();
-    opaque.extend(left_out_remote(g));
+    let opaque = g.opaque();
     let maybe = if opaque.is_empty() { Vec::new() } else { g.availability(&opaque, &[], true) };
+    // A release manifest left out of a build (a remote file) usually brings its Namespace; a CRD
+    // it may bring is not assumed: a known provider (CRD in Git, crdProviders, the table) is
+    // still judged, and an unknown one is an info anyway.
+    let remote = left_out_remote(g);
+    let namespace_needs = needs.iter().any(|n| matches!(n.item, Item::Namespace(_)));
+    let maybe_remote =
+        if remote.is_empty() || !namespace_needs { Vec::new() } else { g.availability(&remote, &[], true) };
     let charts = if needs.iter().any(|n| matches!(n.item, Item::Crd { .. })) {
         let releases: Vec<usize> = (0..g.cluster.objects.len())
             .filter(|&i| {
@@ -299,7 +305,9 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
         let chart = matches!(need.item, Item::Crd { .. }) && direct(&charts, need.consumer);
         out.push(Outcome {
             avail: avail[need.consumer],
-            maybe: direct(&maybe, need.consumer) || chart,
+            maybe: direct(&maybe, need.consumer)
+                || chart
+                || (matches!(need.item, Item::Namespace(_)) && direct(&maybe_remote, need.consumer)),
             providers: objects.clone(),
             from_table: *from_table,
             need,
@@ -309,9 +317,9 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
 }
 
 /// Flux Kustomizations whose build left out a remote resource fleetlint does not fetch (SRC005):
-/// what that file holds (often a release manifest with its Namespace and CRDs, applied in the
-/// same Kustomization's first stage) is unknown, so they may provide any namespace or CRD
-/// (issue 14 point 2: no cascade from what fleetlint itself left out).
+/// what that file holds (often a release manifest with its Namespace, applied in the same
+/// Kustomization's first stage) is unknown, so they may create any namespace (issue 14 point 2:
+/// no cascade from what fleetlint itself left out).
 fn left_out_remote(g: &FluxGraph<'_>) -> Vec<usize> {
     let c = g.cluster;
     let mut out: Vec<usize> = c
