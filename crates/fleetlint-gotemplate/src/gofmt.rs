@@ -45,12 +45,6 @@ pub fn format_v(v: &Value) -> String {
     out
 }
 
-/// Go's `strconv.FormatFloat(f, 'g', -1, 64)`.
-#[must_use]
-pub(crate) fn format_float_g_shortest(f: f64) -> String {
-    fmt_float(f, 'g', None, false)
-}
-
 /// Go's `strconv.Quote`.
 #[must_use]
 pub fn quote(s: &str) -> String {
@@ -540,6 +534,8 @@ mod tests {
 
     #[test]
     fn floats_print_as_go_does() {
+        // `strconv.FormatFloat(f, 'g', -1, 64)`
+        let format_float_g_shortest = |f: f64| fmt_float(f, 'g', None, false);
         assert_eq!(format_float_g_shortest(1_000_000.0), "1e+06");
         assert_eq!(format_float_g_shortest(123_456.0), "123456");
         assert_eq!(format_float_g_shortest(1_234_567.0), "1.234567e+06");

@@ -114,7 +114,7 @@ fn prepare_resource(item: &Node, index: usize, db: &FileDb) -> Result<Prepared, 
     let mut ids: Vec<&Node> = Vec::new();
     let tree = to_ynode(item, &mut ids);
     let emitted = goyaml2::marshal(&tree);
-    let map = textmap::for_emitted(&emitted.spans, &ids, &emitted.text, file_text(db, item.span), item.span);
+    let map = textmap::for_emitted(&emitted.marks, &ids, &emitted.text, file_text(db, item.span), item.span);
     let template =
         Template::parse(&emitted.text, Options::flux_operator()).map_err(|e| template_error(&e, &map, "template"))?;
     Ok(Prepared { template, map, kind: TemplateKind::Resource(index) })

@@ -141,7 +141,7 @@ pub(crate) fn for_emitted(
     let mut spans: Vec<EmittedSource> = emitted
         .iter()
         .filter_map(|e| {
-            let node = ids.get(e.id as usize)?;
+            let node = ids.get(e.mark as usize)?;
             let source = node.span;
             let emitted_text = &template[e.range.clone()];
             let exact_base = match (&node.kind, file_text) {

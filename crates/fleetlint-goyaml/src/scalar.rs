@@ -1,65 +1,75 @@
 //! Scalars as go-yaml v2's emitter writes them: the analysis of a value
 //! (`yaml_emitter_analyze_scalar`), the style the encoder asks for (`encoder.stringv`) and the
 //! plain, single-quoted, double-quoted and literal writers (kubernetes-sigs/yaml@c3772b51db
-//! `goyaml.v2/emitterc.go`, `encode.go`).
+//! `goyaml.v2/emitterc.go`, `encode.go`). The port works on bytes as the C-derived Go code does,
+//! so its quirks (which bytes count as printable, a byte order mark escaping the whole value)
+//! are kept.
 
-use fleetlint_yaml::{Node, ScalarValue};
+use std::borrow::Cow;
 
-use super::Emitter;
-use crate::goyaml;
+use crate::emitter::{BEST_INDENT, BEST_WIDTH, Emitter};
+use crate::resolve::{go_float, string_needs_quotes};
 
-/// go-yaml's line width (`best_width`) and indentation (`best_indent`).
-pub(super) const BEST_WIDTH: usize = 80;
-pub(super) const BEST_INDENT: isize = 2;
-
+/// The scalar style the encoder asks for; the emitter may still pick another
+/// (`yaml_emitter_select_scalar_style`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Style {
+pub enum Style {
+    /// Plain.
     Plain,
+    /// `'single quoted'`.
     SingleQuoted,
+    /// `"double quoted"`.
     DoubleQuoted,
+    /// A literal block (`|`).
     Literal,
 }
 
 /// A scalar event: the text and the style the encoder asks for.
-pub(super) struct ScalarEvent {
-    pub(super) value: String,
-    pub(super) style: Style,
+#[derive(Clone, Debug)]
+pub struct Scalar<'a> {
+    /// The value's text.
+    pub text: Cow<'a, str>,
+    /// The requested style.
+    pub style: Style,
 }
 
-/// `encoder.stringv`: multi-line strings are literal blocks, strings that would resolve to
-/// another type are double-quoted, others plain (the emitter may still quote them).
-pub(super) fn scalar_event_of_str(s: &str) -> ScalarEvent {
-    let style = if s.contains('\n') {
-        Style::Literal
-    } else if goyaml::string_needs_quotes(s) {
-        Style::DoubleQuoted
-    } else {
-        Style::Plain
-    };
-    ScalarEvent { value: s.to_string(), style }
-}
+impl<'a> Scalar<'a> {
+    /// `encoder.stringv`: multi-line strings are literal blocks, strings that would resolve to
+    /// another type are double-quoted, others plain (the emitter may still quote them).
+    #[must_use]
+    pub fn string(s: impl Into<Cow<'a, str>>) -> Self {
+        let text = s.into();
+        let style = if text.contains('\n') {
+            Style::Literal
+        } else if string_needs_quotes(&text) {
+            Style::DoubleQuoted
+        } else {
+            Style::Plain
+        };
+        Self { text, style }
+    }
 
-/// The scalar event of a node after the trip through JSON: typed values are plain.
-pub(super) fn scalar_event(node: &Node) -> ScalarEvent {
-    let Some(s) = node.as_scalar() else { return ScalarEvent { value: String::new(), style: Style::Plain } };
-    let plain = |value: String| ScalarEvent { value, style: Style::Plain };
-    match &s.value {
-        ScalarValue::Null => plain("null".into()),
-        ScalarValue::Bool(b) => plain(b.to_string()),
-        ScalarValue::Int(i) => plain(i.to_string()),
-        ScalarValue::Float(f) => plain(goyaml::go_float(*f)),
-        ScalarValue::Str => scalar_event_of_str(&s.text),
+    /// A typed value written as is (`null`, booleans, integers).
+    #[must_use]
+    pub fn plain(s: impl Into<Cow<'a, str>>) -> Self {
+        Self { text: s.into(), style: Style::Plain }
+    }
+
+    /// A float as go-yaml writes it after the trip through JSON ([`go_float`]).
+    #[must_use]
+    pub fn float(f: f64) -> Self {
+        Self::plain(go_float(f))
     }
 }
 
 /// `yaml_emitter_analyze_scalar`'s verdicts.
 #[derive(Clone, Copy, Debug)]
-pub(super) struct Analysis {
-    pub(super) multiline: bool,
-    pub(super) flow_plain_allowed: bool,
-    pub(super) block_plain_allowed: bool,
-    pub(super) single_quoted_allowed: bool,
-    pub(super) block_allowed: bool,
+pub(crate) struct Analysis {
+    pub(crate) multiline: bool,
+    pub(crate) flow_plain_allowed: bool,
+    pub(crate) block_plain_allowed: bool,
+    pub(crate) single_quoted_allowed: bool,
+    pub(crate) block_allowed: bool,
 }
 
 fn is_printable(b: &[u8], i: usize) -> bool {
@@ -99,7 +109,7 @@ fn starts_with_bom(b: &[u8]) -> bool {
     b.starts_with(&[0xEF, 0xBB, 0xBF])
 }
 
-pub(super) fn width(c: u8) -> usize {
+pub(crate) fn width(c: u8) -> usize {
     match c {
         c if c & 0x80 == 0 => 1,
         c if c & 0xE0 == 0xC0 => 2,
@@ -109,7 +119,7 @@ pub(super) fn width(c: u8) -> usize {
     }
 }
 
-pub(super) fn analyze(value: &str) -> Analysis {
+pub(crate) fn analyze(value: &str) -> Analysis {
     let b = value.as_bytes();
     if b.is_empty() {
         return Analysis {
@@ -243,58 +253,35 @@ pub(super) fn analyze(value: &str) -> Analysis {
     a
 }
 
-impl Emitter {
-    pub(super) fn write_plain(&mut self, value: &str, allow_breaks: bool) {
+impl<M: Copy> Emitter<M> {
+    pub(crate) fn write_plain(&mut self, value: &str, allow_breaks: bool) {
         if !self.whitespace {
             self.put(' ');
         }
-        let b = value.as_bytes();
-        let (mut spaces, mut breaks) = (false, false);
-        let mut i = 0;
-        while i < b.len() {
-            if is_space(b, i) {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && !is_space(b, i + 1) {
-                    self.write_indent();
-                    i += 1;
-                } else {
-                    self.write(value, &mut i);
-                }
-                spaces = true;
-            } else if is_break(b, i) {
-                if !breaks && b[i] == b'\n' {
-                    self.put_break();
-                }
-                self.write_break(value, &mut i);
-                self.indention = true;
-                breaks = true;
-            } else {
-                if breaks {
-                    self.write_indent();
-                }
-                self.write(value, &mut i);
-                self.indention = false;
-                spaces = false;
-                breaks = false;
-            }
-        }
+        self.write_folded(value, allow_breaks, false);
         self.whitespace = false;
         self.indention = false;
     }
 
-    pub(super) fn write_single_quoted(&mut self, value: &str, allow_breaks: bool) {
+    pub(crate) fn write_single_quoted(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator("'", true, false, false);
+        self.write_folded(value, allow_breaks, true);
+        self.write_indicator("'", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    /// The body of `yaml_emitter_write_plain_scalar` and `yaml_emitter_write_single_quoted_scalar`,
+    /// which differ only in that the quoted one never folds at its first or last character and
+    /// doubles single quotes.
+    fn write_folded(&mut self, value: &str, allow_breaks: bool, single_quoted: bool) {
         let b = value.as_bytes();
         let (mut spaces, mut breaks) = (false, false);
         let mut i = 0;
         while i < b.len() {
             if is_space(b, i) {
-                if allow_breaks
-                    && !spaces
-                    && self.column > BEST_WIDTH
-                    && i > 0
-                    && i < b.len() - 1
-                    && !is_space(b, i + 1)
-                {
+                let inner = !single_quoted || (i > 0 && i < b.len() - 1);
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && inner && !is_space(b, i + 1) {
                     self.write_indent();
                     i += 1;
                 } else {
@@ -312,7 +299,7 @@ impl Emitter {
                 if breaks {
                     self.write_indent();
                 }
-                if b[i] == b'\'' {
+                if single_quoted && b[i] == b'\'' {
                     self.put('\'');
                 }
                 self.write(value, &mut i);
@@ -321,12 +308,9 @@ impl Emitter {
                 breaks = false;
             }
         }
-        self.write_indicator("'", false, false, false);
-        self.whitespace = false;
-        self.indention = false;
     }
 
-    pub(super) fn write_double_quoted(&mut self, value: &str, allow_breaks: bool) {
+    pub(crate) fn write_double_quoted(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator("\"", true, false, false);
         let b = value.as_bytes();
         let bom = starts_with_bom(b);
@@ -391,7 +375,7 @@ impl Emitter {
         self.indention = false;
     }
 
-    pub(super) fn write_literal(&mut self, value: &str) {
+    pub(crate) fn write_literal(&mut self, value: &str) {
         self.write_indicator("|", true, false, false);
         // `yaml_emitter_write_block_scalar_hints`
         let b = value.as_bytes();
