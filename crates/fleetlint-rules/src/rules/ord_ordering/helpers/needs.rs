@@ -250,9 +250,10 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
     }
     let opaque = g.opaque();
     let maybe = if opaque.is_empty() { Vec::new() } else { g.availability(&opaque, &[], true) };
-    // A release manifest left out of a build (a remote file) usually brings its Namespace; a CRD
-    // it may bring is not assumed: a known provider (CRD in Git, crdProviders, the table) is
-    // still judged, and an unknown one is an info anyway.
+    // A release manifest left out of a build (a remote file) usually brings its Namespace: when
+    // nothing in Git creates the namespace, such a build before the consumer may. A namespace Git
+    // does create is judged against that creator, and a CRD is not assumed to come with the file
+    // (a known provider is still judged; an unknown one is an info anyway).
     let remote = left_out_remote(g);
     let namespace_needs = needs.iter().any(|n| matches!(n.item, Item::Namespace(_)));
     let maybe_remote =
@@ -307,7 +308,9 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
             avail: avail[need.consumer],
             maybe: direct(&maybe, need.consumer)
                 || chart
-                || (matches!(need.item, Item::Namespace(_)) && direct(&maybe_remote, need.consumer)),
+                || (matches!(need.item, Item::Namespace(_))
+                    && objects.is_empty()
+                    && direct(&maybe_remote, need.consumer)),
             providers: objects.clone(),
             from_table: *from_table,
             need,
