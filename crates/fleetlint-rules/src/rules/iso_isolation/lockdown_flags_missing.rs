@@ -129,7 +129,7 @@ impl Rule for LockdownFlagsMissing {
         }
         let instance = (cluster.entry == EntryKind::FluxInstance).then(|| entry_document(cluster, cx.db)).flatten();
         let mut missing = missing_flags(cluster, cx, &trigger);
-        let intended = isolation_intended(cluster);
+        let intended = isolation_intended(cluster, None);
         if !intended {
             // No lockdown flag at all and no tenant reconciler account: a fleet using the tenant
             // label for ownership, whose controllers run unlocked by design.

@@ -122,7 +122,7 @@ impl Rule for TenantReconcilerWithoutServiceAccount {
             };
             let mut f = Self::finding(span, message);
             f.severity = severity;
-            if !isolation_intended(cluster) {
+            if !isolation_intended(cluster, o.tenant.as_deref()) {
                 // Only the tenant label says "tenant": the fleet may use it as an ownership label.
                 f.severity = f.severity.min(Severity::Warning);
                 f.message.push_str(NO_ISOLATION_NOTE);
