@@ -102,8 +102,11 @@ pub(crate) fn build_fleet(
     // resolvers' caches already hold what the Flux builds resolved.
     let tree_builds = trees
         .iter()
-        .zip(&indexed.resolvers)
-        .map(|(tree, resolver)| crate::builds::build_tree_with(resolver, db, tree))
+        .zip(indexed.resolvers.iter().zip(&indexed.flux_entered))
+        .map(|(tree, (resolver, entered))| {
+            let entered = std::mem::take(&mut *entered.lock().expect("flux_entered lock"));
+            crate::builds::build_tree_with(resolver, db, tree, entered)
+        })
         .collect();
     Ok(Fleet { clusters, rejected, issues, tree_builds, ..Fleet::default() })
 }
@@ -531,6 +534,7 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
             let dir = if entry.instance.is_some() && kfile.is_none() { entry.dir.clone() } else { fs.clone() };
             let k = Kustomization { dir, root, file: kfile };
             let out = resolver.build_kustomization_with(&k, seeds);
+            trees.record_flux_build(0, &out);
             (out.resources.into_iter().map(|r| r.root).collect::<Vec<_>>(), out.issues)
         }
         None => {

@@ -336,6 +336,14 @@ impl RenderedObject {
         self.root.get_path(&["metadata", "namespace"]).and_then(Node::as_str).unwrap_or("")
     }
 
+    /// Whether the object was SOPS-encrypted whole, so that its identity is ciphertext until
+    /// kustomize-controller decrypts it ([`ObjectView::has_ciphertext_identity`]): no rule judges
+    /// what it is, only whether it can be decrypted.
+    #[must_use]
+    pub fn has_ciphertext_identity(&self) -> bool {
+        ObjectView { root: &self.root }.has_ciphertext_identity()
+    }
+
     /// `Kind/namespace/name`.
     #[must_use]
     pub fn id(&self) -> String {

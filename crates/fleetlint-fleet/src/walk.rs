@@ -34,6 +34,11 @@ pub(crate) struct Trees<'t> {
     pub mappings: &'t [SourceMapping],
     /// The files.
     pub db: &'t FileDb,
+    /// Per tree, the kustomization directories the Flux builds of the fleet's clusters
+    /// accumulated, and whether one of those builds succeeded. Recorded by the builds Flux
+    /// runs ([`Trees::record_flux_build`]), not by discovery's probes, which share the
+    /// resolvers (and their caches) but are not builds of any cluster.
+    pub flux_entered: Vec<std::sync::Mutex<std::collections::HashMap<String, bool>>>,
 }
 
 impl<'t> Trees<'t> {
@@ -46,6 +51,18 @@ impl<'t> Trees<'t> {
             resolvers: trees.iter().map(|t| Resolver::new(t, db)).collect(),
             mappings,
             db,
+            flux_entered: trees.iter().map(|_| std::sync::Mutex::default()).collect(),
+        }
+    }
+
+    /// Record that a cluster's Flux build of tree `t` produced `out`: the directories it
+    /// accumulated are entered by Flux, successfully when the build does not fail.
+    pub(crate) fn record_flux_build(&self, t: usize, out: &fleetlint_kustomize::BuildOutput) {
+        let Some(entered) = self.flux_entered.get(t) else { return };
+        let ok = !out.fails();
+        let mut entered = entered.lock().expect("flux_entered lock");
+        for dir in &out.entered {
+            *entered.entry(dir.clone()).or_insert(ok) |= ok;
         }
     }
 }
@@ -363,6 +380,7 @@ impl<'w, 't> ClusterWalk<'w, 't> {
                     self.built_path_of.insert(ks, path.clone());
                     let spec = root.get("spec").cloned().unwrap_or_else(|| Node::map(root.span));
                     let out = fluxbuild::build(&self.trees.resolvers[t], view, &path, &spec);
+                    self.trees.record_flux_build(t, &out);
                     self.absorb(ks, out, t, vars.map(|(v, _)| v), &mut node, &mut children);
                 }
             }

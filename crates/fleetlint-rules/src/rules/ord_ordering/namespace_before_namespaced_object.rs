@@ -19,9 +19,10 @@ declare_rule! {
     /// Kustomization or HelmRelease (with `install.createNamespace`) it transitively depends on
     /// creates it. One finding per Kustomization and namespace.
     ///
-    /// When a Kustomization whose output is unknown (source not mapped, build failing) may
-    /// create the namespace before, nothing is reported; when no known object creates it but
-    /// such a Kustomization exists elsewhere in the cluster, the finding is an info. A namespace reached only through a child that
+    /// When a Kustomization whose output is unknown (source not mapped, build failing, a remote
+    /// resource left out of its build) may create the namespace before, nothing is reported; when
+    /// no known object creates it but such a Kustomization exists elsewhere in the cluster, the
+    /// finding is an info. A namespace reached only through a child that
     /// nobody waits for is ORD005's.
     ///
     /// ## Why is this bad?
