@@ -1,0 +1,56 @@
+//! What fleetlint cannot know is not an error (brief: "an error must be certain"). The fixture
+//! test compares the lines where a rule fires, whatever the severity; these tests pin the
+//! severity where it depends on what the repository states.
+
+use std::path::Path;
+
+use fleetlint_fleet::{LoadOptions, load};
+use fleetlint_rules::{Severity, check};
+
+/// `(file, line, severity, message)` of every finding of `code` in a fixture.
+fn findings(fixture: &str, code: &str) -> Vec<(String, u32, Severity, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/rules").join(fixture);
+    let s = load(&LoadOptions { root: dir, ..LoadOptions::default() }).unwrap();
+    let outcome = check(&s);
+    let mut out: Vec<_> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.code() == code)
+        .map(|f| {
+            let file = s.db.get(f.span.file);
+            (file.path.clone(), file.line_col(f.span.start).line, f.severity, f.message.clone())
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    out
+}
+
+fn severity_at(all: &[(String, u32, Severity, String)], file: &str, line: u32) -> Severity {
+    all.iter().find(|f| f.0 == file && f.1 == line).unwrap_or_else(|| panic!("no finding at {file}:{line}: {all:?}")).2
+}
+
+/// A cluster that states no Flux version (`dev` in the fixture) may run a release that still
+/// serves a removed API version: info, saying how to state the version. Where the version is
+/// stated (`old`: v2.6.0 in the config) a removal is an error; a version no release serves is
+/// an error everywhere.
+#[test]
+fn api_removals_under_an_assumed_flux_version_are_infos() {
+    let all = findings("API001/fail", "API001");
+    // OCIRepository v1beta2 (removed in 2.8) and HelmRelease v2beta1 (removed in 2.7), rendered
+    // only in `dev`, whose version is assumed.
+    for line in [1, 12] {
+        assert_eq!(severity_at(&all, "apps/sources.yaml", line), Severity::Info, "{all:?}");
+    }
+    let msg = &all.iter().find(|f| f.0 == "apps/sources.yaml" && f.1 == 1).unwrap().3;
+    assert!(msg.contains("`clusterOverrides.<cluster>.fluxVersion`"), "{msg}");
+    assert_eq!(severity_at(&all, "apps/sources.yaml", 38), Severity::Error, "kustomize v2 is served by no release");
+    // `old` states v2.6.0, which still serves Kustomization v1beta2, deprecated: a warning.
+    assert_eq!(severity_at(&all, "clusters/old/legacy.yaml", 1), Severity::Warning, "{all:?}");
+
+    let all = findings("API002/fail", "API002");
+    // `rollback.recreate` is deprecated only from Flux 2.8: on a cluster with no stated version
+    // that cannot be known.
+    assert_eq!(severity_at(&all, "clusters/dev/apps.yaml", 44), Severity::Info, "{all:?}");
+    // A field the object's own apiVersion lacks fails whatever Flux runs.
+    assert_eq!(severity_at(&all, "clusters/dev/apps.yaml", 13), Severity::Error, "{all:?}");
+}
