@@ -54,3 +54,31 @@ fn api_removals_under_an_assumed_flux_version_are_infos() {
     // A field the object's own apiVersion lacks fails whatever Flux runs.
     assert_eq!(severity_at(&all, "clusters/dev/apps.yaml", 13), Severity::Error, "{all:?}");
 }
+
+/// An unmapped Kustomization with neither `targetNamespace` nor a service account applies
+/// whatever its files name, in any namespace: a Flux source missing in another namespace may be
+/// there, as in its own (cluster `sbx` of the fixture). Elsewhere the error stays.
+#[test]
+fn a_missing_source_an_opaque_kustomization_could_create_is_a_warning_in_any_namespace() {
+    let all = findings("SRC002/fail", "SRC002");
+    let (_, _, severity, message) =
+        all.iter().find(|f| f.0 == "clusters/sbx/releases.yaml").unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(*severity, Severity::Warning, "{message}");
+    assert!(message.contains("unless Kustomization/flux-bootstrap/releases-platform"), "{message}");
+    assert!(
+        all.iter().any(|f| f.0.starts_with("clusters/prod/") && f.2 == Severity::Error),
+        "prod has no opaque Kustomization: its missing Flux sources stay errors: {all:?}"
+    );
+}
+
+/// A namespace nothing in Git creates may be created outside Git (Terraform, the tool that
+/// installed Flux): an info, never an error, however many sources are mapped. The deadlock
+/// (the creator is in Git, rendered by the failing Kustomization) stays an error.
+#[test]
+fn a_namespace_nothing_in_git_creates_is_not_an_error() {
+    let all = findings("ORD004/fail", "ORD004");
+    assert_eq!(severity_at(&all, "clusters/prod/apps.yaml", 10), Severity::Info, "{all:?}");
+    assert_eq!(severity_at(&all, "releases/monitoring.yaml", 8), Severity::Info, "{all:?}");
+    assert_eq!(severity_at(&all, "platform/team.yaml", 5), Severity::Error, "{all:?}");
+    assert_eq!(severity_at(&all, "web/configmap.yaml", 5), Severity::Warning, "{all:?}");
+}
