@@ -82,3 +82,16 @@ fn a_namespace_nothing_in_git_creates_is_not_an_error() {
     assert_eq!(severity_at(&all, "platform/team.yaml", 5), Severity::Error, "{all:?}");
     assert_eq!(severity_at(&all, "web/configmap.yaml", 5), Severity::Warning, "{all:?}");
 }
+
+/// A HelmRelease whose chart lives in the repository and declares a Flux Kustomization may
+/// render the dependency fleetlint cannot find (cluster `hub` of the fixture): an info that
+/// names it. The dependencies nothing could render stay errors.
+#[test]
+fn a_dependency_an_in_repo_chart_could_render_is_an_info() {
+    let all = findings("ORD001/fail", "ORD001");
+    let (_, _, severity, message) =
+        all.iter().find(|f| f.0 == "clusters/hub/child-chart.yaml").unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(*severity, Severity::Info, "{message}");
+    assert!(message.contains("unless HelmRelease"), "{message}");
+    assert_eq!(severity_at(&all, "clusters/prod/apps.yaml", 10), Severity::Error, "{all:?}");
+}

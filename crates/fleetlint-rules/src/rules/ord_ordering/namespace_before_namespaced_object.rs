@@ -1,5 +1,6 @@
 use fleetlint_yaml::FluxKind;
 
+use super::helpers::charts::releases_rendering;
 use super::helpers::naming::{describe, name_span, opacity_reason};
 use super::helpers::needs::{Item, Outcome, evaluate, namespace_needs};
 use crate::context::ClusterContext;
@@ -72,7 +73,18 @@ impl Rule for NamespaceBeforeNamespacedObject {
             }
             // An opaque object cannot create the namespace it is itself applied in.
             let other = opaque.iter().copied().find(|&x| x != o.need.object);
-            out.push(cx.about(finding(g, &o, other), o.need.object));
+            let mut f = finding(g, &o, other);
+            if o.providers.is_empty() && other.is_none() {
+                // A HelmRelease whose in-repo chart declares a Namespace may create it.
+                if let Some(&x) = releases_rendering(cx, "Namespace").first() {
+                    f.message.push_str(&format!(
+                        " (unless {} creates it: its chart's templates declare a Namespace, and fleetlint does not \
+                         render Helm charts)",
+                        describe(g.object(x))
+                    ));
+                }
+            }
+            out.push(cx.about(f, o.need.object));
         }
     }
 }
