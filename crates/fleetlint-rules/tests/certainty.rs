@@ -95,3 +95,14 @@ fn a_dependency_an_in_repo_chart_could_render_is_an_info() {
     assert!(message.contains("unless HelmRelease"), "{message}");
     assert_eq!(severity_at(&all, "clusters/prod/apps.yaml", 10), Severity::Error, "{all:?}");
 }
+
+/// One finding per problem: a variable the Kustomization's postBuild does not define is one
+/// finding at its `postBuild`, counting the uses and pointing at them, not one per use.
+#[test]
+fn an_unset_variable_is_one_finding_at_the_postbuild_that_lacks_it() {
+    let all = findings("SRC007/fail", "SRC007");
+    let grouped: Vec<_> = all.iter().filter(|f| f.3.contains("`CLUSTER_DOMAIN`")).collect();
+    assert_eq!(grouped.len(), 1, "{all:?}");
+    assert_eq!((grouped[0].0.as_str(), grouped[0].1), ("clusters/dev/apps.yaml", 13), "{grouped:?}");
+    assert!(grouped[0].3.contains("(2 uses)"), "{}", grouped[0].3);
+}
