@@ -106,3 +106,13 @@ fn an_unset_variable_is_one_finding_at_the_postbuild_that_lacks_it() {
     assert_eq!((grouped[0].0.as_str(), grouped[0].1), ("clusters/dev/apps.yaml", 13), "{grouped:?}");
     assert!(grouped[0].3.contains("(2 uses)"), "{}", grouped[0].3);
 }
+
+/// One object that three Kustomizations render, with no path overlap to explain it, is one
+/// finding naming all three (it was one finding per pair with the first copy).
+#[test]
+fn an_object_rendered_by_three_kustomizations_is_one_finding() {
+    let all = findings("SRC004/fail", "SRC004");
+    let shared: Vec<_> = all.iter().filter(|f| f.3.starts_with("ConfigMap default/shared ")).collect();
+    assert_eq!(shared.len(), 1, "{all:?}");
+    assert!(shared[0].3.contains("3 Kustomizations"), "{}", shared[0].3);
+}
