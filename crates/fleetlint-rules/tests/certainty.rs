@@ -116,3 +116,18 @@ fn an_object_rendered_by_three_kustomizations_is_one_finding() {
     assert_eq!(shared.len(), 1, "{all:?}");
     assert!(shared[0].3.contains("3 Kustomizations"), "{}", shared[0].3);
 }
+
+/// A finding in a file (HYG003 in a kustomize Component) names the clusters whose builds apply
+/// objects written there, not none.
+#[test]
+fn a_file_finding_in_a_component_names_the_clusters_that_use_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/rules/HYG003/fail");
+    let s = load(&LoadOptions { root: dir, ..LoadOptions::default() }).unwrap();
+    let outcome = check(&s);
+    let f = outcome
+        .findings
+        .iter()
+        .find(|f| f.code() == "HYG003" && s.db.get(f.span.file).path == "components/backup/secret.yaml")
+        .expect("HYG003 in the component");
+    assert_eq!(f.clusters, ["dev"]);
+}
