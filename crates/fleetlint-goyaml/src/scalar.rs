@@ -258,53 +258,30 @@ impl<M: Copy> Emitter<M> {
         if !self.whitespace {
             self.put(' ');
         }
-        let b = value.as_bytes();
-        let (mut spaces, mut breaks) = (false, false);
-        let mut i = 0;
-        while i < b.len() {
-            if is_space(b, i) {
-                if allow_breaks && !spaces && self.column > BEST_WIDTH && !is_space(b, i + 1) {
-                    self.write_indent();
-                    i += 1;
-                } else {
-                    self.write(value, &mut i);
-                }
-                spaces = true;
-            } else if is_break(b, i) {
-                if !breaks && b[i] == b'\n' {
-                    self.put_break();
-                }
-                self.write_break(value, &mut i);
-                self.indention = true;
-                breaks = true;
-            } else {
-                if breaks {
-                    self.write_indent();
-                }
-                self.write(value, &mut i);
-                self.indention = false;
-                spaces = false;
-                breaks = false;
-            }
-        }
+        self.write_folded(value, allow_breaks, false);
         self.whitespace = false;
         self.indention = false;
     }
 
     pub(crate) fn write_single_quoted(&mut self, value: &str, allow_breaks: bool) {
         self.write_indicator("'", true, false, false);
+        self.write_folded(value, allow_breaks, true);
+        self.write_indicator("'", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    /// The body of `yaml_emitter_write_plain_scalar` and `yaml_emitter_write_single_quoted_scalar`,
+    /// which differ only in that the quoted one never folds at its first or last character and
+    /// doubles single quotes.
+    fn write_folded(&mut self, value: &str, allow_breaks: bool, single_quoted: bool) {
         let b = value.as_bytes();
         let (mut spaces, mut breaks) = (false, false);
         let mut i = 0;
         while i < b.len() {
             if is_space(b, i) {
-                if allow_breaks
-                    && !spaces
-                    && self.column > BEST_WIDTH
-                    && i > 0
-                    && i < b.len() - 1
-                    && !is_space(b, i + 1)
-                {
+                let inner = !single_quoted || (i > 0 && i < b.len() - 1);
+                if allow_breaks && !spaces && self.column > BEST_WIDTH && inner && !is_space(b, i + 1) {
                     self.write_indent();
                     i += 1;
                 } else {
@@ -322,7 +299,7 @@ impl<M: Copy> Emitter<M> {
                 if breaks {
                     self.write_indent();
                 }
-                if b[i] == b'\'' {
+                if single_quoted && b[i] == b'\'' {
                     self.put('\'');
                 }
                 self.write(value, &mut i);
@@ -331,9 +308,6 @@ impl<M: Copy> Emitter<M> {
                 breaks = false;
             }
         }
-        self.write_indicator("'", false, false, false);
-        self.whitespace = false;
-        self.indention = false;
     }
 
     pub(crate) fn write_double_quoted(&mut self, value: &str, allow_breaks: bool) {

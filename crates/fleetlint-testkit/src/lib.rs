@@ -159,6 +159,41 @@ pub fn check_with_tenant(bin: &Path, fleet: &Path, tenant: &Path, args: &[&str])
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// A private copy of a corpus fleet and the reference tenant repository ([`fleet_with_tenant`])
+/// that a test edits and checks with the CLI `bin`; removed when dropped.
+pub struct FleetCopy {
+    _dir: tempfile::TempDir,
+    bin: PathBuf,
+    /// The fleet repository's copy.
+    pub fleet: PathBuf,
+    /// The tenant repository's copy.
+    pub tenant: PathBuf,
+}
+
+impl FleetCopy {
+    /// Copy the corpus fleet `fleet`; `bin` is `env!("CARGO_BIN_EXE_fleetlint")`.
+    #[must_use]
+    pub fn new(bin: &str, fleet: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (fleet, tenant) = fleet_with_tenant(dir.path(), fleet);
+        Self { _dir: dir, bin: PathBuf::from(bin), fleet, tenant }
+    }
+
+    /// Replace the one occurrence of `from` in `file` with `to` (panics unless there is exactly
+    /// one, so an edit never silently misses).
+    pub fn edit(&self, file: &Path, from: &str, to: &str) {
+        let text = std::fs::read_to_string(file).unwrap();
+        assert_eq!(text.matches(from).count(), 1, "{}: expected `{from}` exactly once", file.display());
+        std::fs::write(file, text.replacen(from, to, 1)).unwrap();
+    }
+
+    /// [`check_with_tenant`] on the copies.
+    #[must_use]
+    pub fn check(&self, args: &[&str]) -> serde_json::Value {
+        check_with_tenant(&self.bin, &self.fleet, &self.tenant, args)
+    }
+}
+
 /// Objects keyed by `apiVersion kind namespace/name`, as JSON.
 pub type Objects = BTreeMap<String, serde_json::Value>;
 

@@ -3,42 +3,13 @@
 //! is the known-good baseline: each edit must produce exactly the expected finding, at the line
 //! that was edited, in the clusters the edit affects.
 
-use std::path::{Path, PathBuf};
-
+use fleetlint_testkit::{FleetCopy, TENANT_KEY};
 use serde_json::Value;
 
 const FLEET: &str = "fluxcd__flux2-multi-tenancy";
-use fleetlint_testkit::TENANT_KEY;
 
-/// A private copy of the fleet repository and the tenant repository.
-struct Repos {
-    _dir: tempfile::TempDir,
-    fleet: PathBuf,
-    tenant: PathBuf,
-}
-
-impl Repos {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let (fleet, tenant) = fleetlint_testkit::fleet_with_tenant(dir.path(), FLEET);
-        Self { _dir: dir, fleet, tenant }
-    }
-
-    /// Replace the one occurrence of `from` in `file` with `to`.
-    fn edit(&self, file: &Path, from: &str, to: &str) {
-        let text = std::fs::read_to_string(file).unwrap();
-        assert_eq!(text.matches(from).count(), 1, "{}: expected `{from}` exactly once", file.display());
-        std::fs::write(file, text.replacen(from, to, 1)).unwrap();
-    }
-
-    fn write(&self, file: &Path, text: &str) {
-        std::fs::write(file, text).unwrap();
-    }
-
-    /// `fleetlint check <fleet> --source GitRepository/apps/dev-team=<tenant> --format json`.
-    fn check(&self) -> Value {
-        fleetlint_testkit::check_with_tenant(env!("CARGO_BIN_EXE_fleetlint").as_ref(), &self.fleet, &self.tenant, &[])
-    }
+fn copy() -> FleetCopy {
+    FleetCopy::new(env!("CARGO_BIN_EXE_fleetlint"), FLEET)
 }
 
 /// The findings of `code`.
@@ -96,8 +67,8 @@ const BOTH: &[&str] = &["production", "staging"];
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn the_unmodified_reference_has_no_error_level_isolation_finding() {
-    let repos = Repos::new();
-    let report = repos.check();
+    let repos = copy();
+    let report = repos.check(&[]);
     let errors: Vec<Value> = report["findings"]
         .as_array()
         .unwrap()
@@ -112,9 +83,9 @@ fn the_unmodified_reference_has_no_error_level_isolation_finding() {
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn tenant_kustomization_without_service_account_is_iso001_in_both_clusters() {
-    let repos = Repos::new();
+    let repos = copy();
     repos.edit(&repos.fleet.join("tenants/base/dev-team/sync.yaml"), "  serviceAccountName: dev-team\n", "");
-    let report = repos.check();
+    let report = repos.check(&[]);
     let f = assert_one(&report, "ISO001", "error", &fleet_at("tenants/base/dev-team/sync.yaml", 17), BOTH);
     // Both clusters run kustomize-controller with --default-service-account=default.
     assert!(f["message"].as_str().unwrap().contains("impersonates apps:default"), "{}", f["message"]);
@@ -125,9 +96,9 @@ fn tenant_kustomization_without_service_account_is_iso001_in_both_clusters() {
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn tenant_helmrelease_without_service_account_is_iso001_in_the_tenant_repo() {
-    let repos = Repos::new();
+    let repos = copy();
     repos.edit(&repos.tenant.join("base/podinfo-release.yaml"), "  serviceAccountName: dev-team\n", "");
-    let report = repos.check();
+    let report = repos.check(&[]);
     let f = assert_one(&report, "ISO001", "error", &tenant_at("base/podinfo-release.yaml", 6), BOTH);
     assert!(f["message"].as_str().unwrap().contains("helm-controller impersonates apps:default"), "{}", f["message"]);
     assert_no_other_iso(&report, &["ISO001"]);
@@ -136,17 +107,17 @@ fn tenant_helmrelease_without_service_account_is_iso001_in_the_tenant_repo() {
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn tenant_cluster_role_binding_is_iso004() {
-    let repos = Repos::new();
-    repos.write(
-        &repos.tenant.join("base/admin.yaml"),
+    let repos = copy();
+    std::fs::write(repos.tenant.join("base/admin.yaml"),
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: dev-team-admin\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: ServiceAccount\n    name: dev-team\n    namespace: apps\n",
-    );
+    )
+    .unwrap();
     repos.edit(
         &repos.tenant.join("base/kustomization.yaml"),
         "  - podinfo-release.yaml\n",
         "  - podinfo-release.yaml\n  - admin.yaml\n",
     );
-    let report = repos.check();
+    let report = repos.check(&[]);
     let f = assert_one(&report, "ISO004", "error", &tenant_at("base/admin.yaml", 2), BOTH);
     assert_eq!(f["owner"], "Kustomization/apps/dev-team");
     assert_no_other_iso(&report, &["ISO004"]);
@@ -155,19 +126,19 @@ fn tenant_cluster_role_binding_is_iso004() {
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn tenant_namespace_is_iso004_unless_it_is_its_own_existing_one() {
-    let repos = Repos::new();
+    let repos = copy();
     // `apps` is the tenant's own namespace, created by the platform (ISO010's business);
     // `preview` is new and cluster-scoped.
-    repos.write(
-        &repos.tenant.join("base/namespaces.yaml"),
+    std::fs::write(repos.tenant.join("base/namespaces.yaml"),
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: preview\n",
-    );
+    )
+    .unwrap();
     repos.edit(
         &repos.tenant.join("base/kustomization.yaml"),
         "  - podinfo-release.yaml\n",
         "  - podinfo-release.yaml\n  - namespaces.yaml\n",
     );
-    let report = repos.check();
+    let report = repos.check(&[]);
     let f = assert_one(&report, "ISO004", "error", &tenant_at("base/namespaces.yaml", 7), BOTH);
     assert_eq!(f["object"]["name"], "preview");
     assert_no_other_iso(&report, &["ISO004"]);
@@ -176,9 +147,9 @@ fn tenant_namespace_is_iso004_unless_it_is_its_own_existing_one() {
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn tenant_object_with_a_foreign_metadata_namespace_is_iso005() {
-    let repos = Repos::new();
+    let repos = copy();
     repos.edit(&repos.tenant.join("base/podinfo-repository.yaml"), "  namespace: apps\n", "  namespace: flux-system\n");
-    let report = repos.check();
+    let report = repos.check(&[]);
     let f = assert_one(&report, "ISO005", "error", &tenant_at("base/podinfo-repository.yaml", 5), BOTH);
     assert!(f["message"].as_str().unwrap().contains("`flux-system` is a platform namespace"), "{}", f["message"]);
     assert_no_other_iso(&report, &["ISO005"]);
@@ -187,7 +158,7 @@ fn tenant_object_with_a_foreign_metadata_namespace_is_iso005() {
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn tenant_overlay_namespace_is_iso005_once_and_only_where_the_overlay_is_used() {
-    let repos = Repos::new();
+    let repos = copy();
     // The production overlay moves both objects of the base to `default`: one finding at its
     // `namespace:`, for the production cluster only.
     repos.edit(
@@ -195,7 +166,7 @@ fn tenant_overlay_namespace_is_iso005_once_and_only_where_the_overlay_is_used() 
         "kind: Kustomization\n",
         "kind: Kustomization\nnamespace: default\n",
     );
-    let report = repos.check();
+    let report = repos.check(&[]);
     let f = assert_one(&report, "ISO005", "error", &tenant_at("production/kustomization.yaml", 3), &["production"]);
     assert!(f["message"].as_str().unwrap().contains("and 1 more object(s)"), "{}", f["message"]);
     assert_no_other_iso(&report, &["ISO005"]);
@@ -204,13 +175,13 @@ fn tenant_overlay_namespace_is_iso005_once_and_only_where_the_overlay_is_used() 
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn tenant_kustomization_target_namespace_is_iso005_on_the_kustomization() {
-    let repos = Repos::new();
+    let repos = copy();
     repos.edit(
         &repos.fleet.join("tenants/base/dev-team/sync.yaml"),
         "  serviceAccountName: dev-team\n",
         "  serviceAccountName: dev-team\n  targetNamespace: default\n",
     );
-    let report = repos.check();
+    let report = repos.check(&[]);
     // Reported once on the Kustomization, not again on each object it moves.
     let f = assert_one(&report, "ISO005", "error", &fleet_at("tenants/base/dev-team/sync.yaml", 19), BOTH);
     assert_eq!(f["object"]["kind"], "Kustomization");
@@ -220,12 +191,12 @@ fn tenant_kustomization_target_namespace_is_iso005_on_the_kustomization() {
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn platform_kustomization_without_service_account_is_iso003_where_the_default_is_set() {
-    let repos = Repos::new();
+    let repos = copy();
     let file = repos.fleet.join("clusters/production/infrastructure.yaml");
     let text = std::fs::read_to_string(&file).unwrap();
     // Only kyverno's (the first document's) service account goes.
-    repos.write(&file, &text.replacen("  serviceAccountName: kustomize-controller\n", "", 1));
-    let report = repos.check();
+    std::fs::write(file, text.replacen("  serviceAccountName: kustomize-controller\n", "", 1)).unwrap();
+    let report = repos.check(&[]);
     let f = assert_one(
         &report,
         "ISO003",
@@ -240,10 +211,10 @@ fn platform_kustomization_without_service_account_is_iso003_where_the_default_is
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn removed_lockdown_flag_is_iso002_only_in_that_cluster() {
-    let repos = Repos::new();
+    let repos = copy();
     let patch = "  - patch: |\n      - op: add\n        path: /spec/template/spec/containers/0/args/-\n        value: --default-service-account=default\n    target:\n      kind: Deployment\n      name: \"(kustomize-controller|helm-controller)\"\n";
     repos.edit(&repos.fleet.join("clusters/staging/flux-system/kustomization.yaml"), patch, "");
-    let report = repos.check();
+    let report = repos.check(&[]);
     let found = of(&report, "ISO002");
     assert_eq!(found.len(), 2, "{:#?}", summary(&found));
     for controller in ["kustomize-controller", "helm-controller"] {

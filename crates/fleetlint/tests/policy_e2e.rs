@@ -3,38 +3,15 @@
 //! `infrastructure/kyverno-policies/flux-multi-tenancy.yaml`, one edit per test. The unmodified
 //! repository is the known-good baseline: no SCH001/SCH002/POL001 finding.
 
-use std::path::PathBuf;
-
+use fleetlint_testkit::FleetCopy;
 use serde_json::Value;
 
 const FLEET: &str = "fluxcd__flux2-multi-tenancy__rev-bfc7f10";
 const SYNC: &str = "tenants/base/dev-team/sync.yaml";
 const BOTH: &[&str] = &["production", "staging"];
 
-struct Repos {
-    _dir: tempfile::TempDir,
-    fleet: PathBuf,
-    tenant: PathBuf,
-}
-
-impl Repos {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let (fleet, tenant) = fleetlint_testkit::fleet_with_tenant(dir.path(), FLEET);
-        Self { _dir: dir, fleet, tenant }
-    }
-
-    /// Replace the one occurrence of `from` in the fleet's `file` with `to`.
-    fn edit(&self, file: &str, from: &str, to: &str) {
-        let path = self.fleet.join(file);
-        let text = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(text.matches(from).count(), 1, "{}: expected `{from}` exactly once", path.display());
-        std::fs::write(path, text.replacen(from, to, 1)).unwrap();
-    }
-
-    fn check(&self, args: &[&str]) -> Value {
-        fleetlint_testkit::check_with_tenant(env!("CARGO_BIN_EXE_fleetlint").as_ref(), &self.fleet, &self.tenant, args)
-    }
+fn copy() -> FleetCopy {
+    FleetCopy::new(env!("CARGO_BIN_EXE_fleetlint"), FLEET)
 }
 
 fn of(report: &Value, code: &str) -> Vec<Value> {
@@ -55,7 +32,7 @@ fn one(report: &Value, code: &str, severity: &str, line: u64) -> Value {
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn the_unmodified_reference_repository_has_no_schema_or_policy_finding() {
-    let report = Repos::new().check(&[]);
+    let report = copy().check(&[]);
     for code in ["SCH001", "SCH002", "POL001", "POL002"] {
         assert!(of(&report, code).is_empty(), "{code}: {:#?}", of(&report, code));
     }
@@ -66,8 +43,8 @@ fn the_unmodified_reference_repository_has_no_schema_or_policy_finding() {
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn a_tenant_kustomization_without_service_account_is_pol001_naming_the_rule_and_iso001() {
-    let repos = Repos::new();
-    repos.edit(SYNC, "  serviceAccountName: dev-team\n", "");
+    let repos = copy();
+    repos.edit(&repos.fleet.join(SYNC), "  serviceAccountName: dev-team\n", "");
     let report = repos.check(&[]);
     let f = one(&report, "POL001", "error", 17);
     assert_eq!(
@@ -87,8 +64,12 @@ fn a_tenant_kustomization_without_service_account_is_pol001_naming_the_rule_and_
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn a_cross_namespace_source_ref_is_pol001_naming_kustomization_source_ref_namespace() {
-    let repos = Repos::new();
-    repos.edit(SYNC, "    name: dev-team\n  prune", "    name: dev-team\n    namespace: flux-system\n  prune");
+    let repos = copy();
+    repos.edit(
+        &repos.fleet.join(SYNC),
+        "    name: dev-team\n  prune",
+        "    name: dev-team\n    namespace: flux-system\n  prune",
+    );
     let report = repos.check(&[]);
     let f = one(&report, "POL001", "error", 23);
     assert_eq!(f["policy"]["rule"], "kustomizationSourceRefNamespace", "{f:#}");
@@ -98,9 +79,9 @@ fn a_cross_namespace_source_ref_is_pol001_naming_kustomization_source_ref_namesp
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn a_numeric_interval_and_a_misspelt_field_are_sch_findings_at_their_lines() {
-    let repos = Repos::new();
-    repos.edit(SYNC, "  interval: 5m\n", "  interval: 5\n");
-    repos.edit(SYNC, "  prune: true\n", "  prunne: true\n");
+    let repos = copy();
+    repos.edit(&repos.fleet.join(SYNC), "  interval: 5m\n", "  interval: 5\n");
+    repos.edit(&repos.fleet.join(SYNC), "  prune: true\n", "  prunne: true\n");
     let report = repos.check(&[]);
     let sch002 = one(&report, "SCH002", "error", 23);
     assert!(sch002["message"].as_str().unwrap().contains("`spec.prunne` (did you mean `prune`?)"), "{sch002:#}");
@@ -114,7 +95,7 @@ fn a_numeric_interval_and_a_misspelt_field_are_sch_findings_at_their_lines() {
 #[test]
 #[ignore = "needs ../shared/corpus"]
 fn user_policies_from_the_configuration_are_rules() {
-    let repos = Repos::new();
+    let repos = copy();
     let dir = repos.fleet.join("policies");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
