@@ -80,12 +80,15 @@ impl Rule for UnsupportedApiVersion {
             }
             let Some((severity, message)) = judge.verdict(group, version, kind) else { continue };
             let to = replacement(group, kind, judge.minor).unwrap_or("");
-            let help = match severity {
-                Severity::Error => format!(
+            // The removal help also for an info (a removal judged against an assumed release).
+            let removal = severity == Severity::Error || !message.contains("is deprecated");
+            let help = if removal {
+                format!(
                     "change apiVersion to `{group}/{to}` (check the kind's changelog for renamed fields) and run \
                      `flux migrate` before upgrading a cluster past the removal"
-                ),
-                _ => format!("change apiVersion to `{group}/{to}` before the release that removes `{version}`"),
+                )
+            } else {
+                format!("change apiVersion to `{group}/{to}` before the release that removes `{version}`")
             };
             let f =
                 Finding::new(Self::ID, span, message).with_severity(severity).with_help(help).with_field("apiVersion");

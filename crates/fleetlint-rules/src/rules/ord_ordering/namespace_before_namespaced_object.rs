@@ -140,14 +140,15 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>, opaque: Option<usize>) -> Finding
     // not raise it.
     let declared = g.cluster.preexisting_namespaces.iter().any(|n| !BUILTIN_NAMESPACES.contains(&n.as_str()));
     let severity = if declared { Severity::Warning } else { Severity::Info };
-    if let Some(x) = opaque {
-        let why = opacity_reason(g.opacity(x));
-        message.push_str(&format!(", unless {} does ({why})", describe(g.object(x))));
+    match opaque {
+        Some(x) => {
+            let why = opacity_reason(g.opacity(x));
+            message.push_str(&format!(", unless {} does ({why}) or it is created outside Git", describe(g.object(x))));
+        }
+        None => message.push_str(", unless it is created outside Git"),
     }
     if declared {
-        message.push_str(", and it is not listed under `preexisting.namespaces`");
-    } else {
-        message.push_str(": unless it is created outside Git, the apply fails");
+        message.push_str("; it is not listed under `preexisting.namespaces`");
     }
     Finding::new(NamespaceBeforeNamespacedObject::ID, o.need.span, message).with_severity(severity)
         .with_help("render the Namespace in this Kustomization or one it depends on; if it is created outside Git, list it under `preexisting.namespaces` in .fleetlint.yaml")

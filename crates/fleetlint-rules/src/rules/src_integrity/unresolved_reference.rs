@@ -303,8 +303,12 @@ impl Opaque {
                 None => {
                     me.covered.push(o.namespace().to_string());
                     // Without a service account to impersonate it applies as kustomize-controller
-                    // itself, into any namespace: its scope is unknown.
-                    if ks.service_account_name().is_err() {
+                    // itself, into any namespace; so does one whose account a ClusterRoleBinding
+                    // grants a role: its scope is the whole cluster.
+                    let cluster_wide = ks.service_account_name().map_or(true, |sa| {
+                        fleetlint_fleet::rbac::grants(cluster, o.namespace(), sa).iter().any(|g| g.cluster_wide())
+                    });
+                    if cluster_wide {
                         me.maybe.push((o.namespace().to_string(), o.id()));
                     }
                 }
