@@ -125,6 +125,7 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
     let (db, trees, fleet) = (&session.db, session.trees.as_slice(), &session.fleet);
     let mut findings: Vec<Finding> = Vec::new();
     let build_issue_index = build_issue_index(fleet);
+    let file_clusters = file_clusters(fleet);
     for (tree_index, (tree, builds)) in trees.iter().zip(&session.builds).enumerate() {
         let per_file: Vec<Vec<Finding>> = tree
             .files
@@ -150,7 +151,17 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
                 out
             })
             .collect();
-        findings.extend(per_file.into_iter().flatten());
+        findings.extend(per_file.into_iter().flatten().map(|mut f| {
+            // A file finding holds in every cluster that applies an object written in the file
+            // (a kustomize Component or a base shared by apps: the clusters of the builds that
+            // use it), standards: "one finding per problem, naming every cluster where it holds".
+            if f.clusters.is_empty()
+                && let Some(clusters) = file_clusters.get(&f.span.file)
+            {
+                f.clusters.clone_from(clusters);
+            }
+            f
+        }));
         let cx = BuildContext { issues: &builds.issues, db, tree, tree_index, fleet, builds };
         let at = tree.files.first().map_or_else(Span::default, |f| Span::empty(f.id, 0));
         let mut from_builds = Vec::new();
@@ -226,6 +237,24 @@ fn drop_ciphertext_subjects(rule: &dyn Rule, out: &mut Vec<Finding>, from: usize
     }
     let added = out.split_off(from);
     out.extend(added.into_iter().filter(|f| !f.object.as_ref().is_some_and(ObjectRef::has_ciphertext_identity)));
+}
+
+/// The clusters (sorted) that apply an object written in each file.
+fn file_clusters(fleet: &fleetlint_fleet::Fleet) -> HashMap<fleetlint_yaml::FileId, Vec<String>> {
+    let mut index: HashMap<fleetlint_yaml::FileId, Vec<String>> = HashMap::new();
+    for c in &fleet.clusters {
+        for o in c.objects.iter().filter(|o| !o.synthesized) {
+            let names = index.entry(o.root.span.file).or_default();
+            if names.last() != Some(&c.name) {
+                names.push(c.name.clone());
+            }
+        }
+    }
+    for names in index.values_mut() {
+        names.sort();
+        names.dedup();
+    }
+    index
 }
 
 /// Where each Flux build issue was met: span -> (cluster, issue) pairs.

@@ -11,6 +11,7 @@ pub mod relpath;
 
 mod duration;
 mod files;
+mod gitindex;
 mod load;
 mod object;
 mod parse;

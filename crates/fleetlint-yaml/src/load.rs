@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::files::{FileDb, FileId, Span, TextFile};
 use crate::parse::{Limits, LoadIssue, LoadIssueKind, ParsedYaml, parse_yaml};
 use crate::sourceignore::{IgnoreCause, SourceIgnore};
-use crate::walk::{FileKind, SkippedEntry, walk};
+use crate::walk::{FileKind, SkippedEntry, WalkedFile, walk};
 
 /// A parsed YAML file of a tree.
 #[derive(Debug)]
@@ -60,7 +60,10 @@ pub fn load_tree(
     mapping: Option<Arc<str>>,
     limits: &Limits,
 ) -> std::io::Result<LoadedTree> {
-    let walked = walk(root)?;
+    let mut walked = walk(root)?;
+    let named = named_by_kustomizations(&walked.files, &walked.gitignored);
+    walked.files.extend(named);
+    walked.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     let mut yaml_files = Vec::new();
     let mut ignore_files = Vec::new();
     let mut other_files = Vec::new();
@@ -102,6 +105,46 @@ pub fn load_tree(
         source_ignore,
         sourceignore_files,
     })
+}
+
+/// The files `.gitignore` set aside (no git index told whether they are committed) that a
+/// kustomization file of the tree names: a file a build lists and that exists is read, never
+/// reported as missing. A name counts when a kustomization's text holds the file's name as a
+/// whole path segment; at worst a file is read that nothing builds.
+fn named_by_kustomizations(files: &[WalkedFile], gitignored: &[WalkedFile]) -> Vec<WalkedFile> {
+    if gitignored.is_empty() {
+        return Vec::new();
+    }
+    let texts: Vec<String> = files
+        .iter()
+        .chain(gitignored)
+        .filter(|f| {
+            let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
+            is_kustomization_file(name) && f.size <= 1 << 20
+        })
+        .filter_map(|f| read_capped(&f.path, 1 << 20).ok().map(|b| String::from_utf8_lossy(&b).into_owned()))
+        .collect();
+    gitignored
+        .iter()
+        .filter(|f| {
+            let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
+            texts.iter().any(|t| {
+                t.match_indices(name).any(|(at, _)| {
+                    let before = t[..at].chars().next_back();
+                    let after = t[at + name.len()..].chars().next();
+                    !before.is_some_and(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                        && !after.is_some_and(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                })
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+/// kustomize's kustomization file names (`konfig.RecognizedKustomizationFileNames`:
+/// kubernetes-sigs/kustomize@v5.5.0:api/konfig/general.go).
+fn is_kustomization_file(name: &str) -> bool {
+    matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization")
 }
 
 /// Read one file with the size limit, decode it, and parse it.

@@ -1,5 +1,9 @@
-//! Walking a tree: `.gitignore` honoured, `.git` skipped, symlinks and other non-regular files
-//! never followed or opened (Flux drops them from artifacts too), parallel.
+//! Walking a tree: `.git` skipped, symlinks and other non-regular files never followed or opened
+//! (Flux drops them from artifacts too), parallel. `.gitignore` leaves out only *untracked*
+//! files: in a git work tree every path its index tracks is walked, ignored or not (a committed
+//! file is in source-controller's artifact, which never reads `.gitignore`; see
+//! [`crate::gitindex`]). Without a readable index, files `.gitignore` names are set aside in
+//! [`FileWalk::gitignored`] (the loader still reads those a kustomization names).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{Match, WalkBuilder, WalkState};
 
+use crate::gitindex::Tracked;
 use crate::relpath::relative_slash_path;
 
 /// What a walked file is to fleetlint.
@@ -50,6 +55,10 @@ pub struct FileWalk {
     pub files: Vec<WalkedFile>,
     /// Symlinks, FIFOs, sockets, devices, and entries the walk could not read.
     pub skipped: Vec<SkippedEntry>,
+    /// Regular files a `.gitignore` pattern names, when the tree has no readable git index to
+    /// tell whether they are committed (with an index, untracked ignored files are left out and
+    /// tracked ones are in [`FileWalk::files`]). Files inside an ignored directory are not listed.
+    pub gitignored: Vec<WalkedFile>,
 }
 
 /// Classify a file name.
@@ -78,6 +87,10 @@ pub fn walk(root: &Path) -> std::io::Result<FileWalk> {
     }
     let result = Mutex::new(FileWalk::default());
     let gitignores = Arc::new(GitIgnores::default());
+    let tracked = Tracked::of_root(root).map(Arc::new);
+    let filter_ignores = Arc::clone(&gitignores);
+    let filter_tracked = tracked.clone();
+    let filter_root = root.to_path_buf();
     WalkBuilder::new(root)
         .hidden(false)
         .ignore(false)
@@ -91,11 +104,25 @@ pub fn walk(root: &Path) -> std::io::Result<FileWalk> {
         .require_git(false)
         .follow_links(false)
         .filter_entry(move |e| {
-            e.file_name() != ".git" && !gitignores.ignored(e.path(), e.file_type().is_some_and(|t| t.is_dir()))
+            if e.file_name() == ".git" {
+                return false;
+            }
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            match &filter_tracked {
+                // A tracked file, or a directory holding one, is in the checkout whatever
+                // `.gitignore` says.
+                Some(t) => {
+                    t.holds(&relative_slash_path(&filter_root, e.path())) || !filter_ignores.ignored(e.path(), is_dir)
+                }
+                // No index: ignored directories are pruned; ignored files are set aside below.
+                None => !is_dir || !filter_ignores.ignored(e.path(), true),
+            }
         })
         .build_parallel()
         .run(|| {
             let result = &result;
+            let gitignores = &gitignores;
+            let tracked = &tracked;
             Box::new(move |entry| {
                 let entry = match entry {
                     Ok(e) => e,
@@ -131,13 +158,21 @@ pub fn walk(root: &Path) -> std::io::Result<FileWalk> {
                 }
                 let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
                 let kind = classify(&entry.file_name().to_string_lossy());
-                result.lock().expect("walk lock").files.push(WalkedFile { path: entry.into_path(), rel, size, kind });
+                let set_aside = tracked.is_none() && gitignores.ignored(entry.path(), false);
+                let file = WalkedFile { path: entry.into_path(), rel, size, kind };
+                let mut result = result.lock().expect("walk lock");
+                if set_aside {
+                    result.gitignored.push(file)
+                } else {
+                    result.files.push(file)
+                }
                 WalkState::Continue
             })
         });
     let mut walk = result.into_inner().expect("walk lock");
     walk.files.sort_by(|a, b| a.rel.cmp(&b.rel));
     walk.skipped.sort_by(|a, b| a.rel.cmp(&b.rel));
+    walk.gitignored.sort_by(|a, b| a.rel.cmp(&b.rel));
     Ok(walk)
 }
 
@@ -182,7 +217,7 @@ impl GitIgnores {
     fn ignored(&self, path: &Path, is_dir: bool) -> bool {
         for dir in path.ancestors().skip(1) {
             if let Some(g) = self.of_dir(dir) {
-                match g.matched(path, is_dir) {
+                match g.matched_path_or_any_parents(path, is_dir) {
                     Match::Ignore(_) => return true,
                     Match::Whitelist(_) => return false,
                     Match::None => {}
@@ -242,5 +277,38 @@ mod tests {
         );
         let skipped: Vec<&str> = w.skipped.iter().map(|s| s.rel.as_str()).collect();
         assert_eq!(skipped, ["fifo/.gitignore", "zero/.gitignore"]);
+    }
+
+    /// In a git work tree, a tracked file is walked although `.gitignore` names it (committed
+    /// with `git add -f`: source-controller's artifact holds it), an untracked ignored one is
+    /// not; without an index, ignored files are set aside for the loader.
+    #[test]
+    fn tracked_files_are_walked_whatever_gitignore_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let write = |rel: &str, text: &[u8]| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write(".gitignore", b"secret.yaml\n/build/\n");
+        for f in ["app/secret.yaml", "scratch/secret.yaml", "build/tracked.yaml", "build/scratch.yaml", "a.yaml"] {
+            write(f, b"a: 1\n");
+        }
+        let rels = |w: &FileWalk| w.files.iter().map(|f| f.rel.clone()).collect::<Vec<_>>();
+        let without = walk(&root).unwrap();
+        assert_eq!(rels(&without), [".gitignore", "a.yaml"]);
+        let aside: Vec<&str> = without.gitignored.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(aside, ["app/secret.yaml", "scratch/secret.yaml"]);
+        write(
+            ".git/index",
+            &crate::gitindex::test_index(&[".gitignore", "a.yaml", "app/secret.yaml", "build/tracked.yaml"]),
+        );
+        let with = walk(&root).unwrap();
+        assert_eq!(rels(&with), [".gitignore", "a.yaml", "app/secret.yaml", "build/tracked.yaml"]);
+        assert!(with.gitignored.is_empty());
+        // A checked subdirectory of the work tree sees the same tracked files.
+        let sub = walk(&root.join("app")).unwrap();
+        assert_eq!(rels(&sub), ["secret.yaml"]);
     }
 }

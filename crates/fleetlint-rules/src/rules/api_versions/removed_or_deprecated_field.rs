@@ -7,6 +7,7 @@ use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
 use crate::rules::api_versions::helpers::fields::{FIELD_RULES, entries_at};
 use crate::rules::api_versions::helpers::versions::NEWEST_MINOR;
+use crate::rules::api_versions::unsupported_api_version::assumed_version_note;
 
 declare_rule! {
     /// ## What it does
@@ -31,7 +32,8 @@ declare_rule! {
     ///
     /// ## Severity
     /// `error` for a field the object's API version no longer has; `warning` for a deprecated field
-    /// that still works.
+    /// that still works; `info` for a deprecation or removal that depends on a Flux release the
+    /// repository does not state (overriding the catalog, issue 14).
     ///
     /// ## Example
     /// ```yaml
@@ -43,9 +45,11 @@ declare_rule! {
     ///
     /// A deprecation that a later controller introduced (`spec.rollback.recreate`, a no-op since
     /// helm-controller 1.5 / Flux 2.8 moved to the Helm 4 SDK) is judged by the cluster's Flux
-    /// version (issue 14 item 8); when the version is unknown, against the newest release, which
-    /// the message says. The finding points at the field, also when a Flux Kustomization's
-    /// `spec.patches` text writes it.
+    /// version (issue 14 item 8). When the version is unknown, such a version-dependent finding is
+    /// an info judged against the newest release that says so and how to state the version
+    /// (`clusterOverrides.<cluster>.fluxVersion`): fleetlint cannot know the field is deprecated
+    /// or removed on that cluster. The finding points at the field, also when a Flux
+    /// Kustomization's `spec.patches` text writes it.
     ///
     /// ## Fix
     /// Use what the message names: `spec.patches` for the old patch fields, `valuesFiles`,
@@ -93,12 +97,11 @@ impl Rule for RemovedOrDeprecatedField {
                         }
                         _ => format!("`{path}` is deprecated in `{group}/{version}` {kind}; {}", rule.instead),
                     };
-                    let message = if rule.deprecated_since > 0 && cx.cluster.flux_version.from == VersionFrom::Assumed {
-                        format!(
-                            "{message} (judged against the newest release, Flux 2.{NEWEST_MINOR}; state the version in the config)"
-                        )
+                    let assumed = rule.deprecated_since > 0 && cx.cluster.flux_version.from == VersionFrom::Assumed;
+                    let (severity, message) = if assumed {
+                        (Severity::Info, format!("{message} {}", assumed_version_note(NEWEST_MINOR)))
                     } else {
-                        message
+                        (severity, message)
                     };
                     let help = match severity {
                         Severity::Error => format!(
@@ -159,11 +162,12 @@ impl RemovedOrDeprecatedField {
                 format!("the commit message template uses {fields}, deprecated and removed in Flux 2.7"),
             )
         };
-        if v.from == VersionFrom::Assumed {
-            message.push_str(&format!(
-                " (judged against the newest release, Flux 2.{NEWEST_MINOR}; state the version in the config)"
-            ));
-        }
+        let severity = if v.from == VersionFrom::Assumed {
+            message.push_str(&format!(" {}", assumed_version_note(NEWEST_MINOR)));
+            Severity::Info
+        } else {
+            severity
+        };
         // The key: a block scalar's own span starts at its first content line.
         let f = Finding::new(Self::ID, entry.key.span, message)
             .with_severity(severity)

@@ -19,8 +19,11 @@ declare_rule! {
     ///
     /// The Flux version is the cluster's (the `# Flux Version:` header of `gotk-components.yaml`,
     /// a FluxInstance's `spec.distribution.version`, or `clusterOverrides.<cluster>.fluxVersion`).
-    /// When nothing states it, the object is judged against the newest release (Flux 2.9) and the
-    /// message says so. Clusters on Flux 0.x are not judged. Only rendered objects are checked:
+    /// When nothing states it, fleetlint cannot know whether the cluster still serves a version
+    /// (an error must be certain): a version some release removed or deprecates is reported as an
+    /// info that says the version was assumed (the newest release, Flux 2.9) and how to state it
+    /// (`clusterOverrides.<cluster>.fluxVersion`); a version no Flux 2 release serves stays an
+    /// error. Clusters on Flux 0.x are not judged. Only rendered objects are checked:
     /// a file no cluster applies can be stale without breaking anything.
     ///
     /// ## Why is this bad?
@@ -32,7 +35,9 @@ declare_rule! {
     ///
     /// ## Severity
     /// `error` where the cluster's Flux release does not serve the version (removed, never served,
-    /// or newer than that release); `warning` where it is still served but deprecated.
+    /// or newer than that release); `warning` where it is still served but deprecated; `info` for
+    /// both when the cluster's Flux version is unknown (issue 14: the catalog's severity is
+    /// overridden for an assumed version).
     ///
     /// ## Example
     /// ```yaml
@@ -75,18 +80,29 @@ impl Rule for UnsupportedApiVersion {
             }
             let Some((severity, message)) = judge.verdict(group, version, kind) else { continue };
             let to = replacement(group, kind, judge.minor).unwrap_or("");
-            let help = match severity {
-                Severity::Error => format!(
+            // The removal help also for an info (a removal judged against an assumed release).
+            let removal = severity == Severity::Error || !message.contains("is deprecated");
+            let help = if removal {
+                format!(
                     "change apiVersion to `{group}/{to}` (check the kind's changelog for renamed fields) and run \
                      `flux migrate` before upgrading a cluster past the removal"
-                ),
-                _ => format!("change apiVersion to `{group}/{to}` before the release that removes `{version}`"),
+                )
+            } else {
+                format!("change apiVersion to `{group}/{to}` before the release that removes `{version}`")
             };
             let f =
                 Finding::new(Self::ID, span, message).with_severity(severity).with_help(help).with_field("apiVersion");
             out.push(cx.about(f, i));
         }
     }
+}
+
+/// What a finding judged against an assumed Flux release says about it.
+pub(crate) fn assumed_version_note(minor: u32) -> String {
+    format!(
+        "(the cluster's Flux version is unknown: judged against the newest release, Flux 2.{minor}; state it with \
+         `clusterOverrides.<cluster>.fluxVersion` in .fleetlint.yaml)"
+    )
 }
 
 /// The Flux minor a cluster is judged against, and what the messages say about it.
@@ -131,13 +147,13 @@ impl Judge {
                 (Severity::Warning, format!("{what} is deprecated{when}; use `{group}/{to}`"))
             }
         };
-        let text = match self.stated {
-            Some(_) => text,
-            None => format!(
-                "{text} (judged against the newest release, Flux 2.{NEWEST_MINOR}; state the version in the config)"
-            ),
-        };
-        Some((severity, text))
+        // A version no Flux 2 release serves fails on any cluster; anything else depends on a
+        // release the repository does not state.
+        let certain = self.stated.is_some() || lookup(group, version, kind).is_none();
+        if certain {
+            return Some((severity, text));
+        }
+        Some((Severity::Info, format!("{text} {}", assumed_version_note(NEWEST_MINOR))))
     }
 }
 
@@ -177,8 +193,11 @@ mod tests {
         assert_eq!(sev, Severity::Error);
         assert!(msg.contains("first served by Flux 2.7") && msg.contains("`image.toolkit.fluxcd.io/v1beta2`"), "{msg}");
         let j = judge("2.9.0", VersionFrom::Assumed);
-        let (_, msg) = j.verdict("helm.toolkit.fluxcd.io", "v2beta1", "HelmRelease").unwrap();
-        assert!(msg.ends_with("(judged against the newest release, Flux 2.9; state the version in the config)"));
+        let (sev, msg) = j.verdict("helm.toolkit.fluxcd.io", "v2beta1", "HelmRelease").unwrap();
+        assert_eq!(sev, Severity::Info, "a removal under an assumed version is not certain");
+        assert!(msg.ends_with("state it with `clusterOverrides.<cluster>.fluxVersion` in .fleetlint.yaml)"), "{msg}");
+        let (sev, _) = j.verdict("kustomize.toolkit.fluxcd.io", "v2", "Kustomization").unwrap();
+        assert_eq!(sev, Severity::Error, "a version no release serves fails on every cluster");
         assert!(Judge::of(&FluxVersion { value: "v0.41.2".into(), from: VersionFrom::GotkComponents }).is_none());
     }
 }

@@ -1,5 +1,6 @@
 use fleetlint_yaml::{FluxKind, Node};
 
+use super::helpers::charts::releases_rendering;
 use super::helpers::naming::{describe, name_span, opacity_reason};
 use crate::context::ClusterContext;
 use crate::declare_rule;
@@ -21,7 +22,10 @@ declare_rule! {
     /// When a Kustomization whose output is unknown could render the missing object (its source
     /// is not mapped to a local checkout, or its build fails; and it has no `targetNamespace`,
     /// or the entry's namespace), the finding is a warning. Map the source with `--source` (or
-    /// fix the build) to make it an error again.
+    /// fix the build) to make it an error again. When a HelmRelease in the cluster installs a chart
+    /// from a directory of a Git or Bucket source whose templates declare the missing kind,
+    /// helm-controller may render it (fleetlint does not render charts): an info naming the
+    /// release.
     ///
     /// ## Why is this bad?
     /// Flux has no error state for it: the dependent stays `DependencyNotReady` forever
@@ -31,7 +35,8 @@ declare_rule! {
     ///
     /// ## Severity
     /// `error`; `warning` where a Kustomization whose output is unknown (an unmapped source, say)
-    /// might render the dependency.
+    /// might render the dependency; `info` where a HelmRelease's in-repo chart declares that
+    /// kind (issue 14: nothing fleetlint cannot see is an error).
     ///
     /// ## Example
     /// ```yaml
@@ -157,6 +162,18 @@ fn unresolved(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, d: &DependsOn<'_>, opa
         severity = Severity::Warning;
         let why = opacity_reason(g.opacity(x));
         hints.push(format!("unless {} renders it: {why}", describe(g.object(x))));
+    }
+    // A HelmRelease whose in-repo chart declares this kind may render it once it installs: the
+    // dependent's first attempts requeue ("dependency ... not found") and then proceed
+    // (fluxcd/kustomize-controller@186fb3b:internal/controller/kustomization_controller.go
+    // `checkDependencies` looks the dependency up at each reconciliation).
+    let releases = releases_rendering(cx, kind_name);
+    if let Some(&x) = releases.iter().find(|&&x| g.object(x).namespace() == d.namespace).or(releases.first()) {
+        severity = Severity::Info;
+        hints.push(format!(
+            "unless {} renders it: its chart's templates declare a {kind_name}, and fleetlint does not render Helm charts",
+            describe(g.object(x))
+        ));
     }
     if !hints.is_empty() {
         message = format!("{message}; {}", hints.join("; "));

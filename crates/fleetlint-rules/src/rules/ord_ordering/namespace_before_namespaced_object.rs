@@ -1,11 +1,13 @@
 use fleetlint_yaml::FluxKind;
 
+use super::helpers::charts::releases_rendering;
 use super::helpers::naming::{describe, name_span, opacity_reason};
 use super::helpers::needs::{Item, Outcome, evaluate, namespace_needs};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use fleetlint_fleet::BUILTIN_NAMESPACES;
 use fleetlint_fleet::graph::{Avail, FluxGraph};
 
 declare_rule! {
@@ -20,10 +22,12 @@ declare_rule! {
     /// creates it. One finding per Kustomization and namespace.
     ///
     /// When a Kustomization whose output is unknown (source not mapped, build failing, a remote
-    /// resource left out of its build) may create the namespace before, nothing is reported; when
-    /// no known object creates it but such a Kustomization exists elsewhere in the cluster, the
-    /// finding is an info. A namespace reached only through a child that
-    /// nobody waits for is ORD005's.
+    /// resource left out of its build) may create the namespace before, nothing is reported.
+    /// When no object in Git creates it, the namespace may still be created outside Git
+    /// (Terraform, the tool that installed Flux), so the finding is an info, or a warning when
+    /// `.fleetlint.yaml` lists `preexisting.namespaces` and this one is not among them; it names
+    /// an opaque Kustomization that might create it. A namespace reached only through a child
+    /// that nobody waits for is ORD005's.
     ///
     /// ## Why is this bad?
     /// kustomize-controller never creates namespaces: the dry-run fails with
@@ -31,12 +35,13 @@ declare_rule! {
     /// fails its install the same way.
     ///
     /// ## Severity
-    /// `error` when nothing creates the namespace, or when it deadlocks: the only creator is
+    /// `error` when it deadlocks: the only creator is
     /// rendered by the failing Kustomization itself, which applies nothing while its dry-run
     /// fails. `warning` when a retry heals it: the creator is applied by another Kustomization
     /// that does not wait (siblings without `dependsOn`), so the first apply fails and a later
-    /// one succeeds (issue 14 overrides the catalog here). `info` where a Kustomization whose
-    /// output is unknown might create the namespace.
+    /// one succeeds (issue 14 overrides the catalog here). `info` when nothing in Git creates the
+    /// namespace (it may be created out of band), `warning` when the configuration declares
+    /// `preexisting.namespaces` without it.
     ///
     /// ## Example
     /// ```yaml
@@ -69,7 +74,18 @@ impl Rule for NamespaceBeforeNamespacedObject {
             }
             // An opaque object cannot create the namespace it is itself applied in.
             let other = opaque.iter().copied().find(|&x| x != o.need.object);
-            out.push(cx.about(finding(g, &o, other), o.need.object));
+            let mut f = finding(g, &o, other);
+            if o.providers.is_empty() && other.is_none() {
+                // A HelmRelease whose in-repo chart declares a Namespace may create it.
+                if let Some(&x) = releases_rendering(cx, "Namespace").first() {
+                    f.message.push_str(&format!(
+                        " (unless {} creates it: its chart's templates declare a Namespace, and fleetlint does not \
+                         render Helm charts)",
+                        describe(g.object(x))
+                    ));
+                }
+            }
+            out.push(cx.about(f, o.need.object));
         }
     }
 }
@@ -117,11 +133,23 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>, opaque: Option<usize>) -> Finding
     }
     let mut message =
         format!("{what}: no object in the cluster's graph creates it (\"namespaces \\\"{ns}\\\" not found\")");
-    let mut severity = Severity::Error;
-    if let Some(x) = opaque {
-        severity = Severity::Info;
-        let why = opacity_reason(g.opacity(x));
-        message.push_str(&format!(", unless {} does ({why})", describe(g.object(x))));
+    // Nothing in Git creates it: whether it exists depends on the cluster (Terraform, a cluster
+    // API provider or the tool that installed Flux create namespaces out of band), which Git
+    // cannot show, so it is never certain: an info, or a warning once the configuration lists the
+    // namespaces created outside Git and this one is not among them (issue 14 items 6 and 10:
+    // only the deadlock above, whose creator is in Git, is an error). Mapping more sources must
+    // not raise it.
+    let declared = g.cluster.preexisting_namespaces.iter().any(|n| !BUILTIN_NAMESPACES.contains(&n.as_str()));
+    let severity = if declared { Severity::Warning } else { Severity::Info };
+    match opaque {
+        Some(x) => {
+            let why = opacity_reason(g.opacity(x));
+            message.push_str(&format!(", unless {} does ({why}) or it is created outside Git", describe(g.object(x))));
+        }
+        None => message.push_str(", unless it is created outside Git"),
+    }
+    if declared {
+        message.push_str("; it is not listed under `preexisting.namespaces`");
     }
     Finding::new(NamespaceBeforeNamespacedObject::ID, o.need.span, message).with_severity(severity)
         .with_help("render the Namespace in this Kustomization or one it depends on; if it is created outside Git, list it under `preexisting.namespaces` in .fleetlint.yaml")

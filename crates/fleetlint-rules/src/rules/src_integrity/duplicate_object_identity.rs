@@ -21,7 +21,9 @@ declare_rule! {
     /// without a `kustomization.yaml` whose generated kustomization recurses into the other's
     /// directory, computed the way kustomize-controller generates it), there is one finding per
     /// pair of Kustomizations, at the included one's `spec.path`, listing the objects. Otherwise
-    /// each object is a finding on the later copy, pointing at the other definition.
+    /// each object is one finding on its first later copy, naming every Kustomization that
+    /// renders it and pointing at the other definitions (one finding per problem, however
+    /// many apps include the shared object).
     ///
     /// ## Why is this bad?
     /// All Kustomizations apply with the same field manager, so the two silently overwrite each
@@ -82,11 +84,22 @@ impl Rule for DuplicateObjectIdentity {
             return;
         }
         let with_kustomization = kustomization_dirs(cx);
+        // Copies no containment explains, by first copy: one object rendered by several
+        // Kustomizations is one problem, reported once with every renderer.
+        let mut loose: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         for ((a, b), copies) in pairs {
             match containment(cx.cluster, &with_kustomization, a, b) {
                 Some(overlap) => out.push(pair_finding(cx, &overlap, &copies)),
-                None => out.extend(copies.iter().map(|&(i, j)| duplicate(cx, i, j))),
+                None => {
+                    for &(i, j) in &copies {
+                        loose.entry(j).or_default().push(i);
+                    }
+                }
             }
+        }
+        for (j, mut later) in loose {
+            later.sort_unstable();
+            out.push(duplicate(cx, &later, j));
         }
     }
 }
@@ -110,31 +123,51 @@ fn renderer(o: &RenderedObject) -> &str {
     o.owners.last().map_or("", String::as_str)
 }
 
-/// One object rendered by two Kustomizations with no path overlap that explains it (a
-/// copy-pasted object, two apps defining the same shared object).
-fn duplicate(cx: &ClusterContext<'_>, i: usize, j: usize) -> Finding {
+/// One object rendered by two or more Kustomizations with no path overlap that explains it (a
+/// copy-pasted object, apps defining the same shared object): one finding at the first later
+/// copy, naming every renderer.
+fn duplicate(cx: &ClusterContext<'_>, later: &[usize], j: usize) -> Finding {
+    let i = later[0];
     let (o, p) = (cx.object(i), cx.object(j));
-    let (renderer, other) = (renderer(o), renderer(p));
-    let identical = same_object(&o.root, &p.root) && !matches!(o.kind(), "Namespace" | "CustomResourceDefinition");
+    let mut renderers: Vec<&str> = vec![renderer(p)];
+    for &k in later {
+        let r = renderer(cx.object(k));
+        if !renderers.contains(&r) {
+            renderers.push(r);
+        }
+    }
+    let identical = later.iter().all(|&k| same_object(&cx.object(k).root, &p.root))
+        && !matches!(o.kind(), "Namespace" | "CustomResourceDefinition");
+    let by = match renderers.as_slice() {
+        [a, b] => format!("both {a} and {b}"),
+        [rest @ .., last] => format!("{} Kustomizations: {} and {last}", renderers.len(), rest.join(", ")),
+        [] => String::new(),
+    };
     let message = if identical {
         format!(
-            "{} is rendered by both {other} and {renderer}: the copies are identical, but pruning either Kustomization deletes it while the other still applies it",
+            "{} is rendered by {by}: the copies are identical, but pruning any of them deletes it while the others still apply it",
             describe(o)
         )
     } else {
-        format!("{} is rendered by both {other} and {renderer}: they overwrite each other", describe(o))
+        format!("{} is rendered by {by}: they overwrite each other", describe(o))
     };
-    let (span, other_span) = (name_span(o), name_span(p));
+    let span = name_span(o);
     let mut f = DuplicateObjectIdentity::finding(span, message)
         .with_help("let exactly one Kustomization render this object, or mark the extra copy kustomize.toolkit.fluxcd.io/ssa: Ignore")
         .with_field("metadata.name");
-    if other_span == span {
-        // Both read the same file: point at the other renderer's path instead.
-        if let Some(path) = p.owner.and_then(|k| cx.object(k).flux()).and_then(|k| k.path()) {
-            f = f.with_related(path.span(), format!("{other} renders the same file"));
+    let mut seen = vec![span];
+    for &k in std::iter::once(&j).chain(&later[1..]) {
+        let q = cx.object(k);
+        let (other, other_span) = (renderer(q), name_span(q));
+        if seen.contains(&other_span) {
+            // Both read the same file: point at the other renderer's path instead.
+            if let Some(path) = q.owner.and_then(|k| cx.object(k).flux()).and_then(|k| k.path()) {
+                f = f.with_related(path.span(), format!("{other} renders the same file"));
+            }
+        } else {
+            seen.push(other_span);
+            f = f.with_related(other_span, format!("also defined here, rendered by {other}"));
         }
-    } else {
-        f = f.with_related(other_span, format!("also defined here, rendered by {other}"));
     }
     if identical {
         f.severity = Severity::Warning;

@@ -1,4 +1,4 @@
-use fleetlint_kustomize::BuildIssueKind;
+use fleetlint_kustomize::{BuildIssueKind, KUSTOMIZATION_FILE_NAMES};
 
 use crate::context::BuildContext;
 use crate::declare_rule;
@@ -34,6 +34,12 @@ declare_rule! {
     /// successfully: the build already has its error, and this one fails it next. A repository
     /// where no cluster is found (a tenant or apps repository checked on its own) has every
     /// kustomization directory judged on its own, at `error`.
+    /// In a directory no Flux build reaches, what fleetlint only does not execute (plugins,
+    /// `helmCharts`) is not reported, and a directory that inflates Helm charts is not judged
+    /// at all: kustomize-controller never inflates charts (it runs kustomize without Helm,
+    /// fluxcd/pkg@e2cfd1a2:kustomize/kustomize_generator.go `Build`: `PluginConfig: DisabledPluginConfig()`,
+    /// so such a directory is some other tool's input (`kustomize build --enable-helm`); it is
+    /// counted in `summary.unreached_dirs`.
     /// kustomize stops at the first error of a build, so a failed build gets one finding (the
     /// first failure), not one per duplicated object.
     ///
@@ -60,6 +66,21 @@ declare_rule! {
 impl Rule for KustomizeBuildInputInvalid {
     fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
         let reaches = Reaches::new(cx);
+        // Directories whose kustomization inflates Helm charts: never a Flux input.
+        let helm_dirs: std::collections::HashSet<&str> = cx
+            .tree
+            .files
+            .iter()
+            .filter_map(|f| {
+                let path = cx.db.get(f.id).path.as_str();
+                let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+                let root = &f.yaml.documents.first()?.root;
+                let inflates = ["helmCharts", "helmChartInflationGenerator"]
+                    .iter()
+                    .any(|k| root.get(k).and_then(fleetlint_yaml::Node::as_seq).is_some_and(|s| !s.is_empty()));
+                (KUSTOMIZATION_FILE_NAMES.contains(&name) && inflates).then_some(dir)
+            })
+            .collect();
         for (i, issue) in cx.issues.iter().enumerate() {
             if issue.kind != BuildIssueKind::InputInvalid {
                 continue;
@@ -73,6 +94,7 @@ impl Rule for KustomizeBuildInputInvalid {
                 Reach::Ignored => continue,
                 // No Flux build of any cluster reaches it: a problem of the repository, not of a
                 // cluster (archived trees, templates, directories applied by hand or scripts).
+                Reach::Unreached(dirs) if !issue.fatal || dirs.iter().all(|d| helm_dirs.contains(d)) => continue,
                 Reach::Unreached(dirs) => {
                     f.severity = Severity::Warning;
                     f.message = format!("{} (no cluster's Flux build reaches {})", issue.message, show_dirs(&dirs));

@@ -1,6 +1,8 @@
-use fleetlint_fleet::{Cluster, FleetIssue, FleetIssueKind, SubstitutionContext};
+use std::collections::BTreeMap;
 
-use super::helpers::fleet_issues;
+use fleetlint_fleet::{Cluster, FleetIssue, FleetIssueKind, SubstitutionContext};
+use fleetlint_yaml::Span;
+
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -10,7 +12,10 @@ declare_rule! {
     /// ## What it does
     /// Reports a `${var}` in an object rendered by a Flux Kustomization with `spec.postBuild`
     /// that has no value (from `substitute` or a readable `substituteFrom` object) and no
-    /// default, and expressions Flux cannot parse (`${my-var}`).
+    /// default, and expressions Flux cannot parse (`${my-var}`). An unset variable is one
+    /// problem per Kustomization whose postBuild lacks it: one finding at that `postBuild`, with
+    /// the number of uses and the first five as related locations (one finding per problem);
+    /// a reference in an embedded template is reported where it is written (escape it there).
     ///
     /// ## Why is this bad?
     /// Since Flux 2.9 substitution is strict: kustomize-controller fails the whole build with
@@ -49,13 +54,76 @@ declare_rule! {
 
 impl Rule for PostbuildSubstitutionUnresolved {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        fleet_issues::findings(
-            cx,
-            Self::ID,
-            "define the variable (postBuild.substitute or substituteFrom), give it a default, or escape it as $${VAR}",
-            Self::describe,
-            out,
-        );
+        // One problem, one finding: a variable that the substituting Kustomization's postBuild
+        // (its `substitute` and `substituteFrom` objects) does not define is one fix there,
+        // however many manifests use it. kustomize-controller reads one variable set per
+        // Kustomization and substitutes every object of its build with it
+        // (fluxcd/pkg@e2cfd1a2:kustomize/kustomize_varsub.go `LoadVariables`,
+        // `SubstituteVariables`). An embedded
+        // template is fixed where it is written (escape it), so it stays per occurrence.
+        let mut groups: BTreeMap<(usize, &str, bool), Vec<Span>> = BTreeMap::new();
+        let mut rest = Vec::new();
+        for issue in &cx.cluster.issues {
+            // The issue's object is the substituting Kustomization.
+            let owner = issue.object;
+            match (&issue.kind, owner) {
+                (
+                    FleetIssueKind::UnsetVariable { variable, strict, context: SubstitutionContext::Field },
+                    Some(owner),
+                ) => {
+                    let spans = groups.entry((owner, variable.as_str(), *strict)).or_default();
+                    if !spans.contains(&issue.span) {
+                        spans.push(issue.span);
+                    }
+                }
+                _ => rest.push(issue),
+            }
+        }
+        let help =
+            "define the variable (postBuild.substitute or substituteFrom), give it a default, or escape it as $${VAR}";
+        for issue in rest {
+            let Some((severity, message)) = Self::describe(issue, cx.cluster) else { continue };
+            let mut f = Self::finding(issue.span, message)
+                .with_severity(severity)
+                .with_help(help)
+                .with_field(issue.field.clone());
+            if let Some(i) = issue.object {
+                f = cx.about(f, i);
+            }
+            out.push(f);
+        }
+        for ((owner, variable, strict), mut spans) in groups {
+            spans.sort();
+            let ks = &cx.cluster.objects[owner];
+            let at = ks.root.nearest_key(&["spec", "postBuild"]).map_or(ks.root.span, |k| k.span);
+            let (severity, consequence) = if strict {
+                (Severity::Error, "kustomize-controller fails with \"variable not set (strict mode)\"")
+            } else {
+                (Severity::Warning, "it becomes an empty string")
+            };
+            let uses = if spans.len() == 1 { "1 use".to_string() } else { format!("{} uses", spans.len()) };
+            let message = format!(
+                "variable `{variable}` is not set and has no default in what {}/{}/{} substitutes ({uses}): {consequence}",
+                ks.kind(),
+                ks.namespace(),
+                ks.name()
+            );
+            let mut f = Self::finding(at, message)
+                .with_severity(severity)
+                .with_help(format!(
+                    "define `{variable}` in this Kustomization's postBuild.substitute or in a substituteFrom object \
+                     (or give each use a default `${{{variable}:=...}}`)"
+                ))
+                .with_field(format!("spec.postBuild[{variable}]"));
+            const SHOWN: usize = 5;
+            for s in spans.iter().take(SHOWN) {
+                f = f.with_related(*s, format!("`{variable}` is used here"));
+            }
+            if spans.len() > SHOWN {
+                f.message.push_str(&format!(" (the first {SHOWN} uses are shown)"));
+            }
+            out.push(cx.about(f, owner));
+        }
     }
 }
 

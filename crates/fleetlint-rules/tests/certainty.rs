@@ -1,0 +1,133 @@
+//! What fleetlint cannot know is not an error (brief: "an error must be certain"). The fixture
+//! test compares the lines where a rule fires, whatever the severity; these tests pin the
+//! severity where it depends on what the repository states.
+
+use std::path::Path;
+
+use fleetlint_fleet::{LoadOptions, load};
+use fleetlint_rules::{Severity, check};
+
+/// `(file, line, severity, message)` of every finding of `code` in a fixture.
+fn findings(fixture: &str, code: &str) -> Vec<(String, u32, Severity, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/rules").join(fixture);
+    let s = load(&LoadOptions { root: dir, ..LoadOptions::default() }).unwrap();
+    let outcome = check(&s);
+    let mut out: Vec<_> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.code() == code)
+        .map(|f| {
+            let file = s.db.get(f.span.file);
+            (file.path.clone(), file.line_col(f.span.start).line, f.severity, f.message.clone())
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    out
+}
+
+fn severity_at(all: &[(String, u32, Severity, String)], file: &str, line: u32) -> Severity {
+    all.iter().find(|f| f.0 == file && f.1 == line).unwrap_or_else(|| panic!("no finding at {file}:{line}: {all:?}")).2
+}
+
+/// A cluster that states no Flux version (`dev` in the fixture) may run a release that still
+/// serves a removed API version: info, saying how to state the version. Where the version is
+/// stated (`old`: v2.6.0 in the config) a removal is an error; a version no release serves is
+/// an error everywhere.
+#[test]
+fn api_removals_under_an_assumed_flux_version_are_infos() {
+    let all = findings("API001/fail", "API001");
+    // OCIRepository v1beta2 (removed in 2.8) and HelmRelease v2beta1 (removed in 2.7), rendered
+    // only in `dev`, whose version is assumed.
+    for line in [1, 12] {
+        assert_eq!(severity_at(&all, "apps/sources.yaml", line), Severity::Info, "{all:?}");
+    }
+    let msg = &all.iter().find(|f| f.0 == "apps/sources.yaml" && f.1 == 1).unwrap().3;
+    assert!(msg.contains("`clusterOverrides.<cluster>.fluxVersion`"), "{msg}");
+    assert_eq!(severity_at(&all, "apps/sources.yaml", 38), Severity::Error, "kustomize v2 is served by no release");
+    // `old` states v2.6.0, which still serves Kustomization v1beta2, deprecated: a warning.
+    assert_eq!(severity_at(&all, "clusters/old/legacy.yaml", 1), Severity::Warning, "{all:?}");
+
+    let all = findings("API002/fail", "API002");
+    // `rollback.recreate` is deprecated only from Flux 2.8: on a cluster with no stated version
+    // that cannot be known.
+    assert_eq!(severity_at(&all, "clusters/dev/apps.yaml", 44), Severity::Info, "{all:?}");
+    // A field the object's own apiVersion lacks fails whatever Flux runs.
+    assert_eq!(severity_at(&all, "clusters/dev/apps.yaml", 13), Severity::Error, "{all:?}");
+}
+
+/// An unmapped Kustomization with neither `targetNamespace` nor a service account applies
+/// whatever its files name, in any namespace: a Flux source missing in another namespace may be
+/// there, as in its own (cluster `sbx` of the fixture). Elsewhere the error stays.
+#[test]
+fn a_missing_source_an_opaque_kustomization_could_create_is_a_warning_in_any_namespace() {
+    let all = findings("SRC002/fail", "SRC002");
+    let (_, _, severity, message) =
+        all.iter().find(|f| f.0 == "clusters/sbx/releases.yaml").unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(*severity, Severity::Warning, "{message}");
+    assert!(message.contains("unless Kustomization/flux-bootstrap/releases-platform"), "{message}");
+    assert!(
+        all.iter().any(|f| f.0.starts_with("clusters/prod/") && f.2 == Severity::Error),
+        "prod has no opaque Kustomization: its missing Flux sources stay errors: {all:?}"
+    );
+}
+
+/// A namespace nothing in Git creates may be created outside Git (Terraform, the tool that
+/// installed Flux): an info, never an error, however many sources are mapped. The deadlock
+/// (the creator is in Git, rendered by the failing Kustomization) stays an error.
+#[test]
+fn a_namespace_nothing_in_git_creates_is_not_an_error() {
+    let all = findings("ORD004/fail", "ORD004");
+    assert_eq!(severity_at(&all, "clusters/prod/apps.yaml", 10), Severity::Info, "{all:?}");
+    assert_eq!(severity_at(&all, "releases/monitoring.yaml", 8), Severity::Info, "{all:?}");
+    assert_eq!(severity_at(&all, "platform/team.yaml", 5), Severity::Error, "{all:?}");
+    assert_eq!(severity_at(&all, "web/configmap.yaml", 5), Severity::Warning, "{all:?}");
+}
+
+/// A HelmRelease whose chart lives in the repository and declares a Flux Kustomization may
+/// render the dependency fleetlint cannot find (cluster `hub` of the fixture): an info that
+/// names it. The dependencies nothing could render stay errors.
+#[test]
+fn a_dependency_an_in_repo_chart_could_render_is_an_info() {
+    let all = findings("ORD001/fail", "ORD001");
+    let (_, _, severity, message) =
+        all.iter().find(|f| f.0 == "clusters/hub/child-chart.yaml").unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(*severity, Severity::Info, "{message}");
+    assert!(message.contains("unless HelmRelease"), "{message}");
+    assert_eq!(severity_at(&all, "clusters/prod/apps.yaml", 10), Severity::Error, "{all:?}");
+}
+
+/// One finding per problem: a variable the Kustomization's postBuild does not define is one
+/// finding at its `postBuild`, counting the uses and pointing at them, not one per use.
+#[test]
+fn an_unset_variable_is_one_finding_at_the_postbuild_that_lacks_it() {
+    let all = findings("SRC007/fail", "SRC007");
+    let grouped: Vec<_> = all.iter().filter(|f| f.3.contains("`CLUSTER_DOMAIN`")).collect();
+    assert_eq!(grouped.len(), 1, "{all:?}");
+    assert_eq!((grouped[0].0.as_str(), grouped[0].1), ("clusters/dev/apps.yaml", 13), "{grouped:?}");
+    assert!(grouped[0].3.contains("(2 uses)"), "{}", grouped[0].3);
+}
+
+/// One object that three Kustomizations render, with no path overlap to explain it, is one
+/// finding naming all three (it was one finding per pair with the first copy).
+#[test]
+fn an_object_rendered_by_three_kustomizations_is_one_finding() {
+    let all = findings("SRC004/fail", "SRC004");
+    let shared: Vec<_> = all.iter().filter(|f| f.3.starts_with("ConfigMap default/shared ")).collect();
+    assert_eq!(shared.len(), 1, "{all:?}");
+    assert!(shared[0].3.contains("3 Kustomizations"), "{}", shared[0].3);
+}
+
+/// A finding in a file (HYG003 in a kustomize Component) names the clusters whose builds apply
+/// objects written there, not none.
+#[test]
+fn a_file_finding_in_a_component_names_the_clusters_that_use_it() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/rules/HYG003/fail");
+    let s = load(&LoadOptions { root: dir, ..LoadOptions::default() }).unwrap();
+    let outcome = check(&s);
+    let f = outcome
+        .findings
+        .iter()
+        .find(|f| f.code() == "HYG003" && s.db.get(f.span.file).path == "components/backup/secret.yaml")
+        .expect("HYG003 in the component");
+    assert_eq!(f.clusters, ["dev"]);
+}
