@@ -38,12 +38,10 @@ impl Tracked {
         self.files.contains(rel) || self.dirs.contains(rel)
     }
 
-    /// The tracked paths of the git work tree that `root` is in, relative to `root`; `None` when
-    /// `root` is not in a work tree or its index cannot be read.
-    pub(crate) fn of_root(root: &Path) -> Option<Self> {
-        let root = std::fs::canonicalize(root).ok()?;
-        let (top, git_dir) = find_git_dir(&root)?;
-        let prefix = root.strip_prefix(&top).ok()?.to_string_lossy().replace('\\', "/");
+    /// The tracked paths below the canonical `root` of the work tree `top` with git directory
+    /// `git_dir`, relative to `root`; `None` when the index cannot be read.
+    pub(crate) fn of_work_tree(root: &Path, top: &Path, git_dir: &Path) -> Option<Self> {
+        let prefix = root.strip_prefix(top).ok()?.to_string_lossy().replace('\\', "/");
         let bytes = read_regular(&git_dir.join("index"), MAX_INDEX_BYTES)?;
         let hash_len = if sha256_repository(&git_dir) { 32 } else { 20 };
         let paths = parse_index(&bytes, hash_len)?;
@@ -78,7 +76,7 @@ impl Tracked {
 /// The work tree's top directory and its git directory: the nearest ancestor of `root` (itself
 /// included) with a `.git` directory, or a `.git` file naming the git directory (`gitdir: PATH`,
 /// as worktrees and submodules write it).
-fn find_git_dir(root: &Path) -> Option<(PathBuf, PathBuf)> {
+pub(crate) fn find_git_dir(root: &Path) -> Option<(PathBuf, PathBuf)> {
     for dir in root.ancestors() {
         let dot_git = dir.join(".git");
         let Ok(meta) = std::fs::symlink_metadata(&dot_git) else { continue };

@@ -86,8 +86,8 @@ pub fn walk(root: &Path) -> std::io::Result<FileWalk> {
         ));
     }
     let result = Mutex::new(FileWalk::default());
-    let gitignores = Arc::new(GitIgnores::default());
-    let tracked = Tracked::of_root(root).map(Arc::new);
+    let (gitignores, tracked) = git_context(root);
+    let (gitignores, tracked) = (Arc::new(gitignores), tracked.map(Arc::new));
     let filter_ignores = Arc::clone(&gitignores);
     let filter_tracked = tracked.clone();
     let filter_root = root.to_path_buf();
@@ -176,13 +176,56 @@ pub fn walk(root: &Path) -> std::io::Result<FileWalk> {
     Ok(walk)
 }
 
+/// The git context of a walk: the `.gitignore` rules that apply and the index's tracked paths.
+///
+/// A root inside a git work tree honours the `.gitignore` files from the work tree's top down
+/// (as git does) and the index. A root that the work tree's own rules ignore (a scratch copy
+/// under `target/`, a checkout inside another repository's ignored directory) is not part of that
+/// repository: neither its rules nor its index describe it, and only the root's own `.gitignore`
+/// files count. Outside any work tree, the same.
+fn git_context(root: &Path) -> (GitIgnores, Option<Tracked>) {
+    let standalone = GitIgnores { root: root.to_path_buf(), ..GitIgnores::default() };
+    let Ok(canonical) = std::fs::canonicalize(root) else { return (standalone, None) };
+    let Some((top, git_dir)) = crate::gitindex::find_git_dir(&canonical) else { return (standalone, None) };
+    let above = GitIgnores::default();
+    // The rules of the directories from the top down to the root's parent, nearest first.
+    let parents: Vec<(PathBuf, Arc<Gitignore>)> = canonical
+        .ancestors()
+        .skip(1)
+        .take_while(|d| d.starts_with(&top))
+        .filter_map(|d| above.of_dir(d).map(|g| (d.to_path_buf(), g)))
+        .collect();
+    let root_ignored = canonical.ancestors().take_while(|d| *d != top).any(|d| {
+        parents
+            .iter()
+            .filter(|(dir, _)| d.starts_with(dir) && d != dir)
+            .find_map(|(_, g)| match g.matched_path_or_any_parents(d, true) {
+                Match::Ignore(_) => Some(true),
+                Match::Whitelist(_) => Some(false),
+                Match::None => None,
+            })
+            .unwrap_or(false)
+    });
+    if root_ignored {
+        return (standalone, None);
+    }
+    let tracked = Tracked::of_work_tree(&canonical, &top, &git_dir);
+    (GitIgnores { root: root.to_path_buf(), canonical_root: canonical, parents, ..GitIgnores::default() }, tracked)
+}
+
 /// The `.gitignore` rules of every directory, read once, and only from regular files (never
 /// through a symlink, never a FIFO or device), at most 1 MiB each. As git does, a directory's
-/// own rules win over its parents', up to the filesystem root (a checked subdirectory of a
-/// repository honours the repository's `.gitignore`).
+/// own rules win over its parents', up to the work tree's top (a checked subdirectory of a
+/// repository honours the repository's `.gitignore`; see [`git_context`]).
 #[derive(Default)]
 struct GitIgnores {
     by_dir: Mutex<HashMap<PathBuf, Option<Arc<Gitignore>>>>,
+    /// The walk's root as given: rules of directories below it are read as the walk goes.
+    root: PathBuf,
+    /// The root's canonical path, and the rules of its ancestors in the work tree (nearest
+    /// first), matched against canonical paths.
+    canonical_root: PathBuf,
+    parents: Vec<(PathBuf, Arc<Gitignore>)>,
 }
 
 impl GitIgnores {
@@ -215,16 +258,19 @@ impl GitIgnores {
     }
 
     fn ignored(&self, path: &Path, is_dir: bool) -> bool {
-        for dir in path.ancestors().skip(1) {
-            if let Some(g) = self.of_dir(dir) {
-                match g.matched_path_or_any_parents(path, is_dir) {
-                    Match::Ignore(_) => return true,
-                    Match::Whitelist(_) => return false,
-                    Match::None => {}
-                }
+        let decide = |g: &Gitignore, p: &Path| match g.matched_path_or_any_parents(p, is_dir) {
+            Match::Ignore(_) => Some(true),
+            Match::Whitelist(_) => Some(false),
+            Match::None => None,
+        };
+        for dir in path.ancestors().skip(1).take_while(|d| d.starts_with(&self.root)) {
+            if let Some(verdict) = self.of_dir(dir).and_then(|g| decide(&g, path)) {
+                return verdict;
             }
         }
-        false
+        let Ok(below) = path.strip_prefix(&self.root) else { return false };
+        let canonical = self.canonical_root.join(below);
+        self.parents.iter().find_map(|(_, g)| decide(g, &canonical)).unwrap_or(false)
     }
 }
 
@@ -310,5 +356,32 @@ mod tests {
         // A checked subdirectory of the work tree sees the same tracked files.
         let sub = walk(&root.join("app")).unwrap();
         assert_eq!(rels(&sub), ["secret.yaml"]);
+    }
+
+    /// A root that the enclosing work tree ignores (a scratch copy under `target/`) is not part
+    /// of that repository: its files are walked, and neither the repository's rules nor its index
+    /// apply; outside any work tree, a parent directory's `.gitignore` means nothing either.
+    #[test]
+    fn a_root_the_enclosing_repository_ignores_is_walked_on_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let write = |rel: &str, text: &[u8]| {
+            let p = root.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("outside/.gitignore", b"*.yaml\n");
+        write("outside/fleet/a.yaml", b"a: 1\n");
+        let rels = |w: &FileWalk| w.files.iter().map(|f| f.rel.clone()).collect::<Vec<_>>();
+        assert_eq!(rels(&walk(&root.join("outside/fleet")).unwrap()), ["a.yaml"]);
+        write("repo/.gitignore", b"/target/\n");
+        write("repo/.git/index", &crate::gitindex::test_index(&[".gitignore"]));
+        write("repo/target/tmp/fleet/.gitignore", b"local.yaml\n");
+        for f in ["clusters/a.yaml", "local.yaml"] {
+            write(&format!("repo/target/tmp/fleet/{f}"), b"a: 1\n");
+        }
+        let w = walk(&root.join("repo/target/tmp/fleet")).unwrap();
+        assert_eq!(rels(&w), [".gitignore", "clusters/a.yaml"]);
+        assert_eq!(w.gitignored.iter().map(|f| f.rel.as_str()).collect::<Vec<_>>(), ["local.yaml"]);
     }
 }
