@@ -43,7 +43,7 @@ impl Tracked {
     pub(crate) fn of_work_tree(root: &Path, top: &Path, git_dir: &Path) -> Option<Self> {
         let prefix = root.strip_prefix(top).ok()?.to_string_lossy().replace('\\', "/");
         let bytes = read_regular(&git_dir.join("index"), MAX_INDEX_BYTES)?;
-        let hash_len = if sha256_repository(&git_dir) { 32 } else { 20 };
+        let hash_len = if sha256_repository(git_dir) { 32 } else { 20 };
         let paths = parse_index(&bytes, hash_len)?;
         let mut tracked = Tracked::default();
         for p in paths {
