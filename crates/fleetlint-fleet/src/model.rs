@@ -677,9 +677,14 @@ impl Cluster {
 
     /// The directory the cluster owns (ORD007's territory): its root directory without trailing
     /// generic segments (`flux`, `flux-system`, `bootstrap`), so root `clusters/b/flux` owns
-    /// `clusters/b/`. Never the whole tree: a root directly under such a segment owns itself.
+    /// `clusters/b/`. Never the whole tree: a root directly under such a segment owns itself. A
+    /// root applied by hand owns the directory it is applied from (`k8s/clusters/c0` for root
+    /// `k8s/clusters/c0/flux/deploy`).
     #[must_use]
     pub fn territory(&self) -> &str {
+        if let FoundReason::AppliedByHand { from, .. } = &self.found_by.reason {
+            return from;
+        }
         let mut t = self.path.as_str();
         while let Some((parent, last)) = t.rsplit_once('/') {
             if !matches!(last, "flux" | "flux-system" | "bootstrap") {

@@ -262,6 +262,7 @@ fn a_root_applied_by_hand_and_an_archived_bootstrap() {
         ("flux-system/cluster-deployment", "GitRepository/flux-system/fleet", "k8s/clusters/c0")
     );
     assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/app"), "the graph is walked");
+    assert_eq!(c.territory(), "k8s/clusters/c0");
     for id in ["Kustomization/flux-system/cluster-deployment", "GitRepository/flux-system/fleet"] {
         assert!(c.objects.iter().any(|o| o.id() == id && !o.synthesized), "{id} is the repository's");
     }
