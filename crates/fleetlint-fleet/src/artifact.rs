@@ -19,6 +19,8 @@ pub struct TreeView<'t> {
     dirs: HashSet<String>,
     /// Directories of the tree, excluded ones included.
     all_dirs: HashSet<String>,
+    /// Other (non-YAML) files in the artifact, sorted by path.
+    artifact_other: Vec<&'t str>,
 }
 
 fn add_parents(dirs: &mut HashSet<String>, path: &str) {
@@ -90,14 +92,23 @@ impl<'t> TreeView<'t> {
                 add_parents(&mut dirs, path);
             }
         }
+        let mut artifact_other = Vec::new();
         for p in &tree.other_files {
             if checked_out(p) {
                 add_parents(&mut dirs, p);
+                let ignored = match &own {
+                    Some(rules) => rules.status(p).is_some(),
+                    None => tree.source_ignore.status(p).is_some(),
+                };
+                if !ignored {
+                    artifact_other.push(p.as_str());
+                }
             }
             add_parents(&mut all_dirs, p);
         }
         artifact_yaml.sort_unstable();
-        Self { files, by_id, artifact_yaml, dirs, all_dirs }
+        artifact_other.sort_unstable();
+        Self { files, by_id, artifact_yaml, dirs, all_dirs, artifact_other }
     }
 
     /// The parsed file at a tree-relative path.
@@ -110,6 +121,17 @@ impl<'t> TreeView<'t> {
     #[must_use]
     pub fn file_by_id(&self, id: FileId) -> Option<&'t LoadedFile> {
         self.by_id.get(&id).copied()
+    }
+
+    /// The YAML files in the artifact (not excluded), by path.
+    pub fn artifact_files(&self) -> impl Iterator<Item = (&'t str, &'t LoadedFile)> + '_ {
+        self.artifact_yaml.iter().filter_map(|p| self.files.get(p).map(|f| (*p, *f)))
+    }
+
+    /// The other (non-YAML) files in the artifact, by path.
+    #[must_use]
+    pub fn artifact_other_files(&self) -> &[&'t str] {
+        &self.artifact_other
     }
 
     /// All parsed files.

@@ -85,6 +85,50 @@ pub(crate) fn sync_objects(path: &str, url: &str, reference: Option<(&str, &str)
     synthesize(&text, span)
 }
 
+/// The source and Kustomization a FluxInstance's `sync` generates, as flux-operator's sync
+/// template writes them (controlplaneio-fluxcd/flux-operator@17c6aea:internal/builder/templates.go
+/// `syncTmpl`): both named `sync.name` (default: the FluxInstance's namespace, per
+/// `api/v1/fluxinstance_types.go` `Sync.Name`), the source of `sync.kind` (GitRepository,
+/// OCIRepository with `ref.tag`, Bucket with `bucketName` and `endpoint`).
+#[must_use]
+pub(crate) fn instance_sync_objects(
+    kind: &str,
+    name: &str,
+    namespace: &str,
+    path: &str,
+    url: &str,
+    reference: Option<(&str, &str)>,
+    span: Span,
+) -> Vec<Node> {
+    let (kind, api, spec) = match kind {
+        "OCIRepository" => (
+            "OCIRepository",
+            "source.toolkit.fluxcd.io/v1",
+            format!("  ref:\n    tag: {}\n  url: {}\n", quote(reference.map_or("latest", |r| r.1)), quote(url)),
+        ),
+        "Bucket" => (
+            "Bucket",
+            "source.toolkit.fluxcd.io/v1",
+            format!("  bucketName: {}\n  endpoint: {}\n", quote(reference.map_or("", |r| r.1)), quote(url)),
+        ),
+        _ => {
+            let (key, value) = reference.unwrap_or(("branch", "main"));
+            (
+                "GitRepository",
+                "source.toolkit.fluxcd.io/v1",
+                format!("  ref:\n    {key}: {}\n  url: {}\n", quote(value), quote(url)),
+            )
+        }
+    };
+    let text = format!(
+        "apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  interval: 1m0s\n{spec}---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: {namespace}\nspec:\n  interval: 10m0s\n  path: {}\n  prune: true\n  sourceRef:\n    kind: {kind}\n    name: {name}\n",
+        quote(&format!("./{path}")),
+        name = quote(name),
+        namespace = quote(namespace),
+    );
+    synthesize(&text, span)
+}
+
 /// The GitRepository a self-managed root reads when no file defines it (created outside Git, as
 /// vendors that pre-install Flux do): a stand-in for the checked repository, URL unknown.
 #[must_use]
@@ -219,6 +263,24 @@ mod tests {
             "apiVersion: source.toolkit.fluxcd.io/v1\nkind: OCIRepository\nmetadata: {name: f, namespace: flux-system}\nspec: {url: oci://ghcr.io/fluxcd/flux-manifests, ref: {tag: latest}}\n",
         );
         assert_eq!(version_from_install_source(latest.iter()), None, "not a version");
+    }
+
+    #[test]
+    fn instance_sync_objects_follow_sync_kind_and_name() {
+        let objs = instance_sync_objects(
+            "OCIRepository",
+            "cluster-repo",
+            "flux-system",
+            "clusters/prod",
+            "oci://r/x",
+            Some(("tag", "v1")),
+            Span::default(),
+        );
+        assert_eq!(objs[0].get("kind").and_then(Node::as_str), Some("OCIRepository"));
+        assert_eq!(objs[0].get_path(&["spec", "ref", "tag"]).and_then(Node::as_str), Some("v1"));
+        assert_eq!(objs[1].get_path(&["metadata", "name"]).and_then(Node::as_str), Some("cluster-repo"));
+        assert_eq!(objs[1].get_path(&["spec", "sourceRef", "kind"]).and_then(Node::as_str), Some("OCIRepository"));
+        assert_eq!(objs[1].get_path(&["spec", "sourceRef", "name"]).and_then(Node::as_str), Some("cluster-repo"));
     }
 
     #[test]

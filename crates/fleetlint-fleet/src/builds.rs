@@ -28,9 +28,12 @@ pub struct TreeBuilds {
     /// an issue only a Flux build found. A `kind: Component` directory is never built on its
     /// own (its patches target what its consumers render), so it is never listed.
     pub issue_dirs: Vec<Vec<String>>,
-    /// Kustomization directories some Flux build of the fleet accumulated: a Flux
+    /// Kustomization directories some successful Flux build of the fleet accumulated: a Flux
     /// Kustomization's path, and every base and component it read.
     pub flux_dirs: HashSet<String>,
+    /// Kustomization directories only failing Flux builds accumulated: kustomize stops at the
+    /// first error of a build, so a problem here may be one no Flux build reports yet.
+    pub failed_flux_dirs: HashSet<String>,
     /// Directories of `dirs` holding a `kind: Component`.
     pub components: HashSet<String>,
 }
@@ -40,7 +43,10 @@ impl TreeBuilds {
     /// has no cluster: then every directory is judged on its own).
     pub fn unreached_dirs<'a>(&'a self, fleet: &'a Fleet) -> impl Iterator<Item = &'a str> + 'a {
         let judged = !fleet.clusters.is_empty();
-        self.dirs.iter().map(String::as_str).filter(move |d| judged && !self.flux_dirs.contains(*d))
+        self.dirs
+            .iter()
+            .map(String::as_str)
+            .filter(move |d| judged && !self.flux_dirs.contains(*d) && !self.failed_flux_dirs.contains(*d))
     }
 }
 
@@ -58,15 +64,29 @@ fn is_kustomize_file(root: &Node) -> bool {
 /// Build every kustomization directory of `tree` with a resolver of its own.
 #[must_use]
 pub(crate) fn build_tree(db: &FileDb, tree: &LoadedTree) -> TreeBuilds {
-    build_tree_with(&Resolver::new(tree, db), db, tree)
+    build_tree_with(&Resolver::new(tree, db), db, tree, HashMap::new())
 }
 
 /// Build every kustomization directory of `tree` with `resolver`, whose cache the Flux builds
 /// of the fleet already filled: a directory a Flux Kustomization built is not built again.
+/// `flux_entered`: the directories the clusters' Flux builds of the tree accumulated, and
+/// whether one of those builds succeeded ([`crate::walk::Trees::record_flux_build`]).
 #[must_use]
-pub(crate) fn build_tree_with(resolver: &Resolver<'_>, db: &FileDb, tree: &LoadedTree) -> TreeBuilds {
-    // What the Flux builds (run before, with this resolver) accumulated.
-    let flux_dirs = resolver.entered_dirs();
+pub(crate) fn build_tree_with(
+    resolver: &Resolver<'_>,
+    db: &FileDb,
+    tree: &LoadedTree,
+    flux_entered: HashMap<String, bool>,
+) -> TreeBuilds {
+    let mut flux_dirs = HashSet::new();
+    let mut failed_flux_dirs = HashSet::new();
+    for (dir, ok) in flux_entered {
+        if ok {
+            flux_dirs.insert(dir);
+        } else {
+            failed_flux_dirs.insert(dir);
+        }
+    }
     let mut components = HashSet::new();
     let mut dirs: Vec<String> = tree
         .files
@@ -98,7 +118,7 @@ pub(crate) fn build_tree_with(resolver: &Resolver<'_>, db: &FileDb, tree: &Loade
     // reported once, by the file rule (SRC010, HYG006, HYG007), at error severity.
     let load_issue_spans = load_issue_spans(std::slice::from_ref(tree));
     let mut seen: HashMap<(BuildIssueKind, Span, String), usize> = HashMap::new();
-    let mut builds = TreeBuilds { flux_dirs, ..TreeBuilds::default() };
+    let mut builds = TreeBuilds { flux_dirs, failed_flux_dirs, ..TreeBuilds::default() };
     for (dir, (objects, reached, issues)) in dirs.iter().zip(&outputs) {
         builds.objects += objects;
         builds.reached.extend(reached);
@@ -110,6 +130,13 @@ pub(crate) fn build_tree_with(resolver: &Resolver<'_>, db: &FileDb, tree: &Loade
             continue;
         }
         for issue in issues {
+            // A directory judged on its own is judged as a Flux Kustomization would build it:
+            // kustomize-controller builds an empty kustomization (fluxcd/pkg@e2cfd1a2
+            // `kustomize/kustomize_generator.go`: "if there are no resources, set the build
+            // metadata to avoid 'kustomization.yaml is empty'"), only kubectl rejects it.
+            if issue.message == fleetlint_kustomize::EMPTY_KUSTOMIZATION {
+                continue;
+            }
             if load_issue_spans.contains(&issue.span) {
                 builds.reached.insert(issue.span.file);
                 continue;

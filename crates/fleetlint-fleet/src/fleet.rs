@@ -56,8 +56,8 @@ pub(crate) fn build_fleet(
     opts: &FleetOptions,
 ) -> Result<Fleet, FleetError> {
     let indexed = Trees::new(db, trees, mappings);
-    let Discovery { entries, mut rejected } = discover(&indexed, &opts.cluster_globs);
-    let dirs: Vec<&str> = entries.iter().map(|e| e.dir.as_str()).collect();
+    let Discovery { entries, mut rejected, issues } = discover(&indexed, &opts.cluster_globs);
+    let dirs: Vec<&str> = entries.iter().map(|e| naming_dir(&e.dir, &e.found_by.reason)).collect();
     let names = cluster_names(&dirs);
     // `--cluster` and `clusterOverrides` take the name or the root path.
     let selected = |entry: &EntryPoint, name: &str| {
@@ -71,7 +71,12 @@ pub(crate) fn build_fleet(
         .filter(|(entry, name)| selected(entry, name))
         .map(|(entry, name)| build_cluster(&indexed, entry, name, opts))
         .collect();
+    let before = built.len();
     let built = reject_rendered_roots(built, &mut rejected);
+    let mut built = reject_bases_of_other_roots(&indexed, built, &mut rejected);
+    if built.len() < before && opts.only_cluster.is_none() {
+        rename(&mut built, &mut rejected);
+    }
     let mut clusters: Vec<Cluster> = Vec::new();
     for group in built {
         for mut c in group {
@@ -97,10 +102,13 @@ pub(crate) fn build_fleet(
     // resolvers' caches already hold what the Flux builds resolved.
     let tree_builds = trees
         .iter()
-        .zip(&indexed.resolvers)
-        .map(|(tree, resolver)| crate::builds::build_tree_with(resolver, db, tree))
+        .zip(indexed.resolvers.iter().zip(&indexed.flux_entered))
+        .map(|(tree, (resolver, entered))| {
+            let entered = std::mem::take(&mut *entered.lock().expect("flux_entered lock"));
+            crate::builds::build_tree_with(resolver, db, tree, entered)
+        })
         .collect();
-    Ok(Fleet { clusters, rejected, tree_builds, ..Fleet::default() })
+    Ok(Fleet { clusters, rejected, issues, tree_builds, ..Fleet::default() })
 }
 
 /// A self-managed root whose directory another cluster's graph builds is part of that cluster,
@@ -124,7 +132,16 @@ fn reject_rendered_roots(built: Vec<Vec<Cluster>>, rejected: &mut Vec<Rejected>)
         else {
             continue;
         };
-        out_of[i] = built.iter().enumerate().filter(|(j, _)| *j != i).find_map(|(_, other)| builders(other, &c.path));
+        // A root applied by hand is part of a cluster that builds the directory it is applied from.
+        let from = match &c.found_by.reason {
+            crate::model::FoundReason::AppliedByHand { from, .. } => Some(from.as_str()),
+            _ => None,
+        };
+        out_of[i] = built
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .find_map(|(_, other)| builders(other, &c.path).or_else(|| from.and_then(|f| builders(other, f))));
     }
     let mut keep = Vec::new();
     for (group, by) in built.into_iter().zip(out_of) {
@@ -138,6 +155,128 @@ fn reject_rendered_roots(built: Vec<Vec<Cluster>>, rejected: &mut Vec<Rejected>)
     }
     rejected.sort_by(|a, b| a.path.cmp(&b.path));
     keep
+}
+
+/// A root that only installs Flux (its graph builds no directory but its own) whose files the
+/// builds of another cluster read (a `flux/flux-system/` whose patches or components the real
+/// roots' `flux-system` kustomizations include) is a base of those roots, not a cluster: the
+/// reasoning of issue 11 layout 6 (a shared base is not a cluster when the roots that include
+/// it are found). A cluster that builds more than its root is never rejected this way.
+fn reject_bases_of_other_roots(
+    trees: &Trees<'_>,
+    built: Vec<Vec<Cluster>>,
+    rejected: &mut Vec<Rejected>,
+) -> Vec<Vec<Cluster>> {
+    let only_flux = |c: &Cluster| {
+        matches!(c.entry, EntryKind::GotkSync | EntryKind::SelfManaged | EntryKind::Synthesized)
+            && c.kustomizations.iter().all(|k| k.path == c.path)
+    };
+    let by_hand = |c: &Cluster| match &c.found_by.reason {
+        crate::model::FoundReason::AppliedByHand { from, .. } => Some(from.clone()),
+        _ => None,
+    };
+    // Also a root applied by hand, whose directory another cluster's build reads.
+    let candidates: Vec<usize> = built
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.first().is_some_and(|c| only_flux(c) || by_hand(c).is_some()))
+        .map(|(i, _)| i)
+        .collect();
+    if candidates.is_empty() || built.len() < 2 {
+        return built;
+    }
+    let view = &trees.views[0];
+    let mut by: Vec<Option<(String, String)>> = vec![None; built.len()];
+    for &i in &candidates {
+        let dir = by_hand(&built[i][0]).unwrap_or_else(|| built[i][0].path.clone());
+        let below: std::collections::HashMap<fleetlint_yaml::FileId, &str> = view
+            .files()
+            .filter(|(p, _)| !dir.is_empty() && p.starts_with(&format!("{dir}/")))
+            .map(|(p, f)| (f.id, p))
+            .collect();
+        if below.is_empty() {
+            continue;
+        }
+        by[i] = built.iter().enumerate().find_map(|(j, other)| {
+            let hub = other.first()?;
+            let unrelated = !is_within(&hub.path, &dir) && !is_within(&dir, &hub.path);
+            if j == i || candidates.contains(&j) || !unrelated {
+                return None;
+            }
+            let file = hub.objects.iter().find_map(|o| read_file(&o.root, &below))?;
+            Some((hub.name.clone(), file.to_string()))
+        });
+    }
+    let mut keep = Vec::new();
+    for (group, by) in built.into_iter().zip(by) {
+        match by {
+            Some((cluster, file)) => {
+                rejected.push(Rejected { path: group[0].path.clone(), reason: RejectReason::ReadBy { cluster, file } });
+            }
+            None => keep.push(group),
+        }
+    }
+    rejected.sort_by(|a, b| a.path.cmp(&b.path));
+    keep
+}
+
+/// Names follow the roots that are kept: a root rejected once the graphs were walked no longer
+/// widens the container the names are taken below.
+fn rename(built: &mut [Vec<Cluster>], rejected: &mut [Rejected]) {
+    let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+    let dirs: Vec<String> =
+        built.iter().filter_map(|g| g.first().map(|c| naming_dir(&c.path, &c.found_by.reason).to_string())).collect();
+    let dirs: Vec<&str> = dirs.iter().map(String::as_str).collect();
+    for (group, name) in built.iter_mut().zip(cluster_names(&dirs)) {
+        let old = group[0].name.clone();
+        renamed.insert(old.clone(), name.clone());
+        for c in group.iter_mut() {
+            if c.name == old {
+                c.name.clone_from(&name);
+            }
+            if c.hub.as_deref() == Some(old.as_str()) {
+                c.hub = Some(name.clone());
+                if let crate::model::FoundReason::Remote { hub } = &mut c.found_by.reason {
+                    hub.clone_from(&name);
+                }
+            }
+        }
+    }
+    // The reasons name the clusters as the report does.
+    for r in rejected {
+        if let RejectReason::RenderedBy { cluster, .. } | RejectReason::ReadBy { cluster, .. } = &mut r.reason
+            && let Some(new) = renamed.get(cluster.as_str())
+        {
+            cluster.clone_from(new);
+        }
+    }
+}
+
+/// The directory a cluster is named after: its root, or for a root applied by hand the
+/// directory it is applied from (the cluster's directory, above the path Flux builds).
+fn naming_dir<'a>(dir: &'a str, reason: &'a crate::model::FoundReason) -> &'a str {
+    match reason {
+        crate::model::FoundReason::AppliedByHand { from, .. } => from,
+        _ => dir,
+    }
+}
+
+fn is_within(path: &str, dir: &str) -> bool {
+    dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
+}
+
+/// A file of `files` that wrote a node of `node` (every node keeps the span of its text).
+fn read_file<'a>(node: &Node, files: &std::collections::HashMap<fleetlint_yaml::FileId, &'a str>) -> Option<&'a str> {
+    if let Some(p) = files.get(&node.span.file) {
+        return Some(p);
+    }
+    match &node.kind {
+        NodeKind::Scalar(_) => None,
+        NodeKind::Seq(items) => items.iter().find_map(|n| read_file(n, files)),
+        NodeKind::Map(entries) => {
+            entries.iter().find_map(|e| read_file(&e.key, files).or_else(|| read_file(&e.value, files)))
+        }
+    }
 }
 
 fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &FleetOptions) -> Vec<Cluster> {
@@ -298,20 +437,36 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
             .as_deref()
             .and_then(|r| entry.dir.strip_prefix(r).map(|d| d.trim_start_matches('/')))
             .unwrap_or(&entry.dir);
-        seeds.extend(bootstrap::sync_objects(sync_dir, url, reference, entry.span));
+        let sync_kind = spec.sync_kind().unwrap_or("GitRepository");
+        let reference = if sync_kind == "GitRepository" { reference } else { spec.sync_ref().map(|r| ("tag", r)) };
+        seeds.extend(bootstrap::instance_sync_objects(
+            sync_kind,
+            spec.sync_name().unwrap_or("flux-system"),
+            "flux-system",
+            sync_dir,
+            url,
+            reference,
+            entry.span,
+        ));
         let components: Vec<&str> = spec.components().unwrap_or_else(|| DEFAULT_COMPONENTS.to_vec());
         let multitenant = spec.multitenant();
         let on = multitenant.and_then(Node::as_bool).unwrap_or(false);
         let sa = spec.tenant_default_service_account().unwrap_or("default").to_string();
+        let watcher = components.contains(&"source-watcher");
         let extra = move |c: &str| -> Vec<String> {
-            if !on {
-                return Vec::new();
-            }
             // controlplaneio-fluxcd/flux-operator@17c6aea:internal/builder/profiles.go (the
             // multitenant profile): --no-cross-namespace-refs on every controller but
             // source-controller, --no-remote-bases on kustomize-controller,
             // --default-service-account on kustomize- and helm-controller.
             let mut a = Vec::new();
+            // internal/builder/components.go: with source-watcher among the components, the
+            // ExternalArtifact gate is switched on in kustomize- and helm-controller.
+            if watcher && matches!(c, "kustomize-controller" | "helm-controller") {
+                a.push("--feature-gates=ExternalArtifact=true".to_string());
+            }
+            if !on {
+                return a;
+            }
             if c != "source-controller" {
                 a.push("--no-cross-namespace-refs=true".to_string());
             }
@@ -379,6 +534,7 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
             let dir = if entry.instance.is_some() && kfile.is_none() { entry.dir.clone() } else { fs.clone() };
             let k = Kustomization { dir, root, file: kfile };
             let out = resolver.build_kustomization_with(&k, seeds);
+            trees.record_flux_build(0, &out);
             (out.resources.into_iter().map(|r| r.root).collect::<Vec<_>>(), out.issues)
         }
         None => {

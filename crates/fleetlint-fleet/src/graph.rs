@@ -91,6 +91,8 @@ pub struct FluxGraph<'c> {
     pub sources: Vec<SourceEdge<'c>>,
     /// Per object: its entry in `cluster.kustomizations`.
     knode: Vec<Option<usize>>,
+    /// ResourceSets whose objects are not rendered.
+    unrendered: std::collections::BTreeSet<usize>,
     index: HashMap<(FluxKind, &'c str, &'c str), usize>,
     /// Per object `i`: its dependsOn entries are `deps[dep_start[i]..dep_start[i + 1]]`.
     dep_start: Vec<usize>,
@@ -126,7 +128,8 @@ pub enum Opacity {
     BuildFails,
     /// A Kustomization not expanded in this cluster (reached only through a remote one).
     NotExpanded,
-    /// A ResourceSet templated from inputs.
+    /// A ResourceSet whose objects are not rendered (inputs from outside the repository, a
+    /// provider fleetlint does not see, a template it does not evaluate).
     Templated,
 }
 
@@ -179,6 +182,7 @@ impl<'c> FluxGraph<'c> {
             resource_set_deps: Vec::new(),
             sources: Vec::new(),
             knode,
+            unrendered: cluster.unrendered_resource_sets(),
             index,
             dep_start: Vec::with_capacity(n + 1),
             source_start: Vec::with_capacity(n + 1),
@@ -282,14 +286,14 @@ impl<'c> FluxGraph<'c> {
                 Some(k) => {
                     let node = &self.cluster.kustomizations[k];
                     match node.source {
-                        SourceResolution::Tree(_) if node.built => None,
-                        SourceResolution::Tree(_) => Some(Opacity::BuildFails),
+                        SourceResolution::Tree(_) | SourceResolution::Artifact(_) if node.built => None,
+                        SourceResolution::Tree(_) | SourceResolution::Artifact(_) => Some(Opacity::BuildFails),
                         _ => Some(Opacity::SourceNotMapped),
                     }
                 }
                 None => Some(Opacity::NotExpanded),
             },
-            Some(FluxKind::ResourceSet) => o.flux().is_some_and(|f| f.templated()).then_some(Opacity::Templated),
+            Some(FluxKind::ResourceSet) => self.unrendered.contains(&i).then_some(Opacity::Templated),
             _ => None,
         }
     }

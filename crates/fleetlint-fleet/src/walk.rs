@@ -16,6 +16,8 @@ use crate::model::{
 };
 use crate::sources::{SourceMapping, normalize_url};
 
+mod artifacts;
+mod resourcesets;
 mod substitution;
 mod targets;
 
@@ -32,6 +34,11 @@ pub(crate) struct Trees<'t> {
     pub mappings: &'t [SourceMapping],
     /// The files.
     pub db: &'t FileDb,
+    /// Per tree, the kustomization directories the Flux builds of the fleet's clusters
+    /// accumulated, and whether one of those builds succeeded. Recorded by the builds Flux
+    /// runs ([`Trees::record_flux_build`]), not by discovery's probes, which share the
+    /// resolvers (and their caches) but are not builds of any cluster.
+    pub flux_entered: Vec<std::sync::Mutex<std::collections::HashMap<String, bool>>>,
 }
 
 impl<'t> Trees<'t> {
@@ -44,6 +51,18 @@ impl<'t> Trees<'t> {
             resolvers: trees.iter().map(|t| Resolver::new(t, db)).collect(),
             mappings,
             db,
+            flux_entered: trees.iter().map(|_| std::sync::Mutex::default()).collect(),
+        }
+    }
+
+    /// Record that a cluster's Flux build of tree `t` produced `out`: the directories it
+    /// accumulated are entered by Flux, successfully when the build does not fail.
+    pub(crate) fn record_flux_build(&self, t: usize, out: &fleetlint_kustomize::BuildOutput) {
+        let Some(entered) = self.flux_entered.get(t) else { return };
+        let ok = !out.fails();
+        let mut entered = entered.lock().expect("flux_entered lock");
+        for dir in &out.entered {
+            *entered.entry(dir.clone()).or_insert(ok) |= ok;
         }
     }
 }
@@ -83,6 +102,17 @@ pub(crate) struct ClusterWalk<'w, 't> {
     verbatim_noted: HashSet<usize>,
     /// Views of trees as sources with their own `spec.ignore` or `spec.sparseCheckout` see them.
     source_views: HashMap<(TreeIndex, String, Vec<String>), std::rc::Rc<TreeView<'t>>>,
+    /// ResourceSets (object indices) added and not expanded yet.
+    rset_pending: Vec<usize>,
+    /// ResourceSets that read providers, with the providers of their namespace when they were
+    /// last expanded.
+    rset_providers: BTreeMap<usize, std::collections::BTreeSet<usize>>,
+    /// What each ArtifactGenerator (object index) generates, computed on first use.
+    generated: HashMap<usize, std::rc::Rc<artifacts::Generated>>,
+    /// The artifacts loaded as trees, by (generator, artifact), shared by their consumers.
+    scratches: HashMap<(usize, usize), Result<std::rc::Rc<artifacts::Scratch>, String>>,
+    /// ArtifactGenerators among the first `.0` objects.
+    generators: (usize, Vec<usize>),
 }
 
 /// One unit of work: a Flux Kustomization (object index), and whether its `substituteFrom` was
@@ -109,10 +139,17 @@ impl<'w, 't> ClusterWalk<'w, 't> {
             built_path_of: HashMap::new(),
             source_views: HashMap::new(),
             verbatim_noted: HashSet::new(),
+            rset_pending: Vec::new(),
+            rset_providers: BTreeMap::new(),
+            generated: HashMap::new(),
+            scratches: HashMap::new(),
+            generators: (0, Vec::new()),
         }
     }
 
-    /// Follow every Flux Kustomization among the current objects, breadth first.
+    /// Follow every Flux Kustomization among the current objects, breadth first; then render
+    /// the ResourceSets reached and follow the Kustomizations they render, until nothing new
+    /// appears.
     pub(crate) fn run(&mut self) {
         let mut queue: VecDeque<Job> = self
             .cluster
@@ -122,20 +159,30 @@ impl<'w, 't> ClusterWalk<'w, 't> {
             .filter(|(_, o)| o.flux_kind() == Some(FluxKind::Kustomization))
             .map(|(i, _)| Job { object: i, deferred: false })
             .collect();
+        self.rset_pending = (0..self.cluster.objects.len())
+            .filter(|&i| self.cluster.objects[i].flux_kind() == Some(FluxKind::ResourceSet))
+            .collect();
         let mut done: HashSet<usize> = HashSet::new();
-        while let Some(job) = queue.pop_front() {
-            if done.contains(&job.object) {
-                continue;
-            }
-            match self.follow(&job) {
-                Followed::Deferred => queue.push_back(Job { deferred: true, ..job }),
-                Followed::Done(children) => {
-                    done.insert(job.object);
-                    for c in children {
-                        queue.push_back(Job { object: c, deferred: false });
+        for _ in 0..=resourcesets::MAX_ROUNDS {
+            while let Some(job) = queue.pop_front() {
+                if done.contains(&job.object) {
+                    continue;
+                }
+                match self.follow(&job) {
+                    Followed::Deferred => queue.push_back(Job { deferred: true, ..job }),
+                    Followed::Done(children) => {
+                        done.insert(job.object);
+                        for c in children {
+                            queue.push_back(Job { object: c, deferred: false });
+                        }
                     }
                 }
             }
+            let rendered = self.expand_resource_sets();
+            if rendered.is_empty() {
+                break;
+            }
+            queue.extend(rendered.into_iter().map(|object| Job { object, deferred: false }));
         }
         // Indexed by object for `Cluster::kustomization_of`.
         self.cluster.kustomizations.sort_by_key(|k| k.object);
@@ -212,6 +259,33 @@ impl<'w, 't> ClusterWalk<'w, 't> {
         .then(|| rs.prefix.clone())
     }
 
+    /// The view of tree `t` as source object `source` sees it, when it differs from the tree's
+    /// own view: a source with its own `spec.ignore` or `spec.sparseCheckout`, or a Bucket.
+    fn source_view(&mut self, t: TreeIndex, source: Option<usize>) -> Option<std::rc::Rc<TreeView<'t>>> {
+        let trees = self.trees;
+        let src = source.and_then(|i| self.cluster.objects[i].flux());
+        let spec_ignore = src.as_ref().and_then(|s| s.ignore()).map(str::to_string);
+        let sparse: Option<Vec<String>> =
+            src.as_ref().and_then(|s| s.sparse_checkout()).map(|dirs| dirs.into_iter().map(str::to_string).collect());
+        let bucket = source.is_some_and(|i| self.cluster.objects[i].kind() == "Bucket");
+        if spec_ignore.is_none() && sparse.is_none() && !bucket {
+            return None;
+        }
+        let mut key = (t, spec_ignore.clone().unwrap_or_default(), sparse.clone().unwrap_or_default());
+        if bucket {
+            key.2 = vec!["\0bucket".to_string()];
+        }
+        let view = self.source_views.entry(key).or_insert_with(|| {
+            let tree = &trees.trees[t];
+            std::rc::Rc::new(if bucket {
+                TreeView::for_bucket(tree, trees.db, spec_ignore.as_deref())
+            } else {
+                TreeView::for_source(tree, trees.db, spec_ignore.as_deref(), sparse.as_deref())
+            })
+        });
+        Some(view.clone())
+    }
+
     /// A path under a GitRepository's `spec.include[].toPath` is another repository's
     /// `fromPath`: the (tree, path) to build instead, when that repository maps to a local tree.
     fn included(&self, source: usize, path: &str) -> Option<(TreeIndex, String)> {
@@ -241,11 +315,10 @@ impl<'w, 't> ClusterWalk<'w, 't> {
             // The substituteFrom object may be rendered by a Kustomization not yet followed.
             return Followed::Deferred;
         }
+        if let Some(followed) = self.follow_external_artifact(job) {
+            return followed;
+        }
         let (source, source_object) = self.resolve_source(ks);
-        let source_view = source_object.and_then(|i| self.cluster.objects[i].flux());
-        let spec_ignore = source_view.and_then(|s| s.ignore()).map(str::to_string);
-        let sparse: Option<Vec<String>> =
-            source_view.and_then(|s| s.sparse_checkout()).map(|dirs| dirs.into_iter().map(str::to_string).collect());
         let root = self.cluster.objects[ks].root.clone();
         let Some(this) = FluxObject::new(&root) else { return Followed::Done(Vec::new()) };
         let raw_path = this.path_str();
@@ -265,7 +338,6 @@ impl<'w, 't> ClusterWalk<'w, 't> {
             rendered: Vec::new(),
             variables: vars.as_ref().map(|(v, _)| v.values.clone()),
         };
-        let owner_id = self.cluster.objects[ks].id();
         let mut children = Vec::new();
         match source {
             SourceResolution::Tree(t) => {
@@ -274,24 +346,7 @@ impl<'w, 't> ClusterWalk<'w, 't> {
                 let redirect = source_object.and_then(|i| self.included(i, &path));
                 let own_view = redirect.is_none();
                 let (t, path) = redirect.unwrap_or((t, path.clone()));
-                let bucket = source_object.is_some_and(|i| self.cluster.objects[i].kind() == "Bucket");
-                let custom = (own_view && (spec_ignore.is_some() || sparse.is_some() || bucket)).then(|| {
-                    let mut key = (t, spec_ignore.clone().unwrap_or_default(), sparse.clone().unwrap_or_default());
-                    if bucket {
-                        key.2 = vec!["\0bucket".to_string()];
-                    }
-                    self.source_views
-                        .entry(key)
-                        .or_insert_with(|| {
-                            let tree = &trees.trees[t];
-                            std::rc::Rc::new(if bucket {
-                                TreeView::for_bucket(tree, trees.db, spec_ignore.as_deref())
-                            } else {
-                                TreeView::for_source(tree, trees.db, spec_ignore.as_deref(), sparse.as_deref())
-                            })
-                        })
-                        .clone()
-                });
+                let custom = if own_view { self.source_view(t, source_object) } else { None };
                 let view: &TreeView<'t> = match &custom {
                     Some(v) => v,
                     None => &trees.views[t],
@@ -325,62 +380,8 @@ impl<'w, 't> ClusterWalk<'w, 't> {
                     self.built_path_of.insert(ks, path.clone());
                     let spec = root.get("spec").cloned().unwrap_or_else(|| Node::map(root.span));
                     let out = fluxbuild::build(&self.trees.resolvers[t], view, &path, &spec);
-                    // A defaults patch a parent injects into every child (home-ops does this for
-                    // HelmReleases) matches nothing in children without that kind: not a mistake
-                    // of the child, so SRC013 only for patches written in this object.
-                    let own = root.span;
-                    let injected = |sp: Span| {
-                        let inside =
-                            |outer: Span| outer.file == sp.file && outer.start <= sp.start && sp.end <= outer.end;
-                        let from_spec = spec
-                            .get("patches")
-                            .and_then(Node::as_seq)
-                            .unwrap_or_default()
-                            .iter()
-                            .any(|p| inside(p.span));
-                        from_spec && !inside(own)
-                    };
-                    let before = self.cluster.build_issues.len();
-                    self.cluster.build_issues.extend(
-                        out.issues
-                            .iter()
-                            .filter(|i| i.kind != BuildIssueKind::PatchTargetUnmatched || !injected(i.span))
-                            .cloned(),
-                    );
-                    let added = self.cluster.build_issues.len() - before;
-                    self.cluster.build_issue_owners.extend(std::iter::repeat_n(Some(ks), added));
-                    // kustomize-controller applies nothing when the build fails.
-                    node.built = !out.fails();
-                    let resources = if out.fails() { Vec::new() } else { out.resources };
-                    let remote = self.remote_target(ks);
-                    let owners = self.cluster.objects[ks].owners.push(owner_id.clone());
-                    let sub = vars.map(|(v, _)| v);
-                    for r in resources {
-                        let mut obj_root = r.root;
-                        if let Some(v) = &sub {
-                            self.substitute(&mut obj_root, v, ks);
-                        }
-                        let obj = RenderedObject {
-                            owner: Some(ks),
-                            owners: owners.clone(),
-                            tree: t,
-                            ..RenderedObject::new(obj_root)
-                        };
-                        if let Some(key) = &remote {
-                            let rc = self.remotes.get_mut(key).expect("remote cluster created");
-                            rc.objects.push(RenderedObject { owner: None, ..obj });
-                            continue;
-                        }
-                        if let Some(i) = self.add(obj) {
-                            node.rendered.push(i);
-                            if self.cluster.objects[i].flux_kind() == Some(FluxKind::Kustomization) {
-                                children.push(i);
-                            }
-                            if self.cluster.objects[i].flux_kind() == Some(FluxKind::ResourceSet) {
-                                children.extend(self.expand_resource_set(i));
-                            }
-                        }
-                    }
+                    self.trees.record_flux_build(t, &out);
+                    self.absorb(ks, out, t, vars.map(|(v, _)| v), &mut node, &mut children);
                 }
             }
             SourceResolution::Unmapped => {
@@ -392,10 +393,70 @@ impl<'w, 't> ClusterWalk<'w, 't> {
                 };
                 self.issue(kind, span, ks, "spec.sourceRef");
             }
-            SourceResolution::Missing => {}
+            SourceResolution::Missing | SourceResolution::Artifact(_) => {}
         }
         self.cluster.kustomizations.push(node);
         Followed::Done(children)
+    }
+
+    /// Take the output of Kustomization `ks`'s build (whose objects were read from tree `t`):
+    /// its build issues, and its objects, substituted, into the cluster (or the remote cluster
+    /// it applies to). Flux Kustomizations among them go to `children`, ResourceSets are queued.
+    fn absorb(
+        &mut self,
+        ks: usize,
+        out: fleetlint_kustomize::BuildOutput,
+        t: TreeIndex,
+        sub: Option<crate::postbuild::Variables>,
+        node: &mut KustomizationNode,
+        children: &mut Vec<usize>,
+    ) {
+        let root = self.cluster.objects[ks].root.clone();
+        let spec = root.get("spec").cloned().unwrap_or_else(|| Node::map(root.span));
+        let owner_id = self.cluster.objects[ks].id();
+        // A defaults patch a parent injects into every child (home-ops does this for
+        // HelmReleases) matches nothing in children without that kind: not a mistake
+        // of the child, so SRC013 only for patches written in this object.
+        let own = root.span;
+        let injected = |sp: Span| {
+            let inside = |outer: Span| outer.file == sp.file && outer.start <= sp.start && sp.end <= outer.end;
+            let from_spec =
+                spec.get("patches").and_then(Node::as_seq).unwrap_or_default().iter().any(|p| inside(p.span));
+            from_spec && !inside(own)
+        };
+        let before = self.cluster.build_issues.len();
+        self.cluster.build_issues.extend(
+            out.issues.iter().filter(|i| i.kind != BuildIssueKind::PatchTargetUnmatched || !injected(i.span)).cloned(),
+        );
+        let added = self.cluster.build_issues.len() - before;
+        self.cluster.build_issue_owners.extend(std::iter::repeat_n(Some(ks), added));
+        // kustomize-controller applies nothing when the build fails.
+        node.built = !out.fails();
+        let resources = if out.fails() { Vec::new() } else { out.resources };
+        let remote = self.remote_target(ks);
+        let owners = self.cluster.objects[ks].owners.push(owner_id.clone());
+        for r in resources {
+            let mut obj_root = r.root;
+            if let Some(v) = &sub {
+                self.substitute(&mut obj_root, v, ks);
+            }
+            let obj =
+                RenderedObject { owner: Some(ks), owners: owners.clone(), tree: t, ..RenderedObject::new(obj_root) };
+            if let Some(key) = &remote {
+                let rc = self.remotes.get_mut(key).expect("remote cluster created");
+                rc.objects.push(RenderedObject { owner: None, ..obj });
+                continue;
+            }
+            if let Some(i) = self.add(obj) {
+                node.rendered.push(i);
+                if self.cluster.objects[i].flux_kind() == Some(FluxKind::Kustomization) {
+                    children.push(i);
+                }
+                if self.cluster.objects[i].flux_kind() == Some(FluxKind::ResourceSet) {
+                    self.rset_pending.push(i);
+                }
+            }
+        }
     }
 
     /// The `${...}` variables left in `raw` (the Kustomization's `spec.path` after its parent's
@@ -461,7 +522,12 @@ impl<'w, 't> ClusterWalk<'w, 't> {
 
     /// The first object with this identity (objects are indexed as they are added).
     fn lookup(&self, kind: &str, namespace: &str, name: &str) -> Option<usize> {
-        self.seen.get(&format!("{kind}/{namespace}/{name}")).copied()
+        self.lookup_id(&format!("{kind}/{namespace}/{name}"))
+    }
+
+    /// The first object with this `Kind/namespace/name`.
+    fn lookup_id(&self, id: &str) -> Option<usize> {
+        self.seen.get(id).copied()
     }
 
     /// Add a rendered object unless the same object is already known: a bootstrap object
@@ -497,7 +563,7 @@ impl<'w, 't> ClusterWalk<'w, 't> {
     }
 }
 
-enum Followed {
+pub(super) enum Followed {
     Deferred,
     Done(Vec<usize>),
 }

@@ -171,7 +171,20 @@ fn kustomize_helm_example_labels_flux_system_with_a_tenant() {
     for c in &s.fleet.clusters {
         assert_eq!(c.kustomization_count(), 4, "flux-system, infra-controllers, infra-configs, apps");
         assert_eq!(depends_on(c, "Kustomization/flux-system/apps"), ["infra-configs"]);
-        assert!(c.tenants.is_empty(), "flux-system is a platform namespace: its tenant label does not count");
+        // flux-system is a platform namespace: its tenant label does not count. The namespaces
+        // the ExternalArtifact builds render carry their own tenant labels (issue 11 item 8: the
+        // apps and infrastructure Kustomizations are built from the ArtifactGenerator's view).
+        let tenants: Vec<(&str, &[String])> =
+            c.tenants.iter().map(|(t, v)| (t.as_str(), v.namespaces.as_slice())).collect();
+        assert_eq!(
+            tenants,
+            [
+                ("dev-team", &["podinfo".to_string()][..]),
+                ("sre-team", &["cert-manager".into(), "envoy-gateway-system".into()][..])
+            ]
+        );
+        assert_eq!(c.helmrelease_count(), 3, "podinfo, cert-manager, envoy-gateway");
+        assert_eq!(c.opaque_count(), 0);
     }
 }
 

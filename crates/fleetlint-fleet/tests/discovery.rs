@@ -139,3 +139,161 @@ fn a_path_variable_set_from_outside_git_is_unknown_not_missing() {
         }]
     );
 }
+
+fn rejected<'a>(s: &'a Session, path: &str) -> &'a RejectReason {
+    &s.fleet
+        .rejected
+        .iter()
+        .find(|r| r.path == path)
+        .unwrap_or_else(|| panic!("{path} not rejected: {:?}", s.fleet.rejected))
+        .reason
+}
+
+#[test]
+fn bootstrap_leftovers_beside_a_live_root_are_rejected_with_the_reason() {
+    let s = session("stale-bootstrap", &[]);
+    // The names are taken below the container of the kept roots only.
+    assert_eq!(found(&s), [("prod", "clusters/prod", EntryKind::GotkSync)]);
+    // (a) clusters/old's kustomization.yaml does not include flux-system: its build does not
+    // render the root of its gotk-sync.yaml.
+    assert_eq!(
+        rejected(&s, "clusters/old"),
+        &RejectReason::StaleBootstrap { kustomization: "flux-system/flux-system".to_string() }
+    );
+    // (b) flux/ only installs Flux, and the live root's build reads its patches.
+    assert_eq!(
+        rejected(&s, "flux"),
+        &RejectReason::ReadBy {
+            cluster: "prod".to_string(),
+            file: "flux/flux-system/patches/concurrency.yaml".to_string()
+        }
+    );
+    // (c) only gotk-components.yaml: no root is synthesized there.
+    assert_eq!(rejected(&s, "bootstrap/flux"), &RejectReason::ComponentsOnly);
+    // The live root is built with what it reads from flux/.
+    let c = &s.fleet.clusters[0];
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/app"));
+    let kc = c.objects.iter().find(|o| o.id() == "Deployment/flux-system/kustomize-controller").expect("components");
+    let args = kc.root.get_path(&["spec", "template", "spec", "containers"]).and_then(|n| n.as_seq()).unwrap()[0]
+        .get("args")
+        .and_then(|a| a.as_seq())
+        .unwrap();
+    assert!(args.iter().any(|a| a.as_str() == Some("--concurrent=20")), "{args:?}");
+}
+
+#[test]
+fn a_lone_bootstrap_leftover_stays_a_cluster() {
+    // With no other root, each candidate is kept: discovery never leaves a fleet without clusters
+    // on a guess.
+    let s = session("stale-lone", &[]);
+    assert_eq!(
+        found(&s),
+        [
+            ("bootstrap/flux", "bootstrap/flux", EntryKind::Synthesized),
+            ("clusters/old", "clusters/old", EntryKind::GotkSync)
+        ]
+    );
+    assert!(s.fleet.rejected.is_empty(), "{:?}", s.fleet.rejected);
+}
+
+#[test]
+fn a_self_managing_root_read_from_an_oci_artifact_pushed_from_its_directory() {
+    let s = session("artifact-root", &[]);
+    assert_eq!(found(&s), [("local", "kubernetes/clusters/local", EntryKind::SelfManaged)]);
+    let c = &s.fleet.clusters[0];
+    assert_eq!(root_object(c).id(), "Kustomization/flux-system/cluster-sync");
+    let FoundReason::SelfManaged { source, source_defined, .. } = &c.found_by.reason else { unreachable!() };
+    assert_eq!((source.as_str(), *source_defined), ("OCIRepository/flux-system/cluster-source", true));
+    assert_eq!(c.source_root.as_deref(), Some("kubernetes/clusters/local"));
+    // `./` of the artifact is the cluster directory: the root builds it (and renders apps, whose
+    // own artifact is unknown: opaque).
+    let root = c.objects.iter().position(|o| o.id() == "Kustomization/flux-system/cluster-sync");
+    let node = c.kustomization_of(root.expect("root")).expect("walked");
+    assert_eq!(node.path, "kubernetes/clusters/local");
+    assert!(node.built);
+    let apps = c.objects.iter().position(|o| o.id() == "Kustomization/flux-system/apps").expect("rendered by the root");
+    assert_eq!(c.kustomization_of(apps).map(|k| k.source.clone()), Some(fleetlint_fleet::SourceResolution::Unmapped));
+    assert!(c.objects.iter().all(|o| o.id() != "GitRepository/flux-system/flux-system"), "nothing synthesized");
+}
+
+#[test]
+fn an_oci_root_mapped_to_its_own_directory_stays_the_root() {
+    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/discovery/artifact-root");
+    let sources = vec![
+        format!("oci://registry.local:5000/cluster-sync={}", base.join("kubernetes/clusters/local").display()),
+        format!("oci://registry.local:5000/apps-sync={}", base.join("kubernetes/apps").display()),
+    ];
+    let s = load(&LoadOptions { root: base, sources, ..LoadOptions::default() }).expect("loads");
+    assert_eq!(found(&s), [("local", "kubernetes/clusters/local", EntryKind::SelfManaged)]);
+    let c = &s.fleet.clusters[0];
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/podinfo"), "the mapped apps artifact is built");
+}
+
+#[test]
+fn an_ambiguous_source_root_builds_no_cluster_and_says_why() {
+    let s = session("ambiguous-source-root", &[]);
+    assert_eq!(found(&s), []);
+    for d in ["a/clusters/c1", "b/clusters/c1"] {
+        assert_eq!(rejected(&s, d), &RejectReason::AmbiguousSourceRoot { path: "clusters/c1".to_string() });
+    }
+    let [issue] = s.fleet.issues.as_slice() else { panic!("{:?}", s.fleet.issues) };
+    assert_eq!(
+        issue.kind,
+        fleetlint_fleet::FleetIssueKind::AmbiguousSourceRoot {
+            path: "clusters/c1".to_string(),
+            candidates: vec!["a/clusters/c1".to_string(), "b/clusters/c1".to_string()],
+        }
+    );
+    assert_eq!(s.db.get(issue.span.file).path, "flux/instance.yaml");
+}
+
+#[test]
+fn a_root_applied_by_hand_and_an_archived_bootstrap() {
+    let s = session("applied-by-hand", &[]);
+    // Flux builds the path of the Kustomization applied by hand; the cluster is named after the
+    // directory it is applied from.
+    assert_eq!(found(&s), [("c0", "k8s/clusters/c0/flux/deploy", EntryKind::SelfManaged)]);
+    let c = &s.fleet.clusters[0];
+    let FoundReason::AppliedByHand { kustomization, source, from } = &c.found_by.reason else {
+        panic!("{:?}", c.found_by)
+    };
+    assert_eq!(
+        (kustomization.as_str(), source.as_str(), from.as_str()),
+        ("flux-system/cluster-deployment", "GitRepository/flux-system/fleet", "k8s/clusters/c0")
+    );
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/app"), "the graph is walked");
+    for id in ["Kustomization/flux-system/cluster-deployment", "GitRepository/flux-system/fleet"] {
+        assert!(c.objects.iter().any(|o| o.id() == id && !o.synthesized), "{id} is the repository's");
+    }
+    assert!(c.objects.iter().all(|o| o.id() != "Kustomization/flux-system/flux-system"), "no synthesized root");
+    // archive/ is not a repository kept in a subdirectory (the URL names the checked one): its
+    // gotk-sync.yaml builds ./cluster/base, which is gone.
+    assert_eq!(
+        rejected(&s, "archive/cluster/base"),
+        &RejectReason::SyncPathElsewhere { path: "./cluster/base".to_string() }
+    );
+}
+
+#[test]
+fn a_flux_instance_names_its_sync_objects_after_sync_name() {
+    let s = session("instance-sync-name", &[]);
+    assert_eq!(found(&s), [("c1", "clusters/c1", EntryKind::FluxInstance)]);
+    let c = &s.fleet.clusters[0];
+    for id in ["GitRepository/flux-system/cluster-repository", "Kustomization/flux-system/cluster-repository"] {
+        assert!(c.objects.iter().any(|o| o.id() == id && o.synthesized), "{id}");
+    }
+    // Kustomizations reading the source by that name read the checked tree.
+    let apps = c.objects.iter().position(|o| o.id() == "Kustomization/flux-system/apps").expect("rendered by the root");
+    assert_eq!(c.kustomization_of(apps).map(|k| k.source.clone()), Some(fleetlint_fleet::SourceResolution::Tree(0)));
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/app"));
+}
+
+#[test]
+fn a_source_mapping_settles_an_ambiguous_source_root() {
+    let base = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/discovery/ambiguous-source-root");
+    let sources = vec![format!("oci://ghcr.io/example/manifests={}", base.join("b").display())];
+    let s = load(&LoadOptions { root: base, sources, ..LoadOptions::default() }).expect("loads");
+    assert_eq!(found(&s), [("c1", "b/clusters/c1", EntryKind::FluxInstance)]);
+    assert_eq!(s.fleet.clusters[0].source_root.as_deref(), Some("b"));
+    assert!(s.fleet.issues.is_empty(), "{:?}", s.fleet.issues);
+}

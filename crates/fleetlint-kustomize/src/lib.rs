@@ -42,5 +42,10 @@ pub use emit::{nodes_to_yaml, to_yaml};
 pub use issue::{BuildIssue, BuildIssueKind};
 pub use kustfile::{KUSTOMIZATION_FILE_NAMES, Kustomization};
 pub use resolver::{BuildOutput, Resolver};
+
+/// kustomize's message for a kustomization with no field set (`CheckEmpty`): `kubectl
+/// kustomize` fails on it, kustomize-controller does not (it sets `buildMetadata` when a
+/// kustomization has no resources).
+pub const EMPTY_KUSTOMIZATION: &str = decode::EMPTY;
 pub use resource::Resource;
 pub use resource::is_builtin_cluster_scoped;

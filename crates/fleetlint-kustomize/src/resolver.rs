@@ -44,6 +44,10 @@ pub struct BuildOutput {
     /// Whether something was left out (remote resources, plugins, helm charts, unreadable
     /// inputs), so `resources` is not everything kustomize would produce.
     pub incomplete: bool,
+    /// The kustomization directories this build accumulated: its own, and every base and
+    /// component it read (tree-relative). Carried by the output, not only recorded on the
+    /// resolver, so a caller that reuses a cached build still learns what it covers.
+    pub entered: Vec<String>,
 }
 
 impl BuildOutput {
@@ -82,8 +86,6 @@ pub struct Resolver<'t> {
     /// overlay that absorbs it, by the sweep over the tree and by the nesting heights, and
     /// decoding is a walk of the whole file each time.
     decoded: Mutex<HashMap<String, LoadedKustomization>>,
-    /// Kustomization directories a build accumulated (its top directory, bases, components).
-    entered: Mutex<HashSet<String>>,
 }
 
 /// A decoded kustomization file, or why there is none (empty: no kustomization file).
@@ -155,20 +157,7 @@ impl<'t> Resolver<'t> {
             out_cache: Mutex::new(HashMap::new()),
             heights: std::sync::OnceLock::new(),
             decoded: Mutex::new(HashMap::new()),
-            entered: Mutex::new(HashSet::new()),
         }
-    }
-
-    /// The kustomization directories the builds made so far accumulated: each build's own
-    /// directory and every base and component it read. Taken after the Flux builds of a fleet,
-    /// these are the directories some Flux Kustomization builds.
-    #[must_use]
-    pub fn entered_dirs(&self) -> HashSet<String> {
-        self.entered.lock().expect("entered lock").clone()
-    }
-
-    fn enter(&self, dir: &str) {
-        self.entered.lock().expect("entered lock").insert(dir.to_string());
     }
 
     /// The tree this resolver reads.
@@ -230,6 +219,7 @@ impl<'t> Resolver<'t> {
                     resources: Vec::new(),
                     issues: vec![BuildIssue::invalid(span, true, format!("no kustomization file in {dir:?}"))],
                     incomplete: true,
+                    entered: Vec::new(),
                 };
             }
             _ => {}
@@ -247,7 +237,7 @@ impl<'t> Resolver<'t> {
         match acc {
             Err(mut issues) => {
                 keep_first_failure(&mut issues);
-                BuildOutput { resources: Vec::new(), issues, incomplete: true }
+                BuildOutput { resources: Vec::new(), issues, incomplete: true, entered: vec![dir.to_string()] }
             }
             Ok(acc) => self.finish(acc, k.as_deref(), schema_issue),
         }
@@ -296,7 +286,7 @@ impl<'t> Resolver<'t> {
         dedup_issues(&mut issues);
         keep_first_failure(&mut issues);
         let incomplete = acc.incomplete || issues.iter().any(|i| i.fatal);
-        BuildOutput { resources: acc.resources, issues, incomplete }
+        BuildOutput { resources: acc.resources, issues, incomplete, entered: acc.entered }
     }
 
     /// The decoded kustomization file of `dir`, decoded once per resolver.
@@ -374,7 +364,6 @@ impl<'t> Resolver<'t> {
         stack: &mut Vec<String>,
         schema: SchemaSource,
     ) -> Result<Acc, Vec<BuildIssue>> {
-        self.enter(dir);
         match self.load_kustomization(dir) {
             Err(e) => Err(e),
             Ok(k) if k.is_component() => Err(vec![BuildIssue::invalid(
@@ -384,6 +373,7 @@ impl<'t> Resolver<'t> {
             )]),
             Ok(k) => {
                 let mut acc = Acc::default();
+                acc.entered.push(dir.to_string());
                 stack.push(dir.to_string());
                 self.accumulate_target(&k, &mut acc, stack, Scope { prefix: "", schema });
                 stack.pop();
@@ -558,6 +548,10 @@ impl<'t> Resolver<'t> {
                     continue;
                 }
                 let sub = self.accumulate_dir(&full, stack, scope.schema);
+                if matches!(&*sub, Err(issues) if !issues.is_empty()) {
+                    // Entered, and failed there: its own accumulation is not kept.
+                    acc.entered.push(full.clone());
+                }
                 // The only holder (a base no other kustomization lists) gives its objects away.
                 let sub = match Arc::try_unwrap(sub) {
                     Ok(Ok(owned)) => {
@@ -650,7 +644,7 @@ impl<'t> Resolver<'t> {
             }
             match self.load_kustomization(&full) {
                 Ok(ck) if ck.is_component() => {
-                    self.enter(&full);
+                    acc.entered.push(full.clone());
                     stack.push(full.clone());
                     let prefix = join_lexical(scope.prefix, &path);
                     self.accumulate_target(&ck, acc, stack, Scope { prefix: &prefix, schema: scope.schema });

@@ -57,6 +57,8 @@ pub struct BuildContext<'a> {
     pub db: &'a fleetlint_yaml::FileDb,
     /// The tree that was built.
     pub tree: &'a fleetlint_yaml::LoadedTree,
+    /// Its index in the session's trees (0 = the checked root), as [`fleetlint_fleet::SourceResolution::Tree`] names it.
+    pub tree_index: usize,
     /// The fleet (which clusters build an input, and their lockdown).
     pub fleet: &'a Fleet,
     /// What the builds of the tree found: which directory's own build found each issue, which

@@ -9,7 +9,7 @@ use fleetlint_fleet::Session;
 use fleetlint_yaml::{FileDb, LoadedTree, Span};
 
 use crate::context::{BuildContext, ClusterContext, FileContext};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, ObjectRef, Severity};
 use crate::registry::{INTERNAL_ERROR, builtin_checks};
 use crate::rule::{Rule, RuleId};
 use crate::selection::Selection;
@@ -126,7 +126,7 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
     let mut findings: Vec<Finding> = Vec::new();
     let build_issue_index = build_issue_index(fleet);
     let file_clusters = file_clusters(fleet);
-    for (tree, builds) in trees.iter().zip(&session.builds) {
+    for (tree_index, (tree, builds)) in trees.iter().zip(&session.builds).enumerate() {
         let per_file: Vec<Vec<Finding>> = tree
             .files
             .par_iter()
@@ -142,7 +142,9 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
                         || format!("file {}", display_path(cx.text)),
                         &mut out,
                         |out| {
+                            let from = out.len();
                             rule.check_file(&cx, out);
+                            drop_ciphertext_subjects(rule, out, from);
                         },
                     );
                 }
@@ -160,12 +162,16 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
             }
             f
         }));
-        let cx = BuildContext { issues: &builds.issues, db, tree, fleet, builds };
+        let cx = BuildContext { issues: &builds.issues, db, tree, tree_index, fleet, builds };
         let at = tree.files.first().map_or_else(Span::default, |f| Span::empty(f.id, 0));
         let mut from_builds = Vec::new();
         for &rule in rules {
             let what = || format!("the kustomize builds of {}", tree.root.display());
-            guarded(rule, at, what, &mut from_builds, |out| rule.check_build(&cx, out));
+            guarded(rule, at, what, &mut from_builds, |out| {
+                let from = out.len();
+                rule.check_build(&cx, out);
+                drop_ciphertext_subjects(rule, out, from);
+            });
         }
         attach_build_clusters(fleet, &build_issue_index, &mut from_builds);
         findings.extend(from_builds);
@@ -178,7 +184,11 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
             let mut out = Vec::new();
             for &rule in rules {
                 let what = || format!("cluster {}", cluster.name);
-                guarded(rule, cluster.entry_span, what, &mut out, |out| rule.check_cluster(&cx, out));
+                guarded(rule, cluster.entry_span, what, &mut out, |out| {
+                    let from = out.len();
+                    rule.check_cluster(&cx, out);
+                    drop_ciphertext_subjects(rule, out, from);
+                });
             }
             for f in &mut out {
                 f.clusters = vec![cluster.name.clone()];
@@ -234,6 +244,17 @@ fn file_clusters(fleet: &fleetlint_fleet::Fleet) -> HashMap<fleetlint_yaml::File
         names.dedup();
     }
     index
+}
+
+/// Drop the findings `rule` added from `from` on whose object's identity is SOPS ciphertext,
+/// unless the rule judges such objects (their decryption or their text): one place, so that no
+/// rule judges the kind, name or namespace of an object that is known only after decryption.
+fn drop_ciphertext_subjects(rule: &dyn Rule, out: &mut Vec<Finding>, from: usize) {
+    if rule.judges_ciphertext_objects() {
+        return;
+    }
+    let added = out.split_off(from);
+    out.extend(added.into_iter().filter(|f| !f.object.as_ref().is_some_and(ObjectRef::has_ciphertext_identity)));
 }
 
 /// Where each Flux build issue was met: span -> (cluster, issue) pairs.

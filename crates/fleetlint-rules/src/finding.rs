@@ -85,6 +85,16 @@ pub struct ObjectRef {
 }
 
 impl ObjectRef {
+    /// Whether any part of the identity is SOPS ciphertext (an object encrypted whole, see
+    /// [`fleetlint_yaml::ObjectView::has_ciphertext_identity`]).
+    #[must_use]
+    pub fn has_ciphertext_identity(&self) -> bool {
+        [Some(self.api_version.as_str()), Some(self.kind.as_str()), Some(self.name.as_str()), self.namespace.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(fleetlint_yaml::is_sops_ciphertext)
+    }
+
     /// `Kind/namespace/name` (empty namespace for cluster-scoped objects).
     #[must_use]
     pub fn id(&self) -> String {

@@ -163,6 +163,15 @@ pub trait Rule: Declared + Send + Sync {
     /// scopes, tenants and controller configuration. The engine records the cluster on each
     /// finding and merges the same problem found in several clusters into one finding.
     fn check_cluster(&self, _cx: &ClusterContext<'_>, _out: &mut Vec<Finding>) {}
+
+    /// Whether the rule judges objects SOPS encrypted whole (whether they can be decrypted, or
+    /// their YAML text), whose identity is ciphertext until kustomize-controller decrypts them
+    /// right before applying ([`fleetlint_yaml::ObjectView::has_ciphertext_identity`]). Every
+    /// other rule's findings about such an object are dropped by the engine: what the object is,
+    /// its kind, name and namespace, is unknown, so no verdict about it can be certain.
+    fn judges_ciphertext_objects(&self) -> bool {
+        false
+    }
 }
 
 /// Declare a rule: a unit struct, its [`RuleMeta`] built from the doc comment, its [`RuleId`],

@@ -42,3 +42,20 @@ fn a_tenant_reconciler_in_flux_system_is_the_tenants() {
     assert_eq!(iso006.len(), 1, "{iso006:#?}");
     assert!(iso006[0].message.contains("tenant team-a"), "{}", iso006[0].message);
 }
+
+/// Issue 11 layout 4: a root path several directories hold is an SRC012 info naming them, at the
+/// FluxInstance's `sync.path`, once; no cluster is guessed.
+#[test]
+fn an_ambiguous_source_root_is_an_info_naming_the_candidates() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/discovery/ambiguous-source-root");
+    let session = load(&LoadOptions { root, ..LoadOptions::default() }).expect("loads");
+    assert!(session.fleet.clusters.is_empty());
+    let outcome = fleetlint_rules::check(&session);
+    let infos: Vec<_> = outcome.findings.iter().filter(|f| f.rule.code() == "SRC012").collect();
+    assert_eq!(infos.len(), 1, "{infos:#?}");
+    let f = infos[0];
+    assert_eq!(f.severity, fleetlint_rules::Severity::Info);
+    assert_eq!(session.db.get(f.span.file).path, "flux/instance.yaml");
+    assert_eq!(session.db.get(f.span.file).line_col(f.span.start).line, 15, "at sync.path");
+    assert!(f.message.contains("a/clusters/c1, b/clusters/c1"), "{}", f.message);
+}

@@ -25,7 +25,7 @@ mod walk;
 pub use duration::parse_go_duration;
 pub use files::{FileDb, FileId, LineCol, LineIndex, Span, TextFile};
 pub use load::{LoadedFile, LoadedTree, load_tree};
-pub use object::{FluxKind, ObjectView};
+pub use object::{FluxKind, ObjectView, is_sops_ciphertext};
 pub use parse::{Document, Limits, LoadIssue, LoadIssueKind, ParsedYaml, parse_yaml};
 pub use path::{FieldPath, Located, PathSegment};
 pub use scalar::{ScalarStyle, ScalarValue, is_ambiguous, resolve_kyaml, resolve_number, resolve_yaml11};

@@ -94,6 +94,18 @@ impl FluxKind {
     }
 }
 
+/// A value SOPS encrypted: `ENC[AES256_GCM,data:...,iv:...,tag:...,type:...]`, the format
+/// getsops/sops writes for every encrypted leaf (getsops/sops `aes/cipher.go`, `Cipher.Encrypt`).
+/// A file encrypted whole (no `encrypted_regex`) has ciphertext for its `apiVersion`, `kind`
+/// and `metadata`: kustomize builds it as it is, and kustomize-controller decrypts it only
+/// right before applying (fluxcd/kustomize-controller@186fb3b `internal/decryptor/decryptor.go`,
+/// `Decryptor.DecryptResource`, case `isSOPSEncryptedResource`), so its identity is unknown
+/// until then.
+#[must_use]
+pub fn is_sops_ciphertext(value: &str) -> bool {
+    value.starts_with("ENC[") && value.ends_with(']')
+}
+
 /// A borrowed view of an object's identity and metadata, with the nodes that hold them.
 #[derive(Clone, Copy, Debug)]
 pub struct ObjectView<'a> {
@@ -114,6 +126,18 @@ impl<'a> ObjectView<'a> {
     #[must_use]
     pub fn api_version(&self) -> &'a str {
         self.root.get("apiVersion").and_then(Node::as_str).unwrap_or("")
+    }
+
+    /// Whether the object's identity (`apiVersion`, `kind`, `metadata.name` or
+    /// `metadata.namespace`) is SOPS ciphertext ([`is_sops_ciphertext`]): what Flux applies is
+    /// known only after decryption, so nothing about its identity can be judged. The one place
+    /// that decides it; rules and the fleet model ask this.
+    #[must_use]
+    pub fn has_ciphertext_identity(&self) -> bool {
+        [Some(self.api_version()), Some(self.kind()), self.name(), self.namespace()]
+            .into_iter()
+            .flatten()
+            .any(is_sops_ciphertext)
     }
 
     /// The API group (empty for the core group).

@@ -27,6 +27,10 @@ pub(crate) fn found_by(reason: &FoundReason) -> String {
                 "this directory's build renders Kustomization {kustomization} whose spec.path is this directory ({src})"
             )
         }
+        FoundReason::AppliedByHand { kustomization, source, from } => format!(
+            "{from}'s build (applied by hand with kubectl apply -k) renders Kustomization {kustomization}, whose \
+             spec.path is this directory (source {source})"
+        ),
         FoundReason::Config { glob } => format!("named by the clusters glob `{glob}`; no root was found there"),
         FoundReason::Convention => {
             "no bootstrap files, FluxInstance or self-managing Kustomization anywhere: the clusters/* convention"
@@ -54,10 +58,23 @@ pub(crate) fn rejected(reason: &RejectReason) -> String {
         }
         RejectReason::NotSelected => "not matched by the clusters globs".to_string(),
         RejectReason::SyncPathElsewhere { path } => {
-            format!("its flux-system/gotk-sync.yaml builds {path}, another directory (a bootstrap template)")
+            format!(
+                "its flux-system/gotk-sync.yaml builds {path}, another directory (a bootstrap template, or one left behind)"
+            )
         }
         RejectReason::AmbiguousSourceRoot { path } => {
             format!("one of several directories holding {path}: which one the source's artifact is made of is unknown")
         }
+        RejectReason::StaleBootstrap { kustomization } => format!(
+            "its flux-system/gotk-sync.yaml defines Kustomization {kustomization} with this path, but the directory's \
+             kustomization.yaml does not include flux-system, so its build does not render that root: a bootstrap left \
+             behind (other roots were found)"
+        ),
+        RejectReason::ComponentsOnly => "its flux-system holds only gotk-components.yaml (Flux installed by hand): \
+             nothing defines a root here (other roots were found)"
+            .to_string(),
+        RejectReason::ReadBy { cluster, file } => format!(
+            "its root only installs Flux, and cluster {cluster}'s build reads {file}: a base of that cluster, not a cluster"
+        ),
     }
 }

@@ -18,6 +18,7 @@
 use std::collections::BTreeMap;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
 
 use fleetlint_yaml::relpath::{clamp_flux_path, join_in_root};
 use fleetlint_yaml::{Limits, Node, ObjectView, Span, parse_yaml};
@@ -26,7 +27,7 @@ use crate::artifact::TreeView;
 use crate::bootstrap::is_placeholder;
 use crate::flux::{FluxObject, InstanceSpec};
 use crate::fluxbuild;
-use crate::model::{EntryKind, FoundBy, FoundReason, RejectReason, Rejected};
+use crate::model::{EntryKind, FleetIssue, FleetIssueKind, FoundBy, FoundReason, RejectReason, Rejected};
 use crate::walk::Trees;
 
 mod instance_values;
@@ -77,6 +78,8 @@ pub(crate) struct Discovery {
     pub entries: Vec<EntryPoint>,
     /// Candidates not taken.
     pub rejected: Vec<Rejected>,
+    /// What belongs to no cluster (an ambiguous source root), for the rules to report.
+    pub issues: Vec<FleetIssue>,
 }
 
 fn parent(path: &str) -> &str {
@@ -186,19 +189,42 @@ fn candidate_index(view: &TreeView<'_>, paths: &[&str]) -> CandidateIndex {
 }
 
 /// Whether the build of `dir` renders a Flux Kustomization whose path is `dir`: the root.
-fn self_root(trees: &Trees<'_>, dir: &str) -> Option<SelfRoot> {
-    let out = fluxbuild::build(&trees.resolvers[0], &trees.views[0], dir, &Node::map(Span::default()));
+///
+/// `artifact_root` is `None` for a Git source (paths relative to the checked tree), or the
+/// directory an OCI artifact or bucket is made of, for a root found in `<dir>/flux-system/`
+/// (see [`artifact_candidates`]): the Kustomization's path is then relative to it.
+fn self_root(trees: &Trees<'_>, dir: &str, artifact_root: Option<&str>) -> Option<SelfRoot> {
+    root_in_build(trees, dir, dir, artifact_root, None)
+}
+
+/// The root of `dir` as the build of `built` renders it (`built` = `dir` for a self-managing
+/// root; the directory applied by hand for [`applied_by_hand`]).
+fn root_in_build(
+    trees: &Trees<'_>,
+    built: &str,
+    dir: &str,
+    artifact_root: Option<&str>,
+    id: Option<&str>,
+) -> Option<SelfRoot> {
+    let out = fluxbuild::build_shared(&trees.resolvers[0], &trees.views[0], built, &Node::map(Span::default()));
+    let rel = match artifact_root {
+        None | Some("") => dir,
+        Some(r) => dir.strip_prefix(r).map_or(dir, |d| d.trim_start_matches('/')),
+    };
     // A failing build still shows what it would render: the root is found, its failure is a
     // finding of the walk.
-    // Only a Git source can be the checked repository itself (an OCI artifact or a bucket is
-    // made elsewhere, from a directory fleetlint cannot tell); an undefined GitRepository is
-    // taken to be the checked repository (created outside Git, as vendors do).
+    // A Git source is the checked repository itself (an undefined GitRepository is taken to be
+    // it: created outside Git, as vendors do); an OCI artifact or a bucket only when the
+    // directory it is made of is known.
+    let artifact = |kind: &str| matches!(kind, "OCIRepository" | "Bucket");
     let k = out.resources.iter().map(|r| &r.root).find(|r| {
         is_flux_kustomization(r)
-            && own_path(r).as_deref() == Some(dir)
-            && FluxObject::new(r)
-                .and_then(|k| k.source_ref())
-                .is_none_or(|s| s.kind_or("GitRepository") == "GitRepository")
+            && id.is_none_or(|id| ks_id(r) == id)
+            && own_path(r).as_deref() == Some(rel)
+            && FluxObject::new(r).and_then(|k| k.source_ref()).map_or(artifact_root.is_none(), |s| {
+                let kind = s.kind_or("GitRepository");
+                if artifact_root.is_some() { artifact(kind) } else { kind == "GitRepository" }
+            })
     })?;
     let view = FluxObject::new(k)?;
     let sref = view.source_ref();
@@ -229,7 +255,11 @@ fn self_root(trees: &Trees<'_>, dir: &str) -> Option<SelfRoot> {
     }
     let src_view = source.as_ref().and_then(FluxObject::new);
     let (url, reference) = (src_view.and_then(|s| s.url()), src_view.and_then(|s| s.ref_value()));
-    if trees.mappings.iter().any(|m| m.matches(&kind, &ns, &name, url, reference)) {
+    // A source mapped to another checkout is not this tree; one mapped to the very directory
+    // the artifact is made of (`--source oci://…=<root>/<dir>`) is.
+    let elsewhere =
+        |i: usize| artifact_root.is_none_or(|r| !same_dir(&trees.trees[0].root.join(r), &trees.trees[i + 1].root));
+    if trees.mappings.iter().enumerate().any(|(i, m)| m.matches(&kind, &ns, &name, url, reference) && elsewhere(i)) {
         return None;
     }
     let controller = out.resources.iter().find(|r| {
@@ -251,6 +281,120 @@ fn self_root(trees: &Trees<'_>, dir: &str) -> Option<SelfRoot> {
         source_id: (kind, ns, name),
         has_controllers: controller.is_some(),
         version,
+    })
+}
+
+fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// Whether `dir`'s build renders the Flux Kustomization `id` (`namespace/name`) with `dir` as
+/// its path.
+fn renders_root(trees: &Trees<'_>, dir: &str, id: &str) -> bool {
+    let out = fluxbuild::build(&trees.resolvers[0], &trees.views[0], dir, &Node::map(Span::default()));
+    out.resources
+        .iter()
+        .any(|r| is_flux_kustomization(&r.root) && ks_id(&r.root) == id && own_path(&r.root).as_deref() == Some(dir))
+}
+
+/// Roots applied by hand (`kubectl apply -k <from>`, as bootstrap scripts do after
+/// `flux install`): `<from>`'s kustomization renders a GitRepository and a Flux Kustomization in
+/// `flux-system` that reads it and whose `spec.path` `dir` lies below `<from>` (the cluster's own
+/// tree), where no root was found at, above or below `<from>`. Flux builds `dir`, never `<from>`:
+/// `dir` is the root, and the Kustomization and source `<from>` renders are the root objects.
+/// A cluster whose graph builds or reads `<from>` makes it part of that cluster (after the walk).
+/// Returns `(dir, from)`.
+fn applied_by_hand(
+    trees: &Trees<'_>,
+    named: &BTreeMap<String, Vec<Mention>>,
+    found: &BTreeMap<String, EntryPoint>,
+) -> Vec<(String, String)> {
+    let view = &trees.views[0];
+    let mut out = Vec::new();
+    for (dir, mentions) in named {
+        if found.keys().any(|f| is_below(dir, f) || is_below(f, dir) || f == dir) {
+            continue;
+        }
+        for m in mentions.iter().filter(|m| m.kustomization.starts_with("flux-system/")) {
+            // The nearest directory above the file with a kustomization, strictly above `dir`.
+            let mut from = parent(&m.file);
+            while !from.is_empty() && view.kustomization_file(from).is_none() {
+                from = parent(from);
+            }
+            if from.is_empty()
+                || from == dir.as_str()
+                || !is_below(dir, from)
+                || view.kustomization_file(from).is_none()
+            {
+                continue;
+            }
+            if found.keys().any(|f| f == from || is_below(f, from) || is_below(from, f)) {
+                continue;
+            }
+            out.push((dir.clone(), from.to_string()));
+            break;
+        }
+    }
+    out
+}
+
+/// Roots whose source is an artifact made of a directory of the tree (an OCIRepository or a
+/// Bucket): a Flux Kustomization of such a source in `<dir>/flux-system/` whose `spec.path` `p`
+/// is `dir` seen from a directory `R` above it (`dir` = `R/p`, `R` = `dir` for `./`). That is
+/// where `flux bootstrap` and `kubectl apply -k <dir>/flux-system` put a cluster's root; whether
+/// `<dir>`'s build renders it is checked by [`root_in_build`]. Returns `(dir, R, namespace/name)`:
+/// the Kustomization in `flux-system/` is the root, not another of the same path beside it (an
+/// `apps` Kustomization whose own artifact is pushed from elsewhere).
+fn artifact_candidates(view: &TreeView<'_>, paths: &[&str]) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    for path in paths {
+        let fs = parent(path);
+        if fs.rsplit('/').next() != Some("flux-system") {
+            continue;
+        }
+        let dir = parent(fs);
+        let Some(file) = view.file(path) else { continue };
+        for doc in &file.yaml.documents {
+            let Some(k) = FluxObject::new(&doc.root).filter(|_| is_flux_kustomization(&doc.root)) else { continue };
+            if !k.source_ref().is_some_and(|s| matches!(s.kind_or("GitRepository"), "OCIRepository" | "Bucket")) {
+                continue;
+            }
+            let Some(p) = own_path(&doc.root) else { continue };
+            let root = if p.is_empty() {
+                Some(dir)
+            } else if p == dir {
+                Some("")
+            } else {
+                dir.strip_suffix(p.as_str()).and_then(|r| r.strip_suffix('/'))
+            };
+            if let Some(r) = root {
+                out.push((dir.to_string(), r.to_string(), ks_id(&doc.root)));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The directory of the checked tree a `--source` mapping of the FluxInstance's sync source points
+/// at (`--source oci://…=<root>/deploy`), when `path` is a directory below it: the user said which
+/// directory the artifact is made of.
+fn mapped_source_root(trees: &Trees<'_>, spec: &InstanceSpec<'_>, path: &str) -> Option<String> {
+    let kind = spec.sync_kind().unwrap_or("GitRepository");
+    let name = spec.sync_name().unwrap_or("flux-system");
+    let root = trees.trees[0].root.canonicalize().ok()?;
+    trees.mappings.iter().enumerate().find_map(|(i, m)| {
+        if !m.matches(kind, "flux-system", name, spec.sync_url(), spec.sync_ref()) {
+            return None;
+        }
+        let dir = trees.trees.get(i + 1)?.root.canonicalize().ok()?;
+        let rel = fleetlint_yaml::relpath::relative_slash_path(std::path::Path::new(""), dir.strip_prefix(&root).ok()?);
+        let rel = rel.trim_matches('/').to_string();
+        (!rel.is_empty() && trees.views[0].is_dir(&join_in_root(&rel, path).unwrap_or_default())).then_some(rel)
     })
 }
 
@@ -277,9 +421,12 @@ fn source_root_for(view: &TreeView<'_>, path: &str, url: Option<&str>) -> Result
     let mut found: Vec<String> =
         view.dirs().filter_map(|d| d.strip_suffix(suffix.as_str())).map(str::to_string).collect();
     found.sort();
+    // A URL narrows them to the directories named after the repository, when there are any (an
+    // OCI repository is rarely named after a directory).
     if found.len() > 1
         && let Some(repo) =
             url.map(crate::sources::normalize_url).and_then(|u| u.rsplit('/').next().map(str::to_string))
+        && found.iter().any(|r| r.rsplit('/').next() == Some(repo.as_str()))
     {
         found.retain(|r| r.rsplit('/').next() == Some(repo.as_str()));
     }
@@ -296,6 +443,9 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
     let view = &trees.views[0];
     let mut found: BTreeMap<String, EntryPoint> = BTreeMap::new();
     let mut rejected = Vec::new();
+    let mut issues = Vec::new();
+    // Bootstrap leftovers: roots only while nothing else is one (then rejected for this reason).
+    let mut weak: BTreeMap<String, RejectReason> = BTreeMap::new();
     // Only what the root source's artifact holds can be a cluster path.
     let mut paths: Vec<&str> = view.files().filter(|(_, f)| f.ignored.is_none()).map(|(p, _)| p).collect();
     paths.sort_unstable();
@@ -330,9 +480,20 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
             // that directory's name) or in an artifact pushed from one.
             let root_ks =
                 sync.into_iter().flat_map(|f| &f.yaml.documents).map(|d| &d.root).find(|r| is_flux_kustomization(r));
+            // The repository kept in a subdirectory is named like it: a GitRepository's artifact
+            // is the whole repository at its URL, so a `gotk-sync.yaml` below a directory named
+            // otherwise (an `archive/` of an old layout) builds the checked repository's path.
+            let url_repo = sync
+                .into_iter()
+                .flat_map(|f| &f.yaml.documents)
+                .filter_map(|d| FluxObject::new(&d.root))
+                .find_map(|s| s.url())
+                .map(crate::sources::normalize_url)
+                .and_then(|u| u.rsplit('/').next().map(str::to_string));
             if let Some(k) = root_ks.and_then(FluxObject::new) {
                 let p = clamp_flux_path(k.path_str()).0;
-                if p != dir && dir.ends_with(&format!("/{p}")) {
+                let kept_in = |r: &str| url_repo.as_deref().is_none_or(|u| r.rsplit('/').next() == Some(u));
+                if p != dir && dir.ends_with(&format!("/{p}")) && kept_in(&dir[..dir.len() - p.len() - 1]) {
                     entry.source_root = Some(dir[..dir.len() - p.len() - 1].to_string());
                 } else if p != dir && !crate::substitute::has_reference(k.path_str()) {
                     // A bootstrap template copied per cluster: its root builds another directory.
@@ -341,8 +502,26 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
                         reason: RejectReason::SyncPathElsewhere { path: k.path_str().to_string() },
                     });
                     continue;
+                } else if p == dir && view.kustomization_file(&dir).is_some() {
+                    // `flux bootstrap` writes `<path>/flux-system/gotk-sync.yaml` and generates
+                    // a kustomization.yaml only in `<path>/flux-system`
+                    // (fluxcd/flux2@da2d22d3:pkg/bootstrap/bootstrap_plain_git.go
+                    // `ReconcileSyncConfig`, `kustomization.Generate` with
+                    // `TargetPath: filepath.Dir(manifests.Path)`); `<path>` without a
+                    // kustomization.yaml is generated by kustomize-controller and includes
+                    // `flux-system/`. A kustomization.yaml written at `<path>` that does not reach
+                    // `flux-system/` means the root does not render itself: a bootstrap left
+                    // behind when the fleet moved on (a root only while nothing else is one).
+                    let id = root_ks.map(ks_id).unwrap_or_default();
+                    if !renders_root(trees, &dir, &id) {
+                        weak.insert(dir.clone(), RejectReason::StaleBootstrap { kustomization: id });
+                    }
                 }
             }
+        } else if sync.is_none() && view.kustomization_file(fs).is_none() {
+            // Only `gotk-components.yaml` (Flux's components, applied by hand with
+            // `kubectl apply -f`): nothing here defines a root.
+            weak.insert(dir.clone(), RejectReason::ComponentsOnly);
         }
         found.insert(dir, entry);
     }
@@ -356,7 +535,9 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
             let dir = match spec.sync_path() {
                 Some(p) => {
                     let p = clamp_flux_path(p).0;
-                    match source_root_for(view, &p, spec.sync_url()) {
+                    match mapped_source_root(trees, &spec, &p)
+                        .map_or_else(|| source_root_for(view, &p, spec.sync_url()), |r| Ok(Some(r)))
+                    {
                         Ok(Some(r)) => {
                             let d = join_in_root(&r, &p).unwrap_or_default();
                             source_root = Some(r);
@@ -364,12 +545,8 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
                         }
                         Ok(None) => p,
                         Err(candidates) => {
-                            for c in candidates {
-                                rejected.push(Rejected {
-                                    path: join_in_root(&c, &p).unwrap_or_default(),
-                                    reason: RejectReason::AmbiguousSourceRoot { path: p.clone() },
-                                });
-                            }
+                            let at = spec.0.get_path(&["sync", "path"]).map_or(doc.root.span, |n| n.span);
+                            ambiguous(&p, &candidates, at, &mut rejected, &mut issues);
                             continue;
                         }
                     }
@@ -399,16 +576,15 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
     // (directly or inside a ResourceSet).
     for vi in instance_values::instances(trees, view, &paths) {
         let Some(p) = InstanceSpec(&vi.spec).sync_path().map(|p| clamp_flux_path(p).0) else { continue };
-        let (dir, source_root) = match source_root_for(view, &p, InstanceSpec(&vi.spec).sync_url()) {
+        let spec = InstanceSpec(&vi.spec);
+        let found_root = mapped_source_root(trees, &spec, &p)
+            .map_or_else(|| source_root_for(view, &p, spec.sync_url()), |r| Ok(Some(r)));
+        let (dir, source_root) = match found_root {
             Ok(Some(r)) => (join_in_root(&r, &p).unwrap_or_default(), Some(r)),
             Ok(None) => (p, None),
             Err(candidates) => {
-                for c in candidates {
-                    rejected.push(Rejected {
-                        path: join_in_root(&c, &p).unwrap_or_default(),
-                        reason: RejectReason::AmbiguousSourceRoot { path: p.clone() },
-                    });
-                }
+                let at = vi.spec.get_path(&["sync", "path"]).map_or(vi.span, |n| n.span);
+                ambiguous(&p, &candidates, at, &mut rejected, &mut issues);
                 continue;
             }
         };
@@ -426,11 +602,17 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
 
     // Self-managing roots.
     let (named, unresolved) = candidate_index(view, &paths);
+    // Each candidate's build depends only on the tree, not on the other candidates or on what
+    // was found so far, so they run in parallel; the results are taken in the candidates' order.
+    // (On one thread these builds were a quarter of a 2,000-tenant check's CPU time, with the
+    // other core idle: issue 13.)
+    let todo: Vec<&String> =
+        named.keys().filter(|dir| !found.get(*dir).is_some_and(|e| e.kind != EntryKind::Synthesized)).collect();
+    let mut roots: Vec<Option<SelfRoot>> = todo.par_iter().map(|dir| self_root(trees, dir, None)).collect();
+    let mut roots: BTreeMap<&String, Option<SelfRoot>> = todo.into_iter().zip(roots.drain(..)).collect();
     for (dir, mentions) in &named {
-        if found.get(dir).is_some_and(|e| e.kind != EntryKind::Synthesized) {
-            continue;
-        }
-        match self_root(trees, dir) {
+        let Some(root) = roots.remove(dir) else { continue };
+        match root {
             Some(root) => {
                 let span = root.kustomization.span;
                 let source_defined = root.source.is_some();
@@ -444,6 +626,7 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
                 e.flux_system = found.get(dir).and_then(|old| old.flux_system.clone());
                 e.self_root = Some(root);
                 found.insert(dir.clone(), e);
+                weak.remove(dir);
             }
             None => {
                 // Only a Kustomization that lives below the directory claims to manage it.
@@ -462,6 +645,44 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
                 }
             }
         }
+    }
+    // Roots applied by hand from a directory above them.
+    for (dir, from) in applied_by_hand(trees, &named, &found) {
+        if rejected.iter().any(|r: &Rejected| r.path == dir || r.path == from) {
+            continue;
+        }
+        let Some(root) = root_in_build(trees, &from, &dir, None, None).filter(|r| r.source.is_some()) else {
+            continue;
+        };
+        let (k, ns, n) = &root.source_id;
+        let reason = FoundReason::AppliedByHand {
+            kustomization: ks_id(&root.kustomization),
+            source: format!("{k}/{ns}/{n}"),
+            from: from.clone(),
+        };
+        let mut e = entry(dir.clone(), EntryKind::SelfManaged, root.kustomization.span, reason);
+        e.self_root = Some(root);
+        found.insert(dir, e);
+    }
+
+    // Self-managing roots whose source is an artifact made of a directory of the tree.
+    for (dir, artifact_root, id) in artifact_candidates(view, &paths) {
+        if found.get(&dir).is_some_and(|e| e.kind != EntryKind::Synthesized) {
+            continue;
+        }
+        let Some(root) = root_in_build(trees, &dir, &dir, Some(&artifact_root), Some(&id)) else { continue };
+        let (k, ns, n) = &root.source_id;
+        let reason = FoundReason::SelfManaged {
+            kustomization: ks_id(&root.kustomization),
+            source: format!("{k}/{ns}/{n}"),
+            source_defined: root.source.is_some(),
+        };
+        let mut e = entry(dir.clone(), EntryKind::SelfManaged, root.kustomization.span, reason);
+        e.flux_system = join_in_root(&dir, "flux-system");
+        e.source_root = (!artifact_root.is_empty()).then_some(artifact_root);
+        e.self_root = Some(root);
+        weak.remove(&dir);
+        found.insert(dir, e);
     }
     for (raw, m) in unresolved {
         if m.kustomization.ends_with("/flux-system") {
@@ -501,9 +722,19 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
     // convention still applies (a conventional root that builds such a candidate makes it part
     // of its cluster). Self-managing roots under `clusters/` are the repository's own layout,
     // and their shared bases there are not clusters (issue 11 layout 6).
-    let only_self_managed = found.values().all(|e| e.kind == EntryKind::SelfManaged);
+    let only_self_managed =
+        found.iter().filter(|(d, _)| !weak.contains_key(*d)).all(|(_, e)| e.kind == EntryKind::SelfManaged);
     if globs.is_empty() && only_self_managed && !found.keys().any(|d| is_below(d, "clusters")) {
         convention(view, &paths, &mut found);
+    }
+
+    // Bootstrap leftovers are roots only when nothing else is: never beside real roots.
+    if found.keys().any(|d| !weak.contains_key(d)) {
+        for (dir, reason) in weak {
+            if found.remove(&dir).is_some() {
+                rejected.push(Rejected { path: dir, reason });
+            }
+        }
     }
 
     // Never a synthesized root above real roots.
@@ -526,7 +757,23 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
     }
     rejected.sort_by(|a, b| a.path.cmp(&b.path));
     rejected.dedup();
-    Discovery { entries: found.into_values().collect(), rejected }
+    Discovery { entries: found.into_values().collect(), rejected, issues }
+}
+
+/// A root path found below several directories: each candidate is rejected, and the fact that
+/// no cluster was built there is an issue at the path (never a guess).
+fn ambiguous(path: &str, candidates: &[String], at: Span, rejected: &mut Vec<Rejected>, issues: &mut Vec<FleetIssue>) {
+    let dirs: Vec<String> = candidates.iter().map(|c| join_in_root(c, path).unwrap_or_default()).collect();
+    for d in &dirs {
+        rejected
+            .push(Rejected { path: d.clone(), reason: RejectReason::AmbiguousSourceRoot { path: path.to_string() } });
+    }
+    issues.push(FleetIssue {
+        kind: FleetIssueKind::AmbiguousSourceRoot { path: path.to_string(), candidates: dirs },
+        span: at,
+        object: None,
+        field: "spec.sync.path".to_string(),
+    });
 }
 
 /// The `clusters/*` convention: each directory below `clusters/` is a root with synthesized

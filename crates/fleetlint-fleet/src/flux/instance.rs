@@ -38,6 +38,12 @@ impl<'a> InstanceSpec<'a> {
         self.str_at(&["sync", "kind"])
     }
 
+    /// `sync.name` (flux-operator's default is the FluxInstance's namespace).
+    #[must_use]
+    pub fn sync_name(&self) -> Option<&'a str> {
+        self.str_at(&["sync", "name"])
+    }
+
     /// `sync.url`.
     #[must_use]
     pub fn sync_url(&self) -> Option<&'a str> {

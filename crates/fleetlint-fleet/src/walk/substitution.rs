@@ -19,7 +19,11 @@ impl ClusterWalk<'_, '_> {
         for r in post.substitute_from() {
             let found = self.lookup(r.kind, r.namespace, r.name).map(|i| &self.cluster.objects[i]);
             match found {
-                Some(o) if o.root.get("sops").is_none() => {
+                // A ConfigMap or Secret a ResourceSet renders with `fluxcd.controlplane.io/
+                // copyFrom` gets its data from the cluster when applied (controlplaneio-fluxcd/
+                // flux-operator@17c6aea:internal/controller/resourceset_controller_configs.go):
+                // its values are not known here.
+                Some(o) if o.root.get("sops").is_none() && !copied_from_cluster(&o.root) => {
                     read_data(&o.root, r.kind == "Secret", &mut vars.values);
                 }
                 Some(_) => vars.complete = false,
@@ -108,4 +112,9 @@ fn read_data(root: &Node, secret: bool, values: &mut BTreeMap<String, String>) {
 pub(super) fn strict_substitution(cluster: &Cluster) -> bool {
     let gate = cluster.controllers.of(Controller::Kustomize).gate("StrictPostBuildSubstitutions");
     gate.map_or_else(|| cluster.flux_version.minor().is_none_or(|v| v >= (2, 9)), |g| g.value)
+}
+
+/// Whether an object carries the Flux Operator's `fluxcd.controlplane.io/copyFrom` annotation.
+fn copied_from_cluster(root: &Node) -> bool {
+    root.get_path(&["metadata", "annotations", "fluxcd.controlplane.io/copyFrom"]).is_some()
 }

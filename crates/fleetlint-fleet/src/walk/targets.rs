@@ -1,46 +1,15 @@
-//! Where rendered objects go besides the cluster itself: the literal resources of ResourceSets,
-//! and remote clusters reached through `spec.kubeConfig`.
+//! Where rendered objects go besides the cluster itself: remote clusters reached through
+//! `spec.kubeConfig`.
 
 use std::collections::BTreeMap;
 
 use fleetlint_kustomize::BuildIssue;
 use fleetlint_yaml::relpath::clamp_flux_path;
-use fleetlint_yaml::{FluxKind, Node, ObjectView};
 
 use super::ClusterWalk;
-use crate::flux::FluxObject;
-use crate::model::{Cluster, FleetIssueKind, FluxVersion, RenderedObject};
+use crate::model::{Cluster, FluxVersion};
 
 impl ClusterWalk<'_, '_> {
-    /// The literal `spec.resources` of a ResourceSet are rendered objects; templated ones are
-    /// opaque (an info). Returns the Flux Kustomizations among them.
-    pub(super) fn expand_resource_set(&mut self, rs: usize) -> Vec<usize> {
-        let root = self.cluster.objects[rs].root.clone();
-        let Some(set) = FluxObject::new(&root) else { return Vec::new() };
-        let templated = set.templated();
-        let owners = self.cluster.objects[rs].owners.push(self.cluster.objects[rs].id());
-        let tree = self.cluster.objects[rs].tree;
-        if templated {
-            let span = set.span_of(&["inputs"]);
-            self.issue(FleetIssueKind::TemplatedResourceSet, span, rs, "spec.inputs");
-            return Vec::new();
-        }
-        let mut children = Vec::new();
-        for r in set.resource_set_resources() {
-            let mut r = r.clone();
-            if ObjectView::new(&r).is_some_and(|v| v.namespace().is_none()) {
-                set_namespace(&mut r, self.cluster.objects[rs].namespace());
-            }
-            let obj = RenderedObject { owner: Some(rs), owners: owners.clone(), tree, ..RenderedObject::new(r) };
-            if let Some(i) = self.add(obj)
-                && self.cluster.objects[i].flux_kind() == Some(FluxKind::Kustomization)
-            {
-                children.push(i);
-            }
-        }
-        children
-    }
-
     /// For a Kustomization with `spec.kubeConfig`, the key of the remote cluster it applies to
     /// (created on first use).
     pub(super) fn remote_target(&mut self, ks: usize) -> Option<String> {
@@ -104,12 +73,5 @@ impl ClusterWalk<'_, '_> {
             // A remote cluster is named after a kubeconfig, not in the configuration.
             kubernetes_version: None,
         }
-    }
-}
-
-fn set_namespace(root: &mut Node, ns: &str) {
-    let span = root.span;
-    if let Some(fleetlint_yaml::NodeKind::Map(entries)) = root.get_mut("metadata").map(|m| &mut m.kind) {
-        entries.push(fleetlint_yaml::Entry { key: Node::string("namespace", span), value: Node::string(ns, span) });
     }
 }

@@ -28,6 +28,10 @@ pub(super) struct Acc {
     pub(super) depth_limited: bool,
     /// `openapi` fields met, in kustomize's loading order (see [`openapi::nested_issues`]).
     pub(super) openapi: Vec<openapi::Nested>,
+    /// Kustomization directories accumulated into this one (itself, bases, components), kept
+    /// with the accumulation so that a cached base still says what it read
+    /// ([`crate::BuildOutput::entered`]).
+    pub(super) entered: Vec<String>,
     /// The ids of `resources` while only appends happen (the `resources:` phase), so checking a
     /// new object against thousands of accumulated ones is a lookup, not a scan.
     index: Option<std::collections::HashSet<IdKey>>,
@@ -82,6 +86,7 @@ impl Acc {
             self.append(r, span);
         }
         self.openapi.extend(other.openapi);
+        self.entered.extend(other.entered);
         self.config.merge(&other.config);
         for v in other.vars {
             vars::merge_var(&mut self.vars, v, &mut self.issues);

@@ -89,11 +89,13 @@ impl Resolver<'_> {
             decoded.and_then(|root| if seed.is_empty() { decode::check(&root, span).map(|()| root) } else { Ok(root) });
         let decoded = match decoded {
             Ok(root) => Kustomization { root, ..k.clone() },
-            Err(issues) => return BuildOutput { resources: Vec::new(), issues, incomplete: true },
+            Err(issues) => {
+                return BuildOutput { resources: Vec::new(), issues, incomplete: true, entered: vec![k.dir.clone()] };
+            }
         };
         let k = &decoded;
-        self.enter(&k.dir);
         let mut acc = Acc::default();
+        acc.entered.push(k.dir.clone());
         for root in seed {
             let span = root.span;
             acc.append(Resource::new(root), span);

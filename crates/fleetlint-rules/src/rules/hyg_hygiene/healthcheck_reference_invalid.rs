@@ -145,10 +145,14 @@ fn warning(span: fleetlint_yaml::Span, message: impl Into<String>) -> Finding {
 /// nothing opaque (unmapped sources, templated ResourceSets are SRC012 issues).
 fn graph_complete(cluster: &Cluster) -> bool {
     cluster.kustomizations.iter().all(|k| k.built)
-        && !cluster
-            .issues
-            .iter()
-            .any(|i| matches!(i.kind, FleetIssueKind::SourceNotMapped { .. } | FleetIssueKind::TemplatedResourceSet))
+        && !cluster.issues.iter().any(|i| {
+            matches!(
+                i.kind,
+                FleetIssueKind::SourceNotMapped { .. }
+                    | FleetIssueKind::ResourceSetNotRendered { .. }
+                    | FleetIssueKind::ArtifactUnknown { .. }
+            )
+        })
 }
 
 fn rendered(cluster: &Cluster, group: &str, kind: &str, namespace: &str, name: &str) -> bool {

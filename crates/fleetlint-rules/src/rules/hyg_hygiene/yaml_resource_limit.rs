@@ -35,6 +35,11 @@ declare_rule! {
 }
 
 impl Rule for YamlResourceLimit {
+    // The YAML text is judged, not what the object is.
+    fn judges_ciphertext_objects(&self) -> bool {
+        true
+    }
+
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         for issue in &cx.file.yaml.issues {
             let (message, field) = match &issue.kind {

@@ -3,7 +3,9 @@ use fleetlint_fleet::flux::InstanceSpec;
 use fleetlint_fleet::{Cluster, EntryKind, RenderedObject, Scope};
 use fleetlint_yaml::{FluxKind, Node, Span};
 
-use super::helpers::{entry_document, instance_spec, label, lockdown_anchor, narrow};
+use super::helpers::{
+    NO_ISOLATION_NOTE, entry_document, instance_spec, isolation_intended, label, lockdown_anchor, narrow,
+};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -43,7 +45,10 @@ declare_rule! {
     /// ## Severity
     /// `error` for a missing `--default-service-account`, `warning` for a missing `--no-cross-
     /// namespace-refs` or `--no-remote-bases`; `info` where the repository does not show the
-    /// controller flags (lockdown unknown) and for the workload-identity lockdown flag.
+    /// controller flags (lockdown unknown), for the workload-identity lockdown flag, and where
+    /// nothing but the `toolkit.fluxcd.io/tenant` label sets tenancy up (no lockdown flag at all,
+    /// no tenant reconciler service account, no `tenants` in the configuration; issue 14
+    /// overrides the catalog here).
     ///
     /// ## Example
     /// ```yaml
@@ -123,7 +128,16 @@ impl Rule for LockdownFlagsMissing {
             return;
         }
         let instance = (cluster.entry == EntryKind::FluxInstance).then(|| entry_document(cluster, cx.db)).flatten();
-        let missing = missing_flags(cluster, cx, &trigger);
+        let mut missing = missing_flags(cluster, cx, &trigger);
+        let intended = isolation_intended(cluster, None);
+        if !intended {
+            // No lockdown flag at all and no tenant reconciler account: a fleet using the tenant
+            // label for ownership, whose controllers run unlocked by design.
+            for f in &mut missing {
+                f.severity = Severity::Info;
+                f.message.push_str(NO_ISOLATION_NOTE);
+            }
+        }
         let Some(doc) = &instance else {
             out.extend(missing);
             workload_identity(cx, None, &tenant_objects, out);
@@ -147,7 +161,8 @@ impl Rule for LockdownFlagsMissing {
                 )
                 .with_related(trigger.0, trigger.1.clone())
                 .with_help("set spec.cluster.multitenant: true (and tenantDefaultServiceAccount) on the FluxInstance")
-                .with_field("spec.cluster.multitenant"),
+                .with_field("spec.cluster.multitenant")
+                .with_severity(if intended { Self::META.default_severity } else { Severity::Info }),
             );
         }
         workload_identity(cx, instance_spec(doc), &tenant_objects, out);

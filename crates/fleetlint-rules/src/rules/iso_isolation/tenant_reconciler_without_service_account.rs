@@ -3,7 +3,8 @@ use fleetlint_yaml::{FluxKind, Span};
 use fleetlint_fleet::rbac::grants;
 
 use super::helpers::{
-    controller_of, describe_grant, label, lockdown_anchor, narrow, service_account, spec_written_elsewhere,
+    NO_ISOLATION_NOTE, controller_of, describe_grant, isolation_intended, label, lockdown_anchor, narrow,
+    service_account, spec_written_elsewhere,
 };
 use crate::context::ClusterContext;
 use crate::declare_rule;
@@ -34,7 +35,10 @@ declare_rule! {
     ///
     /// ## Severity
     /// `error`; `warning` where `--default-service-account` names a service account that is granted
-    /// a role, so the reconciliation works but hangs on that grant.
+    /// a role, so the reconciliation works but hangs on that grant, and where nothing but the
+    /// `toolkit.fluxcd.io/tenant` label sets tenancy up (no lockdown flag, no tenant reconciler
+    /// service account, no `tenants` in the configuration): Flux's single-tenant examples use
+    /// that label for ownership (issue 14 overrides the catalog here).
     ///
     /// ## Example
     /// ```yaml
@@ -118,6 +122,11 @@ impl Rule for TenantReconcilerWithoutServiceAccount {
             };
             let mut f = Self::finding(span, message);
             f.severity = severity;
+            if !isolation_intended(cluster, o.tenant.as_deref()) {
+                // Only the tenant label says "tenant": the fleet may use it as an ownership label.
+                f.severity = f.severity.min(Severity::Warning);
+                f.message.push_str(NO_ISOLATION_NOTE);
+            }
             for (at, why) in related {
                 f = f.with_related(at, why);
             }

@@ -47,12 +47,10 @@ declare_rule! {
     /// ## Severity
     /// `error` where the CRD (in Git, or from a `crdProviders` release) is applied after the
     /// object that needs it. Where the provider is known only from the built-in table (its chart
-    /// can be installed with the CRDs turned off, and many fleets install CRDs before Flux), a
-    /// `warning` when the release is applied by the same Kustomization (or below it), so the
-    /// failed dry-run keeps it from ever being installed, and an `info` naming the release when a
-    /// sibling applies it (a retry heals it); issue 14 overrides the catalog here. `info`, once
-    /// per kind and cluster, where nothing in the graph installs the CRD (the provider is
-    /// unknown).
+    /// can be installed with the CRDs turned off), a `warning` saying so and how to confirm it
+    /// (`crdProviders` in `.fleetlint.yaml`, which makes it an error); issue 14 overrides the
+    /// catalog here. `info`, once per kind and cluster, where nothing in the graph installs the
+    /// CRD (the provider is unknown).
     ///
     /// ## Example
     /// ```yaml
@@ -128,36 +126,45 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
     let field = format!("kind[{group}/{kind}]");
     if let Some(&hr) = o.providers.first().filter(|&&p| g.object(p).flux_kind() == Some(FluxKind::HelmRelease)) {
         let release = describe(g.object(hr));
-        let how =
-            if o.from_table { "known to install it (built-in table of charts)" } else { "installs it (crdProviders)" };
+        let hr_id = format!("HelmRelease/{}/{}", g.object(hr).namespace(), g.object(hr).name());
+        let how = if o.from_table {
+            "installs it according to fleetlint's built-in table of charts (the repository does not say so)"
+        } else {
+            "installs it (crdProviders)"
+        };
         let message = format!(
             "{} ({group}) is applied by {consumer} before its CRD exists: {release} {how}, but {consumer} does not wait for that release (dry-run fails with \"no matches for kind \\\"{kind}\\\"\")",
             describe(obj),
         );
-        let mut f = Finding::new(CrdBeforeCr::ID, o.need.span, message)
-            .with_help(format!(
-                "make {consumer} depend on the Kustomization that applies {release}, with `wait: true` or a health check on the release"
-            ))
-            .with_related(name_span(g.object(hr)), if o.from_table { "its chart ships the CRDs (built-in table)" } else { "installs the CRDs (crdProviders)" })
-            .with_field(field);
+        let mut help = format!(
+            "make {consumer} depend on the Kustomization that applies {release}, with `wait: true` or a health check on the release"
+        );
         if o.from_table {
-            // Known only from the table: the chart may be installed with its CRDs off, and many
-            // fleets install CRDs before Flux (a bootstrap helmfile `--include-crds`). When a
-            // sibling applies the release, a retry heals the first failed apply: an info. When
-            // the release is rendered by this Kustomization itself (or below it), the failed
-            // dry-run keeps the release from ever being applied: a warning.
-            let deadlock = hr == o.need.consumer || g.ancestors(hr).any(|a| a == o.need.consumer);
-            if deadlock {
-                f.severity = Severity::Warning;
-                f.message.push_str(&format!(
-                    "; {consumer} also applies the release, so on a cluster without the CRDs its dry-run fails before the chart is ever installed"
-                ));
-            } else {
-                f.severity = Severity::Info;
-                f.message.push_str(
-                    "; on a cluster without the CRDs the first apply fails and a retry succeeds once the release is installed, unless the CRDs are installed before Flux",
-                );
-            }
+            // Issue 14 point 9: known only from the table, the provider is a likely one, not a
+            // certain one (a chart can be installed with its CRDs turned off, `crds.enabled:
+            // false`, and the CRDs installed another way): a warning, whatever applies the
+            // release. `crdProviders` confirms it and makes it an error.
+            help.push_str(&format!(
+                "; to confirm that this release installs the CRDs, add `crdProviders: {{{group}: {hr_id}}}` to .fleetlint.yaml (this becomes an error); if the CRDs are installed another way (before Flux, or the chart's CRDs are turned off), map the group to the HelmRelease that does install them, or ignore ORD003 here"
+            ));
+        }
+        let f = Finding::new(CrdBeforeCr::ID, o.need.span, message)
+            .with_help(help)
+            .with_related(
+                name_span(g.object(hr)),
+                if o.from_table {
+                    "its chart ships the CRDs (built-in table)"
+                } else {
+                    "installs the CRDs (crdProviders)"
+                },
+            )
+            .with_field(field);
+        let deadlock = hr == o.need.consumer || g.ancestors(hr).any(|a| a == o.need.consumer);
+        let mut f = if o.from_table { f.with_severity(Severity::Warning) } else { f };
+        if deadlock {
+            f.message.push_str(&format!(
+                "; {consumer} also applies the release, so on a cluster without the CRDs its dry-run fails before the chart is ever installed"
+            ));
         }
         return f;
     }

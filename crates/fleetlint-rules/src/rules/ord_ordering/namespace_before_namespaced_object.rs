@@ -21,12 +21,13 @@ declare_rule! {
     /// Kustomization or HelmRelease (with `install.createNamespace`) it transitively depends on
     /// creates it. One finding per Kustomization and namespace.
     ///
-    /// When a Kustomization whose output is unknown (source not mapped, build failing) may
-    /// create the namespace before, nothing is reported. When no object in Git creates it, the
-    /// namespace may still be created outside Git (Terraform, the tool that installed Flux), so
-    /// the finding is an info, or a warning when `.fleetlint.yaml` lists `preexisting.namespaces`
-    /// and this one is not among them; it names an opaque Kustomization that might create it. A
-    /// namespace reached only through a child that nobody waits for is ORD005's.
+    /// When a Kustomization whose output is unknown (source not mapped, build failing, a remote
+    /// resource left out of its build) may create the namespace before, nothing is reported.
+    /// When no object in Git creates it, the namespace may still be created outside Git
+    /// (Terraform, the tool that installed Flux), so the finding is an info, or a warning when
+    /// `.fleetlint.yaml` lists `preexisting.namespaces` and this one is not among them; it names an
+    /// opaque Kustomization that might create it. A namespace reached only through a child that
+    /// nobody waits for is ORD005's.
     ///
     /// ## Why is this bad?
     /// kustomize-controller never creates namespaces: the dry-run fails with

@@ -41,6 +41,11 @@ declare_rule! {
 }
 
 impl Rule for InvalidYaml {
+    // The YAML text is judged, not what the object is: an encrypted file's text can be broken too.
+    fn judges_ciphertext_objects(&self) -> bool {
+        true
+    }
+
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let severity = if cx.reached_by_build { Severity::Error } else { Severity::Info };
         for issue in &cx.file.yaml.issues {

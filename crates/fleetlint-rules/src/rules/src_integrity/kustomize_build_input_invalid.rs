@@ -26,15 +26,18 @@ declare_rule! {
     ///
     /// Only what Flux builds is an error (issue 14 overrides the catalog here): a directory no
     /// cluster's Flux build reaches (an archived tree, a template, a bootstrap directory applied
-    /// with kubectl) gets a `warning` that says so, and is left out when `.sourceignore` keeps it
-    /// out of the artifact; a directory Flux builds with its own fields (`spec.components`,
+    /// with kubectl) gets a `warning` that says so, and is left out when every artifact leaves it
+    /// out (`.sourceignore`, the reading sources' `spec.ignore`); a directory Flux builds with its own fields (`spec.components`,
     /// `spec.patches`) is judged by that build, not on its own; a `kind: Component` is never
-    /// built on its own. A repository where no cluster is found (a tenant or apps repository
-    /// checked on its own) has every kustomization directory judged on its own, at `error`.
+    /// built on its own. A directory only Flux builds that fail earlier reach (kustomize reports
+    /// a build's first error only) gets a `warning` saying that no cluster builds it
+    /// successfully: the build already has its error, and this one fails it next. A repository
+    /// where no cluster is found (a tenant or apps repository checked on its own) has every
+    /// kustomization directory judged on its own, at `error`.
     /// In a directory no Flux build reaches, what fleetlint only does not execute (plugins,
     /// `helmCharts`) is not reported, and a directory that inflates Helm charts is not judged
     /// at all: kustomize-controller never inflates charts (it runs kustomize without Helm,
-    /// fluxcd/pkg@e2cfd1a2:kustomize/kustomize_generator.go `Build`: `PluginConfig: DisabledPluginConfig()`,
+    /// fluxcd/pkg@e2cfd1a2:kustomize/kustomize_generator.go `Build`: `PluginConfig: DisabledPluginConfig()`),
     /// so such a directory is some other tool's input (`kustomize build --enable-helm`); it is
     /// counted in `summary.unreached_dirs`.
     /// kustomize stops at the first error of a build, so a failed build gets one finding (the
@@ -96,6 +99,19 @@ impl Rule for KustomizeBuildInputInvalid {
                     f.severity = Severity::Warning;
                     f.message = format!("{} (no cluster's Flux build reaches {})", issue.message, show_dirs(&dirs));
                     f.help = Some("no Flux Kustomization of any cluster builds this directory; fix it, or delete it if it is unused".into());
+                }
+                // Only Flux builds that fail earlier reach it: the same build fails here next.
+                Reach::BehindFailure(dirs) => {
+                    f.severity = Severity::Warning;
+                    f.message = format!(
+                        "{} (no cluster builds {} successfully: the Flux build that includes it fails first on another error, and kustomize reports only the first)",
+                        issue.message,
+                        show_dirs(&dirs)
+                    );
+                    f.help = Some(
+                        "fix this too: once the build's first error is fixed, kustomize-controller fails on this one"
+                            .into(),
+                    );
                 }
             }
             if !issue.fatal {

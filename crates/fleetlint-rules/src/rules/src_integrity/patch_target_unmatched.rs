@@ -79,7 +79,7 @@ impl Rule for PatchTargetUnmatched {
                 Reach::Alone => {}
                 // Builds Flux never runs (kubectl-only bootstrap directories, archived trees) or
                 // runs differently: what their patches match is not what a cluster gets.
-                Reach::Ignored | Reach::Unreached(_) => continue,
+                Reach::Ignored | Reach::Unreached(_) | Reach::BehindFailure(_) => continue,
             }
             if unknown {
                 // The target may be in a remote resource fleetlint did not fetch (issue 14

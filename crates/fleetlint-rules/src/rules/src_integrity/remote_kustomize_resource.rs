@@ -62,7 +62,7 @@ impl Rule for RemoteKustomizeResource {
                 Reach::Alone => Vec::new(),
                 // A build Flux never runs (a bootstrap directory applied with kubectl, an
                 // archived tree): kustomize-controller never fetches it.
-                Reach::Unreached(_) | Reach::Ignored => continue,
+                Reach::Unreached(_) | Reach::BehindFailure(_) | Reach::Ignored => continue,
             };
             let url = remote_url(&issue.message);
             let git_base = is_git_base(url);

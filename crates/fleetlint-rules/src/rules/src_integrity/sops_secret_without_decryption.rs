@@ -11,7 +11,8 @@ declare_rule! {
     /// Reports a SOPS-encrypted Secret rendered by a Flux Kustomization that has no
     /// `spec.decryption`: a core `v1` Secret with a top-level `sops` key, or a Secret whose values
     /// are still SOPS ciphertext (`ENC[AES256_GCM,...]`, from an encrypted `secretGenerator`
-    /// source or patch). Secrets annotated `kustomize.toolkit.fluxcd.io/decrypt: disabled`, and
+    /// source or patch), and an object SOPS encrypted whole (its `apiVersion`, `kind` and name are
+    /// ciphertext). Secrets annotated `kustomize.toolkit.fluxcd.io/decrypt: disabled`, and
     /// those not applied (`ssa: Ignore`, `reconcile: disabled`), are left alone.
     ///
     /// ## Why is this bad?
@@ -42,9 +43,15 @@ declare_rule! {
 }
 
 impl Rule for SopsSecretWithoutDecryption {
+    // Whether an object encrypted whole can be decrypted is this rule's question.
+    fn judges_ciphertext_objects(&self) -> bool {
+        true
+    }
+
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         for (i, o) in cx.cluster.objects.iter().enumerate() {
-            if o.synthesized || o.kind() != "Secret" || o.api_version() != "v1" || opted_out(&o.root) {
+            let whole = o.has_ciphertext_identity() && o.root.get_path(&["sops", "mac"]).is_some();
+            if o.synthesized || !(whole || o.kind() == "Secret" && o.api_version() == "v1") || opted_out(&o.root) {
                 continue;
             }
             let Some(k) = o.owner.filter(|&k| cx.object(k).flux_kind() == Some(FluxKind::Kustomization)) else {
@@ -54,7 +61,14 @@ impl Rule for SopsSecretWithoutDecryption {
             if ks.flux().and_then(|f| f.decryption()).is_some_and(|d| !d.0.value.is_null()) {
                 continue;
             }
-            let (span, field, what, outcome) = if let Some(e) = o.root.entry("sops") {
+            let (span, field, what, outcome) = if whole {
+                // Without spec.decryption kustomize-controller neither decrypts it
+                // (`Decryptor.DecryptResource` returns early) nor refuses it (its check,
+                // `IsEncryptedSecret`, looks for kind Secret): the ciphertext kind is sent to the
+                // API server, which cannot map it.
+                let e = o.root.entry("sops").map_or(o.root.span, |e| e.key.span);
+                (e, "sops", "is SOPS-encrypted whole (its kind and name are ciphertext)", WHOLE_OUTCOME)
+            } else if let Some(e) = o.root.entry("sops") {
                 let outcome =
                     "kustomize-controller fails with \"is SOPS encrypted, configuring decryption is required\"";
                 (e.key.span, "sops", "has SOPS metadata", outcome)
@@ -68,12 +82,12 @@ impl Rule for SopsSecretWithoutDecryption {
             } else {
                 continue;
             };
-            let message = format!(
-                "Secret {}/{} {what} but {} has no spec.decryption: {outcome}",
-                o.namespace(),
-                o.name(),
-                ks.id()
-            );
+            let subject = if whole {
+                format!("The object in {}", cx.db.get(o.root.span.file).path)
+            } else {
+                format!("Secret {}/{}", o.namespace(), o.name())
+            };
+            let message = format!("{subject} {what} but {} has no spec.decryption: {outcome}", ks.id());
             let spec = ks.root.nearest_key(&["spec", "decryption"]).map_or(ks.root.span, |n| n.span);
             let f = Self::finding(span, message)
                 .with_related(spec, format!("{} is declared here without spec.decryption", ks.id()))
@@ -81,10 +95,21 @@ impl Rule for SopsSecretWithoutDecryption {
                     "add spec.decryption (provider: sops, secretRef) to the Kustomization that renders this Secret",
                 )
                 .with_field(field);
-            out.push(cx.about(f, i));
+            let mut f = cx.about(f, i);
+            if whole {
+                // Its identity is ciphertext: naming it would print the ciphertext.
+                f.object = None;
+            }
+            out.push(f);
         }
     }
 }
+
+/// What happens to an object encrypted whole that is not decrypted (fluxcd/kustomize-controller@186fb3b
+/// `internal/controller/kustomization_controller.go`, `apply`: only `IsEncryptedSecret` objects
+/// are refused with a message).
+const WHOLE_OUTCOME: &str =
+    "kustomize-controller applies it undecrypted and the API server rejects its ciphertext apiVersion and kind";
 
 /// `kustomize.toolkit.fluxcd.io/decrypt: disabled`, or not applied at all.
 fn opted_out(root: &Node) -> bool {

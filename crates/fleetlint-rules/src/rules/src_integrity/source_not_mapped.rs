@@ -1,7 +1,7 @@
 use fleetlint_fleet::{Cluster, FleetIssue, FleetIssueKind};
 
 use super::helpers::fleet_issues;
-use crate::context::ClusterContext;
+use crate::context::{BuildContext, ClusterContext};
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
@@ -9,9 +9,14 @@ use crate::rule::Rule;
 declare_rule! {
     /// ## What it does
     /// Notes a Flux Kustomization whose source (a tenant repository, another branch, an OCI
-    /// artifact) is not mapped to a local checkout, and ResourceSets whose resources are
-    /// templated from inputs. What they render is unknown to fleetlint, so rules that look at
-    /// rendered objects say nothing about them.
+    /// artifact) is not mapped to a local checkout, Kustomizations reading an `ExternalArtifact`
+    /// whose content is not known (no ArtifactGenerator of the repository produces it, or its
+    /// generator reads an unmapped source, fails or unpacks a tarball), and ResourceSets that
+    /// cannot be rendered (inputs from a provider that is not in the repository or that fetches
+    /// them from outside). What they render is unknown to fleetlint, so rules that look at
+    /// rendered objects say nothing about them. Also notes a root path (a FluxInstance's
+    /// `sync.path`) that several directories of the tree hold, when which one the source's
+    /// artifact is made of cannot be told: no cluster is built there, and the candidates are named.
     ///
     /// ## Why is this bad?
     /// It is not a problem in the repository; it is a gap in what fleetlint checked. Tenant
@@ -37,33 +42,81 @@ declare_rule! {
 }
 
 impl Rule for SourceNotMapped {
+    fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
+        Self::check_fleet_issues(cx, out);
+    }
+
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         fleet_issues::findings(
             cx,
             Self::ID,
             "map the source to a local checkout with --source KEY=PATH or `sources:` in .fleetlint.yaml",
-            Self::describe,
+            Self::describe_unmapped,
+            out,
+        );
+        // Issue 11 layout 7: no mapping helps here; the values are where fleetlint cannot read.
+        fleet_issues::findings(
+            cx,
+            Self::ID,
+            "the parent's postBuild takes these values from a ConfigMap or Secret fleetlint cannot read (created \
+             outside Git, or encrypted): nothing under this path is checked; make sure the cluster defines them",
+            Self::describe_path_unknown,
             out,
         );
     }
 }
 
 impl SourceNotMapped {
+    /// Discovery's issues that belong to no cluster, reported once, in the tree holding them.
+    fn check_fleet_issues(cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
+        for issue in &cx.fleet.issues {
+            let FleetIssueKind::AmbiguousSourceRoot { path, candidates } = &issue.kind else { continue };
+            if !cx.tree.files.iter().any(|f| f.id == issue.span.file) {
+                continue;
+            }
+            let message = format!(
+                "the root path `{path}` exists below several directories ({}): which one the source's artifact is made of is unknown, so no cluster is built there",
+                candidates.join(", ")
+            );
+            out.push(
+                Finding::new(Self::ID, issue.span, message)
+                    .with_severity(Severity::Info)
+                    .with_help("name the cluster directory with --clusters or `clusters:` in .fleetlint.yaml, or map the source with --source KEY=PATH")
+                    .with_field(issue.field.clone()),
+            );
+        }
+    }
+
     /// The wording of a Kustomization whose source is not mapped, and of a templated ResourceSet.
     pub(crate) fn describe(issue: &FleetIssue, cluster: &Cluster) -> Option<(Severity, String)> {
+        Self::describe_unmapped(issue, cluster).or_else(|| Self::describe_path_unknown(issue, cluster))
+    }
+
+    fn describe_path_unknown(issue: &FleetIssue, cluster: &Cluster) -> Option<(Severity, String)> {
         let id = issue.object.map(|i| cluster.objects[i].id()).unwrap_or_default();
         let message = match &issue.kind {
-            FleetIssueKind::SourceNotMapped { source_kind, source_name } => format!(
-                "source {source_kind}/{source_name} is not mapped to a local tree: what {id} renders is unknown (map it with --source)"
-            ),
             FleetIssueKind::PathUnknown { raw, variables } => format!(
                 "{id} builds spec.path `{raw}`, whose {} `{}` {} set from an object fleetlint cannot see (created outside Git or encrypted): what it renders is unknown",
                 if variables.len() == 1 { "variable" } else { "variables" },
                 variables.join("`, `"),
                 if variables.len() == 1 { "is" } else { "are" },
             ),
-            FleetIssueKind::TemplatedResourceSet => {
-                format!("{id} is templated from inputs: its resources are not rendered")
+            _ => return None,
+        };
+        Some((Severity::Info, message))
+    }
+
+    fn describe_unmapped(issue: &FleetIssue, cluster: &Cluster) -> Option<(Severity, String)> {
+        let id = issue.object.map(|i| cluster.objects[i].id()).unwrap_or_default();
+        let message = match &issue.kind {
+            FleetIssueKind::SourceNotMapped { source_kind, source_name } => format!(
+                "source {source_kind}/{source_name} is not mapped to a local tree: what {id} renders is unknown (map it with --source)"
+            ),
+            FleetIssueKind::ResourceSetNotRendered { reason } => {
+                format!("{id} is not rendered: {reason}; what it creates is unknown")
+            }
+            FleetIssueKind::ArtifactUnknown { artifact, reason } => {
+                format!("ExternalArtifact {artifact} is not known: {reason}; what {id} renders is unknown")
             }
             _ => return None,
         };

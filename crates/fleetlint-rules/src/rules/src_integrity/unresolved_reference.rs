@@ -272,7 +272,7 @@ fn preexisting(cluster: &Cluster, r: &FieldRef<'_>) -> bool {
 }
 
 /// Where objects fleetlint cannot see may land: what Kustomizations whose source is not mapped
-/// render, and what ResourceSets templated from inputs create. A tenant's opaque tree (outside
+/// render, and what ResourceSets fleetlint cannot render create. A tenant's opaque tree (outside
 /// the platform namespaces) writes into its `targetNamespace` or its own namespace; a platform
 /// one without `targetNamespace` (typically upstream manifests from an OCI source) could write
 /// anywhere, but assuming so would silence the rule in most clusters, so a missing target in
@@ -314,11 +314,8 @@ impl Opaque {
                 }
             }
         }
-        let templated = |o: &&fleetlint_fleet::RenderedObject| {
-            o.flux().is_some_and(|f| f.kind() == FluxKind::ResourceSet && f.templated())
-        };
-        for o in cluster.objects.iter().filter(templated) {
-            me.covered.push(o.namespace().to_string());
+        for i in cluster.unrendered_resource_sets() {
+            me.covered.push(cluster.objects[i].namespace().to_string());
         }
         me
     }

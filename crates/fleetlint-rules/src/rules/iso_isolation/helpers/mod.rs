@@ -159,3 +159,37 @@ pub(super) fn narrow(db: &FileDb, span: Span, needle: &str) -> Span {
         Span::new(span.file, start, start + needle.len())
     })
 }
+
+/// Appended to an isolation finding where nothing but the tenant label sets tenancy up.
+pub(crate) const NO_ISOLATION_NOTE: &str = " (nothing else in this cluster sets tenant isolation up: no lockdown flag, no tenant reconciler service account, no `tenants` in .fleetlint.yaml; if `toolkit.fluxcd.io/tenant` only marks ownership here, this is by design)";
+
+/// Whether anything in the cluster sets isolation up for `tenant` (any tenant when `None`),
+/// beyond `toolkit.fluxcd.io/tenant` labels: a lockdown flag on (`--default-service-account`,
+/// `--no-cross-namespace-refs`, `--no-remote-bases` on kustomize- or helm-controller), tenants
+/// the configuration declares, or a reconciler account of the tenant: a ServiceAccount in one of
+/// its namespaces or listed in [`Cluster::tenant_accounts`] (what `flux create tenant` writes),
+/// or one of its Kustomizations or HelmReleases naming a `serviceAccountName`. Flux's own
+/// single-tenant example labels namespaces `toolkit.fluxcd.io/tenant: sre-team` / `dev-team` as
+/// ownership labels with none of these (fluxcd/flux2-kustomize-helm-example
+/// `infrastructure/controllers/*.yaml`): there the missing lockdown is the design, not broken
+/// isolation (BASELINE F5).
+pub(crate) fn isolation_intended(cluster: &Cluster, tenant: Option<&str>) -> bool {
+    let flags = [Controller::Kustomize, Controller::Helm].into_iter().any(|c| {
+        lockdown::default_service_account(cluster, c).is_some()
+            || lockdown::no_cross_namespace_refs(cluster, c).state == lockdown::CrossNs::On
+            || lockdown::no_remote_bases(cluster, c).0
+    });
+    let configured = cluster.tenants.values().any(|t| t.declared_at.iter().any(Option::is_none));
+    let of_tenant = |t: Option<&str>| tenant.is_none_or(|want| t == Some(want));
+    let account = cluster.objects.iter().any(|o| {
+        o.scope == fleetlint_fleet::Scope::Tenant
+            && of_tenant(o.tenant.as_deref())
+            && (o.kind() == "ServiceAccount" && o.api_version() == "v1" && o.name() != "default"
+                || matches!(o.flux_kind(), Some(FluxKind::Kustomization | FluxKind::HelmRelease))
+                    && o.root
+                        .get_path(&["spec", "serviceAccountName"])
+                        .and_then(Node::as_str)
+                        .is_some_and(|s| !s.is_empty()))
+    }) || cluster.tenant_accounts.values().any(|t| of_tenant(Some(t)));
+    flags || configured || account
+}

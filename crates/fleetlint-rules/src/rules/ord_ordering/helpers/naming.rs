@@ -34,7 +34,7 @@ pub(crate) fn opacity_reason(opacity: Option<Opacity>) -> &'static str {
         Some(Opacity::SourceNotMapped) => "its source is not mapped to a local checkout",
         Some(Opacity::BuildFails) => "its build fails",
         Some(Opacity::NotExpanded) => "what it renders is not expanded in this cluster",
-        Some(Opacity::Templated) => "it is templated from inputs",
+        Some(Opacity::Templated) => "its objects are not rendered (SRC012)",
         None => "its output is unknown",
     }
 }

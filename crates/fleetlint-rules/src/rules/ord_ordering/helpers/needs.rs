@@ -117,15 +117,12 @@ pub(crate) fn namespace_needs<'c>(g: &FluxGraph<'c>, scopes: &KindScopes) -> Vec
     let mut scoped_cache: HashMap<(&str, &str), bool> = HashMap::new();
     for (i, o) in c.objects.iter().enumerate() {
         let Some(k) = g.parent[i].filter(|&k| is_renderer(g.object(k))) else { continue };
-        if o.synthesized {
+        // An object encrypted whole needs what its decrypted identity names: unknown, not missing.
+        if o.synthesized || o.has_ciphertext_identity() {
             continue;
         }
         let ns = o.namespace();
-        if !ns.is_empty()
-            && !ns.contains("${")
-            && !is_sops_ciphertext(ns)
-            && !c.preexisting_namespaces.iter().any(|p| p == ns)
-        {
+        if !ns.is_empty() && !ns.contains("${") && !c.preexisting_namespaces.iter().any(|p| p == ns) {
             let group = group_of(o.api_version());
             let scoped = *scoped_cache
                 .entry((group, o.kind()))
@@ -170,7 +167,7 @@ pub(crate) fn crd_needs<'c>(g: &FluxGraph<'c>) -> Vec<Need<'c>> {
     for (i, o) in c.objects.iter().enumerate() {
         let Some(k) = g.parent[i].filter(|&k| is_renderer(g.object(k))) else { continue };
         let group = group_of(o.api_version());
-        if o.synthesized || preexisting_group(group, c.entry) || o.kind().is_empty() {
+        if o.synthesized || preexisting_group(group, c.entry) || o.kind().is_empty() || o.has_ciphertext_identity() {
             continue;
         }
         if seen.insert((k, group, o.kind())) {
@@ -253,6 +250,14 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
     }
     let opaque = g.opaque();
     let maybe = if opaque.is_empty() { Vec::new() } else { g.availability(&opaque, &[], true) };
+    // A release manifest left out of a build (a remote file) usually brings its Namespace: when
+    // nothing in Git creates the namespace, such a build before the consumer may. A namespace Git
+    // does create is judged against that creator, and a CRD is not assumed to come with the file
+    // (a known provider is still judged; an unknown one is an info anyway).
+    let remote = left_out_remote(g);
+    let namespace_needs = needs.iter().any(|n| matches!(n.item, Item::Namespace(_)));
+    let maybe_remote =
+        if remote.is_empty() || !namespace_needs { Vec::new() } else { g.availability(&remote, &[], true) };
     let charts = if needs.iter().any(|n| matches!(n.item, Item::Crd { .. })) {
         let releases: Vec<usize> = (0..g.cluster.objects.len())
             .filter(|&i| {
@@ -301,7 +306,11 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
         let chart = matches!(need.item, Item::Crd { .. }) && direct(&charts, need.consumer);
         out.push(Outcome {
             avail: avail[need.consumer],
-            maybe: direct(&maybe, need.consumer) || chart,
+            maybe: direct(&maybe, need.consumer)
+                || chart
+                || (matches!(need.item, Item::Namespace(_))
+                    && objects.is_empty()
+                    && direct(&maybe_remote, need.consumer)),
             providers: objects.clone(),
             from_table: *from_table,
             need,
@@ -310,9 +319,20 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
     out
 }
 
-/// A value SOPS encrypted (`ENC[AES256_GCM,data:...,type:str]`, getsops/sops `stores` value
-/// format): a file encrypted whole has ciphertext for its namespace until kustomize-controller
-/// decrypts it at apply time, so the namespace it needs is unknown, not missing.
-fn is_sops_ciphertext(value: &str) -> bool {
-    value.starts_with("ENC[") && value.ends_with(']')
+/// Flux Kustomizations whose build left out a remote resource fleetlint does not fetch (SRC005):
+/// what that file holds (often a release manifest with its Namespace, applied in the same
+/// Kustomization's first stage) is unknown, so they may create any namespace (issue 14 point 2:
+/// no cascade from what fleetlint itself left out).
+fn left_out_remote(g: &FluxGraph<'_>) -> Vec<usize> {
+    let c = g.cluster;
+    let mut out: Vec<usize> = c
+        .build_issues
+        .iter()
+        .zip(&c.build_issue_owners)
+        .filter(|(issue, _)| issue.kind == fleetlint_kustomize::BuildIssueKind::RemoteResource)
+        .filter_map(|(_, owner)| *owner)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }

@@ -6,8 +6,9 @@
 
 use std::collections::{HashMap, HashSet};
 
+use fleetlint_fleet::SourceResolution;
 use fleetlint_kustomize::{BuildIssue, BuildIssueKind, KUSTOMIZATION_FILE_NAMES};
-use fleetlint_yaml::Span;
+use fleetlint_yaml::{SourceIgnore, Span};
 
 use crate::context::BuildContext;
 
@@ -21,6 +22,9 @@ pub(crate) enum Reach<'a> {
     Alone,
     /// Only the standalone build of these directories, which no cluster's Flux build reaches.
     Unreached(Vec<&'a str>),
+    /// Only the standalone build of these directories, which only failing Flux builds reach:
+    /// kustomize stops at a build's first error, so no Flux build reports this one yet.
+    BehindFailure(Vec<&'a str>),
     /// Not a problem of anything Flux applies: the directory is built by Flux differently, is
     /// excluded from the artifact, or belongs to a mapped checkout of which Flux builds other
     /// paths.
@@ -45,15 +49,26 @@ impl<'a> Reaches<'a> {
                 }
             }
         }
+        // Every artifact made of this tree: one per source a Flux Kustomization of the fleet
+        // reads it through, each with its own `spec.ignore` layered on the tree's `.sourceignore`
+        // files. Without any, the tree's `.sourceignore` alone (the root source's artifact).
+        let views: Vec<Option<SourceIgnore>> = source_ignores(cx)
+            .into_iter()
+            .map(|text| text.map(|t| SourceIgnore::new(&cx.tree.sourceignore_files, Some(t))))
+            .collect();
         let excluded = cx
             .tree
             .files
             .iter()
-            .filter(|f| f.ignored.is_some())
             .filter_map(|f| {
                 let path = cx.db.get(f.id).path.as_str();
                 let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
-                KUSTOMIZATION_FILE_NAMES.contains(&name).then_some(dir)
+                let left_out = |view: &Option<SourceIgnore>| match view {
+                    Some(ignore) => ignore.status(path).is_some(),
+                    None => f.ignored.is_some(),
+                };
+                let every = if views.is_empty() { f.ignored.is_some() } else { views.iter().all(left_out) };
+                (KUSTOMIZATION_FILE_NAMES.contains(&name) && every).then_some(dir)
             })
             .collect();
         Self { by_issue, excluded }
@@ -73,6 +88,13 @@ impl<'a> Reaches<'a> {
         if dirs.is_empty() || dirs.iter().any(|d| cx.builds.flux_dirs.contains(*d)) {
             return Reach::Ignored;
         }
+        // Entered only by Flux builds that fail on something else first: kustomize-controller
+        // reports a build's first error only (kustomize's accumulation returns it), so this
+        // problem shows up once that one is fixed. Not an error of its own (the build already
+        // has one, issue 14 point 3), but not silent either.
+        if dirs.iter().any(|d| cx.builds.failed_flux_dirs.contains(*d)) {
+            return Reach::BehindFailure(dirs);
+        }
         // A mapped checkout is a source the fleet builds some paths of (a tenant repository,
         // fluxcd/flux2's `manifests/install`): its other directories are not the fleet's.
         if cx.tree.mapping.is_some() {
@@ -84,6 +106,35 @@ impl<'a> Reaches<'a> {
         }
         Reach::Unreached(dirs)
     }
+}
+
+/// The `spec.ignore` of every source object through which a Flux Kustomization of the fleet
+/// reads the tree being judged (`None`: a source without one), each once. source-controller
+/// archives a GitRepository with the tree's `.sourceignore` patterns and then `spec.ignore`
+/// appended (fluxcd/source-controller `internal/controller/gitrepository_controller.go`,
+/// `reconcileArtifact`: `ps = append(ps, sourceignore.ReadPatterns(strings.NewReader(*obj.Spec.Ignore), nil)...)`;
+/// matched as gitignore patterns by fluxcd/pkg `sourceignore`), so a directory is out of every
+/// artifact only when every such source leaves it out.
+fn source_ignores<'a>(cx: &BuildContext<'a>) -> Vec<Option<&'a str>> {
+    let mut out: Vec<Option<&str>> = Vec::new();
+    for c in &cx.fleet.clusters {
+        for k in &c.kustomizations {
+            if k.source != SourceResolution::Tree(cx.tree_index) {
+                continue;
+            }
+            let Some(sref) = c.objects[k.object].flux().and_then(|f| f.source_ref()) else { continue };
+            let kind = sref.kind_or("GitRepository");
+            let source = c
+                .objects
+                .iter()
+                .find(|o| o.kind() == kind && o.name() == sref.name() && o.namespace() == sref.namespace);
+            let ignore = source.and_then(|o| o.flux()).and_then(|f| f.ignore());
+            if !out.contains(&ignore) {
+                out.push(ignore);
+            }
+        }
+    }
+    out
 }
 
 /// "apps/b" or "apps/b, apps/c": the directories named in a message.
