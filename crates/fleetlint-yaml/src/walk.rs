@@ -86,7 +86,7 @@ pub fn walk(root: &Path) -> std::io::Result<FileWalk> {
         ));
     }
     let result = Mutex::new(FileWalk::default());
-    let gitignores = Arc::new(GitIgnores::default());
+    let gitignores = Arc::new(GitIgnores { root: root.to_path_buf(), ..GitIgnores::default() });
     let tracked = Tracked::of_root(root).map(Arc::new);
     let filter_ignores = Arc::clone(&gitignores);
     let filter_tracked = tracked.clone();
@@ -183,6 +183,9 @@ pub fn walk(root: &Path) -> std::io::Result<FileWalk> {
 #[derive(Default)]
 struct GitIgnores {
     by_dir: Mutex<HashMap<PathBuf, Option<Arc<Gitignore>>>>,
+    /// The walk root: a directory above it that `.gitignore` names (the root checked inside an
+    /// ignored `target/`) does not hide the tree.
+    root: PathBuf,
 }
 
 impl GitIgnores {
@@ -214,10 +217,20 @@ impl GitIgnores {
         matcher
     }
 
+    /// Whether `path`, or a directory it is in below the walk root, is ignored.
     fn ignored(&self, path: &Path, is_dir: bool) -> bool {
+        self.ignored_one(path, is_dir)
+            || path
+                .ancestors()
+                .skip(1)
+                .take_while(|a| *a != self.root && a.starts_with(&self.root))
+                .any(|a| self.ignored_one(a, true))
+    }
+
+    fn ignored_one(&self, path: &Path, is_dir: bool) -> bool {
         for dir in path.ancestors().skip(1) {
             if let Some(g) = self.of_dir(dir) {
-                match g.matched_path_or_any_parents(path, is_dir) {
+                match g.matched(path, is_dir) {
                     Match::Ignore(_) => return true,
                     Match::Whitelist(_) => return false,
                     Match::None => {}
