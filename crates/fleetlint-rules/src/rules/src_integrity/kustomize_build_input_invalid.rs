@@ -37,7 +37,7 @@ declare_rule! {
     /// In a directory no Flux build reaches, what fleetlint only does not execute (plugins,
     /// `helmCharts`) is not reported, and a directory that inflates Helm charts is not judged
     /// at all: kustomize-controller never inflates charts (it runs kustomize without Helm,
-    /// fluxcd/pkg@e2cfd1a2:kustomize/kustomize_generator.go `Build`: `PluginConfig: DisabledPluginConfig()`,
+    /// fluxcd/pkg@e2cfd1a2:kustomize/kustomize_generator.go `Build`: `PluginConfig: DisabledPluginConfig()`),
     /// so such a directory is some other tool's input (`kustomize build --enable-helm`); it is
     /// counted in `summary.unreached_dirs`.
     /// kustomize stops at the first error of a build, so a failed build gets one finding (the
