@@ -30,16 +30,17 @@ fn severity_at(all: &[(String, u32, Severity, String)], file: &str, line: u32) -
 }
 
 /// A cluster that states no Flux version (`dev` in the fixture) may run a release that still
-/// serves a removed API version: info, saying how to state the version. Where the version is
+/// serves a removed API version, deprecated there: a warning (not an error), saying how to state
+/// the version. Where the version is
 /// stated (`old`: v2.6.0 in the config) a removal is an error; a version no release serves is
 /// an error everywhere.
 #[test]
-fn api_removals_under_an_assumed_flux_version_are_infos() {
+fn api_removals_under_an_assumed_flux_version_are_warnings() {
     let all = findings("API001/fail", "API001");
     // OCIRepository v1beta2 (removed in 2.8) and HelmRelease v2beta1 (removed in 2.7), rendered
     // only in `dev`, whose version is assumed.
     for line in [1, 12] {
-        assert_eq!(severity_at(&all, "apps/sources.yaml", line), Severity::Info, "{all:?}");
+        assert_eq!(severity_at(&all, "apps/sources.yaml", line), Severity::Warning, "{all:?}");
     }
     let msg = &all.iter().find(|f| f.0 == "apps/sources.yaml" && f.1 == 1).unwrap().3;
     assert!(msg.contains("`clusterOverrides.<cluster>.fluxVersion`"), "{msg}");

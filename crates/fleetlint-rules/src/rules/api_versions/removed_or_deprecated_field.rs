@@ -32,8 +32,9 @@ declare_rule! {
     ///
     /// ## Severity
     /// `error` for a field the object's API version no longer has; `warning` for a deprecated field
-    /// that still works; `info` for a deprecation or removal that depends on a Flux release the
-    /// repository does not state (overriding the catalog, issue 14).
+    /// that still works. Where that depends on a Flux release the repository does not state
+    /// (overriding the catalog, issue 14): `warning` for a removal (the field is deprecated in the
+    /// releases before), `info` for a deprecation.
     ///
     /// ## Example
     /// ```yaml
@@ -98,8 +99,11 @@ impl Rule for RemovedOrDeprecatedField {
                         _ => format!("`{path}` is deprecated in `{group}/{version}` {kind}; {}", rule.instead),
                     };
                     let assumed = rule.deprecated_since > 0 && cx.cluster.flux_version.from == VersionFrom::Assumed;
+                    // Under an assumed version, as API001: a removal is a warning (deprecated
+                    // in the releases before it), a deprecation an info.
                     let (severity, message) = if assumed {
-                        (Severity::Info, format!("{message} {}", assumed_version_note(NEWEST_MINOR)))
+                        let severity = if severity == Severity::Error { Severity::Warning } else { Severity::Info };
+                        (severity, format!("{message} {}", assumed_version_note(NEWEST_MINOR)))
                     } else {
                         (severity, message)
                     };
@@ -164,7 +168,8 @@ impl RemovedOrDeprecatedField {
         };
         let severity = if v.from == VersionFrom::Assumed {
             message.push_str(&format!(" {}", assumed_version_note(NEWEST_MINOR)));
-            Severity::Info
+            // Deprecated before 2.7 removed it: a warning whatever the cluster runs.
+            Severity::Warning
         } else {
             severity
         };

@@ -20,8 +20,10 @@ declare_rule! {
     /// The Flux version is the cluster's (the `# Flux Version:` header of `gotk-components.yaml`,
     /// a FluxInstance's `spec.distribution.version`, or `clusterOverrides.<cluster>.fluxVersion`).
     /// When nothing states it, fleetlint cannot know whether the cluster still serves a version
-    /// (an error must be certain): a version some release removed or deprecates is reported as an
-    /// info that says the version was assumed (the newest release, Flux 2.9) and how to state it
+    /// (an error must be certain): a version some release removed is a warning (Flux deprecates
+    /// an API version in the releases before it removes it, so whatever the cluster runs, the
+    /// version is deprecated or gone), a version only deprecated in the newest release an info;
+    /// both say the version was assumed (the newest release, Flux 2.9) and how to state it
     /// (`clusterOverrides.<cluster>.fluxVersion`); a version no Flux 2 release serves stays an
     /// error. Clusters on Flux 0.x are not judged. Only rendered objects are checked:
     /// a file no cluster applies can be stale without breaking anything.
@@ -35,9 +37,9 @@ declare_rule! {
     ///
     /// ## Severity
     /// `error` where the cluster's Flux release does not serve the version (removed, never served,
-    /// or newer than that release); `warning` where it is still served but deprecated; `info` for
-    /// both when the cluster's Flux version is unknown (issue 14: the catalog's severity is
-    /// overridden for an assumed version).
+    /// or newer than that release); `warning` where it is still served but deprecated. When the
+    /// cluster's Flux version is unknown: `warning` for a removed version, `info` for a deprecated
+    /// one (issue 14: the catalog's severity is overridden for an assumed version).
     ///
     /// ## Example
     /// ```yaml
@@ -153,7 +155,11 @@ impl Judge {
         if certain {
             return Some((severity, text));
         }
-        Some((Severity::Info, format!("{text} {}", assumed_version_note(NEWEST_MINOR))))
+        // Removed in some release: deprecated before it, so deprecated or gone on any cluster
+        // that still runs Flux 2 (a warning); only deprecated in the newest: maybe not yet on
+        // this cluster (an info).
+        let severity = if severity == Severity::Error { Severity::Warning } else { Severity::Info };
+        Some((severity, format!("{text} {}", assumed_version_note(NEWEST_MINOR))))
     }
 }
 
@@ -194,7 +200,7 @@ mod tests {
         assert!(msg.contains("first served by Flux 2.7") && msg.contains("`image.toolkit.fluxcd.io/v1beta2`"), "{msg}");
         let j = judge("2.9.0", VersionFrom::Assumed);
         let (sev, msg) = j.verdict("helm.toolkit.fluxcd.io", "v2beta1", "HelmRelease").unwrap();
-        assert_eq!(sev, Severity::Info, "a removal under an assumed version is not certain");
+        assert_eq!(sev, Severity::Warning, "a removal under an assumed version is not certain, the deprecation is");
         assert!(msg.ends_with("state it with `clusterOverrides.<cluster>.fluxVersion` in .fleetlint.yaml)"), "{msg}");
         let (sev, _) = j.verdict("kustomize.toolkit.fluxcd.io", "v2", "Kustomization").unwrap();
         assert_eq!(sev, Severity::Error, "a version no release serves fails on every cluster");
