@@ -118,16 +118,25 @@ impl<'a> Reaches<'a> {
 fn source_ignores<'a>(cx: &BuildContext<'a>) -> Vec<Option<&'a str>> {
     let mut out: Vec<Option<&str>> = Vec::new();
     for c in &cx.fleet.clusters {
-        for k in &c.kustomizations {
-            if k.source != SourceResolution::Tree(cx.tree_index) {
-                continue;
-            }
-            let Some(sref) = c.objects[k.object].flux().and_then(|f| f.source_ref()) else { continue };
+        let reading: Vec<usize> = c
+            .kustomizations
+            .iter()
+            .filter(|k| k.source == SourceResolution::Tree(cx.tree_index))
+            .map(|k| k.object)
+            .collect();
+        if reading.is_empty() {
+            continue;
+        }
+        // The cluster's objects by identity, once: a lookup per Kustomization (a scan per
+        // Kustomization was quadratic in a fleet with thousands of tenants).
+        let mut by_id: HashMap<(&str, &str, &str), usize> = HashMap::new();
+        for (i, o) in c.objects.iter().enumerate() {
+            by_id.entry((o.kind(), o.namespace(), o.name())).or_insert(i);
+        }
+        for k in reading {
+            let Some(sref) = c.objects[k].flux().and_then(|f| f.source_ref()) else { continue };
             let kind = sref.kind_or("GitRepository");
-            let source = c
-                .objects
-                .iter()
-                .find(|o| o.kind() == kind && o.name() == sref.name() && o.namespace() == sref.namespace);
+            let source = by_id.get(&(kind, sref.namespace, sref.name())).map(|&i| &c.objects[i]);
             let ignore = source.and_then(|o| o.flux()).and_then(|f| f.ignore());
             if !out.contains(&ignore) {
                 out.push(ignore);
