@@ -45,7 +45,7 @@ pub(crate) fn bundle() -> &'static Bundle {
         // The bytes are produced by our own build script; a failure here is a build defect.
         let raw = miniz_oxide::inflate::decompress_to_vec(PACKED).unwrap_or_default();
         let doc: Value = serde_json::from_slice(&raw).unwrap_or(Value::Null);
-        Bundle::from_doc(&doc)
+        Bundle::from_doc(doc)
     })
 }
 
@@ -59,8 +59,11 @@ fn leak(s: &str) -> &'static str {
 }
 
 impl Bundle {
-    fn from_doc(doc: &Value) -> Self {
-        let k8s = &doc["kubernetes"];
+    /// The bundle's index over `doc`, whose schemas are moved in, not copied (this runs at the
+    /// start of every `check`: copying the megabyte of schemas was a third of a small
+    /// repository's run).
+    fn from_doc(mut doc: Value) -> Self {
+        let mut k8s = doc["kubernetes"].take();
         let versions = k8s["versions"].as_array().into_iter().flatten().filter_map(Value::as_str).map(leak).collect();
         let mut kinds = HashMap::new();
         let mut builtin_groups = BTreeSet::new();
@@ -73,27 +76,42 @@ impl Bundle {
             kinds.insert(key.clone(), (mask, name));
         }
         let mut defs = HashMap::new();
-        for (name, variants) in k8s["defs"].as_object().into_iter().flatten() {
-            let list = variants
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|v| (v[0].as_u64().and_then(|m| u32::try_from(m).ok()).unwrap_or(0), v[1].clone()))
-                .collect();
-            defs.insert(name.clone(), list);
+        if let Value::Object(all) = k8s["defs"].take() {
+            for (name, variants) in all {
+                let Value::Array(variants) = variants else { continue };
+                let list = variants
+                    .into_iter()
+                    .map(|mut v| (v[0].as_u64().and_then(|m| u32::try_from(m).ok()).unwrap_or(0), v[1].take()))
+                    .collect();
+                defs.insert(name, list);
+            }
         }
         let mut flux = HashMap::new();
         let mut flux_groups = BTreeSet::new();
         let mut sets: HashMap<String, &'static str> = HashMap::new();
-        for (key, entry) in doc["fluxIndex"].as_object().into_iter().flatten() {
+        let index = doc["fluxIndex"].take();
+        let mut files = doc["fluxFiles"].take();
+        let mut taken: HashMap<String, String> = HashMap::new();
+        for (key, entry) in index.as_object().into_iter().flatten() {
             let set = entry["set"].as_str().unwrap_or_default();
             let set = *sets.entry(set.to_owned()).or_insert_with(|| leak(set));
             let file = entry["file"].as_str().unwrap_or_default();
-            let Some(schema) = doc["fluxFiles"].get(file) else { continue };
+            // Each file is one kind's schema; a file two keys share is copied for the second.
+            let schema = match taken.get(file) {
+                Some(first) => match flux.get(first) {
+                    Some(FluxSchema { schema, .. }) => schema.clone(),
+                    None => continue,
+                },
+                None => match files.get_mut(file) {
+                    Some(v) => v.take(),
+                    None => continue,
+                },
+            };
+            taken.entry(file.to_owned()).or_insert_with(|| key.clone());
             if let Some((api_version, _)) = key.rsplit_once('/') {
                 flux_groups.insert(group_of(api_version).to_owned());
             }
-            flux.insert(key.clone(), FluxSchema { set, schema: schema.clone() });
+            flux.insert(key.clone(), FluxSchema { set, schema });
         }
         Self { versions, kinds, defs, flux, builtin_groups, flux_groups }
     }
