@@ -267,7 +267,7 @@ impl SchemaSet {
             let operator = self.flux_operator && matches!(kind, "Alert" | "Receiver");
             let key = CacheKey::Flux { key: format!("{api_version}/{kind}"), operator };
             let schema = || {
-                let s = flux.schema.clone();
+                let s = flux.schema().clone();
                 Arc::new(if operator { with_operator_kinds(kind, s) } else { s })
             };
             let c = compiled(key, schema).map_err(bad(source.clone()))?;
