@@ -59,3 +59,39 @@ fn an_ambiguous_source_root_is_an_info_naming_the_candidates() {
     assert_eq!(session.db.get(f.span.file).line_col(f.span.start).line, 15, "at sync.path");
     assert!(f.message.contains("a/clusters/c1, b/clusters/c1"), "{}", f.message);
 }
+
+/// Issue 11, "say what was decided": a repository whose root is installed outside Git (a script
+/// applies it) defines Flux Kustomizations that nothing in it applies. No cluster is found, and
+/// the report says so once instead of looking clean; a fleet with a root gets no such note.
+#[test]
+fn no_cluster_found_is_said_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |rel: &str, text: &str| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    };
+    let ks = |name: &str| {
+        format!(
+            "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./apps/{name}\n  prune: true\n  sourceRef:\n    kind: OCIRepository\n    name: apps\n"
+        )
+    };
+    write("kubernetes/clusters/local/apps.yaml", &format!("{}---\n{}", ks("infra"), ks("apps")));
+    write("kubernetes/clusters/local/kustomization.yaml", "resources:\n  - apps.yaml\n");
+    let session = load(&LoadOptions { root: dir.path().to_path_buf(), ..LoadOptions::default() }).expect("loads");
+    assert!(session.fleet.clusters.is_empty());
+    let outcome = fleetlint_rules::check(&session);
+    let notes: Vec<_> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.rule.code() == "SRC012" && f.message.starts_with("no cluster root was found"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{:#?}", outcome.findings);
+    assert_eq!(session.db.get(notes[0].span.file).path, "kubernetes/clusters/local/apps.yaml");
+    assert!(notes[0].message.contains("and 1 more"), "{}", notes[0].message);
+
+    let territory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/discovery/territory");
+    let session = load(&LoadOptions { root: territory, ..LoadOptions::default() }).expect("loads");
+    let outcome = fleetlint_rules::check(&session);
+    assert!(!outcome.findings.iter().any(|f| f.message.starts_with("no cluster root was found")));
+}

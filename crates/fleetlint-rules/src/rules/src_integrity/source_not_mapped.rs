@@ -17,6 +17,9 @@ declare_rule! {
     /// rendered objects say nothing about them. Also notes a root path (a FluxInstance's
     /// `sync.path`) that several directories of the tree hold, when which one the source's
     /// artifact is made of cannot be told: no cluster is built there, and the candidates are named.
+    /// And when no cluster root is found at all while the checked repository defines Flux
+    /// Kustomizations (a root installed by a script or Terraform, or a tenant repository checked
+    /// on its own), it says so once, at the first of them: nothing was checked as a cluster.
     ///
     /// ## Why is this bad?
     /// It is not a problem in the repository; it is a gap in what fleetlint checked. Tenant
@@ -69,6 +72,7 @@ impl Rule for SourceNotMapped {
 impl SourceNotMapped {
     /// Discovery's issues that belong to no cluster, reported once, in the tree holding them.
     fn check_fleet_issues(cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
+        Self::check_no_cluster(cx, out);
         for issue in &cx.fleet.issues {
             let FleetIssueKind::AmbiguousSourceRoot { path, candidates } = &issue.kind else { continue };
             if !cx.tree.files.iter().any(|f| f.id == issue.span.file) {
@@ -85,6 +89,42 @@ impl SourceNotMapped {
                     .with_field(issue.field.clone()),
             );
         }
+    }
+
+    /// No root found, but the checked tree defines Flux Kustomizations: a user whose cluster was
+    /// missed (its root applied by a script, Terraform, or by hand from a directory fleetlint
+    /// does not see) learns it in one run instead of reading a clean report (issue 11).
+    fn check_no_cluster(cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
+        if cx.tree_index != 0 || !cx.fleet.clusters.is_empty() {
+            return;
+        }
+        let is_flux_kustomization = |root: &fleetlint_yaml::Node| {
+            root.get("kind").and_then(fleetlint_yaml::Node::as_str) == Some("Kustomization")
+                && root
+                    .get("apiVersion")
+                    .and_then(fleetlint_yaml::Node::as_str)
+                    .is_some_and(|v| v.starts_with("kustomize.toolkit.fluxcd.io/"))
+        };
+        let mut found = cx
+            .tree
+            .files
+            .iter()
+            .flat_map(|f| f.yaml.documents.iter())
+            .filter(|d| is_flux_kustomization(&d.root))
+            .map(|d| d.root.get("kind").map_or(d.root.span, |k| k.span));
+        let Some(first) = found.next() else { return };
+        let more = found.count();
+        let what = if more == 0 {
+            "this Flux Kustomization is".to_string()
+        } else {
+            format!("this Flux Kustomization and {more} more are")
+        };
+        let message = format!(
+            "no cluster root was found: {what} applied by nothing in the repository, so no cluster's graph was checked"
+        );
+        out.push(Finding::new(Self::ID, first, message).with_severity(Severity::Info).with_help(
+            "if the root is installed outside Git (a script, Terraform, kubectl apply), name its directory with --clusters DIR or `clusters:` in .fleetlint.yaml; a tenant or apps repository is checked through its fleet with --source KEY=PATH",
+        ));
     }
 
     /// The wording of a Kustomization whose source is not mapped, and of a templated ResourceSet.
