@@ -1,10 +1,10 @@
-use fleetlint_kustomize::{BuildIssueKind, KUSTOMIZATION_FILE_NAMES};
+use fleetlint_kustomize::BuildIssueKind;
 
 use crate::context::BuildContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
-use crate::rules::src_integrity::helpers::reach::{Reach, Reaches, show_dirs};
+use crate::rules::src_integrity::helpers::reach::{Reach, Reaches, kustomization_files, show_dirs};
 
 declare_rule! {
     /// ## What it does
@@ -67,18 +67,13 @@ impl Rule for KustomizeBuildInputInvalid {
     fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
         let reaches = Reaches::new(cx);
         // Directories whose kustomization inflates Helm charts: never a Flux input.
-        let helm_dirs: std::collections::HashSet<&str> = cx
-            .tree
-            .files
-            .iter()
-            .filter_map(|f| {
-                let path = cx.db.get(f.id).path.as_str();
-                let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let helm_dirs: std::collections::HashSet<&str> = kustomization_files(cx)
+            .filter_map(|(dir, _, f)| {
                 let root = &f.yaml.documents.first()?.root;
                 let inflates = ["helmCharts", "helmChartInflationGenerator"]
                     .iter()
                     .any(|k| root.get(k).and_then(fleetlint_yaml::Node::as_seq).is_some_and(|s| !s.is_empty()));
-                (KUSTOMIZATION_FILE_NAMES.contains(&name) && inflates).then_some(dir)
+                inflates.then_some(dir)
             })
             .collect();
         for (i, issue) in cx.issues.iter().enumerate() {

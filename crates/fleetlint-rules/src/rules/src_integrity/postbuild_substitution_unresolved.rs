@@ -7,6 +7,7 @@ use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use crate::rules::src_integrity::helpers::fleet_issues;
 
 declare_rule! {
     /// ## What it does
@@ -81,17 +82,7 @@ impl Rule for PostbuildSubstitutionUnresolved {
         }
         let help =
             "define the variable (postBuild.substitute or substituteFrom), give it a default, or escape it as $${VAR}";
-        for issue in rest {
-            let Some((severity, message)) = Self::describe(issue, cx.cluster) else { continue };
-            let mut f = Self::finding(issue.span, message)
-                .with_severity(severity)
-                .with_help(help)
-                .with_field(issue.field.clone());
-            if let Some(i) = issue.object {
-                f = cx.about(f, i);
-            }
-            out.push(f);
-        }
+        fleet_issues::findings_of(cx, rest, Self::ID, help, Self::describe, out);
         for ((owner, variable, strict), mut spans) in groups {
             spans.sort();
             let ks = &cx.cluster.objects[owner];

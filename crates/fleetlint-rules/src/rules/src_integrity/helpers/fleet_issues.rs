@@ -16,7 +16,19 @@ pub(crate) type Describe = fn(&FleetIssue, &Cluster) -> Option<(Severity, String
 
 /// Findings of `rule` for the cluster's fleet issues `describe` words.
 pub(crate) fn findings(cx: &ClusterContext<'_>, rule: RuleId, help: &str, describe: Describe, out: &mut Vec<Finding>) {
-    for issue in &cx.cluster.issues {
+    findings_of(cx, &cx.cluster.issues, rule, help, describe, out);
+}
+
+/// [`findings`] for some of the cluster's fleet issues (a rule that groups the others itself).
+pub(crate) fn findings_of<'i>(
+    cx: &ClusterContext<'_>,
+    issues: impl IntoIterator<Item = &'i FleetIssue>,
+    rule: RuleId,
+    help: &str,
+    describe: Describe,
+    out: &mut Vec<Finding>,
+) {
+    for issue in issues {
         let Some((severity, message)) = describe(issue, cx.cluster) else { continue };
         let mut f = Finding::new(rule, issue.span, message)
             .with_severity(severity)

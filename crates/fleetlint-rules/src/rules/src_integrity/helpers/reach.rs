@@ -56,19 +56,14 @@ impl<'a> Reaches<'a> {
             .into_iter()
             .map(|text| text.map(|t| SourceIgnore::new(&cx.tree.sourceignore_files, Some(t))))
             .collect();
-        let excluded = cx
-            .tree
-            .files
-            .iter()
-            .filter_map(|f| {
-                let path = cx.db.get(f.id).path.as_str();
-                let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        let excluded = kustomization_files(cx)
+            .filter_map(|(dir, path, f)| {
                 let left_out = |view: &Option<SourceIgnore>| match view {
                     Some(ignore) => ignore.status(path).is_some(),
                     None => f.ignored.is_some(),
                 };
                 let every = if views.is_empty() { f.ignored.is_some() } else { views.iter().all(left_out) };
-                (KUSTOMIZATION_FILE_NAMES.contains(&name) && every).then_some(dir)
+                every.then_some(dir)
             })
             .collect();
         Self { by_issue, excluded }
@@ -144,6 +139,18 @@ fn source_ignores<'a>(cx: &BuildContext<'a>) -> Vec<Option<&'a str>> {
         }
     }
     out
+}
+
+/// The tree's kustomization files: `(directory, path, file)`.
+pub(crate) fn kustomization_files<'a>(
+    cx: &BuildContext<'a>,
+) -> impl Iterator<Item = (&'a str, &'a str, &'a fleetlint_yaml::LoadedFile)> {
+    let db = cx.db;
+    cx.tree.files.iter().filter_map(move |f| {
+        let path = db.get(f.id).path.as_str();
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        KUSTOMIZATION_FILE_NAMES.contains(&name).then_some((dir, path, f))
+    })
 }
 
 /// "apps/b" or "apps/b, apps/c": the directories named in a message.
