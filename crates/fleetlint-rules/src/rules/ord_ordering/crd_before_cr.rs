@@ -38,11 +38,14 @@ declare_rule! {
     ///
     /// A built-in table maps widely used charts to the API groups whose CRDs they install
     /// (cert-manager, external-secrets, kyverno, kube-prometheus-stack / prometheus-operator,
-    /// longhorn, traefik, istio base, cilium, gateway-api, volsync, cloudnative-pg, ...): when
+    /// longhorn, traefik, istio base, gateway-api, volsync, cloudnative-pg, ...): when
     /// neither the CRD nor `crdProviders` says, a HelmRelease of such a chart in the cluster is
     /// taken as the provider, and the object must wait for it, unless the repository's bootstrap
     /// tooling (a helmfile, a `bootstrap*crd*` script; read, never run) names the chart: then the
-    /// CRDs are installed before Flux starts.
+    /// CRDs are installed before Flux starts. The CRDs of CNI plugins (cilium, calico /
+    /// tigera-operator, antrea, kube-ovn, multus) are never reported unless `crdProviders` names
+    /// their release: Flux's own pods need the pod network, so the CNI, which registers its
+    /// CRDs when it starts, runs before Flux does (a HelmRelease of it only adopts the release).
     ///
     /// ## Severity
     /// `error` where the CRD (in Git, or from a `crdProviders` release) is applied after the
