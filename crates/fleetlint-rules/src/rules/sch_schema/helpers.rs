@@ -119,15 +119,28 @@ pub(crate) fn validate_cluster(cx: &ClusterContext<'_>) -> SchemaCheck {
     let replacements = Replacements::of(cx.cluster);
     let mut replaced = BTreeMap::new();
     if !replacements.is_empty() {
+        // Once per kind and schema, not per object (a fleet renders thousands of a kind).
+        let mut by_kind = std::collections::HashMap::new();
         for (i, outcome) in outcomes.iter().enumerate() {
             let Some(Outcome::Validated { source, .. }) = outcome else { continue };
             let Some(view) = cx.object(i).view() else { continue };
-            if let Some(r) = replacements.of_kind(source, view.group(), view.kind()) {
-                replaced.insert(i, r);
+            let r = by_kind
+                .entry((view.group(), view.kind(), matches!(source, SchemaSource::Kubernetes { .. }), crd_name(source)))
+                .or_insert_with(|| replacements.of_kind(source, view.group(), view.kind()));
+            if let Some(r) = r {
+                replaced.insert(i, r.clone());
             }
         }
     }
     SchemaCheck { outcomes, replaced }
+}
+
+/// The CRD a schema comes from, when it is one rendered in the cluster.
+fn crd_name(source: &SchemaSource) -> Option<&str> {
+    match source {
+        SchemaSource::Crd { name } => Some(name),
+        _ => None,
+    }
 }
 
 /// The findings of `rule` for the schema errors `wanted` selects: one per written value, however
