@@ -99,6 +99,16 @@ impl InstancePatch<'_> {
             .map(|((g, _, p), _)| (*g, *p))
     }
 
+    /// Whether the patch may change what a CRD it selects defines: it deletes the object
+    /// (`$patch: delete`) or touches its `spec` (a JSON6902 path under `/spec`, a strategic-merge
+    /// patch with a `spec`). A patch of labels or annotations leaves the schema as it is.
+    pub(crate) fn may_change_schema(&self) -> bool {
+        let Some(text) = self.entry.get("patch").and_then(Node::as_str) else { return true };
+        text.contains("$patch: delete")
+            || text.contains("/spec")
+            || text.lines().any(|l| l.trim_start().starts_with("spec:"))
+    }
+
     /// Whether the patch may be aimed at an object of the distribution that fleetlint does not
     /// render: a Flux CRD, or an object of a kind the distribution holds but fleetlint does not
     /// model.
@@ -143,6 +153,15 @@ mod tests {
         assert!(!patches[1].aims_at_unrendered(), "not a Flux CRD");
         assert!(patches[2].aims_at_unrendered());
         assert!(!patches[3].aims_at_unrendered(), "Deployments are rendered");
+        let patch = |text: &str| {
+            let root = parse(&format!(
+                "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxInstance\nmetadata: {{name: flux}}\nspec:\n  kustomize:\n    patches:\n      - target: {{kind: CustomResourceDefinition}}\n        patch: {text:?}\n"
+            ));
+            instance_patches(&root)[0].may_change_schema()
+        };
+        assert!(patch("$patch: delete"));
+        assert!(patch("- op: add\n  path: /spec/versions/0/schema\n  value: {}"));
+        assert!(!patch("- op: add\n  path: /metadata/annotations\n  value: {a: b}"));
         assert_eq!(flux_plural("source.toolkit.fluxcd.io", "OCIRepository"), Some("ocirepositories"));
     }
 }

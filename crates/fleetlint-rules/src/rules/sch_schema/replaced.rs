@@ -12,8 +12,9 @@
 //!   URL names none of them (a cert-manager release for a Flux kind, a `<other-group>_<plural>.yaml`
 //!   CRD file) does not make the schema uncertain;
 //! - or, for a Flux kind, a FluxInstance's `spec.kustomize.patches` selects the kind's CRD in
-//!   the distribution (to delete it, as a fleet that re-adds a newer CRD from a feature branch
-//!   does, or to change it): `crate::rules::helpers::distribution`.
+//!   the distribution to delete it (as a fleet that re-adds a newer CRD from a feature branch
+//!   does) or to change its `spec`: `crate::rules::helpers::distribution`. A patch of its labels
+//!   or annotations does not.
 
 use fleetlint_fleet::Cluster;
 use fleetlint_kustomize::BuildIssueKind;
@@ -55,7 +56,7 @@ impl Replacements {
         remotes.dedup();
         let mut patched = Vec::new();
         for o in &cluster.objects {
-            for p in instance_patches(&o.root) {
+            for p in instance_patches(&o.root).into_iter().filter(|p| p.may_change_schema()) {
                 patched.extend(p.flux_crds().map(|(g, plural)| (g, plural, p.entry.span)));
             }
         }

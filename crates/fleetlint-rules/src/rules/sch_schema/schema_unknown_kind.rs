@@ -21,7 +21,7 @@ declare_rule! {
     /// So is a kind whose CRD the cluster may replace with one fleetlint cannot read: a build
     /// of the cluster leaves out a remote resource (SRC005) that could hold the CRD, or a
     /// FluxInstance's `spec.kustomize.patches` selects the kind's CRD in the Flux distribution
-    /// (to delete or change it). A remote "could hold" the CRD `<plural>.<group>` when its URL
+    /// to delete it or change its `spec` (not to label or annotate it). A remote "could hold" the CRD `<plural>.<group>` when its URL
     /// names that CRD's file as controller-gen names it (`<group>_<plural>.yaml`), or, for any
     /// other URL, when it names the group, the plural, or the group's organisation label
     /// (`fluxcd` in `source.toolkit.fluxcd.io`). A remote whose URL names none of them (a
