@@ -241,8 +241,62 @@ fn is_address(v: &str) -> bool {
     !secret_query && !segments.any(is_token_shaped)
 }
 
-/// A DNS name with at least two labels and an alphabetic last label (`svc.cluster.local`,
-/// `example.com`), or an IPv4 address; either with an optional `:port`.
+/// Last labels that make a dotted word a host name: in-cluster and private suffixes, and common
+/// top-level domains. A dotted lowercase word ending otherwise (`correct.horse.battery`) may be
+/// a passphrase.
+const HOST_SUFFIXES: &[&str] = &[
+    "local",
+    "internal",
+    "lan",
+    "home",
+    "arpa",
+    "localdomain",
+    "localhost",
+    "svc",
+    "com",
+    "net",
+    "org",
+    "io",
+    "dev",
+    "app",
+    "cloud",
+    "ai",
+    "co",
+    "me",
+    "sh",
+    "tech",
+    "xyz",
+    "info",
+    "biz",
+    "eu",
+    "uk",
+    "de",
+    "fr",
+    "nl",
+    "ch",
+    "at",
+    "be",
+    "se",
+    "no",
+    "fi",
+    "dk",
+    "pl",
+    "cz",
+    "it",
+    "es",
+    "pt",
+    "us",
+    "ca",
+    "au",
+    "nz",
+    "jp",
+    "cn",
+    "in",
+    "br",
+];
+
+/// A DNS name with at least two labels ending in one of [`HOST_SUFFIXES`]
+/// (`svc.cluster.local`, `example.com`), or an IPv4 address; either with an optional `:port`.
 fn is_host(authority: &str) -> bool {
     let host = match authority.rsplit_once(':') {
         Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
@@ -260,7 +314,7 @@ fn is_host(authority: &str) -> bool {
     let ipv4 = labels.len() == 4 && labels.iter().all(|l| l.parse::<u8>().is_ok());
     ipv4 || (labels.len() >= 2
         && labels.iter().all(label_ok)
-        && labels.last().is_some_and(|l| l.len() >= 2 && l.bytes().all(|b| b.is_ascii_lowercase())))
+        && labels.last().is_some_and(|l| HOST_SUFFIXES.contains(l)))
 }
 
 /// A path segment that looks like a token: 20 or more characters of a token alphabet, with
@@ -328,6 +382,7 @@ mod tests {
             ("address", "https://hooks.slack.com/services/T0000000/B0000000/Xb3Fz9Qk2Lm8Np4Rt6Vw1Yz0"),
             ("address", "https://example.com/hook?token=s3cr3tvalue"),
             ("address", "hunter2"),
+            ("passphrase", "correct.horse.battery"),
         ] {
             assert!(is_credential(k, v), "{k}: {v}");
         }
