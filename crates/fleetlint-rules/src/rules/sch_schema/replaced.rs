@@ -29,8 +29,8 @@ use crate::rules::src_integrity::remote_kustomize_resource::remote_url;
 pub(crate) struct Replacement {
     /// What may replace the CRD, for the message.
     pub(crate) what: String,
-    /// Where it is written.
-    pub(crate) span: Span,
+    /// Where it is written: the FluxInstance patch, the remote entry, or both.
+    pub(crate) spans: Vec<Span>,
 }
 
 /// What in a cluster may replace CRDs: left-out remote resources and FluxInstance patches of
@@ -77,18 +77,18 @@ impl Replacements {
             SchemaSource::Crd { name } => name.strip_suffix(group)?.strip_suffix('.')?.to_string(),
         };
         let mut what = Vec::new();
-        let mut span = None;
+        let mut spans = Vec::new();
         if matches!(source, SchemaSource::Flux { .. })
             && let Some((_, _, at)) = self.patched.iter().find(|(g, p, _)| *g == group && *p == plural)
         {
             what.push(format!("a FluxInstance patch selects the CRD {plural}.{group} of the Flux distribution"));
-            span = Some(*at);
+            spans.push(*at);
         }
         if let Some((url, at)) = self.remotes.iter().find(|(url, _)| could_define(url, group, &plural)) {
             what.push(format!("the remote resource {url}, which fleetlint does not fetch, may define it"));
-            span = span.or(Some(*at));
+            spans.push(*at);
         }
-        span.map(|span| Replacement { what: what.join(", and "), span })
+        (!spans.is_empty()).then(|| Replacement { what: what.join(", and "), spans })
     }
 }
 

@@ -109,8 +109,8 @@ impl Rule for SchemaUnknownKind {
                 )
             };
             let mut f = Self::finding(span, message).with_help(help).with_field("kind");
-            if let Some(r) = replaced {
-                f = f.with_related(r.span, "what may replace the CRD");
+            for span in replaced.iter().flat_map(|r| &r.spans) {
+                f = f.with_related(*span, "what may replace the CRD");
             }
             out.push(cx.about(f, i));
         }
