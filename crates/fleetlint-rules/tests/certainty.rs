@@ -191,3 +191,13 @@ fn without_clusters_each_kustomization_directory_is_judged_and_errors_stay_error
     assert_eq!(src003[0].severity, Severity::Error);
     assert!(src003[0].clusters.is_empty());
 }
+
+/// A second YAML document in a kustomization file is ignored by kustomize (heldout3 erwinntt:
+/// a tenant never onboarded): a warning at that document, not an error (the build succeeds).
+#[test]
+fn a_second_document_in_a_kustomization_file_is_a_warning() {
+    let all = findings("SRC003/fail", "SRC003");
+    assert_eq!(severity_at(&all, "tenants/production/kustomization.yaml", 8), Severity::Warning, "{all:?}");
+    let msg = &all.iter().find(|f| f.0 == "tenants/production/kustomization.yaml").unwrap().3;
+    assert!(msg.contains("reads only the first YAML document"), "{msg}");
+}
