@@ -277,6 +277,14 @@ impl<'c> FluxGraph<'c> {
         v
     }
 
+    /// The builder's record of Kustomization `i` (its source, normalised path, whether it
+    /// built), when `i` is the canonical copy of a Kustomization the builder expanded.
+    #[must_use]
+    pub fn kustomization_node(&self, i: usize) -> Option<&'c crate::KustomizationNode> {
+        let cluster: &'c Cluster = self.cluster;
+        self.knode.get(i).copied().flatten().and_then(|k| cluster.kustomizations.get(k))
+    }
+
     /// Why what object `i` renders is unknown, if it is.
     #[must_use]
     pub fn opacity(&self, i: usize) -> Option<Opacity> {

@@ -1,7 +1,8 @@
 use fleetlint_yaml::{FluxKind, Span};
 
+use super::helpers::crd_capable::crd_capable;
 use super::helpers::naming::{describe, name_span};
-use super::helpers::needs::{Item, Outcome, crd_needs, evaluate};
+use super::helpers::needs::{Item, Outcome, crd_needs, evaluate_with};
 use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
@@ -28,9 +29,13 @@ declare_rule! {
     /// a chart, or be installed outside Git. It mentions a HelmRelease of the same
     /// Kustomization or an ancestor whose name looks like the API group. Nothing is reported
     /// when a HelmRelease is Ready before the Kustomization (through `dependsOn` on a
-    /// Kustomization that waits for it), or when a Kustomization whose output is unknown (source not mapped, build failing) may
-    /// render the CRD before it: either may well provide it. A CRD manifest reached only through
-    /// a child that nobody waits for is ORD005's.
+    /// Kustomization that waits for it), or when a Kustomization whose output is unknown (source
+    /// not mapped, build failing) may render the CRD before it: either may well provide it. A
+    /// Kustomization whose build fails over a directory fleetlint reads completely, holding no
+    /// CRD, no Flux Kustomization, HelmRelease or ResourceSet, and no kustomization reaching
+    /// outside it (a remote, `../`, a Helm chart, a plugin) cannot, once fixed, install a CRD (a
+    /// SOPS-only secrets directory): it does not hide the finding (issue 14 point 9). A CRD
+    /// manifest reached only through a child that nobody waits for is ORD005's.
     ///
     /// ## Why is this bad?
     /// The server-side dry-run fails with *no matches for kind "X" in version "Y"* and the whole
@@ -92,7 +97,7 @@ impl Rule for CrdBeforeCr {
         // (consumer, provider) -> the first finding and the other objects it stands for.
         let mut ordered: Vec<Vec<(usize, Span, String, Finding)>> = Vec::new();
         let mut ordered_at: std::collections::HashMap<(usize, Option<usize>), usize> = std::collections::HashMap::new();
-        for o in evaluate(g, crd_needs(g)) {
+        for o in evaluate_with(g, crd_needs(g), |opaque| crd_capable(cx, g, opaque)) {
             if o.avail != Avail::No || o.maybe {
                 continue;
             }

@@ -2,6 +2,7 @@
 //! object needs applied before it.
 
 pub(crate) mod charts;
+pub(crate) mod crd_capable;
 pub(crate) mod crd_providers;
 pub(crate) mod naming;
 pub(crate) mod needs;

@@ -245,11 +245,33 @@ type Renderers = (Vec<usize>, Vec<usize>);
 /// for CRDs, one for HelmReleases (a chart's content is unknown: any HelmRelease that is Ready
 /// before the consumer may have installed the CRD).
 pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outcome<'c>> {
+    evaluate_with(g, needs, |opaque| opaque.to_vec())
+}
+
+/// [`evaluate`], where `crd_capable` narrows the opaque objects to those that may render a CRD
+/// (a CRD need is met by one of those only; see `crd_capable.rs`).
+pub(crate) fn evaluate_with<'c>(
+    g: &FluxGraph<'c>,
+    needs: Vec<Need<'c>>,
+    crd_capable: impl FnOnce(&[usize]) -> Vec<usize>,
+) -> Vec<Outcome<'c>> {
     if needs.is_empty() {
         return Vec::new();
     }
     let opaque = g.opaque();
     let maybe = if opaque.is_empty() { Vec::new() } else { g.availability(&opaque, &[], true) };
+    let crd_opaque = if needs.iter().any(|n| matches!(n.item, Item::Crd { .. })) && !opaque.is_empty() {
+        crd_capable(&opaque)
+    } else {
+        Vec::new()
+    };
+    let maybe_crd = if crd_opaque.len() == opaque.len() {
+        None
+    } else if crd_opaque.is_empty() {
+        Some(Vec::new())
+    } else {
+        Some(g.availability(&crd_opaque, &[], true))
+    };
     // A release manifest left out of a build (a remote file) usually brings its Namespace: when
     // nothing in Git creates the namespace, such a build before the consumer may. A namespace Git
     // does create is judged against that creator, and a CRD is not assumed to come with the file
@@ -316,8 +338,13 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
         let chart = matches!(need.item, Item::Crd { .. }) && direct(&charts, need.consumer);
         out.push(Outcome {
             avail: avail[need.consumer],
-            maybe: direct(&maybe, need.consumer)
-                || chart
+            maybe: direct(
+                match (&maybe_crd, need.item) {
+                    (Some(m), Item::Crd { .. }) => m,
+                    _ => &maybe,
+                },
+                need.consumer,
+            ) || chart
                 || (matches!(need.item, Item::Namespace(_))
                     && objects.is_empty()
                     && direct(&maybe_remote, need.consumer)),
