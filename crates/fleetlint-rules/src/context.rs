@@ -12,6 +12,7 @@ use fleetlint_yaml::{FileDb, LoadedFile, ObjectView, Span, TextFile};
 use crate::finding::{Finding, ObjectRef};
 use crate::rules::pol_policy::helpers::KyvernoCheck;
 use crate::rules::sch_schema::helpers::SchemaCheck;
+use crate::rules::src_integrity::helpers::reach::Reaches;
 
 /// A parsed file and what the rules know about it.
 #[derive(Debug)]
@@ -67,6 +68,29 @@ pub struct BuildContext<'a> {
     /// What the builds of the tree found: which directory's own build found each issue, which
     /// directories the Flux builds reach.
     pub builds: &'a fleetlint_fleet::TreeBuilds,
+    reaches: OnceLock<Reaches<'a>>,
+}
+
+impl<'a> BuildContext<'a> {
+    /// The context of one tree's builds.
+    #[must_use]
+    pub fn new(
+        issues: &'a [BuildIssue],
+        db: &'a fleetlint_yaml::FileDb,
+        tree: &'a fleetlint_yaml::LoadedTree,
+        tree_index: usize,
+        fleet: &'a Fleet,
+        builds: &'a fleetlint_fleet::TreeBuilds,
+    ) -> Self {
+        Self { issues, db, tree, tree_index, fleet, builds, reaches: OnceLock::new() }
+    }
+
+    /// Which clusters' Flux builds hit each issue of the tree, and which directories every
+    /// artifact leaves out: computed once, shared by the rules that weigh build issues
+    /// (SRC003, SRC005, SRC013).
+    pub(crate) fn reaches(&self) -> &Reaches<'a> {
+        self.reaches.get_or_init(|| Reaches::new(self))
+    }
 }
 
 /// One cluster of the fleet model, as a rule sees it: the cluster and the facts derived from it

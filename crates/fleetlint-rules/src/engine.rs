@@ -165,7 +165,7 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
             }
             f
         }));
-        let cx = BuildContext { issues: &builds.issues, db, tree, tree_index, fleet, builds };
+        let cx = BuildContext::new(&builds.issues, db, tree, tree_index, fleet, builds);
         let at = tree.files.first().map_or_else(Span::default, |f| Span::empty(f.id, 0));
         let mut from_builds = Vec::new();
         for &rule in rules {

@@ -4,7 +4,7 @@ use crate::context::{BuildContext, FileContext};
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
-use crate::rules::src_integrity::helpers::reach::{Reach, Reaches, kustomization_files, show_dirs};
+use crate::rules::src_integrity::helpers::reach::{Reach, kustomization_files, show_dirs};
 
 declare_rule! {
     /// ## What it does
@@ -91,7 +91,7 @@ impl Rule for KustomizeBuildInputInvalid {
     }
 
     fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
-        let reaches = Reaches::new(cx);
+        let reaches = cx.reaches();
         // Directories whose kustomization inflates Helm charts: never a Flux input.
         let helm_dirs: std::collections::HashSet<&str> = kustomization_files(cx)
             .filter_map(|(dir, _, f)| {

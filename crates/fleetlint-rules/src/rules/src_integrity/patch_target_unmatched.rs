@@ -9,7 +9,7 @@ use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
 use crate::rules::helpers::distribution::instance_patch_at;
-use crate::rules::src_integrity::helpers::reach::{Reach, Reaches};
+use crate::rules::src_integrity::helpers::reach::Reach;
 
 declare_rule! {
     /// ## What it does
@@ -64,7 +64,7 @@ declare_rule! {
 
 impl Rule for PatchTargetUnmatched {
     fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
-        let reaches = Reaches::new(cx);
+        let reaches = cx.reaches();
         for (i, issue) in cx.issues.iter().enumerate() {
             let unknown = issue.kind == BuildIssueKind::PatchTargetUnknown;
             if !(unknown || issue.kind == BuildIssueKind::PatchTargetUnmatched)

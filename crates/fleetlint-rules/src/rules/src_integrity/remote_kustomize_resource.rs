@@ -7,7 +7,7 @@ use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
 use crate::rules::helpers::lockdown::UNKNOWN_NOTE;
-use crate::rules::src_integrity::helpers::reach::{Reach, Reaches};
+use crate::rules::src_integrity::helpers::reach::Reach;
 
 declare_rule! {
     /// ## What it does
@@ -52,7 +52,7 @@ impl Rule for RemoteKustomizeResource {
     /// One finding per remote entry, however many clusters build it: the tree's issues already
     /// hold each entry once; the clusters whose Flux builds reach it decide the severity.
     fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
-        let reaches = Reaches::new(cx);
+        let reaches = cx.reaches();
         for (i, issue) in cx.issues.iter().enumerate() {
             if issue.kind != BuildIssueKind::RemoteResource {
                 continue;

@@ -32,6 +32,7 @@ pub(crate) enum Reach<'a> {
 }
 
 /// The clusters whose Flux builds hit each issue, computed once per tree.
+#[derive(Debug)]
 pub(crate) struct Reaches<'a> {
     by_issue: HashMap<(BuildIssueKind, Span, &'a str), Vec<String>>,
     /// Directories whose kustomization file the tree's `.sourceignore` leaves out of artifacts.
