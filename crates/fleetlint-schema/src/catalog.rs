@@ -207,7 +207,7 @@ impl SchemaSet {
     /// The bundled Kubernetes versions, oldest first (`1.32`, `1.37`).
     #[must_use]
     pub fn kubernetes_versions() -> &'static [&'static str] {
-        &bundle().versions
+        bundle().versions
     }
 
     /// Validate built-in kinds as Kubernetes `version` does, using the newest bundled version not
