@@ -274,10 +274,10 @@ impl<'a> Lexer<'a> {
                 self.item(Tok::Declare)
             }
             '|' => self.item(Tok::Pipe),
-            '"' => self.lex_quote(),
+            '"' => self.lex_escaped('"', "quoted string", Tok::String),
             '`' => self.lex_raw_quote(),
             '$' => self.lex_variable(),
-            '\'' => self.lex_char(),
+            '\'' => self.lex_escaped('\'', "character constant", Tok::CharConstant),
             '.' if self.input.as_bytes().get(self.pos).is_some_and(|b| !b.is_ascii_digit()) => {
                 self.lex_field_or_variable(Tok::Field)
             }
@@ -371,20 +371,22 @@ impl<'a> Lexer<'a> {
         self.item(tok)
     }
 
-    fn lex_char(&mut self) -> Item {
+    /// Go's `lexChar` and `lexQuote`: up to the closing `close`, a backslash escaping the next
+    /// character; a newline or the end of the text before it is an error `unterminated {what}`.
+    fn lex_escaped(&mut self, close: char, what: &str, tok: Tok) -> Item {
         loop {
             match self.next_char() {
                 Some('\\') => {
                     if matches!(self.next_char(), None | Some('\n')) {
-                        return self.error("unterminated character constant");
+                        return self.error(format!("unterminated {what}"));
                     }
                 }
-                None | Some('\n') => return self.error("unterminated character constant"),
-                Some('\'') => break,
+                None | Some('\n') => return self.error(format!("unterminated {what}")),
+                Some(c) if c == close => break,
                 Some(_) => {}
             }
         }
-        self.item(Tok::CharConstant)
+        self.item(tok)
     }
 
     fn accept(&mut self, valid: &str) -> bool {
@@ -449,22 +451,6 @@ impl<'a> Lexer<'a> {
         self.item(Tok::Number)
     }
 
-    fn lex_quote(&mut self) -> Item {
-        loop {
-            match self.next_char() {
-                Some('\\') => {
-                    if matches!(self.next_char(), None | Some('\n')) {
-                        return self.error("unterminated quoted string");
-                    }
-                }
-                None | Some('\n') => return self.error("unterminated quoted string"),
-                Some('"') => break,
-                Some(_) => {}
-            }
-        }
-        self.item(Tok::String)
-    }
-
     fn lex_raw_quote(&mut self) -> Item {
         loop {
             match self.next_char() {
@@ -503,6 +489,17 @@ mod tests {
         assert_eq!(t[2], (Tok::Number, "3".into()));
         assert_eq!(t[3].0, Tok::RightDelim);
         assert_eq!(t[4], (Tok::Text, "b".into()));
+    }
+
+    #[test]
+    fn quoted_strings_and_char_constants_end_at_their_own_quote() {
+        // golang/go:src/text/template/parse/lex.go lexQuote / lexChar: an escaped quote does not
+        // end them, the other quote does not either, a newline or the end is an error.
+        assert_eq!(toks(r#"<<"a\"b'c">>"#)[1], (Tok::String, r#""a\"b'c""#.into()));
+        assert_eq!(toks(r#"<<'\''>>"#)[1], (Tok::CharConstant, r#"'\''"#.into()));
+        assert_eq!(toks("<<\"ab\n\">>")[1], (Tok::Error, "unterminated quoted string".into()));
+        assert_eq!(toks("<<'a\\")[1], (Tok::Error, "unterminated character constant".into()));
+        assert_eq!(toks(r#"<<'a">>"#)[1], (Tok::Error, "unterminated character constant".into()));
     }
 
     #[test]

@@ -7,7 +7,9 @@
 //!
 //! [`resolve`] is what a plain scalar means in YAML 1.1 (and so whether a string must be quoted),
 //! how a float is spelled and the order of map keys; [`marshal`] is the block emitter over any
-//! JSON-shaped tree implementing [`Emit`], reporting where each marked node landed.
+//! JSON-shaped tree implementing [`Emit`], reporting where each marked node landed;
+//! [`write_json_string`] is a string as Go's `encoding/json` writes it (the template
+//! functions' `toJson` and kustomize's generated JSON both need it).
 //!
 //! ```
 //! use fleetlint_goyaml::{Emit, Entry, Scalar, Shape, marshal};
@@ -28,8 +30,10 @@
 //! ```
 
 mod emitter;
+mod json;
 pub mod resolve;
 mod scalar;
 
 pub use emitter::{Emit, Emitted, Entry, Marked, Shape, marshal, scalar_text};
+pub use json::write_json_string;
 pub use scalar::{Scalar, Style};

@@ -25,6 +25,13 @@ pub(crate) struct FieldSpec {
 }
 
 impl FieldSpec {
+    /// The field specs listed under `key` of `node` (a configuration's `namespace`, a
+    /// `nameReference`'s or a plugin's `fieldSpecs`, a `labels` entry's `fields`); entries that
+    /// are not field specs are skipped.
+    pub(crate) fn list_at(node: &Node, key: &str) -> Vec<Self> {
+        node.get(key).and_then(Node::as_seq).unwrap_or_default().iter().filter_map(Self::from_node).collect()
+    }
+
     pub(crate) fn from_node(node: &Node) -> Option<Self> {
         let s = |k: &str| node.get(k).and_then(Node::as_str).unwrap_or("").to_string();
         let path_text = s("path");
@@ -173,9 +180,7 @@ impl TransformerConfig {
     /// Parse a configuration document (the built-in one or a `configurations:` file).
     pub(crate) fn from_node(root: &Node) -> Self {
         let mut tc = Self::default();
-        let list = |key: &str| -> Vec<FieldSpec> {
-            root.get(key).and_then(Node::as_seq).unwrap_or_default().iter().filter_map(FieldSpec::from_node).collect()
-        };
+        let list = |key: &str| FieldSpec::list_at(root, key);
         tc.namespace = list("namespace");
         tc.name_prefix = list("namePrefix");
         tc.name_suffix = list("nameSuffix");
@@ -188,13 +193,7 @@ impl TransformerConfig {
         for e in root.get("nameReference").and_then(Node::as_seq).unwrap_or_default() {
             let s = |k: &str| e.get(k).and_then(Node::as_str).unwrap_or("").to_string();
             let gvk = Gvk { group: s("group"), version: s("version"), kind: s("kind") };
-            let referrers = e
-                .get("fieldSpecs")
-                .and_then(Node::as_seq)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(FieldSpec::from_node)
-                .collect();
+            let referrers = FieldSpec::list_at(e, "fieldSpecs");
             tc.name_reference.push(NameBackRef { gvk, referrers });
         }
         tc

@@ -342,7 +342,7 @@ fn write_go_json(v: &serde_json::Value, out: &mut String) {
         J::Null => out.push_str("null"),
         J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         J::Number(n) => out.push_str(&n.to_string()),
-        J::String(s) => write_go_string(s, out),
+        J::String(s) => fleetlint_goyaml::write_json_string(out, s, true),
         J::Array(items) => {
             out.push('[');
             for (i, it) in items.iter().enumerate() {
@@ -361,32 +361,13 @@ fn write_go_json(v: &serde_json::Value, out: &mut String) {
                 if i > 0 {
                     out.push(',');
                 }
-                write_go_string(k, out);
+                fleetlint_goyaml::write_json_string(out, k, true);
                 out.push(':');
                 write_go_json(&map[*k], out);
             }
             out.push('}');
         }
     }
-}
-
-fn write_go_string(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]

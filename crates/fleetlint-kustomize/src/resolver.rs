@@ -7,32 +7,32 @@ use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use fleetlint_yaml::relpath::{join_in_root, join_lexical};
+use fleetlint_yaml::relpath::join_in_root;
 use fleetlint_yaml::{FileDb, FileId, LoadedTree, Node, Span};
 
 use crate::buildmeta::{self, BuildMetadata};
-use crate::decode::{self, Strictness};
 use crate::fieldspec::{TransformerConfig, builtin};
-use crate::generator::{self, GenOptions};
-use crate::issue::{BuildIssue, BuildIssueKind};
+use crate::generator;
+use crate::issue::BuildIssue;
 use crate::kustfile::{KUSTOMIZATION_FILE_NAMES, Kustomization};
 use crate::openapi::{self, OpenApi};
 use crate::patch::SchemaSource;
-use crate::resource::{Origin, Resource, metadata_problem};
+use crate::resource::Resource;
 use crate::{nameref, order, vars};
 
 mod acc;
+mod accumulate;
 mod cache;
 mod flux;
+mod load;
 mod nesting;
 mod pipeline;
 mod plugins;
 mod schemas;
 mod targets;
 
-use acc::{Acc, absorb_generated};
+use acc::Acc;
 use cache::AccCache;
-use targets::TargetIndex;
 
 /// The result of building one directory.
 #[derive(Clone, Debug, Default)]
@@ -90,18 +90,6 @@ pub struct Resolver<'t> {
 
 /// A decoded kustomization file, or why there is none (empty: no kustomization file).
 type LoadedKustomization = Result<Arc<Kustomization>, Vec<BuildIssue>>;
-
-fn is_remote(path: &str) -> bool {
-    const PREFIXES: [&str; 9] =
-        ["http://", "https://", "git@", "ssh://", "git::", "github.com/", "gitlab.com/", "bitbucket.org/", "file://"];
-    if PREFIXES.iter().any(|p| path.starts_with(p)) || path.contains("?ref=") || path.contains("?version=") {
-        return true;
-    }
-    match path.split_once('/') {
-        Some((host, _)) => host.contains('.') && !host.starts_with('.') && !host.contains(' '),
-        None => false,
-    }
-}
 
 fn under(dir: &str, child: &str) -> bool {
     dir.is_empty() || child.strip_prefix(dir).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
@@ -288,436 +276,6 @@ impl<'t> Resolver<'t> {
         let incomplete = acc.incomplete || issues.iter().any(|i| i.fatal);
         BuildOutput { resources: acc.resources, issues, incomplete, entered: acc.entered }
     }
-
-    /// The decoded kustomization file of `dir`, decoded once per resolver.
-    fn load_kustomization(&self, dir: &str) -> LoadedKustomization {
-        if let Some(hit) = self.decoded.lock().expect("cache lock").get(dir) {
-            return hit.clone();
-        }
-        let loaded = self.raw_kustomization(dir).and_then(|k| {
-            let span = k.file.map_or(k.root.span, |f| self.file_span(f));
-            let root = decode::decode(&k.root, span, Strictness::Kustomize)?;
-            Ok(Arc::new(Kustomization { root, ..k }))
-        });
-        self.decoded.lock().expect("cache lock").insert(dir.to_string(), loaded.clone());
-        loaded
-    }
-
-    /// The kustomization file of `dir` as written (its first document), not decoded yet.
-    fn raw_kustomization(&self, dir: &str) -> Result<Kustomization, Vec<BuildIssue>> {
-        let found: Vec<FileId> = KUSTOMIZATION_FILE_NAMES
-            .iter()
-            .filter_map(|n| {
-                let p = if dir.is_empty() { (*n).to_string() } else { format!("{dir}/{n}") };
-                self.yaml.get(p.as_str()).map(|&i| self.tree.files[i].id)
-            })
-            .collect();
-        let Some(&id) = found.first() else {
-            return Err(Vec::new());
-        };
-        if found.len() > 1 {
-            return Err(vec![BuildIssue::invalid(
-                self.file_span(found[1]),
-                true,
-                format!("found multiple kustomization files under {dir:?}"),
-            )]);
-        }
-        let file = &self.tree.files[self.yaml[self.db.get(id).path.as_str()]];
-        if file.yaml.is_broken() {
-            let (span, msg) = file
-                .yaml
-                .issues
-                .iter()
-                .find(|i| !matches!(i.kind, fleetlint_yaml::LoadIssueKind::AmbiguousScalar))
-                .map_or((self.file_span(id), "invalid YAML".to_string()), |i| {
-                    (i.span, format!("invalid YAML: {:?}", i.kind))
-                });
-            return Err(vec![BuildIssue::invalid(span, true, msg)]);
-        }
-        let root = file
-            .yaml
-            .documents
-            .first()
-            .map_or_else(|| crate::fieldspec::null_node(self.file_span(id)), |d| d.root.clone());
-        Ok(Kustomization { dir: dir.to_string(), root, file: Some(id) })
-    }
-
-    /// Accumulate a (non-component) kustomization directory. `Err(empty)` means there is no
-    /// kustomization file.
-    fn accumulate_dir(&self, dir: &str, stack: &mut Vec<String>, schema: SchemaSource) -> AccResult {
-        let key = (dir.to_string(), schema.id());
-        if let Some(hit) = self.acc_cache.take(&key) {
-            return hit;
-        }
-        let result = self.accumulate_dir_uncached(dir, stack, schema);
-        let cyclic = matches!(&result, Ok(a) if a.cyclic || a.depth_limited);
-        let result = Arc::new(result);
-        if !cyclic {
-            self.acc_cache.keep(key, &result);
-        }
-        result
-    }
-
-    fn accumulate_dir_uncached(
-        &self,
-        dir: &str,
-        stack: &mut Vec<String>,
-        schema: SchemaSource,
-    ) -> Result<Acc, Vec<BuildIssue>> {
-        match self.load_kustomization(dir) {
-            Err(e) => Err(e),
-            Ok(k) if k.is_component() => Err(vec![BuildIssue::invalid(
-                k.root.get("kind").map_or(k.root.span, |n| n.span),
-                true,
-                format!("expected kind != 'Component' for path '{dir}'"),
-            )]),
-            Ok(k) => {
-                let mut acc = Acc::default();
-                acc.entered.push(dir.to_string());
-                stack.push(dir.to_string());
-                self.accumulate_target(&k, &mut acc, stack, Scope { prefix: "", schema });
-                stack.pop();
-                Ok(acc)
-            }
-        }
-    }
-
-    /// Read a file of the tree (YAML or other) as bytes; only files the walk listed.
-    fn read_file(&self, path: &str) -> Result<Vec<u8>, String> {
-        if let Some(&i) = self.yaml.get(path) {
-            return Ok(self.db.get(self.tree.files[i].id).text.as_bytes().to_vec());
-        }
-        if self.other.contains(path) {
-            let disk = self.tree.root.join(path);
-            return std::fs::read(&disk).map_err(|e| e.to_string());
-        }
-        Err("no such file in the tree".into())
-    }
-
-    /// The documents of a YAML file of the tree; `Err` when missing or broken.
-    fn documents(&self, path: &str, span: Span) -> Result<Vec<Node>, BuildIssue> {
-        let Some(&i) = self.yaml.get(path) else {
-            let msg = if self.other.contains(path) {
-                format!("{path} is not a .yaml/.yml file; fleetlint does not load it")
-            } else {
-                format!("{path}: no such file")
-            };
-            return Err(BuildIssue::invalid(span, !self.other.contains(path), msg));
-        };
-        let f = &self.tree.files[i];
-        if f.yaml.is_broken() {
-            let at = f.yaml.issues.iter().find(|i| !matches!(i.kind, fleetlint_yaml::LoadIssueKind::AmbiguousScalar));
-            return Err(BuildIssue::invalid(
-                at.map_or(span, |i| i.span),
-                true,
-                format!("{path}: invalid YAML{}", at.map(|i| format!(": {:?}", i.kind)).unwrap_or_default()),
-            ));
-        }
-        Ok(f.yaml.documents.iter().map(|d| d.root.clone()).filter(|r| !r.is_null()).collect())
-    }
-
-    fn load_resource_file(&self, path: &str, span: Span, acc: &mut Acc, origin: &Origin) {
-        let new = |root: Node| {
-            let mut r = Resource::new(root);
-            r.origin = Some(origin.clone());
-            r
-        };
-        let docs = match self.documents(path, span) {
-            Ok(d) => d,
-            Err(e) => {
-                if !e.fatal {
-                    acc.incomplete = true;
-                }
-                acc.issues.push(e);
-                return;
-            }
-        };
-        for doc in docs {
-            if doc.as_map().is_none() {
-                acc.fatal(doc.span, format!("{path}: a resource must be a mapping"));
-                continue;
-            }
-            if let Some(problem) = metadata_problem(&doc) {
-                acc.fatal(doc.span, format!("{path}: {problem}"));
-                continue;
-            }
-            // `inlineAnyEmbeddedLists`: a `...List` with `items` is replaced by its items (none
-            // when `items` is null); without `items` it is a resource like any other.
-            if doc.get("kind").and_then(Node::as_str).is_some_and(|k| k.ends_with("List")) && doc.get("items").is_some()
-            {
-                for item in doc.get("items").and_then(Node::as_seq).unwrap_or_default() {
-                    // Like a document, an item must be an object (a scalar item reached the
-                    // transformers and panicked naming it: kustomize_resolver fuzz target).
-                    if item.as_map().is_none() {
-                        acc.fatal(item.span, format!("{path}: a List item must be a mapping"));
-                        continue;
-                    }
-                    acc.append(new(item.clone()), span);
-                }
-                continue;
-            }
-            acc.append(new(doc), span);
-        }
-    }
-
-    fn entry_dir(&self, k: &Kustomization, path: &str, span: Span, acc: &mut Acc) -> Option<String> {
-        match join_in_root(&k.dir, path) {
-            Some(p) => Some(p),
-            None => {
-                // kustomize-controller builds on a file system rooted at the artifact
-                // (fluxcd/pkg `kustomize/filesys/fs_secure.go`), so a path out of it fails the
-                // build, as a missing resource fails `kustomize build`
-                acc.issues.push(BuildIssue::invalid(
-                    span,
-                    true,
-                    format!("{path} leaves the repository root; kustomize-controller cannot load it"),
-                ));
-                acc.incomplete = true;
-                None
-            }
-        }
-    }
-
-    fn remote(acc: &mut Acc, span: Span, path: &str) {
-        acc.issues.push(BuildIssue {
-            kind: BuildIssueKind::RemoteResource,
-            message: format!("remote resource {path} is not fetched; the build result leaves it out"),
-            span,
-            fatal: false,
-        });
-        acc.incomplete = true;
-    }
-
-    /// The nesting limit stops this entry: a finding, and an accumulation that depends on the
-    /// depth it was reached at (so it is not cached).
-    fn too_deep(acc: &mut Acc, span: Span, path: &str) {
-        acc.issues.push(BuildIssue::invalid(
-            span,
-            false,
-            format!(
-                "{path}: kustomizations nested deeper than {MAX_NESTING} levels; fleetlint does not follow them, so the build result leaves them out"
-            ),
-        ));
-        acc.incomplete = true;
-        acc.depth_limited = true;
-    }
-
-    fn cycle_check(stack: &[String], candidate: &str) -> bool {
-        stack.iter().any(|visited| under(candidate, visited))
-    }
-
-    fn accumulate_resources(
-        &self,
-        k: &Kustomization,
-        list: &[(String, Span)],
-        acc: &mut Acc,
-        stack: &mut Vec<String>,
-        scope: Scope<'_>,
-    ) {
-        acc.begin_appends();
-        self.accumulate_resource_entries(k, list, acc, stack, scope);
-        acc.end_appends();
-    }
-
-    fn accumulate_resource_entries(
-        &self,
-        k: &Kustomization,
-        list: &[(String, Span)],
-        acc: &mut Acc,
-        stack: &mut Vec<String>,
-        scope: Scope<'_>,
-    ) {
-        for (path, span) in list {
-            let Some(full) = self.entry_dir(k, path, *span, acc) else {
-                if is_remote(path) {
-                    acc.issues.pop();
-                    Self::remote(acc, *span, path);
-                }
-                continue;
-            };
-            if self.yaml.contains_key(full.as_str()) || self.other.contains(full.as_str()) {
-                self.load_resource_file(&full, *span, acc, &Origin::file(scope.prefix, path));
-            } else if self.dirs.contains(&full) {
-                if self.too_deep_to_enter(stack.len(), &full) {
-                    Self::too_deep(acc, *span, path);
-                    continue;
-                }
-                if Self::cycle_check(stack, &full) {
-                    acc.fatal(*span, format!("cycle detected: {path} contains or is an already visited directory"));
-                    acc.cyclic = true;
-                    continue;
-                }
-                let sub = self.accumulate_dir(&full, stack, scope.schema);
-                if matches!(&*sub, Err(issues) if !issues.is_empty()) {
-                    // Entered, and failed there: its own accumulation is not kept.
-                    acc.entered.push(full.clone());
-                }
-                // The only holder (a base no other kustomization lists) gives its objects away.
-                let sub = match Arc::try_unwrap(sub) {
-                    Ok(Ok(owned)) => {
-                        acc.absorb_owned(owned, *span, &join_lexical(scope.prefix, path));
-                        continue;
-                    }
-                    Ok(err) => Arc::new(err),
-                    Err(shared) => shared,
-                };
-                match &*sub {
-                    Ok(sub) => acc.absorb(sub, *span, &join_lexical(scope.prefix, path)),
-                    Err(issues) if issues.is_empty() => {
-                        acc.fatal(
-                            *span,
-                            format!("accumulating resources from {path}: no kustomization file in the directory"),
-                        );
-                    }
-                    Err(issues) => {
-                        if issues.iter().any(|i| i.message.starts_with("expected kind != 'Component'")) {
-                            acc.fatal(*span, format!("{path} is a Component; list it under components"));
-                            acc.issues.extend(issues.iter().cloned());
-                        } else {
-                            // The base's own problem first: it is the cause kustomize's chained
-                            // error ends with, and the one failure a build keeps
-                            // (`keep_first_failure`) should point at it, not at this entry.
-                            acc.issues.extend(issues.iter().cloned());
-                            acc.fatal(*span, format!("accumulating resources from {path}: invalid kustomization"));
-                        }
-                    }
-                }
-            } else if is_remote(path) {
-                Self::remote(acc, *span, path);
-            } else {
-                acc.fatal(*span, format!("accumulating resources from {path}: no such file or directory"));
-            }
-        }
-    }
-
-    fn accumulate_target(&self, k: &Kustomization, acc: &mut Acc, stack: &mut Vec<String>, scope: Scope<'_>) {
-        self.check_openapi(k, acc);
-        let mut resources = k.str_list("resources");
-        resources.extend(k.str_list("bases"));
-        self.accumulate_resources(k, &resources, acc, stack, scope);
-
-        for (path, span) in k.str_list("configurations") {
-            let Some(full) = self.entry_dir(k, &path, span, acc) else { continue };
-            match self.documents(&full, span) {
-                Ok(docs) => {
-                    for d in docs {
-                        acc.config.merge(&TransformerConfig::from_node(&d));
-                    }
-                }
-                Err(e) => acc.issues.push(e),
-            }
-        }
-        for (path, span) in k.str_list("crds") {
-            self.load_crds(k, &path, span, acc);
-        }
-
-        self.run_generators(k, acc, scope);
-        self.run_generator_plugins(k, acc, stack, scope);
-
-        for (path, span) in k.str_list("components") {
-            let Some(full) = self.entry_dir(k, &path, span, acc) else {
-                if is_remote(&path) {
-                    acc.issues.pop();
-                    Self::remote(acc, span, &path);
-                }
-                continue;
-            };
-            if !self.dirs.contains(&full) {
-                if is_remote(&path) {
-                    Self::remote(acc, span, &path);
-                } else {
-                    acc.fatal(span, format!("component {path}: no such directory"));
-                }
-                continue;
-            }
-            if Self::cycle_check(stack, &full) {
-                acc.fatal(
-                    span,
-                    format!("cycle detected: component {path} contains or is an already visited directory"),
-                );
-                acc.cyclic = true;
-                continue;
-            }
-            if self.too_deep_to_enter(stack.len(), &full) {
-                Self::too_deep(acc, span, &path);
-                continue;
-            }
-            match self.load_kustomization(&full) {
-                Ok(ck) if ck.is_component() => {
-                    acc.entered.push(full.clone());
-                    stack.push(full.clone());
-                    let prefix = join_lexical(scope.prefix, &path);
-                    self.accumulate_target(&ck, acc, stack, Scope { prefix: &prefix, schema: scope.schema });
-                    stack.pop();
-                }
-                Ok(_) => acc.fatal(span, format!("expected kind 'Component' for path '{path}'")),
-                Err(issues) if issues.is_empty() => acc.fatal(span, format!("component {path}: no kustomization file")),
-                Err(issues) => {
-                    // The component's own problem first (see the resources case above).
-                    acc.issues.extend(issues);
-                    acc.fatal(span, format!("component {path}: invalid kustomization"));
-                }
-            }
-        }
-
-        self.run_transformers(k, acc, scope.schema);
-        let kust_file = self.kust_file_name(k);
-        let ran: Arc<[Origin]> = buildmeta::configured_transformers(k)
-            .into_iter()
-            .map(|kind| Origin::builtin(scope.prefix, &kust_file, kind))
-            .collect();
-        for r in &mut acc.resources {
-            r.transformations.record(&ran);
-        }
-
-        self.run_transformer_plugins(k, acc, stack, scope);
-        // validators are external plugins only, which kustomize and Flux do not run
-        if let Some(n) = k.root.get("validators").filter(|n| n.as_seq().is_some_and(|s| !s.is_empty())) {
-            acc.issues.push(BuildIssue::invalid(
-                n.span,
-                true,
-                "validators: external plugins disabled (kustomize and Flux run built-in plugins only)",
-            ));
-            acc.incomplete = true;
-        }
-        for key in ["helmCharts", "helmChartInflationGenerator"] {
-            if let Some(n) = k.root.get(key).filter(|n| n.as_seq().is_some_and(|s| !s.is_empty())) {
-                acc.issues.push(BuildIssue::invalid(n.span, true, format!("{key}: Helm charts are not inflated")));
-                acc.incomplete = true;
-            }
-        }
-        for v in k.seq("vars") {
-            match vars::Var::from_node(v) {
-                Ok(var) => {
-                    vars::mark_referenced(&mut acc.resources, &var, &mut acc.issues);
-                    vars::merge_var(&mut acc.vars, var, &mut acc.issues);
-                }
-                Err(e) => acc.issues.push(e),
-            }
-        }
-    }
-
-    fn run_generators(&self, k: &Kustomization, acc: &mut Acc, scope: Scope<'_>) {
-        let global = GenOptions::from_node(k.root.get("generatorOptions"));
-        let read = |p: &str| self.read_file(p);
-        let kust_file = self.kust_file_name(k);
-        let mut index: Option<TargetIndex> = None;
-        for (key, secret, kind) in
-            [("configMapGenerator", false, "ConfigMapGenerator"), ("secretGenerator", true, "SecretGenerator")]
-        {
-            for entry in k.seq(key) {
-                let Some(mut r) = generator::generate(secret, entry, &k.dir, &global, &read, &mut acc.issues) else {
-                    continue;
-                };
-                // kustomize keeps an origin annotation a generator's options wrote
-                if r.root.get_path(&["metadata", "annotations", buildmeta::ORIGIN_ANNOTATION]).is_none() {
-                    r.origin = Some(Origin::builtin(scope.prefix, &kust_file, kind));
-                }
-                let index = index.get_or_insert_with(|| TargetIndex::new(&acc.resources));
-                absorb_generated(acc, index, r, entry.span);
-            }
-        }
-    }
 }
 
 fn effective_config(extra: &TransformerConfig) -> Cow<'static, TransformerConfig> {
@@ -765,14 +323,6 @@ fn dedup_issues(issues: &mut Vec<BuildIssue>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn remote_paths() {
-        assert!(is_remote("github.com/fluxcd/flux2/manifests/install?ref=v0.35.0"));
-        assert!(is_remote("https://example.com/x.yaml"));
-        assert!(!is_remote("deploy.yaml"));
-        assert!(!is_remote("../base"));
-    }
 
     /// An in-memory tree of `(path, text)` files.
     fn tree(files: &[(String, String)]) -> (FileDb, LoadedTree) {

@@ -14,26 +14,36 @@
 //! included, whose objects are synthesized), FluxInstances (also inside a `flux-instance`
 //! HelmRelease's values, whose generated root is synthesized), the configuration's globs, and
 //! the `clusters/*` convention only when nothing else finds a root.
+//!
+//! The candidates for self-managing roots and their builds are in `candidates`; where a source's
+//! artifact sits in the tree in `source_root`; the configuration's globs and the `clusters/*`
+//! convention in `select`; cluster names in `names`.
 
 use std::collections::BTreeMap;
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use rayon::prelude::*;
 
 use fleetlint_yaml::relpath::{clamp_flux_path, join_in_root};
-use fleetlint_yaml::{Limits, Node, ObjectView, Span, parse_yaml};
+use fleetlint_yaml::{Node, ObjectView, Span};
 
 use crate::artifact::TreeView;
 use crate::bootstrap::is_placeholder;
 use crate::flux::{FluxObject, InstanceSpec};
-use crate::fluxbuild;
-use crate::model::{EntryKind, FleetIssue, FleetIssueKind, FoundBy, FoundReason, RejectReason, Rejected};
+use crate::model::{EntryKind, FleetIssue, FoundBy, FoundReason, RejectReason, Rejected};
 use crate::walk::Trees;
 
+mod candidates;
 mod instance_values;
 mod names;
+mod select;
+mod source_root;
 
+use candidates::{
+    Mention, applied_by_hand, artifact_candidates, candidate_index, renders_root, root_in_build, self_root,
+};
 pub(crate) use names::cluster_names;
+use select::{convention, select};
+use source_root::{ambiguous, mapped_source_root, source_root_for};
 
 /// A cluster entry point.
 #[derive(Clone, Debug)]
@@ -101,340 +111,6 @@ fn ks_id(root: &Node) -> String {
 
 fn is_flux_kustomization(root: &Node) -> bool {
     ObjectView::new(root).is_some_and(|v| v.kind() == "Kustomization" && v.group() == "kustomize.toolkit.fluxcd.io")
-}
-
-/// `spec.path` of a Flux Kustomization after its own `postBuild.substitute` (non-strict; `None`
-/// when a variable has no value there: only the parent's graph can say what it becomes).
-fn own_path(root: &Node) -> Option<String> {
-    let k = FluxObject::new(root)?;
-    let raw = k.path_str();
-    if !crate::substitute::has_reference(raw) {
-        return Some(clamp_flux_path(raw).0);
-    }
-    let vars: BTreeMap<String, String> = k
-        .post_build()
-        .map(|p| {
-            p.substitute()
-                .iter()
-                .filter_map(|e| Some((e.key.as_str()?.to_string(), e.value.as_str()?.to_string())))
-                .collect()
-        })
-        .unwrap_or_default();
-    let out = crate::substitute::substitute(raw, &|v| vars.get(v).cloned(), false).ok()?;
-    out.unset.is_empty().then(|| clamp_flux_path(&out.text).0)
-}
-
-/// Where a candidate directory was named.
-struct Mention {
-    /// The Kustomization's `namespace/name` (empty for a patch).
-    kustomization: String,
-    /// The file that names it.
-    file: String,
-}
-
-/// The index of candidate roots: every directory some Flux Kustomization document (or an inline
-/// patch of `spec.path` in a kustomization file) names as its path. One pass over the documents.
-/// Candidate directories with the Kustomizations naming them, and the paths (as written) that
-/// hold variables the Kustomization itself does not set.
-type CandidateIndex = (BTreeMap<String, Vec<Mention>>, Vec<(String, Mention)>);
-
-fn candidate_index(view: &TreeView<'_>, paths: &[&str]) -> CandidateIndex {
-    let mut named: BTreeMap<String, Vec<Mention>> = BTreeMap::new();
-    let mut unresolved = Vec::new();
-    let mut note = |dir: Option<String>, m: Mention, raw: &str, named: &mut BTreeMap<String, Vec<Mention>>| match dir {
-        Some(d) if view.is_dir(&d) => named.entry(d).or_default().push(m),
-        Some(_) => {}
-        None => unresolved.push((raw.to_string(), m)),
-    };
-    for path in paths {
-        let Some(file) = view.file(path) else { continue };
-        for doc in &file.yaml.documents {
-            let root = &doc.root;
-            if is_flux_kustomization(root) {
-                let raw = FluxObject::new(root).map_or("", |k| k.path_str());
-                let m = Mention { kustomization: ks_id(root), file: (*path).to_string() };
-                note(own_path(root), m, raw, &mut named);
-                continue;
-            }
-            let name = path.rsplit('/').next().unwrap_or(path);
-            if !fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES.contains(&name) {
-                continue;
-            }
-            // Inline patches setting a Kustomization's spec.path (strategic merge or JSON 6902).
-            for p in root.get("patches").and_then(Node::as_seq).unwrap_or_default() {
-                let Some(text) = p.get("patch").and_then(Node::as_str) else { continue };
-                if !text.contains("path") {
-                    continue;
-                }
-                let parsed = parse_yaml(file.id, text, &Limits::default());
-                for d in &parsed.documents {
-                    let mut values = Vec::new();
-                    if is_flux_kustomization(&d.root) {
-                        values.extend(d.root.get_path(&["spec", "path"]).and_then(Node::as_str));
-                    }
-                    for op in d.root.as_seq().unwrap_or_default() {
-                        if op.get("path").and_then(Node::as_str) == Some("/spec/path") {
-                            values.extend(op.get("value").and_then(Node::as_str));
-                        }
-                    }
-                    for v in values.into_iter().filter(|v| !crate::substitute::has_reference(v)) {
-                        let m = Mention { kustomization: String::new(), file: (*path).to_string() };
-                        note(Some(clamp_flux_path(v).0), m, v, &mut named);
-                    }
-                }
-            }
-        }
-    }
-    (named, unresolved)
-}
-
-/// Whether the build of `dir` renders a Flux Kustomization whose path is `dir`: the root.
-///
-/// `artifact_root` is `None` for a Git source (paths relative to the checked tree), or the
-/// directory an OCI artifact or bucket is made of, for a root found in `<dir>/flux-system/`
-/// (see [`artifact_candidates`]): the Kustomization's path is then relative to it.
-fn self_root(trees: &Trees<'_>, dir: &str, artifact_root: Option<&str>) -> Option<SelfRoot> {
-    root_in_build(trees, dir, dir, artifact_root, None)
-}
-
-/// The root of `dir` as the build of `built` renders it (`built` = `dir` for a self-managing
-/// root; the directory applied by hand for [`applied_by_hand`]).
-fn root_in_build(
-    trees: &Trees<'_>,
-    built: &str,
-    dir: &str,
-    artifact_root: Option<&str>,
-    id: Option<&str>,
-) -> Option<SelfRoot> {
-    let out = fluxbuild::build_shared(&trees.resolvers[0], &trees.views[0], built, &Node::map(Span::default()));
-    let rel = match artifact_root {
-        None | Some("") => dir,
-        Some(r) => dir.strip_prefix(r).map_or(dir, |d| d.trim_start_matches('/')),
-    };
-    // A failing build still shows what it would render: the root is found, its failure is a
-    // finding of the walk.
-    // A Git source is the checked repository itself (an undefined GitRepository is taken to be
-    // it: created outside Git, as vendors do); an OCI artifact or a bucket only when the
-    // directory it is made of is known.
-    let artifact = |kind: &str| matches!(kind, "OCIRepository" | "Bucket");
-    let k = out.resources.iter().map(|r| &r.root).find(|r| {
-        is_flux_kustomization(r)
-            && id.is_none_or(|id| ks_id(r) == id)
-            && own_path(r).as_deref() == Some(rel)
-            && FluxObject::new(r).and_then(|k| k.source_ref()).map_or(artifact_root.is_none(), |s| {
-                let kind = s.kind_or("GitRepository");
-                if artifact_root.is_some() { artifact(kind) } else { kind == "GitRepository" }
-            })
-    })?;
-    let view = FluxObject::new(k)?;
-    let sref = view.source_ref();
-    let namespace = view.namespace();
-    let kind = sref.map_or("GitRepository", |r| r.kind_or("GitRepository")).to_string();
-    let name = sref.map_or("", |r| r.name()).to_string();
-    let ns = sref.map_or_else(|| view.namespace().to_string(), |r| r.namespace.to_string());
-    let source = out
-        .resources
-        .iter()
-        .map(|r| &r.root)
-        .find(|r| {
-            ObjectView::new(r)
-                .is_some_and(|v| v.kind() == kind && v.name() == Some(&name) && v.namespace() == Some(&ns))
-        })
-        .cloned();
-    // A root reconciles the platform's own repository: a Kustomization in a tenant's namespace
-    // whose source is defined (a tenant repository, say) manages the tenant's directory, not a
-    // cluster; neither does one whose source is mapped to another checkout.
-    if source.is_some() && namespace != "flux-system" {
-        return None;
-    }
-    // `./` of a defined source is usually another repository's root (a chart or CRD repository
-    // built whole) that the tree's generated root kustomization happens to reach: the whole
-    // tree is a root only through the bootstrap Kustomization.
-    if dir.is_empty() && ObjectView::new(k).and_then(|v| v.name()) != Some("flux-system") {
-        return None;
-    }
-    let src_view = source.as_ref().and_then(FluxObject::new);
-    let (url, reference) = (src_view.and_then(|s| s.url()), src_view.and_then(|s| s.ref_value()));
-    // A source mapped to another checkout is not this tree; one mapped to the very directory
-    // the artifact is made of (`--source oci://…=<root>/<dir>`) is.
-    let elsewhere =
-        |i: usize| artifact_root.is_none_or(|r| !same_dir(&trees.trees[0].root.join(r), &trees.trees[i + 1].root));
-    if trees.mappings.iter().enumerate().any(|(i, m)| m.matches(&kind, &ns, &name, url, reference) && elsewhere(i)) {
-        return None;
-    }
-    let controller = out.resources.iter().find(|r| {
-        r.root.get("kind").and_then(Node::as_str) == Some("Deployment")
-            && r.root
-                .get_path(&["metadata", "name"])
-                .and_then(Node::as_str)
-                .is_some_and(|n| crate::controllers::Controller::from_name(n).is_some())
-    });
-    // `# Flux Version:` of the components file the controllers come from.
-    let version = controller
-        .map(|c| c.root.span.file)
-        .filter(|f| (f.0 as usize) < trees.db.len())
-        .and_then(|f| crate::controllers::flux_version_from_header(&trees.db.get(f).text))
-        .or_else(|| crate::bootstrap::version_from_install_source(out.resources.iter().map(|r| &r.root)));
-    Some(SelfRoot {
-        kustomization: k.clone(),
-        source,
-        source_id: (kind, ns, name),
-        has_controllers: controller.is_some(),
-        version,
-    })
-}
-
-fn same_dir(a: &std::path::Path, b: &std::path::Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
-}
-
-/// Whether `dir`'s build renders the Flux Kustomization `id` (`namespace/name`) with `dir` as
-/// its path.
-fn renders_root(trees: &Trees<'_>, dir: &str, id: &str) -> bool {
-    let out = fluxbuild::build(&trees.resolvers[0], &trees.views[0], dir, &Node::map(Span::default()));
-    out.resources
-        .iter()
-        .any(|r| is_flux_kustomization(&r.root) && ks_id(&r.root) == id && own_path(&r.root).as_deref() == Some(dir))
-}
-
-/// Roots applied by hand (`kubectl apply -k <from>`, as bootstrap scripts do after
-/// `flux install`): `<from>`'s kustomization renders a GitRepository and a Flux Kustomization in
-/// `flux-system` that reads it and whose `spec.path` `dir` lies below `<from>` (the cluster's own
-/// tree), where no root was found at, above or below `<from>`. Flux builds `dir`, never `<from>`:
-/// `dir` is the root, and the Kustomization and source `<from>` renders are the root objects.
-/// A cluster whose graph builds or reads `<from>` makes it part of that cluster (after the walk).
-/// Returns `(dir, from)`.
-fn applied_by_hand(
-    trees: &Trees<'_>,
-    named: &BTreeMap<String, Vec<Mention>>,
-    found: &BTreeMap<String, EntryPoint>,
-) -> Vec<(String, String)> {
-    let view = &trees.views[0];
-    let mut out = Vec::new();
-    for (dir, mentions) in named {
-        if found.keys().any(|f| is_below(dir, f) || is_below(f, dir) || f == dir) {
-            continue;
-        }
-        for m in mentions.iter().filter(|m| m.kustomization.starts_with("flux-system/")) {
-            // The nearest directory above the file with a kustomization, strictly above `dir`.
-            let mut from = parent(&m.file);
-            while !from.is_empty() && view.kustomization_file(from).is_none() {
-                from = parent(from);
-            }
-            if from.is_empty()
-                || from == dir.as_str()
-                || !is_below(dir, from)
-                || view.kustomization_file(from).is_none()
-            {
-                continue;
-            }
-            if found.keys().any(|f| f == from || is_below(f, from) || is_below(from, f)) {
-                continue;
-            }
-            out.push((dir.clone(), from.to_string()));
-            break;
-        }
-    }
-    out
-}
-
-/// Roots whose source is an artifact made of a directory of the tree (an OCIRepository or a
-/// Bucket): a Flux Kustomization of such a source in `<dir>/flux-system/` whose `spec.path` `p`
-/// is `dir` seen from a directory `R` above it (`dir` = `R/p`, `R` = `dir` for `./`). That is
-/// where `flux bootstrap` and `kubectl apply -k <dir>/flux-system` put a cluster's root; whether
-/// `<dir>`'s build renders it is checked by [`root_in_build`]. Returns `(dir, R, namespace/name)`:
-/// the Kustomization in `flux-system/` is the root, not another of the same path beside it (an
-/// `apps` Kustomization whose own artifact is pushed from elsewhere).
-fn artifact_candidates(view: &TreeView<'_>, paths: &[&str]) -> Vec<(String, String, String)> {
-    let mut out = Vec::new();
-    for path in paths {
-        let fs = parent(path);
-        if fs.rsplit('/').next() != Some("flux-system") {
-            continue;
-        }
-        let dir = parent(fs);
-        let Some(file) = view.file(path) else { continue };
-        for doc in &file.yaml.documents {
-            let Some(k) = FluxObject::new(&doc.root).filter(|_| is_flux_kustomization(&doc.root)) else { continue };
-            if !k.source_ref().is_some_and(|s| matches!(s.kind_or("GitRepository"), "OCIRepository" | "Bucket")) {
-                continue;
-            }
-            let Some(p) = own_path(&doc.root) else { continue };
-            let root = if p.is_empty() {
-                Some(dir)
-            } else if p == dir {
-                Some("")
-            } else {
-                dir.strip_suffix(p.as_str()).and_then(|r| r.strip_suffix('/'))
-            };
-            if let Some(r) = root {
-                out.push((dir.to_string(), r.to_string(), ks_id(&doc.root)));
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// The directory of the checked tree a `--source` mapping of the FluxInstance's sync source points
-/// at (`--source oci://…=<root>/deploy`), when `path` is a directory below it: the user said which
-/// directory the artifact is made of.
-fn mapped_source_root(trees: &Trees<'_>, spec: &InstanceSpec<'_>, path: &str) -> Option<String> {
-    let kind = spec.sync_kind().unwrap_or("GitRepository");
-    let name = spec.sync_name().unwrap_or("flux-system");
-    let root = trees.trees[0].root.canonicalize().ok()?;
-    trees.mappings.iter().enumerate().find_map(|(i, m)| {
-        if !m.matches(kind, "flux-system", name, spec.sync_url(), spec.sync_ref()) {
-            return None;
-        }
-        let dir = trees.trees.get(i + 1)?.root.canonicalize().ok()?;
-        let rel = fleetlint_yaml::relpath::relative_slash_path(std::path::Path::new(""), dir.strip_prefix(&root).ok()?);
-        let rel = rel.trim_matches('/').to_string();
-        (!rel.is_empty() && trees.views[0].is_dir(&join_in_root(&rel, path).unwrap_or_default())).then_some(rel)
-    })
-}
-
-/// The globs of `--clusters`/`clusters`: `*` stays within a directory, `**` crosses them.
-fn glob_set(globs: &[String]) -> GlobSet {
-    let mut b = GlobSetBuilder::new();
-    for g in globs {
-        if let Ok(g) = GlobBuilder::new(g.trim_end_matches('/')).literal_separator(true).build() {
-            b.add(g);
-        }
-    }
-    b.build().unwrap_or_else(|_| GlobSet::empty())
-}
-
-/// The directory `R` under which `path` exists, for a source whose artifact is a subdirectory
-/// of the checked tree (an OCI artifact pushed from `./deploy`, a repository kept in
-/// `samples/<repo>`): the unique directory `R` with `R/path` present, named after the
-/// repository when `url` says so. `Err` lists the candidates when there are several.
-fn source_root_for(view: &TreeView<'_>, path: &str, url: Option<&str>) -> Result<Option<String>, Vec<String>> {
-    if path.is_empty() || view.is_dir(path) {
-        return Ok(None);
-    }
-    let suffix = format!("/{path}");
-    let mut found: Vec<String> =
-        view.dirs().filter_map(|d| d.strip_suffix(suffix.as_str())).map(str::to_string).collect();
-    found.sort();
-    // A URL narrows them to the directories named after the repository, when there are any (an
-    // OCI repository is rarely named after a directory).
-    if found.len() > 1
-        && let Some(repo) =
-            url.map(crate::sources::normalize_url).and_then(|u| u.rsplit('/').next().map(str::to_string))
-        && found.iter().any(|r| r.rsplit('/').next() == Some(repo.as_str()))
-    {
-        found.retain(|r| r.rsplit('/').next() == Some(repo.as_str()));
-    }
-    match found.len() {
-        0 => Ok(None),
-        1 => Ok(found.pop()),
-        _ => Err(found),
-    }
 }
 
 /// Find the roots of the checked tree. `globs` (from `--clusters` or the config) select which.
@@ -760,90 +436,6 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
     Discovery { entries: found.into_values().collect(), rejected, issues }
 }
 
-/// A root path found below several directories: each candidate is rejected, and the fact that
-/// no cluster was built there is an issue at the path (never a guess).
-fn ambiguous(path: &str, candidates: &[String], at: Span, rejected: &mut Vec<Rejected>, issues: &mut Vec<FleetIssue>) {
-    let dirs: Vec<String> = candidates.iter().map(|c| join_in_root(c, path).unwrap_or_default()).collect();
-    for d in &dirs {
-        rejected
-            .push(Rejected { path: d.clone(), reason: RejectReason::AmbiguousSourceRoot { path: path.to_string() } });
-    }
-    issues.push(FleetIssue {
-        kind: FleetIssueKind::AmbiguousSourceRoot { path: path.to_string(), candidates: dirs },
-        span: at,
-        object: None,
-        field: "spec.sync.path".to_string(),
-    });
-}
-
-/// The `clusters/*` convention: each directory below `clusters/` is a root with synthesized
-/// bootstrap objects, unless a root was found there already.
-fn convention(view: &TreeView<'_>, paths: &[&str], found: &mut BTreeMap<String, EntryPoint>) {
-    let mut dirs: Vec<String> = paths
-        .iter()
-        .filter_map(|p| p.strip_prefix("clusters/"))
-        .filter_map(|rest| rest.split_once('/').map(|(d, _)| format!("clusters/{d}")))
-        .collect();
-    dirs.dedup();
-    for dir in dirs {
-        if found.contains_key(&dir) {
-            continue;
-        }
-        let first = paths.iter().find(|p| is_below(p, &dir)).copied();
-        let span = first.and_then(|p| file_span(view, p)).unwrap_or_default();
-        let mut e = entry(dir.clone(), EntryKind::Synthesized, span, FoundReason::Convention);
-        let fs = join_in_root(&dir, "flux-system").unwrap_or_default();
-        e.flux_system = view.is_dir(&fs).then_some(fs);
-        found.insert(dir, e);
-    }
-}
-
-/// Keep the roots at or below the directories the globs name; a named directory with no root
-/// found becomes a root of its own (entry `config`).
-fn select(
-    view: &TreeView<'_>,
-    paths: &[&str],
-    globs: &[String],
-    found: &mut BTreeMap<String, EntryPoint>,
-    rejected: &mut Vec<Rejected>,
-) {
-    let set = glob_set(globs);
-    let mut dirs: Vec<String> = paths
-        .iter()
-        .flat_map(|p| {
-            let mut out = Vec::new();
-            let mut d = parent(p);
-            while !d.is_empty() {
-                out.push(d.to_string());
-                d = parent(d);
-            }
-            out
-        })
-        .filter(|d| set.is_match(d))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    found.retain(|d, _| {
-        let keep = dirs.iter().any(|s| d == s || is_below(d, s));
-        if !keep {
-            rejected.push(Rejected { path: d.clone(), reason: RejectReason::NotSelected });
-        }
-        keep
-    });
-    for dir in dirs {
-        if found.keys().any(|d| *d == dir || is_below(d, &dir)) {
-            continue;
-        }
-        let first = paths.iter().find(|p| is_below(p, &dir)).copied();
-        let span = first.and_then(|p| file_span(view, p)).unwrap_or_default();
-        let glob = globs.iter().find(|g| glob_set(std::slice::from_ref(g)).is_match(&dir)).cloned().unwrap_or_default();
-        let mut e = entry(dir.clone(), EntryKind::Config, span, FoundReason::Config { glob });
-        let fs = join_in_root(&dir, "flux-system").unwrap_or_default();
-        e.flux_system = view.is_dir(&fs).then_some(fs);
-        found.insert(dir, e);
-    }
-}
-
 fn entry(dir: String, kind: EntryKind, span: Span, reason: FoundReason) -> EntryPoint {
     EntryPoint {
         dir,
@@ -854,18 +446,5 @@ fn entry(dir: String, kind: EntryKind, span: Span, reason: FoundReason) -> Entry
         self_root: None,
         found_by: FoundBy { span, reason },
         source_root: None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs_keep_star_within_a_directory() {
-        let set = glob_set(&["clusters/*".to_string()]);
-        assert!(set.is_match("clusters/a"));
-        assert!(!set.is_match("clusters/a/flux"));
-        assert!(glob_set(&["clusters/**".to_string()]).is_match("clusters/a/flux"));
     }
 }

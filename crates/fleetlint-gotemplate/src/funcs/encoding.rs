@@ -2,6 +2,7 @@
 //! strings.go, defaults.go, functions.go; flux-operator@17c6aea:internal/builder/resourceset.go
 //! `toYaml`, `mustToYaml`).
 
+use fleetlint_goyaml::write_json_string;
 use sha2::{Digest, Sha256};
 
 use super::{CallCtx, FnError, FnResult, arg_str};
@@ -267,7 +268,7 @@ fn write_json(out: &mut String, v: &Value, html: bool, indent: bool, depth: usiz
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i, _) => out.push_str(&i.to_string()),
         Value::Float(f) => out.push_str(&json_float(*f)?),
-        Value::Str(s) => json_string(out, s, html),
+        Value::Str(s) => write_json_string(out, s, html),
         Value::Unknown(u) => write_json(out, &u.shown, html, indent, depth)?,
         Value::List(items) => {
             if items.is_empty() {
@@ -297,7 +298,7 @@ fn write_json(out: &mut String, v: &Value, html: bool, indent: bool, depth: usiz
                     out.push(',');
                 }
                 newline(out, depth + 1);
-                json_string(out, k, html);
+                write_json_string(out, k, html);
                 out.push(':');
                 if indent {
                     out.push(' ');
@@ -337,26 +338,6 @@ pub(crate) fn json_float(f: f64) -> Result<String, String> {
     // Shortest digits, never an exponent.
     let s = format!("{f}");
     Ok(if s == "-0" { "-0".into() } else { s })
-}
-
-fn json_string(out: &mut String, s: &str, html: bool) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
-            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 pub(super) fn to_json(_: &CallCtx<'_>, args: Vec<Value>) -> FnResult {

@@ -15,7 +15,8 @@ use std::collections::HashMap;
 
 use fleetlint_yaml::relpath::join_in_root;
 
-use super::{MAX_NESTING, Resolver, is_remote};
+use super::accumulate::is_remote;
+use super::{MAX_NESTING, Resolver};
 use crate::kustfile::KUSTOMIZATION_FILE_NAMES;
 
 impl Resolver<'_> {

@@ -208,13 +208,7 @@ impl Resolver<'_> {
         // labels, then commonLabels
         for entry in k.seq("labels") {
             let pairs = pairs(entry.get("pairs"));
-            let mut specs: Vec<FieldSpec> = entry
-                .get("fields")
-                .and_then(Node::as_seq)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(FieldSpec::from_node)
-                .collect();
+            let mut specs = FieldSpec::list_at(entry, "fields");
             let flag = |key: &str| entry.get(key).and_then(Node::as_bool).unwrap_or(false);
             if flag("includeSelectors") {
                 merge_specs(&mut specs, &tc.common_labels);

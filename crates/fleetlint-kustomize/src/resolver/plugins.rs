@@ -43,14 +43,9 @@ impl PluginList {
 const GENERATORS: &[&str] =
     &["ConfigMapGenerator", "SecretGenerator", "HelmChartInflationGenerator", "IAMPolicyGenerator"];
 
+/// A built-in plugin's `fieldSpecs`.
 fn field_specs(config: &Node) -> Vec<FieldSpec> {
-    config
-        .get("fieldSpecs")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(FieldSpec::from_node)
-        .collect()
+    FieldSpec::list_at(config, "fieldSpecs")
 }
 
 /// A node with one entry, for a kustomization made of one field.

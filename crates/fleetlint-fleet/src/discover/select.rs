@@ -1,0 +1,103 @@
+//! Roots chosen by the user's globs (`--clusters`, `clusters` in the configuration), and the
+//! `clusters/*` convention when nothing else finds a root.
+
+use std::collections::BTreeMap;
+
+use fleetlint_yaml::relpath::join_in_root;
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use super::{EntryPoint, entry, file_span, is_below, parent};
+use crate::artifact::TreeView;
+use crate::model::{EntryKind, FoundReason, RejectReason, Rejected};
+
+/// The globs of `--clusters`/`clusters`: `*` stays within a directory, `**` crosses them.
+fn glob_set(globs: &[String]) -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        if let Ok(g) = GlobBuilder::new(g.trim_end_matches('/')).literal_separator(true).build() {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| GlobSet::empty())
+}
+
+/// The `clusters/*` convention: each directory below `clusters/` is a root with synthesized
+/// bootstrap objects, unless a root was found there already.
+pub(super) fn convention(view: &TreeView<'_>, paths: &[&str], found: &mut BTreeMap<String, EntryPoint>) {
+    let mut dirs: Vec<String> = paths
+        .iter()
+        .filter_map(|p| p.strip_prefix("clusters/"))
+        .filter_map(|rest| rest.split_once('/').map(|(d, _)| format!("clusters/{d}")))
+        .collect();
+    dirs.dedup();
+    for dir in dirs {
+        if found.contains_key(&dir) {
+            continue;
+        }
+        let first = paths.iter().find(|p| is_below(p, &dir)).copied();
+        let span = first.and_then(|p| file_span(view, p)).unwrap_or_default();
+        let mut e = entry(dir.clone(), EntryKind::Synthesized, span, FoundReason::Convention);
+        let fs = join_in_root(&dir, "flux-system").unwrap_or_default();
+        e.flux_system = view.is_dir(&fs).then_some(fs);
+        found.insert(dir, e);
+    }
+}
+
+/// Keep the roots at or below the directories the globs name; a named directory with no root
+/// found becomes a root of its own (entry `config`).
+pub(super) fn select(
+    view: &TreeView<'_>,
+    paths: &[&str],
+    globs: &[String],
+    found: &mut BTreeMap<String, EntryPoint>,
+    rejected: &mut Vec<Rejected>,
+) {
+    let set = glob_set(globs);
+    let mut dirs: Vec<String> = paths
+        .iter()
+        .flat_map(|p| {
+            let mut out = Vec::new();
+            let mut d = parent(p);
+            while !d.is_empty() {
+                out.push(d.to_string());
+                d = parent(d);
+            }
+            out
+        })
+        .filter(|d| set.is_match(d))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    found.retain(|d, _| {
+        let keep = dirs.iter().any(|s| d == s || is_below(d, s));
+        if !keep {
+            rejected.push(Rejected { path: d.clone(), reason: RejectReason::NotSelected });
+        }
+        keep
+    });
+    for dir in dirs {
+        if found.keys().any(|d| *d == dir || is_below(d, &dir)) {
+            continue;
+        }
+        let first = paths.iter().find(|p| is_below(p, &dir)).copied();
+        let span = first.and_then(|p| file_span(view, p)).unwrap_or_default();
+        let glob = globs.iter().find(|g| glob_set(std::slice::from_ref(g)).is_match(&dir)).cloned().unwrap_or_default();
+        let mut e = entry(dir.clone(), EntryKind::Config, span, FoundReason::Config { glob });
+        let fs = join_in_root(&dir, "flux-system").unwrap_or_default();
+        e.flux_system = view.is_dir(&fs).then_some(fs);
+        found.insert(dir, e);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_keep_star_within_a_directory() {
+        let set = glob_set(&["clusters/*".to_string()]);
+        assert!(set.is_match("clusters/a"));
+        assert!(!set.is_match("clusters/a/flux"));
+        assert!(glob_set(&["clusters/**".to_string()]).is_match("clusters/a/flux"));
+    }
+}
