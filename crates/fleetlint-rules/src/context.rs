@@ -23,6 +23,9 @@ pub struct FileContext<'a> {
     /// Whether a build (a kustomization or a Flux Kustomization path) includes the file; until
     /// the resolver and fleet model decide, `false`.
     pub reached_by_build: bool,
+    /// Whether the file is below the `templates/` directory of a Helm chart (a `Chart.yaml`
+    /// beside that directory): Go-template input of Helm, not YAML.
+    pub helm_template: bool,
 }
 
 impl FileContext<'_> {

@@ -127,12 +127,15 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
     let build_issue_index = build_issue_index(fleet);
     let file_clusters = file_clusters(fleet);
     for (tree_index, (tree, builds)) in trees.iter().zip(&session.builds).enumerate() {
+        let charts = helm_chart_dirs(tree, db);
         let per_file: Vec<Vec<Finding>> = tree
             .files
             .par_iter()
             .map(|file| {
                 let reached_by_build = builds.reached.contains(&file.id);
-                let cx = FileContext { file, text: db.get(file.id), reached_by_build };
+                let text = db.get(file.id);
+                let helm_template = in_chart_templates(&text.path, &charts);
+                let cx = FileContext { file, text, reached_by_build, helm_template };
                 let mut out = Vec::new();
                 let at = Span::empty(file.id, 0);
                 for &rule in rules {
@@ -240,6 +243,39 @@ fn drop_ciphertext_subjects(rule: &dyn Rule, out: &mut Vec<Finding>, from: usize
 }
 
 /// The clusters (sorted) that apply an object written in each file.
+/// The directories of a tree that hold a Helm chart (a `Chart.yaml`), by path.
+fn helm_chart_dirs(tree: &fleetlint_yaml::LoadedTree, db: &FileDb) -> std::collections::HashSet<String> {
+    tree.files
+        .iter()
+        .filter_map(|f| {
+            let path = &db.get(f.id).path;
+            match path.rsplit_once('/') {
+                Some((dir, "Chart.yaml")) => Some(dir.to_string()),
+                None if path == "Chart.yaml" => Some(String::new()),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Whether `path` is below the `templates/` directory of one of `charts`: Helm loads those files
+/// as templates, not YAML (helm/helm@a97ed11e:pkg/chart/v2/loader/load.go `LoadFiles`:
+/// `case strings.HasPrefix(f.Name, "templates/")`), and renders them as Go templates first.
+fn in_chart_templates(path: &str, charts: &std::collections::HashSet<String>) -> bool {
+    if charts.is_empty() {
+        return false;
+    }
+    let mut dir = path;
+    while let Some((parent, _)) = dir.rsplit_once('/') {
+        let (chart, last) = parent.rsplit_once('/').unwrap_or(("", parent));
+        if last == "templates" && charts.contains(chart) {
+            return true;
+        }
+        dir = parent;
+    }
+    false
+}
+
 fn file_clusters(fleet: &fleetlint_fleet::Fleet) -> HashMap<fleetlint_yaml::FileId, Vec<String>> {
     let mut index: HashMap<fleetlint_yaml::FileId, Vec<String>> = HashMap::new();
     for c in &fleet.clusters {

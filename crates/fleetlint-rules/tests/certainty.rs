@@ -132,3 +132,72 @@ fn a_file_finding_in_a_component_names_the_clusters_that_use_it() {
         .expect("HYG003 in the component");
     assert_eq!(f.clusters, ["dev"]);
 }
+
+/// One finding per problem (heldout3 emerconn: five SRC006 errors for one root without
+/// decryption): the Kustomization that lacks `spec.decryption` is one finding at its `spec`,
+/// naming its encrypted objects and every cluster that renders it.
+#[test]
+fn a_kustomization_without_decryption_is_one_finding_naming_its_objects_and_clusters() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/rules/SRC006/fail");
+    let s = load(&LoadOptions { root: dir, ..LoadOptions::default() }).unwrap();
+    let outcome = check(&s);
+    let all: Vec<_> = outcome.findings.iter().filter(|f| f.code() == "SRC006").collect();
+    assert_eq!(all.len(), 1, "{all:?}");
+    let f = all[0];
+    assert_eq!(s.db.get(f.span.file).path, "clusters/common/apps.yaml");
+    assert_eq!(f.clusters, ["prod", "staging"]);
+    assert!(f.message.contains("renders 3 SOPS-encrypted object(s)"), "{}", f.message);
+    assert!(f.message.contains("Secret apps/db"), "{}", f.message);
+    assert_eq!(f.related.len(), 3, "each encrypted object is a related location: {:?}", f.related);
+}
+
+/// The schema of a kind whose CRD the cluster replaces with one fleetlint cannot read (the
+/// FluxInstance deletes the stock OCIRepository CRD, the root re-adds it from a remote file) is
+/// not known: one info for the kind that says why, no SCH001/SCH002 error.
+#[test]
+fn a_kind_whose_crd_may_be_replaced_is_an_info_not_an_error() {
+    let all = findings("SCH003/fail", "SCH003");
+    let (_, _, severity, message) =
+        all.iter().find(|f| f.0 == "clusters/staging/sources.yaml").unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(*severity, Severity::Info);
+    assert!(
+        message.contains("a FluxInstance patch selects the CRD ocirepositories.source.toolkit.fluxcd.io"),
+        "{message}"
+    );
+    assert!(
+        message.contains("the remote resource https://raw.githubusercontent.com/fluxcd/source-controller/"),
+        "{message}"
+    );
+    for code in ["SCH001", "SCH002"] {
+        assert!(findings("SCH003/fail", code).iter().all(|f| f.0 != "clusters/staging/sources.yaml"), "{code}");
+    }
+}
+
+/// Issue 14 point 1: when no cluster is found at all (a tenant or apps repository checked on
+/// its own), every kustomization directory is judged on its own and its errors stay errors.
+#[test]
+fn without_clusters_each_kustomization_directory_is_judged_and_errors_stay_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - missing.yaml\n",
+    )
+    .unwrap();
+    let s = load(&LoadOptions { root: dir.path().to_path_buf(), ..LoadOptions::default() }).unwrap();
+    assert!(s.fleet.clusters.is_empty());
+    let outcome = check(&s);
+    let src003: Vec<_> = outcome.findings.iter().filter(|f| f.code() == "SRC003").collect();
+    assert_eq!(src003.len(), 1, "{src003:?}");
+    assert_eq!(src003[0].severity, Severity::Error);
+    assert!(src003[0].clusters.is_empty());
+}
+
+/// A second YAML document in a kustomization file is ignored by kustomize (heldout3 erwinntt:
+/// a tenant never onboarded): a warning at that document, not an error (the build succeeds).
+#[test]
+fn a_second_document_in_a_kustomization_file_is_a_warning() {
+    let all = findings("SRC003/fail", "SRC003");
+    assert_eq!(severity_at(&all, "tenants/production/kustomization.yaml", 8), Severity::Warning, "{all:?}");
+    let msg = &all.iter().find(|f| f.0 == "tenants/production/kustomization.yaml").unwrap().3;
+    assert!(msg.contains("reads only the first YAML document"), "{msg}");
+}

@@ -1,3 +1,4 @@
-//! What rules of several groups share: the controllers' lockdown flags.
+//! What rules of several groups share: the controllers' lockdown flags, the Flux distribution.
 
+pub(crate) mod distribution;
 pub(crate) mod lockdown;

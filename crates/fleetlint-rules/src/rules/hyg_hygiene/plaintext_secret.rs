@@ -15,10 +15,13 @@ declare_rule! {
     ///
     /// Values that are not credentials are not reported (issue 14 item 7): placeholders (`XXXX`,
     /// `changeme`, `<your-token>`), identifiers (keys naming an ID, user, URL, endpoint, host,
-    /// region, repository or bucket; UUIDs; URLs without a password; public keys, certificates,
+    /// region, repository or bucket; UUIDs; addresses: a bare host such as
+    /// `chat.flux-system.svc.cluster.local` or a URL, without a password in its userinfo, a
+    /// token-shaped path segment or a secret-bearing query parameter; public keys, certificates,
     /// `known_hosts`), settings (booleans, numbers, durations), and keys a controller fills in the cluster
     /// (`secret-generator.v1.mittwald.de/autogenerate`). `data` values are judged by what their
-    /// base64 encodes. A private key (PEM) is always reported.
+    /// base64 encodes. A private key (PEM) is always reported, and so is a URL whose path or
+    /// query carries a token (a Slack or Discord webhook address), whatever its key.
     ///
     /// Values that are placeholders filled in later are not plaintext and are not reported:
     /// values containing a post-build or envsubst variable (`${VAR}`), a template (`{{ ... }}`),
@@ -165,6 +168,10 @@ fn is_identifier(key: &str, v: &str) -> bool {
     if authority.and_then(|a| a.rsplit_once('@')).is_some_and(|(userinfo, _)| userinfo.contains(':')) {
         return false;
     }
+    // A URL whose path or query carries the credential (a webhook token) is one whatever its key.
+    if authority.is_some() && !is_address(v) {
+        return false;
+    }
     let k: String = key.to_ascii_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
     const NAMES: [&str; 17] = [
         "id",
@@ -197,9 +204,126 @@ fn is_identifier(key: &str, v: &str) -> bool {
     // A UUID is an identifier (tenant, client, subscription IDs), not a secret.
     let uuid = v.len() == 36
         && v.char_indices().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() });
-    // A URL (without a password, checked above).
-    let url = authority.is_some() && !v.contains(char::is_whitespace);
-    uuid || url
+    uuid || is_address(v)
+}
+
+/// Whether `v` is an address rather than a credential: a URL, or a bare host (`name.ns.svc.cluster.local`,
+/// `10.0.0.1:8080`, `host/path`), with no password in its userinfo (checked by the caller), no
+/// token-shaped path segment (a webhook URL such as Slack's `/services/T0/B0/<token>` is the
+/// credential) and no secret-bearing query parameter (`?token=`, `?sig=`, `?api_key=`).
+fn is_address(v: &str) -> bool {
+    if v.contains(char::is_whitespace) {
+        return false;
+    }
+    let rest = match v.split_once("://") {
+        Some((scheme, rest))
+            if !scheme.is_empty()
+                && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.' | b':')) =>
+        {
+            rest
+        }
+        Some(_) => return false,
+        None => v,
+    };
+    let (before_query, query) = rest.split_once('?').map_or((rest, ""), |(p, q)| (p, q));
+    let mut segments = before_query.split('/');
+    let authority = segments.next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if !v.contains("://") && !is_host(host) {
+        return false;
+    }
+    let secret_query = query.split('&').any(|pair| {
+        let name = pair.split('=').next().unwrap_or("").to_ascii_lowercase();
+        ["token", "key", "sig", "signature", "secret", "password", "pass", "auth", "code", "credential"]
+            .iter()
+            .any(|s| name.contains(s))
+    });
+    !secret_query && !segments.any(is_token_shaped)
+}
+
+/// Last labels that make a dotted word a host name: in-cluster and private suffixes, and common
+/// top-level domains. A dotted lowercase word ending otherwise (`correct.horse.battery`) may be
+/// a passphrase.
+const HOST_SUFFIXES: &[&str] = &[
+    "local",
+    "internal",
+    "lan",
+    "home",
+    "arpa",
+    "localdomain",
+    "localhost",
+    "svc",
+    "com",
+    "net",
+    "org",
+    "io",
+    "dev",
+    "app",
+    "cloud",
+    "ai",
+    "co",
+    "me",
+    "sh",
+    "tech",
+    "xyz",
+    "info",
+    "biz",
+    "eu",
+    "uk",
+    "de",
+    "fr",
+    "nl",
+    "ch",
+    "at",
+    "be",
+    "se",
+    "no",
+    "fi",
+    "dk",
+    "pl",
+    "cz",
+    "it",
+    "es",
+    "pt",
+    "us",
+    "ca",
+    "au",
+    "nz",
+    "jp",
+    "cn",
+    "in",
+    "br",
+];
+
+/// A DNS name with at least two labels ending in one of [`HOST_SUFFIXES`]
+/// (`svc.cluster.local`, `example.com`), or an IPv4 address; either with an optional `:port`.
+fn is_host(authority: &str) -> bool {
+    let host = match authority.rsplit_once(':') {
+        Some((h, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => authority,
+    };
+    let host = host.strip_suffix('.').unwrap_or(host);
+    let labels: Vec<&str> = host.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let ipv4 = labels.len() == 4 && labels.iter().all(|l| l.parse::<u8>().is_ok());
+    ipv4 || (labels.len() >= 2
+        && labels.iter().all(label_ok)
+        && labels.last().is_some_and(|l| HOST_SUFFIXES.contains(l)))
+}
+
+/// A path segment that looks like a token: 20 or more characters of a token alphabet, with
+/// letters and digits mixed.
+fn is_token_shaped(segment: &str) -> bool {
+    segment.len() >= 20
+        && segment.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'='))
+        && segment.bytes().any(|b| b.is_ascii_digit())
+        && segment.bytes().any(|b| b.is_ascii_alphabetic())
 }
 
 /// Keys a controller fills in the cluster (mittwald kubernetes-secret-generator's
@@ -242,6 +366,10 @@ mod tests {
             ("endpoint", "https://vault.example.com:8200"),
             ("USE_WORKLOAD_IDENTITY_AUTH", "true"),
             ("AZURE_SYNC_PERIOD", "1h"),
+            // Flux notification Provider `address` keys holding in-cluster hosts (heldout3 erwinntt).
+            ("address", "rocketchat-rocketchat.flux-system.svc.cluster.local"),
+            ("address", "http://rocketchat.chat.svc.cluster.local:3000/hooks"),
+            ("address", "10.0.0.12:8080"),
         ] {
             assert!(!is_credential(k, v), "{k}: {v}");
         }
@@ -250,6 +378,11 @@ mod tests {
             ("token", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
             ("tls.key", "-----BEGIN RSA PRIVATE KEY-----\nMIIE"),
             ("url", "https://user:s3cret@example.com/"),
+            // Webhook URLs whose path or query is the credential.
+            ("address", "https://hooks.slack.com/services/T0000000/B0000000/Xb3Fz9Qk2Lm8Np4Rt6Vw1Yz0"),
+            ("address", "https://example.com/hook?token=s3cr3tvalue"),
+            ("address", "hunter2"),
+            ("passphrase", "correct.horse.battery"),
         ] {
             assert!(is_credential(k, v), "{k}: {v}");
         }

@@ -1,4 +1,4 @@
-use fleetlint_yaml::FluxKind;
+use fleetlint_yaml::{FluxKind, Span};
 
 use super::helpers::naming::{describe, name_span};
 use super::helpers::needs::{Item, Outcome, crd_needs, evaluate};
@@ -38,11 +38,18 @@ declare_rule! {
     ///
     /// A built-in table maps widely used charts to the API groups whose CRDs they install
     /// (cert-manager, external-secrets, kyverno, kube-prometheus-stack / prometheus-operator,
-    /// longhorn, traefik, istio base, cilium, gateway-api, volsync, cloudnative-pg, ...): when
+    /// longhorn, traefik, istio base, gateway-api, volsync, cloudnative-pg, ...): when
     /// neither the CRD nor `crdProviders` says, a HelmRelease of such a chart in the cluster is
     /// taken as the provider, and the object must wait for it, unless the repository's bootstrap
     /// tooling (a helmfile, a `bootstrap*crd*` script; read, never run) names the chart: then the
-    /// CRDs are installed before Flux starts.
+    /// CRDs are installed before Flux starts. The CRDs of CNI plugins (cilium, calico /
+    /// tigera-operator, antrea, kube-ovn, multus) are never reported unless `crdProviders` names
+    /// their release: Flux's own pods need the pod network, so the CNI, which registers its
+    /// CRDs when it starts, runs before Flux does (a HelmRelease of it only adopts the release).
+    ///
+    /// One finding per Kustomization and provider, at the first object that needs the CRDs,
+    /// naming the others (the missing `dependsOn` is one problem however many objects it
+    /// affects).
     ///
     /// ## Severity
     /// `error` where the CRD (in Git, or from a `crdProviders` release) is applied after the
@@ -82,6 +89,9 @@ impl Rule for CrdBeforeCr {
         let mut unknown: Vec<(Finding, usize)> = Vec::new();
         let mut by_kind: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         let mut helmfiles: Option<Vec<String>> = None;
+        // (consumer, provider) -> the first finding and the other objects it stands for.
+        let mut ordered: Vec<Vec<(usize, Span, String, Finding)>> = Vec::new();
+        let mut ordered_at: std::collections::HashMap<(usize, Option<usize>), usize> = std::collections::HashMap::new();
         for o in evaluate(g, crd_needs(g)) {
             if o.avail != Avail::No || o.maybe {
                 continue;
@@ -99,7 +109,14 @@ impl Rule for CrdBeforeCr {
             }
             let f = cx.about(finding(g, &o), o.need.object);
             if f.severity != Severity::Info {
-                out.push(f);
+                // One problem per Kustomization and provider: the dependsOn it lacks, however many
+                // of its objects need that provider's CRDs.
+                let key = (o.need.consumer, o.providers.first().copied());
+                let at = *ordered_at.entry(key).or_insert_with(|| {
+                    ordered.push(Vec::new());
+                    ordered.len() - 1
+                });
+                ordered[at].push((o.need.object, o.need.span, describe(g.object(o.need.object)), f));
                 continue;
             }
             match by_kind.get(&f.field) {
@@ -109,6 +126,27 @@ impl Rule for CrdBeforeCr {
                     unknown.push((f, 0));
                 }
             }
+        }
+        for mut group in ordered {
+            // At the object rendered first; the others are named.
+            group.sort_by_key(|(object, ..)| *object);
+            let mut objects = group.into_iter();
+            let Some((_, _, _, mut f)) = objects.next() else { continue };
+            let more: Vec<(Span, String)> = objects.map(|(_, span, name, _)| (span, name)).collect();
+            if !more.is_empty() {
+                let names: Vec<&str> = more.iter().take(3).map(|(_, n)| n.as_str()).collect();
+                let rest = more.len().saturating_sub(names.len());
+                f.message.push_str(&format!(
+                    " (and {} more object(s) it applies: {}{})",
+                    more.len(),
+                    names.join(", "),
+                    if rest > 0 { format!(" and {rest} more") } else { String::new() }
+                ));
+                for (span, name) in more {
+                    f = f.with_related(span, format!("{name} needs the same CRDs"));
+                }
+            }
+            out.push(f);
         }
         for (mut f, more) in unknown {
             if more > 0 {

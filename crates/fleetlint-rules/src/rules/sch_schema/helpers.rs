@@ -8,6 +8,8 @@
 //! compiled by `fleetlint-schema` on first use, once per distinct schema per process; the
 //! objects are validated in parallel.
 
+use std::collections::BTreeMap;
+
 use fleetlint_fleet::{EntryKind, VersionFrom};
 use fleetlint_schema::{Crd, ErrorKind, Outcome, SchemaSet, SchemaSource, Unvalidated, ValidateOptions};
 use fleetlint_yaml::FieldPath;
@@ -17,6 +19,7 @@ use crate::context::ClusterContext;
 use crate::finding::Finding;
 use crate::rule::RuleId;
 use crate::rules::api_versions::helpers::fields::{FIELD_RULES, entries_at};
+use crate::rules::sch_schema::replaced::{Replacement, Replacements};
 
 /// What validating a cluster's objects found.
 #[derive(Debug, Default)]
@@ -24,6 +27,10 @@ pub(crate) struct SchemaCheck {
     /// Per object index: the outcome, `None` for objects fleetlint made up (bootstrap
     /// placeholders), which nobody wrote.
     pub(crate) outcomes: Vec<Option<Outcome>>,
+    /// Objects validated against a schema the cluster may replace with one fleetlint cannot
+    /// read (a left-out remote CRD, a FluxInstance patch of a distribution CRD): their errors are
+    /// not certain, so they count as unvalidated and SCH003 says why.
+    pub(crate) replaced: BTreeMap<usize, Replacement>,
 }
 
 impl SchemaCheck {
@@ -34,6 +41,7 @@ impl SchemaCheck {
             .iter()
             .filter(|o| matches!(o, Some(Outcome::Unvalidated(u)) if *u != Unvalidated::NoTypeMeta))
             .count()
+            + self.replaced.len()
     }
 }
 
@@ -107,8 +115,32 @@ pub(crate) fn validate_cluster(cx: &ClusterContext<'_>) -> SchemaCheck {
             let elsewhere = reported_by_api002(o);
             Some(set.validate(&o.root, &ValidateOptions { reported_elsewhere: &elsewhere }))
         })
-        .collect();
-    SchemaCheck { outcomes }
+        .collect::<Vec<_>>();
+    let replacements = Replacements::of(cx.cluster);
+    let mut replaced = BTreeMap::new();
+    if !replacements.is_empty() {
+        // Once per kind and schema, not per object (a fleet renders thousands of a kind).
+        let mut by_kind = std::collections::HashMap::new();
+        for (i, outcome) in outcomes.iter().enumerate() {
+            let Some(Outcome::Validated { source, .. }) = outcome else { continue };
+            let Some(view) = cx.object(i).view() else { continue };
+            let r = by_kind
+                .entry((view.group(), view.kind(), matches!(source, SchemaSource::Kubernetes { .. }), crd_name(source)))
+                .or_insert_with(|| replacements.of_kind(source, view.group(), view.kind()));
+            if let Some(r) = r {
+                replaced.insert(i, r.clone());
+            }
+        }
+    }
+    SchemaCheck { outcomes, replaced }
+}
+
+/// The CRD a schema comes from, when it is one rendered in the cluster.
+fn crd_name(source: &SchemaSource) -> Option<&str> {
+    match source {
+        SchemaSource::Crd { name } => Some(name),
+        _ => None,
+    }
 }
 
 /// The findings of `rule` for the schema errors `wanted` selects: one per written value, however
@@ -122,6 +154,9 @@ pub(crate) fn schema_findings(
     let mut seen = std::collections::HashSet::new();
     for (i, outcome) in cx.schemas().outcomes.iter().enumerate() {
         let Some(Outcome::Validated { source, errors }) = outcome else { continue };
+        if cx.schemas().replaced.contains_key(&i) {
+            continue;
+        }
         let o = cx.object(i);
         for e in errors.iter().filter(|e| wanted(e.kind)) {
             let message = e.message();

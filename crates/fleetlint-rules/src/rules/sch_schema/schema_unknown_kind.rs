@@ -18,6 +18,17 @@ declare_rule! {
     /// A CRD whose schema cannot be compiled (an invalid regular expression, say) is reported
     /// the same way for its kind.
     ///
+    /// So is a kind whose CRD the cluster may replace with one fleetlint cannot read: a build
+    /// of the cluster leaves out a remote resource (SRC005) that could hold the CRD, or a
+    /// FluxInstance's `spec.kustomize.patches` selects the kind's CRD in the Flux distribution
+    /// to delete it or change its `spec` (not to label or annotate it). A remote "could hold" the CRD `<plural>.<group>` when its URL
+    /// names that CRD's file as controller-gen names it (`<group>_<plural>.yaml`), or, for any
+    /// other URL, when it names the group, the plural, or the group's organisation label
+    /// (`fluxcd` in `source.toolkit.fluxcd.io`). A remote whose URL names none of them (a
+    /// cert-manager release, another CRD's `<group>_<plural>.yaml`) does not. The bundled or
+    /// rendered schema may then not be the one the API server validates against, so the
+    /// kind's objects are not validated (no SCH001 or SCH002 errors) and this finding says why.
+    ///
     /// One finding per kind and cluster, at the first object of the kind; the number of
     /// objects not validated is the report's `summary.unvalidated_objects`. The command line
     /// shows these findings with `--verbose` (or when SCH003 is selected by code).
@@ -56,11 +67,15 @@ impl Rule for SchemaUnknownKind {
             let s = cx.object(i).root.span;
             (s.file.0, s.start)
         };
-        for (i, outcome) in cx.schemas().outcomes.iter().enumerate() {
-            let Some(Outcome::Unvalidated(Unvalidated::UnknownKind { .. } | Unvalidated::BadSchema { .. })) = outcome
-            else {
+        let check = cx.schemas();
+        for (i, outcome) in check.outcomes.iter().enumerate() {
+            let unknown = matches!(
+                outcome,
+                Some(Outcome::Unvalidated(Unvalidated::UnknownKind { .. } | Unvalidated::BadSchema { .. }))
+            );
+            if !unknown && !check.replaced.contains_key(&i) {
                 continue;
-            };
+            }
             let o = cx.object(i);
             let entry = kinds.entry((o.api_version(), o.kind())).or_insert((i, 0));
             entry.1 += 1;
@@ -71,17 +86,33 @@ impl Rule for SchemaUnknownKind {
         for ((api_version, kind), (i, count)) in kinds {
             let o = cx.object(i);
             let span = o.root.get("kind").map_or(o.root.span, |k: &Node| k.span);
-            let message = match &cx.schemas().outcomes[i] {
-                Some(Outcome::Unvalidated(Unvalidated::BadSchema { reason, .. })) => format!(
+            let replaced = check.replaced.get(&i);
+            let message = match (&check.outcomes[i], replaced) {
+                (_, Some(r)) => format!(
+                    "`{api_version}` {kind}: the schema of its CRD is not known, {}; its objects are not validated",
+                    r.what
+                ),
+                (Some(Outcome::Unvalidated(Unvalidated::BadSchema { reason, .. })), None) => format!(
                     "`{api_version}` {kind}: the schema of its CRD does not compile ({reason}); its objects are not validated"
                 ),
                 _ => format!("`{api_version}` {kind} has no known schema: its objects are not validated"),
             };
-            let help = format!(
-                "{count} object(s) of this kind in the cluster; render its CustomResourceDefinition in the cluster \
-                 to have them validated"
-            );
-            out.push(cx.about(Self::finding(span, message).with_help(help).with_field("kind"), i));
+            let help = if replaced.is_some() {
+                format!(
+                    "{count} object(s) of this kind in the cluster; commit the CustomResourceDefinition the cluster \
+                     runs (vendor the remote file) to have them validated"
+                )
+            } else {
+                format!(
+                    "{count} object(s) of this kind in the cluster; render its CustomResourceDefinition in the cluster \
+                     to have them validated"
+                )
+            };
+            let mut f = Self::finding(span, message).with_help(help).with_field("kind");
+            for span in replaced.iter().flat_map(|r| &r.spans) {
+                f = f.with_related(*span, "what may replace the CRD");
+            }
+            out.push(cx.about(f, i));
         }
     }
 }

@@ -17,7 +17,8 @@ declare_rule! {
     /// resources of a CRD rendered in the same cluster against that CRD's `openAPIV3Schema`
     /// (with `x-kubernetes-preserve-unknown-fields`, `x-kubernetes-int-or-string`, `nullable` and
     /// embedded resources as the API server reads them). Values that are still `${var}`
-    /// post-build placeholders and SOPS-encrypted values are not type-checked.
+    /// post-build placeholders and SOPS-encrypted values are not type-checked. A kind whose CRD
+    /// the cluster may replace with one fleetlint cannot read is not validated (SCH003 says why).
     ///
     /// ## Why is this bad?
     /// kustomize-controller applies with a server-side dry-run first; the API server rejects an

@@ -15,7 +15,9 @@ declare_rule! {
     /// a Flux kind, or a kind whose CRD is rendered in the same cluster may only hold the fields
     /// its schema declares, except below `x-kubernetes-preserve-unknown-fields`. A top-level
     /// `sops:` block is not reported (kustomize-controller decrypts and removes it). Fields that
-    /// API002 reports as removed or deprecated are left to API002.
+    /// API002 reports as removed or deprecated are left to API002. A kind whose CRD the cluster
+    /// may replace with one fleetlint cannot read (a left-out remote CRD, a FluxInstance patch of
+    /// the distribution's CRD) is not validated: SCH003 says why.
     ///
     /// ## Why is this bad?
     /// Flux applies with server-side apply and strict field validation: the dry-run fails with

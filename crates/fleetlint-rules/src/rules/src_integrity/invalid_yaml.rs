@@ -15,7 +15,9 @@ declare_rule! {
     /// Flux Kustomization that includes it: nothing in that path is applied until it is fixed.
     /// A file that no build reaches is harmless but usually a leftover, so it is only an `info`
     /// there; it becomes an `error` where a kustomization or Flux Kustomization includes it.
-    /// Helm and Go templates that happen to parse are not reported here.
+    /// Helm and Go templates that happen to parse are not reported here, and files below a Helm
+    /// chart's `templates/` directory (a `Chart.yaml` beside it) are not reported at all unless
+    /// a build includes them: Helm renders them as Go templates.
     ///
     /// ## Severity
     /// `info` for a file no build reaches (harmless, usually a leftover); `error` where a
@@ -47,6 +49,11 @@ impl Rule for InvalidYaml {
     }
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        // A Helm chart's templates are Go templates: `{{ ... }}` need not be YAML until Helm
+        // renders them. Only a build that includes one as a resource makes it kustomize's input.
+        if cx.helm_template && !cx.reached_by_build {
+            return;
+        }
         let severity = if cx.reached_by_build { Severity::Error } else { Severity::Info };
         for issue in &cx.file.yaml.issues {
             let (message, help) = match &issue.kind {

@@ -1,6 +1,6 @@
-use fleetlint_kustomize::BuildIssueKind;
+use fleetlint_kustomize::{BuildIssueKind, KUSTOMIZATION_FILE_NAMES};
 
-use crate::context::BuildContext;
+use crate::context::{BuildContext, FileContext};
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
@@ -43,6 +43,9 @@ declare_rule! {
     /// kustomize stops at the first error of a build, so a failed build gets one finding (the
     /// first failure), not one per duplicated object.
     ///
+    /// A kustomization file with a second YAML document gets a `warning` at that document:
+    /// kustomize reads only the first one and ignores the rest without a word.
+    ///
     /// ## Example
     /// ```yaml
     /// # apps/production/kustomization.yaml
@@ -64,6 +67,29 @@ declare_rule! {
 }
 
 impl Rule for KustomizeBuildInputInvalid {
+    // kustomize reads a kustomization file with sigs.k8s.io/yaml's `YAMLToJSON`, which decodes
+    // the first YAML document only (kubernetes-sigs/kustomize@12f9e639 `api/types/kustomization.go`
+    // `Kustomization.Unmarshal`): whatever follows a `---` is ignored without a word.
+    fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
+        let name = cx.text.path.rsplit('/').next().unwrap_or(&cx.text.path);
+        if !KUSTOMIZATION_FILE_NAMES.contains(&name) || (cx.text.mapping.is_some() && !cx.reached_by_build) {
+            return;
+        }
+        let mut ignored = cx.file.yaml.documents.iter().skip(1).filter(|d| !d.root.is_null());
+        let Some(first) = ignored.next() else { return };
+        let more = ignored.count();
+        let others = if more == 0 { String::new() } else { format!(" (and {more} more after it)") };
+        out.push(
+            Self::finding(
+                first.root.span,
+                format!("kustomize reads only the first YAML document of {name}: this document{others} is ignored"),
+            )
+            .with_severity(Severity::Warning)
+            .with_help("merge it into the first document, or move it to a kustomization file of its own directory")
+            .with_field("document[1]"),
+        );
+    }
+
     fn check_build(&self, cx: &BuildContext<'_>, out: &mut Vec<Finding>) {
         let reaches = Reaches::new(cx);
         // Directories whose kustomization inflates Helm charts: never a Flux input.

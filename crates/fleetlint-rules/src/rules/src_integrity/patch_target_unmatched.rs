@@ -8,6 +8,7 @@ use crate::context::BuildContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
+use crate::rules::helpers::distribution::instance_patch_at;
 use crate::rules::src_integrity::helpers::reach::{Reach, Reaches};
 
 declare_rule! {
@@ -33,6 +34,12 @@ declare_rule! {
     /// (the controller Deployments, the `flux-system` GitRepository and Kustomization) are not
     /// reported when `gotk-components.yaml` is a placeholder: those objects exist on the cluster,
     /// and the lockdown patches of the multi-tenancy reference layout are written this way.
+    /// Nor are a FluxInstance's `spec.kustomize.patches` aimed at objects of the Flux
+    /// distribution that fleetlint does not render: the CRDs of the Flux groups, the Namespace,
+    /// RBAC, NetworkPolicies, ServiceAccounts and Services of the controllers (the operator
+    /// appends these patches to the kustomization that builds the distribution,
+    /// controlplaneio-fluxcd/flux-operator `internal/builder/templates.go`). A FluxInstance
+    /// patch aimed at a controller Deployment that none of its `components` deploys is reported.
     ///
     /// Only builds Flux runs are judged: a patch in a directory no cluster's Flux build reaches
     /// (a bootstrap directory applied with kubectl, an archived tree) or in a `kind: Component`
@@ -62,6 +69,7 @@ impl Rule for PatchTargetUnmatched {
             let unknown = issue.kind == BuildIssueKind::PatchTargetUnknown;
             if !(unknown || issue.kind == BuildIssueKind::PatchTargetUnmatched)
                 || aimed_at_bootstrap_objects(cx, issue.span)
+                || aimed_at_distribution(cx, issue.span)
             {
                 continue;
             }
@@ -112,6 +120,19 @@ apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: image-reflector-controll
 apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: image-automation-controller, namespace: flux-system}\n---
 apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: flux-system, namespace: flux-system}\n---
 apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata: {name: flux-system, namespace: flux-system}\n";
+
+/// Whether `span` is in a FluxInstance patch aimed at an object of the Flux distribution that
+/// fleetlint does not render (a Flux CRD, the RBAC, the NetworkPolicies...): the operator applies
+/// the patch to the distribution it builds (`crate::rules::helpers::distribution`), so "matches
+/// no resource" only says what fleetlint does not model.
+fn aimed_at_distribution(cx: &BuildContext<'_>, span: Span) -> bool {
+    let Some(file) = cx.tree.files.iter().find(|f| f.id == span.file) else { return false };
+    file.yaml
+        .documents
+        .iter()
+        .filter(|d| d.root.span.start <= span.start && span.start < d.root.span.end)
+        .any(|d| instance_patch_at(&d.root, span).is_some_and(|p| p.aims_at_unrendered()))
+}
 
 fn aimed_at_bootstrap_objects(cx: &BuildContext<'_>, span: Span) -> bool {
     let path = &cx.db.get(span.file).path;

@@ -109,7 +109,7 @@ impl Rule for RemoteKustomizeResource {
 const HELP: &str = "use a Flux source (GitRepository/OCIRepository) and a Flux Kustomization instead of a remote base, or vendor the manifests; fleetlint does not fetch it, so what it renders is not checked";
 
 /// The entry of a resolver's "remote resource URL is not fetched" issue.
-fn remote_url(message: &str) -> &str {
+pub(crate) fn remote_url(message: &str) -> &str {
     message
         .strip_prefix("remote resource ")
         .and_then(|m| m.split_once(" is not fetched"))

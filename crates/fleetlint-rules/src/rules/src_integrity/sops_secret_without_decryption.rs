@@ -1,4 +1,6 @@
-use fleetlint_yaml::{FluxKind, Node, NodeKind};
+use std::collections::BTreeMap;
+
+use fleetlint_yaml::{FluxKind, Node, NodeKind, Span};
 
 use super::helpers::markers::{has_marker, not_applied};
 use crate::context::ClusterContext;
@@ -31,6 +33,11 @@ declare_rule! {
     /// sops: {age: [...], mac: ...}          # the Kustomization has no spec.decryption
     /// ```
     ///
+    /// One finding per Kustomization, at its `spec`: the missing `spec.decryption` is one
+    /// problem however many encrypted objects it renders. The message names the first few
+    /// (then a count), and every one is a related location; the clusters where the
+    /// Kustomization is rendered are listed.
+    ///
     /// ## Fix
     /// Add `spec.decryption: {provider: sops, secretRef: {name: sops-age}}` to the Kustomization
     /// that renders the Secret, or move the Secret under a Kustomization that decrypts.
@@ -49,7 +56,9 @@ impl Rule for SopsSecretWithoutDecryption {
     }
 
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        for (i, o) in cx.cluster.objects.iter().enumerate() {
+        // Kustomization (object index) -> its encrypted objects, in render order.
+        let mut by_kustomization: BTreeMap<usize, Vec<Encrypted>> = BTreeMap::new();
+        for o in &cx.cluster.objects {
             let whole = o.has_ciphertext_identity() && o.root.get_path(&["sops", "mac"]).is_some();
             if o.synthesized || !(whole || o.kind() == "Secret" && o.api_version() == "v1") || opted_out(&o.root) {
                 continue;
@@ -61,49 +70,80 @@ impl Rule for SopsSecretWithoutDecryption {
             if ks.flux().and_then(|f| f.decryption()).is_some_and(|d| !d.0.value.is_null()) {
                 continue;
             }
-            let (span, field, what, outcome) = if whole {
+            let (span, what, outcome) = if whole {
                 // Without spec.decryption kustomize-controller neither decrypts it
                 // (`Decryptor.DecryptResource` returns early) nor refuses it (its check,
                 // `IsEncryptedSecret`, looks for kind Secret): the ciphertext kind is sent to the
                 // API server, which cannot map it.
                 let e = o.root.entry("sops").map_or(o.root.span, |e| e.key.span);
-                (e, "sops", "is SOPS-encrypted whole (its kind and name are ciphertext)", WHOLE_OUTCOME)
+                (e, "is SOPS-encrypted whole (its kind and name are ciphertext)", WHOLE_OUTCOME)
             } else if let Some(e) = o.root.entry("sops") {
-                let outcome =
-                    "kustomize-controller fails with \"is SOPS encrypted, configuring decryption is required\"";
-                (e.key.span, "sops", "has SOPS metadata", outcome)
+                (e.key.span, "has SOPS metadata", REFUSED_OUTCOME)
             } else if let Some(n) = ciphertext(&o.root) {
-                (
-                    n.span,
-                    "data",
-                    "holds SOPS ciphertext",
-                    "it is applied encrypted and the application reads ciphertext",
-                )
+                (n.span, "holds SOPS ciphertext", "it is applied encrypted and the application reads ciphertext")
             } else {
                 continue;
             };
+            // An object encrypted whole is named by its file: its identity would print ciphertext.
             let subject = if whole {
-                format!("The object in {}", cx.db.get(o.root.span.file).path)
+                format!("the object in {}", cx.db.get(o.root.span.file).path)
             } else {
                 format!("Secret {}/{}", o.namespace(), o.name())
             };
-            let message = format!("{subject} {what} but {} has no spec.decryption: {outcome}", ks.id());
-            let spec = ks.root.nearest_key(&["spec", "decryption"]).map_or(ks.root.span, |n| n.span);
-            let f = Self::finding(span, message)
-                .with_related(spec, format!("{} is declared here without spec.decryption", ks.id()))
-                .with_help(
-                    "add spec.decryption (provider: sops, secretRef) to the Kustomization that renders this Secret",
-                )
-                .with_field(field);
-            let mut f = cx.about(f, i);
-            if whole {
-                // Its identity is ciphertext: naming it would print the ciphertext.
-                f.object = None;
+            by_kustomization.entry(k).or_default().push(Encrypted { span, subject, what, outcome });
+        }
+        // One finding per Kustomization: the one missing `spec.decryption` is the problem, however
+        // many encrypted objects it renders (the engine merges the clusters where it holds).
+        for (k, encrypted) in by_kustomization {
+            let ks = cx.object(k);
+            let listed: Vec<String> = encrypted.iter().take(LISTED).map(|e| e.subject.clone()).collect();
+            let more = match encrypted.len().saturating_sub(LISTED) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            // The gravest outcome: a refused Secret fails the whole Kustomization.
+            let outcome = [REFUSED_OUTCOME, WHOLE_OUTCOME]
+                .into_iter()
+                .find(|o| encrypted.iter().any(|e| e.outcome == *o))
+                .unwrap_or(encrypted[0].outcome);
+            let message = format!(
+                "{} has no spec.decryption but renders {} SOPS-encrypted object(s): {}{more}: {outcome}",
+                ks.id(),
+                encrypted.len(),
+                listed.join(", ")
+            );
+            let span = ks.root.nearest_key(&["spec", "decryption"]).map_or(ks.root.span, |n| n.span);
+            let mut f = Self::finding(span, message)
+                .with_help("add spec.decryption (provider: sops, secretRef) to this Kustomization, or move the encrypted objects under a Kustomization that decrypts")
+                .with_field("spec.decryption");
+            for e in &encrypted {
+                f = f.with_related(e.span, format!("{} {}", e.subject, e.what));
             }
-            out.push(f);
+            out.push(cx.about(f, k));
         }
     }
 }
+
+/// How many encrypted objects the message names before "and N more" (all are related locations).
+const LISTED: usize = 3;
+
+/// One encrypted object a Kustomization without `spec.decryption` renders.
+struct Encrypted {
+    /// Where its encryption shows: the `sops` key, or the first ciphertext value.
+    span: Span,
+    /// `Secret ns/name`, or the file of an object encrypted whole.
+    subject: String,
+    /// How it is encrypted.
+    what: &'static str,
+    /// What kustomize-controller does with it.
+    outcome: &'static str,
+}
+
+/// kustomize-controller refuses a Secret with SOPS metadata when the Kustomization does not
+/// decrypt (fluxcd/kustomize-controller@186fb3b `internal/controller/kustomization_controller.go`,
+/// `apply`, `IsEncryptedSecret`).
+const REFUSED_OUTCOME: &str =
+    "kustomize-controller fails with \"is SOPS encrypted, configuring decryption is required\"";
 
 /// What happens to an object encrypted whole that is not decrypted (fluxcd/kustomize-controller@186fb3b
 /// `internal/controller/kustomization_controller.go`, `apply`: only `IsEncryptedSecret` objects

@@ -29,7 +29,6 @@ const TABLE: &[(&[&str], &[&str])] = &[
         &["base", "istio-base"],
         &["networking.istio.io", "security.istio.io", "telemetry.istio.io", "extensions.istio.io", "install.istio.io"],
     ),
-    (&["cilium"], &["cilium.io"]),
     (&["gateway-api", "gateway-api-crds"], &["gateway.networking.k8s.io", "gateway.networking.x-k8s.io"]),
     (&["volsync"], &["volsync.backube"]),
     (&["cloudnative-pg"], &["postgresql.cnpg.io"]),
@@ -49,9 +48,28 @@ const TABLE: &[(&[&str], &[&str])] = &[
     (&["mariadb-operator", "mariadb-operator-crds"], &["k8s.mariadb.com"]),
     (&["vpa", "vertical-pod-autoscaler"], &["autoscaling.k8s.io"]),
     (&["kubevirt"], &["kubevirt.io"]),
-    (&["tigera-operator"], &["crd.projectcalico.org", "operator.tigera.io"]),
     (&["flagger"], &["flagger.app"]),
 ];
+
+/// CNI plugins, `(charts, API groups)`: their CRDs exist before Flux runs. Flux's controllers are
+/// pods that need the pod network, so on any cluster where Flux reconciles, the CNI is already
+/// installed (by the cluster's provisioning; a HelmRelease of it in Git only adopts the release),
+/// and CNIs register their own CRDs when they start: cilium's agent and operator create every
+/// `cilium.io` CRD (cilium/cilium@0520fcda:pkg/k8s/apis/cilium.io/client/register.go
+/// `CreateCustomResourceDefinitions`, "called on agent startup"), the tigera-operator installs
+/// calico's. An object of these groups is never "applied before its CRD exists".
+const CNI: &[(&[&str], &[&str])] = &[
+    (&["cilium"], &["cilium.io"]),
+    (&["tigera-operator", "calico"], &["crd.projectcalico.org", "operator.tigera.io", "projectcalico.org"]),
+    (&["antrea"], &["crd.antrea.io"]),
+    (&["kube-ovn"], &["kubeovn.io"]),
+    (&["multus", "multus-cni"], &["k8s.cni.cncf.io"]),
+];
+
+/// Whether `group`'s CRDs belong to a CNI and so exist before Flux runs (see [`CNI`]).
+pub(crate) fn predates_flux(group: &str) -> bool {
+    CNI.iter().any(|(_, groups)| groups.contains(&group))
+}
 
 /// The chart names of the table that install `group`'s CRDs.
 fn charts_for(group: &str) -> impl Iterator<Item = &'static str> + '_ {
@@ -86,5 +104,8 @@ mod tests {
         assert!(charts_for("cert-manager.io").any(|c| c == "cert-manager"));
         assert!(charts_for("monitoring.coreos.com").any(|c| c == "kube-prometheus-stack"));
         assert_eq!(charts_for("example.com").count(), 0);
+        assert!(super::predates_flux("cilium.io") && super::predates_flux("crd.projectcalico.org"));
+        assert!(!super::predates_flux("cert-manager.io"));
+        assert!(super::CNI.iter().all(|(charts, _)| !charts.is_empty()));
     }
 }

@@ -283,14 +283,24 @@ pub(crate) fn evaluate<'c>(g: &FluxGraph<'c>, needs: Vec<Need<'c>>) -> Vec<Outco
             let (mut raw, mut helm, objects) = match index.get(&need.item) {
                 Some(None) => return None,
                 Some(Some(p)) => p.clone(),
-                None => configured_provider(g, need.item)
-                    .or_else(|| {
-                        let Item::Crd { group, .. } = need.item else { return None };
-                        let hr = super::crd_providers::builtin_provider(g, group);
-                        from_table = hr.is_some();
-                        hr
-                    })
-                    .map_or_else(|| (Vec::new(), Vec::new(), Vec::new()), |hr| (Vec::new(), vec![hr], vec![hr])),
+                None => {
+                    let configured = configured_provider(g, need.item);
+                    // A CNI's CRDs exist before Flux can run (crd_providers::CNI): the need is
+                    // met, unless `crdProviders` says which release installs them.
+                    let cni =
+                        matches!(need.item, Item::Crd { group, .. } if super::crd_providers::predates_flux(group));
+                    if configured.is_none() && cni {
+                        return None;
+                    }
+                    configured
+                        .or_else(|| {
+                            let Item::Crd { group, .. } = need.item else { return None };
+                            let hr = super::crd_providers::builtin_provider(g, group);
+                            from_table = hr.is_some();
+                            hr
+                        })
+                        .map_or_else(|| (Vec::new(), Vec::new(), Vec::new()), |hr| (Vec::new(), vec![hr], vec![hr]))
+                }
             };
             raw.sort_unstable();
             raw.dedup();
