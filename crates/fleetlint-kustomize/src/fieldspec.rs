@@ -3,7 +3,7 @@
 
 use std::sync::OnceLock;
 
-use fleetlint_yaml::{FileId, Limits, Node, NodeKind, Span, parse_yaml};
+use fleetlint_yaml::{Node, NodeKind, Span};
 
 use crate::resource::Gvk;
 
@@ -228,19 +228,62 @@ impl TransformerConfig {
     }
 }
 
-/// kustomize v5.5's built-in field specs.
+/// `(group, version, kind, path, create)`.
+type Spec = (&'static str, &'static str, &'static str, &'static str, bool);
+
+// NAMESPACE, NAME_PREFIX, ..., VAR_REFERENCE and NAME_REFERENCE: `builtin/fieldspecs.yaml`,
+// read at build time (see build.rs).
+include!(concat!(env!("OUT_DIR"), "/fieldspecs.rs"));
+
+fn specs(rows: &[Spec]) -> Vec<FieldSpec> {
+    rows.iter()
+        .map(|&(group, version, kind, path, create)| FieldSpec {
+            gvk: Gvk { group: group.to_owned(), version: version.to_owned(), kind: kind.to_owned() },
+            path: split_path(path),
+            path_text: path.to_owned(),
+            create,
+        })
+        .collect()
+}
+
+/// kustomize v5.5's built-in field specs (`builtin/fieldspecs.yaml`).
 pub(crate) fn builtin() -> &'static TransformerConfig {
     static CONFIG: OnceLock<TransformerConfig> = OnceLock::new();
-    CONFIG.get_or_init(|| {
-        let text = include_str!("builtin/fieldspecs.yaml");
-        let parsed = parse_yaml(FileId::SYNTHETIC, text, &Limits::default());
-        parsed.documents.first().map(|d| TransformerConfig::from_node(&d.root)).unwrap_or_default()
+    CONFIG.get_or_init(|| TransformerConfig {
+        namespace: specs(NAMESPACE),
+        name_prefix: specs(NAME_PREFIX),
+        name_suffix: specs(NAME_SUFFIX),
+        common_labels: specs(COMMON_LABELS),
+        template_labels: specs(TEMPLATE_LABELS),
+        common_annotations: specs(COMMON_ANNOTATIONS),
+        replicas: specs(REPLICAS),
+        images: specs(IMAGES),
+        var_reference: specs(VAR_REFERENCE),
+        name_reference: NAME_REFERENCE
+            .iter()
+            .map(|&(group, version, kind, referrers)| NameBackRef {
+                gvk: Gvk { group: group.to_owned(), version: version.to_owned(), kind: kind.to_owned() },
+                referrers: specs(referrers),
+            })
+            .collect(),
     })
 }
 
 #[cfg(test)]
 mod tests {
+    use fleetlint_yaml::{FileId, Limits, parse_yaml};
+
     use super::*;
+
+    /// The tables build.rs writes are the file as `from_node` reads it.
+    #[test]
+    fn builtin_tables_are_the_yaml_file() {
+        let text = include_str!("builtin/fieldspecs.yaml");
+        let parsed = parse_yaml(FileId::SYNTHETIC, text, &Limits::default());
+        let from_yaml = TransformerConfig::from_node(&parsed.documents[0].root);
+        assert_eq!(format!("{from_yaml:?}"), format!("{:?}", builtin()));
+        assert!(!builtin().namespace.is_empty() && !builtin().name_reference.is_empty());
+    }
 
     #[test]
     fn builtin_tables_load() {

@@ -19,7 +19,9 @@
 //! Characters of classes and literals are written as `\x{..}` escapes so no character is
 //! special on the other side.
 
+use std::collections::HashMap;
 use std::fmt::Write;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 /// A kustomize selector field compiled as kustomize compiles it (`anchorRegex`: `^(?:p)$`), `None`
 /// for an empty field (which matches anything).
@@ -30,8 +32,18 @@ pub(crate) fn anchored(pattern: &str) -> Result<Option<regex::Regex>, String> {
     if pattern.is_empty() {
         return Ok(None);
     }
-    let translated = translate(pattern)?;
-    regex::Regex::new(&format!("^(?:{translated})$")).map(Some).map_err(|e| e.to_string())
+    // The same selector recurs across clusters and overlays (a `flux-system` patch of every
+    // cluster): each pattern is compiled once per process, a few hundred microseconds each
+    // (issue 13). A `Regex` clone shares the compiled program.
+    type Compiled = Result<regex::Regex, String>;
+    static CACHE: OnceLock<Mutex<HashMap<String, Compiled>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(hit) = cache.lock().unwrap_or_else(PoisonError::into_inner).get(pattern) {
+        return hit.clone().map(Some);
+    }
+    let compiled = translate(pattern).and_then(|t| regex::Regex::new(&format!("^(?:{t})$")).map_err(|e| e.to_string()));
+    cache.lock().unwrap_or_else(PoisonError::into_inner).insert(pattern.to_owned(), compiled.clone());
+    compiled.map(Some)
 }
 
 /// Translate a Go pattern; `Err` with Go's error when Go rejects the pattern.

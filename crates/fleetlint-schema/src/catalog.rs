@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use jsonschema::{Draft, PatternOptions, Validator};
+use jsonschema::{Draft, PatternCache, PatternOptions, Validator};
 use serde_json::Value;
 
 use crate::bundle::bundle;
@@ -135,11 +135,15 @@ impl Compiled {
     /// Kubernetes format check), no remote `$ref` (the crate's network features are off), and
     /// fleetlint's extension keywords.
     pub(crate) fn new(schema: Arc<Value>) -> Result<Self, String> {
+        // The same patterns recur across kinds (every Flux kind's durations, names, references):
+        // each is compiled once per process.
+        static PATTERNS: OnceLock<PatternCache> = OnceLock::new();
         let options = jsonschema::options()
             .with_draft(Draft::Draft202012)
             .should_validate_formats(false)
             // Kubernetes patterns are Go RE2 expressions; the `regex` crate has the same syntax.
-            .with_pattern_options(PatternOptions::regex());
+            .with_pattern_options(PatternOptions::regex())
+            .with_pattern_cache(PatternCache::clone(PATTERNS.get_or_init(PatternCache::new)));
         crate::keywords::register(options)
             .build(&schema)
             .map(|validator| Self { validator, schema: Arc::clone(&schema) })
@@ -207,7 +211,7 @@ impl SchemaSet {
     /// The bundled Kubernetes versions, oldest first (`1.32`, `1.37`).
     #[must_use]
     pub fn kubernetes_versions() -> &'static [&'static str] {
-        &bundle().versions
+        bundle().versions
     }
 
     /// Validate built-in kinds as Kubernetes `version` does, using the newest bundled version not

@@ -269,13 +269,14 @@ fn validators_are_shared_across_threads() {
     });
 }
 
-/// The bundle stays small enough to embed: about 50 KB compressed for two Kubernetes versions and
-/// every Flux kind; a generator change that stops deduplicating would blow this budget.
+/// The bundle stays small enough to embed: about 1 MB of JSON for two Kubernetes versions (430 KB,
+/// each definition stored once for every version that has the same text) and every Flux kind
+/// (560 KB); a generator change that stops deduplicating would blow this budget.
 #[test]
 fn embedded_bundle_is_compact() {
     let size = fleetlint_schema::embedded_size();
-    assert!(size > 10_000, "the embedded bundle is nearly empty ({size} bytes): run gen-schemas");
-    assert!(size < 100_000, "the embedded bundle grew to {size} bytes");
+    assert!(size > 100_000, "the embedded bundle is nearly empty ({size} bytes): run gen-schemas");
+    assert!(size < 1_300_000, "the embedded bundle grew to {size} bytes");
 }
 
 #[test]
