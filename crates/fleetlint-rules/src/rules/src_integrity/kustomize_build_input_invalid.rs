@@ -43,6 +43,12 @@ declare_rule! {
     /// kustomize stops at the first error of a build, so a failed build gets one finding (the
     /// first failure), not one per duplicated object.
     ///
+    /// Outside every Flux build (no cluster reaches the directory, or none is found), a missing
+    /// file whose source sits beside it (`secrets.yaml.decrypted` that a deploy script
+    /// encrypts into `secrets.yaml`, `values.yaml.j2`, `.tmpl`, `.example`, ...) is an `info`:
+    /// tooling outside Git makes it, and fleetlint does not run it. In a Flux build it stays an
+    /// error: kustomize-controller reads only what Git holds.
+    ///
     /// A kustomization file with a second YAML document gets a `warning` at that document:
     /// kustomize reads only the first one and ignores the rest without a word.
     ///
@@ -102,6 +108,7 @@ impl Rule for KustomizeBuildInputInvalid {
                 inflates.then_some(dir)
             })
             .collect();
+        let tree_paths = std::cell::OnceCell::new();
         for (i, issue) in cx.issues.iter().enumerate() {
             if issue.kind != BuildIssueKind::InputInvalid {
                 continue;
@@ -109,7 +116,24 @@ impl Rule for KustomizeBuildInputInvalid {
             let mut f = Self::finding(issue.span, issue.message.clone())
                 .with_help("kustomize rejects this input; `kubectl kustomize --load-restrictor=LoadRestrictionsNone DIR` reproduces it")
                 .with_field(format!("build:{}", issue.message));
-            match reaches.of(cx, i) {
+            let reach = reaches.of(cx, i);
+            // Outside every Flux build, a missing file whose source sits beside it (a template or
+            // a decrypted copy) is made by tooling outside Git: fleetlint cannot know it is a
+            // defect. A Flux build reads only what Git holds, so there it stays what it is.
+            if issue.fatal
+                && matches!(reach, Reach::Alone | Reach::Unreached(_))
+                && let Some(source) = generated_from(cx, issue.span, tree_paths.get_or_init(|| tree_paths_of(cx)))
+            {
+                f.severity = Severity::Info;
+                f.message = format!(
+                    "{}; `{source}` beside it is its source, which tooling outside Git (a deploy or encryption script, a template renderer) turns into it: fleetlint does not run it",
+                    issue.message
+                );
+                f.help = Some("nothing to do if that tooling runs before Flux reads this directory; otherwise commit the generated file".into());
+                out.push(f);
+                continue;
+            }
+            match reach {
                 Reach::Flux(clusters) => f.clusters = clusters,
                 Reach::Alone => {}
                 Reach::Ignored => continue,
@@ -142,4 +166,58 @@ impl Rule for KustomizeBuildInputInvalid {
             out.push(f);
         }
     }
+}
+
+/// Suffixes of a file that tooling outside Git turns into the file without them: decrypted
+/// copies a script encrypts (`secrets.yaml.decrypted`), templates a renderer fills
+/// (`values.yaml.j2`, `.tmpl`, `.gotmpl`), examples a user copies (`.example`, `.sample`).
+const GENERATED_FROM: &[&str] = &[
+    ".decrypted",
+    ".dec",
+    ".tmpl",
+    ".tpl",
+    ".template",
+    ".j2",
+    ".jinja",
+    ".jinja2",
+    ".gotmpl",
+    ".example",
+    ".sample",
+    ".dist",
+];
+
+/// Every path of the tree (parsed YAML files and other files).
+fn tree_paths_of<'a>(cx: &BuildContext<'a>) -> std::collections::HashSet<&'a str> {
+    let db = cx.db;
+    cx.tree
+        .files
+        .iter()
+        .map(|f| db.get(f.id).path.as_str())
+        .chain(cx.tree.other_files.iter().map(String::as_str))
+        .collect()
+}
+
+/// For an entry at `span` naming a file the tree does not hold (`file.yaml`, or a generator's
+/// `key=file.yaml`), the sibling it is generated from, if one exists.
+fn generated_from(
+    cx: &BuildContext<'_>,
+    span: fleetlint_yaml::Span,
+    paths: &std::collections::HashSet<&str>,
+) -> Option<String> {
+    let file = cx.db.get(span.file);
+    let text = file.text.get(span.start as usize..span.end as usize)?;
+    let entry = text.trim().trim_matches(|c| c == '"' || c == '\'');
+    let entry = entry.rsplit_once('=').map_or(entry, |(_, p)| p);
+    if entry.is_empty() || entry.contains("://") {
+        return None;
+    }
+    let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
+    let path = fleetlint_yaml::relpath::join_in_root(dir, entry)?;
+    if paths.contains(path.as_str()) {
+        return None;
+    }
+    GENERATED_FROM.iter().map(|s| format!("{path}{s}")).find(|c| paths.contains(c.as_str())).map(|c| {
+        let name = c.rsplit('/').next().unwrap_or(&c);
+        name.to_string()
+    })
 }
