@@ -243,3 +243,24 @@ fn a_missing_file_generated_outside_git_is_an_info_outside_flux_builds() {
         "{got:?}"
     );
 }
+
+/// A cluster directory copied from an example lists `./flux-system`, which `flux bootstrap`
+/// writes (heldout4 opencenter's `examples/.../dev-cluster`): outside every Flux build, an info.
+#[test]
+fn a_missing_flux_system_directory_is_written_by_bootstrap() {
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = dir.path().join("examples/dev-cluster");
+    std::fs::create_dir_all(&cluster).unwrap();
+    std::fs::write(
+        cluster.join("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./flux-system\n  - apps.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(cluster.join("apps.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: apps\n").unwrap();
+    let s = load(&LoadOptions { root: dir.path().to_path_buf(), ..LoadOptions::default() }).unwrap();
+    let outcome = check(&s);
+    let got: Vec<_> = outcome.findings.iter().filter(|f| f.code() == "SRC003").collect();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].severity, Severity::Info, "{got:?}");
+    assert!(got[0].message.contains("`flux bootstrap` writes `flux-system/`"), "{}", got[0].message);
+}

@@ -47,7 +47,8 @@ declare_rule! {
     /// file whose source sits beside it (`secrets.yaml.decrypted` that a deploy script
     /// encrypts into `secrets.yaml`, `values.yaml.j2`, `.tmpl`, `.example`, ...) is an `info`:
     /// tooling outside Git makes it, and fleetlint does not run it. In a Flux build it stays an
-    /// error: kustomize-controller reads only what Git holds.
+    /// error: kustomize-controller reads only what Git holds. So is a missing `flux-system`
+    /// entry, which `flux bootstrap` writes when the cluster is bootstrapped.
     ///
     /// A kustomization file with a second YAML document gets a `warning` at that document:
     /// kustomize reads only the first one and ignores the rest without a word.
@@ -125,10 +126,16 @@ impl Rule for KustomizeBuildInputInvalid {
                 && let Some(source) = generated_from(cx, issue.span, tree_paths.get_or_init(|| tree_paths_of(cx)))
             {
                 f.severity = Severity::Info;
-                f.message = format!(
-                    "{}; `{source}` beside it is its source, which tooling outside Git (a deploy or encryption script, a template renderer) turns into it: fleetlint does not run it",
-                    issue.message
-                );
+                f.message = match source {
+                    Generated::Sibling(source) => format!(
+                        "{}; `{source}` beside it is its source, which tooling outside Git (a deploy or encryption script, a template renderer) turns into it: fleetlint does not run it",
+                        issue.message
+                    ),
+                    Generated::Bootstrap => format!(
+                        "{}; `flux bootstrap` writes `flux-system/` here when the cluster is bootstrapped (a cluster directory not bootstrapped yet)",
+                        issue.message
+                    ),
+                };
                 f.help = Some("nothing to do if that tooling runs before Flux reads this directory; otherwise commit the generated file".into());
                 out.push(f);
                 continue;
@@ -197,13 +204,24 @@ fn tree_paths_of<'a>(cx: &BuildContext<'a>) -> std::collections::HashSet<&'a str
         .collect()
 }
 
+/// What makes a file the tree does not hold.
+enum Generated {
+    /// A sibling with one of the [`GENERATED_FROM`] suffixes.
+    Sibling(String),
+    /// `flux bootstrap`: a `flux-system` directory, which it writes below the cluster's path
+    /// (fluxcd/flux2 `pkg/manifestgen/install/install.go` `Generate`: the manifest's path is
+    /// `<TargetPath>/<Namespace>/gotk-components.yaml`, and `sync.Generate` puts gotk-sync.yaml
+    /// beside it).
+    Bootstrap,
+}
+
 /// For an entry at `span` naming a file the tree does not hold (`file.yaml`, or a generator's
-/// `key=file.yaml`), the sibling it is generated from, if one exists.
+/// `key=file.yaml`), what generates it, if fleetlint can tell.
 fn generated_from(
     cx: &BuildContext<'_>,
     span: fleetlint_yaml::Span,
     paths: &std::collections::HashSet<&str>,
-) -> Option<String> {
+) -> Option<Generated> {
     let file = cx.db.get(span.file);
     let text = file.text.get(span.start as usize..span.end as usize)?;
     let entry = text.trim().trim_matches(|c| c == '"' || c == '\'');
@@ -216,8 +234,12 @@ fn generated_from(
     if paths.contains(path.as_str()) {
         return None;
     }
+    if path.rsplit('/').next() == Some("flux-system") {
+        let below = format!("{path}/");
+        return (!paths.iter().any(|p| p.starts_with(&below))).then_some(Generated::Bootstrap);
+    }
     GENERATED_FROM.iter().map(|s| format!("{path}{s}")).find(|c| paths.contains(c.as_str())).map(|c| {
         let name = c.rsplit('/').next().unwrap_or(&c);
-        name.to_string()
+        Generated::Sibling(name.to_string())
     })
 }
