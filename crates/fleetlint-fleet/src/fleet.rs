@@ -318,6 +318,7 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
         platform_tenant_labels: Vec::new(),
         hub: None,
         crd_providers: opts.crd_providers.clone(),
+        substitution_webhooks: Vec::new(),
         kubernetes_version: override_.and_then(|o| o.kubernetes_version.clone()),
     };
     let mut walk = ClusterWalk::new(trees, cluster, boot.root_source);
@@ -332,6 +333,7 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
     }
     for c in &mut out {
         tenants::assign(c, &opts.tenants);
+        c.substitution_webhooks = crate::admission::substitution_webhooks(&c.objects);
     }
     out
 }

@@ -10,6 +10,7 @@
 //! [`flux`] (typed views of Flux objects), [`graph`] (dependsOn, render and source edges),
 //! [`controllers`], [`kinds`] (namespaced or cluster-scoped) and [`rbac`].
 
+pub mod admission;
 pub mod controllers;
 pub mod flux;
 pub mod graph;

@@ -188,6 +188,9 @@ pub struct Cluster {
     /// `crdProviders` of the configuration: API group -> the HelmRelease (`namespace/name` or
     /// `HelmRelease/namespace/name`) whose chart installs that group's CRDs.
     pub crd_providers: BTreeMap<String, String>,
+    /// Admission webhooks of the cluster that add post-build variables to Flux Kustomizations
+    /// ([`crate::admission::substitution_webhooks`]), read once the walk is done.
+    pub substitution_webhooks: Vec<crate::admission::SubstitutionWebhook>,
 }
 
 impl Cluster {
@@ -250,6 +253,17 @@ impl Cluster {
     #[must_use]
     pub fn tenant_of_namespace(&self, ns: &str) -> Option<&str> {
         self.namespace_tenant.get(ns).map(String::as_str)
+    }
+
+    /// A webhook that may add post-build variables, at admission, to a Flux Kustomization in
+    /// namespace `ns` (`None` for a namespace not known: only a webhook reaching every
+    /// namespace).
+    #[must_use]
+    pub fn substitution_webhook_for(&self, ns: Option<&str>) -> Option<&crate::admission::SubstitutionWebhook> {
+        self.substitution_webhooks.iter().find(|w| match ns {
+            Some(ns) => w.namespaces.may_select(ns),
+            None => w.namespaces == crate::admission::NamespaceScope::Any,
+        })
     }
 
     /// Whether `ns` is a platform namespace.

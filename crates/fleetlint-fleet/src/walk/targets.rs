@@ -70,6 +70,7 @@ impl ClusterWalk<'_, '_> {
             platform_tenant_labels: Vec::new(),
             hub: None,
             crd_providers: self.cluster.crd_providers.clone(),
+            substitution_webhooks: Vec::new(),
             // A remote cluster is named after a kubeconfig, not in the configuration.
             kubernetes_version: None,
         }

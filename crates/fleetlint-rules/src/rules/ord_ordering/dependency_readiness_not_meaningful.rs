@@ -17,7 +17,8 @@ declare_rule! {
     ///   that this dependency applies without waiting for it: neither `wait: true` nor a
     ///   `healthChecks` entry naming the child. The finding points at the `wait` field (or
     ///   `spec`) of the Kustomization that does not wait;
-    /// - a Kustomization or HelmRelease depends on one with `spec.suspend: true`.
+    /// - a Kustomization or HelmRelease depends on one with `spec.suspend: true` (unless it is
+    ///   suspended itself: then it is not reconciled and waits for nothing).
     ///
     /// ## Why is this bad?
     /// Without `wait` or health checks a Kustomization is Ready as soon as its objects are
@@ -114,6 +115,15 @@ fn suspended(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, out: &mut Vec<Finding>)
     let mut by_target: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (d, dep) in g.deps.iter().enumerate() {
         let Some(t) = dep.target else { continue };
+        // A suspended dependent is not reconciled at all, so it waits for nothing: the dependency
+        // check runs inside reconcile, after the suspend check returns
+        // (fluxcd/kustomize-controller@186fb3b:internal/controller/kustomization_controller.go
+        // `Reconcile`: `if obj.Spec.Suspend { return }` before `checkDependencies`;
+        // fluxcd/helm-controller@0f61a86:internal/controller/helmrelease_controller.go
+        // `HelmReleaseReconciler.Reconcile`, the same order).
+        if g.object(dep.from).flux().is_some_and(|f| f.suspended()) {
+            continue;
+        }
         let target = g.object(t);
         if !target.synthesized && target.flux().is_some_and(|f| f.suspended()) {
             by_target.entry(t).or_default().push(d);

@@ -86,6 +86,7 @@ fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (FileDb, Fle
         platform_tenant_labels: Vec::new(),
         hub: None,
         crd_providers: std::collections::BTreeMap::new(),
+        substitution_webhooks: Vec::new(),
         kubernetes_version: None,
     };
     (db, Fleet { clusters: vec![c], ..Fleet::default() })

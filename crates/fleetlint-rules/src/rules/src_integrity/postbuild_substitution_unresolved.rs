@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
-use fleetlint_fleet::{Cluster, FleetIssue, FleetIssueKind, SubstitutionContext};
+use fleetlint_fleet::admission::SubstitutionWebhook;
+use fleetlint_fleet::{Cluster, FleetIssue, FleetIssueKind, RenderedObject, SubstitutionContext};
 use fleetlint_yaml::Span;
 
 use crate::context::ClusterContext;
@@ -30,9 +31,19 @@ declare_rule! {
     /// unresolved reference inside a multi-line ConfigMap value or a container's
     /// `command`/`args` as the embedded shell or app template it usually is.
     ///
+    /// Variables may also come from outside Git: an admission webhook such as xunholy's
+    /// kustomize-mutating-webhook adds the keys of the ConfigMaps and Secrets it watches to
+    /// `postBuild.substitute` of every Kustomization it reaches. When the cluster runs one (a
+    /// HelmRelease of the `kustomize-mutating-webhook` chart, or a MutatingWebhookConfiguration
+    /// whose rules name `kustomize.toolkit.fluxcd.io` `kustomizations`) and its
+    /// `namespaceSelector` may select the Kustomization's namespace (the chart's default leaves
+    /// out `flux-system`), an unset variable and the verbatim case are reported as info naming
+    /// the webhook: fleetlint cannot tell which variables it sets.
+    ///
     /// ## Severity
     /// `error` where kustomize-controller fails (strict substitution, a syntax error); `warning`
-    /// where the reference becomes an empty string or is applied verbatim.
+    /// where the reference becomes an empty string or is applied verbatim; `info` where an
+    /// admission webhook may set the variable (or add variables) outside Git.
     ///
     /// ## Example
     /// ```yaml
@@ -82,28 +93,55 @@ impl Rule for PostbuildSubstitutionUnresolved {
         }
         let help =
             "define the variable (postBuild.substitute or substituteFrom), give it a default, or escape it as $${VAR}";
-        fleet_issues::findings_of(cx, rest, Self::ID, help, Self::describe, out);
+        for issue in rest {
+            let mut found = Vec::new();
+            fleet_issues::findings_of(cx, [issue], Self::ID, help, Self::describe, &mut found);
+            if let Some(w) = admission_webhook(cx.cluster, issue) {
+                found = found.into_iter().map(|f| with_webhook(f, cx.cluster, w)).collect();
+            }
+            out.extend(found);
+        }
         for ((owner, variable, strict), mut spans) in groups {
             spans.sort();
             let ks = &cx.cluster.objects[owner];
             let at = ks.root.nearest_key(&["spec", "postBuild"]).map_or(ks.root.span, |k| k.span);
-            let (severity, consequence) = if strict {
-                (Severity::Error, "kustomize-controller fails with \"variable not set (strict mode)\"")
-            } else {
-                (Severity::Warning, "it becomes an empty string")
+            let webhook = cx.cluster.substitution_webhook_for(Some(ks.namespace()));
+            let (severity, consequence) = match (strict, webhook) {
+                (_, Some(w)) => (
+                    Severity::Info,
+                    format!(
+                        "{} may set it at admission (it adds the keys of objects fleetlint cannot read to postBuild.substitute); if it does not, {}",
+                        object_id(&cx.cluster.objects[w.object]),
+                        if strict {
+                            "kustomize-controller fails with \"variable not set (strict mode)\""
+                        } else {
+                            "it becomes an empty string"
+                        }
+                    ),
+                ),
+                (true, None) => {
+                    (Severity::Error, "kustomize-controller fails with \"variable not set (strict mode)\"".to_string())
+                }
+                (false, None) => (Severity::Warning, "it becomes an empty string".to_string()),
             };
+            let in_git = if webhook.is_some() { " in Git" } else { "" };
             let uses = if spans.len() == 1 { "1 use".to_string() } else { format!("{} uses", spans.len()) };
             let message = format!(
-                "variable `{variable}` is not set and has no default in what {}/{}/{} substitutes ({uses}): {consequence}",
+                "variable `{variable}` is not set{in_git} and has no default in what {}/{}/{} substitutes ({uses}): {consequence}",
                 ks.kind(),
                 ks.namespace(),
                 ks.name()
             );
+            let watched = if webhook.is_some() {
+                format!("check that a ConfigMap or Secret the webhook watches has the key `{variable}`, or ")
+            } else {
+                String::new()
+            };
             let mut f = Self::finding(at, message)
                 .with_severity(severity)
                 .with_help(format!(
-                    "define `{variable}` in this Kustomization's postBuild.substitute or in a substituteFrom object \
-                     (or give each use a default `${{{variable}:=...}}`)"
+                    "{watched}define `{variable}` in this Kustomization's postBuild.substitute or in a substituteFrom \
+                     object (or give each use a default `${{{variable}:=...}}`)"
                 ))
                 .with_field(format!("spec.postBuild[{variable}]"));
             const SHOWN: usize = 5;
@@ -113,6 +151,9 @@ impl Rule for PostbuildSubstitutionUnresolved {
             if spans.len() > SHOWN {
                 f.message.push_str(&format!(" (the first {SHOWN} uses are shown)"));
             }
+            if let Some(w) = webhook {
+                f = with_webhook(f, cx.cluster, w);
+            }
             out.push(cx.about(f, owner));
         }
     }
@@ -121,30 +162,51 @@ impl Rule for PostbuildSubstitutionUnresolved {
 impl PostbuildSubstitutionUnresolved {
     /// The wording of an unresolved substitution: an error when kustomize-controller fails the
     /// build (strict mode, an expression it cannot parse), a warning otherwise.
-    pub(crate) fn describe(issue: &FleetIssue, _: &Cluster) -> Option<(Severity, String)> {
-        let (severity, message, context) = match &issue.kind {
-            FleetIssueKind::SubstitutionVerbatim => {
+    pub(crate) fn describe(issue: &FleetIssue, cluster: &Cluster) -> Option<(Severity, String)> {
+        let webhook = admission_webhook(cluster, issue).map(|w| object_id(&cluster.objects[w.object]));
+        let (severity, message, context) = match (&issue.kind, webhook) {
+            (FleetIssueKind::SubstitutionVerbatim, None) => {
                 return Some((
                     Severity::Warning,
                     "postBuild defines no variable that resolves and substituteStrategy is not Always: every `${...}` in what this Kustomization renders, defaults included, is applied verbatim".to_string(),
                 ));
             }
-            FleetIssueKind::UnsetVariable { variable, strict: true, context } => (
+            (FleetIssueKind::SubstitutionVerbatim, Some(webhook)) => {
+                return Some((
+                    Severity::Info,
+                    format!(
+                        "postBuild defines no variable that resolves in Git and substituteStrategy is not Always, but {webhook} adds variables to postBuild.substitute at admission: if it adds any, Flux substitutes what this Kustomization renders; if not, every `${{...}}`, defaults included, is applied verbatim"
+                    ),
+                ));
+            }
+            (FleetIssueKind::UnsetVariable { variable, strict, context }, Some(webhook)) => (
+                Severity::Info,
+                format!(
+                    "variable `{variable}` is not set in Git and has no default: {webhook} may set it at admission (it adds the keys of objects fleetlint cannot read to postBuild.substitute); if it does not, {}",
+                    if *strict {
+                        "kustomize-controller fails with \"variable not set (strict mode)\""
+                    } else {
+                        "it becomes an empty string"
+                    }
+                ),
+                context,
+            ),
+            (FleetIssueKind::UnsetVariable { variable, strict: true, context }, None) => (
                 Severity::Error,
                 format!(
                     "variable `{variable}` is not set and has no default: kustomize-controller fails with \"variable not set (strict mode)\""
                 ),
                 context,
             ),
-            FleetIssueKind::UnsetVariable { variable, strict: false, context } => (
+            (FleetIssueKind::UnsetVariable { variable, strict: false, context }, None) => (
                 Severity::Warning,
                 format!("variable `{variable}` is not set and has no default: it becomes an empty string"),
                 context,
             ),
-            FleetIssueKind::SubstitutionFails { reason, context } => {
+            (FleetIssueKind::SubstitutionFails { reason, context }, _) => {
                 (Severity::Error, format!("post-build substitution fails: {reason}"), context)
             }
-            FleetIssueKind::SubstitutionUndecided { limit, context } => (
+            (FleetIssueKind::SubstitutionUndecided { limit, context }, _) => (
                 Severity::Warning,
                 format!("post-build substitution {limit}: fleetlint cannot tell what this value becomes"),
                 context,
@@ -159,4 +221,29 @@ impl PostbuildSubstitutionUnresolved {
         };
         Some((severity, message))
     }
+}
+
+/// The admission webhook that may add variables to the Kustomization an unset-variable or
+/// verbatim issue is about (its object), if the cluster runs one reaching its namespace.
+fn admission_webhook<'c>(cluster: &'c Cluster, issue: &FleetIssue) -> Option<&'c SubstitutionWebhook> {
+    if !matches!(issue.kind, FleetIssueKind::UnsetVariable { .. } | FleetIssueKind::SubstitutionVerbatim) {
+        return None;
+    }
+    cluster.substitution_webhook_for(issue.object.map(|o| cluster.objects[o].namespace()))
+}
+
+/// `Kind/namespace/name`, or `Kind/name` for a cluster-scoped object.
+fn object_id(o: &RenderedObject) -> String {
+    if o.namespace().is_empty() {
+        format!("{}/{}", o.kind(), o.name())
+    } else {
+        format!("{}/{}/{}", o.kind(), o.namespace(), o.name())
+    }
+}
+
+/// `f` pointing also at the webhook that may set its variables.
+fn with_webhook(f: Finding, cluster: &Cluster, w: &SubstitutionWebhook) -> Finding {
+    let o = &cluster.objects[w.object];
+    let at = o.root.nearest_key(&["metadata", "name"]).map_or(o.root.span, |k| k.span);
+    f.with_related(at, "adds post-build variables to Kustomizations at admission")
 }
