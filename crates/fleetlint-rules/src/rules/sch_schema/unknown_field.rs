@@ -1,5 +1,5 @@
 use fleetlint_fleet::RenderedObject;
-use fleetlint_schema::{ErrorKind, SchemaError, SchemaSource};
+use fleetlint_schema::{ErrorKind, Outcome, SchemaError, SchemaSet, SchemaSource, ValidateOptions};
 
 use crate::context::ClusterContext;
 use crate::declare_rule;
@@ -45,8 +45,9 @@ declare_rule! {
     /// CustomResourceDefinition and APIService (not in client-go's scheme), on `Role` and
     /// `ClusterRole` (normalization skips them, fluxcd/kustomize-controller#1041) and on any
     /// object that also has a value of the wrong type (its conversion fails, so the object goes to
-    /// the API server unchanged). `warning` on the other built-in kinds, whose unknown field is
-    /// dropped silently. Issue 14 overrides the catalog here, which makes every unknown field an
+    /// the API server unchanged), and on a field the cluster's older Kubernetes lacks but
+    /// client-go's types declare (it survives normalization; that API server rejects it).
+    /// `warning` on the other built-in kinds, whose unknown field is dropped silently. Issue 14 overrides the catalog here, which makes every unknown field an
     /// error.
     ///
     /// ## Example
@@ -124,9 +125,26 @@ fn dropped_before_apply(o: &RenderedObject, source: &SchemaSource, errors: &[Sch
     CLIENT_GO_SCHEME.iter().any(|(g, versions)| *g == group && versions.contains(&version))
 }
 
+/// Whether the field is unknown to the Go types Flux normalizes with too. Those are client-go
+/// v0.36's (Kubernetes 1.36): a field that an older cluster's schema lacks but a newer one
+/// declares (`lifecycle.stopSignal` on 1.32) survives normalization and the older API server
+/// rejects it. The newest bundled schema stands for client-go's types.
+fn unknown_to_flux_client(o: &RenderedObject, source: &SchemaSource, field: &str) -> bool {
+    let newest = SchemaSet::new();
+    if matches!(source, SchemaSource::Kubernetes { version } if *version == newest.kubernetes_version()) {
+        return true;
+    }
+    match newest.validate(&o.root, &ValidateOptions::default()) {
+        Outcome::Validated { errors, .. } => {
+            errors.iter().any(|e| e.kind == ErrorKind::UnknownField && e.path.to_string() == field)
+        }
+        Outcome::Unvalidated(_) => false,
+    }
+}
+
 /// An unknown field Flux drops before applying is a warning, with the help saying so.
 fn grade(o: &RenderedObject, source: &SchemaSource, errors: &[SchemaError], mut f: Finding) -> Finding {
-    if dropped_before_apply(o, source, errors) {
+    if dropped_before_apply(o, source, errors) && unknown_to_flux_client(o, source, &f.field) {
         f.severity = Severity::Warning;
         f.help = Some(format!(
             "{} {} has no such field: kustomize-controller converts the object through its Go type before \
