@@ -264,3 +264,34 @@ fn a_missing_flux_system_directory_is_written_by_bootstrap() {
     assert_eq!(got[0].severity, Severity::Info, "{got:?}");
     assert!(got[0].message.contains("`flux bootstrap` writes `flux-system/`"), "{}", got[0].message);
 }
+
+/// An unknown field of a built-in kind never reaches the API server: kustomize-controller
+/// converts the object through its Go type first, which drops it (a warning). A custom
+/// resource's unknown field, and a Role's (not normalized), fail server-side apply (an error).
+#[test]
+fn an_unknown_field_flux_drops_before_applying_is_a_warning() {
+    let all = findings("SCH002/fail", "SCH002");
+    // RoleBinding `roleRef.namespace`, StatefulSet `spec.template.metadata.metadata`.
+    for line in [12, 30] {
+        assert_eq!(severity_at(&all, "apps/native.yaml", line), Severity::Warning, "{all:?}");
+    }
+    let help_of = |file: &str, line: u32| {
+        let f = all.iter().find(|f| f.0 == file && f.1 == line).unwrap();
+        f.3.clone()
+    };
+    assert!(help_of("apps/native.yaml", 12).contains("roleRef.namespace"));
+    assert_eq!(severity_at(&all, "apps/native.yaml", 47), Severity::Error, "Role is applied as written: {all:?}");
+    // A custom resource's and a Flux Kustomization's unknown fields stay errors.
+    assert_eq!(severity_at(&all, "apps/objects.yaml", 17), Severity::Error, "{all:?}");
+    assert_eq!(severity_at(&all, "clusters/dev/apps.yaml", 13), Severity::Error, "{all:?}");
+}
+
+/// Copies of a shared Component's object that differ only in what each Kustomization stamps
+/// (its `commonMetadata` labels and annotations) are identical copies: a warning. A label the
+/// build itself writes on one copy makes them differ: an error.
+#[test]
+fn copies_differing_only_in_stamped_metadata_are_identical() {
+    let all = findings("SRC004/fail", "SRC004");
+    assert_eq!(severity_at(&all, "components/app-template/ocirepository.yaml", 7), Severity::Warning, "{all:?}");
+    assert_eq!(severity_at(&all, "components/chart-repo/helmrepository.yaml", 6), Severity::Error, "{all:?}");
+}

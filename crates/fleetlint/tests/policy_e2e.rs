@@ -204,7 +204,7 @@ fn pol105_leaves_the_kubeconfig_secret_of_a_tenant_remote_kustomization_to_iso00
 
 /// `clusterOverrides.<cluster>.kubernetesVersion` picks the bundled Kubernetes schemas: a
 /// container `lifecycle.stopSignal` (Kubernetes 1.33) is valid by default (1.37) and an unknown
-/// field on a 1.32 cluster.
+/// field on a 1.32 cluster, an error there (not one Flux's normalization drops).
 #[test]
 fn the_configured_kubernetes_version_decides_the_built_in_schemas() {
     let dir = tempfile::tempdir().unwrap();
@@ -232,4 +232,6 @@ fn the_configured_kubernetes_version_decides_the_built_in_schemas() {
     assert_eq!(found.len(), 1, "{report:#}");
     assert_eq!(found[0]["line"].as_u64(), Some(11), "{:#}", found[0]);
     assert!(found[0]["message"].as_str().unwrap().contains("lifecycle.stopSignal"), "{:#}", found[0]);
+    // Flux's client knows the field, so normalization keeps it and the 1.32 API server rejects it.
+    assert_eq!(found[0]["severity"], "error", "{:#}", found[0]);
 }

@@ -10,8 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use fleetlint_fleet::{EntryKind, VersionFrom};
-use fleetlint_schema::{Crd, ErrorKind, Outcome, SchemaSet, SchemaSource, Unvalidated, ValidateOptions};
+use fleetlint_fleet::{EntryKind, RenderedObject, VersionFrom};
+use fleetlint_schema::{Crd, ErrorKind, Outcome, SchemaError, SchemaSet, SchemaSource, Unvalidated, ValidateOptions};
 use fleetlint_yaml::FieldPath;
 use rayon::prelude::*;
 
@@ -144,11 +144,13 @@ fn crd_name(source: &SchemaSource) -> Option<&str> {
 }
 
 /// The findings of `rule` for the schema errors `wanted` selects: one per written value, however
-/// many objects a base renders from it.
+/// many objects a base renders from it. `grade` may change a finding's severity and help from
+/// the object, the schema that validated it and all its errors.
 pub(crate) fn schema_findings(
     cx: &ClusterContext<'_>,
     rule: RuleId,
     wanted: impl Fn(ErrorKind) -> bool,
+    grade: impl Fn(&RenderedObject, &SchemaSource, &[SchemaError], Finding) -> Finding,
     out: &mut Vec<Finding>,
 ) {
     let mut seen = std::collections::HashSet::new();
@@ -171,8 +173,8 @@ pub(crate) fn schema_findings(
             };
             let help = match e.kind {
                 ErrorKind::UnknownField => format!(
-                    "{} {} has no such field in {schema}: the API server's strict field validation (and Flux's \
-                     server-side apply) rejects it, or drops it silently{}",
+                    "{} {} has no such field in {schema}: server-side apply rejects it (`field not declared in \
+                     schema`){}",
                     o.api_version(),
                     o.kind(),
                     e.suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default()
@@ -183,6 +185,7 @@ pub(crate) fn schema_findings(
                 }
             };
             let f = Finding::new(rule, e.span, message).with_help(help).with_field(e.path.to_string());
+            let f = grade(o, source, errors, f);
             out.push(cx.about(f, i));
         }
     }

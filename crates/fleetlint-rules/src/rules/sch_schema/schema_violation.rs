@@ -49,6 +49,6 @@ declare_rule! {
 
 impl Rule for SchemaViolation {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        schema_findings(cx, Self::ID, |k| k != ErrorKind::UnknownField, out);
+        schema_findings(cx, Self::ID, |k| k != ErrorKind::UnknownField, |_, _, _, f| f, out);
     }
 }

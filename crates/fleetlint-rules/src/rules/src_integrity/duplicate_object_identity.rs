@@ -38,6 +38,18 @@ declare_rule! {
     /// `${var}`) or include a Namespace or CRD; `warning` when the copies are identical (issue 14
     /// overrides the catalog here: nothing flaps, only pruning is at risk).
     ///
+    /// Copies are compared without the metadata each Kustomization stamps on everything it
+    /// applies: the labels and annotations of its `spec.commonMetadata` (kustomize-controller's
+    /// `apply` sets them on every object) and Flux's ownership labels
+    /// `kustomize.toolkit.fluxcd.io/name` and `/namespace` (`SetOwnerLabels` writes the owner's
+    /// name and namespace, so any two Kustomizations' copies of one object already differ there). A shared Component rendered by many app
+    /// Kustomizations, each with its own `commonMetadata.labels`, is therefore identical copies.
+    /// Still an error: any other difference, in the spec or data, in a `${var}` substituted in
+    /// one build only, in a label or annotation the files or one build's kustomization write
+    /// (`commonLabels`, `labels`, a patch: something may select objects by it, such as a
+    /// dashboard sidecar, and Flux reads its own annotations such as
+    /// `kustomize.toolkit.fluxcd.io/prune`); the message names the first field that differs.
+    ///
     /// ## Example
     /// ```yaml
     /// # Kustomization 'infra'        path: ./infrastructure   (no kustomization.yaml there)
@@ -136,8 +148,9 @@ fn duplicate(cx: &ClusterContext<'_>, later: &[usize], j: usize) -> Finding {
             renderers.push(r);
         }
     }
-    let identical = later.iter().all(|&k| same_object(&cx.object(k).root, &p.root))
-        && !matches!(o.kind(), "Namespace" | "CustomResourceDefinition");
+    let stamped = Stamped::of(cx, later.iter().copied().chain([j]));
+    let differs = later.iter().find_map(|&k| difference(&cx.object(k).root, &p.root, &stamped));
+    let identical = differs.is_none() && !matches!(o.kind(), "Namespace" | "CustomResourceDefinition");
     let by = match renderers.as_slice() {
         [a, b] => format!("both {a} and {b}"),
         [rest @ .., last] => format!("{} Kustomizations: {} and {last}", renderers.len(), rest.join(", ")),
@@ -149,7 +162,8 @@ fn duplicate(cx: &ClusterContext<'_>, later: &[usize], j: usize) -> Finding {
             describe(o)
         )
     } else {
-        format!("{} is rendered by {by}: they overwrite each other", describe(o))
+        let what = differs.map(|d| format!(" (`{d}` differs)")).unwrap_or_default();
+        format!("{} is rendered by {by}: they overwrite each other{what}", describe(o))
     };
     let span = name_span(o);
     let mut f = DuplicateObjectIdentity::finding(span, message)
@@ -271,40 +285,121 @@ fn containment(
     })
 }
 
+/// The metadata keys kustomize-controller stamps on a copy, which may differ between copies
+/// without making them differ: the `commonMetadata` labels and annotations of the Kustomization
+/// that renders it (set on every object of its build: fluxcd/kustomize-controller@186fb3b
+/// `internal/controller/kustomization_controller.go`, `apply` -> fluxcd/pkg@e2cfd1a2
+/// `ssa/utils/meta.go` `SetCommonMetadata`), besides Flux's ownership labels (`reconcile` -> fluxcd/pkg@e2cfd1a2 `ssa/manager.go` `ResourceManager.SetOwnerLabels`
+/// stamps `kustomize.toolkit.fluxcd.io/name` and `/namespace` on every object, so any object two
+/// Kustomizations apply already flips those labels on each apply: a per-Kustomization label is
+/// that same, metadata-only, difference).
+#[derive(Default)]
+struct Stamped {
+    labels: Vec<String>,
+    annotations: Vec<String>,
+}
+
+impl Stamped {
+    /// What the renderers of `objects` stamp, together.
+    fn of(cx: &ClusterContext<'_>, objects: impl IntoIterator<Item = usize>) -> Self {
+        let mut s = Self::default();
+        for i in objects {
+            let Some(k) = cx.object(i).owner else { continue };
+            let meta = cx.object(k).root.get_path(&["spec", "commonMetadata"]);
+            for (key, into) in [("labels", &mut s.labels), ("annotations", &mut s.annotations)] {
+                for e in meta.and_then(|m| m.get(key)).and_then(Node::as_map).into_iter().flatten() {
+                    if let Some(k) = e.key.as_str().filter(|k| !into.iter().any(|x| x == k)) {
+                        into.push(k.to_string());
+                    }
+                }
+            }
+        }
+        s
+    }
+
+    /// Whether a key of `metadata.<map>` is stamped (so its value does not count).
+    fn skips(&self, map: &str, key: &str) -> bool {
+        // kustomize's origin annotation only records where a copy was read.
+        (map == "labels" && matches!(key, "kustomize.toolkit.fluxcd.io/name" | "kustomize.toolkit.fluxcd.io/namespace"))
+            || (map == "annotations" && key == "config.kubernetes.io/origin")
+            || match map {
+                "labels" => self.labels.iter().any(|k| k == key),
+                "annotations" => self.annotations.iter().any(|k| k == key),
+                _ => false,
+            }
+    }
+}
+
 /// Whether two copies of an object differ in what is applied (one substituted, the other the
-/// literal `${var}`, a patch applied in one build only). kustomize's origin annotation, which
-/// only records where a copy was read, does not count.
-fn same_object(a: &Node, b: &Node) -> bool {
-    fn same(a: &Node, b: &Node, path: &mut Vec<String>) -> bool {
+/// literal `${var}`, a patch applied in one build only, a label written in one file only).
+/// What kustomize-controller stamps per Kustomization (`stamped`) does not count: those
+/// metadata keys differ between any two Kustomizations' copies, even of one file.
+fn same_object(a: &Node, b: &Node, stamped: &Stamped) -> bool {
+    difference(a, b, stamped).is_none()
+}
+
+/// The first field (dotted path) where two copies differ, once what is stamped is left out.
+fn difference(a: &Node, b: &Node, stamped: &Stamped) -> Option<String> {
+    fn diff<'a>(a: &'a Node, b: &'a Node, path: &mut Vec<String>) -> Option<String> {
+        let here =
+            |path: &[String]| Some(if path.is_empty() { "the whole object".to_string() } else { path.join(".") });
         match (&a.kind, &b.kind) {
-            (NodeKind::Scalar(x), NodeKind::Scalar(y)) => x.text == y.text,
-            (NodeKind::Seq(x), NodeKind::Seq(y)) => {
-                x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y, path))
+            (NodeKind::Scalar(x), NodeKind::Scalar(y)) => (x.text != y.text).then(|| here(path)).flatten(),
+            (NodeKind::Seq(x), NodeKind::Seq(y)) if x.len() == y.len() => {
+                x.iter().zip(y).enumerate().find_map(|(n, (x, y))| {
+                    path.push(n.to_string());
+                    let r = diff(x, y, path);
+                    path.pop();
+                    r
+                })
             }
             (NodeKind::Map(x), NodeKind::Map(y)) => {
-                let skip = |e: &&Entry, path: &[String]| {
-                    path.len() == 2
-                        && path[0] == "metadata"
-                        && path[1] == "annotations"
-                        && e.key.as_str() == Some("config.kubernetes.io/origin")
+                let key = |e: &Entry| e.key.as_str().unwrap_or("").to_string();
+                // A key of one copy only; a map there is named by its first key (`metadata.labels.x`).
+                let only_in = |x: &'a [Entry], y: &[Entry]| {
+                    x.iter().find(|e| !y.iter().any(|f| f.key.as_str() == e.key.as_str()))
                 };
-                let xs: Vec<&Entry> = x.iter().filter(|e| !skip(e, path)).collect();
-                let ys: Vec<&Entry> = y.iter().filter(|e| !skip(e, path)).collect();
-                xs.len() == ys.len()
-                    && xs.iter().all(|e| {
-                        let key = e.key.as_str().unwrap_or("");
-                        ys.iter().find(|f| f.key.as_str() == e.key.as_str()).is_some_and(|f| {
-                            path.push(key.to_string());
-                            let r = same(&e.value, &f.value, path);
-                            path.pop();
-                            r
-                        })
-                    })
+                if let Some(e) = only_in(x, y).or_else(|| only_in(y, x)) {
+                    let first = e.value.as_map().and_then(|m| m.first()).map(key);
+                    path.push(key(e) + &first.map(|k| format!(".{k}")).unwrap_or_default());
+                    let r = here(path);
+                    path.pop();
+                    return r;
+                }
+                x.iter().find_map(|e| {
+                    let f = y.iter().find(|f| f.key.as_str() == e.key.as_str())?;
+                    path.push(key(e));
+                    let r = diff(&e.value, &f.value, path);
+                    path.pop();
+                    r
+                })
             }
-            _ => false,
+            _ => here(path),
         }
     }
-    same(a, b, &mut Vec::new())
+    diff(&unstamped(a, stamped), &unstamped(b, stamped), &mut Vec::new())
+}
+
+/// A copy without the metadata keys kustomize-controller stamps, and without a `labels` or
+/// `annotations` map left empty (or null) by that.
+fn unstamped(o: &Node, stamped: &Stamped) -> Node {
+    let mut o = o.clone();
+    if let Some(NodeKind::Map(meta)) = o.get_mut("metadata").map(|m| &mut m.kind) {
+        for e in meta.iter_mut() {
+            let Some(map) = e.key.as_str().filter(|k| matches!(*k, "labels" | "annotations")).map(str::to_string)
+            else {
+                continue;
+            };
+            if let NodeKind::Map(entries) = &mut e.value.kind {
+                entries.retain(|x| !stamped.skips(&map, x.key.as_str().unwrap_or("")));
+            }
+        }
+        meta.retain(|e| {
+            !(matches!(e.key.as_str(), Some("labels" | "annotations"))
+                && (e.value.is_null() || e.value.as_map().is_some_and(<[Entry]>::is_empty)))
+        });
+    }
+    o
 }
 
 /// How many objects a message lists before "and N more".
@@ -320,7 +415,9 @@ fn pair_finding(cx: &ClusterContext<'_>, overlap: &Overlap, copies: &[(usize, us
     if copies.len() > LISTED {
         listed.push(format!("and {} more", copies.len() - LISTED));
     }
-    let differ = copies.iter().filter(|&&(i, j)| !same_object(&cx.object(i).root, &cx.object(j).root)).count();
+    let stamped = Stamped::of(cx, copies.iter().flat_map(|&(i, j)| [i, j]));
+    let differ =
+        copies.iter().filter(|&&(i, j)| !same_object(&cx.object(i).root, &cx.object(j).root, &stamped)).count();
     let critical = copies
         .iter()
         .map(|&(i, _)| cx.object(i).kind())
