@@ -1,8 +1,7 @@
 //! Tenants and scopes (docs/flux-semantics.md#tenants-and-scopes): namespaces labelled `toolkit.fluxcd.io/tenant` (what
 //! `flux create tenant` emits: `fluxcd/flux2@da2d22d3:cmd/flux/create_tenant.go`, `tenantLabel`) plus the config's tenant map; platform namespaces win over the
 //! label. A label makes a tenant only when the tenant is onboarded ([`onboarded`]): something
-//! acts for it. An unlabelled namespace whose Flux Kustomization impersonates a ServiceAccount of
-//! that namespace bound there is a tenant too ([`impersonating_namespaces`]). An object is in
+//! acts for it. An object is in
 //! tenant scope when a tenant-scope Flux object rendered it, when it lives in a tenant namespace,
 //! or when it was built from a source in a tenant namespace.
 
@@ -35,12 +34,7 @@ pub(crate) fn assign(cluster: &mut Cluster, configured: &BTreeMap<String, Vec<St
         let name_span = o.root.get_path(&["metadata", "name"]).map_or(o.root.span, |n| n.span);
         labelled.push((tenant.to_string(), o.name().to_string(), name_span));
     }
-    let configured_ns: BTreeSet<&str> = configured.values().flatten().map(String::as_str).collect();
-    let mut candidates = labelled;
-    let taken: BTreeSet<String> = candidates.iter().map(|(_, ns, _)| ns.clone()).collect();
-    candidates.extend(
-        impersonating_namespaces(cluster, &taken).into_iter().filter(|(_, ns, _)| !configured_ns.contains(ns.as_str())),
-    );
+    let candidates = labelled;
     let onboarded = onboarded(cluster, &candidates);
     for (tenant, ns, span) in &candidates {
         if onboarded.contains(tenant.as_str()) || configured.contains_key(tenant) {
@@ -222,78 +216,6 @@ fn onboarded<'a>(cluster: &Cluster, candidates: &'a [Candidate]) -> BTreeSet<&'a
             if root.as_ref() != Some(&id) {
                 out.extend(tenant_of.get(r.namespace));
             }
-        }
-    }
-    out
-}
-
-/// Namespaces that are a tenant's without the tenant label: a Flux Kustomization in the
-/// namespace impersonates a ServiceAccount of that namespace, which exists and which a
-/// RoleBinding in that namespace binds. That is `flux create tenant`'s shape (a ServiceAccount
-/// and a RoleBinding per namespace, the tenant's Kustomization reconciled as that account) with
-/// the labels left out; the tenant is named after its namespace. The other namespaces where a
-/// RoleBinding the tenant did not render itself grants that ServiceAccount a role are the
-/// tenant's too: the platform gave it them (`flux create tenant --with-namespace` binds the
-/// tenant's account in each). Platform namespaces are not (their Kustomizations impersonate the
-/// controllers' own accounts under lockdown), nor namespaces labelled for a tenant.
-fn impersonating_namespaces(cluster: &Cluster, taken: &BTreeSet<String>) -> Vec<Candidate> {
-    let accounts: BTreeSet<(&str, &str)> =
-        cluster.objects.iter().filter(|o| o.kind() == "ServiceAccount").map(|o| (o.namespace(), o.name())).collect();
-    // (SA namespace, SA name) -> the RoleBindings naming it: (binding namespace, binding index).
-    let mut granted: BTreeMap<(&str, &str), Vec<(&str, usize)>> = BTreeMap::new();
-    for b in crate::rbac::bindings(cluster).iter().filter(|b| !b.cluster_wide) {
-        for s in b.subjects().into_iter().filter(|s| s.kind == "ServiceAccount") {
-            if let Some(ns) = s.namespace {
-                granted.entry((ns, s.name)).or_default().push((b.object.namespace(), b.index));
-            }
-        }
-    }
-    // Whether object `i` was rendered, directly or not, by a Kustomization in namespace `ns`.
-    let rendered_from = |mut i: usize, ns: &str| {
-        for _ in 0..cluster.objects.len() {
-            let Some(p) = cluster.objects[i].owner.filter(|&p| p != i) else { return false };
-            let owner = &cluster.objects[p];
-            if owner.flux_kind() == Some(FluxKind::Kustomization) && owner.namespace() == ns {
-                return true;
-            }
-            i = p;
-        }
-        false
-    };
-    let namespaces: BTreeMap<&str, Span> = cluster
-        .objects
-        .iter()
-        .filter(|o| o.kind() == "Namespace" && o.api_version() == "v1")
-        .map(|o| (o.name(), o.root.get_path(&["metadata", "name"]).map_or(o.root.span, |n| n.span)))
-        .collect();
-    let mut out: Vec<Candidate> = Vec::new();
-    for o in &cluster.objects {
-        let Some(f) = o.flux().filter(|f| f.kind() == FluxKind::Kustomization) else { continue };
-        let Ok(sa) = f.service_account_name() else { continue };
-        let ns = o.namespace();
-        let grants = granted.get(&(ns, sa)).map(Vec::as_slice).unwrap_or_default();
-        if ns.is_empty()
-            || cluster.is_platform_namespace(ns)
-            || taken.contains(ns)
-            || !accounts.contains(&(ns, sa))
-            || !grants.iter().any(|(b, _)| *b == ns)
-            || out.iter().any(|(_, n, _)| n == ns)
-        {
-            continue;
-        }
-        let sa_span = o.root.get_path(&["spec", "serviceAccountName"]).map_or(o.root.span, |n| n.span);
-        out.push((ns.to_string(), ns.to_string(), namespaces.get(ns).copied().unwrap_or(sa_span)));
-        for &(granted_ns, b) in grants {
-            if granted_ns == ns
-                || cluster.is_platform_namespace(granted_ns)
-                || taken.contains(granted_ns)
-                || out.iter().any(|(_, n, _)| n == granted_ns)
-                || rendered_from(b, ns)
-            {
-                continue;
-            }
-            let span = namespaces.get(granted_ns).copied().unwrap_or(sa_span);
-            out.push((ns.to_string(), granted_ns.to_string(), span));
         }
     }
     out
