@@ -29,6 +29,16 @@ declare_rule! {
     /// says that the lockdown is unknown. Objects with `spec.kubeConfig` apply to another cluster
     /// with the kubeconfig's identity and are left to ISO008.
     ///
+    /// Tenants are the fleet model's (docs/flux-semantics.md, "Tenants and scopes"): a namespace
+    /// labelled `toolkit.fluxcd.io/tenant` is a tenant's only when something acts for the tenant
+    /// (a lockdown flag, a ServiceAccount labelled with it or bound by a RoleBinding in its namespace, a reconciler
+    /// naming a `serviceAccountName`, its own repository, or the configuration's `tenants`; what
+    /// `flux create tenant` writes, fluxcd/flux2@da2d22d3:cmd/flux/create_tenant.go
+    /// `createTenantCmdRun`). Namespaces the platform fills from its own repository that only
+    /// carry the label are not tenants, so their releases are not reported. An unlabelled
+    /// namespace whose Kustomization impersonates a ServiceAccount of that namespace bound by a
+    /// RoleBinding there is a tenant: what its Kustomization renders is judged as the tenant's.
+    ///
     /// A base that sets the service account and an overlay that removes it (a `null` in a
     /// strategic-merge patch, a JSON6902 `remove`) is reported at the base's `spec:` key, with
     /// the overlay files that write into `spec` as related locations.

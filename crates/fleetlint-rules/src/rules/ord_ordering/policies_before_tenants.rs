@@ -1,7 +1,5 @@
-use std::collections::BTreeSet;
-
-use fleetlint_fleet::{Cluster, Scope, TENANT_LABEL};
-use fleetlint_yaml::{FluxKind, Node};
+use fleetlint_fleet::Scope;
+use fleetlint_yaml::FluxKind;
 
 use super::helpers::naming::{describe, name_span};
 use super::helpers::needs::group_of;
@@ -21,15 +19,14 @@ declare_rule! {
     /// kinds), `ValidatingAdmissionPolicy[Binding]`, `MutatingAdmissionPolicy[Binding]`,
     /// Gatekeeper `ConstraintTemplate` and constraints.
     ///
-    /// A tenant Namespace onboards a tenant only when something acts for that tenant: a Flux
-    /// Kustomization or HelmRelease in the tenant's scope (in its namespace, or running as its
-    /// labelled ServiceAccount), a ServiceAccount labelled `toolkit.fluxcd.io/tenant` with the
-    /// tenant's name (what `flux create tenant` emits with the Namespace and RoleBinding,
-    /// fluxcd/flux2@da2d22d3:cmd/flux/create_tenant.go `createTenantCmdRun`), or the
-    /// configuration's `tenants` map. The label alone on namespaces the platform itself
-    /// reconciles (a flux-system Kustomization of the platform repository, without
-    /// `serviceAccountName`) does not make a tenant: Flux's multi-tenancy lockdown isolates
-    /// tenants by the ServiceAccount their reconcilers impersonate, and there is none to admit.
+    /// Tenants are the fleet model's (docs/flux-semantics.md, "Tenants and scopes"): a namespace
+    /// labelled `toolkit.fluxcd.io/tenant` is a tenant's only when something acts for that tenant
+    /// (a lockdown flag, a ServiceAccount labelled with it or bound by a RoleBinding in its namespace, a reconciler naming a
+    /// `serviceAccountName`, its own repository, or the configuration's `tenants`; what
+    /// `flux create tenant` emits, fluxcd/flux2@da2d22d3:cmd/flux/create_tenant.go
+    /// `createTenantCmdRun`). The label alone on namespaces the platform itself reconciles does
+    /// not make a tenant: Flux's multi-tenancy isolates tenants by the ServiceAccount their
+    /// reconcilers impersonate, and there is none to admit.
     ///
     /// Policies rendered by the onboarding Kustomization itself or by its ancestors do not count
     /// as missing (the tenant's own reconcilers run only after that apply), nor do policies
@@ -80,40 +77,10 @@ fn is_policy(api_version: &str, kind: &str) -> bool {
     }
 }
 
-/// The tenants something acts for (rule docs): a reconciler in the tenant's scope, a
-/// ServiceAccount labelled with the tenant, or the configuration's tenant map.
-fn tenants_acted_for(c: &Cluster) -> BTreeSet<&str> {
-    let mut out: BTreeSet<&str> = c
-        .tenants
-        .iter()
-        .filter(|(_, t)| t.declared_at.iter().any(Option::is_none))
-        .map(|(name, _)| name.as_str())
-        .collect();
-    out.extend(c.tenant_accounts.values().map(String::as_str));
-    for o in &c.objects {
-        let reconciler = o.scope == Scope::Tenant
-            && o.flux_kind().is_some_and(|f| matches!(f, FluxKind::Kustomization | FluxKind::HelmRelease));
-        if reconciler && let Some(t) = &o.tenant {
-            out.insert(t.as_str());
-        }
-        if o.kind() == "ServiceAccount"
-            && let Some(t) = o.root.get_path(&["metadata", "labels", TENANT_LABEL]).and_then(Node::as_str)
-        {
-            out.insert(t);
-        }
-    }
-    out.retain(|t| c.tenants.contains_key(*t));
-    out
-}
-
 impl Rule for PoliciesBeforeTenants {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let c = cx.cluster;
         if c.tenants.is_empty() {
-            return;
-        }
-        let acting = tenants_acted_for(c);
-        if acting.is_empty() {
             return;
         }
         let g = cx.graph();
@@ -125,8 +92,7 @@ impl Rule for PoliciesBeforeTenants {
             if is_policy(o.api_version(), o.kind()) {
                 policy[k].get_or_insert(i);
             }
-            let tenant_ns =
-                o.kind() == "Namespace" && c.tenant_of_namespace(o.name()).is_some_and(|t| acting.contains(t));
+            let tenant_ns = o.kind() == "Namespace" && c.tenant_of_namespace(o.name()).is_some();
             let tenant_flux = o.scope == Scope::Tenant
                 && o.flux_kind()
                     .is_some_and(|f| matches!(f, FluxKind::Kustomization | FluxKind::HelmRelease) || f.is_source());

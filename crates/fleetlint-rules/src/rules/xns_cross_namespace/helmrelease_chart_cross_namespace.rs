@@ -19,6 +19,12 @@ declare_rule! {
     /// the chart template is cross-namespace and lockdown is not on, a `verify.secretRef` is
     /// noted (info): it is read in the source's namespace.
     ///
+    /// Tenant scope follows the fleet model's tenants (docs/flux-semantics.md, "Tenants and
+    /// scopes"): a namespace that only carries the `toolkit.fluxcd.io/tenant` label, which the
+    /// platform fills from its own repository (no tenant ServiceAccount, RoleBinding or
+    /// reconciler, no lockdown flag), is the platform's, and a release there pulling its chart
+    /// from `flux-system` is Flux's default single-tenant layout.
+    ///
     /// ## Why is this bad?
     /// Under lockdown helm-controller refuses the chart (*cross-namespace references are not
     /// allowed: cannot access HelmChart <source-ns>/<hr-ns>-<hr-name>*) and the release stalls.
