@@ -235,8 +235,16 @@ fn generated_from(
         return None;
     }
     if path.rsplit('/').next() == Some("flux-system") {
+        // Both lists are sorted by path (`load_tree`): the first entry at or after `below` tells.
         let below = format!("{path}/");
-        return (!paths.iter().any(|p| p.starts_with(&below))).then_some(Generated::Bootstrap);
+        let db = cx.db;
+        let files = &cx.tree.files;
+        let others = &cx.tree.other_files;
+        let file = files.get(files.partition_point(|f| db.get(f.id).path.as_str() < below.as_str()));
+        let other = others.get(others.partition_point(|p| p.as_str() < below.as_str()));
+        let written =
+            file.is_some_and(|f| db.get(f.id).path.starts_with(&below)) || other.is_some_and(|p| p.starts_with(&below));
+        return (!written).then_some(Generated::Bootstrap);
     }
     GENERATED_FROM.iter().map(|s| format!("{path}{s}")).find(|c| paths.contains(c.as_str())).map(|c| {
         let name = c.rsplit('/').next().unwrap_or(&c);

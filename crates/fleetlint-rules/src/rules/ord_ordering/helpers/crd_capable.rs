@@ -54,16 +54,20 @@ pub(crate) fn crd_capable(cx: &ClusterContext<'_>, g: &FluxGraph<'_>, opaque: &[
 fn may_render_crd(db: &FileDb, tree: &LoadedTree, path: &str) -> bool {
     let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
     let below = |p: &str| p.starts_with(&prefix);
-    // Files other than the parsed YAML ones (JSON manifests, files with other extensions) may be
-    // listed as resources: their content is not known here.
-    if tree.other_files.iter().any(|p| below(p) && p.ends_with(".json")) {
+    // Both lists are sorted by path (`load_tree`): the files below the path are one run of each,
+    // found by binary search, so a fleet with many failing builds is not scanned once per build.
+    let others = &tree.other_files[tree.other_files.partition_point(|p| p.as_str() < prefix.as_str())..];
+    // Files other than the parsed YAML ones (JSON manifests) may be listed as resources: their
+    // content is not known here.
+    if others.iter().take_while(|p| below(p)).any(|p| p.ends_with(".json")) {
         return true;
     }
+    let first = tree.files.partition_point(|f| db.get(f.id).path.as_str() < prefix.as_str());
     let mut seen = false;
-    for f in &tree.files {
+    for f in &tree.files[first..] {
         let file = db.get(f.id).path.as_str();
         if !below(file) {
-            continue;
+            break;
         }
         seen = true;
         if f.yaml.is_broken() {
