@@ -1,5 +1,6 @@
 #!/bin/bash
-# counts.sh BIN OUTDIR : run BIN over corpus, /work/fleets (fleets.tsv with sources) and heldout2/unseen;
+# counts.sh BIN OUTDIR : run BIN over corpus, /work/fleets (fleets.tsv with sources) and the held-out sets
+# (HELDOUT_DIRS, default: unseen, heldout2, heldout3, heldout4);
 # writes OUTDIR/<set>__<folder>.json and prints per-set severity totals and per-rule counts.
 set -u
 BIN=$1; OUT=$2; mkdir -p "$OUT"
@@ -15,7 +16,8 @@ tail -n +2 fleets.tsv | while IFS=$'\t' read -r folder repo commit sources role 
   args=(); for s in $sources; do [ "$s" = "-" ] || args+=(--source "$s"); done
   timeout 120 $BIN check --format json --fail-on none "$folder" "${args[@]}" > $OUT/fleets__$folder.json 2>/dev/null
 done
-for d in /work/fleets-unseen/*/ /work/fleets-heldout2/*/ /work/fleets-heldout3/*/ /work/fleets-heldout4/*/; do
+HELDOUT_DIRS=${HELDOUT_DIRS:-/work/fleets-unseen /work/fleets-heldout2 /work/fleets-heldout3 /work/fleets-heldout4}
+for d in $(for h in $HELDOUT_DIRS; do printf '%s ' "$h"/*/; done); do
   n=$(basename $d); [ -f "$d/../CATALOG.md" ] || continue
   case $n in repros|reports|tools) continue;; esac
   set=$(basename $(dirname $d))
