@@ -30,3 +30,14 @@ fn a_base_rendered_twice_is_reported_once() {
         assert!(c.values().all(|&n| n == 1), "{code}: {c:?}");
     }
 }
+
+/// A reference to a kind its field does not accept violates the CRD's enum too: SRC002 reports
+/// it (naming the kinds the controller reads), SCH001 does not report the same value again.
+#[test]
+fn a_rejected_reference_kind_is_reported_once() {
+    let src002 = counts("SRC002/fail", "SRC002");
+    let at = ("clusters/prod/apps.yaml".to_string(), 24);
+    assert_eq!(src002.get(&at), Some(&1), "SRC002: {src002:?}");
+    let sch001 = counts("SRC002/fail", "SCH001");
+    assert_eq!(sch001.get(&at), None, "SCH001: {sch001:?}");
+}

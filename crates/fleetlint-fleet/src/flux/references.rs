@@ -43,6 +43,19 @@ pub struct FieldRef<'a> {
     pub remote: bool,
 }
 
+impl FieldRef<'_> {
+    /// Whether the reference names a kind its field does not accept (the API server rejects
+    /// it: the CRDs declare the accepted kinds as an enum). A name or namespace that post-build
+    /// substitution left unresolved is not judged (SRC007 reports it).
+    pub fn kind_rejected(&self) -> bool {
+        !self.kind.is_empty()
+            && !self.name.contains("${")
+            && !self.namespace.contains("${")
+            && !self.allowed.is_empty()
+            && !self.allowed.contains(&self.kind.as_str())
+    }
+}
+
 /// Kinds a Kustomization's `sourceRef` accepts.
 pub const KUSTOMIZATION_SOURCES: &[&str] = &["GitRepository", "OCIRepository", "Bucket", "ExternalArtifact"];
 /// Kinds a HelmRelease chart template's (and a HelmChart's) `sourceRef` accepts.

@@ -10,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use fleetlint_fleet::flux::references;
 use fleetlint_fleet::{EntryKind, RenderedObject, VersionFrom};
 use fleetlint_schema::{Crd, ErrorKind, Outcome, SchemaError, SchemaSet, SchemaSource, Unvalidated, ValidateOptions};
 use fleetlint_yaml::FieldPath;
@@ -75,17 +76,23 @@ fn parse_path(dotted: &str) -> FieldPath {
     path
 }
 
-/// The fields of an object API002 reports (removed or deprecated in its version): SCH002 must
-/// not report them a second time.
-fn reported_by_api002(o: &fleetlint_fleet::RenderedObject) -> Vec<FieldPath> {
+/// The fields of an object other rules report, which the schema rules must not report a second
+/// time: those API002 reports (removed or deprecated in its version) and the `kind` of a Flux
+/// reference that names a kind the field does not accept, which SRC002 reports with the kinds the
+/// controller reads (the CRDs' enums say the same: one problem, one finding).
+fn reported_elsewhere(o: &fleetlint_fleet::RenderedObject) -> Vec<FieldPath> {
     let Some(view) = o.view() else { return Vec::new() };
     let Some((_, version)) = view.api_version().rsplit_once('/') else { return Vec::new() };
-    FIELD_RULES
+    let api002 = FIELD_RULES
         .iter()
         .filter(|r| r.group == view.group() && r.kind == view.kind())
         .filter(|r| r.absent_in.contains(&version) || r.deprecated_in.contains(&version))
-        .flat_map(|r| entries_at(&o.root, r.path).into_iter().map(|(_, p)| parse_path(&p)))
-        .collect()
+        .flat_map(|r| entries_at(&o.root, r.path).into_iter().map(|(_, p)| parse_path(&p)));
+    let src002 = references(o)
+        .into_iter()
+        .filter(|r| r.kind_node.is_some() && r.kind_rejected())
+        .map(|r| parse_path(&format!("{}.kind", r.field)));
+    api002.chain(src002).collect()
 }
 
 /// Validate every object of the cluster.
@@ -112,7 +119,7 @@ pub(crate) fn validate_cluster(cx: &ClusterContext<'_>) -> SchemaCheck {
             if o.synthesized {
                 return None;
             }
-            let elsewhere = reported_by_api002(o);
+            let elsewhere = reported_elsewhere(o);
             Some(set.validate(&o.root, &ValidateOptions { reported_elsewhere: &elsewhere }))
         })
         .collect::<Vec<_>>();

@@ -19,6 +19,8 @@ declare_rule! {
     /// embedded resources as the API server reads them). Values that are still `${var}`
     /// post-build placeholders and SOPS-encrypted values are not type-checked. A kind whose CRD
     /// the cluster may replace with one fleetlint cannot read is not validated (SCH003 says why).
+    /// The `kind` of a Flux reference that names a kind its field does not accept breaks the
+    /// CRD's enum too, but is SRC002's finding (one problem, one finding).
     ///
     /// ## Why is this bad?
     /// kustomize-controller applies with a server-side dry-run first; the API server rejects an

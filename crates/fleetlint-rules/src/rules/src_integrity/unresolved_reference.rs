@@ -98,11 +98,8 @@ impl Rule for UnresolvedReference {
                 chart_or_chart_ref(cx, i, out);
             }
             for r in references(o) {
-                // A name post-build substitution left unresolved is SRC007's finding.
-                if r.kind.is_empty() || r.name.contains("${") || r.namespace.contains("${") {
-                    continue;
-                }
-                if !r.allowed.is_empty() && !r.allowed.contains(&r.kind.as_str()) {
+                // The schema rules leave this field to SRC002 (`sch_schema::helpers::reported_elsewhere`).
+                if r.kind_rejected() {
                     let span = r.kind_node.map_or(r.name_node.span, |n| n.span);
                     let msg = format!(
                         "{}.kind `{}` is not accepted here: a {} reads {}",
@@ -115,6 +112,10 @@ impl Rule for UnresolvedReference {
                         .with_help(format!("use one of {}", r.allowed.join(", ")))
                         .with_field(format!("{}.kind", r.field));
                     out.push(cx.about(f, i));
+                    continue;
+                }
+                // A name post-build substitution left unresolved is SRC007's finding.
+                if r.kind.is_empty() || r.name.contains("${") || r.namespace.contains("${") {
                     continue;
                 }
                 if r.kind == "ExternalArtifact" {
