@@ -14,8 +14,8 @@ declare_rule! {
     /// SOPS metadata (a top-level `sops:` key, or `ENC[...]` values).
     ///
     /// Values that are not credentials are not reported (issue 14 item 7): placeholders (`XXXX`,
-    /// `changeme`, `<your-token>`), identifiers (keys naming an ID, user, URL, endpoint, host,
-    /// region, repository or bucket; UUIDs; addresses: a bare host such as
+    /// `changeme`, `<your-token>`, metasyntactic words such as `foo`), identifiers (keys naming
+    /// an ID, user, database, URL, endpoint, host, region, repository or bucket; UUIDs; addresses: a bare host such as
     /// `chat.flux-system.svc.cluster.local` or a URL, without a password in its userinfo, a
     /// token-shaped path segment or a secret-bearing query parameter; public keys, certificates,
     /// `known_hosts`), settings (booleans, numbers, durations), and keys a controller fills in the cluster
@@ -156,7 +156,21 @@ fn is_placeholder(v: &str) -> bool {
         "redacted",
         "todo",
     ];
-    WORDS.iter().any(|w| lower.contains(w)) || matches!(lower.as_str(), "dummy" | "example" | "secret" | "password")
+    WORDS.iter().any(|w| lower.contains(w)) || matches!(
+            lower.trim(),
+            "dummy"
+                | "example"
+                | "sample"
+                | "secret"
+                | "password"
+                | "foo"
+                | "bar"
+                | "baz"
+                | "foobar"
+                | "test"
+                | "none"
+                | "null"
+        )
 }
 
 /// Keys and values that name something rather than grant access: IDs (Azure tenant, client,
@@ -173,8 +187,10 @@ fn is_identifier(key: &str, v: &str) -> bool {
         return false;
     }
     let k: String = key.to_ascii_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
-    const NAMES: [&str; 17] = [
+    const NAMES: [&str; 19] = [
         "id",
+        "database",
+        "dbname",
         "username",
         "user",
         "url",
@@ -192,7 +208,7 @@ fn is_identifier(key: &str, v: &str) -> bool {
         "crt",
         "pub",
     ];
-    if NAMES.iter().any(|n| k.ends_with(n)) && !k.ends_with("secretid") {
+    if (NAMES.iter().any(|n| k.ends_with(n)) || k == "db") && !k.ends_with("secretid") {
         return true;
     }
     if k.ends_with("cacert") || k.ends_with("certificate") || v.starts_with("-----BEGIN CERTIFICATE") {
