@@ -194,6 +194,20 @@ fn convert(s: &Map<String, Value>, ctx: Ctx) -> Value {
         }
     }
     copy_value_validations(s, &mut out, null_ok);
+    // The API server fills in a property's `default` before it validates the object
+    // (apiextensions-apiserver pkg/apiserver/schema/defaulting/algorithm.go `Default`, run when the
+    // custom resource handler decodes a request): a required property with a default is never
+    // missing (image-automation's `update.strategy`, default `Setters`).
+    if let (Some(Value::Array(names)), Some(p)) =
+        (out.get_mut("required"), s.get("properties").and_then(Value::as_object))
+    {
+        names.retain(|n| {
+            n.as_str().and_then(|n| p.get(n)).and_then(Value::as_object).is_none_or(|sub| !sub.contains_key("default"))
+        });
+        if names.is_empty() {
+            out.remove("required");
+        }
+    }
 
     let is_object = s.get("type").and_then(Value::as_str) == Some("object") || s.contains_key("properties");
     let required: BTreeSet<&str> =

@@ -314,3 +314,18 @@ fn assertions_check_objects_with_extension_keywords() {
     assert!(a.check(&parse(&placeholder), &ValidateOptions::default()).is_empty());
     assert!(Assertion::compile(&serde_json::json!({"minDuration": "soon"})).is_err());
 }
+
+/// The API server fills in a schema `default` before it validates: a required field that has
+/// one is never missing (image-automation's `update.strategy`, default `Setters`).
+#[test]
+fn a_required_field_with_a_default_is_not_missing() {
+    let crd = CRD.replace(
+        "              required: [size]\n              properties:\n",
+        "              required: [size, mode]\n              properties:\n                mode:\n                  type: string\n                  default: Setters\n",
+    );
+    let mut set = SchemaSet::new();
+    set.add_crd(&Crd::from_node(&parse(&crd)).unwrap());
+    let errs = errors(&set, "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: a\nspec:\n  color: red\n");
+    let got: Vec<(ErrorKind, String)> = errs.iter().map(|e| (e.kind, e.path.to_string())).collect();
+    assert_eq!(got, vec![(ErrorKind::MissingField, "spec.size".into())]);
+}

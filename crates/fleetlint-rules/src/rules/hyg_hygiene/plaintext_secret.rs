@@ -156,7 +156,8 @@ fn is_placeholder(v: &str) -> bool {
         "redacted",
         "todo",
     ];
-    WORDS.iter().any(|w| lower.contains(w)) || matches!(
+    WORDS.iter().any(|w| lower.contains(w))
+        || matches!(
             lower.trim(),
             "dummy"
                 | "example"
