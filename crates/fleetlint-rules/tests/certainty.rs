@@ -295,3 +295,15 @@ fn copies_differing_only_in_stamped_metadata_are_identical() {
     assert_eq!(severity_at(&all, "components/app-template/ocirepository.yaml", 7), Severity::Warning, "{all:?}");
     assert_eq!(severity_at(&all, "components/chart-repo/helmrepository.yaml", 6), Severity::Error, "{all:?}");
 }
+
+/// A label value that is not a string does not fail the apply: kustomize-controller drops the
+/// object's labels (fluxcd/pkg ssa `SetOwnerLabels` reads them as strings). A warning saying so;
+/// other type errors stay errors.
+#[test]
+fn a_label_value_that_is_not_a_string_is_a_warning() {
+    let all = findings("SCH001/fail", "SCH001");
+    let label = all.iter().find(|f| f.3.contains("metadata.labels")).unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(label.2, Severity::Warning, "{label:?}");
+    assert!(label.3.contains("without any of its labels"), "{label:?}");
+    assert_eq!(severity_at(&all, "apps/objects.yaml", 7), Severity::Error, "{all:?}");
+}

@@ -1,4 +1,6 @@
-use fleetlint_schema::ErrorKind;
+use fleetlint_fleet::RenderedObject;
+use fleetlint_schema::{ErrorKind, SchemaError, SchemaSource};
+use fleetlint_yaml::PathSegment;
 
 use crate::context::ClusterContext;
 use crate::declare_rule;
@@ -27,6 +29,11 @@ declare_rule! {
     /// object that does not match its schema, and the whole Kustomization fails to reconcile
     /// (every other object it applies stays at its old revision).
     ///
+    /// ## Severity
+    /// `error`, except a label value that is not a string on an object a Flux Kustomization
+    /// applies: a `warning`, because kustomize-controller does not fail but applies the object
+    /// without any of its labels (it reads them as strings, fluxcd/pkg `ssa.SetOwnerLabels`).
+    ///
     /// ## Example
     /// ```yaml
     /// apiVersion: kustomize.toolkit.fluxcd.io/v1
@@ -51,6 +58,30 @@ declare_rule! {
 
 impl Rule for SchemaViolation {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        schema_findings(cx, Self::ID, |k| k != ErrorKind::UnknownField, |_, _, _, f| f, out);
+        schema_findings(cx, Self::ID, |k| k != ErrorKind::UnknownField, grade, out);
     }
+}
+
+/// A label value that is not a string does not fail a Flux apply: kustomize-controller sets its
+/// ownership labels on every object before applying it (fluxcd/kustomize-controller@186fb3b
+/// internal/controller/kustomization_controller.go `reconcile` -> fluxcd/pkg@e2cfd1a2
+/// ssa/manager.go `SetOwnerLabels`), reading the labels with apimachinery's
+/// `Unstructured.GetLabels`, which returns no labels at all when a value is not a string, and
+/// writing back only its own. The apply succeeds and every label of the object is gone: a
+/// warning about what is lost, not an error (fluxcd/flux2#4603).
+fn grade(o: &RenderedObject, _: &SchemaSource, errors: &[SchemaError], f: Finding) -> Finding {
+    let label_type = errors.iter().any(|e| {
+        e.kind == ErrorKind::WrongType
+            && matches!(e.path.segments(), [PathSegment::Key(m), PathSegment::Key(l), _] if m == "metadata" && l == "labels")
+            && e.path.to_string() == f.field
+    });
+    if !label_type || o.owner.is_none() {
+        return f;
+    }
+    let message = format!(
+        "{}: kustomize-controller applies the object without any of its labels (it reads labels as strings and, \
+         finding one that is not, keeps only its ownership labels), so selectors and policies that match them miss it",
+        f.message
+    );
+    Finding { message, ..f }.with_severity(Severity::Warning).with_help("quote the label value")
 }
