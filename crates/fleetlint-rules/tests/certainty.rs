@@ -307,3 +307,15 @@ fn a_label_value_that_is_not_a_string_is_a_warning() {
     assert!(label.3.contains("without any of its labels"), "{label:?}");
     assert_eq!(severity_at(&all, "apps/objects.yaml", 7), Severity::Error, "{all:?}");
 }
+
+/// A health check of a Flux object no Kustomization renders is an error, unless a HelmRelease
+/// of a chart that creates Flux objects (flux-instance) installs into its namespace: fleetlint
+/// does not render charts, so that is an info.
+#[test]
+fn a_health_check_a_flux_chart_may_satisfy_is_an_info() {
+    let all = findings("HYG005/fail", "HYG005");
+    let instance = all.iter().find(|f| f.3.contains("FluxInstance")).unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(instance.2, Severity::Info, "{instance:?}");
+    assert!(instance.3.contains("HelmRelease flux-system/flux-instance"), "{instance:?}");
+    assert_eq!(severity_at(&all, "clusters/dev/infra.yaml", 22), Severity::Error, "{all:?}");
+}

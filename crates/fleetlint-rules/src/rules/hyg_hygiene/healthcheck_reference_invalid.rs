@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use fleetlint_fleet::Cluster;
 use fleetlint_fleet::FleetIssueKind;
 use fleetlint_yaml::{FluxKind, Node};
@@ -31,7 +33,9 @@ declare_rule! {
     /// blocked. With `wait: true` the list is ignored, so it documents checks that do not run.
     ///
     /// ## Severity
-    /// `error` for a check of a Flux object that nothing in the cluster renders; `warning` for a
+    /// `error` for a check of a Flux object that nothing in the cluster renders (`info` when a
+    /// HelmRelease of a chart that creates Flux objects, such as `flux-instance`, installs into
+    /// that namespace: fleetlint does not render charts); `warning` for a
     /// check that is ignored (`wait: true`) or looks in the wrong place (no apiVersion, no
     /// namespace).
     ///
@@ -61,6 +65,19 @@ const APPS_V1: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet
 impl Rule for HealthcheckReferenceInvalid {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
         let complete = graph_complete(cx.cluster);
+        // HelmReleases of charts that create Flux objects (flux-instance creates a FluxInstance:
+        // controlplaneio-fluxcd/charts charts/flux-instance/templates/instance.yaml; flux2-sync a
+        // GitRepository and a Kustomization: fluxcd-community/helm-charts charts/flux2-sync), by
+        // the namespace they install into (`targetNamespace`, else their own).
+        let mut releases: HashMap<&str, usize> = HashMap::new();
+        for (h, o) in cx.cluster.objects.iter().enumerate() {
+            let Some(hr) = o.flux().filter(|f| f.kind() == FluxKind::HelmRelease) else { continue };
+            let chart_ref = hr.chart_ref().map(|r| r.name());
+            let chart = hr.chart_name().and_then(|f| f.as_str());
+            if [chart_ref, chart].iter().flatten().any(|c| c.contains("flux")) {
+                releases.entry(hr.target_namespace_name().unwrap_or(o.namespace())).or_insert(h);
+            }
+        }
         for (i, o) in cx.cluster.objects.iter().enumerate() {
             if o.synthesized || o.flux_kind() != Some(FluxKind::Kustomization) {
                 continue;
@@ -118,16 +135,26 @@ impl Rule for HealthcheckReferenceInvalid {
                     continue;
                 }
                 let is_flux = api_version.and_then(|av| FluxKind::from_type(av, kind)).is_some();
-                if complete && is_flux && !rendered(cx.cluster, group, kind, namespace.unwrap_or(""), name) {
-                    let f = Self::finding(
+                let ns = namespace.unwrap_or("");
+                if complete && is_flux && !rendered(cx.cluster, group, kind, ns, name) {
+                    let mut f = Self::finding(
                         name_span,
                         format!(
-                            "health check names {kind} `{}/{name}`, which this cluster does not render: the check never passes",
-                            namespace.unwrap_or("")
+                            "health check names {kind} `{ns}/{name}`, which this cluster does not render: the check never passes"
                         ),
                     )
                     .with_help("point the health check at an object a Kustomization in this cluster renders, or remove it")
                     .with_field(field("name"));
+                    if let Some(&h) = releases.get(ns) {
+                        // fleetlint does not render charts: that chart may create it.
+                        let hr = cx.object(h);
+                        f.severity = Severity::Info;
+                        f.message = format!(
+                            "health check names {kind} `{ns}/{name}`, which no Kustomization of this cluster renders; HelmRelease {}/{} installs a chart of Flux objects into `{ns}` that may create it (fleetlint does not render charts): if it does not, the check never passes",
+                            hr.namespace(),
+                            hr.name()
+                        );
+                    }
                     out.push(cx.about(f, i));
                 }
             }
