@@ -27,11 +27,13 @@ impl ClusterWalk<'_, '_> {
                     read_data(&o.root, r.kind == "Secret", &mut vars.values);
                 }
                 Some(_) => vars.complete = false,
+                // Not in Git: a Secret an ExternalSecret, SealedSecret or other producer writes,
+                // or one created out of band (cluster-wide settings, keys), exists with values
+                // fleetlint cannot read; an optional one may exist too. Either way a variable
+                // may come from it, so none is reported unset.
                 None => {
-                    if !r.optional {
-                        missing_required = true;
-                        vars.complete = false;
-                    }
+                    missing_required |= !r.optional;
+                    vars.complete = false;
                 }
             }
         }

@@ -23,7 +23,9 @@ declare_rule! {
     /// Since Flux 2.9 substitution is strict: kustomize-controller fails the whole build with
     /// `variable not set (strict mode)`. On older versions the variable silently becomes an empty
     /// string. A malformed expression always fails the build. Variables whose `substituteFrom`
-    /// object is not in the repository (or is encrypted) are not reported.
+    /// object is not in the repository (an ExternalSecret's or SealedSecret's Secret, one created
+    /// out of band; `optional` or not) or is encrypted are not reported, and neither is the
+    /// verbatim case below: that object may hold any variable.
     ///
     /// Also reported, as warnings: a `postBuild` under which no variable resolves while
     /// `substituteStrategy` is not `Always` (Flux then substitutes nothing, so even
