@@ -17,7 +17,9 @@ declare_rule! {
     /// (b) a rendered namespaced object whose namespace, after every overlay and Flux build
     /// option, the tenant does not own; (c) a HelmRelease `spec.targetNamespace` or
     /// `spec.storageNamespace` the tenant does not own; (d) a HelmRelease with
-    /// `spec.install.createNamespace: true`.
+    /// `spec.install.createNamespace: true`. A Kustomization or HelmRelease with `spec.kubeConfig`
+    /// applies to another cluster, whose namespaces these are: not judged here (ISO008 reports
+    /// the remote access).
     ///
     /// ## Why is this bad?
     /// `--no-cross-namespace-refs` does not cover any of these: only the reconciling identity's
@@ -80,6 +82,14 @@ impl Rule for TenantForeignNamespace {
         let mut reported_targets: HashSet<Span> = HashSet::new();
         for (i, o) in cluster.objects.iter().enumerate() {
             let Some(tenant) = tenant_of(o) else { continue };
+            // With `spec.kubeConfig` the controller applies (installs) on another cluster
+            // (fluxcd/helm-controller@0f61a86 api/v2/helmrelease_types.go `KubeConfig`: "for
+            // reconciling the HelmRelease on a remote cluster"; the same for Kustomizations):
+            // the namespaces it names are that cluster's, where this cluster's tenant
+            // namespaces mean nothing. ISO008 reports the remote access itself.
+            if o.flux().and_then(|f| f.kube_config()).is_some_and(|k| !k.0.value.is_null()) {
+                continue;
+            }
             match o.flux_kind() {
                 Some(FluxKind::Kustomization) => {
                     if let Some((ns, span)) = foreign_field(cluster, o, tenant, "targetNamespace") {
