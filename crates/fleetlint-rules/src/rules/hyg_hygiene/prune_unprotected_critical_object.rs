@@ -16,7 +16,8 @@ declare_rule! {
     /// annotation. An info; a warning for Namespaces and CRDs in platform scope.
     ///
     /// Flux's own components as bootstrap writes them into `gotk-components.yaml` (labelled
-    /// `app.kubernetes.io/part-of: flux`) are not reported: they are regenerated on every
+    /// `app.kubernetes.io/part-of: flux`, before Flux 0.19 `app.kubernetes.io/instance: flux-system`
+    /// with a `version`) are not reported: they are regenerated on every
     /// bootstrap and removed with `flux uninstall`, not by editing Git.
     ///
     /// ## Why is this bad?
@@ -163,4 +164,8 @@ fn protected(o: &RenderedObject) -> bool {
     meta("annotations", PRUNE_KEY) == Some("disabled")
         || meta("labels", PRUNE_KEY) == Some("disabled")
         || meta("labels", "app.kubernetes.io/part-of") == Some("flux")
+        // Flux before 0.19 labelled its components without `part-of` (fluxcd/flux2@928d3e21 added
+        // it to manifests/install/labels.yaml): `instance: flux-system` with a `version`.
+        || (meta("labels", "app.kubernetes.io/instance") == Some("flux-system")
+            && meta("labels", "app.kubernetes.io/version").is_some())
 }
