@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use fleetlint_yaml::{FileId, LoadedFile};
 
@@ -20,10 +20,11 @@ declare_rule! {
     /// `kustomize/kustomize_generator.go` `GenerateManifest`).
     ///
     /// It fires only on a real rename: Flux documents `targetNamespace: X` together with a
-    /// Namespace named X, which is applied as written. A Namespace marked
-    /// `kustomize.toolkit.fluxcd.io/prune: disabled` is not reported: the placeholder Namespace of
-    /// a component that each consumer renames (`name: _`) is written that way on purpose, and
-    /// pruning its owner keeps it.
+    /// Namespace named X, which is applied as written. A Namespace of a kustomize `Component`
+    /// (the placeholder each consumer renames with its `namespace:`, `name: _` or
+    /// `to-be-replaced`) is renamed on purpose and not reported (HYG002 reports what pruning it
+    /// costs); neither is a Namespace marked `kustomize.toolkit.fluxcd.io/prune: disabled`,
+    /// which pruning its owner keeps.
     ///
     /// ## Why is this bad?
     /// The object Git declares is not the one applied: a Namespace `build` becomes Namespace
@@ -55,7 +56,8 @@ declare_rule! {
 
 impl Rule for NamespaceObjectRenamed {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
-        let mut files: Option<HashMap<FileId, &LoadedFile>> = None;
+        let mut files: Option<HashMap<FileId, (usize, &LoadedFile)>> = None;
+        let mut components: Option<HashSet<(usize, String)>> = None;
         for (i, o) in cx.cluster.objects.iter().enumerate() {
             // `kustomize.toolkit.fluxcd.io/prune: disabled` keeps the namespace when its owner is
             // pruned: the placeholder-Namespace component (`name: _`, renamed by each consumer's
@@ -75,10 +77,23 @@ impl Rule for NamespaceObjectRenamed {
             {
                 continue;
             }
-            let files =
-                files.get_or_insert_with(|| cx.trees.iter().flat_map(|t| t.files.iter()).map(|f| (f.id, f)).collect());
-            let declared = files
-                .get(&o.root.span.file)
+            let files = files.get_or_insert_with(|| {
+                cx.trees
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(t, tree)| tree.files.iter().map(move |f| (f.id, (t, f))))
+                    .collect()
+            });
+            let components = components.get_or_insert_with(|| component_dirs(cx));
+            let Some(&(tree, file)) = files.get(&o.root.span.file) else { continue };
+            // A Component's Namespace is renamed by each consumer's `namespace:` by design
+            // ("make sure the kustomization that calls the component sets `namespace`"): what
+            // pruning it costs is HYG002's finding, not a rename to fix.
+            let dir = cx.db.get(file.id).path.rsplit_once('/').map_or("", |(d, _)| d);
+            if components.contains(&(tree, dir.to_string())) {
+                continue;
+            }
+            let declared = Some(file)
                 .and_then(|f| f.yaml.documents.iter().find(|d| d.root.span == o.root.span))
                 .and_then(|d| d.root.get_path(&["metadata", "name"]));
             let (Some(declared), Some(applied)) = (declared, name.as_str()) else { continue };
@@ -99,4 +114,23 @@ impl Rule for NamespaceObjectRenamed {
             out.push(cx.about(f, i));
         }
     }
+}
+
+/// `(tree, directory)` of every kustomization file of kind `Component`.
+fn component_dirs(cx: &ClusterContext<'_>) -> HashSet<(usize, String)> {
+    let mut out = HashSet::new();
+    for (t, tree) in cx.trees.iter().enumerate() {
+        for f in &tree.files {
+            let path = &cx.db.get(f.id).path;
+            let (dir, name) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+            if !matches!(name, "kustomization.yaml" | "kustomization.yml" | "Kustomization") {
+                continue;
+            }
+            let kind = f.yaml.documents.first().and_then(|d| d.root.get("kind")).and_then(fleetlint_yaml::Node::as_str);
+            if kind == Some("Component") {
+                out.insert((t, dir.to_string()));
+            }
+        }
+    }
+    out
 }
