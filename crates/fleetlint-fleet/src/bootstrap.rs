@@ -207,6 +207,25 @@ pub(crate) fn version_from_install_source<'a>(objects: impl Iterator<Item = &'a 
     })
 }
 
+/// The Flux version Flux's install manifests state in their labels, for a `gotk-components.yaml`
+/// written before the `# Flux Version:` header existed: every object of a release's install
+/// manifests carries `app.kubernetes.io/version: <flux version>` next to
+/// `app.kubernetes.io/instance: flux-system` (fluxcd/flux2 manifests/install/labels.yaml; `part-of`
+/// only from 0.19). `latest` and other non-versions are not read.
+#[must_use]
+pub(crate) fn version_from_component_labels<'a>(objects: impl Iterator<Item = &'a Node>) -> Option<String> {
+    objects.into_iter().find_map(|o| {
+        let label = |k: &str| o.get_path(&["metadata", "labels", k]).and_then(Node::as_str);
+        let ours = label("app.kubernetes.io/instance") == Some("flux-system")
+            || label("app.kubernetes.io/part-of") == Some("flux");
+        let version = label("app.kubernetes.io/version")?;
+        let v = version.strip_prefix('v')?;
+        let numeric = v.split('.').count() >= 2
+            && v.split('.').take(2).all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+        (ours && numeric).then(|| version.to_string())
+    })
+}
+
 /// Whether a bootstrap file is a placeholder: no document is an object.
 #[must_use]
 pub(crate) fn is_placeholder(documents: &[fleetlint_yaml::Document]) -> bool {
@@ -219,6 +238,24 @@ mod tests {
     use crate::controllers::{Controller, Controllers, NO_REMOTE_BASES};
     use crate::model::RenderedObject;
     use fleetlint_yaml::FileId;
+
+    #[test]
+    fn old_install_manifests_state_their_version_in_labels() {
+        let doc = |text: &str| {
+            fleetlint_yaml::parse_yaml(FileId(0), text, &fleetlint_yaml::Limits::default()).documents.remove(0).root
+        };
+        let old = doc(
+            "kind: Namespace\nmetadata:\n  name: flux-system\n  labels:\n    app.kubernetes.io/instance: flux-system\n    app.kubernetes.io/version: v0.12.3\n",
+        );
+        assert_eq!(version_from_component_labels([&old].into_iter()).as_deref(), Some("v0.12.3"));
+        let latest = doc(
+            "kind: Namespace\nmetadata:\n  labels:\n    app.kubernetes.io/instance: flux-system\n    app.kubernetes.io/version: latest\n",
+        );
+        let foreign = doc(
+            "kind: Namespace\nmetadata:\n  labels:\n    app.kubernetes.io/instance: web\n    app.kubernetes.io/version: v1.2.3\n",
+        );
+        assert_eq!(version_from_component_labels([&latest, &foreign].into_iter()), None);
+    }
 
     #[test]
     fn synthesized_controllers_carry_extra_flags_and_stock_args() {

@@ -555,7 +555,11 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
         })
         .collect();
     if version.from == VersionFrom::Assumed
-        && let Some(v) = bootstrap::version_from_install_source(objects.iter().map(|o| &o.root))
+        && let Some(v) = bootstrap::version_from_install_source(objects.iter().map(|o| &o.root)).or_else(|| {
+            bootstrap::version_from_component_labels(
+                real_components.iter().flat_map(|f| f.yaml.documents.iter().map(|d| &d.root)),
+            )
+        })
     {
         version = FluxVersion { value: v, from: VersionFrom::GotkComponents };
     }

@@ -21,7 +21,8 @@ declare_rule! {
     /// kustomize-controller applies with server-side apply, which needs a namespace for
     /// namespaced objects: the dry-run fails with *namespace not specified* and the whole
     /// Kustomization with it (there has been no implicit `default` namespace since
-    /// kustomize-controller 0.15).
+    /// kustomize-controller 0.15). On a cluster whose Flux is older than 0.18 (the first release
+    /// with kustomize-controller 0.15) such objects land in `default`: not reported there.
     ///
     /// ## Severity
     /// `error` for a kind known to be namespaced; `info` for a custom kind whose scope is unknown
@@ -47,6 +48,13 @@ declare_rule! {
 
 impl Rule for NamespaceNotSpecified {
     fn check_cluster(&self, cx: &ClusterContext<'_>, out: &mut Vec<Finding>) {
+        // kustomize-controller before 0.15 (Flux before 0.18, whose manifests install
+        // kustomize-controller v0.15.1) put namespaced objects without a namespace in `default`
+        // (fluxcd/kustomize-controller CHANGELOG.md, 0.15.0 "Breaking changes": "defaulting to the
+        // `default` namespace is no longer supported").
+        if cx.cluster.flux_version.minor().is_some_and(|v| v < (0, 18)) {
+            return;
+        }
         let scopes = cx.scopes();
         for (i, o) in cx.cluster.objects.iter().enumerate() {
             if o.synthesized || !o.namespace().is_empty() || o.kind().is_empty() || not_applied(&o.root) {
