@@ -20,7 +20,8 @@ declare_rule! {
     /// token-shaped path segment or a secret-bearing query parameter; public keys, certificates,
     /// `known_hosts`), settings (booleans, numbers, durations), and keys a controller fills in the cluster
     /// (`secret-generator.v1.mittwald.de/autogenerate`). `data` values are judged by what their
-    /// base64 encodes. A private key (PEM) is always reported, and so is a URL whose path or
+    /// base64 encodes. A private key (PEM) with key material is always reported (a PEM whose
+    /// body is a word such as `REPLACE` is a template's placeholder), and so is a URL whose path or
     /// query carries a token (a Slack or Discord webhook address), whatever its key.
     ///
     /// Values that are placeholders filled in later are not plaintext and are not reported:
@@ -119,9 +120,22 @@ fn is_plaintext(value: &str) -> bool {
 fn is_credential(key: &str, value: &str) -> bool {
     let v = value.trim();
     if v.contains("PRIVATE KEY-----") {
-        return !v.contains("ENC[");
+        return !v.contains("ENC[") && has_key_material(v);
     }
     is_plaintext(v) && !is_placeholder(v) && !is_identifier(key, v) && !is_setting(v)
+}
+
+/// Whether a PEM block holds key material: base64 lines between its armour, not a word such as
+/// `REPLACE` (a template's placeholder). The shortest real private key (an Ed25519 OpenSSH key)
+/// has well over 64 base64 characters.
+fn has_key_material(pem: &str) -> bool {
+    let body: usize = pem
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with("-----") && !l.contains(':'))
+        .map(|l| l.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')).count())
+        .sum();
+    body >= 64
 }
 
 /// Settings, not secrets: booleans, numbers and durations (`USE_WORKLOAD_IDENTITY_AUTH: "true"`,
@@ -142,6 +156,9 @@ fn is_placeholder(v: &str) -> bool {
     if v.starts_with('<') && v.ends_with('>') {
         return true;
     }
+    if lower.starts_with("generate") || lower.ends_with("-here") || lower.ends_with("_here") {
+        return true; // `GENERATE-A-LONG-RANDOM-VALUE`, `your-token-here`
+    }
     const WORDS: [&str; 12] = [
         "changeme",
         "change-me",
@@ -160,6 +177,7 @@ fn is_placeholder(v: &str) -> bool {
         || matches!(
             lower.trim(),
             "dummy"
+                | "replace"
                 | "example"
                 | "sample"
                 | "secret"
@@ -387,13 +405,20 @@ mod tests {
             ("address", "rocketchat-rocketchat.flux-system.svc.cluster.local"),
             ("address", "http://rocketchat.chat.svc.cluster.local:3000/hooks"),
             ("address", "10.0.0.12:8080"),
+            // A template's placeholders (sasin91/hcloud-k3s-platform-kit tenants/_template).
+            ("RESTIC_PASSWORD", "GENERATE-A-LONG-RANDOM-VALUE"),
+            ("AWS_SECRET_ACCESS_KEY", "REPLACE"),
+            ("identity", "-----BEGIN OPENSSH PRIVATE KEY-----\nREPLACE\n-----END OPENSSH PRIVATE KEY-----\n"),
         ] {
             assert!(!is_credential(k, v), "{k}: {v}");
         }
         for (k, v) in [
             ("password", "hunter2"),
             ("token", "ghp_16C7e42F292c6912E7710c838347Ae178B4a"),
-            ("tls.key", "-----BEGIN RSA PRIVATE KEY-----\nMIIE"),
+            (
+                "tls.key",
+                "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\nVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n-----END RSA PRIVATE KEY-----",
+            ),
             ("url", "https://user:s3cret@example.com/"),
             // Webhook URLs whose path or query is the credential.
             ("address", "https://hooks.slack.com/services/T0000000/B0000000/Xb3Fz9Qk2Lm8Np4Rt6Vw1Yz0"),
