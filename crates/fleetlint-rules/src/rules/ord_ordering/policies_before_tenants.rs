@@ -12,7 +12,8 @@ use fleetlint_fleet::graph::{Avail, is_renderer};
 declare_rule! {
     /// ## What it does
     /// In a cluster with tenants, reports a Kustomization that onboards tenants (renders a
-    /// tenant Namespace, or a tenant's Flux Kustomization, HelmRelease or source) while some
+    /// tenant Namespace, or a tenant's Flux Kustomization, HelmRelease or source, except one with
+    /// `spec.kubeConfig`, whose workloads land on another cluster) while some
     /// Kustomization rendering admission policies is not applied before it: not in its
     /// transitive `dependsOn` closure (nor its ancestors'), or only through a child nobody
     /// waits for. Policy kinds: Kyverno `ClusterPolicy`/`Policy` (and the `policies.kyverno.io`
@@ -93,7 +94,11 @@ impl Rule for PoliciesBeforeTenants {
                 policy[k].get_or_insert(i);
             }
             let tenant_ns = o.kind() == "Namespace" && c.tenant_of_namespace(o.name()).is_some();
+            // A Kustomization or HelmRelease with `spec.kubeConfig` applies its workloads to
+            // another cluster, which this cluster's admission policies never govern.
+            let remote = o.flux().and_then(|f| f.kube_config()).is_some_and(|k| !k.0.value.is_null());
             let tenant_flux = o.scope == Scope::Tenant
+                && !remote
                 && o.flux_kind()
                     .is_some_and(|f| matches!(f, FluxKind::Kustomization | FluxKind::HelmRelease) || f.is_source());
             if tenant_ns || tenant_flux {
