@@ -290,7 +290,16 @@ pub(crate) struct ReplicaSpec {
 }
 
 /// `replicas:`.
-pub(crate) fn replicas(resources: &mut [Resource], spec: &ReplicaSpec, specs: &[FieldSpec]) -> Option<BuildIssue> {
+/// kustomize's `ReplicaCountTransformer` fails when no object of the build has the name and
+/// a replicas field spec's kind (kubernetes-sigs/kustomize@12f9e639:api/internal/builtins/ReplicaCountTransformer.go
+/// `Transform`: `if !found`). `incomplete`: the build left inputs out (a remote resource, a
+/// plugin) where the object may be, so no match is not known to fail (an info, not an error).
+pub(crate) fn replicas(
+    resources: &mut [Resource],
+    spec: &ReplicaSpec,
+    specs: &[FieldSpec],
+    incomplete: bool,
+) -> Option<BuildIssue> {
     let mut found = false;
     for fs in specs {
         for r in resources.iter_mut() {
@@ -303,6 +312,12 @@ pub(crate) fn replicas(resources: &mut [Resource], spec: &ReplicaSpec, specs: &[
                 *n = node.clone();
             });
         }
+    }
+    if !found && incomplete {
+        return Some(BuildIssue::input_unknown(
+            spec.span,
+            &format!("replicas: no object named `{}` has a replicas field", spec.name),
+        ));
     }
     (!found).then(|| {
         BuildIssue::invalid(

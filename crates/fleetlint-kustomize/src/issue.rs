@@ -19,6 +19,12 @@ pub enum BuildIssueKind {
     /// a plugin, a Helm chart): the target may be among them, so whether kustomize would match
     /// it is unknown (SRC013 at info level, never an error).
     PatchTargetUnknown,
+    /// What a must-match transformer or generator names (a `replicas` entry, a generator with
+    /// `behavior: merge`/`replace`, a `replacements` source) is found nowhere in a build that
+    /// left inputs out (a remote resource, a plugin): kustomize fails only when nothing matches
+    /// in the complete build, so whether it fails is unknown (SRC003 at info level, never an
+    /// error).
+    InputUnknown,
 }
 
 /// A problem found while building a directory.
@@ -47,6 +53,19 @@ impl BuildIssue {
             kind: BuildIssueKind::PatchTargetUnknown,
             message: format!(
                 "{what} matches no object fleetlint built, but the build leaves out inputs it does not fetch or execute (remote resources, plugins): the target may be one of them"
+            ),
+            span,
+            fatal: false,
+        }
+    }
+
+    /// [`BuildIssueKind::InputUnknown`]: `what` (a transformer's or generator's target, said as
+    /// kustomize's error says it) is found nowhere in a build that left something out.
+    pub(crate) fn input_unknown(span: Span, what: &str) -> Self {
+        Self {
+            kind: BuildIssueKind::InputUnknown,
+            message: format!(
+                "{what} in what fleetlint built, but the build leaves out inputs it does not fetch or execute (remote resources, plugins): the object may be one of them, and kustomize fails only if it is not"
             ),
             span,
             fatal: false,

@@ -196,7 +196,11 @@ fn id_selected(r: &Resource, sel: &Node) -> bool {
 
 /// The value a replacement copies: `sourceValue` (a literal, kustomize 5.6+, which Flux 2.9's
 /// 5.8 accepts and 5.5 rejects as an unknown field), or the source object's field.
-fn source_value(resources: &[Resource], rep: &Node, issues: &mut Vec<BuildIssue>) -> Option<Node> {
+/// `incomplete`: the build left inputs out (a remote resource, a plugin), so a source found
+/// nowhere may be among them: kustomize fails with "nothing selected" only when the complete
+/// build has none (kubernetes-sigs/kustomize@12f9e639:api/filters/replacement/replacement.go
+/// `selectSourceNode`), which fleetlint cannot know (an info, not an error).
+fn source_value(resources: &[Resource], rep: &Node, incomplete: bool, issues: &mut Vec<BuildIssue>) -> Option<Node> {
     if let Some(literal) = rep.get("sourceValue") {
         if rep.get("source").is_some() {
             issues.push(BuildIssue::invalid(rep.span, true, "replacement has both source and sourceValue"));
@@ -209,6 +213,10 @@ fn source_value(resources: &[Resource], rep: &Node, issues: &mut Vec<BuildIssue>
         return None;
     };
     let matched: Vec<usize> = (0..resources.len()).filter(|&i| id_selected(&resources[i], source)).collect();
+    if matched.is_empty() && incomplete {
+        issues.push(BuildIssue::input_unknown(source.span, "nothing selected by replacement source"));
+        return None;
+    }
     if matched.len() != 1 {
         let what = if matched.is_empty() { "nothing selected by" } else { "multiple matches for" };
         issues.push(BuildIssue::invalid(source.span, true, format!("{what} replacement source")));
@@ -235,11 +243,12 @@ fn source_value(resources: &[Resource], rep: &Node, issues: &mut Vec<BuildIssue>
     Some(value)
 }
 
-/// Apply replacement entries in order.
-pub(crate) fn apply(resources: &mut [Resource], list: &[Node]) -> Vec<BuildIssue> {
+/// Apply replacement entries in order; `incomplete`: the build left inputs out (see
+/// [`source_value`]).
+pub(crate) fn apply(resources: &mut [Resource], list: &[Node], incomplete: bool) -> Vec<BuildIssue> {
     let mut issues = Vec::new();
     for rep in list {
-        let Some(value) = source_value(resources, rep, &mut issues) else { continue };
+        let Some(value) = source_value(resources, rep, incomplete, &mut issues) else { continue };
         for target in rep.get("targets").and_then(Node::as_seq).unwrap_or_default() {
             let Some(select) = target.get("select") else {
                 issues.push(BuildIssue::invalid(target.span, true, "target must specify resources to select"));
@@ -335,7 +344,7 @@ mod structured_tests {
                 ))
             })
             .collect();
-        let issues = apply(&mut resources, &list);
+        let issues = apply(&mut resources, &list, false);
         assert!(issues.iter().any(|i| i.fatal && i.message.contains("nodes; fleetlint stops here")), "{issues:?}");
         assert!(resources[0].root.count_nodes() <= MAX_OBJECT_NODES);
     }

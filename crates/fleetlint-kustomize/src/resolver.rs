@@ -402,6 +402,33 @@ mod tests {
         assert!(out.issues.iter().any(|i| i.message.contains("a List item must be a mapping")), "{:?}", out.issues);
     }
 
+    /// Must-match entries (`replicas`, a generator's `behavior: merge`, a `replacements`
+    /// source) whose object is not built: kustomize fails in a complete build; in one that left
+    /// a remote base out the object may be there, so the issue is not fatal (sweep class B1).
+    #[test]
+    fn must_match_entries_fail_only_a_complete_build() {
+        let entries = "replicas:\n- name: emoji\n  count: 0\nconfigMapGenerator:\n- name: emoji-config\n  behavior: merge\n  literals: [A=b]\nreplacements:\n- source: {kind: Deployment, name: emoji}\n  targets:\n  - select: {kind: ConfigMap, name: local}\n";
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: local\n";
+        for (remote, fatal) in
+            [("", true), ("- https://github.com/BuoyantIO/emojivoto.git/kustomize/deployment?ref=main\n", false)]
+        {
+            let files = [
+                ("kustomization.yaml".to_string(), format!("resources:\n{remote}- cm.yaml\n{entries}")),
+                ("cm.yaml".to_string(), cm.to_string()),
+            ];
+            let (db, tree) = tree(&files);
+            let out = Resolver::new(&tree, &db).build("");
+            use crate::issue::BuildIssueKind;
+            let kinds = |k: BuildIssueKind| out.issues.iter().filter(|i| i.kind == k).count();
+            if fatal {
+                assert!(out.fails() && kinds(BuildIssueKind::InputUnknown) == 0, "{:?}", out.issues);
+            } else {
+                assert!(!out.fails() && out.incomplete, "{:?}", out.issues);
+                assert_eq!(kinds(BuildIssueKind::InputUnknown), 3, "{:?}", out.issues);
+            }
+        }
+    }
+
     #[test]
     fn component_nesting_past_the_limit_is_a_finding() {
         let header = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n";

@@ -22,10 +22,12 @@ pub struct FileContext<'a> {
     /// Its text and path.
     pub text: &'a TextFile,
     /// Whether a build (a kustomization or a Flux Kustomization path) includes the file; until
-    /// the resolver and fleet model decide, `false`.
+    /// the resolver and fleet model decide, `false`. A file of a Helm chart's tree that no Flux
+    /// build reaches is not reached, even where a kustomization inside the chart lists it.
     pub reached_by_build: bool,
-    /// Whether the file is below the `templates/` directory of a Helm chart (a `Chart.yaml`
-    /// beside that directory): Go-template input of Helm, not YAML.
+    /// Whether the file is Go-template input of Helm, not YAML: below the `templates/` directory
+    /// of a Helm chart (a `Chart.yaml` beside that directory), or anywhere in a chart's tree (at
+    /// or below the directory holding `Chart.yaml`) where no Flux build reaches it.
     pub helm_template: bool,
 }
 

@@ -126,15 +126,26 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
     let mut findings: Vec<Finding> = Vec::new();
     let build_issue_index = build_issue_index(fleet);
     let file_clusters = file_clusters(fleet);
+    // Files a Flux build of some cluster reaches: an object of it is applied, or a build failed
+    // on its own YAML.
+    let flux_files: std::collections::HashSet<fleetlint_yaml::FileId> = file_clusters
+        .keys()
+        .copied()
+        .chain(fleet.clusters.iter().flat_map(|c| c.build_issues.iter().map(|i| i.span.file)))
+        .collect();
     for (tree_index, (tree, builds)) in trees.iter().zip(&session.builds).enumerate() {
         let charts = helm_chart_dirs(tree, db);
         let per_file: Vec<Vec<Finding>> = tree
             .files
             .par_iter()
             .map(|file| {
-                let reached_by_build = builds.reached.contains(&file.id);
                 let text = db.get(file.id);
-                let helm_template = in_chart_templates(&text.path, &charts);
+                // A file of a Helm chart's tree that no Flux build reaches is Helm's (or a
+                // bootstrapper's `helm template`) Go-template input, even where a kustomization
+                // inside the chart lists it: not a build input of anything Flux applies.
+                let chart_only = in_chart_tree(&text.path, &charts) && !flux_files.contains(&file.id);
+                let reached_by_build = builds.reached.contains(&file.id) && !chart_only;
+                let helm_template = chart_only || in_chart_templates(&text.path, &charts);
                 let cx = FileContext { file, text, reached_by_build, helm_template };
                 let mut out = Vec::new();
                 let at = Span::empty(file.id, 0);
@@ -242,9 +253,8 @@ fn drop_ciphertext_subjects(rule: &dyn Rule, out: &mut Vec<Finding>, from: usize
     out.extend(added.into_iter().filter(|f| !f.object.as_ref().is_some_and(ObjectRef::has_ciphertext_identity)));
 }
 
-/// The clusters (sorted) that apply an object written in each file.
 /// The directories of a tree that hold a Helm chart (a `Chart.yaml`), by path.
-fn helm_chart_dirs(tree: &fleetlint_yaml::LoadedTree, db: &FileDb) -> std::collections::HashSet<String> {
+pub(crate) fn helm_chart_dirs(tree: &fleetlint_yaml::LoadedTree, db: &FileDb) -> std::collections::HashSet<String> {
     tree.files
         .iter()
         .filter_map(|f| {
@@ -276,6 +286,27 @@ fn in_chart_templates(path: &str, charts: &std::collections::HashSet<String>) ->
     false
 }
 
+/// Whether `path` is in the tree of one of `charts` (at or below the directory holding its
+/// `Chart.yaml`): `helm template` or a bootstrapper's text/template renders what is there, so a
+/// `{{ .Values.x }}` in it is a template action, not a YAML or kustomize error.
+pub(crate) fn in_chart_tree(path: &str, charts: &std::collections::HashSet<String>) -> bool {
+    if charts.is_empty() {
+        return false;
+    }
+    if charts.contains("") {
+        return true;
+    }
+    let mut dir = path;
+    while let Some((parent, _)) = dir.rsplit_once('/') {
+        if charts.contains(parent) {
+            return true;
+        }
+        dir = parent;
+    }
+    false
+}
+
+/// The clusters (sorted) that apply an object written in each file.
 fn file_clusters(fleet: &fleetlint_fleet::Fleet) -> HashMap<fleetlint_yaml::FileId, Vec<String>> {
     let mut index: HashMap<fleetlint_yaml::FileId, Vec<String>> = HashMap::new();
     for c in &fleet.clusters {

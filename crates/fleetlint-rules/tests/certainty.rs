@@ -319,3 +319,39 @@ fn a_health_check_a_flux_chart_may_satisfy_is_an_info() {
     assert!(instance.3.contains("HelmRelease flux-system/flux-instance"), "{instance:?}");
     assert_eq!(severity_at(&all, "clusters/dev/infra.yaml", 22), Severity::Error, "{all:?}");
 }
+
+/// A must-match kustomize entry (`replicas`, a generator's `behavior: merge`, a `replacements`
+/// source) whose object fleetlint does not find, in a build that left a remote base out: the
+/// object may be there (kubernetes-sigs/kustomize@12f9e639 `ReplicaCountTransformer.Transform`
+/// fails only when the complete build lacks it), so an info, not an error (sweep class B1).
+#[test]
+fn a_must_match_entry_of_a_build_with_a_remote_base_is_an_info() {
+    let all = findings("SRC003/fail", "SRC003");
+    for line in [10, 13, 17] {
+        assert_eq!(severity_at(&all, "remote-base/kustomization.yaml", line), Severity::Info, "{all:?}");
+    }
+    let msg = &all.iter().find(|f| f.0 == "remote-base/kustomization.yaml" && f.1 == 10).unwrap().3;
+    assert!(msg.contains("leaves out inputs it does not fetch"), "{msg}");
+}
+
+/// A makejinja input tree (`templates/config/**`) lists a directory whose kustomization file
+/// exists only as `kustomization.yaml.j2`: the renderer writes it, outside Git, so an info
+/// (sweep class A9).
+#[test]
+fn a_directory_whose_kustomization_is_a_template_is_an_info() {
+    let all = findings("SRC003/fail", "SRC003");
+    assert_eq!(severity_at(&all, "templates/config/repos/kustomization.yaml", 7), Severity::Info, "{all:?}");
+    let msg = &all.iter().find(|f| f.0 == "templates/config/repos/kustomization.yaml").unwrap().3;
+    assert!(msg.contains("`app-template/kustomization.yaml.j2`"), "{msg}");
+}
+
+/// A Helm chart's tree in a repository without clusters (a bootstrapper's templates): neither
+/// its `{{ .Values.x }}` kustomization nor the templates a kustomization inside it lists are
+/// kustomize or YAML errors (sweep class B3).
+#[test]
+fn a_helm_charts_tree_no_flux_build_reaches_is_not_judged() {
+    for code in ["SRC003", "SRC010"] {
+        let all = findings("SRC010/pass", code);
+        assert!(all.is_empty(), "{code}: {all:?}");
+    }
+}

@@ -181,6 +181,15 @@ pub(super) fn absorb_generated(acc: &mut Acc, index: &mut TargetIndex, mut r: Re
             acc.resources.push(r);
             index.pushed(&acc.resources);
         }
+        // A build that left a remote resource or plugin out may hold the object to merge into
+        // there (kustomize fails only when the complete accumulation lacks it,
+        // kubernetes-sigs/kustomize@12f9e639:api/resmap/reswrangler.go `appendReplaceOrMerge`):
+        // not known to fail. The object it would merge into is left out with what holds it
+        // (its namespace, name and hash suffix are that object's, unknown here).
+        (0, _) if acc.incomplete => acc.issues.push(BuildIssue::input_unknown(
+            span,
+            &format!("id {} to merge into or replace does not exist", id.describe()),
+        )),
         (0, _) => acc.fatal(span, format!("id {} does not exist; cannot merge or replace", id.describe())),
         (1, Behavior::Create) => {
             acc.fatal(span, format!("id {} exists; behavior must be merge or replace", id.describe()));

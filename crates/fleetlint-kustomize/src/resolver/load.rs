@@ -82,6 +82,9 @@ impl Resolver<'_> {
     /// The documents of a YAML file of the tree; `Err` when missing or broken.
     pub(super) fn documents(&self, path: &str, span: Span) -> Result<Vec<Node>, BuildIssue> {
         let Some(&i) = self.yaml.get(path) else {
+            if self.other.contains(path) && self.holds_no_document(path) {
+                return Ok(Vec::new());
+            }
             let msg = if self.other.contains(path) {
                 format!("{path} is not a .yaml/.yml file; fleetlint does not load it")
             } else {
@@ -99,6 +102,22 @@ impl Resolver<'_> {
             ));
         }
         Ok(f.yaml.documents.iter().map(|d| d.root.clone()).filter(|r| !r.is_null()).collect())
+    }
+
+    /// Whether a file the walk did not parse (not `.yaml`/`.yml`: a `.gitkeep` that `flux
+    /// bootstrap` lists in `flux-system/kustomization.yaml`) is empty, or holds only whitespace,
+    /// comments and document markers: kustomize reads zero objects from it, since every document
+    /// of it is nil or empty (kubernetes-sigs/kustomize@12f9e639:api/resource/factory.go
+    /// `SliceFromBytes` → `RNodesFromBytes` → `dropBadNodes`: `if n.IsNilOrEmpty() { continue }`),
+    /// and fluxcd/flux2@da2d22d3:pkg/manifestgen/kustomization/kustomization.go `Generate` lists
+    /// such files.
+    fn holds_no_document(&self, path: &str) -> bool {
+        let Ok(bytes) = self.read_file(path) else { return false };
+        let Ok(text) = std::str::from_utf8(&bytes) else { return false };
+        text.lines().all(|l| {
+            let l = l.trim();
+            l.is_empty() || l.starts_with('#') || l == "---" || l == "..."
+        })
     }
 
     pub(super) fn load_resource_file(&self, path: &str, span: Span, acc: &mut Acc, origin: &Origin) {

@@ -277,7 +277,8 @@ impl Resolver<'_> {
             };
             let spec =
                 ReplicaSpec { name, count, span: entry.span, count_span: count_node.map_or(entry.span, |n| n.span) };
-            if let Some(issue) = builtin_transformers::replicas(&mut acc.resources, &spec, &tc.replicas) {
+            if let Some(issue) = builtin_transformers::replicas(&mut acc.resources, &spec, &tc.replicas, acc.incomplete)
+            {
                 acc.issues.push(issue);
             }
         }
@@ -325,7 +326,7 @@ impl Resolver<'_> {
                     list.push(entry.clone());
                 }
             }
-            let issues = replacements::apply(&mut acc.resources, &list);
+            let issues = replacements::apply(&mut acc.resources, &list, acc.incomplete);
             acc.issues.extend(issues);
         }
     }

@@ -219,7 +219,7 @@ impl Resolver<'_> {
                         count_span: count.map_or(span, |n| n.span),
                     };
                     if let Some(issue) =
-                        builtin_transformers::replicas(&mut acc.resources, &spec, &field_specs(&config))
+                        builtin_transformers::replicas(&mut acc.resources, &spec, &field_specs(&config), acc.incomplete)
                     {
                         acc.issues.push(issue);
                     }

@@ -17,7 +17,10 @@ declare_rule! {
     /// there; it becomes an `error` where a kustomization or Flux Kustomization includes it.
     /// Helm and Go templates that happen to parse are not reported here, and files below a Helm
     /// chart's `templates/` directory (a `Chart.yaml` beside it) are not reported at all unless
-    /// a build includes them: Helm renders them as Go templates.
+    /// a build includes them: Helm renders them as Go templates. Anywhere in a chart's tree (at
+    /// or below the directory holding `Chart.yaml`), only a Flux build counts: a kustomization
+    /// inside the chart that lists a template does not make it YAML input of anything Flux
+    /// applies.
     ///
     /// ## Severity
     /// `info` for a file no build reaches (harmless, usually a leftover); `error` where a

@@ -22,7 +22,8 @@ declare_rule! {
     ///
     /// ## Severity
     /// `error` where kustomize fails on the input; `warning` where fleetlint only does not execute
-    /// it (the build result is incomplete).
+    /// it (the build result is incomplete); `info` where kustomize fails only if what the
+    /// build left out (a remote base, a plugin) lacks the object a must-match entry names.
     ///
     /// Only what Flux builds is an error (issue 14 overrides the catalog here): a directory no
     /// cluster's Flux build reaches (an archived tree, a template, a bootstrap directory applied
@@ -39,7 +40,16 @@ declare_rule! {
     /// at all: kustomize-controller never inflates charts (it runs kustomize without Helm,
     /// fluxcd/pkg@e2cfd1a2:kustomize/kustomize_generator.go `Build`: `PluginConfig: DisabledPluginConfig()`),
     /// so such a directory is some other tool's input (`kustomize build --enable-helm`); it is
-    /// counted in `summary.unreached_dirs`.
+    /// counted in `summary.unreached_dirs`. Nor is a `helmCharts` directory reached through a
+    /// parent no Flux build reaches either (a bootstrap `talos/kustomization.yaml` listing
+    /// `cni`): the parent is built with `--enable-helm` too.
+    /// A Helm chart's tree (at or below a directory holding `Chart.yaml`) that no Flux build
+    /// reaches is not judged either, with or without clusters: `helm template` (or a
+    /// bootstrapper's text/template) renders it first, so `{{ .Values.x }}` in a kustomization
+    /// inside the chart is a template action, not an invalid kustomization. Nor is a directory
+    /// where retired manifests are parked (`.archive/`, `_archive/`, `archived/`, `deprecated/`,
+    /// `old/`, or any hidden directory) where no Flux build reaches it: nothing is meant to
+    /// build it, and its references break as the live tree moves on.
     /// kustomize stops at the first error of a build, so a failed build gets one finding (the
     /// first failure), not one per duplicated object.
     ///
@@ -49,6 +59,20 @@ declare_rule! {
     /// tooling outside Git makes it, and fleetlint does not run it. In a Flux build it stays an
     /// error: kustomize-controller reads only what Git holds. So is a missing `flux-system`
     /// entry, which `flux bootstrap` writes when the cluster is bootstrapped.
+    ///
+    /// So is a directory listed in `resources` whose kustomization file exists only as its
+    /// template (`kustomization.yaml.j2` in a makejinja input tree such as
+    /// onedr0p/cluster-template's `templates/config`).
+    ///
+    /// A must-match entry whose object the build does not hold — a `replicas` entry, a
+    /// generator with `behavior: merge` or `replace`, a `replacements` source — fails kustomize
+    /// only when the complete build lacks the object
+    /// (kubernetes-sigs/kustomize@12f9e639:api/internal/builtins/ReplicaCountTransformer.go
+    /// `Transform`). Where the build leaves out inputs fleetlint does not fetch or execute (a
+    /// remote base, a plugin), the object may be there: an `info`, an error only when the
+    /// build is complete. A resource file that is empty, or holds only whitespace and comments
+    /// (the `.gitkeep` that `flux bootstrap` lists), is read as zero objects, as kustomize
+    /// does: no finding.
     ///
     /// A kustomization file with a second YAML document gets a `warning` at that document:
     /// kustomize reads only the first one and ignores the rest without a word.
@@ -79,7 +103,10 @@ impl Rule for KustomizeBuildInputInvalid {
     // `Kustomization.Unmarshal`): whatever follows a `---` is ignored without a word.
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
         let name = cx.text.path.rsplit('/').next().unwrap_or(&cx.text.path);
-        if !KUSTOMIZATION_FILE_NAMES.contains(&name) || (cx.text.mapping.is_some() && !cx.reached_by_build) {
+        if !KUSTOMIZATION_FILE_NAMES.contains(&name)
+            || (cx.text.mapping.is_some() && !cx.reached_by_build)
+            || (cx.helm_template && !cx.reached_by_build)
+        {
             return;
         }
         let mut ignored = cx.file.yaml.documents.iter().skip(1).filter(|d| !d.root.is_null());
@@ -110,7 +137,41 @@ impl Rule for KustomizeBuildInputInvalid {
             })
             .collect();
         let tree_paths = std::cell::OnceCell::new();
+        let charts = crate::engine::helm_chart_dirs(cx.tree, cx.db);
+        // An issue located in a Helm chart's tree (at or below a `Chart.yaml`), or in a directory
+        // that inflates Helm charts, when no Flux build meets it: that is the input of `helm
+        // template` (Go templates, `{{ .Values.x }}`) or of `kustomize build --enable-helm`,
+        // whichever directory's build (a parent's included) reached it.
+        // (A repository without clusters, judged on its own, is a tenant's that Flux may build:
+        // its `helmCharts` stay reported.)
+        let other_tools_input = |span: fleetlint_yaml::Span, reach: &Reach<'_>| {
+            let path = cx.db.get(span.file).path.as_str();
+            let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+            match reach {
+                Reach::Unreached(_) => {
+                    helm_dirs.contains(dir) || crate::engine::in_chart_tree(path, &charts) || parked(dir)
+                }
+                Reach::Alone => crate::engine::in_chart_tree(path, &charts) || parked(dir),
+                _ => false,
+            }
+        };
         for (i, issue) in cx.issues.iter().enumerate() {
+            if issue.kind == BuildIssueKind::InputUnknown {
+                // A must-match transformer or generator whose object may be in what the build
+                // left out: not known to fail, said where Flux builds it (or on its own).
+                let clusters = match reaches.of(cx, i) {
+                    Reach::Flux(clusters) => clusters,
+                    reach @ Reach::Alone if !other_tools_input(issue.span, &reach) => Vec::new(),
+                    _ => continue,
+                };
+                let mut f = Self::finding(issue.span, issue.message.clone())
+                    .with_severity(Severity::Info)
+                    .with_help("nothing to do if the object is in the remote resource or plugin output; otherwise fix the entry, kustomize fails on it")
+                    .with_field(format!("build:{}", issue.message));
+                f.clusters = clusters;
+                out.push(f);
+                continue;
+            }
             if issue.kind != BuildIssueKind::InputInvalid {
                 continue;
             }
@@ -118,6 +179,9 @@ impl Rule for KustomizeBuildInputInvalid {
                 .with_help("kustomize rejects this input; `kubectl kustomize --load-restrictor=LoadRestrictionsNone DIR` reproduces it")
                 .with_field(format!("build:{}", issue.message));
             let reach = reaches.of(cx, i);
+            if other_tools_input(issue.span, &reach) {
+                continue;
+            }
             // Outside every Flux build, a missing file whose source sits beside it (a template or
             // a decrypted copy) is made by tooling outside Git: fleetlint cannot know it is a
             // defect. A Flux build reads only what Git holds, so there it stays what it is.
@@ -129,6 +193,10 @@ impl Rule for KustomizeBuildInputInvalid {
                 f.message = match source {
                     Generated::Sibling(source) => format!(
                         "{}; `{source}` beside it is its source, which tooling outside Git (a deploy or encryption script, a template renderer) turns into it: fleetlint does not run it",
+                        issue.message
+                    ),
+                    Generated::Template(source) => format!(
+                        "{}; `{source}` is the source of its kustomization file, which a template renderer outside Git (makejinja, a `task configure`) writes: fleetlint does not run it",
                         issue.message
                     ),
                     Generated::Bootstrap => format!(
@@ -175,6 +243,18 @@ impl Rule for KustomizeBuildInputInvalid {
     }
 }
 
+/// Whether `dir` is in a directory where retired manifests are parked (`.archive/`,
+/// `_archive/`, `archived/`, `deprecated/`, `old/`) or in a hidden one (`.drafts/`): where no
+/// Flux build reaches it, nothing is meant to build it, and its references break as the live
+/// tree moves on. Not judged there, with or without clusters.
+fn parked(dir: &str) -> bool {
+    dir.split('/').any(|c| {
+        let name = c.trim_start_matches(['.', '_']).to_ascii_lowercase();
+        (c.starts_with('.') && c != "." && c != "..")
+            || matches!(name.as_str(), "archive" | "archived" | "archives" | "deprecated" | "old")
+    })
+}
+
 /// Suffixes of a file that tooling outside Git turns into the file without them: decrypted
 /// copies a script encrypts (`secrets.yaml.decrypted`), templates a renderer fills
 /// (`values.yaml.j2`, `.tmpl`, `.gotmpl`), examples a user copies (`.example`, `.sample`).
@@ -208,6 +288,9 @@ fn tree_paths_of<'a>(cx: &BuildContext<'a>) -> std::collections::HashSet<&'a str
 enum Generated {
     /// A sibling with one of the [`GENERATED_FROM`] suffixes.
     Sibling(String),
+    /// The entry is a directory whose kustomization file exists only as a template
+    /// (`app/kustomization.yaml.j2`).
+    Template(String),
     /// `flux bootstrap`: a `flux-system` directory, which it writes below the cluster's path
     /// (fluxcd/flux2 `pkg/manifestgen/install/install.go` `Generate`: the manifest's path is
     /// `<TargetPath>/<Namespace>/gotk-components.yaml`, and `sync.Generate` puts gotk-sync.yaml
@@ -246,8 +329,17 @@ fn generated_from(
             file.is_some_and(|f| db.get(f.id).path.starts_with(&below)) || other.is_some_and(|p| p.starts_with(&below));
         return (!written).then_some(Generated::Bootstrap);
     }
-    GENERATED_FROM.iter().map(|s| format!("{path}{s}")).find(|c| paths.contains(c.as_str())).map(|c| {
+    if let Some(c) = GENERATED_FROM.iter().map(|s| format!("{path}{s}")).find(|c| paths.contains(c.as_str())) {
         let name = c.rsplit('/').next().unwrap_or(&c);
-        Generated::Sibling(name.to_string())
-    })
+        return Some(Generated::Sibling(name.to_string()));
+    }
+    // A directory whose kustomization file exists only as its template (`kustomization.yaml.j2`
+    // of a makejinja input tree, onedr0p/cluster-template's `templates/config`): the renderer
+    // writes the kustomization file, outside Git.
+    let entry_name = entry.trim_end_matches('/').rsplit('/').next().unwrap_or(entry);
+    KUSTOMIZATION_FILE_NAMES
+        .iter()
+        .flat_map(|n| GENERATED_FROM.iter().map(move |s| format!("{n}{s}")))
+        .find(|t| paths.contains(format!("{path}/{t}").as_str()))
+        .map(|t| Generated::Template(format!("{entry_name}/{t}")))
 }
