@@ -349,6 +349,17 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
     }
     let mut preexisting: Vec<String> = BUILTIN_NAMESPACES.iter().map(|s| (*s).to_string()).collect();
     preexisting.extend(opts.preexisting_namespaces.iter().cloned());
+    // The namespace of a FluxInstance exists before its sync objects: the operator creates them
+    // next to the instance (controlplaneio-fluxcd/flux-operator@17c6aea
+    // internal/builder/templates.go `namespace: {{$namespace}}`).
+    if entry.instance.is_some() {
+        for o in boot.objects.iter().filter(|o| o.synthesized && o.kind() == "Kustomization") {
+            let ns = o.namespace().to_string();
+            if !ns.is_empty() && !preexisting.contains(&ns) {
+                preexisting.push(ns);
+            }
+        }
+    }
     let platform = if opts.platform_namespaces.is_empty() {
         vec!["flux-system".to_string()]
     } else {
@@ -502,10 +513,15 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
             .unwrap_or(&entry.dir);
         let sync_kind = spec.sync_kind().unwrap_or("GitRepository");
         let reference = if sync_kind == "GitRepository" { reference } else { spec.sync_ref().map(|r| ("tag", r)) };
+        // flux-operator names the sync objects after the instance's namespace unless `sync.name`
+        // is set, and creates them in that namespace
+        // (controlplaneio-fluxcd/flux-operator@17c6aea:internal/controller/fluxinstance_controller.go
+        // `syncName := obj.GetNamespace()`; internal/builder/templates.go `namespace: {{$namespace}}`).
+        let ns = instance_namespace(view, entry, sync_kind, spec.sync_name());
         seeds.extend(bootstrap::instance_sync_objects(
             sync_kind,
-            spec.sync_name().unwrap_or("flux-system"),
-            "flux-system",
+            spec.sync_name().unwrap_or(&ns),
+            &ns,
             sync_dir,
             url,
             reference,
@@ -629,6 +645,50 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
     let root_source = root_source(&objects, &entry.dir, entry.source_root.as_deref());
     let _ = KUSTOMIZATION_FILE_NAMES;
     Bootstrap { objects, issues, version, lockdown_known, root_source }
+}
+
+/// The namespace of the FluxInstance of `entry`: the FluxInstance's own, when written; for one in
+/// a flux-instance HelmRelease (created in the release namespace, often set by a parent's
+/// `targetNamespace` that discovery does not see) the namespace `ns` for which the Kustomizations
+/// at the top of the sync directory read `sync.kind` `ns/<sync.name or ns>`, the name the
+/// operator gives its sync source, when that pair is unique. Else `flux-system`.
+fn instance_namespace(
+    view: &crate::artifact::TreeView<'_>,
+    entry: &EntryPoint,
+    sync_kind: &str,
+    sync_name: Option<&str>,
+) -> String {
+    if let crate::model::FoundReason::FluxInstance { carrier } = &entry.found_by.reason {
+        let mut parts = carrier.splitn(3, '/');
+        if let (Some("FluxInstance"), Some(ns)) = (parts.next(), parts.next())
+            && !ns.is_empty()
+        {
+            return ns.to_string();
+        }
+    }
+    let dir = entry.dir.as_str();
+    let direct = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d) == dir;
+    let mut pairs: Vec<String> = Vec::new();
+    for (_, f) in view.files().filter(|(p, f)| f.ignored.is_none() && direct(p)) {
+        for d in &f.yaml.documents {
+            let Some(k) = crate::flux::FluxObject::new(&d.root).filter(|k| k.kind() == FluxKind::Kustomization) else {
+                continue;
+            };
+            let Some(sref) = k.source_ref() else { continue };
+            let own = ObjectView::new(&d.root).and_then(|v| v.namespace()).unwrap_or("flux-system");
+            let ns = sref.get("namespace").and_then(Node::as_str).unwrap_or(own);
+            if sref.kind_or("GitRepository") == sync_kind && sref.name() == sync_name.unwrap_or(ns) {
+                let ns = ns.to_string();
+                if !pairs.contains(&ns) {
+                    pairs.push(ns);
+                }
+            }
+        }
+    }
+    match pairs.as_slice() {
+        [ns] => ns.clone(),
+        _ => "flux-system".to_string(),
+    }
 }
 
 /// The source a synthesized root reads, when the Kustomizations at the top of its directory

@@ -359,3 +359,26 @@ fn a_synthesized_root_reads_the_source_its_kustomizations_name() {
     assert_eq!(c.kustomization_of(apps).map(|k| k.source.clone()), Some(fleetlint_fleet::SourceResolution::Tree(0)));
     assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/hello"), "the children are built");
 }
+
+#[test]
+fn a_flux_instance_in_another_namespace_names_its_sync_objects_after_it() {
+    // The flux-instance chart creates the FluxInstance in the release namespace (gitops-system,
+    // from the parent's targetNamespace); flux-operator names the sync objects after that
+    // namespace, which is what the Kustomizations read (sweep A12).
+    let s = session("instance-namespace", &[]);
+    assert_eq!(found(&s), [("prod", "clusters/prod", EntryKind::FluxInstance)]);
+    let c = &s.fleet.clusters[0];
+    for id in ["GitRepository/gitops-system/gitops-system", "Kustomization/gitops-system/gitops-system"] {
+        assert!(c.objects.iter().any(|o| o.id() == id && o.synthesized), "{id}");
+    }
+    let web = c.objects.iter().position(|o| o.id() == "Kustomization/gitops-system/web").expect("rendered");
+    assert_eq!(c.kustomization_of(web).map(|k| k.source.clone()), Some(fleetlint_fleet::SourceResolution::Tree(0)));
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/web"), "the children are built");
+}
+
+#[test]
+fn no_flux_object_no_conventional_cluster() {
+    // An Argo CD repository's clusters/<name>/: nothing says kustomize-controller builds it (B11).
+    let s = session("no-flux-objects", &[]);
+    assert_eq!(found(&s), []);
+}
