@@ -71,10 +71,33 @@ fn quote(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// The root GitRepository and Kustomization `flux-system` for a cluster whose entry directory is
-/// `path` (tree-relative).
+/// The root Kustomization `flux-system` for a cluster whose entry directory is `path`
+/// (tree-relative), with its source `(kind, name)` in `flux-system`: the GitRepository
+/// `flux-system` of `flux bootstrap`, or the GitRepository/OCIRepository a root created outside
+/// Git reads.
 #[must_use]
-pub(crate) fn sync_objects(path: &str, url: &str, reference: Option<(&str, &str)>, span: Span) -> Vec<Node> {
+pub(crate) fn sync_objects(
+    source: (&str, &str),
+    path: &str,
+    url: &str,
+    reference: Option<(&str, &str)>,
+    span: Span,
+) -> Vec<Node> {
+    if source != ("GitRepository", "flux-system") {
+        let (kind, name) = source;
+        let spec = if kind == "OCIRepository" {
+            format!("  ref:\n    tag: latest\n  url: {}\n", quote(url))
+        } else {
+            let (key, value) = reference.unwrap_or(("branch", "main"));
+            format!("  ref:\n    {key}: {}\n  url: {}\n", quote(value), quote(url))
+        };
+        let text = format!(
+            "apiVersion: source.toolkit.fluxcd.io/v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: flux-system\nspec:\n  interval: 1m0s\n{spec}---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m0s\n  path: {}\n  prune: true\n  sourceRef:\n    kind: {kind}\n    name: {name}\n",
+            quote(&format!("./{path}")),
+            name = quote(name),
+        );
+        return synthesize(&text, span);
+    }
     let (ref_key, ref_value) = reference.unwrap_or(("branch", "main"));
     let text = format!(
         "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m0s\n  ref:\n    {ref_key}: {}\n  secretRef:\n    name: flux-system\n  url: {}\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m0s\n  path: {}\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n",
@@ -170,6 +193,39 @@ pub(crate) fn components_from_header(text: &str) -> Option<Vec<String>> {
         .map(|v| v.split(',').map(|c| c.trim().to_string()).filter(|c| !c.is_empty()).collect())
 }
 
+/// The container fields of each controller in its `config/manager/deployment.yaml`, which the
+/// flux2 and flux-operator distributions ship (fluxcd/helm-controller@29d6035,
+/// fluxcd/kustomize-controller@149ad14, fluxcd/source-controller@21af88f,
+/// fluxcd/notification-controller@0aca59e `config/manager/deployment.yaml`): ports, `RUNTIME_NAMESPACE`, probes, `resources` (limits
+/// and requests on `containers[0]`), the `/tmp` (and `/data`) mounts. A FluxInstance's
+/// `spec.kustomize.patches` and a `flux-system/kustomization.yaml` patch these fields (JSON6902
+/// `replace`/`remove` of `resources/limits` needs them present), so the synthesized Deployments
+/// carry them as the real ones do.
+fn container_fields(name: &str) -> String {
+    let (ports, cpu_request, mounts) = match name {
+        "source-controller" => (
+            &[("http", 9090), ("http-prom", 8080), ("healthz", 9440)][..],
+            "50m",
+            "        - name: data\n          mountPath: /data\n        - name: tmp\n          mountPath: /tmp\n",
+        ),
+        "notification-controller" => (
+            &[("http", 9090), ("http-webhook", 9292), ("http-prom", 8080), ("healthz", 9440)][..],
+            "100m",
+            "        - name: temp\n          mountPath: /tmp\n",
+        ),
+        _ => {
+            (&[("http-prom", 8080), ("healthz", 9440)][..], "100m", "        - name: temp\n          mountPath: /tmp\n")
+        }
+    };
+    let ports: String = ports
+        .iter()
+        .map(|(n, p)| format!("        - containerPort: {p}\n          name: {n}\n          protocol: TCP\n"))
+        .collect();
+    format!(
+        "        imagePullPolicy: IfNotPresent\n        securityContext:\n          allowPrivilegeEscalation: false\n          readOnlyRootFilesystem: true\n          runAsNonRoot: true\n          capabilities:\n            drop: [ALL]\n          seccompProfile:\n            type: RuntimeDefault\n        ports:\n{ports}        env:\n        - name: RUNTIME_NAMESPACE\n          valueFrom:\n            fieldRef:\n              fieldPath: metadata.namespace\n        livenessProbe:\n          httpGet:\n            path: /healthz\n            port: healthz\n        readinessProbe:\n          httpGet:\n            path: /readyz\n            port: healthz\n        resources:\n          limits:\n            cpu: 1000m\n            memory: 1Gi\n          requests:\n            cpu: {cpu_request}\n            memory: 64Mi\n        volumeMounts:\n{mounts}"
+    )
+}
+
 fn deployments_text(components: &[&str], extra_args: &dyn Fn(&str) -> Vec<String>) -> String {
     let mut text = String::new();
     for name in components {
@@ -180,9 +236,11 @@ fn deployments_text(components: &[&str], extra_args: &dyn Fn(&str) -> Vec<String
         } else {
             "      - name: temp\n        emptyDir: {}\n"
         };
+        let grace = if *name == "kustomize-controller" { 60 } else { 10 };
         text.push_str(&format!(
-            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: flux-system\n  labels:\n    app.kubernetes.io/component: {name}\n    app.kubernetes.io/part-of: flux\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n    spec:\n      serviceAccountName: {name}\n      containers:\n      - name: manager\n        image: ghcr.io/fluxcd/{name}\n        args:\n{}\n      volumes:\n{volumes}",
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: flux-system\n  labels:\n    app.kubernetes.io/component: {name}\n    app.kubernetes.io/part-of: flux\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n      annotations:\n        prometheus.io/port: \"8080\"\n        prometheus.io/scrape: \"true\"\n    spec:\n      serviceAccountName: {name}\n      terminationGracePeriodSeconds: {grace}\n      containers:\n      - name: manager\n        image: ghcr.io/fluxcd/{name}\n        args:\n{}\n{}      volumes:\n{volumes}",
             args.iter().map(|a| format!("        - {a}")).collect::<Vec<_>>().join("\n"),
+            container_fields(name),
         ));
     }
     text
@@ -322,7 +380,13 @@ mod tests {
 
     #[test]
     fn sync_objects_point_the_root_at_the_cluster_dir() {
-        let objs = sync_objects("clusters/prod", "https://example.com/r.git", None, Span::default());
+        let objs = sync_objects(
+            ("GitRepository", "flux-system"),
+            "clusters/prod",
+            "https://example.com/r.git",
+            None,
+            Span::default(),
+        );
         assert_eq!(objs[1].get_path(&["spec", "path"]).and_then(Node::as_str), Some("./clusters/prod"));
         assert_eq!(objs[0].get_path(&["spec", "ref", "branch"]).and_then(Node::as_str), Some("main"));
     }

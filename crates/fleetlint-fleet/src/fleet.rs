@@ -73,6 +73,7 @@ pub(crate) fn build_fleet(
         .collect();
     let before = built.len();
     let built = reject_rendered_roots(built, &mut rejected);
+    let built = reject_rendered_instances(&indexed, built, &mut rejected);
     let mut built = reject_bases_of_other_roots(&indexed, built, &mut rejected);
     if built.len() < before && opts.only_cluster.is_none() {
         rename(&mut built, &mut rejected);
@@ -149,6 +150,64 @@ fn reject_rendered_roots(built: Vec<Vec<Cluster>>, rejected: &mut Vec<Rejected>)
             Some((cluster, kustomization)) => rejected.push(Rejected {
                 path: group[0].path.clone(),
                 reason: RejectReason::RenderedBy { cluster, kustomization },
+            }),
+            None => keep.push(group),
+        }
+    }
+    rejected.sort_by(|a, b| a.path.cmp(&b.path));
+    keep
+}
+
+/// A FluxInstance is an object in the cluster whose graph applies it: the operator reconciles
+/// it there and its `spec.sync` root is one more entry of that same cluster
+/// (controlplaneio-fluxcd/flux-operator@17c6aea:internal/builder/build.go writes the sync
+/// GitRepository/Kustomization into the instance's own cluster). So a cluster found by a
+/// FluxInstance (or a flux-instance HelmRelease's values) that another kept cluster renders,
+/// and whose sync directory that cluster's build already reads, is not a second cluster: it is
+/// rejected with the reason, and that cluster (which builds the same files) stands for it.
+/// When the other cluster does not read the sync directory, the directory's content would be
+/// lost with it, so the cluster is kept.
+fn reject_rendered_instances(
+    trees: &Trees<'_>,
+    built: Vec<Vec<Cluster>>,
+    rejected: &mut Vec<Rejected>,
+) -> Vec<Vec<Cluster>> {
+    if built.len() < 2 {
+        return built;
+    }
+    let view = &trees.views[0];
+    let mut by: Vec<Option<(String, String, String)>> = vec![None; built.len()];
+    for (i, group) in built.iter().enumerate() {
+        let Some(c) = group.first().filter(|c| c.entry == EntryKind::FluxInstance) else { continue };
+        let carrier = c.found_by.span;
+        let below: std::collections::HashMap<fleetlint_yaml::FileId, &str> = view
+            .files()
+            .filter(|(p, _)| !c.path.is_empty() && p.starts_with(&format!("{}/", c.path)))
+            .map(|(p, f)| (f.id, p))
+            .collect();
+        let found = built.iter().enumerate().find_map(|(j, other)| {
+            let hub = other.first()?;
+            // Never by a cluster rejected here itself (two instances rendering each other).
+            if j == i || by[j].is_some() {
+                return None;
+            }
+            let o = hub
+                .objects
+                .iter()
+                .find(|o| !o.synthesized && o.root.span.file == carrier.file && o.root.span.start == carrier.start)?;
+            hub.objects.iter().find_map(|o| read_file(&o.root, &below))?;
+            let owner = o.owner.map(|k| &hub.objects[k]);
+            let via = owner.map_or_else(String::new, |k| format!("Kustomization {}/{}", k.namespace(), k.name()));
+            Some((hub.name.clone(), via, format!("{}/{}/{}", o.kind(), o.namespace(), o.name())))
+        });
+        by[i] = found;
+    }
+    let mut keep = Vec::new();
+    for (group, by) in built.into_iter().zip(by) {
+        match by {
+            Some((cluster, kustomization, carrier)) => rejected.push(Rejected {
+                path: group[0].path.clone(),
+                reason: RejectReason::InstanceRenderedBy { cluster, kustomization, carrier },
             }),
             None => keep.push(group),
         }
@@ -244,7 +303,9 @@ fn rename(built: &mut [Vec<Cluster>], rejected: &mut [Rejected]) {
     }
     // The reasons name the clusters as the report does.
     for r in rejected {
-        if let RejectReason::RenderedBy { cluster, .. } | RejectReason::ReadBy { cluster, .. } = &mut r.reason
+        if let RejectReason::RenderedBy { cluster, .. }
+        | RejectReason::ReadBy { cluster, .. }
+        | RejectReason::InstanceRenderedBy { cluster, .. } = &mut r.reason
             && let Some(new) = renamed.get(cluster.as_str())
         {
             cluster.clone_from(new);
@@ -288,6 +349,17 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
     }
     let mut preexisting: Vec<String> = BUILTIN_NAMESPACES.iter().map(|s| (*s).to_string()).collect();
     preexisting.extend(opts.preexisting_namespaces.iter().cloned());
+    // The namespace of a FluxInstance exists before its sync objects: the operator creates them
+    // next to the instance (controlplaneio-fluxcd/flux-operator@17c6aea
+    // internal/builder/templates.go `namespace: {{$namespace}}`).
+    if entry.instance.is_some() {
+        for o in boot.objects.iter().filter(|o| o.synthesized && o.kind() == "Kustomization") {
+            let ns = o.namespace().to_string();
+            if !ns.is_empty() && !preexisting.contains(&ns) {
+                preexisting.push(ns);
+            }
+        }
+    }
     let platform = if opts.platform_namespaces.is_empty() {
         vec!["flux-system".to_string()]
     } else {
@@ -441,10 +513,15 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
             .unwrap_or(&entry.dir);
         let sync_kind = spec.sync_kind().unwrap_or("GitRepository");
         let reference = if sync_kind == "GitRepository" { reference } else { spec.sync_ref().map(|r| ("tag", r)) };
+        // flux-operator names the sync objects after the instance's namespace unless `sync.name`
+        // is set, and creates them in that namespace
+        // (controlplaneio-fluxcd/flux-operator@17c6aea:internal/controller/fluxinstance_controller.go
+        // `syncName := obj.GetNamespace()`; internal/builder/templates.go `namespace: {{$namespace}}`).
+        let ns = instance_namespace(view, entry, sync_kind, spec.sync_name());
         seeds.extend(bootstrap::instance_sync_objects(
             sync_kind,
-            spec.sync_name().unwrap_or("flux-system"),
-            "flux-system",
+            spec.sync_name().unwrap_or(&ns),
+            &ns,
             sync_dir,
             url,
             reference,
@@ -494,7 +571,13 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
         base = Some(root);
     } else {
         if real_sync.is_none() {
-            seeds.extend(bootstrap::sync_objects(&entry.dir, "", None, stand_in(sync_file)));
+            // Only without a `flux-system` directory: one (placeholders included) is where
+            // `flux bootstrap` writes its GitRepository `flux-system`. A source the user maps
+            // (`--source`) is built from its mapping, as before.
+            let source = if view.is_dir(&fs) { None } else { outside_root_source(view, &entry.dir) }
+                .filter(|(k, n)| !trees.mappings.iter().any(|m| m.matches(k, "flux-system", n, None, None)));
+            let source = source.as_ref().map_or(("GitRepository", "flux-system"), |(k, n)| (k.as_str(), n.as_str()));
+            seeds.extend(bootstrap::sync_objects(source, &entry.dir, "", None, stand_in(sync_file)));
         }
         match real_components {
             None => seeds.extend(bootstrap::component_objects(
@@ -566,6 +649,98 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
     let root_source = root_source(&objects, &entry.dir, entry.source_root.as_deref());
     let _ = KUSTOMIZATION_FILE_NAMES;
     Bootstrap { objects, issues, version, lockdown_known, root_source }
+}
+
+/// The namespace of the FluxInstance of `entry`: the FluxInstance's own, when written; for one in
+/// a flux-instance HelmRelease (created in the release namespace, often set by a parent's
+/// `targetNamespace` that discovery does not see) the namespace `ns` for which the Kustomizations
+/// at the top of the sync directory read `sync.kind` `ns/<sync.name or ns>`, the name the
+/// operator gives its sync source, when that pair is unique. Else `flux-system`.
+fn instance_namespace(
+    view: &crate::artifact::TreeView<'_>,
+    entry: &EntryPoint,
+    sync_kind: &str,
+    sync_name: Option<&str>,
+) -> String {
+    if let crate::model::FoundReason::FluxInstance { carrier } = &entry.found_by.reason {
+        let mut parts = carrier.splitn(3, '/');
+        if let (Some("FluxInstance"), Some(ns)) = (parts.next(), parts.next())
+            && !ns.is_empty()
+        {
+            return ns.to_string();
+        }
+    }
+    let dir = entry.dir.as_str();
+    let direct = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d) == dir;
+    let mut pairs: Vec<String> = Vec::new();
+    for (_, f) in view.files().filter(|(p, f)| f.ignored.is_none() && direct(p)) {
+        for d in &f.yaml.documents {
+            let Some(k) = crate::flux::FluxObject::new(&d.root).filter(|k| k.kind() == FluxKind::Kustomization) else {
+                continue;
+            };
+            let Some(sref) = k.source_ref() else { continue };
+            let own = ObjectView::new(&d.root).and_then(|v| v.namespace()).unwrap_or("flux-system");
+            let ns = sref.get("namespace").and_then(Node::as_str).unwrap_or(own);
+            if sref.kind_or("GitRepository") == sync_kind && sref.name() == sync_name.unwrap_or(ns) {
+                let ns = ns.to_string();
+                if !pairs.contains(&ns) {
+                    pairs.push(ns);
+                }
+            }
+        }
+    }
+    match pairs.as_slice() {
+        [ns] => ns.clone(),
+        _ => "flux-system".to_string(),
+    }
+}
+
+/// The source a synthesized root reads, when the Kustomizations at the top of its directory
+/// read one other than `flux-system`. The root of a cluster without a `flux-system` directory
+/// (the `clusters/*` convention, a configured glob) is applied outside Git, and so is its source: kustomize-controller
+/// builds the root's path from the root's source, and the Kustomizations that path renders
+/// read that same repository under the name it was created with (`flux create source git
+/// <name>` + `flux create kustomization --source=<name> --path=./clusters/<c>`, as a README
+/// tells the admin). It is the single GitRepository or OCIRepository in `flux-system` that the
+/// Flux Kustomizations in the directory's own files name and no file of the tree defines.
+fn outside_root_source(view: &crate::artifact::TreeView<'_>, dir: &str) -> Option<(String, String)> {
+    let direct = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d) == dir;
+    let mut named: Vec<(String, String)> = Vec::new();
+    for (_, f) in view.files().filter(|(p, f)| f.ignored.is_none() && direct(p)) {
+        for d in &f.yaml.documents {
+            let Some(k) = crate::flux::FluxObject::new(&d.root).filter(|k| k.kind() == FluxKind::Kustomization) else {
+                continue;
+            };
+            let Some(sref) = k.source_ref() else { continue };
+            let kind = sref.kind_or("GitRepository");
+            let ns = ObjectView::new(&d.root).and_then(|v| v.namespace()).unwrap_or("flux-system");
+            let sns = sref.get("namespace").and_then(Node::as_str).unwrap_or(ns);
+            let Some(name) = sref.get("name").and_then(Node::as_str) else { continue };
+            if sns != "flux-system" || !matches!(kind, "GitRepository" | "OCIRepository") || name.contains("${") {
+                continue;
+            }
+            let key = (kind.to_string(), name.to_string());
+            if !named.contains(&key) {
+                named.push(key);
+            }
+        }
+    }
+    let defined = |kind: &str, name: &str| {
+        view.files().any(|(_, f)| {
+            f.yaml.documents.iter().any(|d| {
+                ObjectView::new(&d.root).is_some_and(|v| {
+                    v.kind() == kind
+                        && v.name() == Some(name)
+                        && v.namespace().unwrap_or("flux-system") == "flux-system"
+                })
+            })
+        })
+    };
+    named.retain(|(k, n)| !defined(k, n));
+    match named.as_slice() {
+        [(k, n)] if (k.as_str(), n.as_str()) != ("GitRepository", "flux-system") => Some((k.clone(), n.clone())),
+        _ => None,
+    }
 }
 
 fn has_controller_deployments(f: &fleetlint_yaml::LoadedFile) -> bool {

@@ -298,3 +298,87 @@ fn a_source_mapping_settles_an_ambiguous_source_root() {
     assert_eq!(s.fleet.clusters[0].source_root.as_deref(), Some("b"));
     assert!(s.fleet.issues.is_empty(), "{:?}", s.fleet.issues);
 }
+
+#[test]
+fn instance_patches_apply_to_the_synthesized_controllers_as_upstream() {
+    // The controller Deployments carry resources.limits/requests on containers[0] as upstream's
+    // do: JSON6902 add/remove there applies (sweep A7).
+    let s = session("instance-patches", &[]);
+    assert_eq!(found(&s), [("prod", "clusters/prod", EntryKind::FluxInstance)]);
+    let c = &s.fleet.clusters[0];
+    assert!(c.build_issues.is_empty(), "{:?}", c.build_issues);
+    let container = |name: &str| {
+        let d = c.objects.iter().find(|o| o.id() == format!("Deployment/flux-system/{name}")).expect(name);
+        d.root.get_path(&["spec", "template", "spec", "containers"]).and_then(|n| n.as_seq()).unwrap()[0].clone()
+    };
+    let hc = container("helm-controller");
+    assert_eq!(hc.get_path(&["resources", "requests", "memory"]).and_then(|n| n.as_str()), Some("160Mi"));
+    let kc = container("kustomize-controller");
+    assert!(kc.get_path(&["resources", "limits"]).is_none() && kc.get_path(&["resources", "requests"]).is_some());
+}
+
+#[test]
+fn a_flux_instance_rendered_inside_a_cluster_is_that_cluster() {
+    // The self-managed root `cluster` (./flux) renders flux/cluster/ks.yaml, whose cluster-apps
+    // renders the flux-instance HelmRelease syncing flux/cluster: one cluster, not two (sweep A6).
+    let s = session("instance-in-graph", &[]);
+    assert_eq!(found(&s), [("flux", "flux", EntryKind::SelfManaged)]);
+    let RejectReason::InstanceRenderedBy { cluster, kustomization, carrier } = rejected(&s, "flux/cluster") else {
+        panic!("{:?}", s.fleet.rejected)
+    };
+    assert_eq!(
+        (cluster.as_str(), kustomization.as_str(), carrier.as_str()),
+        ("flux", "Kustomization flux-system/cluster-apps", "HelmRelease/flux-system/flux-instance")
+    );
+    // The HelmRepository the outer root applies is in the same cluster as the release using it.
+    let c = &s.fleet.clusters[0];
+    assert!(c.objects.iter().any(|o| o.id() == "HelmRepository/flux-system/bjw-s"));
+    assert!(c.objects.iter().any(|o| o.id() == "HelmRelease/default/myapp"));
+}
+
+#[test]
+fn a_flux_instance_without_sync_is_not_a_root() {
+    // flux-operator generates no source and no Kustomization without spec.sync (sweep B6).
+    let s = session("instance-no-sync", &[]);
+    assert_eq!(found(&s), []);
+    assert_eq!(
+        rejected(&s, ""),
+        &RejectReason::InstanceWithoutSync { carrier: "FluxInstance/flux-system/flux".to_string() }
+    );
+}
+
+#[test]
+fn a_synthesized_root_reads_the_source_its_kustomizations_name() {
+    // clusters/production is found by convention; its Kustomizations read GitRepository
+    // platform-team, created outside Git with the root: the root's own source (sweep B7).
+    let s = session("outside-root-source", &[]);
+    assert_eq!(found(&s), [("production", "clusters/production", EntryKind::Synthesized)]);
+    let c = &s.fleet.clusters[0];
+    assert!(c.objects.iter().any(|o| o.id() == "GitRepository/flux-system/platform-team" && o.synthesized));
+    let apps = c.objects.iter().position(|o| o.id() == "Kustomization/flux-system/apps").expect("rendered");
+    assert_eq!(c.kustomization_of(apps).map(|k| k.source.clone()), Some(fleetlint_fleet::SourceResolution::Tree(0)));
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/hello"), "the children are built");
+}
+
+#[test]
+fn a_flux_instance_in_another_namespace_names_its_sync_objects_after_it() {
+    // The flux-instance chart creates the FluxInstance in the release namespace (gitops-system,
+    // from the parent's targetNamespace); flux-operator names the sync objects after that
+    // namespace, which is what the Kustomizations read (sweep A12).
+    let s = session("instance-namespace", &[]);
+    assert_eq!(found(&s), [("prod", "clusters/prod", EntryKind::FluxInstance)]);
+    let c = &s.fleet.clusters[0];
+    for id in ["GitRepository/gitops-system/gitops-system", "Kustomization/gitops-system/gitops-system"] {
+        assert!(c.objects.iter().any(|o| o.id() == id && o.synthesized), "{id}");
+    }
+    let web = c.objects.iter().position(|o| o.id() == "Kustomization/gitops-system/web").expect("rendered");
+    assert_eq!(c.kustomization_of(web).map(|k| k.source.clone()), Some(fleetlint_fleet::SourceResolution::Tree(0)));
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/web"), "the children are built");
+}
+
+#[test]
+fn no_flux_object_no_conventional_cluster() {
+    // An Argo CD repository's clusters/<name>/: nothing says kustomize-controller builds it (B11).
+    let s = session("no-flux-objects", &[]);
+    assert_eq!(found(&s), []);
+}

@@ -46,6 +46,17 @@ pub(crate) fn rejected(reason: &RejectReason) -> String {
         RejectReason::RenderedBy { cluster, kustomization } => {
             format!("Kustomization {kustomization} of cluster {cluster} builds it: part of that cluster, not a root")
         }
+        RejectReason::InstanceWithoutSync { carrier } => format!(
+            "{carrier} has no spec.sync: flux-operator installs Flux but generates no source and no Kustomization, \
+             so nothing builds this directory"
+        ),
+        RejectReason::InstanceRenderedBy { cluster, kustomization, carrier } => {
+            let via = if kustomization.is_empty() { String::new() } else { format!(" (through {kustomization})") };
+            format!(
+                "{carrier} is rendered by cluster {cluster}{via}, whose build already covers this directory: the \
+                 FluxInstance syncs into that same cluster, so its sync root is one more entry of it, not a second cluster"
+            )
+        }
         RejectReason::NotSelfRendered { kustomization } => format!(
             "Kustomization {kustomization} names it as spec.path, but the directory's own build does not render that \
              Kustomization (a shared base or a template)"

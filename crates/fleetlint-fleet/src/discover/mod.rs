@@ -202,7 +202,9 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
         found.insert(dir, entry);
     }
 
-    // FluxInstances.
+    // FluxInstances (those without `spec.sync` are reported as rejected only where nothing else
+    // finds a root).
+    let mut no_sync: Vec<Rejected> = Vec::new();
     for path in &paths {
         let Some(file) = view.file(path) else { continue };
         for doc in &file.yaml.documents {
@@ -228,8 +230,19 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
                     }
                 }
                 None => {
+                    // Without `spec.sync` the operator generates no source and no Kustomization
+                    // (controlplaneio-fluxcd/flux-operator@17c6aea:internal/builder/build.go
+                    // `if options.Sync != nil` around the sync manifests; api/v1
+                    // fluxinstance_types.go `Sync *Sync json:"sync,omitempty"`): the instance
+                    // installs Flux, but nothing builds its directory. Not a root.
                     let d = parent(path);
-                    if d.ends_with("flux-system") { parent(d).to_string() } else { d.to_string() }
+                    let d = if d.ends_with("flux-system") { parent(d) } else { d };
+                    let carrier = ObjectView::new(&doc.root)
+                        .map(|v| format!("{}/{}/{}", v.kind(), v.namespace().unwrap_or(""), v.name().unwrap_or("")))
+                        .unwrap_or_default();
+                    no_sync
+                        .push(Rejected { path: d.to_string(), reason: RejectReason::InstanceWithoutSync { carrier } });
+                    continue;
                 }
             };
             if found.contains_key(&dir) || !view.is_dir(&dir) {
@@ -431,6 +444,7 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
     if !globs.is_empty() {
         select(view, &paths, globs, &mut found, &mut rejected);
     }
+    rejected.extend(no_sync.into_iter().filter(|r| !found.contains_key(&r.path)));
     rejected.sort_by(|a, b| a.path.cmp(&b.path));
     rejected.dedup();
     Discovery { entries: found.into_values().collect(), rejected, issues }

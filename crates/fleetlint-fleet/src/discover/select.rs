@@ -23,7 +23,24 @@ fn glob_set(globs: &[String]) -> GlobSet {
 
 /// The `clusters/*` convention: each directory below `clusters/` is a root with synthesized
 /// bootstrap objects, unless a root was found there already.
+///
+/// Only in a repository with at least one Flux object (a `*.toolkit.fluxcd.io` or
+/// `fluxcd.controlplane.io` apiVersion): without one nothing says kustomize-controller builds
+/// these directories (an Argo CD repository's `clusters/<name>/` of Applications and Helm values).
 pub(super) fn convention(view: &TreeView<'_>, paths: &[&str], found: &mut BTreeMap<String, EntryPoint>) {
+    let flux_object = |p: &&str| {
+        view.file(p).is_some_and(|f| {
+            f.yaml.documents.iter().any(|d| {
+                d.root.get("apiVersion").and_then(fleetlint_yaml::Node::as_str).is_some_and(|a| {
+                    let group = a.split('/').next().unwrap_or("");
+                    group.ends_with(".toolkit.fluxcd.io") || group == "fluxcd.controlplane.io"
+                })
+            })
+        })
+    };
+    if !paths.iter().any(flux_object) {
+        return;
+    }
     let mut dirs: Vec<String> = paths
         .iter()
         .filter_map(|p| p.strip_prefix("clusters/"))

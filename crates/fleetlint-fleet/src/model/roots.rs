@@ -114,6 +114,23 @@ pub enum RejectReason {
         /// The Kustomization (`namespace/name`) that builds it.
         kustomization: String,
     },
+    /// A FluxInstance here has no `spec.sync`: the operator installs Flux but generates no
+    /// source and no Kustomization, so nothing builds the directory.
+    InstanceWithoutSync {
+        /// The object carrying the instance (`kind/namespace/name`).
+        carrier: String,
+    },
+    /// Its FluxInstance (or flux-instance HelmRelease) is rendered by another cluster's graph,
+    /// whose build already reads the sync directory: the instance syncs into that cluster, so
+    /// the directory is one more entry of it, not a cluster of its own.
+    InstanceRenderedBy {
+        /// The cluster.
+        cluster: String,
+        /// The Kustomization (`Kustomization namespace/name`) that renders the instance, when known.
+        kustomization: String,
+        /// The object carrying the instance (`kind/namespace/name`).
+        carrier: String,
+    },
     /// A Flux Kustomization defined below the directory names it as its path, but the
     /// directory's own build does not render that Kustomization (a shared base, a template).
     NotSelfRendered {

@@ -31,7 +31,9 @@ declare_rule! {
     /// and the target is not among them; a warning for a missing ServiceAccount. Not reported,
     /// because they exist: targets listed under `preexisting.objects`, the source of a cluster's
     /// self-managed root Kustomization (its `spec.path` is the cluster's directory) when Git does
-    /// not define it (it is installed out of band and is the checked repository), targets in a
+    /// not define it (it is installed out of band and is the checked repository), a
+    /// Kustomization's source that Git does not define but the user maps to a local tree
+    /// (`--source`, `sources` in .fleetlint.yaml: the build runs through it), targets in a
     /// namespace that an unmapped tenant tree writes into (its
     /// `targetNamespace`, else its own namespace), Secrets that an ExternalSecret,
     /// ClusterExternalSecret (in any namespace), SealedSecret,
@@ -144,7 +146,7 @@ impl Rule for UnresolvedReference {
                 {
                     continue;
                 }
-                if r.target == RefTarget::Flux && self_managed_root_source(cx, i, &r) {
+                if r.target == RefTarget::Flux && (self_managed_root_source(cx, i, &r) || mapped_source(cx, i, &r)) {
                     continue;
                 }
                 let mut f = unresolved(cx, &index, &r, o.kind());
@@ -402,6 +404,16 @@ fn self_managed_root_source(cx: &ClusterContext<'_>, i: usize, r: &FieldRef<'_>)
         return false;
     }
     cx.cluster.kustomization_of(i).is_some_and(|k| k.path == cx.cluster.path)
+}
+
+/// A Kustomization's source that no object defines but that resolves to a local tree: the user
+/// mapped it (`--source`), so it exists wherever the repository is served from and the build
+/// runs through it; it is not "waited for forever".
+fn mapped_source(cx: &ClusterContext<'_>, i: usize, r: &FieldRef<'_>) -> bool {
+    let o = cx.object(i);
+    o.flux_kind() == Some(FluxKind::Kustomization)
+        && r.field.starts_with("spec.sourceRef")
+        && cx.cluster.kustomization_of(i).is_some_and(|k| matches!(k.source, SourceResolution::Tree(_)))
 }
 
 fn name_span(cx: &ClusterContext<'_>, i: usize) -> Span {
