@@ -11,7 +11,9 @@
 //! [`controllers`], [`kinds`] (namespaced or cluster-scoped) and [`rbac`].
 
 pub mod admission;
+pub mod bootstrap_crds;
 pub mod controllers;
+pub mod crd_charts;
 pub mod flux;
 pub mod graph;
 pub mod kinds;

@@ -28,6 +28,19 @@ declare_rule! {
     /// the CRDs may come from
     /// a chart, or be installed outside Git. It mentions a HelmRelease of the same
     /// Kustomization or an ancestor whose name looks like the API group. Nothing is reported
+    /// when the Kustomization (transitively, or through an ancestor's `dependsOn`) depends on
+    /// another Kustomization that applies objects of the same API group from the same provider:
+    /// that one is Ready only after its apply, whose dry-run needs the group's CRDs, succeeded
+    /// (the first of the chain keeps its finding). Nothing is reported for CRDs that the repository's bootstrap
+    /// installs before Flux starts, read (never run) from its files: a helmfile release
+    /// (`helmfile.yaml(.gotmpl)`, `helmfile.d/*.yaml`, `bootstrap/helmfile/*.yaml`) of a chart
+    /// in the built-in table below, Talos `cluster.extraManifests` URLs naming a CRD bundle
+    /// (`…/prometheus-operator/…/stripped-down-crds.yaml`, `<group>_<plural>.yaml`) or
+    /// `inlineManifests` holding CRDs (in `talconfig.yaml` or a machine config), and
+    /// `kubectl apply` of such URLs in a Taskfile's `bootstrap` task; a bootstrap file under a
+    /// directory named after another cluster (`talos/utility/`) counts for that cluster only,
+    /// one under a retired directory (`archive/`, `legacy/`) for none.
+    /// Nothing is reported either
     /// when a HelmRelease is Ready before the Kustomization (through `dependsOn` on a
     /// Kustomization that waits for it), or when a Kustomization whose output is unknown (source
     /// not mapped, build failing) may render the CRD before it: either may well provide it. A
@@ -97,8 +110,18 @@ impl Rule for CrdBeforeCr {
         // (consumer, provider) -> the first finding and the other objects it stands for.
         let mut ordered: Vec<Vec<(usize, Span, String, Finding)>> = Vec::new();
         let mut ordered_at: std::collections::HashMap<(usize, Option<usize>), usize> = std::collections::HashMap::new();
-        for o in evaluate_with(g, crd_needs(g), |opaque| crd_capable(cx, g, opaque)) {
-            if o.avail != Avail::No || o.maybe {
+        let outcomes = evaluate_with(g, crd_needs(g), |opaque| crd_capable(cx, g, opaque));
+        let established = established_by_dependency(g, &outcomes);
+        let boot = bootstrap_for(cx);
+        for (at, o) in outcomes.into_iter().enumerate() {
+            if o.avail != Avail::No || o.maybe || established.contains(&at) {
+                continue;
+            }
+            // The repository's bootstrap installs these CRDs before Flux starts (a helmfile
+            // release of the chart, Talos `extraManifests`, a bootstrap task): nothing to order.
+            if let Item::Crd { group, kind } = o.need.item
+                && boot.iter().any(|b| b.covers(group, kind))
+            {
                 continue;
             }
             if o.from_table {
@@ -237,6 +260,115 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
     f.message = message;
     f.with_help("if the CRDs are installed outside Git, nothing to do; otherwise apply them (or the HelmRelease installing them, with `wait: true`) in a Kustomization this one depends on")
         .with_field(field)
+}
+
+/// The CRDs the checked repository's bootstrap installs before Flux starts
+/// ([`fleetlint_fleet::bootstrap_crds`]) that concern this cluster: a bootstrap file whose
+/// directories name another cluster (`talos/utility/talconfig.yaml` for cluster `utility`)
+/// and not this one is that cluster's.
+fn bootstrap_for(cx: &ClusterContext<'_>) -> Vec<fleetlint_fleet::bootstrap_crds::BootstrapCrds> {
+    let Some(tree) = cx.trees.first() else { return Vec::new() };
+    let all = fleetlint_fleet::bootstrap_crds::bootstrap_crds(tree, cx.db);
+    if all.is_empty() {
+        return all;
+    }
+    let names = |c: &fleetlint_fleet::Cluster| -> Vec<String> {
+        [c.name.as_str(), c.territory()]
+            .iter()
+            .filter_map(|n| n.rsplit('/').next())
+            .filter(|n| !n.is_empty() && *n != ".")
+            .map(str::to_ascii_lowercase)
+            .collect()
+    };
+    let mine = names(cx.cluster);
+    // A name that is also a directory above this cluster (`kubernetes` for `kubernetes/main`)
+    // names no other cluster's files.
+    let above: Vec<String> = cx.cluster.territory().split('/').map(str::to_ascii_lowercase).collect();
+    let others: Vec<String> = cx
+        .fleet
+        .clusters
+        .iter()
+        .filter(|c| c.name != cx.cluster.name)
+        .flat_map(names)
+        .filter(|n| !mine.contains(n) && !above.contains(n))
+        .collect();
+    all.into_iter()
+        .filter(|b| {
+            let lower = b.file.to_ascii_lowercase();
+            let dirs: Vec<&str> = lower.split('/').rev().skip(1).collect();
+            dirs.iter().any(|d| mine.iter().any(|m| m == d)) || !dirs.iter().any(|d| others.iter().any(|o| o == d))
+        })
+        .collect()
+}
+
+/// Outcomes (indices) whose consumer (transitively) depends on another Kustomization applying
+/// objects of the same API group from the same provider (session 7, A10): through its own
+/// `dependsOn` or an ancestor's, followed transitively, the dependency or one of its ancestors
+/// applying such objects. That Kustomization is Ready only once its apply succeeded (exists only
+/// once its parent's did), and an apply whose server-side dry-run misses a CRD fails
+/// (fluxcd/kustomize-controller@186fb3b internal/controller/kustomization_controller.go
+/// `reconcile`: `apply` before the Ready condition is set; fluxcd/pkg@e2cfd1a2
+/// ssa/manager_apply.go `ApplyAll` dry-runs every object of a stage and returns on the first
+/// failure before applying any): the provider (one chart, or the Kustomization rendering the
+/// CRDs) has installed the group's CRDs by then. The first Kustomization of the chain keeps its
+/// finding. A Kustomization is not credited for its own parent applying such objects: the parent
+/// keeps the finding, and once it is fixed (the objects moved out) the child's own missing
+/// `dependsOn` still matters.
+fn established_by_dependency(g: &FluxGraph<'_>, outcomes: &[Outcome<'_>]) -> std::collections::HashSet<usize> {
+    use std::collections::{HashMap, HashSet};
+    let mut by_key: HashMap<(&str, Vec<usize>), Vec<usize>> = HashMap::new();
+    for (at, o) in outcomes.iter().enumerate() {
+        let Item::Crd { group, .. } = o.need.item else { continue };
+        let Some(&first) = o.providers.first() else { continue };
+        let provider = if g.object(first).flux_kind() == Some(FluxKind::HelmRelease) {
+            vec![first]
+        } else {
+            let mut r: Vec<usize> = o.providers.iter().filter_map(|&p| g.parent[p]).collect();
+            r.sort_unstable();
+            r.dedup();
+            r
+        };
+        by_key.entry((group, provider)).or_default().push(at);
+    }
+    let mut out = HashSet::new();
+    for members in by_key.values() {
+        let appliers: HashSet<usize> = members.iter().map(|&m| g.canon[outcomes[m].need.consumer]).collect();
+        if appliers.len() < 2 {
+            continue;
+        }
+        for &m in members {
+            let o = &outcomes[m];
+            if o.avail == Avail::No && !o.maybe && waits_for_one_of(g, o.need.consumer, &appliers) {
+                out.insert(m);
+            }
+        }
+    }
+    out
+}
+
+/// Whether `k` waits, through the `dependsOn` of itself or an ancestor (transitively), for a
+/// Kustomization in `appliers` or for one rendered by such a Kustomization.
+fn waits_for_one_of(g: &FluxGraph<'_>, k: usize, appliers: &std::collections::HashSet<usize>) -> bool {
+    // `k` and its own ancestors do not count (see `established_by_dependency`).
+    let own: std::collections::HashSet<usize> = std::iter::once(k).chain(g.ancestors(k)).map(|x| g.canon[x]).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<usize> = own.iter().copied().collect();
+    while let Some(x) = stack.pop() {
+        for &d in &g.out[x] {
+            let Some(t) = g.deps[d].target else { continue };
+            if own.contains(&t) || !seen.insert(t) {
+                continue;
+            }
+            if std::iter::once(t)
+                .chain(g.ancestors(t))
+                .any(|a| !own.contains(&g.canon[a]) && appliers.contains(&g.canon[a]))
+            {
+                return true;
+            }
+            stack.push(t);
+        }
+    }
+    false
 }
 
 /// The text of the repository's bootstrap tooling that installs charts or CRDs before Flux

@@ -24,6 +24,13 @@ declare_rule! {
     /// renders their directories by design) and entry directories that contain this cluster's
     /// own (a directory above a cluster is not another cluster's root).
     ///
+    /// ## Severity
+    /// `error` for (a): the other cluster's objects are applied here unmodified. (b) is a
+    /// `warning`: kustomize-controller builds it (it loads files from anywhere in the source)
+    /// and nothing fails, but a change reviewed for the other cluster lands here too. When the
+    /// kustomization reaching out overlays the other cluster's directory with its own patches
+    /// or transformers (a dev cluster built on production's apps on purpose), an `info`.
+    ///
     /// ## Why is this bad?
     /// Production objects get reconciled on staging (or the reverse): duplicate controllers,
     /// identity clashes, and a change reviewed for one cluster silently lands on another.
@@ -114,21 +121,37 @@ impl Rule for CrossClusterLeakage {
             let other = others[oi];
             let Some(kn) = c.kustomization_of(k) else { continue };
             let file = &cx.db.get(c.objects[i].root.span.file).path;
-            let (span, how) = match reaching_entry(cx, &kn.path, other.territory()) {
-                Some(span) => (span, "this kustomization entry reaches".to_string()),
+            let (span, how, overlay) = match reaching_entry(cx, &kn.path, other.territory()) {
+                Some((span, overlay)) => (span, "this kustomization entry reaches".to_string(), overlay),
                 None => {
                     let o = &c.objects[k];
-                    (o.flux().map_or(o.root.span, |f| f.span_of(&["path"])), format!("{} reaches", describe(o)))
+                    (o.flux().map_or(o.root.span, |f| f.span_of(&["path"])), format!("{} reaches", describe(o)), false)
                 }
             };
-            let message = format!(
+            let mut message = format!(
                 "{how} into the directory of cluster `{}` ({}): {} from `{file}` is applied on `{}`",
                 other.name,
                 other.territory(),
                 describe(&c.objects[i]),
                 c.name
             );
+            // (b) is a kustomize reference: kustomize-controller builds it (fluxcd/pkg
+            // kustomize/kustomize_generator.go `Build`, `krusty.MakeDefaultOptions()` with
+            // `LoadRestrictions = LoadRestrictionsNone`)
+            // and nothing fails; what it costs is that the other cluster's changes reach this one.
+            // A kustomization that overlays the directory with its own patches or transformers
+            // (a dev cluster built on production's apps) does that on purpose (session 7, A8).
+            let severity = if overlay {
+                message.push_str(&format!(
+                    "; the kustomization overlays it with its own patches or transformers, so `{}` is built on `{}`'s directory on purpose: a change there reaches `{}` too",
+                    c.name, other.name, c.name
+                ));
+                Severity::Info
+            } else {
+                Severity::Warning
+            };
             let f = Self::finding(span, message)
+                .with_severity(severity)
                 .with_help("move what both clusters share out of the cluster directories and reference it from both")
                 .with_related(c.objects[i].root.span, "the object from the other cluster's directory")
                 .with_field(format!("resources[{}]", other.territory()));
@@ -137,10 +160,32 @@ impl Rule for CrossClusterLeakage {
     }
 }
 
+/// Kustomization fields that change what the resources hold: with one of them, a kustomization
+/// reaching into another cluster's directory overlays it rather than copies it.
+const OVERLAY_FIELDS: &[&str] = &[
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "replacements",
+    "images",
+    "replicas",
+    "namePrefix",
+    "nameSuffix",
+    "namespace",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "configMapGenerator",
+    "secretGenerator",
+    "transformers",
+    "components",
+];
+
 /// The first entry of a kustomization file at or under `dir` (checked repository only) whose
 /// `resources`, `components`, `bases`, `patchesStrategicMerge` item or `patches[].path`
 /// resolves under `root`.
-fn reaching_entry(cx: &ClusterContext<'_>, dir: &str, root: &str) -> Option<Span> {
+/// Also whether that kustomization overlays what it reaches (its own patches or transformers).
+fn reaching_entry(cx: &ClusterContext<'_>, dir: &str, root: &str) -> Option<(Span, bool)> {
     let tree = cx.trees.first()?;
     // The tree's files are sorted by path: the first match is stable.
     for file in &tree.files {
@@ -162,7 +207,10 @@ fn reaching_entry(cx: &ClusterContext<'_>, dir: &str, root: &str) -> Option<Span
             let joined = if base.is_empty() { text.to_string() } else { format!("{base}/{text}") };
             let (resolved, clamped) = fleetlint_yaml::relpath::clamp_flux_path(&joined);
             if !clamped && under(&resolved, root) {
-                return Some(e.span);
+                let overlay = OVERLAY_FIELDS.iter().any(|k| {
+                    doc.root.get(k).is_some_and(|v| v.as_seq().is_none_or(|items| !items.is_empty()) && !v.is_null())
+                });
+                return Some((e.span, overlay));
             }
         }
     }

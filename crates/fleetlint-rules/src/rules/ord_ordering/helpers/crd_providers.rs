@@ -10,61 +10,8 @@
 
 use fleetlint_yaml::FluxKind;
 
+use fleetlint_fleet::crd_charts::{CNI, TABLE};
 use fleetlint_fleet::graph::FluxGraph;
-
-/// `(chart names, API groups)`: a HelmRelease of one of these charts installs those groups.
-const TABLE: &[(&[&str], &[&str])] = &[
-    (&["cert-manager"], &["cert-manager.io", "acme.cert-manager.io"]),
-    (&["trust-manager"], &["trust.cert-manager.io"]),
-    (&["external-secrets"], &["external-secrets.io", "generators.external-secrets.io"]),
-    (&["kyverno"], &["kyverno.io", "reports.kyverno.io", "wgpolicyk8s.io"]),
-    (
-        &["kube-prometheus-stack", "prometheus-operator-crds", "prometheus-operator", "victoria-metrics-k8s-stack"],
-        &["monitoring.coreos.com"],
-    ),
-    (&["victoria-metrics-operator", "victoria-metrics-k8s-stack"], &["operator.victoriametrics.com"]),
-    (&["longhorn"], &["longhorn.io"]),
-    (&["traefik", "traefik-crds"], &["traefik.io", "traefik.containo.us", "hub.traefik.io"]),
-    (
-        &["base", "istio-base"],
-        &["networking.istio.io", "security.istio.io", "telemetry.istio.io", "extensions.istio.io", "install.istio.io"],
-    ),
-    (&["gateway-api", "gateway-api-crds"], &["gateway.networking.k8s.io", "gateway.networking.x-k8s.io"]),
-    (&["volsync"], &["volsync.backube"]),
-    (&["cloudnative-pg"], &["postgresql.cnpg.io"]),
-    (&["snapshot-controller"], &["snapshot.storage.k8s.io", "groupsnapshot.storage.k8s.io"]),
-    (&["metallb"], &["metallb.io"]),
-    (&["rook-ceph"], &["ceph.rook.io"]),
-    (&["velero"], &["velero.io"]),
-    (&["keda"], &["keda.sh", "eventing.keda.sh"]),
-    (&["external-dns"], &["externaldns.k8s.io"]),
-    (&["grafana-operator"], &["grafana.integreatly.org"]),
-    (&["sealed-secrets"], &["bitnami.com"]),
-    (&["crossplane"], &["pkg.crossplane.io", "apiextensions.crossplane.io"]),
-    (&["connect", "onepassword-connect"], &["onepassword.com"]),
-    (&["dragonfly-operator"], &["dragonflydb.io"]),
-    (&["node-feature-discovery"], &["nfd.k8s-sigs.io"]),
-    (&["opentelemetry-operator"], &["opentelemetry.io"]),
-    (&["mariadb-operator", "mariadb-operator-crds"], &["k8s.mariadb.com"]),
-    (&["vpa", "vertical-pod-autoscaler"], &["autoscaling.k8s.io"]),
-    (&["kubevirt"], &["kubevirt.io"]),
-    (&["flagger"], &["flagger.app"]),
-];
-
-/// CNI plugins, `(charts, API groups)`: their CRDs exist before Flux runs. Flux's controllers are
-/// pods that need the pod network, so on any cluster where Flux reconciles, the CNI is already
-/// installed (by the cluster's provisioning; a HelmRelease of it in Git only adopts the release),
-/// and CNIs register their own CRDs when they start: cilium's agent and operator create every
-/// `cilium.io` CRD (cilium/cilium@0520fcda:pkg/k8s/apis/cilium.io/client/register.go
-/// `CreateCustomResourceDefinitions`, "called on agent startup"), the tigera-operator installs
-/// calico's. An object of these groups is never "applied before its CRD exists".
-const CNI: &[(&[&str], &[&str])] = &[
-    (&["cilium"], &["cilium.io"]),
-    (&["tigera-operator", "calico"], &["crd.projectcalico.org", "operator.tigera.io", "projectcalico.org"]),
-    (&["antrea"], &["crd.antrea.io"]),
-    (&["kube-ovn"], &["kubeovn.io"]),
-    (&["multus", "multus-cni"], &["k8s.cni.cncf.io"]),
-];
 
 /// Whether `group`'s CRDs belong to a CNI and so exist before Flux runs (see [`CNI`]).
 pub(crate) fn predates_flux(group: &str) -> bool {
@@ -106,6 +53,6 @@ mod tests {
         assert_eq!(charts_for("example.com").count(), 0);
         assert!(super::predates_flux("cilium.io") && super::predates_flux("crd.projectcalico.org"));
         assert!(!super::predates_flux("cert-manager.io"));
-        assert!(super::CNI.iter().all(|(charts, _)| !charts.is_empty()));
+        assert!(fleetlint_fleet::crd_charts::CNI.iter().all(|(charts, _)| !charts.is_empty()));
     }
 }
