@@ -377,7 +377,7 @@ fn a_flux_instance_in_another_namespace_names_its_sync_objects_after_it() {
 }
 
 #[test]
-fn no_flux_object_no_conventional_cluster() {
+fn an_argo_cd_repository_without_flux_objects_has_no_conventional_cluster() {
     // An Argo CD repository's clusters/<name>/: nothing says kustomize-controller builds it (B11).
     let s = session("no-flux-objects", &[]);
     assert_eq!(found(&s), []);

@@ -24,21 +24,28 @@ fn glob_set(globs: &[String]) -> GlobSet {
 /// The `clusters/*` convention: each directory below `clusters/` is a root with synthesized
 /// bootstrap objects, unless a root was found there already.
 ///
-/// Only in a repository with at least one Flux object (a `*.toolkit.fluxcd.io` or
-/// `fluxcd.controlplane.io` apiVersion): without one nothing says kustomize-controller builds
-/// these directories (an Argo CD repository's `clusters/<name>/` of Applications and Helm values).
+/// Not in a repository that another GitOps controller reconciles and Flux does not: with an
+/// Argo CD object (`argoproj.io`) and no Flux object (a `*.toolkit.fluxcd.io` or
+/// `fluxcd.controlplane.io` apiVersion) nothing says kustomize-controller builds these
+/// directories (an Argo CD repository's `clusters/<name>/` of Applications and Helm values). A
+/// repository with neither keeps the convention: Flux objects created outside Git (`flux create
+/// kustomization`) leave plain manifests under `clusters/<name>/`.
 pub(super) fn convention(view: &TreeView<'_>, paths: &[&str], found: &mut BTreeMap<String, EntryPoint>) {
-    let flux_object = |p: &&str| {
+    let has_group = |p: &&str, flux: bool| {
         view.file(p).is_some_and(|f| {
             f.yaml.documents.iter().any(|d| {
                 d.root.get("apiVersion").and_then(fleetlint_yaml::Node::as_str).is_some_and(|a| {
                     let group = a.split('/').next().unwrap_or("");
-                    group.ends_with(".toolkit.fluxcd.io") || group == "fluxcd.controlplane.io"
+                    if flux {
+                        group.ends_with(".toolkit.fluxcd.io") || group == "fluxcd.controlplane.io"
+                    } else {
+                        group == "argoproj.io"
+                    }
                 })
             })
         })
     };
-    if !paths.iter().any(flux_object) {
+    if !paths.iter().any(|p| has_group(p, true)) && paths.iter().any(|p| has_group(p, false)) {
         return;
     }
     let mut dirs: Vec<String> = paths
