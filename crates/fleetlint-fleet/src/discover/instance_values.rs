@@ -9,7 +9,7 @@
 use fleetlint_yaml::{Entry, Limits, Node, NodeKind, ObjectView, parse_yaml};
 
 use crate::artifact::TreeView;
-use crate::flux::FluxObject;
+use crate::flux::{FluxObject, is_flux_instance_release};
 use crate::fluxbuild;
 use crate::walk::Trees;
 
@@ -21,16 +21,6 @@ pub(crate) struct ValuesInstance {
     pub carrier: String,
     /// Where the carrier is written.
     pub span: fleetlint_yaml::Span,
-}
-
-fn is_flux_instance_release(root: &Node) -> bool {
-    let Some(hr) = FluxObject::new(root) else { return false };
-    if ObjectView::new(root).is_none_or(|v| v.kind() != "HelmRelease") {
-        return false;
-    }
-    let chart_ref = hr.chart_ref().map(|r| r.name());
-    let chart = hr.chart_name().and_then(|f| f.as_str());
-    [chart_ref, chart].iter().flatten().any(|c| c.contains("flux-instance"))
 }
 
 /// The flux-instance HelmReleases of a document: itself, or among a ResourceSet's resources.

@@ -4,6 +4,20 @@ use fleetlint_yaml::{Node, ObjectView};
 
 use super::FluxObject;
 
+/// Whether `root` is a HelmRelease of the `flux-instance` chart (by `chart.spec.chart` or the
+/// name of its `chartRef`): the chart renders a FluxInstance from its `instance` values
+/// (controlplaneio-fluxcd/charts `charts/flux-instance/templates/instance.yaml`).
+#[must_use]
+pub fn is_flux_instance_release(root: &Node) -> bool {
+    if ObjectView::new(root).is_none_or(|v| v.kind() != "HelmRelease") {
+        return false;
+    }
+    let Some(hr) = FluxObject::new(root) else { return false };
+    let chart_ref = hr.chart_ref().map(|r| r.name());
+    let chart = hr.chart_name().and_then(|f| f.as_str());
+    [chart_ref, chart].iter().flatten().any(|c| c.contains("flux-instance"))
+}
+
 /// The spec of a FluxInstance (also the `instance` values of a `flux-instance` HelmRelease).
 #[derive(Clone, Copy, Debug)]
 pub struct InstanceSpec<'a>(pub &'a Node);
@@ -17,12 +31,8 @@ impl<'a> InstanceSpec<'a> {
         match v.kind() {
             "FluxInstance" if v.group() == "fluxcd.controlplane.io" => root.get("spec").map(Self),
             "HelmRelease" => {
-                let hr = FluxObject::new(root)?;
-                let chart_ref = hr.chart_ref().map(|r| r.name());
-                let chart = hr.chart_name().and_then(|f| f.as_str());
-                let is_flux_instance = [chart_ref, chart].iter().flatten().any(|c| c.contains("flux-instance"));
                 let instance = root.get_path(&["spec", "values", "instance"])?;
-                (is_flux_instance && instance.get("sync").is_some()).then_some(Self(instance))
+                (is_flux_instance_release(root) && instance.get("sync").is_some()).then_some(Self(instance))
             }
             _ => None,
         }

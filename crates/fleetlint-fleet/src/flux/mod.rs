@@ -14,7 +14,7 @@ mod references;
 #[cfg(test)]
 mod tests;
 
-pub use instance::InstanceSpec;
+pub use instance::{InstanceSpec, is_flux_instance_release};
 pub use parts::{Decryption, Include, KubeConfig, PostBuild, SubstituteFrom};
 pub use references::{FieldRef, KUSTOMIZATION_SOURCES, RefTarget, references};
 

@@ -46,8 +46,12 @@ impl SchemaCheck {
     }
 }
 
-/// Whether the cluster's Flux is installed by the Flux Operator: its notification CRDs then
-/// accept the operator's kinds (`fleetlint_schema::SchemaSet::with_flux_operator`).
+/// Whether the cluster's Flux is installed by the Flux Operator (a FluxInstance, written or
+/// rendered by a HelmRelease of the `flux-instance` chart): its notification CRDs then accept
+/// the operator's kinds (`fleetlint_schema::SchemaSet::with_flux_operator`), which the operator
+/// adds to the Alert and Receiver enums when it installs Flux
+/// (controlplaneio-fluxcd/flux-operator@8bce6d95 internal/builder/profiles.go
+/// `profileNotification`).
 fn flux_operator(cx: &ClusterContext<'_>) -> bool {
     cx.cluster.entry == EntryKind::FluxInstance
         || cx.cluster.flux_version.from == VersionFrom::FluxInstance
@@ -55,7 +59,10 @@ fn flux_operator(cx: &ClusterContext<'_>) -> bool {
             .cluster
             .objects
             .iter()
-            .any(|o| o.kind() == "FluxInstance" && o.api_version().starts_with("fluxcd.controlplane.io/"))
+            .any(|o| {
+                (o.kind() == "FluxInstance" && o.api_version().starts_with("fluxcd.controlplane.io/"))
+                    || fleetlint_fleet::flux::is_flux_instance_release(&o.root)
+            })
 }
 
 /// `spec.postRenderers[1].kustomize` as a field path.
