@@ -22,6 +22,9 @@
 //!   URLs in a task named `bootstrap*` (or a Taskfile under a `bootstrap` directory), and
 //!   `bootstrap*crd*` scripts.
 //!
+//! The same files tell which namespaces exist before Flux starts ([`bootstrap_namespaces`]):
+//! helmfile releases' namespaces and `kubectl create namespace` in a bootstrap task.
+//!
 //! Files under a retired directory (`archive/`, `legacy/`, `old/`, ...) bootstrap nothing.
 
 use fleetlint_yaml::{FileDb, Limits, LoadedTree, Node, NodeKind, parse_yaml};
@@ -67,6 +70,50 @@ const MAX_FILE: u64 = 1 << 20;
 /// What the bootstrap files of `tree` install, in path order.
 #[must_use]
 pub fn bootstrap_crds(tree: &LoadedTree, db: &FileDb) -> Vec<BootstrapCrds> {
+    let mut out = Vec::new();
+    for (path, text) in bootstrap_files(tree, db) {
+        match kind_of(&path) {
+            Some(FileKind::Helmfile) => helmfile(&path, &text, &mut out),
+            Some(FileKind::Talos) => talos(&path, &text, &mut out),
+            Some(FileKind::Taskfile) => taskfile(&path, &text, &mut out),
+            Some(FileKind::Script) => script(&path, &text, &mut out),
+            None => {}
+        }
+    }
+    out
+}
+
+/// A namespace the repository's bootstrap creates before Flux starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BootstrapNamespace {
+    /// The file saying so (tree-relative).
+    pub file: String,
+    /// Its 1-based line.
+    pub line: u32,
+    /// The namespace.
+    pub namespace: String,
+}
+
+/// The namespaces the bootstrap files of `tree` create, in path order: the namespace of every
+/// installed helmfile release (helmfile passes `--create-namespace` unless `createNamespace:
+/// false`, on the release or in `helmDefaults`: "automatically create release namespaces if
+/// they do not exist (default true)", helmfile/helmfile@0435e21c docs/index.md), and
+/// `kubectl create namespace N` (or `ns`) in a Taskfile bootstrap task.
+#[must_use]
+pub fn bootstrap_namespaces(tree: &LoadedTree, db: &FileDb) -> Vec<BootstrapNamespace> {
+    let mut out = Vec::new();
+    for (path, text) in bootstrap_files(tree, db) {
+        match kind_of(&path) {
+            Some(FileKind::Helmfile) => helmfile_namespaces(&path, &text, &mut out),
+            Some(FileKind::Taskfile) => taskfile_namespaces(&path, &text, &mut out),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The bootstrap files of `tree` (see [`kind_of`]) with their text, in path order.
+fn bootstrap_files(tree: &LoadedTree, db: &FileDb) -> Vec<(String, std::sync::Arc<str>)> {
     let mut files: Vec<(String, std::sync::Arc<str>)> = Vec::new();
     for f in &tree.files {
         let file = db.get(f.id);
@@ -83,17 +130,7 @@ pub fn bootstrap_crds(tree: &LoadedTree, db: &FileDb) -> Vec<BootstrapCrds> {
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut out = Vec::new();
-    for (path, text) in files {
-        match kind_of(&path) {
-            Some(FileKind::Helmfile) => helmfile(&path, &text, &mut out),
-            Some(FileKind::Talos) => talos(&path, &text, &mut out),
-            Some(FileKind::Taskfile) => taskfile(&path, &text, &mut out),
-            Some(FileKind::Script) => script(&path, &text, &mut out),
-            None => {}
-        }
-    }
-    out
+    files
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -372,6 +409,80 @@ fn taskfile(path: &str, text: &str, out: &mut Vec<BootstrapCrds>) {
     }
 }
 
+/// A namespace name as Kubernetes accepts it (RFC 1123 label), not a template leftover.
+fn namespace_name(s: &str) -> Option<&str> {
+    let ok = !s.is_empty()
+        && s.len() <= 63
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    ok.then_some(s)
+}
+
+fn helmfile_namespaces(path: &str, text: &str, out: &mut Vec<BootstrapNamespace>) {
+    // `untemplate` writes `x` for a template action: a namespace written by one is unknown.
+    let templated = text.contains("{{");
+    let (text, docs) = parse_lenient(text);
+    for root in docs {
+        let default_create =
+            root.get_path(&["helmDefaults", "createNamespace"]).and_then(Node::as_bool).unwrap_or(true);
+        let Some(releases) = root.get("releases").and_then(Node::as_seq) else { continue };
+        for r in releases {
+            let installed = r.get("installed").and_then(Node::as_bool) != Some(false);
+            let create = r.get("createNamespace").and_then(Node::as_bool).unwrap_or(default_create);
+            let Some(ns) = r.get("namespace").and_then(Node::as_str).and_then(namespace_name) else { continue };
+            if installed && create && !(templated && ns == "x") {
+                out.push(BootstrapNamespace {
+                    file: path.to_string(),
+                    line: line_of(&text, r),
+                    namespace: ns.to_string(),
+                });
+            }
+        }
+    }
+}
+
+/// The namespaces of `kubectl create namespace|ns N` in a command line.
+fn created_namespaces(cmd: &str) -> Vec<&str> {
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        if w.ends_with("kubectl")
+            && let Some(at) = words[i + 1..].iter().position(|x| *x == "create").filter(|at| *at < 4)
+            && let Some(kind) = words.get(i + 1 + at + 1)
+            && matches!(*kind, "namespace" | "ns")
+            && let Some(name) = words.get(i + at + 3).and_then(|n| namespace_name(n))
+        {
+            out.push(name);
+        }
+    }
+    out
+}
+
+fn taskfile_namespaces(path: &str, text: &str, out: &mut Vec<BootstrapNamespace>) {
+    let (text, docs) = parse_lenient(text);
+    let in_bootstrap_dir = path.to_ascii_lowercase().contains("bootstrap");
+    for root in docs {
+        let Some(tasks) = root.get("tasks").and_then(Node::as_map) else { continue };
+        for t in tasks {
+            let name = t.key.as_str().unwrap_or("");
+            if !(in_bootstrap_dir || name.to_ascii_lowercase().contains("bootstrap")) {
+                continue;
+            }
+            for c in t.value.get("cmds").and_then(Node::as_seq).unwrap_or_default() {
+                let Some(cmd) = c.as_str().or_else(|| c.get("cmd").and_then(Node::as_str)) else { continue };
+                for ns in created_namespaces(cmd) {
+                    out.push(BootstrapNamespace {
+                        file: path.to_string(),
+                        line: line_of(&text, c),
+                        namespace: ns.to_string(),
+                    });
+                }
+            }
+        }
+    }
+}
+
 fn script(path: &str, text: &str, out: &mut Vec<BootstrapCrds>) {
     for (i, line) in text.lines().enumerate() {
         for url in kubectl_urls(line) {
@@ -438,6 +549,28 @@ mod tests {
         // An action spanning lines in a helmfile template is blanked out whole.
         let gotmpl = "releases:\n  - name: cert-manager\n    labels: {{\n      toYaml .Values.labels\n    }}\n    chart: jetstack/cert-manager\n";
         assert!(read("helmfile.yaml.gotmpl", gotmpl).iter().any(|b| b.group == "cert-manager.io"));
+    }
+
+    #[test]
+    fn bootstrap_namespaces_of_helmfile_releases_and_kubectl_create() {
+        let mut out = Vec::new();
+        let helm = "helmDefaults:\n  wait: true\nreleases:\n  - name: cilium\n    namespace: kube-system\n    chart: cilium/cilium\n  - name: external-secrets\n    namespace: external-secrets\n    chart: oci://ghcr.io/external-secrets/charts/external-secrets\n  - name: off\n    namespace: off-ns\n    createNamespace: false\n    chart: x/off\n  - name: gone\n    namespace: gone\n    installed: false\n    chart: x/gone\n  - name: tpl\n    namespace: '{{ .Values.ns }}'\n    chart: x/tpl\n";
+        helmfile_namespaces("bootstrap/helmfile.yaml", helm, &mut out);
+        let names: Vec<(&str, u32)> = out.iter().map(|n| (n.namespace.as_str(), n.line)).collect();
+        assert_eq!(names, [("kube-system", 4), ("external-secrets", 7)]);
+        let mut out = Vec::new();
+        let none =
+            "helmDefaults:\n  createNamespace: false\nreleases:\n  - name: a\n    namespace: a\n    chart: x/a\n";
+        helmfile_namespaces("helmfile.yaml", none, &mut out);
+        assert!(out.is_empty(), "helmDefaults.createNamespace: false");
+        let task = "version: \"3\"\ntasks:\n  flux:\n    cmds:\n      - kubectl create namespace flux-system --dry-run=client -oyaml | kubectl apply -f -\n      - kubectl create ns external-secrets\n  other:\n    cmds:\n      - kubectl create namespace scratch\n";
+        let mut out = Vec::new();
+        taskfile_namespaces(".taskfiles/bootstrap/Taskfile.yaml", task, &mut out);
+        let names: Vec<&str> = out.iter().map(|n| n.namespace.as_str()).collect();
+        assert_eq!(names, ["flux-system", "external-secrets", "scratch"], "every task of a bootstrap Taskfile");
+        let mut out = Vec::new();
+        taskfile_namespaces("Taskfile.yaml", task, &mut out);
+        assert!(out.is_empty(), "no bootstrap task: {out:?}");
     }
 
     #[test]

@@ -360,6 +360,15 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
             }
         }
     }
+    // Namespaces the repository's bootstrap creates before Flux starts (a helmfile release's
+    // namespace, `kubectl create namespace` in a bootstrap task): read, never run.
+    if let Some(tree) = trees.trees.first() {
+        for b in crate::bootstrap_crds::bootstrap_namespaces(tree, trees.db) {
+            if !preexisting.contains(&b.namespace) {
+                preexisting.push(b.namespace);
+            }
+        }
+    }
     let platform = if opts.platform_namespaces.is_empty() {
         vec!["flux-system".to_string()]
     } else {
@@ -384,6 +393,7 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
         tenant_accounts: BTreeMap::new(),
         platform_namespaces: platform,
         preexisting_namespaces: preexisting,
+        preexisting_configured: !opts.preexisting_namespaces.is_empty(),
         build_issue_owners: vec![None; boot.issues.len()],
         build_issues: boot.issues,
         issues: Vec::new(),

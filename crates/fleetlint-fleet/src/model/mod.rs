@@ -169,8 +169,12 @@ pub struct Cluster {
     pub tenant_accounts: BTreeMap<(String, String), String>,
     /// Namespaces that belong to the platform.
     pub platform_namespaces: Vec<String>,
-    /// Namespaces that exist before anything is applied (built-ins, Flux's, config).
+    /// Namespaces that exist before anything is applied (built-ins, Flux's, config, the
+    /// FluxInstance's, those the repository's bootstrap creates).
     pub preexisting_namespaces: Vec<String>,
+    /// Whether the configuration lists `preexisting.namespaces` (the namespaces created outside
+    /// Git are then known: one that nothing creates is a warning, no longer an info).
+    pub preexisting_configured: bool,
     /// Build problems of the Flux builds (deduplicated by the rules engine across clusters).
     pub build_issues: Vec<BuildIssue>,
     /// For each of `build_issues`, the Flux Kustomization (index in `objects`) whose build met it;

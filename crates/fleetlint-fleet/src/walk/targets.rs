@@ -64,6 +64,7 @@ impl ClusterWalk<'_, '_> {
             tenant_accounts: BTreeMap::new(),
             platform_namespaces: self.cluster.platform_namespaces.clone(),
             preexisting_namespaces: self.cluster.preexisting_namespaces.clone(),
+            preexisting_configured: self.cluster.preexisting_configured,
             build_issues: Vec::<BuildIssue>::new(),
             build_issue_owners: Vec::new(),
             issues: Vec::new(),

@@ -7,7 +7,6 @@ use crate::context::ClusterContext;
 use crate::declare_rule;
 use crate::finding::{Category, Finding, Severity};
 use crate::rule::Rule;
-use fleetlint_fleet::BUILTIN_NAMESPACES;
 use fleetlint_fleet::graph::{Avail, FluxGraph};
 
 declare_rule! {
@@ -16,7 +15,9 @@ declare_rule! {
     /// `targetNamespace` (without `install.createNamespace`) or `storageNamespace`, whose
     /// namespace does not exist before it is applied. A namespace is in place when it
     /// pre-exists (`default`, `kube-system`, `kube-public`, `kube-node-lease`, `flux-system`,
-    /// and `preexisting.namespaces` of the configuration), when the same Kustomization renders
+    /// `preexisting.namespaces` of the configuration, and the namespaces the repository's
+    /// bootstrap creates before Flux starts: a helmfile release's namespace, `kubectl create
+    /// namespace` in a Taskfile bootstrap task; read, never run), when the same Kustomization renders
     /// it (Namespaces are applied in an earlier stage), when an ancestor renders it, or when a
     /// Kustomization or HelmRelease (with `install.createNamespace`) it transitively depends on
     /// creates it. One finding per Kustomization and namespace.
@@ -139,7 +140,7 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>, opaque: Option<usize>) -> Finding
     // namespaces created outside Git and this one is not among them (issue 14 items 6 and 10:
     // only the deadlock above, whose creator is in Git, is an error). Mapping more sources must
     // not raise it.
-    let declared = g.cluster.preexisting_namespaces.iter().any(|n| !BUILTIN_NAMESPACES.contains(&n.as_str()));
+    let declared = g.cluster.preexisting_configured;
     let severity = if declared { Severity::Warning } else { Severity::Info };
     match opaque {
         Some(x) => {

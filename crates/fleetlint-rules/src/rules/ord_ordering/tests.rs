@@ -80,6 +80,7 @@ fn cluster(text: String, owner: impl Fn(usize) -> Option<usize>) -> (FileDb, Fle
         tenant_accounts: BTreeMap::new(),
         platform_namespaces: vec!["flux-system".into()],
         preexisting_namespaces: BUILTIN_NAMESPACES.iter().map(|s| (*s).to_string()).collect(),
+        preexisting_configured: false,
         build_issues: Vec::new(),
         build_issue_owners: Vec::new(),
         issues: Vec::new(),

@@ -55,14 +55,10 @@ impl SchemaCheck {
 fn flux_operator(cx: &ClusterContext<'_>) -> bool {
     cx.cluster.entry == EntryKind::FluxInstance
         || cx.cluster.flux_version.from == VersionFrom::FluxInstance
-        || cx
-            .cluster
-            .objects
-            .iter()
-            .any(|o| {
-                (o.kind() == "FluxInstance" && o.api_version().starts_with("fluxcd.controlplane.io/"))
-                    || fleetlint_fleet::flux::is_flux_instance_release(&o.root)
-            })
+        || cx.cluster.objects.iter().any(|o| {
+            (o.kind() == "FluxInstance" && o.api_version().starts_with("fluxcd.controlplane.io/"))
+                || fleetlint_fleet::flux::is_flux_instance_release(&o.root)
+        })
 }
 
 /// `spec.postRenderers[1].kustomize` as a field path.
