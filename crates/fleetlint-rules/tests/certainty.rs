@@ -355,3 +355,19 @@ fn a_helm_charts_tree_no_flux_build_reaches_is_not_judged() {
         assert!(all.is_empty(), "{code}: {all:?}");
     }
 }
+
+/// ORD003 grades a CRD applied after its custom resource by consequence, as ORD004 does for
+/// namespaces: a deadlock (the CRD's Kustomization is rendered by the failing one) is an error;
+/// a sibling without `dependsOn`, which a retry heals, a warning; a provider known only from
+/// the built-in chart table, a warning.
+#[test]
+fn crd_ordering_is_an_error_only_when_it_deadlocks() {
+    let all = findings("ORD003/fail", "ORD003");
+    assert_eq!(severity_at(&all, "stack/widget.yaml", 4), Severity::Error, "{all:?}");
+    let deadlock = &all.iter().find(|f| f.0 == "stack/widget.yaml").unwrap().3;
+    assert!(deadlock.contains("renders that Kustomization itself"), "{deadlock}");
+    assert_eq!(severity_at(&all, "configs/issuer.yaml", 2), Severity::Warning, "{all:?}");
+    let sibling = &all.iter().find(|f| f.0 == "configs/issuer.yaml").unwrap().3;
+    assert!(sibling.contains("a retry succeeds"), "{sibling}");
+    assert_eq!(severity_at(&all, "secrets/database.yaml", 2), Severity::Warning, "{all:?}");
+}

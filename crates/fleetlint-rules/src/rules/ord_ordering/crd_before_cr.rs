@@ -71,7 +71,11 @@ declare_rule! {
     ///
     /// ## Severity
     /// `error` where the CRD (in Git, or from a `crdProviders` release) is applied after the
-    /// object that needs it. Where the provider is known only from the built-in table (its chart
+    /// object that needs it by a Kustomization (or release) that the failing Kustomization
+    /// renders itself: its dry-run fails before that is ever applied, a deadlock. `warning` when
+    /// the CRD comes from a Kustomization reconciling on its own (a sibling without `dependsOn`):
+    /// the first apply on a new cluster fails and a retry heals it (issue 14 overrides the
+    /// catalog here, as for ORD004). Where the provider is known only from the built-in table (its chart
     /// can be installed with the CRDs turned off), a `warning` saying so and how to confirm it
     /// (`crdProviders` in `.fleetlint.yaml`, which makes it an error); issue 14 overrides the
     /// catalog here. `info`, once per kind and cluster, where nothing in the graph installs the
@@ -185,6 +189,9 @@ impl Rule for CrdBeforeCr {
     }
 }
 
+/// What happens when the provider is applied by a Kustomization that reconciles on its own.
+const HEALS: &str = "; the first apply on a cluster without the CRD fails and a retry succeeds once the other Kustomization has applied it";
+
 fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
     let Item::Crd { group, kind } = o.need.item else { unreachable!("CRD needs only") };
     let consumer = describe(g.object(o.need.consumer));
@@ -226,11 +233,16 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
             )
             .with_field(field);
         let deadlock = hr == o.need.consumer || g.ancestors(hr).any(|a| a == o.need.consumer);
-        let mut f = if o.from_table { f.with_severity(Severity::Warning) } else { f };
+        // Known only from the table: a warning whatever applies the release (above). Confirmed
+        // by `crdProviders`: an error when it deadlocks, a warning when a retry heals it (see
+        // `heals`).
+        let mut f = if o.from_table || !deadlock { f.with_severity(Severity::Warning) } else { f };
         if deadlock {
             f.message.push_str(&format!(
                 "; {consumer} also applies the release, so on a cluster without the CRDs its dry-run fails before the chart is ever installed"
             ));
+        } else {
+            f.message.push_str(HEALS);
         }
         return f;
     }
@@ -241,7 +253,26 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
             describe(obj),
             g.object(crd).name(),
         );
-        return Finding::new(CrdBeforeCr::ID, o.need.span, message)
+        // Deadlock: the CRD is rendered (at any depth) by the failing Kustomization itself, which
+        // applies nothing while its dry-run fails (fluxcd/pkg@e2cfd1a2 ssa/manager_apply.go
+        // `ApplyAll` dry-runs the whole stage first), so the CRD never comes: an error.
+        // Otherwise the CRD comes from a Kustomization reconciling on its own (a sibling without
+        // `dependsOn`, the bootstrap): the first apply fails and the next retry, every
+        // `retryInterval`, succeeds once the CRD exists: a warning, as ORD004 grades the same
+        // shape for namespaces (issue 14 item 10).
+        let deadlock = g.ancestors(crd).any(|a| a == o.need.consumer);
+        let (severity, tail) = if deadlock {
+            (
+                Severity::Error,
+                format!(
+                    "; {consumer} renders that Kustomization itself, so on a cluster without the CRD its dry-run fails before the CRD is ever applied"
+                ),
+            )
+        } else {
+            (Severity::Warning, HEALS.to_string())
+        };
+        return Finding::new(CrdBeforeCr::ID, o.need.span, format!("{message}{tail}"))
+            .with_severity(severity)
             .with_help(format!("make {consumer} depend on {renderer}, or move the CRD into {consumer}"))
             .with_related(name_span(g.object(crd)), "the CRD")
             .with_field(field);
