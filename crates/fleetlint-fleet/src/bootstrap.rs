@@ -269,7 +269,8 @@ pub(crate) fn version_from_install_source<'a>(objects: impl Iterator<Item = &'a 
 /// written before the `# Flux Version:` header existed: every object of a release's install
 /// manifests carries `app.kubernetes.io/version: <flux version>` next to
 /// `app.kubernetes.io/instance: flux-system` (fluxcd/flux2 manifests/install/labels.yaml; `part-of`
-/// only from 0.19). `latest` and other non-versions are not read.
+/// only from 0.19). `latest`, a development build's `v0.0.0-dev.0` and other non-versions are
+/// not read.
 #[must_use]
 pub(crate) fn version_from_component_labels<'a>(objects: impl Iterator<Item = &'a Node>) -> Option<String> {
     objects.into_iter().find_map(|o| {
@@ -280,7 +281,10 @@ pub(crate) fn version_from_component_labels<'a>(objects: impl Iterator<Item = &'
         let v = version.strip_prefix('v')?;
         let numeric = v.split('.').count() >= 2
             && v.split('.').take(2).all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
-        (ours && numeric).then(|| version.to_string())
+        // A development build states `v0.0.0-dev.0` (the flux CLI's default version when built
+        // from source, fluxcd/flux2@00d918ec cmd/flux/main.go `var VERSION = "0.0.0-dev.0"`): no release.
+        let release = !v.starts_with("0.0.0");
+        (ours && numeric && release).then(|| version.to_string())
     })
 }
 
@@ -312,7 +316,10 @@ mod tests {
         let foreign = doc(
             "kind: Namespace\nmetadata:\n  labels:\n    app.kubernetes.io/instance: web\n    app.kubernetes.io/version: v1.2.3\n",
         );
-        assert_eq!(version_from_component_labels([&latest, &foreign].into_iter()), None);
+        let dev = doc(
+            "kind: Namespace\nmetadata:\n  labels:\n    app.kubernetes.io/instance: flux-system\n    app.kubernetes.io/version: v0.0.0-dev.0\n",
+        );
+        assert_eq!(version_from_component_labels([&latest, &foreign, &dev].into_iter()), None);
     }
 
     #[test]
