@@ -237,8 +237,11 @@ fn deployments_text(components: &[&str], extra_args: &dyn Fn(&str) -> Vec<String
             "      - name: temp\n        emptyDir: {}\n"
         };
         let grace = if *name == "kustomize-controller" { 60 } else { 10 };
+        // Upstream's labels: every controller Deployment of Flux's install manifests carries
+        // `control-plane: controller` (each controller's config/manager/deployment.yaml, as
+        // every gotk-components.yaml shows), which FluxInstance `kustomize.patches` select by.
         text.push_str(&format!(
-            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: flux-system\n  labels:\n    app.kubernetes.io/component: {name}\n    app.kubernetes.io/part-of: flux\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n      annotations:\n        prometheus.io/port: \"8080\"\n        prometheus.io/scrape: \"true\"\n    spec:\n      serviceAccountName: {name}\n      terminationGracePeriodSeconds: {grace}\n      containers:\n      - name: manager\n        image: ghcr.io/fluxcd/{name}\n        args:\n{}\n{}      volumes:\n{volumes}",
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n  namespace: flux-system\n  labels:\n    app.kubernetes.io/component: {name}\n    app.kubernetes.io/part-of: flux\n    control-plane: controller\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: {name}\n  template:\n    metadata:\n      labels:\n        app: {name}\n      annotations:\n        prometheus.io/port: \"8080\"\n        prometheus.io/scrape: \"true\"\n    spec:\n      serviceAccountName: {name}\n      terminationGracePeriodSeconds: {grace}\n      containers:\n      - name: manager\n        image: ghcr.io/fluxcd/{name}\n        args:\n{}\n{}      volumes:\n{volumes}",
             args.iter().map(|a| format!("        - {a}")).collect::<Vec<_>>().join("\n"),
             container_fields(name),
         ));

@@ -139,12 +139,24 @@ fn has_key_material(pem: &str) -> bool {
 }
 
 /// Settings, not secrets: booleans, numbers and durations (`USE_WORKLOAD_IDENTITY_AUTH: "true"`,
-/// `SYNC_PERIOD: 1h`).
+/// `SYNC_PERIOD: 1h`), and names of algorithms (`aes-xts-plain64`, `sha256`, `argon2i`: the
+/// cipher, hash and key derivation of a Longhorn or LUKS encryption Secret).
 fn is_setting(v: &str) -> bool {
     let lower = v.to_ascii_lowercase();
     matches!(lower.as_str(), "true" | "false" | "yes" | "no" | "on" | "off" | "enabled" | "disabled")
         || v.parse::<f64>().is_ok()
         || fleetlint_yaml::parse_go_duration(v).is_some()
+        || is_algorithm(&lower)
+}
+
+/// Whether every `-` part of `v` names a cipher, mode, hash or key derivation (or a key size).
+fn is_algorithm(v: &str) -> bool {
+    const PARTS: [&str; 34] = [
+        "aes", "xts", "cbc", "gcm", "ctr", "ecb", "plain", "plain64", "essiv", "chacha20", "poly1305", "twofish",
+        "serpent", "sha1", "sha224", "sha256", "sha384", "sha512", "md5", "blake2b", "hmac", "argon2i", "argon2id",
+        "argon2d", "pbkdf2", "bcrypt", "scrypt", "rsa", "ecdsa", "ed25519", "luks1", "luks2", "128", "256",
+    ];
+    !v.is_empty() && v.split(['-', ':']).all(|p| PARTS.contains(&p) || p == "512" || p == "luks")
 }
 
 /// Values written to be replaced: `XXXX`, `****`, `changeme`, `<your-token>`, `TODO`.
@@ -154,6 +166,10 @@ fn is_placeholder(v: &str) -> bool {
         return true;
     }
     if v.starts_with('<') && v.ends_with('>') {
+        return true;
+    }
+    // A sentence addressed to the reader: `Your encryption passphrase`, `Enter the API key`.
+    if v.contains(' ') && (lower.starts_with("your ") || lower.starts_with("enter ") || lower.starts_with("insert ")) {
         return true;
     }
     if lower.starts_with("generate") || lower.ends_with("-here") || lower.ends_with("_here") {
@@ -409,6 +425,11 @@ mod tests {
             ("RESTIC_PASSWORD", "GENERATE-A-LONG-RANDOM-VALUE"),
             ("AWS_SECRET_ACCESS_KEY", "REPLACE"),
             ("identity", "-----BEGIN OPENSSH PRIVATE KEY-----\nREPLACE\n-----END OPENSSH PRIVATE KEY-----\n"),
+            // A Longhorn volume-encryption Secret's settings and prose placeholder (opencenter).
+            ("CRYPTO_KEY_CIPHER", "aes-xts-plain64"),
+            ("CRYPTO_KEY_HASH", "sha256"),
+            ("CRYPTO_PBKDF", "argon2i"),
+            ("CRYPTO_KEY_VALUE", "Your encryption passphrase"),
         ] {
             assert!(!is_credential(k, v), "{k}: {v}");
         }
@@ -425,6 +446,7 @@ mod tests {
             ("address", "https://example.com/hook?token=s3cr3tvalue"),
             ("address", "hunter2"),
             ("passphrase", "correct.horse.battery"),
+            ("passphrase", "sha256-is-not-a-secret-but-this-is"),
         ] {
             assert!(is_credential(k, v), "{k}: {v}");
         }

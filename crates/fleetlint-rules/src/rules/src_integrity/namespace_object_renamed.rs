@@ -21,9 +21,9 @@ declare_rule! {
     ///
     /// It fires only on a real rename: Flux documents `targetNamespace: X` together with a
     /// Namespace named X, which is applied as written. A Namespace of a kustomize `Component`
-    /// (the placeholder each consumer renames with its `namespace:`, `name: _` or
-    /// `to-be-replaced`) is renamed on purpose and not reported (HYG002 reports what pruning it
-    /// costs); neither is a Namespace marked `kustomize.toolkit.fluxcd.io/prune: disabled`,
+    /// (the placeholder each consumer renames with its `namespace:`) and a Namespace whose name
+    /// says it is one (`name: _`, `to-be-replaced`), in any kustomization, are renamed on purpose
+    /// and not reported (HYG002 reports what pruning them costs); neither is a Namespace marked `kustomize.toolkit.fluxcd.io/prune: disabled`,
     /// which pruning its owner keeps.
     ///
     /// ## Why is this bad?
@@ -98,7 +98,9 @@ impl Rule for NamespaceObjectRenamed {
                 .and_then(|d| d.root.get_path(&["metadata", "name"]));
             let (Some(declared), Some(applied)) = (declared, name.as_str()) else { continue };
             let Some(written) = declared.as_str() else { continue };
-            if written == applied {
+            // A name written to be replaced (`_`, `to-be-replaced`) says the rename is the design,
+            // in a Component or a plain kustomization alike: what pruning it costs is HYG002's.
+            if written == applied || is_placeholder_name(written) {
                 continue;
             }
             let owner = o.owner_id().unwrap_or("its Kustomization");
@@ -114,6 +116,13 @@ impl Rule for NamespaceObjectRenamed {
             out.push(cx.about(f, i));
         }
     }
+}
+
+/// A Namespace name that only stands in for the one each consumer sets.
+fn is_placeholder_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.chars().all(|c| c == '_' || c == '-')
+        || ["placeholder", "to-be-replaced", "replace-me", "replaceme", "changeme"].iter().any(|w| n.contains(w))
 }
 
 /// `(tree, directory)` of every kustomization file of kind `Component`.
