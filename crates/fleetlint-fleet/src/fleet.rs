@@ -587,7 +587,8 @@ fn bootstrap_objects(trees: &Trees<'_>, entry: &EntryPoint) -> Bootstrap {
             let source = if view.is_dir(&fs) { None } else { outside_root_source(view, &entry.dir) }
                 .filter(|(k, n)| !trees.mappings.iter().any(|m| m.matches(k, "flux-system", n, None, None)));
             let source = source.as_ref().map_or(("GitRepository", "flux-system"), |(k, n)| (k.as_str(), n.as_str()));
-            seeds.extend(bootstrap::sync_objects(source, &entry.dir, "", None, stand_in(sync_file)));
+            let path = synthesized_root_path(view, entry, &fs);
+            seeds.extend(bootstrap::sync_objects(source, path, "", None, stand_in(sync_file)));
         }
         match real_components {
             None => seeds.extend(bootstrap::component_objects(
@@ -703,6 +704,33 @@ fn instance_namespace(
         [ns] => ns.clone(),
         _ => "flux-system".to_string(),
     }
+}
+
+/// The path of a synthesized root Kustomization (the root is created outside Git, so Git does
+/// not say it): the cluster directory, as `flux bootstrap` writes it, unless building that
+/// directory would apply twice what a Kustomization of its own `flux-system/` applies: the
+/// directory has no kustomization file, so kustomize-controller's generated kustomization
+/// recurses into every subdirectory (fluxcd/pkg@e2cfd1a2 kustomize/kustomize_generator.go
+/// `generateKustomization`), and a Kustomization in `flux-system/` has its `spec.path` in one
+/// of them. A root that duplicated its own children would be the first thing its author saw
+/// fail; the root that applies `flux-system/` alone (`kubectl apply -k <dir>/flux-system`,
+/// `flux create kustomization --path=<dir>/flux-system`) does not.
+fn synthesized_root_path<'e>(view: &crate::artifact::TreeView<'_>, entry: &'e EntryPoint, fs: &'e str) -> &'e str {
+    let dir = entry.dir.as_str();
+    if entry.source_root.is_some() || view.kustomization_file(dir).is_some() || view.kustomization_file(fs).is_none() {
+        return dir;
+    }
+    let in_fs = |p: &str| p.rsplit_once('/').is_some_and(|(d, _)| d == fs);
+    let below = |p: &str, d: &str| d.is_empty() || p.starts_with(&format!("{d}/"));
+    let overlaps = view.files().filter(|(p, f)| f.ignored.is_none() && in_fs(p)).any(|(_, f)| {
+        f.yaml.documents.iter().any(|d| {
+            crate::flux::FluxObject::new(&d.root)
+                .filter(|k| k.kind() == FluxKind::Kustomization)
+                .and_then(|k| k.path().and_then(|p| p.as_str().map(|s| clamp_flux_path(s).0)))
+                .is_some_and(|p| p != dir && below(&p, dir) && p != fs && !below(&p, fs))
+        })
+    });
+    if overlaps { fs } else { dir }
 }
 
 /// The source a synthesized root reads, when the Kustomizations at the top of its directory

@@ -382,3 +382,21 @@ fn an_argo_cd_repository_without_flux_objects_has_no_conventional_cluster() {
     let s = session("no-flux-objects", &[]);
     assert_eq!(found(&s), []);
 }
+
+#[test]
+fn a_root_created_outside_git_applies_its_flux_system_alone_when_the_directory_would_duplicate_it() {
+    // `flux` reads Flux's release artifact (`path: ./` is that artifact's root, not this
+    // directory), so nothing in Git says what the root applies. clusters/home has no
+    // kustomization.yaml: building it would recurse into cilium/, which flux-system's own
+    // Kustomization cilium applies, and into bootstrap/ (kubectl only). The root applies
+    // clusters/home/flux-system (sweep A13, USA-RedDragon/home-cluster-flux).
+    let s = session("root-applies-flux-system", &[]);
+    assert_eq!(found(&s), [("home", "clusters/home", EntryKind::Synthesized)]);
+    let c = &s.fleet.clusters[0];
+    let root =
+        c.objects.iter().find(|o| o.id() == "Kustomization/flux-system/flux-system" && o.synthesized).expect("root");
+    assert_eq!(root.root.get_path(&["spec", "path"]).and_then(|p| p.as_str()), Some("./clusters/home/flux-system"));
+    let settings: Vec<_> = c.objects.iter().filter(|o| o.id() == "ConfigMap/kube-system/cilium-settings").collect();
+    assert_eq!(settings.len(), 1, "applied once, by cilium");
+    assert_eq!(settings[0].owner_id(), Some("Kustomization/flux-system/cilium"));
+}

@@ -270,7 +270,12 @@ pub(super) fn artifact_candidates(view: &TreeView<'_>, paths: &[&str]) -> Vec<(S
         let Some(file) = view.file(path) else { continue };
         for doc in &file.yaml.documents {
             let Some(k) = FluxObject::new(&doc.root).filter(|_| is_flux_kustomization(&doc.root)) else { continue };
-            if !k.source_ref().is_some_and(|s| matches!(s.kind_or("GitRepository"), "OCIRepository" | "Bucket")) {
+            let Some(sref) =
+                k.source_ref().filter(|s| matches!(s.kind_or("GitRepository"), "OCIRepository" | "Bucket"))
+            else {
+                continue;
+            };
+            if distribution_source(view, paths, fs, sref.name()) {
                 continue;
             }
             let Some(p) = own_path(&doc.root) else { continue };
@@ -289,4 +294,23 @@ pub(super) fn artifact_candidates(view: &TreeView<'_>, paths: &[&str]) -> Vec<(S
     out.sort();
     out.dedup();
     out
+}
+
+/// Whether the OCIRepository `name` defined in `dir` pulls a Flux distribution artifact (the
+/// install manifests each Flux release publishes as `oci://ghcr.io/fluxcd/flux-manifests`,
+/// fluxcd/flux2 README "To download the Kubernetes manifests: `flux pull artifact
+/// oci://ghcr.io/fluxcd/flux-manifests:<version>`"; flux-operator's
+/// `oci://ghcr.io/controlplaneio-fluxcd/flux-operator-manifests`): a Kustomization of it with
+/// `path: ./` applies Flux's own manifests, not a directory of this repository.
+fn distribution_source(view: &TreeView<'_>, paths: &[&str], dir: &str, name: &str) -> bool {
+    paths.iter().filter(|p| parent(p) == dir).filter_map(|p| view.file(p)).any(|f| {
+        f.yaml.documents.iter().any(|d| {
+            ObjectView::new(&d.root).is_some_and(|v| v.kind() == "OCIRepository" && v.name() == Some(name))
+                && d.root.get_path(&["spec", "url"]).and_then(Node::as_str).is_some_and(|u| {
+                    let u = u.trim_end_matches('/');
+                    u == "oci://ghcr.io/fluxcd/flux-manifests"
+                        || u == "oci://ghcr.io/controlplaneio-fluxcd/flux-operator-manifests"
+                })
+        })
+    })
 }
