@@ -389,9 +389,12 @@ fn kubectl_urls(cmd: &str) -> Vec<&str> {
         .collect()
 }
 
-fn taskfile(path: &str, text: &str, out: &mut Vec<BootstrapCrds>) {
+/// `(task name, line, command)` of every command of a Taskfile's bootstrap tasks: every task of
+/// a Taskfile under a `bootstrap` directory, else the tasks whose name says `bootstrap`.
+fn bootstrap_commands(path: &str, text: &str) -> Vec<(String, u32, String)> {
     let (text, docs) = parse_lenient(text);
     let in_bootstrap_dir = path.to_ascii_lowercase().contains("bootstrap");
+    let mut out = Vec::new();
     for root in docs {
         let Some(tasks) = root.get("tasks").and_then(Node::as_map) else { continue };
         for t in tasks {
@@ -401,10 +404,17 @@ fn taskfile(path: &str, text: &str, out: &mut Vec<BootstrapCrds>) {
             }
             for c in t.value.get("cmds").and_then(Node::as_seq).unwrap_or_default() {
                 let Some(cmd) = c.as_str().or_else(|| c.get("cmd").and_then(Node::as_str)) else { continue };
-                for url in kubectl_urls(cmd) {
-                    push_groups(out, path, line_of(&text, c), &format!("task `{name}`"), &url_groups(url));
-                }
+                out.push((name.to_string(), line_of(&text, c), cmd.to_string()));
             }
+        }
+    }
+    out
+}
+
+fn taskfile(path: &str, text: &str, out: &mut Vec<BootstrapCrds>) {
+    for (name, line, cmd) in bootstrap_commands(path, text) {
+        for url in kubectl_urls(&cmd) {
+            push_groups(out, path, line, &format!("task `{name}`"), &url_groups(url));
         }
     }
 }
@@ -460,25 +470,9 @@ fn created_namespaces(cmd: &str) -> Vec<&str> {
 }
 
 fn taskfile_namespaces(path: &str, text: &str, out: &mut Vec<BootstrapNamespace>) {
-    let (text, docs) = parse_lenient(text);
-    let in_bootstrap_dir = path.to_ascii_lowercase().contains("bootstrap");
-    for root in docs {
-        let Some(tasks) = root.get("tasks").and_then(Node::as_map) else { continue };
-        for t in tasks {
-            let name = t.key.as_str().unwrap_or("");
-            if !(in_bootstrap_dir || name.to_ascii_lowercase().contains("bootstrap")) {
-                continue;
-            }
-            for c in t.value.get("cmds").and_then(Node::as_seq).unwrap_or_default() {
-                let Some(cmd) = c.as_str().or_else(|| c.get("cmd").and_then(Node::as_str)) else { continue };
-                for ns in created_namespaces(cmd) {
-                    out.push(BootstrapNamespace {
-                        file: path.to_string(),
-                        line: line_of(&text, c),
-                        namespace: ns.to_string(),
-                    });
-                }
-            }
+    for (_, line, cmd) in bootstrap_commands(path, text) {
+        for ns in created_namespaces(&cmd) {
+            out.push(BootstrapNamespace { file: path.to_string(), line, namespace: ns.to_string() });
         }
     }
 }
