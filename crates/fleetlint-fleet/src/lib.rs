@@ -29,6 +29,7 @@ mod fleet;
 mod fluxbuild;
 mod model;
 mod postbuild;
+mod root_objects;
 mod session;
 mod sources;
 mod substitute;
