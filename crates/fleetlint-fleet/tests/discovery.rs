@@ -400,3 +400,22 @@ fn a_root_created_outside_git_applies_its_flux_system_alone_when_the_directory_w
     assert_eq!(settings.len(), 1, "applied once, by cilium");
     assert_eq!(settings[0].owner_id(), Some("Kustomization/flux-system/cilium"));
 }
+
+#[test]
+fn the_convention_skips_argo_cd_directories_and_shared_bases() {
+    // One Flux leftover keeps the convention on, but a clusters/<name> without a Flux object of
+    // its own is no cluster when Argo CD objects live there or another directory includes it as
+    // a base (round 2, soerenschneider/k8s-gitops: 46 false SRC008 errors on clusters/common).
+    let s = session("argo-with-flux-leftovers", &[]);
+    assert_eq!(found(&s), [("plain", "clusters/plain", EntryKind::Synthesized)]);
+    let reasons: Vec<(&str, &RejectReason)> = s.fleet.rejected.iter().map(|r| (r.path.as_str(), &r.reason)).collect();
+    assert!(
+        reasons.iter().any(|(p, r)| *p == "clusters/argo" && matches!(r, RejectReason::ArgoCdDirectory { .. })),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|(p, r)| *p == "clusters/common"
+            && matches!(r, RejectReason::BaseLibrary { file } if file == "clusters/argo/apps/web/kustomization.yaml")),
+        "{reasons:?}"
+    );
+}

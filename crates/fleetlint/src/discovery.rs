@@ -68,6 +68,13 @@ pub(crate) fn rejected(reason: &RejectReason) -> String {
             format!("roots were found below it ({}): no root is synthesized above them", roots.join(", "))
         }
         RejectReason::NotSelected => "not matched by the clusters globs".to_string(),
+        RejectReason::ArgoCdDirectory { file } => format!(
+            "holds Argo CD objects ({file}) and no Flux object: Argo CD applies it, so the clusters/* convention \
+             does not make it a Flux cluster"
+        ),
+        RejectReason::BaseLibrary { file } => format!(
+            "holds no Flux object and {file} includes it as a base: a library the clusters share, not a cluster"
+        ),
         RejectReason::SyncPathElsewhere { path } => {
             format!(
                 "its flux-system/gotk-sync.yaml builds {path}, another directory (a bootstrap template, or one left behind)"

@@ -414,7 +414,7 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
     let only_self_managed =
         found.iter().filter(|(d, _)| !weak.contains_key(*d)).all(|(_, e)| e.kind == EntryKind::SelfManaged);
     if globs.is_empty() && only_self_managed && !found.keys().any(|d| is_below(d, "clusters")) {
-        convention(view, &paths, &mut found);
+        convention(view, &paths, &mut found, &mut rejected);
     }
 
     // Bootstrap leftovers are roots only when nothing else is: never beside real roots.

@@ -145,6 +145,18 @@ pub enum RejectReason {
         /// The path as written.
         path: String,
     },
+    /// A `clusters/<name>` directory holding Argo CD objects and no Flux object: Argo CD applies
+    /// it, nothing says Flux builds it (the `clusters/*` convention does not apply).
+    ArgoCdDirectory {
+        /// The first file with an Argo CD object.
+        file: String,
+    },
+    /// A `clusters/<name>` directory with no Flux object that other directories' kustomizations
+    /// include (a library of bases, `clusters/common`): not a cluster of its own.
+    BaseLibrary {
+        /// The kustomization file that includes it.
+        file: String,
+    },
     /// Real roots were found below it, so no root is synthesized here.
     RootsBelow {
         /// The roots below.
