@@ -419,3 +419,35 @@ fn the_convention_skips_argo_cd_directories_and_shared_bases() {
         "{reasons:?}"
     );
 }
+
+#[test]
+fn a_bootstrap_root_that_does_not_render_itself_is_the_cluster_of_the_roots_inside_it() {
+    // clusters/kustomization.yaml leaves out flux-system/, yet `flux bootstrap` applied the root
+    // to the cluster: it reconciles ./clusters, whose build renders Kustomization web, whose own
+    // path made clusters/apps/web look like a self-managing root (round 3, hmajid2301).
+    let s = session("bootstrap-not-self-rendered", &[]);
+    let found = found(&s);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].1, found[0].2), ("clusters", EntryKind::GotkSync));
+    let c = &s.fleet.clusters[0];
+    assert!(c.objects.iter().any(|o| o.id() == "Kustomization/flux-system/flux-system"), "the root exists");
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/web"), "web is built");
+    assert!(
+        s.fleet
+            .rejected
+            .iter()
+            .any(|r| r.path == "clusters/apps/web" && matches!(r.reason, RejectReason::RenderedBy { .. })),
+        "{:?}",
+        s.fleet.rejected
+    );
+}
+
+#[test]
+fn a_kustomization_of_another_repository_does_not_make_a_directory_of_this_one_a_root() {
+    // Kustomization secrets reads GitRepository secrets (another URL than flux-system's):
+    // kustomize-controller joins its path inside that repository's artifact, so this
+    // repository's clusters/prod is not its root (round 3, tyzbit/fleet-infra).
+    let s = session("foreign-source-path", &[]);
+    let paths: Vec<&str> = found(&s).iter().map(|f| f.1).collect();
+    assert_eq!(paths, ["clusters/prod/flux-system"]);
+}

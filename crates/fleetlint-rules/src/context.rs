@@ -25,6 +25,12 @@ pub struct FileContext<'a> {
     /// the resolver and fleet model decide, `false`. A file of a Helm chart's tree that no Flux
     /// build reaches is not reached, even where a kustomization inside the chart lists it.
     pub reached_by_build: bool,
+    /// Whether a Flux build of some cluster reaches the file (an object of it is applied, or
+    /// the build failed on it); always `false` when no cluster was found.
+    pub reached_by_flux: bool,
+    /// Whether the fleet has at least one cluster: without one, every kustomization is judged
+    /// on its own (issue 14 item 1).
+    pub fleet_has_clusters: bool,
     /// Whether the file is Go-template input of Helm, not YAML: below the `templates/` directory
     /// of a Helm chart (a `Chart.yaml` beside that directory), or anywhere in a chart's tree (at
     /// or below the directory holding `Chart.yaml`) where no Flux build reaches it.

@@ -146,7 +146,10 @@ pub fn check_selected(session: &Session, rules: &[&dyn Rule], selection: &Select
                 let chart_only = in_chart_tree(&text.path, &charts) && !flux_files.contains(&file.id);
                 let reached_by_build = builds.reached.contains(&file.id) && !chart_only;
                 let helm_template = chart_only || in_chart_templates(&text.path, &charts);
-                let cx = FileContext { file, text, reached_by_build, helm_template };
+                let reached_by_flux = flux_files.contains(&file.id);
+                let fleet_has_clusters = !fleet.clusters.is_empty();
+                let cx =
+                    FileContext { file, text, reached_by_build, reached_by_flux, fleet_has_clusters, helm_template };
                 let mut out = Vec::new();
                 let at = Span::empty(file.id, 0);
                 for &rule in rules {

@@ -371,3 +371,15 @@ fn crd_ordering_is_an_error_only_when_it_deadlocks() {
     assert!(sibling.contains("a retry succeeds"), "{sibling}");
     assert_eq!(severity_at(&all, "secrets/database.yaml", 2), Severity::Warning, "{all:?}");
 }
+
+/// SRC010 is an error only where a Flux build reaches the file (or, without clusters, where any
+/// kustomization includes it): a template that only a kustomization no cluster builds includes
+/// is a warning saying so; a file nothing includes stays an info.
+#[test]
+fn invalid_yaml_outside_every_flux_build_is_not_an_error() {
+    let all = findings("SRC010/fail", "SRC010");
+    let template = all.iter().find(|f| f.0 == ".templates/app/cm.yaml").unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(template.2, Severity::Warning, "{all:?}");
+    assert!(template.3.contains("no cluster's Flux build reaches it"), "{}", template.3);
+    assert!(all.iter().filter(|f| f.0 == "broken-indent.yaml").all(|f| f.2 == Severity::Info), "{all:?}");
+}

@@ -165,7 +165,7 @@ pub(crate) fn read_and_parse(id: FileId, path: &Path, size: u64, limits: &Limits
             issue(LoadIssueKind::TooLarge { size: bytes.len() as u64, limit: limits.max_file_bytes }),
         );
     }
-    match String::from_utf8(bytes) {
+    match decode(bytes) {
         Ok(text) => {
             let yaml = parse_yaml(id, &text, limits);
             (Arc::from(text), yaml)
@@ -185,6 +185,23 @@ pub(crate) fn read_and_parse(id: FileId, path: &Path, size: u64, limits: &Limits
             )
         }
     }
+}
+
+/// The text of a file: UTF-8, or UTF-16 (little or big endian) announced by its byte order
+/// mark, which go-yaml reads as well (go-yaml v3 `readerc.go` `yaml_parser_determine_encoding`:
+/// a `FF FE` or `FE FF` BOM selects UTF-16LE/BE), so kustomize builds such a file (a Windows
+/// editor's save). UTF-16 that does not decode is reported as not UTF-8, as before.
+fn decode(bytes: Vec<u8>) -> Result<String, std::string::FromUtf8Error> {
+    let utf16 = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => Some(false),
+        Some([0xFE, 0xFF]) => Some(true),
+        _ => None,
+    };
+    let Some(big_endian) = utf16.filter(|_| bytes.len().is_multiple_of(2)) else { return String::from_utf8(bytes) };
+    let units = bytes[2..]
+        .chunks_exact(2)
+        .map(|c| if big_endian { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) });
+    char::decode_utf16(units).collect::<Result<String, _>>().or_else(|_| String::from_utf8(bytes))
 }
 
 /// Read at most `cap + 1` bytes, so a file that grows (or `/dev/zero` behind a path) cannot

@@ -166,6 +166,23 @@ pub(super) fn root_in_build(
     }
     let src_view = source.as_ref().and_then(FluxObject::new);
     let (url, reference) = (src_view.and_then(|s| s.url()), src_view.and_then(|s| s.ref_value()));
+    // A GitRepository of another URL than the repository's own (the bootstrap GitRepository
+    // `flux-system` the same build defines) is another repository: kustomize-controller joins
+    // `spec.path` inside that source's artifact (fluxcd/kustomize-controller@186fb3b
+    // internal/controller/kustomization_controller.go `reconcile`: `securejoin.SecureJoin(tmpDir,
+    // obj.Spec.Path)` after fetching `spec.sourceRef`'s artifact), so the path is not this
+    // directory (round 3, tyzbit/fleet-infra: a secrets repository's `./clusters/workbench`).
+    if kind == "GitRepository" && name != "flux-system" {
+        let own = out.resources.iter().map(|r| &r.root).find_map(|r| {
+            let v = ObjectView::new(r)?;
+            (v.kind() == "GitRepository" && v.name() == Some("flux-system")).then(|| FluxObject::new(r)?.url())?
+        });
+        if let (Some(own), Some(url)) = (own, url)
+            && crate::sources::normalize_url(own) != crate::sources::normalize_url(url)
+        {
+            return None;
+        }
+    }
     // A source mapped to another checkout is not this tree; one mapped to the very directory
     // the artifact is made of (`--source oci://…=<root>/<dir>`) is.
     let elsewhere =

@@ -417,9 +417,23 @@ pub(crate) fn discover(trees: &Trees<'_>, globs: &[String]) -> Discovery {
         convention(view, &paths, &mut found, &mut rejected);
     }
 
-    // Bootstrap leftovers are roots only when nothing else is: never beside real roots.
+    // Bootstrap leftovers are roots only when nothing else is: never beside real roots. Except
+    // a bootstrap root that does not render itself (`<path>/kustomization.yaml` leaves out
+    // `flux-system/`) above every other root, all of them self-managing Kustomizations inside
+    // its directory: `flux bootstrap` applied its sync objects straight to the cluster
+    // (fluxcd/flux2@da2d22d3 pkg/bootstrap/bootstrap_plain_git.go `ReconcileSyncConfig` ->
+    // `utils.Apply`), so it reconciles `<path>` whatever that lists, and the roots below are
+    // Kustomizations its build renders (rejected as such once the clusters are built; round 3,
+    // hmajid2301/k8s-gitops).
     if found.keys().any(|d| !weak.contains_key(d)) {
+        let others: Vec<(String, EntryKind)> =
+            found.iter().filter(|(d, _)| !weak.contains_key(*d)).map(|(d, e)| (d.clone(), e.kind)).collect();
         for (dir, reason) in weak {
+            let above_all = matches!(reason, RejectReason::StaleBootstrap { .. })
+                && others.iter().all(|(d, kind)| *kind == EntryKind::SelfManaged && is_below(d, &dir));
+            if above_all {
+                continue;
+            }
             if found.remove(&dir).is_some() {
                 rejected.push(Rejected { path: dir, reason });
             }

@@ -14,7 +14,7 @@ declare_rule! {
     /// kustomize (and so kustomize-controller) refuses the whole file, and with it the whole
     /// Flux Kustomization that includes it: nothing in that path is applied until it is fixed.
     /// A file that no build reaches is harmless but usually a leftover, so it is only an `info`
-    /// there; it becomes an `error` where a kustomization or Flux Kustomization includes it.
+    /// there; it becomes an `error` where a Flux build includes it.
     /// Helm and Go templates that happen to parse are not reported here, and files below a Helm
     /// chart's `templates/` directory (a `Chart.yaml` beside it) are not reported at all unless
     /// a build includes them: Helm renders them as Go templates. Anywhere in a chart's tree (at
@@ -23,8 +23,11 @@ declare_rule! {
     /// applies.
     ///
     /// ## Severity
-    /// `info` for a file no build reaches (harmless, usually a leftover); `error` where a
-    /// kustomization or Flux Kustomization includes it.
+    /// `info` for a file no build reaches (harmless, usually a leftover); `error` where a Flux
+    /// build of a cluster includes it, or, when no cluster is found (a repository checked on its
+    /// own), where any kustomization includes it; `warning` where only kustomizations that no
+    /// cluster's Flux build reaches include it (issue 14 item 1: a template tree that a
+    /// bootstrap task renders, an overlay no cluster uses).
     ///
     /// ## Example
     /// ```yaml
@@ -57,7 +60,16 @@ impl Rule for InvalidYaml {
         if cx.helm_template && !cx.reached_by_build {
             return;
         }
-        let severity = if cx.reached_by_build { Severity::Error } else { Severity::Info };
+        // Issue 14 item 1: with clusters, only what a Flux build reaches is an error; a file that
+        // only kustomizations no cluster builds include is a warning saying so (a template tree
+        // a bootstrap task renders, a parked overlay). Without clusters every kustomization is
+        // judged on its own.
+        let unbuilt = cx.reached_by_build && cx.fleet_has_clusters && !cx.reached_by_flux;
+        let severity = match (cx.reached_by_build, unbuilt) {
+            (false, _) => Severity::Info,
+            (true, true) => Severity::Warning,
+            (true, false) => Severity::Error,
+        };
         for issue in &cx.file.yaml.issues {
             let (message, help) = match &issue.kind {
                 LoadIssueKind::Syntax(msg) => (
@@ -72,6 +84,11 @@ impl Rule for InvalidYaml {
                     (format!("cannot read file: {msg}"), "make the file readable or remove it from the repository")
                 }
                 _ => continue,
+            };
+            let message = if unbuilt {
+                format!("{message}; a kustomization includes the file, but no cluster's Flux build reaches it")
+            } else {
+                message
             };
             let mut f = Self::finding(issue.span, message).with_help(help);
             f.severity = severity;
