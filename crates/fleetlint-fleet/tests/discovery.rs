@@ -451,3 +451,35 @@ fn a_kustomization_of_another_repository_does_not_make_a_directory_of_this_one_a
     let paths: Vec<&str> = found(&s).iter().map(|f| f.1).collect();
     assert_eq!(paths, ["clusters/prod/flux-system"]);
 }
+
+#[test]
+fn a_flux_instance_helm_release_nothing_applies_is_no_second_cluster() {
+    // The flux-instance HelmRelease's Kustomization is commented out of its kustomization, and
+    // its sync directory kubernetes/flux/cluster is built by the live root kubernetes/flux
+    // (heldout5, damacus/home-ops: 80 false SRC002 errors from the second cluster).
+    let s = session("instance-values-unapplied", &[]);
+    let paths: Vec<&str> = found(&s).iter().map(|f| f.1).collect();
+    assert_eq!(paths, ["kubernetes/flux"]);
+    assert!(
+        s.fleet.rejected.iter().any(|r| r.path == "kubernetes/flux/cluster"
+            && matches!(&r.reason, RejectReason::InstanceUnapplied { carrier, .. } if carrier == "HelmRelease/flux-system/flux-instance")),
+        "{:?}",
+        s.fleet.rejected
+    );
+    let c = &s.fleet.clusters[0];
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/web"), "the apps are built by the live root");
+}
+
+#[test]
+fn a_bootstrap_base_that_the_cluster_overlays_include_is_no_cluster() {
+    // clusters/base/flux-system holds gotk-components and a root whose path is all variables;
+    // each cluster overlay includes it and patches its own path (heldout5, hmcts/admin-flux-config).
+    let s = session("shared-base-placeholder", &[]);
+    let paths: Vec<&str> = found(&s).iter().map(|f| f.1).collect();
+    assert_eq!(paths, ["clusters/dev/staging/00"]);
+    assert!(
+        s.fleet.rejected.iter().any(|r| r.path == "clusters/base" && matches!(r.reason, RejectReason::ReadBy { .. })),
+        "{:?}",
+        s.fleet.rejected
+    );
+}

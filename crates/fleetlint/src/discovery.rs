@@ -57,6 +57,10 @@ pub(crate) fn rejected(reason: &RejectReason) -> String {
                  FluxInstance syncs into that same cluster, so its sync root is one more entry of it, not a second cluster"
             )
         }
+        RejectReason::InstanceUnapplied { cluster, carrier } => format!(
+            "{carrier} names this directory in its FluxInstance values, but no cluster's Flux graph applies \
+             that HelmRelease, and cluster {cluster} already builds the directory: part of that cluster"
+        ),
         RejectReason::NotSelfRendered { kustomization } => format!(
             "Kustomization {kustomization} names it as spec.path, but the directory's own build does not render that \
              Kustomization (a shared base or a template)"

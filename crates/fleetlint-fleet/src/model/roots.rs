@@ -131,6 +131,15 @@ pub enum RejectReason {
         /// The object carrying the instance (`kind/namespace/name`).
         carrier: String,
     },
+    /// Its FluxInstance comes from the values of a flux-instance HelmRelease that no cluster's
+    /// graph applies, and another cluster's build already reads the sync directory: the
+    /// directory is part of that cluster.
+    InstanceUnapplied {
+        /// The cluster that builds the directory.
+        cluster: String,
+        /// The HelmRelease (`kind/namespace/name`).
+        carrier: String,
+    },
     /// A Flux Kustomization defined below the directory names it as its path, but the
     /// directory's own build does not render that Kustomization (a shared base, a template).
     NotSelfRendered {
