@@ -363,6 +363,33 @@ impl Resource {
         self.prev_ids.first().cloned().unwrap_or_else(|| self.cur_id())
     }
 
+    /// Apply a JSON 6902 patch of a `patches` entry the way kustomize's PatchTransformer does:
+    /// it stores the resource's previous id as build annotations first
+    /// (kubernetes-sigs/kustomize api/internal/builtins/PatchTransformer.go `transformJson6902`:
+    /// `res.StorePreviousId()`, which writes `internal.config.kubernetes.io/previousKinds`,
+    /// `previousNames` and `previousNamespaces`, then applies the patch to the JSON that carries
+    /// them), so `metadata.annotations` exists for the patch: `add
+    /// /metadata/annotations/<key>` on an object without annotations succeeds. The internal
+    /// annotations are removed at the end of the build; a map that stays empty is dropped.
+    /// (`patchesJson6902` does not store the id: there the parent must exist.)
+    pub(crate) fn apply_json6902_patch(&mut self, ops: &Node) -> Result<(), crate::patch::PatchError> {
+        self.store_previous_id();
+        let span = self.root.span;
+        let absent = self.root.get_path(&["metadata", "annotations"]).is_none();
+        if absent && self.root.get("metadata").is_some_and(|m| m.as_map().is_some()) {
+            let meta = ensure_map_entry(&mut self.root, "metadata", span);
+            set_entry(meta, "annotations", Node::map(span), span);
+        }
+        let result = crate::patch::apply_json6902(&mut self.root, ops);
+        if absent
+            && let Some(meta) = self.root.get_mut("metadata")
+            && meta.get("annotations").is_some_and(|a| a.as_map().is_some_and(<[Entry]>::is_empty))
+        {
+            remove_entry(meta, "annotations");
+        }
+        result
+    }
+
     pub(crate) fn store_previous_id(&mut self) {
         let id = self.cur_id();
         self.prev_ids.push(id);

@@ -158,8 +158,7 @@ impl Resolver<'_> {
                         };
                         for i in selected {
                             let r = &mut acc.resources[i];
-                            r.store_previous_id();
-                            let result = patch::apply_json6902(&mut r.root, &ops);
+                            let result = r.apply_json6902_patch(&ops);
                             index.changed(i, r);
                             if let Err(e) = result {
                                 acc.issues.push(BuildIssue::invalid(
