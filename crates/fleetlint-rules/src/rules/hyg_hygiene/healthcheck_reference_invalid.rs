@@ -22,7 +22,8 @@ declare_rule! {
     /// Flux kinds, and custom kinds whose CRD the cluster renders); (c) only judges Flux kinds,
     /// because other objects are often created by Helm charts fleetlint does not render, and
     /// only in clusters where every Kustomization was built (no unmapped source, no templated
-    /// ResourceSet). The CEL expressions of `healthCheckExprs` are not compiled: there is no
+    /// ResourceSet); the HelmChart helm-controller creates at run time for a HelmRelease
+    /// (`<release namespace>-<release name>`, next to the chart's source) exists. The CEL expressions of `healthCheckExprs` are not compiled: there is no
     /// pure-Rust CEL implementation faithful enough to cel-go to report errors without false
     /// alarms, so they are not checked.
     ///
@@ -136,7 +137,11 @@ impl Rule for HealthcheckReferenceInvalid {
                 }
                 let is_flux = api_version.and_then(|av| FluxKind::from_type(av, kind)).is_some();
                 let ns = namespace.unwrap_or("");
-                if complete && is_flux && !rendered(cx.cluster, group, kind, ns, name) {
+                if complete
+                    && is_flux
+                    && !rendered(cx.cluster, group, kind, ns, name)
+                    && !helm_chart_of_a_release(cx.cluster, kind, ns, name)
+                {
                     let mut f = Self::finding(
                         name_span,
                         format!(
@@ -179,6 +184,29 @@ fn graph_complete(cluster: &Cluster) -> bool {
                     | FleetIssueKind::ResourceSetNotRendered { .. }
                     | FleetIssueKind::ArtifactUnknown { .. }
             )
+        })
+}
+
+/// Whether `namespace/name` is the HelmChart helm-controller creates at run time for a
+/// HelmRelease of the cluster with `chart.spec`: named `<release namespace>-<release name>`, in
+/// the namespace of the chart's source (fluxcd/helm-controller api/v2 helmrelease_types.go
+/// `GetHelmChartName`: `strings.Join([]string{in.Namespace, in.Name}, "-")`, and
+/// `HelmChartTemplate.GetNamespace`: the sourceRef's namespace, else the release's). Issue 14
+/// item 6: objects controllers create at run time exist (heldout8).
+fn helm_chart_of_a_release(cluster: &Cluster, kind: &str, namespace: &str, name: &str) -> bool {
+    kind == "HelmChart"
+        && cluster.objects.iter().any(|o| {
+            if o.flux_kind() != Some(FluxKind::HelmRelease) {
+                return false;
+            }
+            let source_ns = o
+                .root
+                .get_path(&["spec", "chart", "spec", "sourceRef", "namespace"])
+                .and_then(fleetlint_yaml::Node::as_str)
+                .unwrap_or(o.namespace());
+            o.root.get_path(&["spec", "chart", "spec"]).is_some()
+                && source_ns == namespace
+                && format!("{}-{}", o.namespace(), o.name()) == name
         })
 }
 

@@ -106,11 +106,25 @@ pub(crate) fn validate_cluster(cx: &ClusterContext<'_>) -> SchemaCheck {
     if let Some(v) = &cx.cluster.kubernetes_version {
         set = set.clone().with_kubernetes_version(v).unwrap_or(set);
     }
+    // `group/version/kind` of the custom resources whose CRD in Git serves that version without
+    // the status subresource: only there is `status` part of what the API server validates.
+    let mut status_validated: std::collections::HashSet<String> = std::collections::HashSet::new();
     for o in &cx.cluster.objects {
         if o.kind() == "CustomResourceDefinition" && o.api_version().starts_with("apiextensions.k8s.io/") {
             // A CRD that does not convert is itself validated against the Kubernetes schema.
             if let Ok(crd) = Crd::from_node(&o.root) {
                 set.add_crd(&crd);
+            }
+            let str_at = |path: &[&str]| o.root.get_path(path).and_then(fleetlint_yaml::Node::as_str);
+            let (Some(group), Some(kind)) = (str_at(&["spec", "group"]), str_at(&["spec", "names", "kind"])) else {
+                continue;
+            };
+            for v in o.root.get_path(&["spec", "versions"]).and_then(fleetlint_yaml::Node::as_seq).unwrap_or_default() {
+                if v.get_path(&["subresources", "status"]).is_none()
+                    && let Some(name) = v.get("name").and_then(fleetlint_yaml::Node::as_str)
+                {
+                    status_validated.insert(format!("{group}/{name}/{kind}"));
+                }
             }
         }
     }
@@ -122,7 +136,16 @@ pub(crate) fn validate_cluster(cx: &ClusterContext<'_>) -> SchemaCheck {
             if o.synthesized {
                 return None;
             }
-            let elsewhere = reported_elsewhere(o);
+            let mut elsewhere = reported_elsewhere(o);
+            // `status` is not the manifest's to set: the API server resets it on create and keeps
+            // the stored one on update, before validating, for built-in kinds and for custom
+            // resources whose CRD enables the status subresource (kubernetes/kubernetes
+            // staging/src/k8s.io/apiextensions-apiserver/pkg/registry/customresource/strategy.go
+            // `PrepareForCreate`: "create cannot set status"; heldout8, metallb IPAddressPool
+            // `status: {}` with required status fields).
+            if !status_validated.contains(&format!("{}/{}", o.api_version(), o.kind())) {
+                elsewhere.push(parse_path("status"));
+            }
             Some(set.validate(&o.root, &ValidateOptions { reported_elsewhere: &elsewhere }))
         })
         .collect::<Vec<_>>();

@@ -22,7 +22,9 @@ declare_rule! {
     /// post-build placeholders and SOPS-encrypted values are not type-checked. A kind whose CRD
     /// the cluster may replace with one fleetlint cannot read is not validated (SCH003 says why).
     /// The `kind` of a Flux reference that names a kind its field does not accept breaks the
-    /// CRD's enum too, but is SRC002's finding (one problem, one finding).
+    /// CRD's enum too, but is SRC002's finding (one problem, one finding). `status` is not
+    /// validated, except for a custom resource whose CRD serves its version without the status
+    /// subresource: the API server resets it on create and keeps the stored one on update.
     ///
     /// ## Why is this bad?
     /// kustomize-controller applies with a server-side dry-run first; the API server rejects an

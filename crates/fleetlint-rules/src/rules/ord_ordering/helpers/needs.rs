@@ -135,9 +135,17 @@ pub(crate) fn namespace_needs<'c>(g: &FluxGraph<'c>, scopes: &KindScopes) -> Vec
         // A HelmRelease with a kubeConfig installs on another cluster, whose namespaces are unknown.
         if let Some(release) = o.flux().filter(|f| f.kind() == FluxKind::HelmRelease && f.kube_config().is_none()) {
             let create = release.install_create_namespace().and_then(|f| f.as_bool());
+            // With `install.createNamespace`, Helm creates the release (target) namespace before
+            // it stores the release (helm/helm pkg/action/install.go `RunWithContext`: `if
+            // i.CreateNamespace { ... KubeClient.Create(ns) }` comes before
+            // `i.cfg.Releases.Create(rel)`), so a storage namespace equal to it exists too
+            // (heldout7, himeshpanc/gitops-tenants).
+            let target = release.target_namespace().and_then(|v| v.as_str());
+            let stored_in_target = create == Some(true)
+                && release.storage_namespace().and_then(|v| v.as_str()).is_some_and(|s| Some(s) == target);
             for (field, value, skip) in [
                 ("spec.targetNamespace", release.target_namespace(), create == Some(true)),
-                ("spec.storageNamespace", release.storage_namespace(), false),
+                ("spec.storageNamespace", release.storage_namespace(), stored_in_target),
             ] {
                 let Some(value) = value else { continue };
                 let Some(t) = value.as_str() else { continue };
