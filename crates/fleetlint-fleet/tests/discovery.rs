@@ -483,3 +483,18 @@ fn a_bootstrap_base_that_the_cluster_overlays_include_is_no_cluster() {
         s.fleet.rejected
     );
 }
+
+#[test]
+fn flux_components_from_a_shared_base_replace_the_synthesized_ones() {
+    // flux-system/ has no gotk-components.yaml of its own; its kustomization includes a base
+    // holding them. The synthesized stand-ins yield to the real objects: no "already registered
+    // id" (heldout8, nmarghetti/local-kubernetes-infra: 6 false SRC003 errors).
+    let s = session("components-from-shared-base", &[]);
+    let paths: Vec<&str> = found(&s).iter().map(|f| f.1).collect();
+    assert_eq!(paths, ["clusters/dev"]);
+    let c = &s.fleet.clusters[0];
+    assert!(c.build_issues.iter().all(|i| !i.message.contains("already registered")), "{:?}", c.build_issues);
+    let ns: Vec<_> = c.objects.iter().filter(|o| o.id() == "Namespace//flux-system").collect();
+    assert_eq!(ns.len(), 1, "{:?}", c.objects.iter().map(|o| o.id()).collect::<Vec<_>>());
+    assert!(!ns[0].synthesized, "the real Namespace from the base");
+}

@@ -35,6 +35,9 @@ pub(super) struct Acc {
     /// The ids of `resources` while only appends happen (the `resources:` phase), so checking a
     /// new object against thousands of accumulated ones is a lookup, not a scan.
     index: Option<std::collections::HashSet<IdKey>>,
+    /// How many leading `resources` are in-memory stand-ins for bootstrap objects (see
+    /// [`super::Resolver::build_kustomization_with`]).
+    pub(super) stand_ins: usize,
 }
 
 /// [`ResId::equals`] as a hashable key: gvk, name and effective namespace.
@@ -66,6 +69,15 @@ impl Acc {
             None => self.resources.iter().any(|o| o.cur_id().equals(&id)),
         };
         if duplicate {
+            // A stand-in for a bootstrap object (the Flux components fleetlint synthesizes when
+            // `flux-system/` has no `gotk-components.yaml` of its own) yields to the object the
+            // build renders from elsewhere (a shared base of the components): the real one is
+            // what kustomize-controller applies, and kustomize never saw the stand-in
+            // (heldout8, nmarghetti/local-kubernetes-infra).
+            if let Some(at) = self.resources[..self.stand_ins].iter().position(|o| o.cur_id().equals(&id)) {
+                self.resources[at] = r;
+                return;
+            }
             self.fatal(span, format!("may not add resource with an already registered id: {}", id.describe()));
             return;
         }

@@ -100,6 +100,7 @@ impl Resolver<'_> {
             let span = root.span;
             acc.append(Resource::new(root), span);
         }
+        acc.stand_ins = acc.resources.len();
         let mut stack = vec![k.dir.clone()];
         let (schema, schema_issue) = self.top_schema(Some(k));
         self.accumulate_target(k, &mut acc, &mut stack, Scope { prefix: "", schema });
