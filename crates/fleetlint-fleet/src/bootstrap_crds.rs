@@ -67,23 +67,46 @@ impl BootstrapCrds {
 /// Files larger than this are not read.
 const MAX_FILE: u64 = 1 << 20;
 
-/// What the bootstrap files of `tree` install, in path order.
+/// What the checked repository's bootstrap files say, read once per fleet
+/// ([`crate::Fleet::bootstrap`]): the CRDs they install and the namespaces they create.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BootstrapFacts {
+    /// CRDs installed before Flux starts, in path order.
+    pub crds: Vec<BootstrapCrds>,
+    /// Namespaces created before Flux starts, in path order.
+    pub namespaces: Vec<BootstrapNamespace>,
+}
+
+/// Read the bootstrap files of `tree` once: the CRDs they install (helmfile releases of charts in
+/// the table, Talos manifests, Taskfile and script URLs) and the namespaces they create (see
+/// [`BootstrapNamespace`]).
 #[must_use]
-pub fn bootstrap_crds(tree: &LoadedTree, db: &FileDb) -> Vec<BootstrapCrds> {
-    let mut out = Vec::new();
+pub fn read(tree: &LoadedTree, db: &FileDb) -> BootstrapFacts {
+    let mut facts = BootstrapFacts::default();
     for (path, text) in bootstrap_files(tree, db) {
+        let (crds, namespaces) = (&mut facts.crds, &mut facts.namespaces);
         match kind_of(&path) {
-            Some(FileKind::Helmfile) => helmfile(&path, &text, &mut out),
-            Some(FileKind::Talos) => talos(&path, &text, &mut out),
-            Some(FileKind::Taskfile) => taskfile(&path, &text, &mut out),
-            Some(FileKind::Script) => script(&path, &text, &mut out),
+            Some(FileKind::Helmfile) => {
+                helmfile(&path, &text, crds);
+                helmfile_namespaces(&path, &text, namespaces);
+            }
+            Some(FileKind::Talos) => talos(&path, &text, crds),
+            Some(FileKind::Taskfile) => {
+                taskfile(&path, &text, crds);
+                taskfile_namespaces(&path, &text, namespaces);
+            }
+            Some(FileKind::Script) => script(&path, &text, crds),
             None => {}
         }
     }
-    out
+    facts
 }
 
-/// A namespace the repository's bootstrap creates before Flux starts.
+/// A namespace the repository's bootstrap creates before Flux starts: the namespace of every
+/// installed helmfile release (helmfile passes `--create-namespace` unless `createNamespace:
+/// false`, on the release or in `helmDefaults`: "automatically create release namespaces if
+/// they do not exist (default true)", helmfile/helmfile@0435e21c docs/index.md), and
+/// `kubectl create namespace N` (or `ns`) in a Taskfile bootstrap task.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BootstrapNamespace {
     /// The file saying so (tree-relative).
@@ -92,24 +115,6 @@ pub struct BootstrapNamespace {
     pub line: u32,
     /// The namespace.
     pub namespace: String,
-}
-
-/// The namespaces the bootstrap files of `tree` create, in path order: the namespace of every
-/// installed helmfile release (helmfile passes `--create-namespace` unless `createNamespace:
-/// false`, on the release or in `helmDefaults`: "automatically create release namespaces if
-/// they do not exist (default true)", helmfile/helmfile@0435e21c docs/index.md), and
-/// `kubectl create namespace N` (or `ns`) in a Taskfile bootstrap task.
-#[must_use]
-pub fn bootstrap_namespaces(tree: &LoadedTree, db: &FileDb) -> Vec<BootstrapNamespace> {
-    let mut out = Vec::new();
-    for (path, text) in bootstrap_files(tree, db) {
-        match kind_of(&path) {
-            Some(FileKind::Helmfile) => helmfile_namespaces(&path, &text, &mut out),
-            Some(FileKind::Taskfile) => taskfile_namespaces(&path, &text, &mut out),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// The bootstrap files of `tree` (see [`kind_of`]) with their text, in path order.
@@ -490,7 +495,7 @@ fn script(path: &str, text: &str, out: &mut Vec<BootstrapCrds>) {
 mod tests {
     use super::*;
 
-    fn read(path: &str, text: &str) -> Vec<BootstrapCrds> {
+    fn crds_of(path: &str, text: &str) -> Vec<BootstrapCrds> {
         let mut out = Vec::new();
         match kind_of(path) {
             Some(FileKind::Helmfile) => helmfile(path, text, &mut out),
@@ -505,19 +510,19 @@ mod tests {
     #[test]
     fn helmfile_releases_name_their_charts_crds() {
         let text = "---\nhelmDefaults:\n  args: [--include-crds]\nreleases:\n  - name: prometheus-operator-crds\n    namespace: observability\n    chart: oci://ghcr.io/prometheus-community/charts/prometheus-operator-crds\n  - name: envoy-gateway\n    chart: '{{ (fromYaml (tpl (readFile \"x\") .)).chart }}'\n  - name: cert-manager\n    chart: jetstack/cert-manager\n    installed: false\n";
-        let got = read("bootstrap/helmfile.d/00-crds.yaml", text);
+        let got = crds_of("bootstrap/helmfile.d/00-crds.yaml", text);
         assert!(got.iter().any(|b| b.covers("monitoring.coreos.com", "PrometheusRule") && b.line == 5));
         assert!(got.iter().any(|b| b.covers("gateway.envoyproxy.io", "EnvoyProxy")));
         assert!(!got.iter().any(|b| b.group == "cert-manager.io"), "installed: false");
         let gotmpl = "releases:\n  {{- range $r := .Values.releases }}\n  - name: {{ $r }}\n  {{- end }}\n  - name: external-secrets\n    chart: oci://ghcr.io/external-secrets/charts/external-secrets\n";
-        let got = read("helmfile.yaml.gotmpl", gotmpl);
+        let got = crds_of("helmfile.yaml.gotmpl", gotmpl);
         assert!(got.iter().any(|b| b.group == "external-secrets.io" && b.line == 5), "{got:?}");
     }
 
     #[test]
     fn talos_extra_and_inline_manifests() {
         let text = "clusterName: main\npatches:\n  - |-\n    cluster:\n      extraManifests:\n        - https://github.com/grafana/grafana-operator/releases/download/v5.24.0/crds.yaml\ncontrolPlane:\n  patches:\n    - cluster:\n        extraManifests:\n          - https://github.com/prometheus-operator/prometheus-operator/releases/download/v0.93.1/stripped-down-crds.yaml\n          - https://raw.githubusercontent.com/alex1989hu/kubelet-serving-cert-approver/main/deploy/standalone-install.yaml\n        inlineManifests:\n          - name: crds\n            contents: |\n              apiVersion: apiextensions.k8s.io/v1\n              kind: CustomResourceDefinition\n              spec:\n                group: example.com\n                names: {kind: Widget, plural: widgets}\n";
-        let got = read("talos/main/talconfig.yaml", text);
+        let got = crds_of("talos/main/talconfig.yaml", text);
         assert!(got.iter().any(|b| b.covers("grafana.integreatly.org", "GrafanaDashboard") && b.line == 4), "{got:?}");
         assert!(got.iter().any(|b| b.covers("monitoring.coreos.com", "ServiceMonitor") && b.line == 11));
         assert!(got.iter().any(|b| b.covers("example.com", "Widget")));
@@ -528,7 +533,7 @@ mod tests {
     #[test]
     fn taskfile_bootstrap_urls_name_group_and_plural() {
         let text = "version: \"3\"\ntasks:\n  bootstrap:\n    cmds:\n      - kubectl apply --server-side --filename https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/{{.V}}/example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml\n  other:\n    cmds:\n      - kubectl apply -f https://raw.githubusercontent.com/prometheus-operator/prometheus-operator/v1/example/prometheus-operator-crd/monitoring.coreos.com_probes.yaml\n";
-        let got = read(".taskfiles/Flux/Taskfile.yaml", text);
+        let got = crds_of(".taskfiles/Flux/Taskfile.yaml", text);
         assert!(got.iter().any(|b| b.covers("monitoring.coreos.com", "PrometheusRule") && b.line == 5));
         assert!(!got.iter().any(|b| b.covers("monitoring.coreos.com", "Probe")), "not a bootstrap task");
         assert!(!got.iter().any(|b| b.covers("monitoring.coreos.com", "ServiceMonitor")));
@@ -538,11 +543,11 @@ mod tests {
     fn talos_values_with_template_text_parse_as_written() {
         // Talos templates its own node labels; the file is plain YAML (tyriis/home-ops).
         let text = "nodes:\n  - hostname: a\n    nodeLabels:\n      secureboot: >-\n        {{\n          .MachineConfig.MachineInstall.InstallImage |\n          contains \"installer-secureboot\"\n        }}\n    nodeAnnotations:\n      url: \"{{ .MachineConfig.MachineInstall.InstallImage }}\"\npatches:\n  - cluster:\n      extraManifests:\n        - https://github.com/prometheus-operator/prometheus-operator/releases/download/v0.93.1/stripped-down-crds.yaml\n";
-        let got = read("talos/utility/talconfig.yaml", text);
+        let got = crds_of("talos/utility/talconfig.yaml", text);
         assert!(got.iter().any(|b| b.covers("monitoring.coreos.com", "AlertmanagerConfig") && b.line == 14), "{got:?}");
         // An action spanning lines in a helmfile template is blanked out whole.
         let gotmpl = "releases:\n  - name: cert-manager\n    labels: {{\n      toYaml .Values.labels\n    }}\n    chart: jetstack/cert-manager\n";
-        assert!(read("helmfile.yaml.gotmpl", gotmpl).iter().any(|b| b.group == "cert-manager.io"));
+        assert!(crds_of("helmfile.yaml.gotmpl", gotmpl).iter().any(|b| b.group == "cert-manager.io"));
     }
 
     #[test]
@@ -571,6 +576,6 @@ mod tests {
     fn retired_directories_bootstrap_nothing() {
         let text = "releases:\n  - name: envoy-gateway\n    chart: oci://mirror.gcr.io/envoyproxy/gateway-helm\n";
         assert!(kind_of("archive/coldstorage/legacy-config/bootstrap/helmfile.d/00-crds.yaml").is_none());
-        assert!(!read("bootstrap/helmfile.d/00-crds.yaml", text).is_empty());
+        assert!(!crds_of("bootstrap/helmfile.d/00-crds.yaml", text).is_empty());
     }
 }

@@ -59,11 +59,13 @@ pub(crate) fn build_fleet(
             .as_ref()
             .is_none_or(|only| only == name || *only == entry.dir || only.trim_end_matches('/') == entry.dir)
     };
+    // The bootstrap files are read once, for every cluster and every rule.
+    let bootstrap = trees.first().map(|t| crate::bootstrap_crds::read(t, db)).unwrap_or_default();
     let built: Vec<Vec<Cluster>> = entries
         .par_iter()
         .zip(names.par_iter())
         .filter(|(entry, name)| selected(entry, name))
-        .map(|(entry, name)| build_cluster(&indexed, entry, name, opts))
+        .map(|(entry, name)| build_cluster(&indexed, entry, name, opts, &bootstrap.namespaces))
         .collect();
     let before = built.len();
     let built = reject_rendered_roots(built, &mut rejected);
@@ -103,7 +105,7 @@ pub(crate) fn build_fleet(
             crate::builds::build_tree_with(resolver, db, tree, entered)
         })
         .collect();
-    Ok(Fleet { clusters, rejected, issues, tree_builds, ..Fleet::default() })
+    Ok(Fleet { clusters, rejected, issues, tree_builds, bootstrap, ..Fleet::default() })
 }
 
 /// A self-managed root whose directory another cluster's graph builds is part of that cluster,
@@ -372,7 +374,13 @@ fn read_file<'a>(node: &Node, files: &std::collections::HashMap<fleetlint_yaml::
     }
 }
 
-fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &FleetOptions) -> Vec<Cluster> {
+fn build_cluster(
+    trees: &Trees<'_>,
+    entry: &EntryPoint,
+    name: &str,
+    opts: &FleetOptions,
+    bootstrap_namespaces: &[crate::bootstrap_crds::BootstrapNamespace],
+) -> Vec<Cluster> {
     let boot = bootstrap_objects(trees, entry);
     let mut flux_version = boot.version;
     let override_ = opts.overrides.get(name).or_else(|| opts.overrides.get(&entry.dir));
@@ -394,11 +402,9 @@ fn build_cluster(trees: &Trees<'_>, entry: &EntryPoint, name: &str, opts: &Fleet
     }
     // Namespaces the repository's bootstrap creates before Flux starts (a helmfile release's
     // namespace, `kubectl create namespace` in a bootstrap task): read, never run.
-    if let Some(tree) = trees.trees.first() {
-        for b in crate::bootstrap_crds::bootstrap_namespaces(tree, trees.db) {
-            if !preexisting.contains(&b.namespace) {
-                preexisting.push(b.namespace);
-            }
+    for b in bootstrap_namespaces {
+        if !preexisting.contains(&b.namespace) {
+            preexisting.push(b.namespace.clone());
         }
     }
     let platform = if opts.platform_namespaces.is_empty() {

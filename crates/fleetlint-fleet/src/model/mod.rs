@@ -295,4 +295,7 @@ pub struct Fleet {
     /// `Kind/namespace/name` (empty namespace for cluster-scoped ones). When it is set, a
     /// reference to a Secret or ConfigMap that is neither in Git nor listed is a warning.
     pub preexisting_objects: Vec<String>,
+    /// What the checked repository's bootstrap files (helmfiles, Talos configs, Taskfiles)
+    /// install and create before Flux starts, read once for every cluster.
+    pub bootstrap: crate::bootstrap_crds::BootstrapFacts,
 }

@@ -294,14 +294,13 @@ fn finding(g: &FluxGraph<'_>, o: &Outcome<'_>) -> Finding {
 }
 
 /// The CRDs the checked repository's bootstrap installs before Flux starts
-/// ([`fleetlint_fleet::bootstrap_crds`]) that concern this cluster: a bootstrap file whose
+/// (`fleetlint_fleet::Fleet::bootstrap`, read once per fleet) that concern this cluster: a bootstrap file whose
 /// directories name another cluster (`talos/utility/talconfig.yaml` for cluster `utility`)
 /// and not this one is that cluster's.
-fn bootstrap_for(cx: &ClusterContext<'_>) -> Vec<fleetlint_fleet::bootstrap_crds::BootstrapCrds> {
-    let Some(tree) = cx.trees.first() else { return Vec::new() };
-    let all = fleetlint_fleet::bootstrap_crds::bootstrap_crds(tree, cx.db);
+fn bootstrap_for<'c>(cx: &ClusterContext<'c>) -> Vec<&'c fleetlint_fleet::bootstrap_crds::BootstrapCrds> {
+    let all = &cx.fleet.bootstrap.crds;
     if all.is_empty() {
-        return all;
+        return Vec::new();
     }
     let names = |c: &fleetlint_fleet::Cluster| -> Vec<String> {
         [c.name.as_str(), c.territory()]
@@ -323,7 +322,7 @@ fn bootstrap_for(cx: &ClusterContext<'_>) -> Vec<fleetlint_fleet::bootstrap_crds
         .flat_map(names)
         .filter(|n| !mine.contains(n) && !above.contains(n))
         .collect();
-    all.into_iter()
+    all.iter()
         .filter(|b| {
             let lower = b.file.to_ascii_lowercase();
             let dirs: Vec<&str> = lower.split('/').rev().skip(1).collect();
