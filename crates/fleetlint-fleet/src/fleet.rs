@@ -282,9 +282,18 @@ fn reject_bases_of_other_roots(
     let mut by: Vec<Option<(String, String)>> = vec![None; built.len()];
     for &i in &candidates {
         let dir = by_hand(&built[i][0]).unwrap_or_else(|| built[i][0].path.clone());
+        // A root at the source root only because its Kustomization has no `spec.path` (which
+        // kustomize-controller reads as the source root) is a base when other roots render that
+        // document with the path their overlays patch in (heldout8, nmarghetti: `clusters/base/
+        // flux-system/gotk-sync.yaml`, included and patched by `clusters/{kind,minikube}`): its
+        // file is what they read.
+        let pathless = dir.is_empty() && pathless_root(&built[i][0]);
         let below: std::collections::HashMap<fleetlint_yaml::FileId, &str> = view
             .files()
-            .filter(|(p, _)| !dir.is_empty() && p.starts_with(&format!("{dir}/")))
+            .filter(|(p, f)| {
+                (!dir.is_empty() && p.starts_with(&format!("{dir}/")))
+                    || (pathless && f.id == built[i][0].found_by.span.file)
+            })
             .map(|(p, f)| (f.id, p))
             .collect();
         if below.is_empty() {
@@ -292,7 +301,7 @@ fn reject_bases_of_other_roots(
         }
         by[i] = built.iter().enumerate().find_map(|(j, other)| {
             let hub = other.first()?;
-            let unrelated = !is_within(&hub.path, &dir) && !is_within(&dir, &hub.path);
+            let unrelated = pathless || (!is_within(&hub.path, &dir) && !is_within(&dir, &hub.path));
             if j == i || candidates.contains(&j) || !unrelated {
                 return None;
             }
@@ -311,6 +320,16 @@ fn reject_bases_of_other_roots(
     }
     rejected.sort_by(|a, b| a.path.cmp(&b.path));
     keep
+}
+
+/// Whether a self-managed root's Kustomization has no `spec.path` at all.
+fn pathless_root(c: &Cluster) -> bool {
+    matches!(c.found_by.reason, crate::model::FoundReason::SelfManaged { .. })
+        && c.objects.iter().any(|o| {
+            !o.synthesized
+                && o.root.span == c.found_by.span
+                && o.root.get_path(&["spec", "path"]).is_none()
+        })
 }
 
 /// Names follow the roots that are kept: a root rejected once the graphs were walked no longer

@@ -433,6 +433,16 @@ impl<'w, 't> ClusterWalk<'w, 't> {
         // kustomize-controller applies nothing when the build fails.
         node.built = !out.fails();
         let resources = if out.fails() { Vec::new() } else { out.resources };
+        // A `substituteFrom` object not in the graph may be one this build applies itself.
+        let sub = match sub {
+            Some(v) if !v.complete => {
+                let own: Vec<Node> = resources.iter().map(|r| r.root.clone()).collect();
+                let vars = self.variables_with(ks, &own).map(|(v, _)| v);
+                node.variables = vars.as_ref().map(|v| v.values.clone());
+                vars
+            }
+            sub => sub,
+        };
         let remote = self.remote_target(ks);
         let owners = self.cluster.objects[ks].owners.push(owner_id.clone());
         for r in resources {

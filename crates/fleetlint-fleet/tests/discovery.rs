@@ -498,3 +498,22 @@ fn flux_components_from_a_shared_base_replace_the_synthesized_ones() {
     assert_eq!(ns.len(), 1, "{:?}", c.objects.iter().map(|o| o.id()).collect::<Vec<_>>());
     assert!(!ns[0].synthesized, "the real Namespace from the base");
 }
+
+#[test]
+fn a_pathless_root_in_a_base_and_a_path_filled_from_the_roots_own_configmap() {
+    // heldout8, nmarghetti/local-kubernetes-infra: clusters/base/flux-system/gotk-sync.yaml has
+    // no spec.path (the overlays patch it in); the root substitutes from `cluster-vars`, which its
+    // own flux-system kustomization lists, and a child's path is `./${cluster}/infrastructure`.
+    let s = session("pathless-base-root", &[]);
+    assert_eq!(found(&s), [("kind", "kind/flux-system", EntryKind::SelfManaged)]);
+    assert!(
+        s.fleet.rejected.iter().any(|r| r.path.is_empty() && matches!(r.reason, RejectReason::ReadBy { .. })),
+        "{:?}",
+        s.fleet.rejected
+    );
+    let c = &s.fleet.clusters[0];
+    let infra = c.kustomizations.iter().find(|k| c.objects[k.object].name() == "infrastructure").expect("child");
+    assert_eq!((infra.path.as_str(), infra.built), ("kind/infrastructure", true));
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/infra"));
+    assert!(c.issues.is_empty(), "{:?}", c.issues);
+}

@@ -13,18 +13,37 @@ use crate::substitute::SubstError;
 
 impl ClusterWalk<'_, '_> {
     pub(super) fn variables(&self, ks: usize) -> Option<(Variables, bool)> {
+        self.variables_with(ks, &[])
+    }
+
+    /// The variables of Kustomization `ks`, reading a `substituteFrom` object the graph does not
+    /// hold yet from `own`, the objects its own build renders. kustomize-controller reads
+    /// `substituteFrom` objects from the cluster (`fluxcd/pkg@e2cfd1a2:kustomize/
+    /// kustomize_varsub.go`, `LoadVariables`), so one the Kustomization applies itself is there,
+    /// with the values in Git, from its first successful apply on; for a root, bootstrap applies
+    /// its `flux-system` kustomization (sync objects and whatever else it lists, such as a
+    /// `cluster-vars` ConfigMap) before the first reconcile (`fluxcd/flux2@0a5048a:pkg/
+    /// bootstrap/bootstrap_plain_git.go`, `ReconcileSyncConfig`: "applying sync manifests",
+    /// `utils.Apply` of the generated kustomization). Heldout8, nmarghetti: a child's
+    /// `spec.path: ./clusters/${cluster}/infrastructure` filled from such a ConfigMap.
+    pub(super) fn variables_with(&self, ks: usize, own: &[Node]) -> Option<(Variables, bool)> {
         let post = self.cluster.objects[ks].flux()?.post_build()?;
         let mut vars = Variables { complete: true, always: post.always(), ..Variables::default() };
         let mut missing_required = false;
         for r in post.substitute_from() {
-            let found = self.lookup(r.kind, r.namespace, r.name).map(|i| &self.cluster.objects[i]);
+            let found = self.lookup(r.kind, r.namespace, r.name).map(|i| &self.cluster.objects[i].root).or_else(|| {
+                own.iter().find(|n| {
+                    let at = |path: &[&str]| n.get_path(path).and_then(Node::as_str).unwrap_or("");
+                    at(&["kind"]) == r.kind && at(&["metadata", "name"]) == r.name && at(&["metadata", "namespace"]) == r.namespace
+                })
+            });
             match found {
                 // A ConfigMap or Secret a ResourceSet renders with `fluxcd.controlplane.io/
                 // copyFrom` gets its data from the cluster when applied (controlplaneio-fluxcd/
                 // flux-operator@17c6aea:internal/controller/resourceset_controller_configs.go):
                 // its values are not known here.
-                Some(o) if o.root.get("sops").is_none() && !copied_from_cluster(&o.root) => {
-                    read_data(&o.root, r.kind == "Secret", &mut vars.values);
+                Some(o) if o.get("sops").is_none() && !copied_from_cluster(o) => {
+                    read_data(o, r.kind == "Secret", &mut vars.values);
                 }
                 Some(_) => vars.complete = false,
                 // Not in Git: a Secret an ExternalSecret, SealedSecret or other producer writes,
