@@ -325,11 +325,9 @@ fn reject_bases_of_other_roots(
 /// Whether a self-managed root's Kustomization has no `spec.path` at all.
 fn pathless_root(c: &Cluster) -> bool {
     matches!(c.found_by.reason, crate::model::FoundReason::SelfManaged { .. })
-        && c.objects.iter().any(|o| {
-            !o.synthesized
-                && o.root.span == c.found_by.span
-                && o.root.get_path(&["spec", "path"]).is_none()
-        })
+        && c.objects
+            .iter()
+            .any(|o| !o.synthesized && o.root.span == c.found_by.span && o.root.get_path(&["spec", "path"]).is_none())
 }
 
 /// Names follow the roots that are kept: a root rejected once the graphs were walked no longer

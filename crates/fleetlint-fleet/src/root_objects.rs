@@ -340,10 +340,21 @@ fn synthesized_root_path<'e>(view: &crate::artifact::TreeView<'_>, entry: &'e En
 /// <name>` + `flux create kustomization --source=<name> --path=./clusters/<c>`, as a README
 /// tells the admin). It is the single GitRepository or OCIRepository in `flux-system` that the
 /// Flux Kustomizations in the directory's own files name and no file of the tree defines.
+/// Without a kustomization.yaml in the directory, kustomize-controller's generated one takes
+/// the YAML files of its subdirectories too (fluxcd/pkg@e2cfd1a2 `kustomize/
+/// kustomize_generator.go`, `scanManifests` walks the tree), so those count as its own
+/// (heldout10, bsmelo/flux-ocp-gitops2022: `clusters/infrastructure/{flux,kyverno}/*.yaml` read
+/// GitRepository `platform-team`, which the README creates by hand).
 fn outside_root_source(view: &crate::artifact::TreeView<'_>, dir: &str) -> Option<(String, String)> {
-    let direct = |p: &str| p.rsplit_once('/').map_or("", |(d, _)| d) == dir;
+    let generated = !fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES
+        .iter()
+        .any(|n| view.file(&fleetlint_yaml::relpath::join_in_root(dir, n).unwrap_or_default()).is_some());
+    let own = |p: &str| {
+        let parent = p.rsplit_once('/').map_or("", |(d, _)| d);
+        parent == dir || (generated && (dir.is_empty() || parent.starts_with(&format!("{dir}/"))))
+    };
     let mut named: Vec<(String, String)> = Vec::new();
-    for (_, f) in view.files().filter(|(p, f)| f.ignored.is_none() && direct(p)) {
+    for (_, f) in view.files().filter(|(p, f)| f.ignored.is_none() && own(p)) {
         for d in &f.yaml.documents {
             let Some(k) = crate::flux::FluxObject::new(&d.root).filter(|k| k.kind() == FluxKind::Kustomization) else {
                 continue;

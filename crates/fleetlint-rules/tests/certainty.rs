@@ -396,3 +396,15 @@ fn a_flux_instance_patch_that_fails_on_the_modelled_manifests_is_an_info() {
     assert_eq!(f.2, Severity::Info, "{all:?}");
     assert!(f.3.contains("whether it applies is not known"), "{}", f.3);
 }
+
+/// Outside every Flux build, an overlay built with kustomize plugins (KSOPS, for local
+/// development) and a bootstrap template whose `gotk-*.yaml` bootstrap writes are infos
+/// (heldout10: mstaicu/aperitif, opipenbe/pilvelaevastik); in a Flux build both stay errors.
+#[test]
+fn plugin_overlays_and_bootstrap_templates_no_flux_build_reaches_are_infos() {
+    let all = findings("SRC003/fail", "SRC003");
+    let plugin = all.iter().find(|f| f.0 == "local-dev/ksops-generator.yaml").unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(plugin.2, Severity::Info, "{all:?}");
+    assert!(plugin.3.contains("kustomize with plugins enabled, not for Flux"), "{}", plugin.3);
+    assert_eq!(severity_at(&all, "tofu-template/kustomization.yaml", 6), Severity::Info, "{all:?}");
+}

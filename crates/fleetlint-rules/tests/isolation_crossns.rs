@@ -140,3 +140,16 @@ fn a_single_team_fleet_gets_no_infos_but_lockdown_still_makes_an_error() {
         findings_at(&single_team_fleet("xns-single-team-locked", true), "XNS001", "clusters/home/app.yaml", 11);
     assert_eq!(severities(&locked), [(Severity::Error, vec!["home"])]);
 }
+
+#[test]
+fn a_platform_teams_extra_cluster_admin_grant_is_a_warning_a_tenants_only_binding_an_error() {
+    // team-a's only reconciler binding is a ClusterRoleBinding (a RoleBinding written wrong):
+    // an error. team-c has its tenant RoleBinding and, in a binding of its own, cluster-admin
+    // on top (a platform team, heldout10 colincmac): a warning that says so.
+    let dir = fixture("ISO006", "fail");
+    let wrong = findings_at(&dir, "ISO006", "tenants/rbac.yaml", 12);
+    assert!(!wrong.is_empty() && wrong.iter().all(|s| s.0 == Severity::Error), "{wrong:#?}");
+    let extra = findings_at(&dir, "ISO006", "tenants/platform-team.yaml", 35);
+    assert!(!extra.is_empty() && extra.iter().all(|s| s.0 == Severity::Warning), "{extra:#?}");
+    assert!(extra[0].2.contains("deliberate grant"), "{}", extra[0].2);
+}

@@ -34,7 +34,9 @@ impl ClusterWalk<'_, '_> {
             let found = self.lookup(r.kind, r.namespace, r.name).map(|i| &self.cluster.objects[i].root).or_else(|| {
                 own.iter().find(|n| {
                     let at = |path: &[&str]| n.get_path(path).and_then(Node::as_str).unwrap_or("");
-                    at(&["kind"]) == r.kind && at(&["metadata", "name"]) == r.name && at(&["metadata", "namespace"]) == r.namespace
+                    at(&["kind"]) == r.kind
+                        && at(&["metadata", "name"]) == r.name
+                        && at(&["metadata", "namespace"]) == r.namespace
                 })
             });
             match found {

@@ -295,7 +295,10 @@ impl Resolver<'_> {
             acc.issues.push(BuildIssue::invalid(
                 n.span,
                 true,
-                "validators: external plugins disabled (kustomize and Flux run built-in plugins only)",
+                format!(
+                    "validators: {} (kustomize and Flux run built-in plugins only)",
+                    crate::issue::EXTERNAL_PLUGINS_DISABLED
+                ),
             ));
             acc.incomplete = true;
         }

