@@ -408,3 +408,57 @@ fn plugin_overlays_and_bootstrap_templates_no_flux_build_reaches_are_infos() {
     assert!(plugin.3.contains("kustomize with plugins enabled, not for Flux"), "{}", plugin.3);
     assert_eq!(severity_at(&all, "tofu-template/kustomization.yaml", 6), Severity::Info, "{all:?}");
 }
+
+/// A cluster whose root Git does not hold (the `clusters/*` convention) is applied by something
+/// outside Git, a head repository or a README's commands, which may define the sources its
+/// releases name (heldout8, brainfair/awesome-flux-infra): a missing HelmRepository is a
+/// warning there. With the root in Git (bootstrap files), it is an error.
+#[test]
+fn a_missing_source_on_a_cluster_whose_root_is_outside_git_is_a_warning() {
+    let release = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  interval: 10m\n  chart:\n    spec:\n      chart: app\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n";
+    let sync = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://example.com/fleet.git\n  ref:\n    branch: main\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./clusters/home\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
+    for (bootstrapped, want) in [(false, Severity::Warning), (true, Severity::Error)] {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("clusters/home");
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::write(home.join("app.yaml"), release).unwrap();
+        if bootstrapped {
+            std::fs::create_dir_all(home.join("flux-system")).unwrap();
+            std::fs::write(home.join("flux-system/gotk-sync.yaml"), sync).unwrap();
+        }
+        let s = load(&LoadOptions { root: dir.path().to_path_buf(), ..LoadOptions::default() }).unwrap();
+        assert_eq!(s.fleet.clusters.len(), 1);
+        let outcome = check(&s);
+        let got: Vec<_> = outcome.findings.iter().filter(|f| f.code() == "SRC002").collect();
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].severity, want, "{got:?}");
+        assert_eq!(got[0].message.contains("outside Git"), !bootstrapped, "{}", got[0].message);
+    }
+}
+
+/// A cluster directory whose `flux-system/kustomization.yaml` lists the `gotk-*.yaml` files
+/// bootstrap writes, none of them in Git: no sync objects, so the cluster is synthesized and
+/// bootstrap has not run yet (heldout8, nmarghetti's `flux/template`): an info naming the
+/// cluster, not an error.
+#[test]
+fn bootstrap_files_missing_from_a_cluster_not_bootstrapped_are_an_info() {
+    let dir = tempfile::tempdir().unwrap();
+    let fs = dir.path().join("clusters/home/flux-system");
+    std::fs::create_dir_all(&fs).unwrap();
+    std::fs::write(
+        fs.join("kustomization.yaml"),
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-components.yaml\n  - gotk-sync.yaml\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("clusters/home/app.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: default\n",
+    )
+    .unwrap();
+    let s = load(&LoadOptions { root: dir.path().to_path_buf(), ..LoadOptions::default() }).unwrap();
+    assert_eq!(s.fleet.clusters.len(), 1, "{:?}", s.fleet.rejected);
+    let outcome = check(&s);
+    let got: Vec<_> = outcome.findings.iter().filter(|f| f.code() == "SRC003").collect();
+    assert!(!got.is_empty(), "{:?}", outcome.findings);
+    assert!(got.iter().all(|f| f.severity == Severity::Info && f.clusters == ["home"]), "{got:?}");
+}

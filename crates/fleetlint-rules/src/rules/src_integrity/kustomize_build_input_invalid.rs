@@ -185,9 +185,28 @@ impl Rule for KustomizeBuildInputInvalid {
             // Outside every Flux build, a missing file whose source sits beside it (a template or
             // a decrypted copy) is made by tooling outside Git: fleetlint cannot know it is a
             // defect. A Flux build reads only what Git holds, so there it stays what it is.
+            // So is a bootstrap file missing where only clusters whose root Git does not hold
+            // (synthesized: no sync objects, so bootstrap has not written its files to Git)
+            // build it (heldout8, nmarghetti: a `flux/template/flux-system` listing
+            // `gotk-components.yaml`).
+            let unbootstrapped = |clusters: &[String]| {
+                !clusters.is_empty()
+                    && clusters.iter().all(|n| {
+                        cx.fleet
+                            .clusters
+                            .iter()
+                            .any(|c| &c.name == n && c.entry == fleetlint_fleet::EntryKind::Synthesized)
+                    })
+            };
+            let outside = match &reach {
+                Reach::Alone | Reach::Unreached(_) => true,
+                Reach::Flux(clusters) => unbootstrapped(clusters),
+                _ => false,
+            };
             if issue.fatal
-                && matches!(reach, Reach::Alone | Reach::Unreached(_))
+                && outside
                 && let Some(source) = generated_from(cx, issue.span, tree_paths.get_or_init(|| tree_paths_of(cx)))
+                    .filter(|g| !matches!(reach, Reach::Flux(_)) || matches!(g, Generated::Bootstrap))
             {
                 f.severity = Severity::Info;
                 f.message = match source {
@@ -206,6 +225,9 @@ impl Rule for KustomizeBuildInputInvalid {
                     ),
                 };
                 f.help = Some("nothing to do if that tooling runs before Flux reads this directory; otherwise commit the generated file".into());
+                if let Reach::Flux(clusters) = reach {
+                    f.clusters = clusters;
+                }
                 out.push(f);
                 continue;
             }

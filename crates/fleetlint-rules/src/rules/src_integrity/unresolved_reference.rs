@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use fleetlint_fleet::controllers::{Controller, Origin};
-use fleetlint_fleet::{Cluster, EntryKind, SourceResolution};
+use fleetlint_fleet::{Cluster, EntryKind, FoundReason, SourceResolution};
 use fleetlint_yaml::{FluxKind, Node, Span};
 
 use crate::context::ClusterContext;
@@ -58,8 +58,12 @@ declare_rule! {
     /// `error` for a reference a Flux controller waits on forever; `info` for a Secret or
     /// ConfigMap that is not in Git (`warning` when `preexisting.objects` is declared and does not
     /// list it); `warning` for a missing ServiceAccount and for any Flux reference that a
-    /// Kustomization with an unmapped source might render. Issue 14 overrides the catalog here:
-    /// out-of-band Secrets and ConfigMaps are how most fleets work.
+    /// Kustomization with an unmapped source might render, and for a Flux object missing from a
+    /// cluster whose root Git does not hold (taken by the `clusters/*` convention or a
+    /// `--clusters` glob, without bootstrap's `flux-system/` files), since what applies that root — a head repository, a README's
+    /// commands — may define it (heldout8, brainfair/awesome-flux-infra: HelmRepositories from
+    /// the companion CRD repository its head repository applies first). Issue 14 overrides the
+    /// catalog here: out-of-band Secrets and ConfigMaps are how most fleets work.
     ///
     /// ## Example
     /// ```yaml
@@ -153,6 +157,12 @@ impl Rule for UnresolvedReference {
                 if let Some(id) = opaque.maybe(&r.namespace) {
                     f.severity = f.severity.min(Severity::Warning);
                     f.message = format!("{} (unless {id}, whose source is not mapped, renders it)", f.message);
+                } else if r.target == RefTarget::Flux && root_outside_git(cx.cluster) {
+                    f.severity = f.severity.min(Severity::Warning);
+                    f.message = format!(
+                        "{} (unless what applies this cluster's root outside Git, which Git does not hold, defines it)",
+                        f.message
+                    );
                 }
                 out.push(cx.about(f, i));
             }
@@ -382,6 +392,14 @@ fn unresolved(cx: &ClusterContext<'_>, index: &Index, r: &FieldRef<'_>, referrer
         f = f.with_related(name_span(cx, i), format!("{} {ns}/{} is defined here", r.kind, r.name));
     }
     f.with_help(help).with_field(format!("{}:{}", r.field, r.kind))
+}
+
+/// Whether nothing in Git says how the cluster's root is applied: a directory taken by the
+/// `clusters/*` convention or a configured glob, without bootstrap's `flux-system/` files (with
+/// them, the root is bootstrap's standard sync and Git shows everything it applies).
+fn root_outside_git(cluster: &Cluster) -> bool {
+    cluster.entry == EntryKind::Synthesized
+        && matches!(cluster.found_by.reason, FoundReason::Convention | FoundReason::Config { .. })
 }
 
 /// Whether `preexisting.objects` lists the target (`Kind/namespace/name`; `*` for any namespace
