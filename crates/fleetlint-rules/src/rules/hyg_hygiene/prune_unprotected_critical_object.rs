@@ -21,7 +21,8 @@ declare_rule! {
     /// bootstrap and removed with `flux uninstall`, not by editing Git. Nor is an object that
     /// states `kustomize.toolkit.fluxcd.io/prune: enabled`: its author chose pruning (heldout9,
     /// Exikle/Artemis-Cluster: the one Namespace of the fleet annotated `enabled`, every other
-    /// `disabled`).
+    /// `disabled`). Nor are the Namespaces the API server never deletes (`default`,
+    /// `kube-system`, `kube-public`).
     ///
     /// ## Why is this bad?
     /// Deleting or moving the manifest, renaming the Kustomization, or deleting it makes
@@ -146,6 +147,10 @@ fn prune_span(ks: &RenderedObject) -> Option<Span> {
 fn critical(o: &RenderedObject) -> Option<(bool, &'static str)> {
     let group = o.api_version().rsplit_once('/').map_or("", |(g, _)| g);
     Some(match (group, o.kind()) {
+        // The API server refuses to delete these (kubernetes/kubernetes plugin/pkg/admission/
+        // namespace/lifecycle/admission.go: `immortalNamespaces` = default, kube-system,
+        // kube-public): pruning them fails harmlessly (heldout11, petebeegle/homelab).
+        ("", "Namespace") if matches!(o.name(), "default" | "kube-system" | "kube-public") => return None,
         ("", "Namespace") => (true, "removing it from Git deletes the namespace and everything in it"),
         ("apiextensions.k8s.io", "CustomResourceDefinition") => {
             (true, "removing it from Git deletes the CRD and every custom resource of its kind")

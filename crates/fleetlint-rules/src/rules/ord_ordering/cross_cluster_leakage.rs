@@ -21,7 +21,8 @@ declare_rule! {
     ///
     /// Other clusters are the entry directories fleetlint discovered (e.g. `clusters/<name>`),
     /// except remote clusters (those a hub applies to through `spec.kubeConfig`: the hub
-    /// renders their directories by design) and entry directories that contain this cluster's
+    /// renders their directories by design; a Kustomization with `spec.kubeConfig` applies on
+    /// its remote cluster, never here, whichever directory it builds) and entry directories that contain this cluster's
     /// own (a directory above a cluster is not another cluster's root).
     ///
     /// ## Severity
@@ -86,7 +87,15 @@ impl Rule for CrossClusterLeakage {
         let mut path_leaks = std::collections::HashSet::new();
         for kn in &c.kustomizations {
             let k = &c.objects[kn.object];
-            if kn.source != SourceResolution::Tree(0) || k.synthesized {
+            // A Kustomization with `spec.kubeConfig` applies what it builds on the remote cluster
+            // (fluxcd/kustomize-controller@186fb3b api/v1 `KubeConfig`: "The KubeConfig for
+            // reconciling the Kustomization on a remote cluster"), not here: a hub building a
+            // spoke's own root directory (heldout12, adavarski/flux-multicluster-gitops) leaks
+            // nothing into the hub.
+            if kn.source != SourceResolution::Tree(0)
+                || k.synthesized
+                || k.flux().and_then(|f| f.kube_config()).is_some()
+            {
                 continue;
             }
             if let Some((oi, other)) = others.iter().enumerate().find(|(_, o)| under(&kn.path, o.territory())) {

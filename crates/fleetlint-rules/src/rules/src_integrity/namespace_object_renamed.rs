@@ -22,7 +22,7 @@ declare_rule! {
     /// It fires only on a real rename: Flux documents `targetNamespace: X` together with a
     /// Namespace named X, which is applied as written. A Namespace of a kustomize `Component`
     /// (the placeholder each consumer renames with its `namespace:`) and a Namespace whose name
-    /// says it is one (`name: _`, `to-be-replaced`), in any kustomization, are renamed on purpose
+    /// says it is one (`name: _`, `to-be-replaced`, `name-overriden-by-kustomize`), in any kustomization, are renamed on purpose
     /// and not reported (HYG002 reports what pruning them costs); neither is a Namespace marked `kustomize.toolkit.fluxcd.io/prune: disabled`,
     /// which pruning its owner keeps.
     ///
@@ -122,7 +122,9 @@ impl Rule for NamespaceObjectRenamed {
 fn is_placeholder_name(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n.chars().all(|c| c == '_' || c == '-')
-        || ["placeholder", "to-be-replaced", "replace-me", "replaceme", "changeme"].iter().any(|w| n.contains(w))
+        || ["placeholder", "to-be-replaced", "replace-me", "replaceme", "changeme", "overrid", "overwrit"]
+            .iter()
+            .any(|w| n.contains(w))
 }
 
 /// `(tree, directory)` of every kustomization file of kind `Component`.
