@@ -134,11 +134,30 @@ fn reject_rendered_roots(built: Vec<Vec<Cluster>>, rejected: &mut Vec<Rejected>)
             crate::model::FoundReason::AppliedByHand { from, .. } => Some(from.as_str()),
             _ => None,
         };
-        out_of[i] = built
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| *j != i)
-            .find_map(|(_, other)| builders(other, &c.path).or_else(|| from.and_then(|f| builders(other, f))));
+        // A self-managed root whose Kustomization another cluster applies (as an object of its
+        // graph, whatever path that Kustomization builds from which source) lives in that
+        // cluster: heldout11, petebeegle/homelab's `private-apps`, which production applies and
+        // which builds `./clusters/production/apps` of another repository.
+        let applied_by = |other: &[Cluster]| -> Option<(String, String)> {
+            let hub = other.first()?;
+            if !matches!(c.found_by.reason, crate::model::FoundReason::SelfManaged { .. }) {
+                return None;
+            }
+            // The same object: the same document with the same path (overlays of a shared base
+            // render one document as each cluster's own root, with their own paths).
+            let o = hub.objects.iter().find(|o| {
+                !o.synthesized
+                    && o.owner.is_some()
+                    && o.root.span == c.found_by.span
+                    && o.flux_kind() == Some(fleetlint_yaml::FluxKind::Kustomization)
+                    && o.flux().is_some_and(|k| fleetlint_yaml::relpath::clamp_flux_path(k.path_str()).0 == c.path)
+            })?;
+            let owner = o.owner.map(|k| &hub.objects[k])?;
+            Some((hub.name.clone(), format!("{}/{}", owner.namespace(), owner.name())))
+        };
+        out_of[i] = built.iter().enumerate().filter(|(j, _)| *j != i).find_map(|(_, other)| {
+            builders(other, &c.path).or_else(|| from.and_then(|f| builders(other, f))).or_else(|| applied_by(other))
+        });
     }
     let mut keep = Vec::new();
     for (group, by) in built.into_iter().zip(out_of) {
@@ -212,7 +231,11 @@ fn reject_rendered_instances(
                 .iter()
                 .any(|o| !o.synthesized && o.root.span.file == carrier.file && o.root.span.start == carrier.start)
         };
-        if found.is_none() && carrier_id.starts_with("HelmRelease/") && !built.iter().flatten().any(applied) {
+        // So is a values file of the chart (what an installer outside Git passes it): when a
+        // cluster's build already reads its sync directory, it describes that cluster (damacus
+        // again: its `helm/values.yaml` is also the flux-instance HelmRelease's).
+        let unapplied_carrier = carrier_id.starts_with("HelmRelease/") || carrier_id.starts_with("values file ");
+        if found.is_none() && unapplied_carrier && !built.iter().flatten().any(applied) {
             let reader = built.iter().enumerate().find_map(|(j, other)| {
                 let hub = other.first()?;
                 if j == i || by[j].is_some() {

@@ -173,28 +173,12 @@ pub(super) fn root_in_build(
     // obj.Spec.Path)` after fetching `spec.sourceRef`'s artifact), so the path is not this
     // directory (round 3, tyzbit/fleet-infra: a secrets repository's `./clusters/workbench`).
     if kind == "GitRepository" && name != "flux-system" {
-        // A source the build does not render may still be defined elsewhere in the tree (applied
-        // by another Kustomization): its URL says which repository it is.
-        let url = url.map(str::to_string).or_else(|| tree_source_url(&trees.views[0], &ns, &name));
-        let url = url.as_deref();
         let own = out.resources.iter().map(|r| &r.root).find_map(|r| {
             let v = ObjectView::new(r)?;
             (v.kind() == "GitRepository" && v.name() == Some("flux-system")).then(|| FluxObject::new(r)?.url())?
         });
         if let (Some(own), Some(url)) = (own, url)
             && crate::sources::normalize_url(own) != crate::sources::normalize_url(url)
-        {
-            return None;
-        }
-        // Without the bootstrap source in this build (the directory is a cluster's
-        // subdirectory: heldout11, petebeegle/homelab's `clusters/production/apps`, which
-        // Kustomization `private-apps` also builds from GitRepository `homelab-private`), the
-        // bootstrap sources of the tree say which repository this is.
-        if own.is_none()
-            && let Some(url) = url
-            && let bootstrap = bootstrap_urls(&trees.views[0])
-            && !bootstrap.is_empty()
-            && !bootstrap.contains(&crate::sources::normalize_url(url))
         {
             return None;
         }
@@ -225,36 +209,6 @@ pub(super) fn root_in_build(
         source_id: (kind, ns, name),
         has_controllers: controller.is_some(),
         version,
-    })
-}
-
-/// The URLs (normalized) of every GitRepository `flux-system` the tree defines: bootstrap's
-/// source, which is the repository itself.
-fn bootstrap_urls(view: &crate::artifact::TreeView<'_>) -> Vec<String> {
-    git_repositories(view)
-        .filter(|(_, name, _)| *name == "flux-system")
-        .map(|(_, _, url)| crate::sources::normalize_url(url))
-        .collect()
-}
-
-/// The URL of GitRepository `ns/name` as a file of the tree defines it (a document without a
-/// namespace counts for any: kustomize or the applying Kustomization sets it).
-fn tree_source_url(view: &crate::artifact::TreeView<'_>, ns: &str, name: &str) -> Option<String> {
-    git_repositories(view)
-        .find(|(n, nm, _)| *nm == name && n.is_none_or(|n| n == ns))
-        .map(|(_, _, url)| url.to_string())
-}
-
-/// `(namespace, name, url)` of every GitRepository document of the tree.
-fn git_repositories<'v>(
-    view: &'v crate::artifact::TreeView<'_>,
-) -> impl Iterator<Item = (Option<&'v str>, &'v str, &'v str)> + 'v {
-    view.files().flat_map(|(_, f)| f.yaml.documents.iter()).filter_map(|d| {
-        let v = ObjectView::new(&d.root)?;
-        if v.kind() != "GitRepository" {
-            return None;
-        }
-        Some((v.namespace(), v.name()?, FluxObject::new(&d.root)?.url()?))
     })
 }
 
