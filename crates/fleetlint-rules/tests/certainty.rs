@@ -462,3 +462,23 @@ fn bootstrap_files_missing_from_a_cluster_not_bootstrapped_are_an_info() {
     assert!(!got.is_empty(), "{:?}", outcome.findings);
     assert!(got.iter().all(|f| f.severity == Severity::Info && f.clusters == ["home"]), "{got:?}");
 }
+
+/// A custom resource holding only metadata, without its required `spec`, merges into the live
+/// object under server-side apply (heldout13, Michaelpalacce/HomeLab's annotation-only
+/// HTTPRoutes): a warning. A wrong value stays an error.
+#[test]
+fn a_metadata_only_object_missing_its_spec_is_a_warning() {
+    let all = findings("SCH001/fail", "SCH001");
+    assert_eq!(severity_at(&all, "apps/objects.yaml", 64), Severity::Warning, "{all:?}");
+    assert_eq!(severity_at(&all, "apps/objects.yaml", 26), Severity::Error, "{all:?}");
+}
+
+/// A template tree that tooling copies and fills (`templates/`), which no Flux build reaches:
+/// its missing files are an info (heldout14, olga-mir/k8s-multi-cluster).
+#[test]
+fn a_template_tree_no_flux_build_reaches_is_an_info() {
+    let all = findings("SRC003/fail", "SRC003");
+    assert_eq!(severity_at(&all, "templates/cluster/kustomization.yaml", 6), Severity::Info, "{all:?}");
+    let f = all.iter().find(|f| f.0 == "templates/cluster/kustomization.yaml").unwrap();
+    assert!(f.3.contains("a template tree"), "{}", f.3);
+}

