@@ -144,8 +144,9 @@ fn reject_rendered_roots(built: Vec<Vec<Cluster>>, rejected: &mut Vec<Rejected>)
                 return None;
             }
             // The same object: the same document with the same path (overlays of a shared base
-            // render one document as each cluster's own root, with their own paths).
-            let o = hub.objects.iter().find(|o| {
+            // render one document as each cluster's own root, with their own paths). Only the
+            // hub's Kustomizations are looked at, as `builders` does.
+            let o = hub.kustomizations.iter().map(|k| &hub.objects[k.object]).find(|o| {
                 !o.synthesized
                     && o.owner.is_some()
                     && o.root.span == c.found_by.span
