@@ -1,4 +1,4 @@
-use fleetlint_kustomize::{BuildIssueKind, KUSTOMIZATION_FILE_NAMES};
+use fleetlint_kustomize::{BuildIssue, BuildIssueKind, KUSTOMIZATION_FILE_NAMES};
 
 use crate::context::{BuildContext, FileContext};
 use crate::declare_rule;
@@ -238,33 +238,13 @@ impl Rule for KustomizeBuildInputInvalid {
                 // No Flux build of any cluster reaches it: a problem of the repository, not of a
                 // cluster (archived trees, templates, directories applied by hand or scripts).
                 Reach::Unreached(dirs) if !issue.fatal || dirs.iter().all(|d| helm_dirs.contains(d)) => continue,
-                // A directory built with external plugins (KSOPS, KRM functions) is input to
-                // `kustomize build --enable-alpha-plugins` (local development, skaffold), which
-                // Flux never runs: outside every Flux build, not a Flux problem (heldout10,
-                // mstaicu/aperitif: `overlays/dev` with a KSOPS generator).
-                Reach::Unreached(dirs) if issue.needs_external_plugin() => {
+                // Another tool's input, which Flux never builds: an info that says whose.
+                Reach::Unreached(dirs) if other_tool(issue, &dirs).is_some() => {
+                    let (whose, help) = other_tool(issue, &dirs).unwrap_or_default();
                     f.severity = Severity::Info;
-                    f.message = format!(
-                        "{} (no cluster's Flux build reaches {}: a directory for kustomize with plugins enabled, not for Flux)",
-                        issue.message,
-                        show_dirs(&dirs)
-                    );
-                    f.help = Some("nothing to do unless a Flux Kustomization is meant to build it: Flux runs built-in plugins only".into());
-                }
-                // A template tree a script copies and fills (`templates/`, `_template/`):
-                // heldout14, olga-mir/k8s-multi-cluster's `templates/namespace.yaml`, which
-                // `scripts/helper.sh` writes into each cluster's copy. Not built as it stands.
-                Reach::Unreached(dirs) if dirs.iter().all(|d| template_tree(d)) => {
-                    f.severity = Severity::Info;
-                    f.message = format!(
-                        "{} (no cluster's Flux build reaches {}: a template tree, which tooling copies and fills before anything builds it)",
-                        issue.message,
-                        show_dirs(&dirs)
-                    );
-                    f.help = Some(
-                        "nothing to do unless a Flux Kustomization is meant to build this directory as it stands"
-                            .into(),
-                    );
+                    f.message =
+                        format!("{} (no cluster's Flux build reaches {}: {whose})", issue.message, show_dirs(&dirs));
+                    f.help = Some(help.into());
                 }
                 Reach::Unreached(dirs) => {
                     f.severity = Severity::Warning;
@@ -292,6 +272,26 @@ impl Rule for KustomizeBuildInputInvalid {
             out.push(f);
         }
     }
+}
+
+/// Why a failing directory no Flux build reaches is another tool's input, and what to do:
+/// - built with external plugins (KSOPS, KRM functions), for `kustomize build
+///   --enable-alpha-plugins` (local development, skaffold), which Flux never runs (heldout10,
+///   mstaicu/aperitif: `overlays/dev` with a KSOPS generator);
+/// - a template tree a script copies and fills (`templates/`, `_template/`: heldout14,
+///   olga-mir/k8s-multi-cluster's `templates/namespace.yaml`, which `scripts/helper.sh` writes into
+///   each cluster's copy), not built as it stands.
+fn other_tool(issue: &BuildIssue, dirs: &[&str]) -> Option<(&'static str, &'static str)> {
+    if issue.needs_external_plugin() {
+        return Some((
+            "a directory for kustomize with plugins enabled, not for Flux",
+            "nothing to do unless a Flux Kustomization is meant to build it: Flux runs built-in plugins only",
+        ));
+    }
+    dirs.iter().all(|d| template_tree(d)).then_some((
+        "a template tree, which tooling copies and fills before anything builds it",
+        "nothing to do unless a Flux Kustomization is meant to build this directory as it stands",
+    ))
 }
 
 /// Whether `dir` is in a template tree (`templates/`, `_template/`, `template/`).
