@@ -346,9 +346,7 @@ fn synthesized_root_path<'e>(view: &crate::artifact::TreeView<'_>, entry: &'e En
 /// (heldout10, bsmelo/flux-ocp-gitops2022: `clusters/infrastructure/{flux,kyverno}/*.yaml` read
 /// GitRepository `platform-team`, which the README creates by hand).
 fn outside_root_source(view: &crate::artifact::TreeView<'_>, dir: &str) -> Option<(String, String)> {
-    let generated = !fleetlint_kustomize::KUSTOMIZATION_FILE_NAMES
-        .iter()
-        .any(|n| view.file(&fleetlint_yaml::relpath::join_in_root(dir, n).unwrap_or_default()).is_some());
+    let generated = view.kustomization_file(dir).is_none();
     let own = |p: &str| {
         let parent = p.rsplit_once('/').map_or("", |(d, _)| d);
         parent == dir || (generated && (dir.is_empty() || parent.starts_with(&format!("{dir}/"))))

@@ -436,7 +436,7 @@ impl<'w, 't> ClusterWalk<'w, 't> {
         // A `substituteFrom` object not in the graph may be one this build applies itself.
         let sub = match sub {
             Some(v) if !v.complete => {
-                let own: Vec<Node> = resources.iter().map(|r| r.root.clone()).collect();
+                let own: Vec<&Node> = resources.iter().map(|r| &r.root).collect();
                 let vars = self.variables_with(ks, &own).map(|(v, _)| v);
                 node.variables = vars.as_ref().map(|v| v.values.clone());
                 vars

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use fleetlint_fleet::{LoadOptions, load};
+use fleetlint_fleet::{LoadOptions, Session, load};
 use fleetlint_rules::{Severity, check};
 
 /// `(file, line, severity, message)` of every finding of `code` in a fixture.
@@ -23,6 +23,19 @@ fn findings(fixture: &str, code: &str) -> Vec<(String, u32, Severity, String)> {
         .collect();
     out.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
     out
+}
+
+/// A fleet of `(path, text)` files written into a temporary directory, loaded (the directory is
+/// returned to live as long as the session).
+fn fleet_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Session) {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        let at = dir.path().join(path);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::fs::write(at, text).unwrap();
+    }
+    let s = load(&LoadOptions { root: dir.path().to_path_buf(), ..LoadOptions::default() }).unwrap();
+    (dir, s)
 }
 
 fn severity_at(all: &[(String, u32, Severity, String)], file: &str, line: u32) -> Severity {
@@ -177,13 +190,10 @@ fn a_kind_whose_crd_may_be_replaced_is_an_info_not_an_error() {
 /// its own), every kustomization directory is judged on its own and its errors stay errors.
 #[test]
 fn without_clusters_each_kustomization_directory_is_judged_and_errors_stay_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("kustomization.yaml"),
+    let (_dir, s) = fleet_of(&[(
+        "kustomization.yaml",
         "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - missing.yaml\n",
-    )
-    .unwrap();
-    let s = load(&LoadOptions { root: dir.path().to_path_buf(), ..LoadOptions::default() }).unwrap();
+    )]);
     assert!(s.fleet.clusters.is_empty());
     let outcome = check(&s);
     let src003: Vec<_> = outcome.findings.iter().filter(|f| f.code() == "SRC003").collect();
@@ -248,16 +258,13 @@ fn a_missing_file_generated_outside_git_is_an_info_outside_flux_builds() {
 /// writes (heldout4 opencenter's `examples/.../dev-cluster`): outside every Flux build, an info.
 #[test]
 fn a_missing_flux_system_directory_is_written_by_bootstrap() {
-    let dir = tempfile::tempdir().unwrap();
-    let cluster = dir.path().join("examples/dev-cluster");
-    std::fs::create_dir_all(&cluster).unwrap();
-    std::fs::write(
-        cluster.join("kustomization.yaml"),
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./flux-system\n  - apps.yaml\n",
-    )
-    .unwrap();
-    std::fs::write(cluster.join("apps.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: apps\n").unwrap();
-    let s = load(&LoadOptions { root: dir.path().to_path_buf(), ..LoadOptions::default() }).unwrap();
+    let (_dir, s) = fleet_of(&[
+        (
+            "examples/dev-cluster/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ./flux-system\n  - apps.yaml\n",
+        ),
+        ("examples/dev-cluster/apps.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: apps\n"),
+    ]);
     let outcome = check(&s);
     let got: Vec<_> = outcome.findings.iter().filter(|f| f.code() == "SRC003").collect();
     assert_eq!(got.len(), 1, "{got:?}");
@@ -418,15 +425,11 @@ fn a_missing_source_on_a_cluster_whose_root_is_outside_git_is_a_warning() {
     let release = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: flux-system\nspec:\n  interval: 10m\n  chart:\n    spec:\n      chart: app\n      sourceRef:\n        kind: HelmRepository\n        name: charts\n";
     let sync = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 1m\n  url: https://example.com/fleet.git\n  ref:\n    branch: main\n---\napiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: flux-system\n  namespace: flux-system\nspec:\n  interval: 10m\n  path: ./clusters/home\n  prune: true\n  sourceRef:\n    kind: GitRepository\n    name: flux-system\n";
     for (bootstrapped, want) in [(false, Severity::Warning), (true, Severity::Error)] {
-        let dir = tempfile::tempdir().unwrap();
-        let home = dir.path().join("clusters/home");
-        std::fs::create_dir_all(&home).unwrap();
-        std::fs::write(home.join("app.yaml"), release).unwrap();
+        let mut files = vec![("clusters/home/app.yaml", release)];
         if bootstrapped {
-            std::fs::create_dir_all(home.join("flux-system")).unwrap();
-            std::fs::write(home.join("flux-system/gotk-sync.yaml"), sync).unwrap();
+            files.push(("clusters/home/flux-system/gotk-sync.yaml", sync));
         }
-        let s = load(&LoadOptions { root: dir.path().to_path_buf(), ..LoadOptions::default() }).unwrap();
+        let (_dir, s) = fleet_of(&files);
         assert_eq!(s.fleet.clusters.len(), 1);
         let outcome = check(&s);
         let got: Vec<_> = outcome.findings.iter().filter(|f| f.code() == "SRC002").collect();
@@ -442,20 +445,13 @@ fn a_missing_source_on_a_cluster_whose_root_is_outside_git_is_a_warning() {
 /// cluster, not an error.
 #[test]
 fn bootstrap_files_missing_from_a_cluster_not_bootstrapped_are_an_info() {
-    let dir = tempfile::tempdir().unwrap();
-    let fs = dir.path().join("clusters/home/flux-system");
-    std::fs::create_dir_all(&fs).unwrap();
-    std::fs::write(
-        fs.join("kustomization.yaml"),
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-components.yaml\n  - gotk-sync.yaml\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("clusters/home/app.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: default\n",
-    )
-    .unwrap();
-    let s = load(&LoadOptions { root: dir.path().to_path_buf(), ..LoadOptions::default() }).unwrap();
+    let (_dir, s) = fleet_of(&[
+        (
+            "clusters/home/flux-system/kustomization.yaml",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - gotk-components.yaml\n  - gotk-sync.yaml\n",
+        ),
+        ("clusters/home/app.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: default\n"),
+    ]);
     assert_eq!(s.fleet.clusters.len(), 1, "{:?}", s.fleet.rejected);
     let outcome = check(&s);
     let got: Vec<_> = outcome.findings.iter().filter(|f| f.code() == "SRC003").collect();

@@ -109,12 +109,13 @@ pub fn load_tree(
     // `cluster-topology.json` ConfigMap).
     let listed = json_resources(db, &files, &json_files);
     if !listed.is_empty() {
-        for f in listed {
+        let parsed: std::collections::HashSet<&str> = listed.iter().map(|f| f.rel.as_str()).collect();
+        other_files.retain(|o| !parsed.contains(o.as_str()));
+        for f in &listed {
             let id = FileId(u32::try_from(db.len()).unwrap_or(u32::MAX));
             let (text, yaml) = read_and_parse(id, &f.path, f.size, limits);
             let ignored = source_ignore.status(&f.rel);
             db.add(TextFile::new(f.rel.clone(), mapping.clone(), f.path.clone(), text));
-            other_files.retain(|o| *o != f.rel);
             files.push(LoadedFile { id, yaml, ignored });
         }
         files.sort_by(|a, b| db.get(a.id).path.cmp(&db.get(b.id).path));

@@ -26,13 +26,13 @@ impl ClusterWalk<'_, '_> {
     /// bootstrap/bootstrap_plain_git.go`, `ReconcileSyncConfig`: "applying sync manifests",
     /// `utils.Apply` of the generated kustomization). Heldout8, nmarghetti: a child's
     /// `spec.path: ./clusters/${cluster}/infrastructure` filled from such a ConfigMap.
-    pub(super) fn variables_with(&self, ks: usize, own: &[Node]) -> Option<(Variables, bool)> {
+    pub(super) fn variables_with(&self, ks: usize, own: &[&Node]) -> Option<(Variables, bool)> {
         let post = self.cluster.objects[ks].flux()?.post_build()?;
         let mut vars = Variables { complete: true, always: post.always(), ..Variables::default() };
         let mut missing_required = false;
         for r in post.substitute_from() {
             let found = self.lookup(r.kind, r.namespace, r.name).map(|i| &self.cluster.objects[i].root).or_else(|| {
-                own.iter().find(|n| {
+                own.iter().copied().find(|n| {
                     let at = |path: &[&str]| n.get_path(path).and_then(Node::as_str).unwrap_or("");
                     at(&["kind"]) == r.kind
                         && at(&["metadata", "name"]) == r.name
